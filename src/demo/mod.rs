@@ -1,0 +1,81 @@
+// `lockdesk demo`: a private Postgres holding the deterministic demo world,
+// and the bulk seeder behind `lockdesk demo seed` for benchmarks.
+
+pub mod rows;
+pub mod scale;
+pub mod seeds;
+pub mod world;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+
+use crate::store::cluster::Cluster;
+use crate::store::migrate;
+
+/// The database name the demo creates inside its private cluster.
+pub const DEMO_DATABASE: &str = "lockdesk_demo";
+
+/// Loads the world as it stands at `now` into an empty, migrated database.
+pub async fn load_world(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let world = world::build(now);
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    for table in &world.tables {
+        table
+            .load(&mut tx)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the demo table {}: {e}", table.name))?;
+    }
+    tx.commit().await?;
+    // Fresh statistics, so the first queries get good plans.
+    conn.execute("ANALYZE").await?;
+    Ok(())
+}
+
+/// A running demo: the cluster and the URL of its database.
+pub struct Demo {
+    pub cluster: Cluster,
+    pub url: String,
+}
+
+/// Starts a private cluster and fills `lockdesk_demo` with the world at `now`.
+pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await??;
+    let admin_url = cluster.url("postgres");
+    let mut admin = PgConnection::connect_with(&crate::store::options(&admin_url)?).await?;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {DEMO_DATABASE}"
+        )))
+        .await?;
+    admin.close().await?;
+    let url = cluster.url(DEMO_DATABASE);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(crate::store::options(&url)?)
+        .await?;
+    migrate::run(&pool, false).await?;
+    let now = now.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
+    load_world(&pool, now).await?;
+    pool.close().await;
+    Ok(Demo { cluster, url })
+}
+
+/// The shell lines that point another lockdesk (or psql) at the demo.
+pub fn exports(demo: &Demo) -> Vec<String> {
+    vec![format!("export DATABASE_URL='{}'", demo.url)]
+}
+
+/// Waits for Ctrl-C or SIGTERM, whichever comes first.
+pub async fn until_stopped() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match term.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}

@@ -1,0 +1,8 @@
+//! lockdesk: a terminal console for support engineers of an access broker.
+//! The library holds everything; `main.rs` only parses the command line.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod demo;
+pub mod logging;
+pub mod store;

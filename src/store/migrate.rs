@@ -1,0 +1,122 @@
+// Creating the broker schema, only when asked (`lockdesk db migrate`, the demo
+// and the tests). Refuses databases that hold tables lockdesk did not create.
+
+use std::fmt;
+
+use sqlx::{Executor, PgPool};
+
+/// The migrations, embedded so the binary needs no files at run time.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_broker",
+    include_str!("../../migrations/0001_broker.sql"),
+)];
+
+/// The table that records which migrations ran.
+const LEDGER: &str = "lockdesk_migrations";
+
+/// The tables lockdesk's migrations create.
+pub const OWN_TABLES: &[&str] = &[
+    "sites",
+    "schedules",
+    "integration_customers",
+    "integration_devices",
+    "door_groups",
+    "doors",
+    "users",
+    "access_levels",
+    "access_level_doors",
+    "user_access_levels",
+    "credentials",
+    "lock_pin_states",
+    "app_audit",
+    "reconcile_jobs",
+    "integration_logs",
+    LEDGER,
+];
+
+#[derive(Debug)]
+pub enum MigrateError {
+    /// The database holds tables lockdesk did not create.
+    ForeignTables(Vec<String>),
+    Db(sqlx::Error),
+}
+
+impl fmt::Display for MigrateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MigrateError::ForeignTables(t) => write!(
+                f,
+                "Refusing to migrate: this database already holds tables lockdesk did not create ({}).\n\
+                 lockdesk migrates only empty databases or its own, so that it never alters a production schema by accident.\n\
+                 If you are sure, run `lockdesk db migrate --force` (it only creates what is missing, with IF NOT EXISTS).",
+                t.join(", ")
+            ),
+            MigrateError::Db(e) => write!(f, "The migration failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MigrateError {}
+
+impl From<sqlx::Error> for MigrateError {
+    fn from(e: sqlx::Error) -> Self {
+        MigrateError::Db(e)
+    }
+}
+
+/// Tables in the current schema that are not lockdesk's.
+pub async fn foreign_tables(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    let all: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.relname::text FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?;
+    let has_ledger = all.iter().any(|(t,)| t == LEDGER);
+    Ok(all
+        .into_iter()
+        .map(|(t,)| t)
+        // Without our ledger even tables with our names were made by someone
+        // else (the broker itself): count them as foreign too.
+        .filter(|t| !has_ledger || !OWN_TABLES.contains(&t.as_str()))
+        .collect())
+}
+
+/// Applies every migration not yet applied. Returns the names applied.
+pub async fn run(pool: &PgPool, force: bool) -> Result<Vec<&'static str>, MigrateError> {
+    if !force {
+        let foreign = foreign_tables(pool).await?;
+        if !foreign.is_empty() {
+            return Err(MigrateError::ForeignTables(foreign));
+        }
+    }
+    pool.execute(
+        "CREATE TABLE IF NOT EXISTS lockdesk_migrations (
+             name text PRIMARY KEY,
+             applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await?;
+    let mut applied = Vec::new();
+    for (name, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        let done: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM lockdesk_migrations WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        // A raw multi-statement script: the simple query protocol runs it whole.
+        (&mut *tx).execute(sqlx::AssertSqlSafe(*sql)).await?;
+        sqlx::query("INSERT INTO lockdesk_migrations (name) VALUES ($1)")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(*name);
+    }
+    Ok(applied)
+}

@@ -1,0 +1,200 @@
+// Postgres: connecting safely to a database lockdesk did not create, the
+// contract check, migrations, and the private cluster for demo and tests.
+
+pub mod cluster;
+pub mod migrate;
+pub mod schema;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+pub use schema::SchemaReport;
+
+/// How long any one console query may run before Postgres cancels it.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An open database with its contract check done.
+pub struct Db {
+    pub pool: PgPool,
+    pub report: SchemaReport,
+    /// `host/database` (never the password), for the status bar and messages.
+    pub label: String,
+}
+
+/// Why lockdesk could not open a database, worded for the operator.
+#[derive(Debug)]
+pub enum ConnectError {
+    BadUrl(String),
+    Unreachable { target: String, detail: String },
+    Auth { target: String, detail: String },
+    NoDatabase { target: String },
+    Contract(schema::ContractError),
+    Other { target: String, detail: String },
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::BadUrl(detail) => write!(
+                f,
+                "The database URL is not valid: {detail}.\n\
+                 It should look like postgresql://user:password@host:5432/dbname (set --database-url or DATABASE_URL)."
+            ),
+            ConnectError::Unreachable { target, detail } => write!(
+                f,
+                "Could not reach the database server at {target}: {detail}.\n\
+                 Check the host and port, that the server is running, and any VPN or SSH tunnel you need."
+            ),
+            ConnectError::Auth { target, detail } => write!(
+                f,
+                "The database server at {target} refused the login: {detail}.\n\
+                 Check the user name and password in the URL or profile."
+            ),
+            ConnectError::NoDatabase { target } => write!(
+                f,
+                "The server answered but has no database {target}.\n\
+                 Check the database name at the end of the URL."
+            ),
+            ConnectError::Contract(e) => write!(f, "{e}"),
+            ConnectError::Other { target, detail } => {
+                write!(f, "Opening the database {target} failed: {detail}.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// Parses a URL into connect options carrying lockdesk's session settings:
+/// `application_name` (so DBAs see who we are), a statement timeout (so a
+/// console can never hold a production query forever) and UTC as session zone
+/// (so `timestamp without time zone` columns are read as UTC).
+pub fn options(url: &str) -> Result<PgConnectOptions, ConnectError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(ConnectError::BadUrl(
+            "it does not start with postgresql:// (lockdesk reads Postgres only)".into(),
+        ));
+    }
+    let opts = PgConnectOptions::from_str(url)
+        .map_err(|e| ConnectError::BadUrl(scrub(&e.to_string(), url)))?;
+    Ok(opts
+        .application_name("lockdesk")
+        .options([
+            (
+                "statement_timeout",
+                format!("{}", STATEMENT_TIMEOUT.as_millis()),
+            ),
+            ("TimeZone", "UTC".to_string()),
+        ])
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2)))
+}
+
+/// `host/database` for display: never the user's password.
+pub fn label(opts: &PgConnectOptions) -> String {
+    let host = match opts.get_socket() {
+        Some(s) => s.display().to_string(),
+        None => format!("{}:{}", opts.get_host(), opts.get_port()),
+    };
+    format!(
+        "{host}/{}",
+        opts.get_database().unwrap_or(opts.get_username())
+    )
+}
+
+/// Opens a pool and runs the contract check.
+pub async fn open(url: &str) -> Result<Db, ConnectError> {
+    let opts = options(url)?;
+    let target = label(&opts);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(8))
+        .connect_with(opts)
+        .await
+        .map_err(|e| classify(e, &target, url))?;
+    let report = schema::check(&pool)
+        .await
+        .map_err(|e| classify(e, &target, url))?;
+    if !report.is_usable() {
+        return Err(ConnectError::Contract(schema::ContractError {
+            database: target,
+            report,
+        }));
+    }
+    for w in &report.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(Db {
+        pool,
+        report,
+        label: target,
+    })
+}
+
+/// Turns a driver error into the operator's words, by SQLSTATE where there is one.
+pub fn classify(e: sqlx::Error, target: &str, url: &str) -> ConnectError {
+    let target = target.to_string();
+    match &e {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") | Some("28000") => ConnectError::Auth {
+                target,
+                detail: scrub(db.message(), url),
+            },
+            Some("3D000") => ConnectError::NoDatabase { target },
+            _ => ConnectError::Other {
+                target,
+                detail: scrub(db.message(), url),
+            },
+        },
+        sqlx::Error::Io(io) => ConnectError::Unreachable {
+            target,
+            detail: io.to_string(),
+        },
+        sqlx::Error::PoolTimedOut => ConnectError::Unreachable {
+            target,
+            detail: "no answer within 8 seconds".into(),
+        },
+        sqlx::Error::Tls(t) => ConnectError::Unreachable {
+            target,
+            detail: format!("TLS failed ({t})"),
+        },
+        sqlx::Error::Configuration(c) => ConnectError::BadUrl(scrub(&c.to_string(), url)),
+        other => ConnectError::Other {
+            target,
+            detail: scrub(&other.to_string(), url),
+        },
+    }
+}
+
+/// Removes the URL (and with it any password) from a message.
+fn scrub(message: &str, url: &str) -> String {
+    if url.is_empty() {
+        message.to_string()
+    } else {
+        message.replace(url, "<database url>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_never_show_passwords() {
+        let o = options("postgresql://ops:s3cret@db.internal:6543/broker").unwrap();
+        assert_eq!(label(&o), "db.internal:6543/broker");
+        let o = options("postgresql://postgres@localhost:5432/x?host=/tmp/sock").unwrap();
+        assert_eq!(label(&o), "/tmp/sock/x");
+    }
+
+    #[test]
+    fn a_bad_url_says_what_it_should_look_like() {
+        let e = options("mysql://nope").unwrap_err().to_string();
+        assert!(e.contains("postgresql://user:password@host"), "{e}");
+        assert!(!e.contains("nope@"));
+    }
+}
