@@ -150,7 +150,7 @@ async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
             Ok(())
         }
         DbCommand::Migrate { force } => {
-            let opts = store::options(&url)?;
+            let opts = store::admin_options(&url)?;
             let label = store::label(&opts);
             let pool = sqlx::PgPool::connect_with(opts)
                 .await
@@ -192,7 +192,7 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
 
 async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
     let url = database_url(g)?;
-    let opts = store::options(&url)?;
+    let opts = store::admin_options(&url)?;
     let label = store::label(&opts);
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(3)
@@ -209,7 +209,9 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
         "Seeding {label}: {} logs, {} jobs, {} audit rows…",
         scale.logs, scale.jobs, scale.audit
     );
-    let r = demo::scale::seed(&pool, scale, chrono::Utc::now()).await?;
+    let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;
     println!(
         "seeded {} logs, {} jobs, {} audit rows: COPY {:.1} s, indexes {:.1} s, total {:.1} s",
         r.logs,

@@ -2,7 +2,12 @@
 //! The library holds everything; `main.rs` only parses the command line.
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod cli;
 pub mod demo;
+pub mod diff;
+pub mod jsondoc;
+pub mod keymap;
 pub mod logging;
 pub mod store;
+pub mod timefmt;

@@ -42,7 +42,7 @@ pub struct Demo {
 pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let cluster = tokio::task::spawn_blocking(Cluster::start).await??;
     let admin_url = cluster.url("postgres");
-    let mut admin = PgConnection::connect_with(&crate::store::options(&admin_url)?).await?;
+    let mut admin = PgConnection::connect_with(&crate::store::admin_options(&admin_url)?).await?;
     admin
         .execute(sqlx::AssertSqlSafe(format!(
             "CREATE DATABASE {DEMO_DATABASE}"
@@ -52,7 +52,7 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let url = cluster.url(DEMO_DATABASE);
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(2)
-        .connect_with(crate::store::options(&url)?)
+        .connect_with(crate::store::admin_options(&url)?)
         .await?;
     migrate::run(&pool, false).await?;
     let now = now.unwrap_or_else(|| Utc::now().trunc_subsecs(0));

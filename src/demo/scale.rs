@@ -199,9 +199,9 @@ async fn copy_audit(conn: &mut sqlx::PgConnection, base: &Base, n: u64) -> anyho
         let level = mix(a) % 8 + 1;
         let _ = write!(buf, "{}\t", base.audit + a as i64);
         ts(t, &mut buf);
-        let _ = write!(
+        let _ = writeln!(
             buf,
-            "\tUserAccessLevel\t{}\tcreate\t\\N\t{{\"access_level_id\": {level}, \"schedule_id\": null, \"site_id\": 1, \"status\": \"active\", \"user_id\": {user}}}\t{corr}\tapi:hr-sync\tuser-access-level route\n",
+            "\tUserAccessLevel\t{}\tcreate\t\\N\t{{\"access_level_id\": {level}, \"schedule_id\": null, \"site_id\": 1, \"status\": \"active\", \"user_id\": {user}}}\t{corr}\tapi:hr-sync\tuser-access-level route",
             100_000 + a
         );
         if buf.len() > CHUNK {

@@ -59,7 +59,8 @@ pub const SITES: &[(i64, &str, &str)] = &[
 ];
 
 /// (id, site, name, provider, customer, door group)
-const DOORS: &[(i64, i64, &str, &str, i64, Option<i64>)] = &[
+type DoorSpec = (i64, i64, &'static str, &'static str, i64, Option<i64>);
+const DOORS: &[DoorSpec] = &[
     (1, 1, "Front entrance", "TTLOCK", 1, Some(1)),
     (2, 1, "ttlock", "TTLOCK", 1, None),
     (3, 1, "Loading dock", "TTLOCK", 1, Some(1)),
@@ -132,7 +133,15 @@ pub const CUSTOMERS: &[(i64, &str, &str, &str, &str)] = &[
 ];
 
 /// (id, site, name, schedule, opens: doors, groups)
-const LEVELS: &[(i64, i64, &str, Option<i64>, &[i64], &[i64])] = &[
+type LevelSpec = (
+    i64,
+    i64,
+    &'static str,
+    Option<i64>,
+    &'static [i64],
+    &'static [i64],
+);
+const LEVELS: &[LevelSpec] = &[
     (1, 1, "HQ staff", None, &[], &[1, 3]),
     (2, 1, "HQ office access", Some(1), &[], &[2]),
     (3, 1, "HQ facilities", None, &[11, 15], &[]),
@@ -619,6 +628,7 @@ impl Gen {
 
     // ---- generated traces ---------------------------------------------------
 
+    #[allow(clippy::too_many_arguments)]
     fn audit_row(
         &mut self,
         t: DateTime<Utc>,
@@ -1010,7 +1020,8 @@ impl Gen {
     fn trace_access_change(&mut self, t: DateTime<Utc>) {
         let corr = self.rng.hex32();
         let user = self.rng.range(1, 200);
-        if self.users[(user - 1) as usize].status != "active" {
+        // User 9's access stays as the seeds left it: the demo's triage story.
+        if user == 9 || self.users[(user - 1) as usize].status != "active" {
             return;
         }
         let site = self.users[(user - 1) as usize].site;

@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod migrate;
 pub mod schema;
+pub mod traces;
 
 use std::fmt;
 use std::str::FromStr;
@@ -74,6 +75,19 @@ impl std::error::Error for ConnectError {}
 /// console can never hold a production query forever) and UTC as session zone
 /// (so `timestamp without time zone` columns are read as UTC).
 pub fn options(url: &str) -> Result<PgConnectOptions, ConnectError> {
+    session_options(url, STATEMENT_TIMEOUT)
+}
+
+/// Options for administrative commands (migrate, bulk seeding), which may
+/// legitimately run for minutes: no statement timeout.
+pub fn admin_options(url: &str) -> Result<PgConnectOptions, ConnectError> {
+    session_options(url, Duration::ZERO)
+}
+
+fn session_options(
+    url: &str,
+    statement_timeout: Duration,
+) -> Result<PgConnectOptions, ConnectError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(ConnectError::BadUrl(
             "it does not start with postgresql:// (lockdesk reads Postgres only)".into(),
@@ -86,7 +100,7 @@ pub fn options(url: &str) -> Result<PgConnectOptions, ConnectError> {
         .options([
             (
                 "statement_timeout",
-                format!("{}", STATEMENT_TIMEOUT.as_millis()),
+                format!("{}", statement_timeout.as_millis()),
             ),
             ("TimeZone", "UTC".to_string()),
         ])

@@ -1,1 +1,7 @@
-// placeholder
+// The one integration-test binary: one Postgres for the whole run (see
+// support.rs), real HTTP and real key presses in the modules below.
+
+mod support;
+
+mod cluster;
+mod foundation;

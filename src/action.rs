@@ -1,0 +1,156 @@
+// The vocabulary keymaps bind keys to. A keymap file is just
+// `key = "action"` per context; the names here are its only valid values.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // global
+    Quit,
+    Help,
+    Command,
+    Back,
+    NextPane,
+    PrevPane,
+    PaneJobs,
+    PaneAudit,
+    PaneLocks,
+    PaneUser,
+    PaneTrace,
+    ToggleUtc,
+    ToggleSiteZone,
+    Filter,
+    Refresh,
+    // lists
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    // job queue
+    CycleStatus,
+    ClearFilters,
+    // JSON viewer
+    Fold,
+    UnfoldAll,
+    FoldAll,
+    Search,
+    NextMatch,
+    PrevMatch,
+    // trace
+    NextSection,
+    PrevSection,
+    ShowRequest,
+    ShowResponse,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Help,
+        Action::Command,
+        Action::Back,
+        Action::NextPane,
+        Action::PrevPane,
+        Action::PaneJobs,
+        Action::PaneAudit,
+        Action::PaneLocks,
+        Action::PaneUser,
+        Action::PaneTrace,
+        Action::ToggleUtc,
+        Action::ToggleSiteZone,
+        Action::Filter,
+        Action::Refresh,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Open,
+        Action::CycleStatus,
+        Action::ClearFilters,
+        Action::Fold,
+        Action::UnfoldAll,
+        Action::FoldAll,
+        Action::Search,
+        Action::NextMatch,
+        Action::PrevMatch,
+        Action::NextSection,
+        Action::PrevSection,
+        Action::ShowRequest,
+        Action::ShowResponse,
+    ];
+
+    /// The name used in keymap files.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// What the action does, for the help overlay and the README.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit lockdesk",
+            Action::Help => "show or hide this help",
+            Action::Command => "command line (:trace, :job, :user, :door, :lock, :jobs)",
+            Action::Back => "go back (close a popup, clear a filter, previous view)",
+            Action::NextPane => "next pane",
+            Action::PrevPane => "previous pane",
+            Action::PaneJobs => "job queue",
+            Action::PaneAudit => "audit changes",
+            Action::PaneLocks => "per-lock logs",
+            Action::PaneUser => "user",
+            Action::PaneTrace => "trace (correlation detail)",
+            Action::ToggleUtc => "times in UTC / display zone",
+            Action::ToggleSiteZone => "times in the site's own zone",
+            Action::Filter => "filter the list as you type",
+            Action::Refresh => "reload now",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "first row",
+            Action::Bottom => "last row",
+            Action::Open => "open / drill down",
+            Action::CycleStatus => {
+                "next status filter (all, queued, running, stuck, failed, dead, done, cancelled)"
+            }
+            Action::ClearFilters => "clear every filter",
+            Action::Fold => "fold / unfold the node under the cursor",
+            Action::UnfoldAll => "unfold everything",
+            Action::FoldAll => "fold everything below the top level",
+            Action::Search => "search in the JSON",
+            Action::NextMatch => "next match",
+            Action::PrevMatch => "previous match",
+            Action::NextSection => "next section",
+            Action::PrevSection => "previous section",
+            Action::ShowRequest => "open the request JSON",
+            Action::ShowResponse => "open the response JSON",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(&a.name()), Some(*a), "{a:?}");
+        }
+        assert_eq!(Action::NextPane.name(), "next_pane");
+        assert_eq!(Action::from_name("explode"), None);
+    }
+}

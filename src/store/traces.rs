@@ -1,0 +1,294 @@
+// Reading one trace (everything stamped with one correlation id) from the
+// contract tables, and resolving a unique prefix to a full correlation id.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub action: String,
+    pub before_json: Option<Value>,
+    pub after_json: Option<Value>,
+    pub correlation_id: Option<String>,
+    pub actor: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: i64,
+    pub job_type: String,
+    pub user_id: i64,
+    pub reason: Option<String>,
+    pub status: String,
+    pub attempt_count: i32,
+    pub last_error: Option<String>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub correlation_id: Option<String>,
+    pub debug_session_id: Option<String>,
+    pub payload: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRow {
+    pub id: i64,
+    pub action: String,
+    pub correlation_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub debug_session_id: Option<String>,
+    pub door_id: Option<i64>,
+    pub door_name: Option<String>,
+    pub error_message: Option<String>,
+    pub external_id: Option<String>,
+    pub lock_key: Option<String>,
+    pub ok: bool,
+    pub provider_type: Option<String>,
+    pub reconcile_job_id: Option<i64>,
+    pub request_json: Option<Value>,
+    pub response_json: Option<Value>,
+}
+
+/// Everything one correlation id touched, each part in time order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    pub correlation_id: String,
+    pub audit: Vec<AuditRow>,
+    pub jobs: Vec<JobRow>,
+    pub logs: Vec<LogRow>,
+}
+
+// Every column is cast to the contract type, so compatible stored types
+// (integer ids, json, timestamp without time zone read as UTC) all decode.
+pub const AUDIT_SELECT: &str = "SELECT id::int8, created_at::timestamptz, entity_type::text, entity_id::int8, \
+     action::text, before_json::jsonb, after_json::jsonb, correlation_id::text, actor::text, source::text FROM app_audit";
+pub const JOB_SELECT: &str = "SELECT id::int8, job_type::text, user_id::int8, reason::text, status::text, \
+     attempt_count::int4, last_error::text, next_run_at::timestamptz, correlation_id::text, debug_session_id::text, \
+     payload::jsonb, created_at::timestamptz, updated_at::timestamptz FROM reconcile_jobs";
+pub const LOG_SELECT: &str = "SELECT id::int8, action::text, correlation_id::text, created_at::timestamptz, \
+     debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
+     ok::bool, provider_type::text, reconcile_job_id::int8, request_json::jsonb, response_json::jsonb FROM integration_logs";
+
+pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
+    Ok(AuditRow {
+        id: r.try_get(0)?,
+        created_at: r.try_get(1)?,
+        entity_type: r.try_get(2)?,
+        entity_id: r.try_get(3)?,
+        action: r.try_get(4)?,
+        before_json: r.try_get(5)?,
+        after_json: r.try_get(6)?,
+        correlation_id: r.try_get(7)?,
+        actor: r.try_get(8)?,
+        source: r.try_get(9)?,
+    })
+}
+
+pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
+    Ok(JobRow {
+        id: r.try_get(0)?,
+        job_type: r.try_get(1)?,
+        user_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+        reason: r.try_get(3)?,
+        status: r.try_get(4)?,
+        attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
+        last_error: r.try_get(6)?,
+        next_run_at: r.try_get(7)?,
+        correlation_id: r.try_get(8)?,
+        debug_session_id: r.try_get(9)?,
+        payload: r.try_get(10)?,
+        created_at: r.try_get(11)?,
+        updated_at: r.try_get(12)?,
+    })
+}
+
+pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
+    Ok(LogRow {
+        id: r.try_get(0)?,
+        action: r.try_get(1)?,
+        correlation_id: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+        debug_session_id: r.try_get(4)?,
+        door_id: r.try_get(5)?,
+        door_name: r.try_get(6)?,
+        error_message: r.try_get(7)?,
+        external_id: r.try_get(8)?,
+        lock_key: r.try_get(9)?,
+        ok: r.try_get::<Option<bool>, _>(10)?.unwrap_or(false),
+        provider_type: r.try_get(11)?,
+        reconcile_job_id: r.try_get(12)?,
+        request_json: r.try_get(13)?,
+        response_json: r.try_get(14)?,
+    })
+}
+
+/// Loads the whole trace of one full correlation id.
+pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::Error> {
+    let audit = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{AUDIT_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(pool);
+    let jobs = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{JOB_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(pool);
+    let logs = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{LOG_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(pool);
+    // The three run at once on the pool's connections.
+    let (audit, jobs, logs) = tokio::try_join!(audit, jobs, logs)?;
+    Ok(Trace {
+        correlation_id: correlation_id.to_string(),
+        audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
+        jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
+        logs: logs.iter().map(log_row).collect::<Result<_, _>>()?,
+    })
+}
+
+/// What a correlation-id prefix matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    One(String),
+    None,
+    Many(Vec<String>),
+}
+
+/// Resolves a prefix (at least 4 hex digits) to the correlation ids it matches,
+/// at most a handful. Input that is not hex is rejected before any query,
+/// so it can never become a LIKE pattern.
+pub async fn resolve(pool: &PgPool, prefix: &str) -> Result<Resolved, ResolveError> {
+    let prefix = prefix.trim().to_ascii_lowercase();
+    if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ResolveError::NotHex(prefix));
+    }
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM (
+             (SELECT correlation_id::text AS id FROM reconcile_jobs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             UNION
+             (SELECT correlation_id::text FROM app_audit WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             UNION
+             (SELECT correlation_id::text FROM integration_logs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+         ) ids ORDER BY id LIMIT 5",
+    )
+    .bind(&prefix)
+    .fetch_all(pool)
+    .await
+    .map_err(ResolveError::Db)?;
+    let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
+    Ok(match ids.len() {
+        0 => Resolved::None,
+        1 => Resolved::One(ids.remove(0)),
+        _ => Resolved::Many(ids),
+    })
+}
+
+#[derive(Debug)]
+pub enum ResolveError {
+    NotHex(String),
+    Db(sqlx::Error),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::NotHex(p) => write!(
+                f,
+                "`{p}` is not a correlation id: give at least 4 of its hex digits (0-9, a-f)"
+            ),
+            ResolveError::Db(e) => write!(f, "looking up the correlation id failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+fn time(t: &DateTime<Utc>) -> Value {
+    Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
+}
+
+impl AuditRow {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "created_at": time(&self.created_at), "entity_type": self.entity_type,
+            "entity_id": self.entity_id, "action": self.action,
+            "before_json": self.before_json.clone().unwrap_or(Value::Null),
+            "after_json": self.after_json.clone().unwrap_or(Value::Null),
+            "correlation_id": self.correlation_id, "actor": self.actor, "source": self.source,
+        })
+    }
+}
+
+impl JobRow {
+    /// The seed's Job JSON shape (`reconcile_job_id`, not `id`).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("attempt_count".into(), self.attempt_count.into());
+        m.insert("correlation_id".into(), opt(self.correlation_id.clone()));
+        m.insert("created_at".into(), time(&self.created_at));
+        m.insert(
+            "debug_session_id".into(),
+            opt(self.debug_session_id.clone()),
+        );
+        m.insert("job_type".into(), self.job_type.clone().into());
+        m.insert("last_error".into(), opt(self.last_error.clone()));
+        m.insert(
+            "next_run_at".into(),
+            self.next_run_at.as_ref().map_or(Value::Null, time),
+        );
+        m.insert(
+            "payload".into(),
+            self.payload.clone().unwrap_or(Value::Null),
+        );
+        m.insert("reason".into(), opt(self.reason.clone()));
+        m.insert("reconcile_job_id".into(), self.id.into());
+        m.insert("status".into(), self.status.clone().into());
+        m.insert("updated_at".into(), time(&self.updated_at));
+        m.insert("user_id".into(), self.user_id.into());
+        Value::Object(m)
+    }
+}
+
+impl LogRow {
+    /// The seed's "Raw logs JSON" shape.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "action": self.action, "correlation_id": self.correlation_id, "created_at": time(&self.created_at),
+            "debug_session_id": self.debug_session_id, "door_id": self.door_id, "door_name": self.door_name,
+            "error_message": self.error_message, "external_id": self.external_id, "id": self.id,
+            "lock_key": self.lock_key, "ok": self.ok, "provider_type": self.provider_type,
+            "reconcile_job_id": self.reconcile_job_id,
+            "request_json": self.request_json.clone().unwrap_or(Value::Null),
+            "response_json": self.response_json.clone().unwrap_or(Value::Null),
+        })
+    }
+}
+
+impl Trace {
+    /// The trace in the row shape of seed-rows.json.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "app_audit": self.audit.iter().map(AuditRow::to_json).collect::<Vec<_>>(),
+            "reconcile_jobs": self.jobs.iter().map(JobRow::to_json).collect::<Vec<_>>(),
+            "integration_logs": self.logs.iter().map(LogRow::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.audit.is_empty() && self.jobs.is_empty() && self.logs.is_empty()
+    }
+}

@@ -1,0 +1,197 @@
+// How times are shown: always with their zone, in the machine's zone by
+// default, UTC one key away, a pinned zone from --tz, or a row's site zone.
+
+use chrono::{DateTime, Duration, Local, Utc};
+use chrono_tz::Tz;
+
+/// The zone times are shown in when no toggle is active.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    Local,
+    Utc,
+    Named(Tz),
+}
+
+impl Zone {
+    /// Parses `--tz`: `local`, `UTC`, or an IANA name.
+    pub fn parse(s: &str) -> Result<Zone, String> {
+        match s {
+            "local" | "Local" => Ok(Zone::Local),
+            "UTC" | "utc" | "Z" => Ok(Zone::Utc),
+            name => name.parse::<Tz>().map(Zone::Named).map_err(|_| {
+                format!(
+                    "unknown time zone `{name}`: use an IANA name such as Europe/Berlin, or UTC"
+                )
+            }),
+        }
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Zone::Local => "local".into(),
+            Zone::Utc => "UTC".into(),
+            Zone::Named(tz) => tz.name().into(),
+        }
+    }
+}
+
+/// The console's time display settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    pub zone: Zone,
+    /// `u`: show UTC whatever the zone.
+    pub utc: bool,
+    /// `z`: show a row's site zone where it has one.
+    pub site: bool,
+}
+
+impl Clock {
+    pub fn new(zone: Zone) -> Clock {
+        Clock {
+            zone,
+            utc: false,
+            site: false,
+        }
+    }
+
+    /// The zone in effect for a row belonging to `site_tz` (if any).
+    fn effective(&self, site_tz: Option<Tz>) -> Zone {
+        if self.utc {
+            return Zone::Utc;
+        }
+        if self.site {
+            if let Some(tz) = site_tz {
+                return Zone::Named(tz);
+            }
+        }
+        self.zone
+    }
+
+    /// `2026-02-04 08:58:54 CST`: date, time to the second, and the zone.
+    pub fn short(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
+        self.format(t, site_tz, "%Y-%m-%d %H:%M:%S")
+    }
+
+    /// Full precision: `2026-02-05 10:28:59.888294 CST` (fractions only when stored).
+    pub fn full(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
+        self.format(t, site_tz, "%Y-%m-%d %H:%M:%S%.f")
+    }
+
+    /// Only the time of day, for dense timelines.
+    pub fn time_of_day(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
+        self.format(t, site_tz, "%H:%M:%S%.f")
+    }
+
+    fn format(&self, t: &DateTime<Utc>, site_tz: Option<Tz>, pattern: &str) -> String {
+        match self.effective(site_tz) {
+            Zone::Utc => format!("{} UTC", t.format(pattern)),
+            Zone::Named(tz) => {
+                let l = t.with_timezone(&tz);
+                format!("{} {}", l.format(pattern), l.format("%Z"))
+            }
+            Zone::Local => {
+                let l = t.with_timezone(&Local);
+                format!("{} {}", l.format(pattern), l.format("%:z"))
+            }
+        }
+    }
+
+    /// What the status bar says about the display zone.
+    pub fn label(&self) -> String {
+        if self.utc {
+            "UTC".into()
+        } else if self.site {
+            format!("site zone ({} elsewhere)", self.zone.name())
+        } else {
+            self.zone.name()
+        }
+    }
+}
+
+/// A compact age: `42s`, `3m12s`, `5h04m`, `3d02h`.
+pub fn age(d: Duration) -> String {
+    let s = d.num_seconds();
+    let (neg, s) = (s < 0, s.abs());
+    let text = if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 86_400 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
+    };
+    if neg { format!("-{text}") } else { text }
+}
+
+/// `in 4m12s` or `12m ago`, relative to now.
+pub fn relative(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    let d = *t - *now;
+    if d.num_seconds() >= 0 {
+        format!("in {}", age(d))
+    } else {
+        format!("{} ago", age(-d))
+    }
+}
+
+/// A duration between two events: `6s`, `1.250s`, `2m05s`.
+pub fn span(d: Duration) -> String {
+    let ms = d.num_milliseconds();
+    if ms < 60_000 {
+        if ms % 1000 == 0 {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{:.3}s", ms as f64 / 1000.0)
+        }
+    } else {
+        age(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn times_always_carry_their_zone() {
+        let c = Clock::new(Zone::parse("America/Winnipeg").unwrap());
+        assert_eq!(
+            c.short(&t("2026-02-04T14:58:54Z"), None),
+            "2026-02-04 08:58:54 CST"
+        );
+        assert_eq!(
+            c.full(&t("2026-02-05T16:28:59.888294Z"), None),
+            "2026-02-05 10:28:59.888294 CST"
+        );
+        let mut u = c;
+        u.utc = true;
+        assert_eq!(
+            u.short(&t("2026-02-04T14:58:54Z"), None),
+            "2026-02-04 14:58:54 UTC"
+        );
+        let mut s = c;
+        s.site = true;
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(
+            s.short(&t("2026-02-04T14:58:54Z"), Some(berlin)),
+            "2026-02-04 15:58:54 CET"
+        );
+        assert!(Zone::parse("Mars/Olympus").unwrap_err().contains("IANA"));
+    }
+
+    #[test]
+    fn ages_are_compact() {
+        assert_eq!(age(Duration::seconds(42)), "42s");
+        assert_eq!(age(Duration::seconds(192)), "3m12s");
+        assert_eq!(age(Duration::seconds(3 * 3600 + 240)), "3h04m");
+        assert_eq!(age(Duration::seconds(282_419)), "3d06h");
+        let now = t("2026-02-04T15:00:00Z");
+        assert_eq!(relative(&t("2026-02-04T15:04:12Z"), &now), "in 4m12s");
+        assert_eq!(relative(&t("2026-02-04T14:48:00Z"), &now), "12m00s ago");
+        assert_eq!(span(Duration::seconds(6)), "6s");
+    }
+}
