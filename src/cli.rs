@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::console;
 use crate::demo;
 use crate::store;
 
@@ -46,13 +47,89 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Bring up the demo world: a private Postgres with the seed traces and weeks of history.
+    /// Bring up the demo world (a private Postgres with the seed traces and weeks of history) and open the console on it.
     Demo(DemoArgs),
+    /// The correlation detail of one trace (a unique prefix of the id is enough).
+    Trace {
+        /// The correlation id, or a unique prefix of at least 4 hex digits.
+        id: String,
+        /// Print the trace as JSON (app_audit, reconcile_jobs, integration_logs) and exit.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The job queue with this job selected and its detail open.
+    Job {
+        /// The reconcile job id.
+        id: i64,
+    },
+    /// The per-lock logs of this door's lock.
+    Door {
+        /// The door id (or its name).
+        id: String,
+    },
+    /// The per-lock logs of a lock, by lock key.
+    Lock {
+        /// PROVIDER:external_id, e.g. TTLOCK:28991110.
+        key: String,
+    },
+    /// One user: access levels, credentials (masked), doors, recent jobs and traces.
+    User {
+        /// The user id.
+        id: i64,
+    },
+    /// Run the console headless: replay keys, print the final screen, exit.
+    Snapshot(SnapshotArgs),
     /// Database administration: check the contract, create the schema.
     #[command(subcommand)]
     Db(DbCommand),
     /// Where config, keymaps and the log file live.
     Info,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The screen size, columns x rows.
+    #[arg(long, default_value = "120x40", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// Keys to replay, in keymap notation, e.g. ':trace e4792295<Enter>jj<Enter>'.
+    #[arg(long, default_value = "")]
+    pub keys: String,
+    /// Emit ANSI colours (for screenshots).
+    #[arg(long)]
+    pub color: bool,
+    /// Pin the clock (RFC 3339), for reproducible output.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// What to open first (default: the job queue).
+    #[command(subcommand)]
+    pub target: Option<Target>,
+}
+
+/// Where a snapshot starts.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Target {
+    /// A trace by correlation id or prefix.
+    Trace { id: String },
+    /// The queue on one job.
+    Job { id: i64 },
+    /// A door's lock.
+    Door { id: String },
+    /// A lock by key.
+    Lock { key: String },
+    /// A user.
+    User { id: i64 },
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or("the size is COLUMNSxROWS, e.g. 120x40")?;
+    let w: u16 = w.parse().map_err(|_| "the width is a number of columns")?;
+    let h: u16 = h.parse().map_err(|_| "the height is a number of rows")?;
+    if w < 40 || h < 10 {
+        return Err("the smallest screen is 40x10".into());
+    }
+    Ok((w, h))
 }
 
 #[derive(Debug, Args)]
@@ -99,37 +176,106 @@ pub enum DbCommand {
     },
 }
 
+/// An error that ends the process with a specific exit status.
+#[derive(Debug)]
+pub struct Exit(pub u8, pub String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.1)
+    }
+}
+
+impl std::error::Error for Exit {}
+
 /// Runs the parsed command line; errors are printed for a person, not dumped.
 pub async fn run(cli: Cli) -> ExitCode {
+    let g = &cli.global;
     let result = match cli.command {
-        Some(Command::Demo(args)) => run_demo(&cli.global, args).await,
-        Some(Command::Db(cmd)) => run_db(&cli.global, cmd).await,
+        Some(Command::Demo(args)) => run_demo(g, args).await,
+        Some(Command::Db(cmd)) => run_db(g, cmd).await,
         Some(Command::Info) => {
-            println!("log file: {}", crate::logging::log_path().display());
+            info();
             Ok(())
         }
-        None => run_db(&cli.global, DbCommand::Check).await,
+        Some(Command::Trace { id, json: true }) => trace_json(g, &id).await,
+        Some(Command::Trace { id, json: false }) => {
+            console::run(g, Some(Target::Trace { id }), None).await
+        }
+        Some(Command::Job { id }) => console::run(g, Some(Target::Job { id }), None).await,
+        Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
+        Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
+        Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
+        Some(Command::Snapshot(s)) => {
+            let target = s.target.clone();
+            console::run(g, target, Some(s)).await
+        }
+        None => console::run(g, None, None).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<Exit>() {
+                Some(Exit(code, _)) => ExitCode::from(*code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
 
-/// The database URL: --database-url, else DATABASE_URL.
-fn database_url(g: &Global) -> anyhow::Result<String> {
-    if let Some(u) = &g.database_url {
-        return Ok(u.clone());
+fn info() {
+    println!("config file:  {}", crate::config::config_path().display());
+    println!(
+        "keymap file:  {} (laid over the built-in keymaps/default.toml)",
+        crate::config::keymap_path().display()
+    );
+    println!("log file:     {}", crate::logging::log_path().display());
+    println!("actions a keymap can bind:");
+    for a in crate::action::Action::ALL {
+        println!("  {:<16} {}", a.name(), a.describe());
     }
-    std::env::var("DATABASE_URL").map_err(|_| {
-        anyhow::anyhow!(
-            "No database given. Pass --database-url URL or set DATABASE_URL.\n\
-             To try lockdesk without a database of your own, run `lockdesk demo --no-tui`."
-        )
-    })
+}
+
+/// `lockdesk trace <id> --json`: the trace in seed-rows.json's shape.
+async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
+    let url = database_url(g)?;
+    let db = store::open(&url).await?;
+    let full = match store::traces::resolve(&db.pool, id).await {
+        Ok(store::traces::Resolved::One(full)) => full,
+        Ok(store::traces::Resolved::None) => {
+            return Err(Exit(2, format!("no trace matches `{id}`")).into());
+        }
+        Ok(store::traces::Resolved::Many(ids)) => {
+            return Err(Exit(
+                2,
+                format!(
+                    "`{id}` matches several traces ({}); give more of the id",
+                    ids.join(", ")
+                ),
+            )
+            .into());
+        }
+        Err(e @ store::traces::ResolveError::NotHex(_)) => {
+            return Err(Exit(2, e.to_string()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let trace = store::traces::fetch(&db.pool, &full).await?;
+    let out = serde_json::to_string_pretty(&trace.to_json())?;
+    println!("{out}");
+    Ok(())
+}
+
+/// The database URL: --database-url, --profile, DATABASE_URL, the default profile.
+fn database_url(g: &Global) -> anyhow::Result<String> {
+    let config = crate::config::Config::load()?;
+    let (url, _) = config.resolve_url(
+        g.database_url.as_deref(),
+        g.profile.as_deref(),
+        std::env::var("DATABASE_URL").ok(),
+    )?;
+    Ok(url)
 }
 
 async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
@@ -173,16 +319,19 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     eprintln!("Starting a private PostgreSQL and loading the demo world…");
     let started = std::time::Instant::now();
     let demo = demo::start(None).await?;
+    if !args.no_tui {
+        // The console on the demo; the cluster goes when it closes.
+        let result = console::run_on(g, &demo.url, "demo", None).await;
+        drop(demo);
+        return result;
+    }
     for line in demo::exports(&demo) {
         println!("{line}");
     }
     eprintln!(
-        "The demo world is up ({:.1} s). In another shell: eval the export lines above, then `psql \"$DATABASE_URL\"` or `lockdesk`.",
+        "The demo world is up ({:.1} s). In another shell: eval the export lines above, then `lockdesk` or `psql \"$DATABASE_URL\"`.",
         started.elapsed().as_secs_f64()
     );
-    if !args.no_tui {
-        eprintln!("(The console itself is not built yet; this runs like --no-tui.)");
-    }
     eprintln!("Press Ctrl-C to stop; the database is removed on exit.");
     demo::until_stopped().await;
     drop(demo);

@@ -3,11 +3,18 @@
 #![forbid(unsafe_code)]
 
 pub mod action;
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod console;
 pub mod demo;
 pub mod diff;
+pub mod exec;
 pub mod jsondoc;
 pub mod keymap;
 pub mod logging;
 pub mod store;
 pub mod timefmt;
+pub mod timeline;
+pub mod tui;
+pub mod ui;

@@ -1328,6 +1328,56 @@ impl Gen {
             t + Duration::seconds(2),
         );
 
+        // An expired token at HQ, retried until it went dead.
+        let corr = self.rng.hex32();
+        self.forced.extend([Fault::TokenInvalid; 5]);
+        self.reconcile_user(
+            now - Duration::hours(3),
+            &corr,
+            64,
+            "access level changed",
+            "user-access-level route",
+            &[1, 3],
+            &[],
+            0,
+        );
+
+        // A retried job: failed twice on a busy gateway, then done.
+        let corr = self.rng.hex32();
+        self.forced.extend([Fault::GatewayBusy, Fault::GatewayBusy]);
+        self.reconcile_user(
+            now - Duration::hours(2),
+            &corr,
+            12,
+            "access level changed",
+            "user-access-level route",
+            &[1, 3, 9],
+            &[],
+            0,
+        );
+
+        // Cancelled by an operator.
+        let corr = self.rng.hex32();
+        let t = now - Duration::minutes(95);
+        let job = self.next_job;
+        self.next_job += 1;
+        self.log(t, "RECONCILE_ENQUEUED", &corr, Some(job), None, None,
+            json!({"deduped": false, "reason": "user reinstated", "source": "user route", "user_id": 37}), json!({"job_id": job}));
+        self.push_job(
+            job,
+            "reconcile_user",
+            37,
+            "user reinstated",
+            "cancelled",
+            0,
+            None,
+            None,
+            &corr,
+            Value::Null,
+            t,
+            t + Duration::minutes(3),
+        );
+
         // Failures whose retries are still ahead: Berlin's gateway went
         // offline a few minutes ago.
         for (k, user) in [131_i64, 144, 158].into_iter().enumerate() {
@@ -1358,56 +1408,7 @@ impl Gen {
             &[],
             0,
         );
-        // An expired token at HQ, retried until it went dead.
-        let corr = self.rng.hex32();
-        self.forced.extend([Fault::TokenInvalid; 5]);
-        self.reconcile_user(
-            now - Duration::hours(3),
-            &corr,
-            64,
-            "access level changed",
-            "user-access-level route",
-            &[1, 3],
-            &[],
-            0,
-        );
-
-        // A retried job: failed twice on a busy gateway, then done.
-        let corr = self.rng.hex32();
-        self.forced.extend([Fault::GatewayBusy, Fault::GatewayBusy]);
-        self.reconcile_user(
-            now - Duration::hours(2),
-            &corr,
-            12,
-            "access level changed",
-            "user-access-level route",
-            &[1, 3, 9],
-            &[],
-            0,
-        );
         self.forced.clear();
-
-        // Cancelled by an operator.
-        let corr = self.rng.hex32();
-        let t = now - Duration::minutes(95);
-        let job = self.next_job;
-        self.next_job += 1;
-        self.log(t, "RECONCILE_ENQUEUED", &corr, Some(job), None, None,
-            json!({"deduped": false, "reason": "user reinstated", "source": "user route", "user_id": 37}), json!({"job_id": job}));
-        self.push_job(
-            job,
-            "reconcile_user",
-            37,
-            "user reinstated",
-            "cancelled",
-            0,
-            None,
-            None,
-            &corr,
-            Value::Null,
-            t,
-            t + Duration::minutes(3),
-        );
 
         // Fresh work the worker has not picked up yet, and one it is running.
         for (k, user) in [23_i64, 77, 102].into_iter().enumerate() {

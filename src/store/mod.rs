@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod migrate;
+pub mod queries;
 pub mod schema;
 pub mod traces;
 

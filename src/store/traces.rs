@@ -156,6 +156,38 @@ pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::E
     })
 }
 
+/// The same trace on one connection, the three queries in turn (the console
+/// runs each load on one connection so it can cancel it on the server).
+pub async fn fetch_on(
+    conn: &mut sqlx::PgConnection,
+    correlation_id: &str,
+) -> Result<Trace, sqlx::Error> {
+    let audit = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{AUDIT_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let jobs = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{JOB_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let logs = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{LOG_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(correlation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Trace {
+        correlation_id: correlation_id.to_string(),
+        audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
+        jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
+        logs: logs.iter().map(log_row).collect::<Result<_, _>>()?,
+    })
+}
+
 /// What a correlation-id prefix matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
@@ -167,7 +199,10 @@ pub enum Resolved {
 /// Resolves a prefix (at least 4 hex digits) to the correlation ids it matches,
 /// at most a handful. Input that is not hex is rejected before any query,
 /// so it can never become a LIKE pattern.
-pub async fn resolve(pool: &PgPool, prefix: &str) -> Result<Resolved, ResolveError> {
+pub async fn resolve<'c, E>(db: E, prefix: &str) -> Result<Resolved, ResolveError>
+where
+    E: sqlx::PgExecutor<'c>,
+{
     let prefix = prefix.trim().to_ascii_lowercase();
     if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ResolveError::NotHex(prefix));
@@ -182,7 +217,7 @@ pub async fn resolve(pool: &PgPool, prefix: &str) -> Result<Resolved, ResolveErr
          ) ids ORDER BY id LIMIT 5",
     )
     .bind(&prefix)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
     .map_err(ResolveError::Db)?;
     let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();

@@ -3,5 +3,7 @@
 
 mod support;
 
+mod cli;
 mod cluster;
+mod console;
 mod foundation;

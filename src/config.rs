@@ -1,0 +1,208 @@
+// The config file: connection profiles and a few settings, in the platform's
+// config folder. A small TOML subset (`key = value`, `[profiles.NAME]`), read
+// with line numbers so that every error says where.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, anyhow};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    pub default_profile: Option<String>,
+    pub profiles: BTreeMap<String, Profile>,
+    /// A running job without an update for longer than this is stuck.
+    pub stuck_after_secs: Option<i64>,
+    pub time_zone: Option<String>,
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub database_url: Option<String>,
+}
+
+pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;
+
+/// `$LOCKDESK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/lockdesk`, else `~/.config/lockdesk`.
+pub fn config_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("LOCKDESK_CONFIG_DIR") {
+        return PathBuf::from(d);
+    }
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("lockdesk")
+}
+
+pub fn config_path() -> PathBuf {
+    config_dir().join("config.toml")
+}
+
+/// The user's keymap file, laid over keymaps/default.toml.
+pub fn keymap_path() -> PathBuf {
+    config_dir().join("keymap.toml")
+}
+
+fn value(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return Ok(inner.replace("\\\"", "\"").replace("\\\\", "\\"));
+    }
+    if raw.chars().all(|c| c.is_ascii_digit() || c == '-') && !raw.is_empty() {
+        return Ok(raw.to_string());
+    }
+    Err(format!("`{raw}` is not a quoted string or a number"))
+}
+
+impl Config {
+    pub fn parse(file: &str, text: &str) -> anyhow::Result<Config> {
+        let mut c = Config::default();
+        let mut section: Option<String> = None;
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = raw.split(" #").next().unwrap_or("").trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let s = s.trim();
+                let name = s.strip_prefix("profiles.").ok_or_else(|| {
+                    anyhow!("{file}:{n}: unknown section [{s}] (only [profiles.NAME])")
+                })?;
+                c.profiles.entry(name.to_string()).or_default();
+                section = Some(name.to_string());
+                continue;
+            }
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| anyhow!("{file}:{n}: expected `key = value`"))?;
+            let (k, v) = (k.trim(), value(v).map_err(|e| anyhow!("{file}:{n}: {e}"))?);
+            match (&section, k) {
+                (None, "default_profile") => c.default_profile = Some(v),
+                (None, "stuck_after_secs") => {
+                    c.stuck_after_secs = Some(v.parse().map_err(|_| {
+                        anyhow!("{file}:{n}: stuck_after_secs is a number of seconds")
+                    })?)
+                }
+                (None, "time_zone") => c.time_zone = Some(v),
+                (None, "operator") => c.operator = Some(v),
+                (Some(p), "database_url") => {
+                    c.profiles.entry(p.clone()).or_default().database_url = Some(v);
+                }
+                (_, other) => return Err(anyhow!("{file}:{n}: unknown setting `{other}`")),
+            }
+        }
+        Ok(c)
+    }
+
+    /// Reads the config file; a missing file is an empty config.
+    pub fn load() -> anyhow::Result<Config> {
+        let path = config_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&path.display().to_string(), &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The database URL and where it came from: --database-url, --profile,
+    /// DATABASE_URL, then the default profile.
+    pub fn resolve_url(
+        &self,
+        flag: Option<&str>,
+        profile: Option<&str>,
+        env: Option<String>,
+    ) -> anyhow::Result<(String, String)> {
+        if let Some(u) = flag {
+            return Ok((u.to_string(), "--database-url".into()));
+        }
+        let from_profile = |name: &str| -> anyhow::Result<(String, String)> {
+            let p = self.profiles.get(name).ok_or_else(|| {
+                anyhow!(
+                    "There is no profile `{name}` in {}. Profiles there: {}.",
+                    config_path().display(),
+                    if self.profiles.is_empty() {
+                        "none".into()
+                    } else {
+                        self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                    }
+                )
+            })?;
+            let url = p.database_url.clone().ok_or_else(|| {
+                anyhow!(
+                    "Profile `{name}` in {} has no database_url.",
+                    config_path().display()
+                )
+            })?;
+            Ok((url, format!("profile {name}")))
+        };
+        if let Some(p) = profile {
+            return from_profile(p);
+        }
+        if let Some(u) = env {
+            return Ok((u, "DATABASE_URL".into()));
+        }
+        if let Some(p) = &self.default_profile {
+            return from_profile(p);
+        }
+        Err(anyhow!(
+            "No database given. Pass --database-url URL, set DATABASE_URL, or add a profile to {}:\n\n  \
+             default_profile = \"prod\"\n  [profiles.prod]\n  database_url = \"postgresql://user@host/broker\"\n\n\
+             To try lockdesk without a database of your own, run `lockdesk demo`.",
+            config_path().display()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_and_settings_parse_and_resolve_in_order() {
+        let c = Config::parse(
+            "c.toml",
+            "default_profile = \"prod\"\nstuck_after_secs = 600\n\n[profiles.prod]\ndatabase_url = \"postgresql://p/broker\"\n[profiles.staging]\ndatabase_url = \"postgresql://s/broker\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.stuck_after_secs, Some(600));
+        assert_eq!(
+            c.resolve_url(None, None, None).unwrap().0,
+            "postgresql://p/broker"
+        );
+        assert_eq!(
+            c.resolve_url(None, None, Some("postgresql://env/x".into()))
+                .unwrap()
+                .1,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            c.resolve_url(None, Some("staging"), Some("postgresql://env/x".into()))
+                .unwrap()
+                .0,
+            "postgresql://s/broker"
+        );
+        assert_eq!(
+            c.resolve_url(Some("postgresql://f/x"), Some("staging"), None)
+                .unwrap()
+                .1,
+            "--database-url"
+        );
+        assert!(
+            c.resolve_url(None, Some("nope"), None)
+                .unwrap_err()
+                .to_string()
+                .contains("no profile `nope`")
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = Config::parse("c.toml", "[profiles.x]\ncolour = \"red\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "c.toml:2: unknown setting `colour`");
+    }
+}

@@ -1,0 +1,187 @@
+// Opening the console: resolve the connection, check the contract, load the
+// keymap and settings, then run in the terminal or headless (`snapshot`).
+
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgPoolOptions;
+
+use crate::app::{App, Loc, Session};
+use crate::cli::{Global, SnapshotArgs, Target};
+use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
+use crate::exec::Settings;
+use crate::keymap::{Keymap, parse_sequence};
+use crate::store;
+use crate::timefmt::{Clock, Zone};
+
+/// Everything the console needs, resolved from flags, environment and config.
+pub struct Setup {
+    pub app: App,
+    pub pool: sqlx::PgPool,
+    pub settings: Settings,
+    pub start: Loc,
+}
+
+/// The keymap: the defaults with the user's file laid over them.
+pub fn keymap() -> anyhow::Result<Keymap> {
+    let path = crate::config::keymap_path();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Keymap::defaults().overlay(&path.display().to_string(), &text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Connects and builds the app for `url` (which `source` names in the status bar).
+pub async fn setup(
+    g: &Global,
+    url: &str,
+    source: &str,
+    target: Option<Target>,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<Setup> {
+    let config = Config::load()?;
+    let zone = match g.tz.as_deref().or(config.time_zone.as_deref()) {
+        Some(z) => Zone::parse(z).map_err(|e| anyhow!("--tz: {e}"))?,
+        None => Zone::Local,
+    };
+    let keymap = keymap()?;
+    // The contract check first, with its own clear messages.
+    let db = store::open(url).await?;
+    db.pool.close().await;
+    // The console's own pool: read-only unless --write, enforced by Postgres.
+    let mut opts = store::options(url)?;
+    if !g.write {
+        opts = opts.options([("default_transaction_read_only", "on")]);
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(6)
+        .acquire_timeout(Duration::from_secs(8))
+        .connect_with(opts)
+        .await
+        .map_err(|e| store::classify(e, &db.label, url))?;
+    let stuck_after_secs = config.stuck_after_secs.unwrap_or(DEFAULT_STUCK_AFTER_SECS);
+    let broker_tables = db.report.drift_enabled();
+    let session = Session {
+        target: format!("{source} · {}", db.label),
+        read_only: !g.write,
+        drift_disabled: db.report.drift_disabled_reason(),
+        broker_tables,
+    };
+    let settings = Settings {
+        stuck_after_secs,
+        broker_tables,
+    };
+    let mut app = App::new(
+        session,
+        keymap,
+        Clock::new(zone),
+        now.unwrap_or_else(Utc::now),
+        chrono::Duration::seconds(stuck_after_secs),
+    );
+    let mut conn = pool.acquire().await?;
+    app.doors = store::queries::doors(&mut conn, broker_tables).await?;
+    drop(conn);
+    let start = match target {
+        None => Loc::Jobs,
+        Some(Target::Trace { id }) => Loc::Trace(id.to_lowercase()),
+        Some(Target::Job { id }) => Loc::Job(id),
+        Some(Target::User { id }) => Loc::User(id),
+        Some(Target::Lock { key }) => {
+            let (p, e) = key.split_once(':').ok_or_else(|| {
+                anyhow!(
+                    "`{key}` is not a lock key: write PROVIDER:external_id, e.g. TTLOCK:28991110"
+                )
+            })?;
+            Loc::Lock(format!("{}:{e}", p.to_uppercase()))
+        }
+        Some(Target::Door { id }) => {
+            let door = app
+                .doors
+                .iter()
+                .find(|d| d.id.to_string() == id || d.name.eq_ignore_ascii_case(&id))
+                .ok_or_else(|| anyhow!("there is no door `{id}` in {}", db.label))?;
+            Loc::Lock(door.lock_key().ok_or_else(|| {
+                anyhow!(
+                    "door #{} has no lock (no device type or external id)",
+                    door.id
+                )
+            })?)
+        }
+    };
+    Ok(Setup {
+        app,
+        pool,
+        settings,
+        start,
+    })
+}
+
+/// The console (or a snapshot of it) on the database the flags name.
+pub async fn run(
+    g: &Global,
+    target: Option<Target>,
+    snapshot: Option<SnapshotArgs>,
+) -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let (url, source) = config.resolve_url(
+        g.database_url.as_deref(),
+        g.profile.as_deref(),
+        std::env::var("DATABASE_URL").ok(),
+    )?;
+    match snapshot {
+        Some(s) => print_snapshot(g, &url, &source, target, s).await,
+        None => run_on(g, &url, &source, target).await,
+    }
+}
+
+/// The interactive console on `url`.
+pub async fn run_on(
+    g: &Global,
+    url: &str,
+    source: &str,
+    target: Option<Target>,
+) -> anyhow::Result<()> {
+    let s = setup(g, url, source, target, None).await?;
+    crate::tui::run(s.app, s.pool, s.settings, s.start).await
+}
+
+async fn print_snapshot(
+    g: &Global,
+    url: &str,
+    source: &str,
+    target: Option<Target>,
+    args: SnapshotArgs,
+) -> anyhow::Result<()> {
+    let now = args
+        .now
+        .as_deref()
+        .map(|n| {
+            DateTime::parse_from_rfc3339(n)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    anyhow!("--now `{n}` is not an RFC 3339 time ({e}), e.g. 2026-11-20T15:30:00Z")
+                })
+        })
+        .transpose()?;
+    let keys = parse_sequence(&args.keys).map_err(|e| anyhow!("--keys: {e}"))?;
+    let s = setup(g, url, source, target, now).await?;
+    let buf = crate::tui::headless(
+        s.app,
+        s.pool,
+        s.settings,
+        s.start,
+        &keys,
+        args.size,
+        Duration::from_secs(10),
+    )
+    .await?;
+    let out = if args.color {
+        crate::tui::to_ansi(&buf)
+    } else {
+        crate::tui::to_text(&buf)
+    };
+    print!("{out}");
+    Ok(())
+}

@@ -1,0 +1,183 @@
+// Runs the app's `Cmd`s on tokio and reports back as `Msg`s. A superseded
+// load is aborted here and cancelled on the server (`pg_cancel_backend`),
+// because dropping a future does not stop the query Postgres is running.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::PgPool;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use crate::app::{Cmd, Data, LoadError, Msg, PAGE, Query, Slot, TraceResult};
+use crate::store::{queries, traces};
+
+/// What the queries need to know about the session.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub stuck_after_secs: i64,
+    pub broker_tables: bool,
+}
+
+struct Running {
+    id: u64,
+    handle: JoinHandle<()>,
+    /// The server process running the query, once known.
+    pid: Arc<Mutex<Option<i32>>>,
+}
+
+pub struct Executor {
+    pool: PgPool,
+    tx: UnboundedSender<Msg>,
+    settings: Settings,
+    running: HashMap<Slot, Running>,
+}
+
+impl Executor {
+    pub fn new(pool: PgPool, tx: UnboundedSender<Msg>, settings: Settings) -> Executor {
+        Executor {
+            pool,
+            tx,
+            settings,
+            running: HashMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Load { slot, id, query } => {
+                self.cancel(slot, None);
+                let pid = Arc::new(Mutex::new(None));
+                let (pool, tx, settings, pid2) = (
+                    self.pool.clone(),
+                    self.tx.clone(),
+                    self.settings,
+                    pid.clone(),
+                );
+                let handle = tokio::spawn(async move {
+                    let result = load(&pool, &query, settings, &pid2).await;
+                    let _ = tx.send(Msg::Loaded {
+                        slot,
+                        id,
+                        result: Box::new(result),
+                    });
+                });
+                self.running.insert(slot, Running { id, handle, pid });
+            }
+            Cmd::Cancel { slot, id } => self.cancel(slot, Some(id)),
+            Cmd::Quit => {
+                for slot in self.running.keys().copied().collect::<Vec<_>>() {
+                    self.cancel(slot, None);
+                }
+            }
+        }
+    }
+
+    fn cancel(&mut self, slot: Slot, id: Option<u64>) {
+        let Some(r) = self.running.get(&slot) else {
+            return;
+        };
+        if id.is_some_and(|id| id != r.id) {
+            return;
+        }
+        let Some(r) = self.running.remove(&slot) else {
+            return;
+        };
+        if r.handle.is_finished() {
+            return;
+        }
+        r.handle.abort();
+        let pid = r.pid.lock().ok().and_then(|p| *p);
+        if let Some(pid) = pid {
+            let pool = self.pool.clone();
+            tokio::spawn(async move {
+                let _ = sqlx::query("SELECT pg_cancel_backend($1)")
+                    .bind(pid)
+                    .execute(&pool)
+                    .await;
+                tracing::debug!(pid, "cancelled a superseded query");
+            });
+        }
+    }
+}
+
+fn error(e: sqlx::Error) -> LoadError {
+    let connection_lost = matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    ) || matches!(&e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("08") || c == "57P01"));
+    let message = match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("57014") => {
+            "the query took longer than the statement timeout and was cancelled".to_string()
+        }
+        sqlx::Error::Database(d) => format!("the database refused the query: {}", d.message()),
+        _ if connection_lost => format!("the database cannot be reached ({e}); retrying"),
+        other => format!("the query failed: {other}"),
+    };
+    tracing::warn!("{message}");
+    LoadError {
+        message,
+        connection_lost,
+    }
+}
+
+async fn load(
+    pool: &PgPool,
+    query: &Query,
+    settings: Settings,
+    pid: &Mutex<Option<i32>>,
+) -> Result<Data, LoadError> {
+    let mut conn = pool.acquire().await.map_err(error)?;
+    let (backend,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(error)?;
+    if let Ok(mut p) = pid.lock() {
+        *p = Some(backend);
+    }
+    let c = &mut *conn;
+    let data = match query {
+        Query::Jobs {
+            filter, page, now, ..
+        } => Data::Jobs(
+            queries::jobs_page(c, filter, *now, settings.stuck_after_secs, *page, PAGE)
+                .await
+                .map_err(error)?,
+        ),
+        Query::JobCounts(now) => Data::JobCounts(
+            queries::job_counts(c, *now, settings.stuck_after_secs)
+                .await
+                .map_err(error)?,
+        ),
+        Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
+        Query::Audit { before } => {
+            Data::Audit(queries::audit_page(c, *before, PAGE).await.map_err(error)?)
+        }
+        Query::LockLogs(key) => Data::Lock(queries::lock_logs(c, key, 500).await.map_err(error)?),
+        Query::User(id) => Data::User(
+            queries::user(c, *id, settings.broker_tables)
+                .await
+                .map_err(error)?,
+        ),
+        Query::Doors => Data::Doors(
+            queries::doors(c, settings.broker_tables)
+                .await
+                .map_err(error)?,
+        ),
+        Query::Trace(q) => Data::Trace(match traces::resolve(&mut *c, q).await {
+            Err(traces::ResolveError::NotHex(_)) => TraceResult::Invalid(format!(
+                "`{q}` is not a correlation id: give at least 4 of its hex digits (0-9, a-f)"
+            )),
+            Err(traces::ResolveError::Db(e)) => return Err(error(e)),
+            Ok(traces::Resolved::None) => TraceResult::NotFound(q.clone()),
+            Ok(traces::Resolved::Many(ids)) => TraceResult::Ambiguous(q.clone(), ids),
+            Ok(traces::Resolved::One(id)) => {
+                TraceResult::Found(traces::fetch_on(c, &id).await.map_err(error)?)
+            }
+        }),
+    };
+    Ok(data)
+}

@@ -1,0 +1,218 @@
+// The job queue: counts per status, the filtered table, and the selected
+// job's detail.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{DIM, HEADER, SELECTED, cell, fit, status_style};
+use crate::app::App;
+use crate::store::traces::JobRow;
+use crate::timefmt::{age, relative};
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let detail_h = if area.height >= 22 { 9 } else { 0 };
+    let [head, table, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(detail_h),
+    ])
+    .areas(area);
+    header(f, app, head);
+    rows(f, app, table);
+    if detail_h > 0 {
+        draw_detail(f, app, detail);
+    }
+}
+
+fn header(f: &mut Frame, app: &App, area: Rect) {
+    let c = &app.jobs.counts;
+    let mut spans = vec![Span::styled(" Job queue ", HEADER)];
+    for s in ["queued", "running", "failed", "dead", "done", "cancelled"] {
+        spans.push(Span::styled(format!("{s} {}", c.get(s)), status_style(s)));
+        if s == "running" && c.stuck > 0 {
+            spans.push(Span::styled(
+                format!(" ({} stuck)", c.stuck),
+                status_style("stuck"),
+            ));
+        }
+        spans.push(Span::styled(" · ", DIM));
+    }
+    spans.push(Span::raw(format!("showing: {}", app.jobs.filter)));
+    if !app.jobs.text.is_empty() {
+        spans.push(Span::styled(
+            format!("  /{}", app.jobs.text),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if app.jobs.loading {
+        spans.push(Span::styled("  loading…", DIM));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+const WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
+
+fn rows(f: &mut Frame, app: &App, area: Rect) {
+    let j = &app.jobs;
+    let visible = j.visible();
+    let height = area.height.saturating_sub(1) as usize;
+    let off = j.scroll.offset_for(height);
+    let w = area.width as usize;
+    let err_w = w.saturating_sub(WIDTHS.iter().sum::<usize>() + WIDTHS.len());
+    let titles = [
+        "ID",
+        "TYPE",
+        "USER",
+        "REASON",
+        "STATUS",
+        "ATT",
+        "AGE",
+        "NEXT RUN",
+        "LAST ERROR",
+    ];
+    let mut head = String::new();
+    for (t, cw) in titles
+        .iter()
+        .zip(WIDTHS.iter().chain(std::iter::once(&err_w)))
+    {
+        head.push_str(&cell(t, *cw));
+        head.push(' ');
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        fit(head.trim_end(), w),
+        DIM.bold(),
+    ))];
+    if visible.is_empty() && !j.loading {
+        lines.push(Line::from(Span::styled(
+            if j.text.is_empty() {
+                format!("  no jobs match {}", j.filter)
+            } else {
+                format!(
+                    "  no loaded job matches /{} (Esc clears the filter)",
+                    j.text
+                )
+            },
+            DIM,
+        )));
+    }
+    for (row, &i) in visible.iter().enumerate().skip(off).take(height) {
+        let job = &j.rows[i];
+        let stuck = app.is_stuck(job);
+        let status = if stuck { "stuck" } else { job.status.as_str() };
+        let next = job
+            .next_run_at
+            .filter(|_| matches!(job.status.as_str(), "queued" | "failed"))
+            .map(|t| relative(&t, &app.now))
+            .unwrap_or_default();
+        let mut spans = vec![
+            Span::raw(cell(&format!("#{}", job.id), WIDTHS[0])),
+            Span::raw(" "),
+            Span::raw(cell(&job.job_type, WIDTHS[1])),
+            Span::raw(" "),
+            Span::raw(cell(
+                &if job.user_id == 0 {
+                    "—".to_string()
+                } else {
+                    job.user_id.to_string()
+                },
+                WIDTHS[2],
+            )),
+            Span::raw(" "),
+            Span::raw(cell(job.reason.as_deref().unwrap_or(""), WIDTHS[3])),
+            Span::raw(" "),
+            Span::styled(cell(status, WIDTHS[4]), status_style(status)),
+            Span::raw(" "),
+            Span::raw(cell(&job.attempt_count.to_string(), WIDTHS[5])),
+            Span::raw(" "),
+            Span::raw(cell(&age(app.now - job.created_at), WIDTHS[6])),
+            Span::raw(" "),
+            Span::raw(cell(&next, WIDTHS[7])),
+            Span::raw(" "),
+            Span::styled(
+                fit(job.last_error.as_deref().unwrap_or(""), err_w),
+                Style::new().fg(Color::Red),
+            ),
+        ];
+        if row == j.scroll.selected {
+            for s in &mut spans {
+                s.style = s.style.patch(SELECTED);
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    if j.more_below && visible.len() <= off + height {
+        lines.push(Line::from(Span::styled(
+            "  … more jobs load as you scroll",
+            DIM,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
+    let block = Block::bordered().title(" Job detail ").border_style(DIM);
+    let Some(job) = app.jobs.selected_job() else {
+        f.render_widget(Paragraph::new("").block(block), area);
+        return;
+    };
+    f.render_widget(Paragraph::new(detail_lines(app, job)).block(block), area);
+}
+
+/// The selected job's fields, times in full with their zone.
+pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
+    let c = &app.clock;
+    let stuck = app.is_stuck(job);
+    let mut status = vec![
+        Span::raw("status "),
+        Span::styled(job.status.clone(), status_style(&job.status)),
+        Span::raw(format!("  attempts {}", job.attempt_count)),
+    ];
+    if stuck {
+        status.push(Span::styled(
+            format!("  STUCK: no update for {}", age(app.now - job.updated_at)),
+            status_style("stuck"),
+        ));
+    }
+    let next = match job.next_run_at {
+        Some(t) => format!("{} ({})", c.full(&t, None), relative(&t, &app.now)),
+        None => "—".into(),
+    };
+    vec![
+        Line::from(vec![
+            Span::styled(format!("job #{}", job.id), HEADER),
+            Span::raw(format!("  {}  user {}  ", job.job_type, job.user_id)),
+            Span::raw(job.reason.clone().unwrap_or_default()),
+        ]),
+        Line::from(status),
+        Line::from(format!(
+            "created {} ({} ago)   updated {}",
+            c.full(&job.created_at, None),
+            age(app.now - job.created_at),
+            c.full(&job.updated_at, None)
+        )),
+        Line::from(format!("next run {next}")),
+        Line::from(vec![
+            Span::raw("last error "),
+            Span::styled(
+                job.last_error.clone().unwrap_or_else(|| "—".into()),
+                Style::new().fg(Color::Red),
+            ),
+        ]),
+        Line::from(format!(
+            "correlation {}   (Enter opens the trace)",
+            job.correlation_id.clone().unwrap_or_else(|| "—".into())
+        )),
+        Line::from(Span::styled(
+            format!(
+                "payload {}",
+                job.payload
+                    .as_ref()
+                    .map_or("null".to_string(), |p| p.to_string())
+            ),
+            DIM,
+        )),
+    ]
+}

@@ -1,0 +1,124 @@
+// Per-lock logs: every integration log for one lock, newest first, failures
+// in red, each with its job and correlation.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{DIM, HEADER, SELECTED, cell, fit, ok_span};
+use crate::app::App;
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let l = &app.lock;
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let Some(key) = &l.lock_key else {
+        f.render_widget(
+            Paragraph::new(" No lock open: type :door 2, :door <name> or :lock TTLOCK:28991110.")
+                .style(DIM),
+            area,
+        );
+        return;
+    };
+    let zone = l.door.as_ref().and_then(|d| d.time_zone.clone());
+    let door = match &l.door {
+        Some(d) => format!(
+            "door #{} {}  {}{}",
+            d.id,
+            d.name,
+            d.status.as_deref().unwrap_or(""),
+            if d.is_active { "" } else { " (inactive)" }
+        ),
+        None => "no door in this database has this lock".into(),
+    };
+    let failed = l.logs.iter().filter(|x| !x.ok).count();
+    let mut first = vec![
+        Span::styled(" Lock ", HEADER),
+        Span::styled(key.clone(), Style::new().bold()),
+        Span::raw(format!("  {door}")),
+    ];
+    if let Some(z) = zone {
+        first.push(Span::styled(format!("  site zone {z}"), DIM));
+    }
+    let mut second = vec![Span::styled(
+        format!(
+            " {} broker logs, {failed} failed (newest 500)",
+            l.logs.len()
+        ),
+        DIM,
+    )];
+    if !l.text.is_empty() {
+        second.push(Span::styled(
+            format!("  /{}", l.text),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if l.loading {
+        second.push(Span::styled("  loading…", DIM));
+    }
+    f.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        head,
+    );
+    if let Some(e) = &l.error {
+        f.render_widget(
+            Paragraph::new(format!(" {e}")).style(Style::new().fg(Color::Red)),
+            body,
+        );
+        return;
+    }
+    let visible = l.visible();
+    let height = body.height.saturating_sub(1) as usize;
+    let off = l.scroll.offset_for(height);
+    let w = body.width as usize;
+    let mut lines = vec![Line::from(Span::styled(
+        fit(
+            &format!(
+                "{}{}{}{}{}{}",
+                cell("TIME", 32),
+                cell("ACTION", 26),
+                cell("RESULT", 8),
+                cell("JOB", 9),
+                cell("CORRELATION", 34),
+                "ERROR"
+            ),
+            w,
+        ),
+        DIM.bold(),
+    ))];
+    let site = app.site_zone(l.door.as_ref().map(|d| d.id));
+    for (row, &i) in visible.iter().enumerate().skip(off).take(height) {
+        let log = &l.logs[i];
+        let mut line = Line::from(vec![
+            Span::raw(cell(&app.clock.full(&log.created_at, site), 32)),
+            Span::raw(cell(&log.action, 26)),
+            ok_span(log.ok),
+            Span::raw(if log.ok { "      " } else { "  " }),
+            Span::raw(cell(
+                &log.reconcile_job_id
+                    .map_or(String::new(), |j| format!("#{j}")),
+                9,
+            )),
+            Span::styled(cell(log.correlation_id.as_deref().unwrap_or(""), 34), DIM),
+            Span::styled(
+                log.error_message.clone().unwrap_or_default(),
+                Style::new().fg(Color::Red),
+            ),
+        ]);
+        if !log.ok {
+            line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
+        }
+        if row == l.scroll.selected {
+            line = line.patch_style(SELECTED);
+        }
+        lines.push(line);
+    }
+    if visible.is_empty() && !l.loading {
+        lines.push(Line::from(Span::styled(
+            "  no integration logs for this lock",
+            DIM,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), body);
+}

@@ -1,0 +1,250 @@
+// Drawing: one function per pane and popup. Draw code reads the app state
+// and paints; it never waits on anything (the only state it touches is the
+// scroll offset cell that keeps the selection on screen).
+
+mod audit;
+mod jobs;
+mod json;
+mod lock;
+mod trace;
+mod user;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Level, Overlay, Pane, PromptKind};
+
+pub const SELECTED: Style = Style::new()
+    .bg(Color::Rgb(40, 60, 90))
+    .add_modifier(Modifier::BOLD);
+pub const DIM: Style = Style::new().fg(Color::DarkGray);
+pub const HEADER: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+
+/// The colour of a job status (and `stuck`).
+pub fn status_style(status: &str) -> Style {
+    match status {
+        "failed" => Style::new().fg(Color::Red),
+        "dead" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        "running" => Style::new().fg(Color::Yellow),
+        "queued" => Style::new().fg(Color::Blue),
+        "done" => Style::new().fg(Color::Green),
+        "cancelled" => Style::new().fg(Color::DarkGray),
+        "stuck" => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        _ => Style::new(),
+    }
+}
+
+pub fn ok_span(ok: bool) -> Span<'static> {
+    if ok {
+        Span::styled("ok", Style::new().fg(Color::Green))
+    } else {
+        Span::styled(
+            "failed",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )
+    }
+}
+
+/// Cuts `s` to `width` characters, marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Pads or cuts to exactly `width` characters.
+pub fn cell(s: &str, width: usize) -> String {
+    format!("{:<width$}", fit(s, width))
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let banner = app.db_lost.is_some() as u16;
+    let [top, banner_area, main, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    status_bar(f, app, top);
+    if let Some(e) = &app.db_lost {
+        let text = format!(
+            " Database connection lost — showing what was loaded; reconnecting by itself. ({e})"
+        );
+        f.render_widget(
+            Paragraph::new(fit(&text, area.width as usize))
+                .style(Style::new().bg(Color::Red).fg(Color::White).bold()),
+            banner_area,
+        );
+    }
+    match app.pane {
+        Pane::Jobs => jobs::draw(f, app, main),
+        Pane::Audit => audit::draw(f, app, main),
+        Pane::Locks => lock::draw(f, app, main),
+        Pane::User => user::draw(f, app, main),
+        Pane::Trace => trace::draw(f, app, main),
+    }
+    if let Some(o) = app.overlays.last() {
+        let r = popup(main, 94, 92);
+        f.render_widget(Clear, r);
+        match o {
+            Overlay::Json(j) => json::draw_json(f, app, j, r),
+            Overlay::Diff(d) => json::draw_diff(f, app, d, r),
+        }
+    }
+    if app.help {
+        help(f, app, main);
+    }
+    bottom_line(f, app, bottom);
+}
+
+fn status_bar(f: &mut Frame, app: &App, area: Rect) {
+    let mode = if app.session.read_only {
+        Span::styled(
+            " READ-ONLY ",
+            Style::new().bg(Color::Blue).fg(Color::White).bold(),
+        )
+    } else {
+        Span::styled(
+            " WRITE ",
+            Style::new().bg(Color::Red).fg(Color::White).bold(),
+        )
+    };
+    let mut spans = vec![
+        Span::styled(
+            " lockdesk ",
+            Style::new().bg(Color::Cyan).fg(Color::Black).bold(),
+        ),
+        Span::raw(" "),
+        Span::raw(app.session.target.clone()),
+        Span::raw(" "),
+        mode,
+        Span::styled(format!(" {} ", app.clock.label()), DIM),
+        Span::raw("│"),
+    ];
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, p.title());
+        spans.push(if *p == app.pane {
+            Span::styled(label, Style::new().fg(Color::Black).bg(Color::White).bold())
+        } else {
+            Span::styled(label, DIM)
+        });
+    }
+    if app.in_flight() > 0 {
+        spans.push(Span::styled(" ⟳", Style::new().fg(Color::Yellow)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
+    if let Some(p) = &app.prompt {
+        let lead = match p.kind {
+            PromptKind::Command => ":",
+            PromptKind::Filter => "/",
+            PromptKind::Search => "search: ",
+        };
+        let line = Line::from(vec![
+            Span::styled(lead, Style::new().fg(Color::Yellow).bold()),
+            Span::raw(p.text.clone()),
+            Span::styled("█", Style::new().fg(Color::Yellow)),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some((level, text)) = &app.message {
+        let style = match level {
+            Level::Info => Style::new().fg(Color::Cyan),
+            Level::Warn => Style::new().fg(Color::Yellow),
+            Level::Error => Style::new().fg(Color::Red).bold(),
+        };
+        f.render_widget(
+            Paragraph::new(fit(text, area.width as usize)).style(style),
+            area,
+        );
+        return;
+    }
+    let mut spans = Vec::new();
+    for (k, label) in app.hints() {
+        spans.push(Span::styled(
+            format!(" {k} "),
+            Style::new().fg(Color::Black).bg(Color::DarkGray),
+        ));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    if let Some(d) = &app.session.drift_disabled {
+        spans.push(Span::styled(fit(d, 60), DIM));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A centred rectangle of `pw`% × `ph`% of `area`.
+pub fn popup(area: Rect, pw: u16, ph: u16) -> Rect {
+    let w = area.width * pw / 100;
+    let h = area.height * ph / 100;
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn help(f: &mut Frame, app: &App, area: Rect) {
+    let r = popup(area, 80, 90);
+    f.render_widget(Clear, r);
+    let mut lines = vec![
+        Line::from(
+            "Keys come from keymaps/default.toml and your own keymap file (`lockdesk info`).",
+        )
+        .style(DIM),
+        Line::from(""),
+    ];
+    for (ctx, actions) in app.keymap.all() {
+        lines.push(Line::from(Span::styled(
+            format!("[{}]", ctx.name()),
+            HEADER,
+        )));
+        for (action, keys) in actions {
+            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<18}", keys.join(" ")),
+                    Style::new().fg(Color::Yellow),
+                ),
+                Span::raw(action.describe()),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Commands", HEADER)));
+    for c in [
+        ":trace <id or prefix>   the correlation detail of a trace",
+        ":job N                  the queue, on job N",
+        ":user N                 one user: access, credentials, doors, jobs, traces",
+        ":door N | name          the per-lock logs of a door's lock",
+        ":lock TTLOCK:28991110   the same, by lock key",
+        ":jobs [status] [user N] [type] [24h|7d]   filter the queue",
+        ":audit   :q",
+    ] {
+        lines.push(Line::from(format!("  {c}")));
+    }
+    let block = Block::bordered()
+        .title(" Help ")
+        .border_style(Style::new().fg(Color::Cyan));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}

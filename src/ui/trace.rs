@@ -1,0 +1,230 @@
+// The correlation detail: the window and outcome, anomalies, and the seed
+// page's four sections in one scrollable list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, status_style};
+use crate::app::{App, TraceItem};
+use crate::timefmt::{age, span};
+use crate::timeline::Outcome;
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.trace;
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let (Some(trace), Some(summary)) = (&t.trace, &t.summary) else {
+        let text = if t.loading {
+            format!(" Loading trace {}…", t.query.clone().unwrap_or_default())
+        } else if let Some(e) = &t.error {
+            format!(" {e}")
+        } else {
+            " No trace open: type :trace <correlation id or prefix>, or press Enter on a job."
+                .into()
+        };
+        let style = if t.error.is_some() {
+            Style::new().fg(Color::Red)
+        } else {
+            DIM
+        };
+        f.render_widget(Paragraph::new(text).style(style), area);
+        return;
+    };
+    let c = &app.clock;
+    let outcome_style = match summary.outcome {
+        Outcome::Ok => Style::new().fg(Color::Green).bold(),
+        Outcome::Failed => Style::new().fg(Color::Red).bold(),
+        Outcome::InProgress => Style::new().fg(Color::Yellow).bold(),
+        Outcome::Empty => DIM,
+    };
+    let window = match (summary.first, summary.last) {
+        (Some(a), Some(b)) => format!(
+            "window {} → {} ({})",
+            c.full(&a, None),
+            c.full(&b, None),
+            span(summary.duration().unwrap_or_default())
+        ),
+        _ => String::new(),
+    };
+    let head_lines = vec![
+        Line::from(vec![
+            Span::styled(" Trace ", HEADER),
+            Span::styled(trace.correlation_id.clone(), Style::new().bold()),
+            Span::raw("  "),
+            Span::styled(summary.outcome.label(), outcome_style),
+            Span::raw("  "),
+            Span::raw(window),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                " {} audit · {} job{} · {} log{} ({} failed)",
+                trace.audit.len(),
+                trace.jobs.len(),
+                if trace.jobs.len() == 1 { "" } else { "s" },
+                trace.logs.len(),
+                if trace.logs.len() == 1 { "" } else { "s" },
+                trace.logs.iter().filter(|l| !l.ok).count()
+            ),
+            DIM,
+        )),
+    ];
+    f.render_widget(Paragraph::new(head_lines), head);
+
+    let height = body.height as usize;
+    let off = t.scroll.offset_for(height);
+    let w = body.width as usize;
+    let mut lines = Vec::with_capacity(height);
+    for (i, item) in t.items.iter().enumerate().skip(off).take(height) {
+        let mut line = item_line(app, item, w);
+        if i == t.scroll.selected && item.selectable() {
+            line = line.patch_style(SELECTED);
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), body);
+}
+
+fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
+    let (Some(t), Some(s)) = (&app.trace.trace, &app.trace.summary) else {
+        return Line::from("");
+    };
+    let c = &app.clock;
+    match item {
+        TraceItem::Section(title) => Line::from(Span::styled(
+            format!(" {title}"),
+            Style::new()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )),
+        TraceItem::Anomaly(i) => Line::from(vec![
+            Span::styled("  ⚠ ", Style::new().fg(Color::Yellow).bold()),
+            Span::styled(s.anomalies[*i].clone(), Style::new().fg(Color::Yellow)),
+        ]),
+        TraceItem::Note(n) => Line::from(Span::styled(format!("   {n}"), DIM)),
+        TraceItem::Blank => Line::from(""),
+        TraceItem::Audit(i) => {
+            let a = &t.audit[*i];
+            Line::from(vec![
+                Span::raw(format!("   {}  ", c.full(&a.created_at, None))),
+                Span::styled(
+                    format!(
+                        "{} #{}",
+                        a.entity_type,
+                        a.entity_id.map_or("?".into(), |e| e.to_string())
+                    ),
+                    Style::new().bold(),
+                ),
+                Span::raw(format!("  {}  ", a.action)),
+                Span::styled(
+                    format!(
+                        "by {} via {}",
+                        a.actor.as_deref().unwrap_or("?"),
+                        a.source.as_deref().unwrap_or("?")
+                    ),
+                    DIM,
+                ),
+                Span::styled("   Enter: before/after diff", DIM),
+            ])
+        }
+        TraceItem::Job(i) => {
+            let j = &t.jobs[*i];
+            let stuck = app.is_stuck(j);
+            let mut spans = vec![
+                Span::raw(format!("   {}  ", c.full(&j.created_at, None))),
+                Span::styled(format!("job #{}", j.id), Style::new().bold()),
+                Span::raw(format!(
+                    "  {}  user {}  {}  ",
+                    j.job_type,
+                    j.user_id,
+                    j.reason.as_deref().unwrap_or("")
+                )),
+                Span::styled(j.status.clone(), status_style(&j.status)),
+                Span::raw(format!(
+                    "  attempts {}  age {}",
+                    j.attempt_count,
+                    age(app.now - j.created_at)
+                )),
+            ];
+            if stuck {
+                spans.push(Span::styled("  STUCK", status_style("stuck")));
+            }
+            if let Some(e) = &j.last_error {
+                spans.push(Span::styled(format!("  {e}"), Style::new().fg(Color::Red)));
+            }
+            Line::from(spans)
+        }
+        TraceItem::Provider(p) => Line::from(Span::styled(
+            format!("   {}", s.groups[*p].provider),
+            Style::new().fg(Color::Magenta).bold(),
+        )),
+        TraceItem::LockGroup(p, k) => {
+            let g = &s.groups[*p].locks[*k];
+            let mut spans = vec![Span::styled(
+                format!("     {}", g.lock_key),
+                Style::new().bold(),
+            )];
+            if let Some(d) = &g.door_name {
+                spans.push(Span::raw(format!("  door: {d}")));
+            }
+            spans.push(Span::raw("  "));
+            if g.failed == 0 {
+                spans.push(ok_span(true));
+            } else {
+                spans.push(Span::styled(
+                    format!("{} failed", g.failed),
+                    Style::new().fg(Color::Red).bold(),
+                ));
+            }
+            spans.push(Span::styled(
+                format!(
+                    "  {} log{}",
+                    g.logs.len(),
+                    if g.logs.len() == 1 { "" } else { "s" }
+                ),
+                DIM,
+            ));
+            Line::from(spans)
+        }
+        TraceItem::GroupLog(i) => {
+            let l = &t.logs[*i];
+            let zone = app.site_zone(l.door_id);
+            let mut spans = vec![
+                Span::raw(format!(
+                    "       {} · {} · ",
+                    c.full(&l.created_at, zone),
+                    l.action
+                )),
+                ok_span(l.ok),
+            ];
+            if let Some(e) = &l.error_message {
+                spans.push(Span::styled(
+                    format!(" · {}", fit(e, w.saturating_sub(70))),
+                    Style::new().fg(Color::Red),
+                ));
+            }
+            Line::from(spans)
+        }
+        TraceItem::TimelineLog(i) => {
+            let l = &t.logs[*i];
+            let zone = app.site_zone(l.door_id);
+            let mut spans = vec![
+                Span::raw(format!("   {}  ", c.full(&l.created_at, zone))),
+                Span::styled(cell(l.lock_key.as_deref().unwrap_or(""), 24), DIM),
+                Span::raw(" "),
+                Span::raw(cell(&l.action, 26)),
+                Span::raw(" "),
+                ok_span(l.ok),
+            ];
+            if let Some(j) = l.reconcile_job_id {
+                spans.push(Span::styled(format!("  job #{j}"), DIM));
+            }
+            spans.push(Span::styled(format!("  log #{}", l.id), DIM));
+            if let Some(e) = &l.error_message {
+                spans.push(Span::styled(format!("  {e}"), Style::new().fg(Color::Red)));
+            }
+            Line::from(spans)
+        }
+    }
+}

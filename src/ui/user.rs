@@ -1,0 +1,153 @@
+// One user: access levels, credentials (masked), the doors they should open,
+// their recent traces and jobs — where "my PIN stopped working" starts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{DIM, HEADER, SELECTED, status_style};
+use crate::app::{App, UserItem};
+use crate::timefmt::age;
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let u = &app.user;
+    let Some(d) = &u.detail else {
+        let text = match (&u.user_id, &u.error, u.loading) {
+            (_, Some(e), _) => format!(" {e}"),
+            (Some(id), _, true) => format!(" Loading user {id}…"),
+            _ => " No user open: type :user 9.".into(),
+        };
+        f.render_widget(Paragraph::new(text).style(DIM), area);
+        return;
+    };
+    let c = &app.clock;
+    let items = u.items();
+    let selected = items.get(u.scroll.selected).cloned();
+    let sel = |item: UserItem, line: Line<'static>| {
+        if selected.as_ref() == Some(&item) {
+            line.patch_style(SELECTED)
+        } else {
+            line
+        }
+    };
+    // Built in full (a user has tens of rows), then scrolled to the selection.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_line = 0;
+    lines.push(Line::from(vec![
+        Span::styled(format!(" User {} ", d.id), HEADER),
+        Span::styled(d.name.clone().unwrap_or_default(), Style::new().bold()),
+        Span::raw(format!("  {}  ", d.email.clone().unwrap_or_default())),
+        Span::styled(
+            d.status.clone().unwrap_or_default(),
+            status_style(if d.status.as_deref() == Some("active") {
+                "done"
+            } else {
+                "failed"
+            }),
+        ),
+        Span::styled(format!("  {}", d.site.clone().unwrap_or_default()), DIM),
+    ]));
+    if let Some(p) = &d.partial {
+        lines.push(Line::from(Span::styled(
+            format!(" {p}"),
+            Style::new().fg(Color::Yellow),
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(" Access levels", HEADER)));
+    if d.access.is_empty() {
+        lines.push(Line::from(Span::styled("   none", DIM)));
+    }
+    for (id, name, status, since) in &d.access {
+        lines.push(Line::from(vec![
+            Span::raw(format!("   #{id:<6} {name:<28} ")),
+            Span::styled(
+                format!("{status:<9}"),
+                status_style(if status == "active" {
+                    "done"
+                } else {
+                    "cancelled"
+                }),
+            ),
+            Span::styled(format!(" since {}", c.short(since, None)), DIM),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        " Credentials (PINs masked)",
+        HEADER,
+    )));
+    if d.credentials.is_empty() {
+        lines.push(Line::from(Span::styled("   none", DIM)));
+    }
+    for (id, name, masked, status) in &d.credentials {
+        lines.push(Line::from(vec![
+            Span::raw(format!("   #{id:<6} {name:<14} {masked:<10} ")),
+            Span::styled(
+                status.clone(),
+                status_style(if status == "active" {
+                    "done"
+                } else {
+                    "cancelled"
+                }),
+            ),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(" Doors they should open", HEADER)));
+    if d.doors.is_empty() {
+        lines.push(Line::from(Span::styled("   none", DIM)));
+    }
+    for (i, (id, name, key)) in d.doors.iter().enumerate() {
+        if selected == Some(UserItem::Door(i)) {
+            selected_line = lines.len();
+        }
+        lines.push(sel(
+            UserItem::Door(i),
+            Line::from(format!(
+                "   door #{id:<4} {name:<20} {}",
+                key.clone().unwrap_or_default()
+            )),
+        ));
+    }
+    lines.push(Line::from(Span::styled(" Recent traces", HEADER)));
+    for (i, (corr, at, what)) in d.traces.iter().enumerate() {
+        if selected == Some(UserItem::Trace(i)) {
+            selected_line = lines.len();
+        }
+        lines.push(sel(
+            UserItem::Trace(i),
+            Line::from(vec![
+                Span::raw(format!("   {}  {corr}  ", c.short(at, None))),
+                Span::styled(what.clone(), DIM),
+            ]),
+        ));
+    }
+    lines.push(Line::from(Span::styled(" Recent jobs", HEADER)));
+    for (i, j) in d.jobs.iter().enumerate() {
+        if selected == Some(UserItem::Job(i)) {
+            selected_line = lines.len();
+        }
+        let status = if app.is_stuck(j) {
+            "stuck"
+        } else {
+            j.status.as_str()
+        };
+        lines.push(sel(
+            UserItem::Job(i),
+            Line::from(vec![
+                Span::raw(format!("   job #{:<7} {:<24} ", j.id, j.job_type)),
+                Span::styled(format!("{status:<10}"), status_style(status)),
+                Span::raw(format!(" {:>8} ago  ", age(app.now - j.created_at))),
+                Span::styled(
+                    j.last_error.clone().unwrap_or_default(),
+                    Style::new().fg(Color::Red),
+                ),
+            ]),
+        ));
+    }
+    let height = area.height as usize;
+    let off = selected_line.saturating_sub(height.saturating_sub(3));
+    let visible: Vec<Line> = lines.into_iter().skip(off).take(height).collect();
+    f.render_widget(Paragraph::new(visible), area);
+}

@@ -1,0 +1,136 @@
+// The command line as scripts and operators use it: exit statuses, JSON
+// output, and messages instead of panics.
+
+use std::process::Command;
+
+use lockdesk::demo::seeds;
+use serde_json::Value;
+
+use crate::support::demo_db;
+
+fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config");
+    if let Some(u) = url {
+        c.env("DATABASE_URL", u);
+    }
+    c.output().unwrap()
+}
+
+#[tokio::test]
+async fn trace_json_prints_the_seed_rows_shape() {
+    let url = demo_db().await;
+    let out = lockdesk(&["trace", "e4792295", "--json"], Some(&url));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seed: Value = serde_json::from_str(seeds::SEED_ROWS_JSON).unwrap();
+    let logs = got["integration_logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 5);
+    for l in logs {
+        let want = seed["integration_logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["id"] == l["id"])
+            .unwrap();
+        assert_eq!(l, want);
+    }
+    let job = &got["reconcile_jobs"][0];
+    for (k, v) in seed["reconcile_jobs"][0].as_object().unwrap() {
+        assert_eq!(&job[k], v, "{k}");
+    }
+    assert_eq!(
+        got["app_audit"][0]["after_json"],
+        seed["app_audit"][0]["after_json"]
+    );
+}
+
+#[tokio::test]
+async fn trace_json_exits_2_when_nothing_or_several_match() {
+    let url = demo_db().await;
+    let out = lockdesk(&["trace", "ffffffff", "--json"], Some(&url));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no trace matches"));
+    let out = lockdesk(&["trace", "zz!", "--json"], Some(&url));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_url_or_unreachable_server_is_a_message_not_a_panic() {
+    let out = lockdesk(
+        &[
+            "--database-url",
+            "postgresql://nobody@127.0.0.1:1/x",
+            "job",
+            "72",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Could not reach the database server"), "{err}");
+    assert!(!err.contains("panicked"));
+    let out = lockdesk(
+        &["trace", "e479", "--json", "--database-url", "mysql://x"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("postgresql://user:password@host"), "{err}");
+    let out = lockdesk(&["snapshot"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No database given"), "{err}");
+}
+
+#[tokio::test]
+async fn snapshot_prints_the_screen_and_global_options_go_anywhere() {
+    let url = demo_db().await;
+    let out = lockdesk(
+        &[
+            "snapshot",
+            "--size",
+            "100x30",
+            "--now",
+            "2026-11-20T15:30:00Z",
+            "--tz",
+            "UTC",
+            "trace",
+            "e4792295",
+            "--database-url",
+            &url,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Trace e4792295b2f441f0b205e154984e92fc"),
+        "{text}"
+    );
+    assert!(text.contains("2026-02-04 14:58:54 UTC"), "{text}");
+    assert_eq!(text.lines().count(), 30);
+    let out = lockdesk(
+        &[
+            "--database-url",
+            &url,
+            "snapshot",
+            "--color",
+            "--size",
+            "80x20",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\x1b["), "colour escapes");
+}
