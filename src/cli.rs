@@ -83,7 +83,11 @@ pub enum Command {
     #[command(subcommand)]
     Db(DbCommand),
     /// Where config, keymaps and the log file live.
-    Info,
+    Info {
+        /// Print the default keymap as the README's Markdown table.
+        #[arg(long)]
+        keys_markdown: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -194,7 +198,11 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
         Some(Command::Db(cmd)) => run_db(g, cmd).await,
-        Some(Command::Info) => {
+        Some(Command::Info { keys_markdown: true }) => {
+            print!("{}", crate::keymap::markdown_table(&crate::keymap::Keymap::defaults()));
+            Ok(())
+        }
+        Some(Command::Info { keys_markdown: false }) => {
             info();
             Ok(())
         }

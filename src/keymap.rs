@@ -503,9 +503,35 @@ impl Keymap {
     }
 }
 
+/// The keys table of the README, generated from a keymap so that they never
+/// disagree (a test compares them).
+pub fn markdown_table(km: &Keymap) -> String {
+    let mut out = String::from("| where | keys | action |\n|---|---|---|\n");
+    for (ctx, actions) in km.all() {
+        for (action, keys) in actions {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.label())).collect();
+            out.push_str(&format!("| {} | {} | {} |\n", ctx.name(), keys.join(" "), action.describe()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_keys_table_is_the_default_keymap() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("<!-- keys:start -->").expect("README has the keys table markers");
+        let end = readme.find("<!-- keys:end -->").expect("README has the keys table markers");
+        let table = readme[start + "<!-- keys:start -->".len()..end].trim();
+        assert_eq!(
+            table,
+            markdown_table(&Keymap::defaults()).trim(),
+            "README keys table differs from keymaps/default.toml: regenerate it with `lockdesk info --keys-markdown`"
+        );
+    }
 
     #[test]
     fn every_keymap_file_parses() {
