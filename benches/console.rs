@@ -60,7 +60,8 @@ fn big_trace(logs: usize) -> Trace {
                 debug_session_id: None,
                 door_id: Some((i % 40) as i64),
                 door_name: Some(format!("Door {}", i % 40)),
-                error_message: (i % 17 == 0).then(|| "TTLock errcode -3002: gateway offline".into()),
+                error_message: (i % 17 == 0)
+                    .then(|| "TTLock errcode -3002: gateway offline".into()),
                 external_id: Some("28991110".into()),
                 lock_key: Some(format!("TTLOCK:{}", 28_990_000 + i % 40)),
                 ok: i % 17 != 0,
@@ -93,10 +94,19 @@ fn draw_benchmarks() {
     // The busiest trace screen: 500 logs.
     let mut a = app();
     let cmds = a.command("trace bbbbbbbb");
-    load(&mut a, cmds, Slot::Trace, Data::Trace(TraceResult::Found(big_trace(500))));
+    load(
+        &mut a,
+        cmds,
+        Slot::Trace,
+        Data::Trace(TraceResult::Found(big_trace(500))),
+    );
     let mut samples = Vec::new();
     for i in 0..300 {
-        a.act(if i % 2 == 0 { Action::PageDown } else { Action::Down });
+        a.act(if i % 2 == 0 {
+            Action::PageDown
+        } else {
+            Action::Down
+        });
         let t = Instant::now();
         terminal.draw(|f| lockdesk::ui::draw(f, &a)).unwrap();
         samples.push(t.elapsed());
@@ -111,7 +121,12 @@ fn draw_benchmarks() {
     t.logs[0].response_json = Some(payload);
     let mut a = app();
     let cmds = a.command("trace bbbbbbbb");
-    load(&mut a, cmds, Slot::Trace, Data::Trace(TraceResult::Found(t)));
+    load(
+        &mut a,
+        cmds,
+        Slot::Trace,
+        Data::Trace(TraceResult::Found(t)),
+    );
     a.act(Action::Bottom);
     let opened = Instant::now();
     a.act(Action::ShowResponse);
@@ -123,8 +138,18 @@ fn draw_benchmarks() {
         terminal.draw(|f| lockdesk::ui::draw(f, &a)).unwrap();
         samples.push(t.elapsed());
     }
-    stats(&format!("draw: JSON viewer, {:.2} MiB payload", size as f64 / 1048576.0), samples);
-    println!("{:<48} {:>9.3} ms (flatten once)", "open: the 1 MiB payload", open_time.as_secs_f64() * 1e3);
+    stats(
+        &format!(
+            "draw: JSON viewer, {:.2} MiB payload",
+            size as f64 / 1048576.0
+        ),
+        samples,
+    );
+    println!(
+        "{:<48} {:>9.3} ms (flatten once)",
+        "open: the 1 MiB payload",
+        open_time.as_secs_f64() * 1e3
+    );
 }
 
 fn rss_kib() -> u64 {
@@ -146,13 +171,18 @@ async fn database_benchmarks(url: &str) {
         reason: None,
         tz: Some("UTC".into()),
     };
-    let s = lockdesk::console::setup(&global, url, "bench", None, None).await.unwrap();
+    let s = lockdesk::console::setup(&global, url, "bench", None, None)
+        .await
+        .unwrap();
     let pool = s.pool.clone();
     let ids: Vec<(String,)> =
-        sqlx::query_as("SELECT correlation_id FROM reconcile_jobs ORDER BY id DESC LIMIT 40").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT correlation_id FROM reconcile_jobs ORDER BY id DESC LIMIT 40")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut exec = lockdesk::exec::Executor::new(pool.clone(), tx, s.settings);
+    let mut exec = lockdesk::exec::Executor::new(pool.clone(), tx, s.settings, s.providers.clone());
     let mut a = s.app;
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
     // Browse the whole job queue with PageDown; the window stays bounded.
@@ -216,14 +246,21 @@ async fn database_benchmarks(url: &str) {
         for _ in 0..15 {
             let t = Instant::now();
             let out = c.output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             v.push(t.elapsed());
         }
         v
     };
     let mut lockdesk = Command::new(exe);
     lockdesk.args(["trace", id, "--json", "--database-url", url]);
-    stats("`lockdesk trace <id> --json` (whole process)", time(lockdesk));
+    stats(
+        "`lockdesk trace <id> --json` (whole process)",
+        time(lockdesk),
+    );
     let sql = format!(
         "SELECT * FROM app_audit WHERE correlation_id = '{id}' ORDER BY created_at, id;
          SELECT * FROM reconcile_jobs WHERE correlation_id = '{id}' ORDER BY created_at, id;
@@ -242,7 +279,9 @@ fn main() {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(database_benchmarks(&url));
         }
-        Err(_) => println!("(set LOCKDESK_BENCH_DATABASE_URL to a `lockdesk demo seed` database for the database benchmarks)"),
+        Err(_) => println!(
+            "(set LOCKDESK_BENCH_DATABASE_URL to a `lockdesk demo seed` database for the database benchmarks)"
+        ),
     }
     draw_benchmarks();
 }

@@ -14,6 +14,7 @@ use crate::action::Action;
 use crate::diff::{Change, diff};
 use crate::jsondoc::JsonDoc;
 use crate::keymap::{Context, Key, Keymap};
+use crate::providers::LockEvent;
 use crate::store::queries::{Door, JobCounts, JobFilter, Keyset, Page, StatusFilter, UserDetail};
 use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
 use crate::timefmt::Clock;
@@ -74,6 +75,7 @@ pub enum Slot {
     JobCounts,
     Audit,
     Lock,
+    LockTrail,
     User,
     Trace,
     Doors,
@@ -102,6 +104,14 @@ pub enum Query {
         before: Option<(DateTime<Utc>, i64)>,
     },
     LockLogs(String),
+    /// The provider's audit trail (and clock) for one lock.
+    LockTrail {
+        provider: String,
+        customer: Option<i64>,
+        external_id: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
     User(i64),
     /// A correlation id or a unique prefix of one.
     Trace(String),
@@ -138,6 +148,8 @@ pub enum Data {
     Job(i64, Option<JobRow>),
     Audit(Vec<AuditRow>),
     Lock(Vec<LogRow>),
+    /// Events newest first, and the lock's clock with when it was read.
+    LockTrail(Vec<LockEvent>, Option<(DateTime<Utc>, DateTime<Utc>)>),
     User(UserDetail),
     Trace(TraceResult),
     Doors(Vec<Door>),
@@ -284,26 +296,61 @@ pub struct LockState {
     pub text: String,
     pub loading: bool,
     pub error: Option<String>,
+    /// The provider's own audit trail for the lock, loaded on its own.
+    pub trail: Trail,
+}
+
+/// The lock's own audit trail, as its provider reports it.
+#[derive(Debug, Default)]
+pub struct Trail {
+    pub loading: bool,
+    pub events: Vec<LockEvent>,
+    pub error: Option<String>,
+    /// The lock's clock minus the console's, when the provider can tell.
+    pub clock_skew: Option<Duration>,
+    pub provider: Option<String>,
+}
+
+/// One row of the per-lock pane: a broker log or a provider event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockRow {
+    Log(usize),
+    Event(usize),
 }
 
 impl LockState {
-    pub fn visible(&self) -> Vec<usize> {
+    /// Broker logs and provider events merged, newest first, filtered.
+    pub fn visible(&self) -> Vec<LockRow> {
         let t = self.text.to_lowercase();
-        (0..self.logs.len())
-            .filter(|&i| {
-                let l = &self.logs[i];
-                t.is_empty()
-                    || l.action.to_lowercase().contains(&t)
-                    || l.error_message
-                        .as_deref()
-                        .is_some_and(|e| e.to_lowercase().contains(&t))
-                    || l.correlation_id
-                        .as_deref()
-                        .is_some_and(|c| c.starts_with(&t))
-                    || l.reconcile_job_id.is_some_and(|j| j.to_string() == t)
-                    || (t == "failed" && !l.ok)
-            })
-            .collect()
+        let mut rows: Vec<(DateTime<Utc>, LockRow)> = Vec::new();
+        for (i, l) in self.logs.iter().enumerate() {
+            let hit = t.is_empty()
+                || l.action.to_lowercase().contains(&t)
+                || l.error_message
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase().contains(&t))
+                || l.correlation_id
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with(&t))
+                || l.reconcile_job_id.is_some_and(|j| j.to_string() == t)
+                || (t == "failed" && !l.ok);
+            if hit {
+                rows.push((l.created_at, LockRow::Log(i)));
+            }
+        }
+        for (i, e) in self.trail.events.iter().enumerate() {
+            let hit = t.is_empty()
+                || e.kind.to_lowercase().contains(&t)
+                || e.who
+                    .as_deref()
+                    .is_some_and(|w| w.to_lowercase().contains(&t))
+                || (t == "failed" && !e.success);
+            if hit {
+                rows.push((e.at, LockRow::Event(i)));
+            }
+        }
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.into_iter().map(|(_, r)| r).collect()
     }
 }
 
@@ -687,7 +734,9 @@ impl App {
                         loading: true,
                         ..LockState::default()
                     };
-                    return self.reload(Slot::Lock, Query::LockLogs(key));
+                    let mut cmds = self.reload(Slot::Lock, Query::LockLogs(key.clone()));
+                    cmds.extend(self.load_trail(&key));
+                    return cmds;
                 }
                 Vec::new()
             }
@@ -717,6 +766,36 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// Asks the lock's provider for its own audit trail (the last 7 days).
+    fn load_trail(&mut self, key: &str) -> Vec<Cmd> {
+        let Some((provider, external_id)) = key.split_once(':') else {
+            return Vec::new();
+        };
+        if !matches!(provider, "TTLOCK" | "DOORDECK") || external_id == "unknown" {
+            return Vec::new();
+        }
+        self.lock.trail = Trail {
+            loading: true,
+            provider: Some(provider.to_string()),
+            ..Trail::default()
+        };
+        let customer = self
+            .lock
+            .door
+            .as_ref()
+            .and_then(|d| d.integration_customer_id);
+        self.reload(
+            Slot::LockTrail,
+            Query::LockTrail {
+                provider: provider.to_string(),
+                customer,
+                external_id: external_id.to_string(),
+                from: self.now - Duration::days(7),
+                to: self.now,
+            },
+        )
     }
 
     fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
@@ -764,7 +843,11 @@ impl App {
             };
             cmds.extend(self.load_jobs(page, JobsLoad::Refresh));
         }
-        if self.ticks % COUNTS_EVERY == 0 && !self.pending.contains_key(&Slot::JobCounts) {
+        // While the database is unreachable, probe every other tick: the
+        // first answer clears the banner, whatever pane is open.
+        let probe = self.db_lost.is_some() && self.ticks % 2 == 0;
+        if (probe || self.ticks % COUNTS_EVERY == 0) && !self.pending.contains_key(&Slot::JobCounts)
+        {
             cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.now)));
         }
         cmds
@@ -1373,7 +1456,11 @@ impl App {
                 self.reload(Slot::Audit, Query::Audit { before: None })
             }
             Pane::Locks => match self.lock.lock_key.clone() {
-                Some(k) => self.reload(Slot::Lock, Query::LockLogs(k)),
+                Some(k) => {
+                    let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
+                    c.extend(self.load_trail(&k));
+                    c
+                }
                 None => Vec::new(),
             },
             Pane::User => match self.user.user_id {
@@ -1417,9 +1504,17 @@ impl App {
             }
             Pane::Locks => {
                 let v = self.lock.visible();
-                if let Some(&i) = v.get(self.lock.scroll.selected) {
-                    let l = self.lock.logs[i].clone();
-                    self.open_json(format!("log #{} {}", l.id, l.action), &l.to_json());
+                match v.get(self.lock.scroll.selected) {
+                    Some(LockRow::Log(i)) => {
+                        let l = self.lock.logs[*i].clone();
+                        self.open_json(format!("log #{} {}", l.id, l.action), &l.to_json());
+                    }
+                    Some(LockRow::Event(i)) => {
+                        let e = self.lock.trail.events[*i].clone();
+                        let provider = self.lock.trail.provider.clone().unwrap_or_default();
+                        self.open_json(format!("{provider} audit trail · {}", e.kind), &e.raw);
+                    }
+                    None => {}
                 }
                 Vec::new()
             }
@@ -1507,6 +1602,10 @@ impl App {
                         self.lock.loading = false;
                         self.lock.error = Some(e.message);
                     }
+                    Slot::LockTrail => {
+                        self.lock.trail.loading = false;
+                        self.lock.trail.error = Some(e.message);
+                    }
                     Slot::User => {
                         self.user.loading = false;
                         self.user.error = Some(e.message);
@@ -1556,6 +1655,12 @@ impl App {
             Data::Lock(logs) => {
                 self.lock.loading = false;
                 self.lock.logs = logs;
+            }
+            Data::LockTrail(events, clock) => {
+                let t = &mut self.lock.trail;
+                t.loading = false;
+                t.events = events;
+                t.clock_skew = clock.map(|(lock, read_at)| lock - read_at);
             }
             Data::User(d) => {
                 self.user.loading = false;
@@ -1712,11 +1817,24 @@ mod tests {
         let first = a.command("trace aaaa1111");
         let old = load_id(&first, Slot::Trace);
         let second = a.command("trace bbbb2222");
-        assert!(second.contains(&Cmd::Cancel { slot: Slot::Trace, id: old }));
+        assert!(second.contains(&Cmd::Cancel {
+            slot: Slot::Trace,
+            id: old
+        }));
         let new = load_id(&second, Slot::Trace);
-        answer(&mut a, Slot::Trace, old, Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))));
+        answer(
+            &mut a,
+            Slot::Trace,
+            old,
+            Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+        );
         assert!(a.trace.trace.is_none(), "the stale answer was shown");
-        answer(&mut a, Slot::Trace, new, Ok(Data::Trace(TraceResult::Found(trace("bbbb2222")))));
+        answer(
+            &mut a,
+            Slot::Trace,
+            new,
+            Ok(Data::Trace(TraceResult::Found(trace("bbbb2222")))),
+        );
         assert_eq!(a.trace.trace.as_ref().unwrap().correlation_id, "bbbb2222");
         assert_eq!(a.in_flight(), 0);
     }
@@ -1726,7 +1844,12 @@ mod tests {
         let mut a = app();
         let cmds = a.command("trace aaaa1111");
         let id = load_id(&cmds, Slot::Trace);
-        answer(&mut a, Slot::Trace, id, Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))));
+        answer(
+            &mut a,
+            Slot::Trace,
+            id,
+            Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+        );
         let cmds = a.act(Action::Refresh);
         let id = load_id(&cmds, Slot::Trace);
         let lost = LoadError {
@@ -1737,9 +1860,17 @@ mod tests {
         assert!(a.db_lost.is_some());
         let cmds = a.act(Action::Refresh);
         let id = load_id(&cmds, Slot::Trace);
-        answer(&mut a, Slot::Trace, id, Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))));
+        answer(
+            &mut a,
+            Slot::Trace,
+            id,
+            Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+        );
         assert!(a.db_lost.is_none());
-        assert_eq!(a.message.as_ref().map(|m| m.1.as_str()), Some("reconnected to the database"));
+        assert_eq!(
+            a.message.as_ref().map(|m| m.1.as_str()),
+            Some("reconnected to the database")
+        );
     }
 
     #[test]
@@ -1762,7 +1893,16 @@ mod tests {
             created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
             updated_at: crate::demo::world::fixed_now(),
         };
-        answer(&mut a, Slot::Jobs, id, Ok(Data::Jobs(vec![job(1, "queued"), job(2, "failed"), job(3, "done")])));
+        answer(
+            &mut a,
+            Slot::Jobs,
+            id,
+            Ok(Data::Jobs(vec![
+                job(1, "queued"),
+                job(2, "failed"),
+                job(3, "done"),
+            ])),
+        );
         a.act(Action::Down);
         assert_eq!(a.jobs.selected_job().unwrap().id, 2);
         // Two ticks later the queue is polled; a new job arrived on top and
@@ -1774,7 +1914,12 @@ mod tests {
             &mut a,
             Slot::Jobs,
             id,
-            Ok(Data::Jobs(vec![job(0, "queued"), job(1, "running"), job(2, "queued"), job(3, "done")])),
+            Ok(Data::Jobs(vec![
+                job(0, "queued"),
+                job(1, "running"),
+                job(2, "queued"),
+                job(3, "done"),
+            ])),
         );
         let sel = a.jobs.selected_job().unwrap();
         assert_eq!((sel.id, sel.status.as_str()), (2, "queued"));

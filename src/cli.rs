@@ -198,11 +198,18 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
         Some(Command::Db(cmd)) => run_db(g, cmd).await,
-        Some(Command::Info { keys_markdown: true }) => {
-            print!("{}", crate::keymap::markdown_table(&crate::keymap::Keymap::defaults()));
+        Some(Command::Info {
+            keys_markdown: true,
+        }) => {
+            print!(
+                "{}",
+                crate::keymap::markdown_table(&crate::keymap::Keymap::defaults())
+            );
             Ok(())
         }
-        Some(Command::Info { keys_markdown: false }) => {
+        Some(Command::Info {
+            keys_markdown: false,
+        }) => {
             info();
             Ok(())
         }
@@ -329,7 +336,14 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let demo = demo::start(None).await?;
     if !args.no_tui {
         // The console on the demo; the cluster goes when it closes.
-        let result = console::run_on(g, &demo.url, "demo", None).await;
+        let result = console::run_on(
+            g,
+            &demo.url,
+            "demo",
+            None,
+            Some(demo.sim.provider_settings()),
+        )
+        .await;
         drop(demo);
         return result;
     }

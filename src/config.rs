@@ -20,6 +20,8 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Profile {
     pub database_url: Option<String>,
+    /// This profile's providers file (credentials per integration customer).
+    pub providers_file: Option<String>,
 }
 
 pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;
@@ -90,6 +92,9 @@ impl Config {
                 (None, "operator") => c.operator = Some(v),
                 (Some(p), "database_url") => {
                     c.profiles.entry(p.clone()).or_default().database_url = Some(v);
+                }
+                (Some(p), "providers_file") => {
+                    c.profiles.entry(p.clone()).or_default().providers_file = Some(v);
                 }
                 (_, other) => return Err(anyhow!("{file}:{n}: unknown setting `{other}`")),
             }

@@ -1,6 +1,7 @@
 // Opening the console: resolve the connection, check the contract, load the
 // keymap and settings, then run in the terminal or headless (`snapshot`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
@@ -12,6 +13,7 @@ use crate::cli::{Global, SnapshotArgs, Target};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
 use crate::exec::Settings;
 use crate::keymap::{Keymap, parse_sequence};
+use crate::providers::settings::{ProviderSettings, Providers};
 use crate::store;
 use crate::timefmt::{Clock, Zone};
 
@@ -20,6 +22,7 @@ pub struct Setup {
     pub app: App,
     pub pool: sqlx::PgPool,
     pub settings: Settings,
+    pub providers: Arc<Providers>,
     pub start: Loc,
 }
 
@@ -42,6 +45,26 @@ pub async fn setup(
     now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Setup> {
     let config = Config::load()?;
+    let providers = ProviderSettings::load(
+        g.profile
+            .as_deref()
+            .and_then(|p| config.profiles.get(p))
+            .and_then(|p| p.providers_file.as_deref()),
+    )?;
+    setup_with(g, url, source, target, now, config, providers).await
+}
+
+/// `setup` with the config and provider settings given (tests use this, so
+/// that nothing of the machine's own config leaks in).
+pub async fn setup_with(
+    g: &Global,
+    url: &str,
+    source: &str,
+    target: Option<Target>,
+    now: Option<DateTime<Utc>>,
+    config: Config,
+    providers: ProviderSettings,
+) -> anyhow::Result<Setup> {
     let zone = match g.tz.as_deref().or(config.time_zone.as_deref()) {
         Some(z) => Zone::parse(z).map_err(|e| anyhow!("--tz: {e}"))?,
         None => Zone::Local,
@@ -110,10 +133,12 @@ pub async fn setup(
             })?)
         }
     };
+    let providers = Arc::new(Providers::new(providers));
     Ok(Setup {
         app,
         pool,
         settings,
+        providers,
         start,
     })
 }
@@ -132,7 +157,7 @@ pub async fn run(
     )?;
     match snapshot {
         Some(s) => print_snapshot(g, &url, &source, target, s).await,
-        None => run_on(g, &url, &source, target).await,
+        None => run_on(g, &url, &source, target, None).await,
     }
 }
 
@@ -142,9 +167,13 @@ pub async fn run_on(
     url: &str,
     source: &str,
     target: Option<Target>,
+    providers: Option<ProviderSettings>,
 ) -> anyhow::Result<()> {
-    let s = setup(g, url, source, target, None).await?;
-    crate::tui::run(s.app, s.pool, s.settings, s.start).await
+    let mut s = setup(g, url, source, target, None).await?;
+    if let Some(p) = providers {
+        s.providers = Arc::new(Providers::new(p));
+    }
+    crate::tui::run(s.app, s.pool, s.settings, s.providers, s.start).await
 }
 
 async fn print_snapshot(
@@ -171,6 +200,7 @@ async fn print_snapshot(
         s.app,
         s.pool,
         s.settings,
+        s.providers,
         s.start,
         &keys,
         args.size,

@@ -10,6 +10,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use crate::app::{Cmd, Data, LoadError, Msg, PAGE, Query, Slot, TraceResult};
+use crate::providers::settings::Providers;
+use crate::providers::{CallRecord, ProviderError};
 use crate::store::{queries, traces};
 
 /// What the queries need to know about the session.
@@ -30,15 +32,22 @@ pub struct Executor {
     pool: PgPool,
     tx: UnboundedSender<Msg>,
     settings: Settings,
+    providers: Arc<Providers>,
     running: HashMap<Slot, Running>,
 }
 
 impl Executor {
-    pub fn new(pool: PgPool, tx: UnboundedSender<Msg>, settings: Settings) -> Executor {
+    pub fn new(
+        pool: PgPool,
+        tx: UnboundedSender<Msg>,
+        settings: Settings,
+        providers: Arc<Providers>,
+    ) -> Executor {
         Executor {
             pool,
             tx,
             settings,
+            providers,
             running: HashMap::new(),
         }
     }
@@ -54,8 +63,13 @@ impl Executor {
                     self.settings,
                     pid.clone(),
                 );
+                let providers = self.providers.clone();
                 let handle = tokio::spawn(async move {
-                    let result = load(&pool, &query, settings, &pid2).await;
+                    let result = match &query {
+                        // Provider calls: no database connection needed.
+                        Query::LockTrail { .. } => trail(&providers, &query).await,
+                        _ => load(&pool, &query, settings, &pid2).await,
+                    };
                     let _ = tx.send(Msg::Loaded {
                         slot,
                         id,
@@ -124,6 +138,58 @@ fn error(e: sqlx::Error) -> LoadError {
     }
 }
 
+/// Calls the console makes only to look go to the log file, in the
+/// integration_logs shape, never to the database.
+pub fn log_look(call: &CallRecord) {
+    tracing::info!(
+        target: "lockdesk::provider_calls",
+        action = %call.action,
+        provider = call.provider,
+        lock = call.lock_id.as_deref().unwrap_or(""),
+        ok = call.ok,
+        error = call.error.as_deref().unwrap_or(""),
+        request_json = %call.request,
+        response_json = %call.response,
+        "provider call (look only)"
+    );
+}
+
+fn provider_error(provider: &str, e: &ProviderError) -> LoadError {
+    LoadError {
+        message: format!("{provider}: {e}"),
+        connection_lost: false,
+    }
+}
+
+/// The lock's own audit trail and clock, from its provider.
+async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> {
+    let Query::LockTrail {
+        provider,
+        customer,
+        external_id,
+        from,
+        to,
+    } = query
+    else {
+        return Err(LoadError {
+            message: "not a trail query".into(),
+            connection_lost: false,
+        });
+    };
+    let client = providers
+        .client(*customer, provider)
+        .map_err(|e| provider_error(provider, &e))?;
+    let events = client.audit_trail(external_id, *from, *to).await;
+    events.calls.iter().for_each(log_look);
+    let events = events.result.map_err(|e| provider_error(provider, &e))?;
+    let read_at = chrono::Utc::now();
+    let clock = client.lock_time(external_id).await;
+    clock.calls.iter().for_each(log_look);
+    // A lock whose clock cannot be read still shows its trail.
+    let clock = clock.result.ok().flatten().map(|t| (t, read_at));
+    Ok(Data::LockTrail(events, clock))
+}
+
 async fn load(
     pool: &PgPool,
     query: &Query,
@@ -162,6 +228,12 @@ async fn load(
                 .await
                 .map_err(error)?,
         ),
+        Query::LockTrail { .. } => {
+            return Err(LoadError {
+                message: "the provider trail is not a database query".into(),
+                connection_lost: false,
+            });
+        }
         Query::Doors => Data::Doors(
             queries::doors(c, settings.broker_tables)
                 .await

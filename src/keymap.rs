@@ -510,7 +510,12 @@ pub fn markdown_table(km: &Keymap) -> String {
     for (ctx, actions) in km.all() {
         for (action, keys) in actions {
             let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.label())).collect();
-            out.push_str(&format!("| {} | {} | {} |\n", ctx.name(), keys.join(" "), action.describe()));
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                ctx.name(),
+                keys.join(" "),
+                action.describe()
+            ));
         }
     }
     out
@@ -523,8 +528,12 @@ mod tests {
     #[test]
     fn the_readme_keys_table_is_the_default_keymap() {
         let readme = include_str!("../README.md");
-        let start = readme.find("<!-- keys:start -->").expect("README has the keys table markers");
-        let end = readme.find("<!-- keys:end -->").expect("README has the keys table markers");
+        let start = readme
+            .find("<!-- keys:start -->")
+            .expect("README has the keys table markers");
+        let end = readme
+            .find("<!-- keys:end -->")
+            .expect("README has the keys table markers");
         let table = readme[start + "<!-- keys:start -->".len()..end].trim();
         assert_eq!(
             table,

@@ -13,6 +13,8 @@ pub mod exec;
 pub mod jsondoc;
 pub mod keymap;
 pub mod logging;
+pub mod providers;
+pub mod sim;
 pub mod store;
 pub mod timefmt;
 pub mod timeline;

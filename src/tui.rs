@@ -1,6 +1,7 @@
 // Running the console: in a real terminal (the event loop), or headless for
 // `lockdesk snapshot` and the tests (keys replayed, final screen returned).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -14,16 +15,18 @@ use tokio::sync::mpsc;
 use crate::app::{App, Cmd, Loc, Msg};
 use crate::exec::{Executor, Settings};
 use crate::keymap::Key;
+use crate::providers::settings::Providers;
 
 /// Runs the console in the terminal until the operator quits.
 pub async fn run(
     mut app: App,
     pool: sqlx::PgPool,
     settings: Settings,
+    providers: Arc<Providers>,
     start: Loc,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut exec = Executor::new(pool, tx.clone(), settings);
+    let mut exec = Executor::new(pool, tx.clone(), settings, providers);
     // ratatui::init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::init();
     // Key presses come from a blocking reader thread; only presses count
@@ -79,17 +82,19 @@ pub async fn run(
 
 /// Runs the app without a terminal: replays `keys`, waiting after each until
 /// no query is in flight (at most `wait` per key), and returns the last frame.
+#[allow(clippy::too_many_arguments)]
 pub async fn headless(
     mut app: App,
     pool: sqlx::PgPool,
     settings: Settings,
+    providers: Arc<Providers>,
     start: Loc,
     keys: &[Key],
     size: (u16, u16),
     wait: Duration,
 ) -> anyhow::Result<Buffer> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut exec = Executor::new(pool, tx, settings);
+    let mut exec = Executor::new(pool, tx, settings, providers);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     for c in app.start(start) {
         exec.run(c);

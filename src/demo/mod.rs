@@ -32,10 +32,28 @@ pub async fn load_world(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()>
     Ok(())
 }
 
-/// A running demo: the cluster and the URL of its database.
+/// A running demo: the cluster, the URL of its database, the provider
+/// simulators, and the private folder holding the providers file.
 pub struct Demo {
+    pub sim: crate::sim::Sim,
     pub cluster: Cluster,
     pub url: String,
+    /// Inside the cluster's folder, so it goes wherever the cluster goes
+    /// (also when the watchdog cleans up after a kill).
+    pub providers_file: std::path::PathBuf,
+}
+
+/// Writes a providers file readable by this user only (it holds passwords).
+pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 /// Starts a private cluster and fills `lockdesk_demo` with the world at `now`.
@@ -57,13 +75,34 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     migrate::run(&pool, false).await?;
     let now = now.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     load_world(&pool, now).await?;
+    let state = crate::sim::seed::from_database(&pool, now, u64::from(std::process::id())).await?;
     pool.close().await;
-    Ok(Demo { cluster, url })
+    let sim = crate::sim::Sim::start(state, true).await?;
+    let providers_file = cluster.socket_dir().join("providers.toml");
+    write_private(&providers_file, &sim.provider_settings().to_file_text())?;
+    Ok(Demo {
+        sim,
+        cluster,
+        url,
+        providers_file,
+    })
 }
 
 /// The shell lines that point another lockdesk (or psql) at the demo.
 pub fn exports(demo: &Demo) -> Vec<String> {
-    vec![format!("export DATABASE_URL='{}'", demo.url)]
+    vec![
+        format!("export DATABASE_URL='{}'", demo.url),
+        // Credentials stay in the (private) file; only its path is printed.
+        format!(
+            "export LOCKDESK_PROVIDERS_FILE='{}'",
+            demo.providers_file.display()
+        ),
+        format!("export LOCKDESK_TTLOCK_BASE_URL='{}'", demo.sim.ttlock_url),
+        format!(
+            "export LOCKDESK_DOORDECK_BASE_URL='{}'",
+            demo.sim.doordeck_url
+        ),
+    ]
 }
 
 /// Waits for Ctrl-C or SIGTERM, whichever comes first.

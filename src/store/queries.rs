@@ -282,6 +282,8 @@ pub struct Door {
     pub status: Option<String>,
     /// The IANA zone of the door's site, when the broker tables say.
     pub time_zone: Option<String>,
+    /// Whose provider account the lock is on.
+    pub integration_customer_id: Option<i64>,
 }
 
 impl Door {
@@ -299,11 +301,11 @@ impl Door {
 pub async fn doors(conn: &mut PgConnection, with_sites: bool) -> Result<Vec<Door>, sqlx::Error> {
     let sql = if with_sites {
         "SELECT d.id::int8, d.name::text, d.site_id::int8, d.device_type::text, d.external_id::text,
-                COALESCE(d.is_active, true), d.status::text, s.time_zone::text
+                COALESCE(d.is_active, true), d.status::text, s.time_zone::text, d.integration_customer_id::int8
          FROM doors d LEFT JOIN sites s ON s.id = d.site_id ORDER BY d.id"
     } else {
         "SELECT d.id::int8, d.name::text, d.site_id::int8, d.device_type::text, d.external_id::text,
-                COALESCE(d.is_active, true), d.status::text, NULL::text
+                COALESCE(d.is_active, true), d.status::text, NULL::text, d.integration_customer_id::int8
          FROM doors d ORDER BY d.id"
     };
     let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
@@ -318,6 +320,7 @@ pub async fn doors(conn: &mut PgConnection, with_sites: bool) -> Result<Vec<Door
                 is_active: r.try_get(5)?,
                 status: r.try_get(6)?,
                 time_zone: r.try_get(7)?,
+                integration_customer_id: r.try_get(8)?,
             })
         })
         .collect()

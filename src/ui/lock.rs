@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{DIM, HEADER, SELECTED, cell, fit, ok_span};
-use crate::app::App;
+use crate::app::{App, LockRow};
+use crate::timefmt::age;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let l = &app.lock;
@@ -57,6 +58,35 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if l.loading {
         second.push(Span::styled("  loading…", DIM));
     }
+    let t = &l.trail;
+    match (&t.provider, t.loading, &t.error) {
+        (None, _, _) => {}
+        (Some(p), true, _) => second.push(Span::styled(
+            format!(" · {p} audit trail: loading…"),
+            Style::new().fg(Color::Yellow),
+        )),
+        (Some(p), false, Some(e)) => second.push(Span::styled(
+            format!(" · {p} audit trail unavailable: {e}"),
+            Style::new().fg(Color::Red),
+        )),
+        (Some(p), false, None) => second.push(Span::styled(
+            format!(" · {} {p} events (last 7 days)", t.events.len()),
+            DIM,
+        )),
+    }
+    if let Some(skew) = t.clock_skew.filter(|d| d.num_seconds().abs() > 60) {
+        let (dir, by) = if skew.num_seconds() > 0 {
+            ("ahead of", skew)
+        } else {
+            ("behind", -skew)
+        };
+        second.push(Span::styled(
+            format!(" · ⚠ the lock's clock is {} {dir} the broker's", age(by)),
+            Style::new()
+                .fg(Color::Yellow)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
     f.render_widget(
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         head,
@@ -75,12 +105,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut lines = vec![Line::from(Span::styled(
         fit(
             &format!(
-                "{}{}{}{}{}{}",
+                "{}{}{}{}{}{}{}",
                 cell("TIME", 32),
-                cell("ACTION", 26),
+                cell("SOURCE", 10),
+                cell("WHAT", 26),
                 cell("RESULT", 8),
                 cell("JOB", 9),
-                cell("CORRELATION", 34),
+                cell("CORRELATION / WHO", 34),
                 "ERROR"
             ),
             w,
@@ -88,27 +119,53 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         DIM.bold(),
     ))];
     let site = app.site_zone(l.door.as_ref().map(|d| d.id));
-    for (row, &i) in visible.iter().enumerate().skip(off).take(height) {
-        let log = &l.logs[i];
-        let mut line = Line::from(vec![
-            Span::raw(cell(&app.clock.full(&log.created_at, site), 32)),
-            Span::raw(cell(&log.action, 26)),
-            ok_span(log.ok),
-            Span::raw(if log.ok { "      " } else { "  " }),
-            Span::raw(cell(
-                &log.reconcile_job_id
-                    .map_or(String::new(), |j| format!("#{j}")),
-                9,
-            )),
-            Span::styled(cell(log.correlation_id.as_deref().unwrap_or(""), 34), DIM),
-            Span::styled(
-                log.error_message.clone().unwrap_or_default(),
-                Style::new().fg(Color::Red),
-            ),
-        ]);
-        if !log.ok {
-            line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
-        }
+    let provider = t.provider.clone().unwrap_or_default();
+    for (row, r) in visible.iter().enumerate().skip(off).take(height) {
+        let mut line = match *r {
+            LockRow::Log(i) => {
+                let log = &l.logs[i];
+                let mut line = Line::from(vec![
+                    Span::raw(cell(&app.clock.full(&log.created_at, site), 32)),
+                    Span::styled(cell("broker", 10), Style::new().fg(Color::Cyan)),
+                    Span::raw(cell(&log.action, 26)),
+                    ok_span(log.ok),
+                    Span::raw(if log.ok { "      " } else { "  " }),
+                    Span::raw(cell(
+                        &log.reconcile_job_id
+                            .map_or(String::new(), |j| format!("#{j}")),
+                        9,
+                    )),
+                    Span::styled(cell(log.correlation_id.as_deref().unwrap_or(""), 34), DIM),
+                    Span::styled(
+                        log.error_message.clone().unwrap_or_default(),
+                        Style::new().fg(Color::Red),
+                    ),
+                ]);
+                if !log.ok {
+                    line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
+                }
+                line
+            }
+            LockRow::Event(i) => {
+                let e = &t.events[i];
+                let mut line = Line::from(vec![
+                    Span::raw(cell(&app.clock.full(&e.at, site), 32)),
+                    Span::styled(
+                        cell(&provider.to_lowercase(), 10),
+                        Style::new().fg(Color::Magenta),
+                    ),
+                    Span::raw(cell(&e.kind, 26)),
+                    ok_span(e.success),
+                    Span::raw(if e.success { "      " } else { "  " }),
+                    Span::raw(cell("", 9)),
+                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), 34), DIM),
+                ]);
+                if !e.success {
+                    line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
+                }
+                line
+            }
+        };
         if row == l.scroll.selected {
             line = line.patch_style(SELECTED);
         }

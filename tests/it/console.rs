@@ -29,29 +29,40 @@ pub async fn screen_with(
     size: (u16, u16),
     keymap: Option<Keymap>,
 ) -> String {
-    let mut s = console::setup(
-        &global(),
-        url,
-        "demo",
-        target,
-        Some(lockdesk::demo::world::fixed_now()),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e:#}"));
+    screen_full(url, target, keys, size, keymap, None).await
+}
+
+/// The same, with the provider accounts to use (the simulators').
+pub async fn screen_full(
+    url: &str,
+    target: Option<Target>,
+    keys: &str,
+    size: (u16, u16),
+    keymap: Option<Keymap>,
+    providers: Option<lockdesk::providers::settings::ProviderSettings>,
+) -> String {
+    let now = Some(lockdesk::demo::world::fixed_now());
+    let config = lockdesk::config::Config::default();
+    let providers = providers.unwrap_or_default();
+    let mut s = console::setup_with(&global(), url, "demo", target, now, config, providers)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
     // The socket path differs per run: keep snapshots stable.
     s.app.session.target = "demo · lockdesk_demo".into();
     if let Some(k) = keymap {
         s.app.keymap = k;
     }
     let keys = parse_sequence(keys).unwrap();
+    let wait = Duration::from_secs(10);
     let buf = tui::headless(
         s.app,
         s.pool,
         s.settings,
+        s.providers,
         s.start,
         &keys,
         size,
-        Duration::from_secs(10),
+        wait,
     )
     .await
     .unwrap();
@@ -180,6 +191,57 @@ async fn per_lock_logs_of_door_2() {
     insta::assert_snapshot!(s);
     let by_name = screen(&url, None, ":door ttlock<Enter>").await;
     assert!(by_name.contains("Lock TTLOCK:28991110"), "{by_name}");
+}
+
+#[tokio::test]
+async fn per_lock_pane_merges_the_providers_own_audit_trail() {
+    let url = demo_db().await;
+    let sim = crate::providers::sim_for(&url).await;
+    let s = screen_full(
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "",
+        (140, 40),
+        None,
+        Some(sim.provider_settings()),
+    )
+    .await;
+    assert!(s.contains("TTLOCK events (last 7 days)"), "{s}");
+    assert!(
+        s.contains("ttlock    unlock by passcode") && s.contains("broker    PASSCODE_LIST"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+    // A provider that is down never blocks the pane: the broker part shows.
+    sim.set_fault("TTLOCK:28991110", Some(lockdesk::sim::Fault::ServerError));
+    let s = screen_full(
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "",
+        (140, 20),
+        None,
+        Some(sim.provider_settings()),
+    )
+    .await;
+    assert!(
+        s.contains("TTLOCK audit trail unavailable: TTLOCK: HTTP 500"),
+        "{s}"
+    );
+    assert!(s.contains("broker    PASSCODE_DELETE"), "{s}");
+    // The lock whose clock runs four minutes fast is pointed out.
+    let s = screen_full(
+        &url,
+        Some(Target::Door { id: "3".into() }),
+        "",
+        (160, 12),
+        None,
+        Some(sim.provider_settings()),
+    )
+    .await;
+    assert!(
+        s.contains("the lock's clock is 3m5") || s.contains("the lock's clock is 4m0"),
+        "{s}"
+    );
 }
 
 #[tokio::test]

@@ -7,3 +7,4 @@ mod cli;
 mod cluster;
 mod console;
 mod foundation;
+mod providers;

@@ -1,0 +1,222 @@
+// Provider clients (TTLock, Doordeck) behind one trait the engine and the
+// console use. Every call is timed out, recorded in the seeds' request/response
+// shape, and redacted at the edge before anything else sees it.
+
+pub mod doordeck;
+pub mod redact;
+pub mod settings;
+pub mod ttlock;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Once;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One HTTP call as integration_logs stores it: already redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    /// PASSCODE_LIST, PASSCODE_ADD, PASSCODE_DELETE, LOCK_SHARE, LOCK_REVOKE, AUDIT_TRAIL_FETCH…
+    pub action: String,
+    pub provider: &'static str,
+    pub lock_id: Option<String>,
+    /// `{base_host, method, path, payload, url}`.
+    pub request: Value,
+    pub response: Value,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl CallRecord {
+    pub fn request_json(base_host: &str, method: &str, path: &str, payload: &Value) -> Value {
+        json!({
+            "base_host": base_host,
+            "method": method,
+            "path": path,
+            "payload": redact::value(payload),
+            "url": format!("{base_host}{path}"),
+        })
+    }
+}
+
+/// What went wrong in a provider call, typed, with its documented meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderError {
+    /// A TTLock business error (`errcode` ≠ 0).
+    TtLock { code: i64, meaning: &'static str },
+    /// An HTTP error status (Doordeck's main signal; TTLock 5xx).
+    Http { status: u16, meaning: &'static str },
+    /// No answer within the timeout.
+    Timeout { seconds: u64 },
+    /// The connection failed (URL removed from the message).
+    Network(String),
+    /// The answer was not what the API documents.
+    Decode(String),
+    /// lockdesk has no credentials or URL for this customer and provider.
+    NotConfigured(String),
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderError::TtLock { code, meaning } => {
+                write!(f, "TTLock errcode {code}: {meaning}")
+            }
+            ProviderError::Http { status, meaning } => write!(f, "HTTP {status}: {meaning}"),
+            ProviderError::Timeout { seconds } => write!(f, "no answer within {seconds} s"),
+            ProviderError::Network(m) => write!(f, "network error: {m}"),
+            ProviderError::Decode(m) => write!(f, "unexpected answer: {m}"),
+            ProviderError::NotConfigured(m) => write!(f, "not configured: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+impl ProviderError {
+    /// Busy and similar: the same request may simply be sent again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::TtLock {
+                code: -3003 | -3037 | 1 | 90000,
+                ..
+            }
+        ) || matches!(
+            self,
+            ProviderError::Http {
+                status: 425 | 502 | 504,
+                ..
+            }
+        )
+    }
+
+    /// The lock or its gateway cannot be reached.
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::TtLock {
+                code: -2012 | -3002 | -3036 | -3034 | -3035,
+                ..
+            }
+        ) || matches!(self, ProviderError::Http { status: 503, .. })
+    }
+
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::TtLock {
+                code: 30006 | 30007,
+                ..
+            }
+        ) || matches!(self, ProviderError::Http { status: 429, .. })
+    }
+}
+
+/// The outcome of one logical operation and every call it took.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    pub result: Result<T, ProviderError>,
+    pub calls: Vec<CallRecord>,
+}
+
+/// A passcode (TTLock) or a share (Doordeck) on a lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockAccess {
+    /// keyboardPwdId, or the Doordeck user id.
+    pub id: String,
+    /// The name on the lock (`AB U9 C6`) or the user's email.
+    pub name: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// What to put on a lock.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// `AB U{user} C{credential}`.
+    pub name: String,
+    /// The PIN (TTLock). Never logged: redaction masks it.
+    pub pin: Option<String>,
+    /// The Doordeck user to share with.
+    pub user_email: Option<String>,
+}
+
+/// One event from the lock's own audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockEvent {
+    pub at: DateTime<Utc>,
+    /// Doordeck event type or TTLock record type, readable.
+    pub kind: String,
+    pub who: Option<String>,
+    pub success: bool,
+    /// The redacted item as the provider sent it.
+    pub raw: Value,
+}
+
+/// One provider account, as the engine and console use it.
+pub trait Provider: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Everything on the lock now (all pages).
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>>;
+    /// Puts a PIN (TTLock, via gateway) or a share (Doordeck) on the lock; returns its id.
+    fn grant<'a>(&'a self, lock_id: &'a str, grant: &'a Grant) -> BoxFut<'a, Outcome<String>>;
+    /// Removes a passcode or share by id.
+    fn revoke<'a>(&'a self, lock_id: &'a str, access_id: &'a str) -> BoxFut<'a, Outcome<()>>;
+    /// The lock's own audit trail between two times, newest first.
+    fn audit_trail<'a>(
+        &'a self,
+        lock_id: &'a str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> BoxFut<'a, Outcome<Vec<LockEvent>>>;
+    /// The lock's own clock, where the provider can tell.
+    fn lock_time<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Option<DateTime<Utc>>>>;
+    /// Can the lock be reached right now? (TTLock: a gateway round trip.)
+    fn probe<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<()>>;
+}
+
+/// The HTTP client every provider uses: rustls with the ring provider (the
+/// same one sqlx uses), a timeout on every call.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    static RING: Once = Once::new();
+    RING.call_once(|| {
+        // Fails only if another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .user_agent(concat!("lockdesk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// A reqwest error in words, without its URL (which can carry a token).
+pub fn network_error(e: reqwest::Error, timeout: Duration, secrets: &[&str]) -> ProviderError {
+    if e.is_timeout() {
+        return ProviderError::Timeout {
+            seconds: timeout.as_secs(),
+        };
+    }
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    ProviderError::Network(redact::text(&msg, secrets))
+}
+
+/// Milliseconds since the epoch → time.
+pub fn from_ms(ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+}

@@ -1,0 +1,307 @@
+// Where provider credentials and URLs come from: a providers file (one per
+// profile, default `providers.toml` in the config folder, or the file named by
+// $LOCKDESK_PROVIDERS_FILE), one section per integration customer, plus
+// environment overrides for the base URLs. Clients are built once per
+// customer and kept, so their tokens are reused.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use super::doordeck::DoordeckClient;
+use super::ttlock::TtLockClient;
+use super::{Provider, ProviderError};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TtLockAccount {
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub username: String,
+    /// The plain password; the client sends its MD5 as the API wants.
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DoordeckAccount {
+    pub base_url: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerAccounts {
+    pub ttlock: Option<TtLockAccount>,
+    pub doordeck: Option<DoordeckAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderSettings {
+    pub timeout: Duration,
+    pub ttlock_base_url: String,
+    pub doordeck_base_url: String,
+    pub customers: BTreeMap<i64, CustomerAccounts>,
+}
+
+impl Default for ProviderSettings {
+    fn default() -> Self {
+        ProviderSettings {
+            timeout: Duration::from_secs(15),
+            ttlock_base_url: "https://euapi.ttlock.com".into(),
+            doordeck_base_url: "https://api.doordeck.com".into(),
+            customers: BTreeMap::new(),
+        }
+    }
+}
+
+fn unquote(v: &str) -> String {
+    let v = v.trim();
+    v.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .map_or_else(
+            || v.to_string(),
+            |x| x.replace("\\\"", "\"").replace("\\\\", "\\"),
+        )
+}
+
+impl ProviderSettings {
+    /// Parses a providers file: top-level `timeout_secs`, `ttlock_base_url`,
+    /// `doordeck_base_url`, then `[customers.N]` sections with
+    /// `ttlock_client_id`, `ttlock_client_secret`, `ttlock_username`,
+    /// `ttlock_password`, `ttlock_base_url`, `doordeck_email`,
+    /// `doordeck_password`, `doordeck_base_url`.
+    pub fn parse(file: &str, text: &str) -> anyhow::Result<ProviderSettings> {
+        let mut s = ProviderSettings::default();
+        let mut customer: Option<i64> = None;
+        let mut raw: BTreeMap<i64, BTreeMap<String, String>> = BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(sec) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let id = sec
+                    .trim()
+                    .strip_prefix("customers.")
+                    .and_then(|x| x.parse::<i64>().ok())
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{file}:{n}: sections are [customers.N], N the integration customer id"
+                        )
+                    })?;
+                customer = Some(id);
+                raw.entry(id).or_default();
+                continue;
+            }
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| anyhow!("{file}:{n}: expected `key = value`"))?;
+            let (k, v) = (k.trim(), unquote(v));
+            match customer {
+                None => match k {
+                    "timeout_secs" => {
+                        s.timeout = Duration::from_secs(
+                            v.parse()
+                                .map_err(|_| anyhow!("{file}:{n}: timeout_secs is a number"))?,
+                        )
+                    }
+                    "ttlock_base_url" => s.ttlock_base_url = v,
+                    "doordeck_base_url" => s.doordeck_base_url = v,
+                    other => return Err(anyhow!("{file}:{n}: unknown setting `{other}`")),
+                },
+                Some(c) => {
+                    const KEYS: &[&str] = &[
+                        "ttlock_client_id",
+                        "ttlock_client_secret",
+                        "ttlock_username",
+                        "ttlock_password",
+                        "ttlock_base_url",
+                        "doordeck_email",
+                        "doordeck_password",
+                        "doordeck_base_url",
+                    ];
+                    if !KEYS.contains(&k) {
+                        return Err(anyhow!(
+                            "{file}:{n}: unknown setting `{k}` (known: {})",
+                            KEYS.join(", ")
+                        ));
+                    }
+                    raw.entry(c).or_default().insert(k.to_string(), v);
+                }
+            }
+        }
+        if let Ok(u) = std::env::var("LOCKDESK_TTLOCK_BASE_URL") {
+            s.ttlock_base_url = u;
+        }
+        if let Ok(u) = std::env::var("LOCKDESK_DOORDECK_BASE_URL") {
+            s.doordeck_base_url = u;
+        }
+        for (id, m) in raw {
+            let get = |k: &str| m.get(k).cloned();
+            let ttlock = get("ttlock_client_id").map(|client_id| TtLockAccount {
+                base_url: get("ttlock_base_url").unwrap_or_else(|| s.ttlock_base_url.clone()),
+                client_id,
+                client_secret: get("ttlock_client_secret").unwrap_or_default(),
+                username: get("ttlock_username").unwrap_or_default(),
+                password: get("ttlock_password").unwrap_or_default(),
+            });
+            let doordeck = get("doordeck_email").map(|email| DoordeckAccount {
+                base_url: get("doordeck_base_url").unwrap_or_else(|| s.doordeck_base_url.clone()),
+                email,
+                password: get("doordeck_password").unwrap_or_default(),
+            });
+            s.customers
+                .insert(id, CustomerAccounts { ttlock, doordeck });
+        }
+        Ok(s)
+    }
+
+    /// The providers file in effect: $LOCKDESK_PROVIDERS_FILE, else the
+    /// profile's, else `providers.toml` in the config folder.
+    pub fn path(profile_file: Option<&str>) -> PathBuf {
+        std::env::var_os("LOCKDESK_PROVIDERS_FILE")
+            .map(PathBuf::from)
+            .or_else(|| profile_file.map(PathBuf::from))
+            .unwrap_or_else(|| crate::config::config_dir().join("providers.toml"))
+    }
+
+    /// Reads the providers file; none means no provider is configured.
+    pub fn load(profile_file: Option<&str>) -> anyhow::Result<ProviderSettings> {
+        let path = Self::path(profile_file);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Self::parse(&path.display().to_string(), &t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::parse("(none)", ""),
+            Err(e) => Err(anyhow!("reading {}: {e}", path.display())),
+        }
+    }
+
+    /// The text of a providers file holding these settings (the demo writes one).
+    pub fn to_file_text(&self) -> String {
+        let mut out = format!(
+            "# lockdesk providers file: credentials per integration customer. Keep it private (mode 600).\n\
+             timeout_secs = {}\nttlock_base_url = \"{}\"\ndoordeck_base_url = \"{}\"\n",
+            self.timeout.as_secs(),
+            self.ttlock_base_url,
+            self.doordeck_base_url
+        );
+        for (id, c) in &self.customers {
+            out.push_str(&format!("\n[customers.{id}]\n"));
+            if let Some(t) = &c.ttlock {
+                out.push_str(&format!(
+                    "ttlock_base_url = \"{}\"\nttlock_client_id = \"{}\"\nttlock_client_secret = \"{}\"\nttlock_username = \"{}\"\nttlock_password = \"{}\"\n",
+                    t.base_url, t.client_id, t.client_secret, t.username, t.password
+                ));
+            }
+            if let Some(d) = &c.doordeck {
+                out.push_str(&format!(
+                    "doordeck_base_url = \"{}\"\ndoordeck_email = \"{}\"\ndoordeck_password = \"{}\"\n",
+                    d.base_url, d.email, d.password
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Provider clients by (customer, provider), built on first use and kept.
+pub struct Providers {
+    settings: ProviderSettings,
+    clients: Mutex<BTreeMap<(i64, &'static str), Arc<dyn Provider>>>,
+}
+
+impl Providers {
+    pub fn new(settings: ProviderSettings) -> Providers {
+        Providers {
+            settings,
+            clients: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &ProviderSettings {
+        &self.settings
+    }
+
+    /// The client for one customer's account at one provider (`TTLOCK`, `DOORDECK`).
+    pub fn client(
+        &self,
+        customer: Option<i64>,
+        provider: &str,
+    ) -> Result<Arc<dyn Provider>, ProviderError> {
+        let provider = match provider.to_ascii_uppercase().as_str() {
+            "TTLOCK" => "TTLOCK",
+            "DOORDECK" => "DOORDECK",
+            other => {
+                return Err(ProviderError::NotConfigured(format!(
+                    "lockdesk has no client for provider {other}"
+                )));
+            }
+        };
+        let customer = customer.ok_or_else(|| {
+            ProviderError::NotConfigured("the door has no integration customer".into())
+        })?;
+        let mut clients = self
+            .clients
+            .lock()
+            .map_err(|_| ProviderError::NotConfigured("client cache poisoned".into()))?;
+        if let Some(c) = clients.get(&(customer, provider)) {
+            return Ok(c.clone());
+        }
+        let accounts = self.settings.customers.get(&customer);
+        let missing = || {
+            ProviderError::NotConfigured(format!(
+                "no {provider} account for customer {customer} (providers file: {})",
+                ProviderSettings::path(None).display()
+            ))
+        };
+        let client: Arc<dyn Provider> = match provider {
+            "TTLOCK" => {
+                let a = accounts
+                    .and_then(|a| a.ttlock.clone())
+                    .ok_or_else(missing)?;
+                Arc::new(TtLockClient::new(a, self.settings.timeout))
+            }
+            _ => {
+                let a = accounts
+                    .and_then(|a| a.doordeck.clone())
+                    .ok_or_else(missing)?;
+                Arc::new(DoordeckClient::new(a, self.settings.timeout))
+            }
+        };
+        clients.insert((customer, provider), client.clone());
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_providers_file_round_trips() {
+        let mut s = ProviderSettings::default();
+        s.customers.insert(
+            1,
+            CustomerAccounts {
+                ttlock: Some(TtLockAccount {
+                    base_url: "http://127.0.0.1:1".into(),
+                    client_id: "c".into(),
+                    client_secret: "s".into(),
+                    username: "u".into(),
+                    password: "p".into(),
+                }),
+                doordeck: None,
+            },
+        );
+        let text = s.to_file_text();
+        let back = ProviderSettings::parse("p.toml", &text).unwrap();
+        assert_eq!(back.customers, s.customers);
+        let e = ProviderSettings::parse("p.toml", "[customers.1]\ncolour = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2: unknown setting `colour`"), "{e}");
+    }
+}

@@ -1,0 +1,364 @@
+// Loopback simulators of the TTLock and Doordeck clouds, with real state
+// (accounts, expiring tokens, locks, passcodes, shares, the locks' own
+// records) and faults settable per lock at run time. Used by `lockdesk sim`,
+// `lockdesk demo` and the tests; they follow ../shared/PROVIDER-APIS.md.
+
+pub mod doordeck;
+pub mod seed;
+pub mod ttlock;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::providers::settings::{
+    CustomerAccounts, DoordeckAccount, ProviderSettings, TtLockAccount,
+};
+
+/// A fault a lock (or its account) shows until cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    GatewayOffline,
+    Busy,
+    Slow(Duration),
+    ServerError,
+    /// Every token of the lock's account expires now.
+    TokenExpiry,
+    RateLimit,
+    /// The lock refuses the PINs it is sent.
+    RefusePin,
+}
+
+impl Fault {
+    pub fn parse(s: &str) -> Option<Fault> {
+        Some(match s {
+            "gateway_offline" | "offline" => Fault::GatewayOffline,
+            "busy" => Fault::Busy,
+            "slow" => Fault::Slow(Duration::from_secs(20)),
+            "server_error" | "5xx" => Fault::ServerError,
+            "token_expiry" => Fault::TokenExpiry,
+            "rate_limit" => Fault::RateLimit,
+            "refuse_pin" => Fault::RefusePin,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TtAccount {
+    pub customer: i64,
+    pub client_id: String,
+    pub client_secret: String,
+    pub username: String,
+    pub password: String,
+    pub uid: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TtLock {
+    pub uid: i64,
+    pub name: String,
+    /// Passcodes as the API lists them (the real code and name inside).
+    pub passcodes: Vec<Value>,
+    pub records: Vec<Value>,
+    /// The lock's clock minus real time.
+    pub clock_offset_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DdAccount {
+    pub customer: i64,
+    pub email: String,
+    pub password: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DdDevice {
+    pub owner: String,
+    pub name: String,
+    /// `{userId, email, displayName, publicKey, role, orphan}`.
+    pub users: Vec<Value>,
+    pub events: Vec<Value>,
+    pub connected: bool,
+}
+
+/// Everything the two simulated clouds hold.
+#[derive(Debug, Default)]
+pub struct SimState {
+    pub token_ttl_secs: i64,
+    pub tt_accounts: Vec<TtAccount>,
+    pub tt_tokens: HashMap<String, (i64, DateTime<Utc>)>,
+    pub tt_refresh: HashMap<String, i64>,
+    pub tt_locks: BTreeMap<i64, TtLock>,
+    pub dd_accounts: Vec<DdAccount>,
+    pub dd_tokens: HashMap<String, (String, DateTime<Utc>)>,
+    pub dd_refresh: HashMap<String, String>,
+    pub dd_devices: BTreeMap<String, DdDevice>,
+    /// email → (user id, public key), for `/directory/query`.
+    pub directory: HashMap<String, (String, String)>,
+    pub jtis: HashSet<String>,
+    /// By lock key (`TTLOCK:28991110`).
+    pub faults: HashMap<String, Fault>,
+    pub next_id: i64,
+    pub rng_state: u64,
+}
+
+impl SimState {
+    pub fn new() -> SimState {
+        SimState {
+            token_ttl_secs: 7_776_000,
+            next_id: 70_000_000,
+            rng_state: 0x5EED,
+            ..SimState::default()
+        }
+    }
+
+    pub fn token(&mut self) -> String {
+        let mut r = crate::demo::world::Rng(
+            self.rng_state ^ Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64,
+        );
+        let t = r.hex32();
+        self.rng_state = r.next();
+        t
+    }
+
+    pub fn fault(&self, lock_key: &str) -> Option<Fault> {
+        self.faults.get(lock_key).copied()
+    }
+
+    /// The settings a console needs to reach these simulators with these accounts.
+    pub fn provider_settings(&self, ttlock_url: &str, doordeck_url: &str) -> ProviderSettings {
+        let mut s = ProviderSettings {
+            ttlock_base_url: ttlock_url.to_string(),
+            doordeck_base_url: doordeck_url.to_string(),
+            timeout: Duration::from_secs(10),
+            ..ProviderSettings::default()
+        };
+        for a in &self.tt_accounts {
+            s.customers
+                .entry(a.customer)
+                .or_insert_with(CustomerAccounts::default)
+                .ttlock = Some(TtLockAccount {
+                base_url: ttlock_url.to_string(),
+                client_id: a.client_id.clone(),
+                client_secret: a.client_secret.clone(),
+                username: a.username.clone(),
+                password: a.password.clone(),
+            });
+        }
+        for a in &self.dd_accounts {
+            s.customers
+                .entry(a.customer)
+                .or_insert_with(CustomerAccounts::default)
+                .doordeck = Some(DoordeckAccount {
+                base_url: doordeck_url.to_string(),
+                email: a.email.clone(),
+                password: a.password.clone(),
+            });
+        }
+        s
+    }
+}
+
+/// A request as the handlers see it.
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: HashMap<String, String>,
+    pub body: Bytes,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// A response: status, content type and body.
+pub struct Resp {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(status: u16, v: &Value) -> Resp {
+        Resp {
+            status,
+            content_type: "application/json",
+            body: v.to_string(),
+        }
+    }
+
+    pub fn empty(status: u16) -> Resp {
+        Resp {
+            status,
+            content_type: "application/json",
+            body: String::new(),
+        }
+    }
+}
+
+pub type Shared = Arc<Mutex<SimState>>;
+
+type Handler = fn(Shared, Req) -> std::pin::Pin<Box<dyn std::future::Future<Output = Resp> + Send>>;
+
+async fn serve(listener: TcpListener, state: Shared, handler: Handler) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req: hyper::Request<Incoming>| {
+                let state = state.clone();
+                async move {
+                    let (parts, body) = req.into_parts();
+                    let body = body
+                        .collect()
+                        .await
+                        .map(|b| b.to_bytes())
+                        .unwrap_or_default();
+                    let query = parts
+                        .uri
+                        .query()
+                        .map(|q| {
+                            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                                .unwrap_or_default()
+                        })
+                        .unwrap_or_default();
+                    let headers = parts
+                        .headers
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.as_str().to_ascii_lowercase(),
+                                v.to_str().unwrap_or("").to_string(),
+                            )
+                        })
+                        .collect();
+                    let r = handler(
+                        state,
+                        Req {
+                            method: parts.method.as_str().to_string(),
+                            path: parts.uri.path().to_string(),
+                            query,
+                            headers,
+                            body,
+                        },
+                    )
+                    .await;
+                    let resp = hyper::Response::builder()
+                        .status(r.status)
+                        .header("content-type", r.content_type)
+                        .body(Full::new(Bytes::from(r.body)))
+                        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())));
+                    Ok::<_, Infallible>(resp)
+                }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Both simulators, running on loopback until dropped.
+pub struct Sim {
+    pub state: Shared,
+    pub ttlock_url: String,
+    pub doordeck_url: String,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Starts both servers on free loopback ports.
+    pub async fn start(state: SimState, activity: bool) -> std::io::Result<Sim> {
+        let state = Arc::new(Mutex::new(state));
+        let tt = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let dd = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let ttlock_url = format!("http://{}", tt.local_addr()?);
+        let doordeck_url = format!("http://{}", dd.local_addr()?);
+        let mut tasks = vec![
+            tokio::spawn(serve(tt, state.clone(), |s, r| {
+                Box::pin(ttlock::handle(s, r))
+            })),
+            tokio::spawn(serve(dd, state.clone(), |s, r| {
+                Box::pin(doordeck::handle(s, r))
+            })),
+        ];
+        if activity {
+            tasks.push(tokio::spawn(seed::people_use_doors(state.clone())));
+        }
+        Ok(Sim {
+            state,
+            ttlock_url,
+            doordeck_url,
+            tasks,
+        })
+    }
+
+    pub fn provider_settings(&self) -> ProviderSettings {
+        self.lock()
+            .provider_settings(&self.ttlock_url, &self.doordeck_url)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SimState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sets (or with `None` clears) a fault on one lock, by lock key.
+    pub fn set_fault(&self, lock_key: &str, fault: Option<Fault>) {
+        let mut s = self.lock();
+        match fault {
+            Some(Fault::TokenExpiry) => {
+                // Expire every token now; the fault itself does not linger.
+                let past = Utc::now() - chrono::Duration::seconds(1);
+                s.tt_tokens.values_mut().for_each(|t| t.1 = past);
+                s.dd_tokens.values_mut().for_each(|t| t.1 = past);
+            }
+            Some(f) => {
+                s.faults.insert(lock_key.to_string(), f);
+            }
+            None => {
+                s.faults.remove(lock_key);
+            }
+        }
+    }
+
+    pub fn set_token_ttl(&self, secs: i64) {
+        self.lock().token_ttl_secs = secs;
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Locks the shared state, surviving a poisoned mutex (a panicked handler
+/// must not take the whole simulator down).
+pub fn state(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
+    s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
