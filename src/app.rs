@@ -349,7 +349,7 @@ impl LockState {
                 rows.push((e.at, LockRow::Event(i)));
             }
         }
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
         rows.into_iter().map(|(_, r)| r).collect()
     }
 }

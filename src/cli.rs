@@ -82,11 +82,30 @@ pub enum Command {
     /// Database administration: check the contract, create the schema.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Run the TTLock and Doordeck simulators on loopback, seeded from the database.
+    Sim(SimArgs),
     /// Where config, keymaps and the log file live.
     Info {
         /// Print the default keymap as the README's Markdown table.
         #[arg(long)]
         keys_markdown: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: Option<SimCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Set a fault on a running simulator's lock (uses $LOCKDESK_TTLOCK_BASE_URL).
+    Fault {
+        /// The lock key, e.g. TTLOCK:28991110 or DOORDECK:<uuid>.
+        lock: String,
+        /// gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin, or clear.
+        fault: String,
     },
 }
 
@@ -221,6 +240,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
         Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
+        Some(Command::Sim(a)) => run_sim(g, a).await,
         Some(Command::Snapshot(s)) => {
             let target = s.target.clone();
             console::run(g, target, Some(s)).await
@@ -358,6 +378,68 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     demo::until_stopped().await;
     drop(demo);
     eprintln!("Stopped and removed the demo database.");
+    Ok(())
+}
+
+async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
+    if let Some(SimCommand::Fault { lock, fault }) = a.command {
+        let base = std::env::var("LOCKDESK_TTLOCK_BASE_URL")
+            .map_err(|_| anyhow::anyhow!("Set LOCKDESK_TTLOCK_BASE_URL to the running simulator (the export lines of `lockdesk sim` or `lockdesk demo --no-tui`)."))?;
+        let f = if fault == "clear" {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::String(fault.clone())
+        };
+        if fault != "clear" && crate::sim::Fault::parse(&fault).is_none() {
+            return Err(anyhow::anyhow!(
+                "unknown fault `{fault}`: use gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin or clear"
+            ));
+        }
+        let resp = crate::providers::http_client(std::time::Duration::from_secs(5))
+            .post(format!("{base}/_sim/fault"))
+            .json(&serde_json::json!({"lock": lock, "fault": f}))
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "the simulator at {base} did not answer: {}",
+                    e.without_url()
+                )
+            })?;
+        println!(
+            "{}: {}",
+            lock,
+            if resp.status().is_success() {
+                fault
+            } else {
+                format!("refused ({})", resp.status())
+            }
+        );
+        return Ok(());
+    }
+    let url = database_url(g)?;
+    let opts = store::admin_options(&url)?;
+    let label = store::label(&opts);
+    let pool = sqlx::PgPool::connect_with(opts)
+        .await
+        .map_err(|e| store::classify(e, &label, &url))?;
+    let seed = u64::from(std::process::id());
+    let state = crate::sim::seed::from_database(&pool, chrono::Utc::now(), seed).await?;
+    pool.close().await;
+    let sim = crate::sim::Sim::start(state, true).await?;
+    let dir = std::env::temp_dir().join(format!("lockdesk-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("providers.toml");
+    demo::write_private(&file, &sim.provider_settings().to_file_text())?;
+    println!("export LOCKDESK_PROVIDERS_FILE='{}'", file.display());
+    println!("export LOCKDESK_TTLOCK_BASE_URL='{}'", sim.ttlock_url);
+    println!("export LOCKDESK_DOORDECK_BASE_URL='{}'", sim.doordeck_url);
+    eprintln!(
+        "Simulating TTLock at {} and Doordeck at {} for {label}. Ctrl-C stops them.",
+        sim.ttlock_url, sim.doordeck_url
+    );
+    demo::until_stopped().await;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 

@@ -211,7 +211,7 @@ impl DoordeckClient {
                 req = req.header("Content-Type", *ctype).body(text.clone());
                 payload = shown.clone();
             }
-            let secrets = self.secrets(&[token.clone()]);
+            let secrets = self.secrets(std::slice::from_ref(&token));
             let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = Utc::now();
             let result: Result<Value, ProviderError> = async {
@@ -504,7 +504,7 @@ impl Provider for DoordeckClient {
                         })
                         .collect();
                     // The server's order is not guaranteed: newest first here.
-                    events.sort_by(|a, b| b.at.cmp(&a.at));
+                    events.sort_by_key(|e| std::cmp::Reverse(e.at));
                     events
                 });
             Outcome { result, calls }

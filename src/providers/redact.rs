@@ -71,14 +71,17 @@ pub fn text(s: &str, secrets: &[&str]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let bare = word.trim_start_matches(['(', '"', '\'']);
-        if bare.starts_with("http://") || bare.starts_with("https://") {
-            out.push_str("<url>");
-            if word.ends_with(')') {
-                out.push(')');
+        let at = word.find("https://").or_else(|| word.find("http://"));
+        match at {
+            Some(i) => {
+                // The URL runs to the first closing quote or bracket.
+                let rest = &word[i..];
+                let end = rest.find([')', '"', '\'']).unwrap_or(rest.len());
+                out.push_str(&word[..i]);
+                out.push_str("<url>");
+                out.push_str(&rest[end..]);
             }
-        } else {
-            out.push_str(word);
+            None => out.push_str(word),
         }
     }
     for secret in secrets.iter().filter(|s| s.len() >= 4) {

@@ -207,10 +207,12 @@ impl ProviderSettings {
     }
 }
 
+type ClientCache = BTreeMap<(i64, &'static str), Arc<dyn Provider>>;
+
 /// Provider clients by (customer, provider), built on first use and kept.
 pub struct Providers {
     settings: ProviderSettings,
-    clients: Mutex<BTreeMap<(i64, &'static str), Arc<dyn Provider>>>,
+    clients: Mutex<ClientCache>,
 }
 
 impl Providers {

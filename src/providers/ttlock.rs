@@ -209,6 +209,7 @@ impl TtLockClient {
         Ok(guard.as_ref().map(|t| t.access.clone()).unwrap_or_default())
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// One v3 call with the common params. Reads go as GET with a query
     /// string, changes as POST with a form body, as the docs' examples do.
     async fn call(
@@ -606,7 +607,7 @@ impl Provider for TtLockClient {
                 }
                 page += 1;
             };
-            events.sort_by(|a, b| b.at.cmp(&a.at));
+            events.sort_by_key(|e| std::cmp::Reverse(e.at));
             Outcome {
                 result: result.map(|_| events),
                 calls,

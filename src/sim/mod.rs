@@ -139,6 +139,24 @@ impl SimState {
         self.faults.get(lock_key).copied()
     }
 
+    /// Sets (or with `None` clears) a fault on one lock, by lock key.
+    pub fn apply_fault(&mut self, lock_key: &str, fault: Option<Fault>) {
+        match fault {
+            Some(Fault::TokenExpiry) => {
+                // Expire every token now; the fault itself does not linger.
+                let past = Utc::now() - chrono::Duration::seconds(1);
+                self.tt_tokens.values_mut().for_each(|t| t.1 = past);
+                self.dd_tokens.values_mut().for_each(|t| t.1 = past);
+            }
+            Some(f) => {
+                self.faults.insert(lock_key.to_string(), f);
+            }
+            None => {
+                self.faults.remove(lock_key);
+            }
+        }
+    }
+
     /// The settings a console needs to reach these simulators with these accounts.
     pub fn provider_settings(&self, ttlock_url: &str, doordeck_url: &str) -> ProviderSettings {
         let mut s = ProviderSettings {
@@ -148,10 +166,7 @@ impl SimState {
             ..ProviderSettings::default()
         };
         for a in &self.tt_accounts {
-            s.customers
-                .entry(a.customer)
-                .or_insert_with(CustomerAccounts::default)
-                .ttlock = Some(TtLockAccount {
+            s.customers.entry(a.customer).or_default().ttlock = Some(TtLockAccount {
                 base_url: ttlock_url.to_string(),
                 client_id: a.client_id.clone(),
                 client_secret: a.client_secret.clone(),
@@ -160,10 +175,7 @@ impl SimState {
             });
         }
         for a in &self.dd_accounts {
-            s.customers
-                .entry(a.customer)
-                .or_insert_with(CustomerAccounts::default)
-                .doordeck = Some(DoordeckAccount {
+            s.customers.entry(a.customer).or_default().doordeck = Some(DoordeckAccount {
                 base_url: doordeck_url.to_string(),
                 email: a.email.clone(),
                 password: a.password.clone(),
@@ -327,21 +339,7 @@ impl Sim {
 
     /// Sets (or with `None` clears) a fault on one lock, by lock key.
     pub fn set_fault(&self, lock_key: &str, fault: Option<Fault>) {
-        let mut s = self.lock();
-        match fault {
-            Some(Fault::TokenExpiry) => {
-                // Expire every token now; the fault itself does not linger.
-                let past = Utc::now() - chrono::Duration::seconds(1);
-                s.tt_tokens.values_mut().for_each(|t| t.1 = past);
-                s.dd_tokens.values_mut().for_each(|t| t.1 = past);
-            }
-            Some(f) => {
-                s.faults.insert(lock_key.to_string(), f);
-            }
-            None => {
-                s.faults.remove(lock_key);
-            }
-        }
+        self.lock().apply_fault(lock_key, fault);
     }
 
     pub fn set_token_ttl(&self, secs: i64) {

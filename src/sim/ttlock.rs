@@ -37,7 +37,35 @@ fn get<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
     p.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
 }
 
+/// `POST /_sim/fault {"lock": "TTLOCK:28991110", "fault": "gateway_offline" | null}`:
+/// the simulator's own control endpoint (not part of TTLock's API).
+fn control(s: &Shared, r: &Req) -> Resp {
+    let Ok(body) = serde_json::from_slice::<Value>(&r.body) else {
+        return Resp::json(
+            400,
+            &json!({"error": "send {\"lock\": KEY, \"fault\": NAME or null}"}),
+        );
+    };
+    let lock = body
+        .get("lock")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let fault = match body.get("fault").and_then(Value::as_str) {
+        None => None,
+        Some(name) => match Fault::parse(name) {
+            Some(f) => Some(f),
+            None => return Resp::json(400, &json!({"error": format!("unknown fault {name}")})),
+        },
+    };
+    state(s).apply_fault(&lock, fault);
+    Resp::json(200, &json!({"lock": lock, "fault": body.get("fault")}))
+}
+
 pub async fn handle(s: Shared, r: Req) -> Resp {
+    if r.path == "/_sim/fault" && r.method == "POST" {
+        return control(&s, &r);
+    }
     if r.method != "GET" && r.method != "POST" {
         return Resp::empty(405);
     }
@@ -178,7 +206,7 @@ pub async fn handle(s: Shared, r: Req) -> Resp {
             if !(4..=9).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_digit()) {
                 return err(-3006, "passcode length must be 4-9");
             }
-            if refuse || code.chars().all(|c| Some(c) == code.chars().next()) {
+            if refuse || code.chars().all(|c| code.starts_with(c)) {
                 return err(-2032, "passcode too simple");
             }
             if lock

@@ -2,6 +2,7 @@
 // contract check, migrations, and the private cluster for demo and tests.
 
 pub mod cluster;
+pub mod logs;
 pub mod migrate;
 pub mod queries;
 pub mod schema;

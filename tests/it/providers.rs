@@ -581,3 +581,45 @@ async fn no_secret_escapes_any_record_error_or_screen() {
         "PINs keep their last four digits"
     );
 }
+
+#[tokio::test]
+async fn a_call_stored_as_an_integration_log_has_the_seeds_shape() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let p = providers(&sim, Duration::from_secs(5));
+    let out = ttlock(&p).revoke("28991110", "50957532").await;
+    assert!(out.result.is_ok());
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let ctx = lockdesk::store::logs::LogContext {
+        correlation_id: Some("feedfacefeedfacefeedfacefeedface".into()),
+        reconcile_job_id: Some(104),
+        door_id: Some(2),
+        door_name: Some("ttlock".into()),
+    };
+    lockdesk::store::logs::insert_call(&mut conn, &out.calls[0], &ctx)
+        .await
+        .unwrap();
+    let t = lockdesk::store::traces::fetch(&pool, "feedfacefeedfacefeedfacefeedface")
+        .await
+        .unwrap();
+    let got = t.logs[0].to_json();
+    let seed = seeds::rows()
+        .integration_logs
+        .into_iter()
+        .find(|l| l.id == 1661)
+        .unwrap();
+    let want = serde_json::json!({"action": seed.action, "door_id": seed.door_id, "door_name": seed.door_name,
+        "external_id": seed.external_id, "lock_key": seed.lock_key, "ok": seed.ok, "provider_type": seed.provider_type,
+        "reconcile_job_id": seed.reconcile_job_id, "response_json": seed.response_json, "error_message": null});
+    for (k, v) in want.as_object().unwrap() {
+        assert_eq!(&got[k], v, "{k}");
+    }
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&got["request_json"]), keys(&seed.request_json));
+    assert_eq!(
+        keys(&got["request_json"]["payload"]),
+        keys(&seed.request_json["payload"])
+    );
+    assert_eq!(got["request_json"]["payload"]["accessToken"], "***");
+}

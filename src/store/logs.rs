@@ -1,0 +1,94 @@
+// Writing integration_logs rows in the seeds' shape: provider calls made by
+// a job or a console action (write mode only), and the broker's own steps
+// (`ACCESS_BROKER:unknown`).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::providers::CallRecord;
+
+/// Where a log row belongs.
+#[derive(Debug, Clone, Default)]
+pub struct LogContext {
+    pub correlation_id: Option<String>,
+    pub reconcile_job_id: Option<i64>,
+    pub door_id: Option<i64>,
+    pub door_name: Option<String>,
+}
+
+/// One broker step (`RECONCILE_ENQUEUED`, `DRIFT_ENFORCE_JOB_START`, …).
+pub struct Step<'a> {
+    pub action: &'a str,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub request: Value,
+    pub response: Value,
+    pub at: DateTime<Utc>,
+}
+
+const INSERT: &str = "INSERT INTO integration_logs
+    (action, correlation_id, created_at, debug_session_id, door_id, door_name, error_message, external_id,
+     lock_key, ok, provider_type, reconcile_job_id, request_json, response_json)
+    VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    RETURNING id";
+
+fn json_or_null(v: &Value) -> Option<sqlx::types::Json<&Value>> {
+    (!v.is_null()).then_some(sqlx::types::Json(v))
+}
+
+/// Stores one provider call; returns the new row's id.
+pub async fn insert_call(
+    conn: &mut PgConnection,
+    call: &CallRecord,
+    ctx: &LogContext,
+) -> Result<i64, sqlx::Error> {
+    let external = call.lock_id.clone();
+    let lock_key = format!(
+        "{}:{}",
+        call.provider,
+        external.as_deref().unwrap_or("unknown")
+    );
+    let (id,): (i64,) = sqlx::query_as(INSERT)
+        .bind(&call.action)
+        .bind(&ctx.correlation_id)
+        .bind(call.at)
+        .bind(ctx.door_id)
+        .bind(&ctx.door_name)
+        .bind(&call.error)
+        .bind(&external)
+        .bind(lock_key)
+        .bind(call.ok)
+        .bind(call.provider)
+        .bind(ctx.reconcile_job_id)
+        .bind(json_or_null(&call.request))
+        .bind(json_or_null(&call.response))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// Stores one broker step (`provider_type = ACCESS_BROKER`, no door, as the seeds have them).
+pub async fn insert_step(
+    conn: &mut PgConnection,
+    step: &Step<'_>,
+    ctx: &LogContext,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(INSERT)
+        .bind(step.action)
+        .bind(&ctx.correlation_id)
+        .bind(step.at)
+        .bind(None::<i64>)
+        .bind(None::<String>)
+        .bind(&step.error)
+        .bind(None::<String>)
+        .bind("ACCESS_BROKER:unknown")
+        .bind(step.ok)
+        .bind("ACCESS_BROKER")
+        .bind(ctx.reconcile_job_id)
+        .bind(json_or_null(&step.request))
+        .bind(json_or_null(&step.response))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(id)
+}
