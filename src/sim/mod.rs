@@ -23,9 +23,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::providers::settings::{
-    CustomerAccounts, DoordeckAccount, ProviderSettings, TtLockAccount,
-};
+use crate::providers::settings::{DoordeckAccount, ProviderSettings, TtLockAccount};
 
 /// A fault a lock (or its account) shows until cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
