@@ -45,6 +45,18 @@ pub enum Action {
     PrevSection,
     ShowRequest,
     ShowResponse,
+    // actions on production
+    Retry,
+    CancelJob,
+    RetryAll,
+    Drift,
+    ToggleMode,
+    Enqueue,
+    // copies
+    Copy,
+    CopyAll,
+    CopyCurl,
+    CopyMarkdown,
 }
 
 impl Action {
@@ -84,6 +96,16 @@ impl Action {
         Action::PrevSection,
         Action::ShowRequest,
         Action::ShowResponse,
+        Action::Retry,
+        Action::CancelJob,
+        Action::RetryAll,
+        Action::Drift,
+        Action::ToggleMode,
+        Action::Enqueue,
+        Action::Copy,
+        Action::CopyAll,
+        Action::CopyCurl,
+        Action::CopyMarkdown,
     ];
 
     /// The name used in keymap files.
@@ -137,6 +159,20 @@ impl Action {
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
+            Action::Retry => "retry the job (failed, dead; stuck after a typed confirmation)",
+            Action::CancelJob => "cancel the job (queued or failed)",
+            Action::RetryAll => {
+                "retry every failed or dead job matching the filter (typed confirmation)"
+            }
+            Action::Drift => {
+                "drift enforcement on the lock: plan first, then run after typing the door's name"
+            }
+            Action::ToggleMode => "switch the drift mode (standard / ultra_strict)",
+            Action::Enqueue => "leave the drift enforcement to the worker instead",
+            Action::Copy => "copy the selected raw JSON",
+            Action::CopyAll => "copy the whole trace (or document) as JSON",
+            Action::CopyCurl => "copy the selected request as a curl command",
+            Action::CopyMarkdown => "copy the job or trace as Markdown for a ticket",
         }
     }
 }

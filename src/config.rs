@@ -15,6 +15,8 @@ pub struct Config {
     pub stuck_after_secs: Option<i64>,
     pub time_zone: Option<String>,
     pub operator: Option<String>,
+    /// The mode a drift plan starts in: standard (default) or ultra_strict.
+    pub drift_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +92,7 @@ impl Config {
                 }
                 (None, "time_zone") => c.time_zone = Some(v),
                 (None, "operator") => c.operator = Some(v),
+                (None, "drift_mode") => c.drift_mode = Some(v),
                 (Some(p), "database_url") => {
                     c.profiles.entry(p.clone()).or_default().database_url = Some(v);
                 }

@@ -103,6 +103,20 @@ pub async fn setup_with(
         now.unwrap_or_else(Utc::now),
         chrono::Duration::seconds(stuck_after_secs),
     );
+    if g.write {
+        // --write: for the whole session (Postgres still gets READ WRITE
+        // only on the transactions that change something).
+        app.write_until = Some(DateTime::<Utc>::MAX_UTC);
+        app.write_reason = g.reason.clone();
+    }
+    if let Some(o) = &config.operator {
+        app.operator = o.clone();
+    }
+    if let Some(m) = config.drift_mode.as_deref() {
+        app.default_mode = crate::engine::plan::Mode::parse(m).ok_or_else(|| {
+            anyhow!("drift_mode in the config is `{m}`: use standard or ultra_strict")
+        })?;
+    }
     let mut conn = pool.acquire().await?;
     app.doors = store::queries::doors(&mut conn, broker_tables).await?;
     drop(conn);

@@ -9,7 +9,10 @@ use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::{Cmd, Data, LoadError, Msg, PAGE, Query, Slot, TraceResult};
+use crate::app::{
+    ActRequest, ActResult, Cmd, Data, LoadError, Msg, PAGE, PreviewView, Query, Slot, TraceResult,
+};
+use crate::engine::{self, Operator};
 use crate::providers::settings::Providers;
 use crate::providers::{CallRecord, ProviderError};
 use crate::store::{queries, traces};
@@ -79,6 +82,23 @@ impl Executor {
                 self.running.insert(slot, Running { id, handle, pid });
             }
             Cmd::Cancel { slot, id } => self.cancel(slot, Some(id)),
+            Cmd::Act { id, op, req } => {
+                let (pool, tx, providers, stuck) = (
+                    self.pool.clone(),
+                    self.tx.clone(),
+                    self.providers.clone(),
+                    self.settings.stuck_after_secs,
+                );
+                tokio::spawn(async move {
+                    let result = act(&pool, &providers, &op, req, stuck).await;
+                    let _ = tx.send(Msg::Acted {
+                        id,
+                        result: Box::new(result),
+                    });
+                });
+            }
+            // Copies need the terminal: the runner handles them.
+            Cmd::Copy { .. } => {}
             Cmd::Quit => {
                 for slot in self.running.keys().copied().collect::<Vec<_>>() {
                     self.cancel(slot, None);
@@ -135,6 +155,98 @@ fn error(e: sqlx::Error) -> LoadError {
     LoadError {
         message,
         connection_lost,
+    }
+}
+
+/// Runs one action through the engine.
+async fn act(
+    pool: &PgPool,
+    providers: &Providers,
+    op: &Operator,
+    req: ActRequest,
+    stuck_after_secs: i64,
+) -> ActResult {
+    match req {
+        ActRequest::Retry {
+            job,
+            status,
+            updated,
+        } => ActResult::Job(engine::retry_job(pool, op, job, &status, updated).await),
+        ActRequest::Cancel { job, status } => {
+            ActResult::Job(engine::cancel_job(pool, op, job, &status).await)
+        }
+        ActRequest::CountRetryable { filter, now } => ActResult::Count(
+            engine::retryable(pool, &filter, now, stuck_after_secs)
+                .await
+                .map_err(|e| e.0),
+        ),
+        ActRequest::RetryAll { filter, now } => {
+            let jobs = match engine::retryable(pool, &filter, now, stuck_after_secs).await {
+                Ok(j) => j,
+                Err(e) => return ActResult::RetriedAll(Err(e.0)),
+            };
+            let (mut done, mut changed) = (0, 0);
+            for (job, status, updated) in jobs {
+                match engine::retry_job(pool, op, job, &status, updated).await {
+                    Ok(engine::JobChange::Done { .. }) => done += 1,
+                    Ok(engine::JobChange::Changed { .. }) => changed += 1,
+                    Err(e) => {
+                        return ActResult::RetriedAll(Err(format!(
+                            "{e} (after {done} re-enqueued)"
+                        )));
+                    }
+                }
+            }
+            ActResult::RetriedAll(Ok((done, changed)))
+        }
+        ActRequest::DriftPreview { door, mode, now } => {
+            ActResult::Preview(
+                match engine::preview(pool, providers, door, mode, now).await {
+                    Ok(p) => {
+                        p.calls.iter().for_each(log_look);
+                        Ok(PreviewView {
+                            door_id: p.door.id,
+                            door_name: p.door.name.clone(),
+                            lock_key: format!("{}:{}", p.door.provider, p.door.external_id),
+                            plan: p.plan,
+                            reachable: p.reachable,
+                        })
+                    }
+                    Err(e) => Err(e.0),
+                },
+            )
+        }
+        ActRequest::DriftRun { door, mode, plan } => {
+            match engine::enforce(pool, providers, op, door, mode, Some(&plan), None).await {
+                Ok(engine::Enforced::Done {
+                    job,
+                    adds_ok,
+                    deletes_ok,
+                    failures,
+                    remaining,
+                    ..
+                }) => {
+                    let mut msg = format!("job #{job}: {deletes_ok} deleted, {adds_ok} added");
+                    if !failures.is_empty() {
+                        msg.push_str(&format!(
+                            "; {} failed: {}",
+                            failures.len(),
+                            failures.join("; ")
+                        ));
+                    }
+                    ActResult::Enforced(Ok((msg, remaining.map(|r| *r))))
+                }
+                Ok(engine::Enforced::PlanChanged { new_plan, .. }) => {
+                    ActResult::PlanChanged(new_plan)
+                }
+                Err(e) => ActResult::Enforced(Err(e.0)),
+            }
+        }
+        ActRequest::DriftEnqueue { door, mode } => ActResult::Enqueued(
+            engine::enqueue_drift(pool, op, door, mode)
+                .await
+                .map_err(|e| e.0),
+        ),
     }
 }
 

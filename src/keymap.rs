@@ -20,6 +20,7 @@ pub enum Context {
     Jobs,
     Trace,
     Json,
+    Dialog,
 }
 
 impl Context {
@@ -29,6 +30,7 @@ impl Context {
         Context::Jobs,
         Context::Trace,
         Context::Json,
+        Context::Dialog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Context {
             Context::Jobs => "jobs",
             Context::Trace => "trace",
             Context::Json => "json",
+            Context::Dialog => "dialog",
         }
     }
 

@@ -5,10 +5,12 @@
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod console;
 pub mod demo;
 pub mod diff;
+pub mod engine;
 pub mod exec;
 pub mod jsondoc;
 pub mod keymap;

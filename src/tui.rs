@@ -50,6 +50,8 @@ pub async fn run(
         exec.run(c);
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // One clipboard for the whole session (X11 needs its owner alive).
+    let mut clipboard = crate::clipboard::Clipboard::new();
     let result: anyhow::Result<()> = async {
         loop {
             terminal.draw(|f| crate::ui::draw(f, &app))?;
@@ -64,10 +66,20 @@ pub async fn run(
                 cmds.extend(app.update(m));
             }
             for c in cmds {
-                let quit = c == Cmd::Quit;
-                exec.run(c);
-                if quit {
-                    return Ok(());
+                match c {
+                    Cmd::Quit => {
+                        exec.run(Cmd::Quit);
+                        return Ok(());
+                    }
+                    Cmd::Copy { text, what } => {
+                        let mut out = std::io::stdout();
+                        let said = match clipboard.copy(&text, Some(&mut out)) {
+                            Ok(c) => c.describe(&what),
+                            Err(e) => format!("copying {what} failed: {e}"),
+                        };
+                        app.update(Msg::Copied(said));
+                    }
+                    other => exec.run(other),
                 }
             }
             if app.quit {
@@ -100,11 +112,23 @@ pub async fn headless(
         exec.run(c);
     }
     drain(&mut app, &mut exec, &mut rx, wait).await;
+    // Headless copies go where they would over SSH: OSC 52 into a buffer.
+    let mut clipboard = crate::clipboard::Clipboard::terminal_only();
+    let mut terminal_out: Vec<u8> = Vec::new();
     for k in keys {
         // Drawing between keys matches what a person sees (and sets scroll offsets).
         terminal.draw(|f| crate::ui::draw(f, &app))?;
         for c in app.update(Msg::Key(k.to_event())) {
-            exec.run(c);
+            match c {
+                Cmd::Copy { text, what } => {
+                    let said = match clipboard.copy(&text, Some(&mut terminal_out)) {
+                        Ok(c) => c.describe(&what),
+                        Err(e) => format!("copying {what} failed: {e}"),
+                    };
+                    app.update(Msg::Copied(said));
+                }
+                other => exec.run(other),
+            }
         }
         drain(&mut app, &mut exec, &mut rx, wait).await;
         if app.quit {

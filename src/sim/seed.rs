@@ -158,11 +158,15 @@ pub async fn from_database(
          FROM doors d
          JOIN access_level_doors ald ON ald.door_id = d.id OR ald.door_group_id = d.door_group_id
          JOIN access_levels al ON al.id = ald.access_level_id AND al.status = 'active'
+         LEFT JOIN schedules s ON s.id = al.schedule_id
          JOIN user_access_levels ual ON ual.access_level_id = al.id AND ual.status = 'active'
          JOIN users u ON u.id = ual.user_id AND u.status = 'active' AND u.doordeck_user_ref IS NOT NULL
+         JOIN credentials c ON c.user_id = u.id AND c.status = 'active'
          WHERE upper(d.device_type) = 'DOORDECK'
+           AND (s.id IS NULL OR s.valid_until IS NULL OR s.valid_until > $1)
          ORDER BY 1, 2",
     )
+    .bind(now)
     .fetch_all(pool)
     .await?;
     for (device, user, email, name) in shares {

@@ -3,6 +3,7 @@
 // scroll offset cell that keeps the selection on screen).
 
 mod audit;
+mod dialog;
 mod jobs;
 mod json;
 mod lock;
@@ -102,6 +103,9 @@ pub fn draw(f: &mut Frame, app: &App) {
             Overlay::Diff(d) => json::draw_diff(f, app, d, r),
         }
     }
+    if let Some(d) = &app.dialog {
+        dialog::draw(f, app, d, main);
+    }
     if app.help {
         help(f, app, main);
     }
@@ -109,16 +113,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 }
 
 fn status_bar(f: &mut Frame, app: &App, area: Rect) {
-    let mode = if app.session.read_only {
-        Span::styled(
-            " READ-ONLY ",
-            Style::new().bg(Color::Blue).fg(Color::White).bold(),
-        )
+    let label = format!(" {} ", app.mode_label());
+    let mode = if app.can_write() {
+        Span::styled(label, Style::new().bg(Color::Red).fg(Color::White).bold())
     } else {
-        Span::styled(
-            " WRITE ",
-            Style::new().bg(Color::Red).fg(Color::White).bold(),
-        )
+        Span::styled(label, Style::new().bg(Color::Blue).fg(Color::White).bold())
     };
     let mut spans = vec![
         Span::styled(

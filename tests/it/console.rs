@@ -41,14 +41,28 @@ pub async fn screen_full(
     keymap: Option<Keymap>,
     providers: Option<lockdesk::providers::settings::ProviderSettings>,
 ) -> String {
+    screen_as(&global(), url, target, keys, size, keymap, providers).await
+}
+
+/// The same, with the global options given (e.g. --write).
+pub async fn screen_as(
+    g: &Global,
+    url: &str,
+    target: Option<Target>,
+    keys: &str,
+    size: (u16, u16),
+    keymap: Option<Keymap>,
+    providers: Option<lockdesk::providers::settings::ProviderSettings>,
+) -> String {
     let now = Some(lockdesk::demo::world::fixed_now());
     let config = lockdesk::config::Config::default();
     let providers = providers.unwrap_or_default();
-    let mut s = console::setup_with(&global(), url, "demo", target, now, config, providers)
+    let mut s = console::setup_with(g, url, "demo", target, now, config, providers)
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
-    // The socket path differs per run: keep snapshots stable.
+    // The socket path and the user differ per run: keep snapshots stable.
     s.app.session.target = "demo · lockdesk_demo".into();
+    s.app.operator = "alice".into();
     if let Some(k) = keymap {
         s.app.keymap = k;
     }
@@ -316,4 +330,221 @@ async fn numbers_in_json_are_shown_exactly() {
     assert!(s.contains("\"big\": 9007199254740993"), "{s}");
     assert!(s.contains("\"huge\": 1000000000000000000000000"), "{s}");
     assert!(s.contains("\"date\": 1770217136181"), "{s}");
+}
+
+fn writer() -> Global {
+    Global {
+        write: true,
+        reason: Some("INC-1234".into()),
+        ..global()
+    }
+}
+
+#[tokio::test]
+async fn r_retries_a_failed_job_in_write_mode_and_postgres_refuses_it_read_only() {
+    let url = demo_db().await;
+    let read_only = screen(&url, None, ":jobs failed<Enter>r").await;
+    assert!(
+        read_only.contains("Postgres refused the change: this session is read-only"),
+        "{read_only}"
+    );
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs failed<Enter>r",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains(" WRITE "), "{s}");
+    assert!(s.contains("is now queued"), "{s}");
+    // A done job: the key explains why it does nothing.
+    let s = screen_as(
+        &writer(),
+        &url,
+        Some(Target::Job { id: 72 }),
+        "r",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains("job #72 is done: nothing to retry"), "{s}");
+    // A stuck job asks for a typed confirmation first.
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs stuck<Enter>r",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains("A worker may still be running it"), "{s}");
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs stuck<Enter>rretry<Enter>",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains("is now queued"), "{s}");
+}
+
+#[tokio::test]
+async fn retry_all_shows_how_many_and_wants_that_number_typed() {
+    let url = demo_db().await;
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs failed<Enter>R",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains("4 jobs will be re-enqueued"), "{s}");
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs failed<Enter>R3<Enter>",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(
+        s.contains("Type 4 and press Enter"),
+        "a wrong count does nothing: {s}"
+    );
+    let s = screen_as(
+        &writer(),
+        &url,
+        None,
+        ":jobs failed<Enter>R4<Enter>",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(
+        s.contains("4 jobs re-enqueued; 0 had changed meanwhile"),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn drift_on_door_2_shows_the_plan_then_runs_after_the_name_is_typed() {
+    let url = demo_db().await;
+    let sim = crate::providers::sim_for(&url).await;
+    let p = || Some(sim.provider_settings());
+    let plan = screen_as(
+        &writer(),
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "d",
+        (140, 40),
+        None,
+        p(),
+    )
+    .await;
+    assert!(plan.contains("mode standard"), "{plan}");
+    assert!(
+        plan.contains("! AB U9 C6  #50957532  blocked by grace"),
+        "{plan}"
+    );
+    insta::assert_snapshot!("drift_plan_standard", plan);
+    let ultra = screen_as(
+        &writer(),
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "d<Tab>",
+        (140, 40),
+        None,
+        p(),
+    )
+    .await;
+    assert!(
+        ultra.contains("- AB U9 C6  #50957532  credential_revoked_or_missing  grace bypassed"),
+        "{ultra}"
+    );
+    let wrong = screen_as(
+        &writer(),
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "d<Tab>front<Enter>",
+        (140, 40),
+        None,
+        p(),
+    )
+    .await;
+    assert!(
+        wrong.contains("type the door's name, ttlock, to run the plan"),
+        "{wrong}"
+    );
+    assert_eq!(
+        lockdesk::sim::state(&sim.state).tt_locks[&28_991_110]
+            .passcodes
+            .len(),
+        1,
+        "nothing ran"
+    );
+    let run = screen_as(
+        &writer(),
+        &url,
+        Some(Target::Door { id: "2".into() }),
+        "d<Tab>ttlock<Enter>",
+        (140, 40),
+        None,
+        p(),
+    )
+    .await;
+    assert!(run.contains("1 deleted, 0 added"), "{run}");
+    assert!(run.contains("no drift"), "what remains is shown: {run}");
+    assert!(
+        lockdesk::sim::state(&sim.state).tt_locks[&28_991_110]
+            .passcodes
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn y_copies_the_selected_json_through_osc52_when_headless() {
+    let url = demo_db().await;
+    let s = screen(&url, None, ":trace e4792295<Enter>y").await;
+    assert!(
+        s.contains("copied audit row #") && s.contains("(OSC 52,"),
+        "{s}"
+    );
+    let s = screen(&url, None, ":trace e4792295<Enter>GC").await;
+    assert!(
+        s.contains("copied log #1390 as curl") || s.contains("nothing to copy"),
+        "{s}"
+    );
+    let s = screen(&url, None, ":trace e4792295<Enter>M").await;
+    assert!(s.contains("copied the trace as Markdown"), "{s}");
+}
+
+#[test]
+fn every_action_has_a_documented_default_key() {
+    let km = Keymap::defaults();
+    let bound: Vec<lockdesk::action::Action> = km
+        .all()
+        .into_iter()
+        .flat_map(|(_, a)| a.into_iter().map(|(x, _)| x))
+        .collect();
+    for a in lockdesk::action::Action::ALL {
+        assert!(
+            bound.contains(a),
+            "{a:?} has no key in keymaps/default.toml"
+        );
+    }
 }

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod actions;
+
 mod cli;
 mod cluster;
 mod console;

@@ -2,6 +2,10 @@
 // Vec<Cmd>`. No I/O here: queries are described as `Cmd`s, run elsewhere, and
 // come back as `Msg::Loaded` tagged with the request id; stale ones are dropped.
 
+mod actions;
+
+pub use actions::{ActRequest, ActResult, Dialog, DriftDialog, PreviewView};
+
 use std::cell::Cell;
 use std::collections::HashMap;
 
@@ -130,6 +134,17 @@ pub enum Cmd {
         slot: Slot,
         id: u64,
     },
+    /// A change on production (or a look that prepares one), by an operator.
+    Act {
+        id: u64,
+        op: crate::engine::Operator,
+        req: ActRequest,
+    },
+    /// Text for the clipboard; `what` names it in the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
     Quit,
 }
 
@@ -174,6 +189,13 @@ pub enum Msg {
         // Boxed: a loaded trace or user is large next to a key press.
         result: Box<Result<Data, LoadError>>,
     },
+    /// An action's outcome.
+    Acted {
+        id: u64,
+        result: Box<ActResult>,
+    },
+    /// Where a copy went, in words.
+    Copied(String),
 }
 
 /// A scroll position that draw code may adjust to keep the selection visible.
@@ -533,6 +555,8 @@ impl TraceState {
 pub struct JsonView {
     pub title: String,
     pub doc: JsonDoc,
+    /// The value shown, for copying exactly.
+    pub value: Value,
     pub scroll: Scroll,
 }
 
@@ -599,8 +623,18 @@ pub struct App {
     pub doors: Vec<Door>,
     /// Set while the database cannot be reached; cleared by the next success.
     pub db_lost: Option<String>,
+    /// Changes are allowed until then (`--write`: forever; `:write 15m`).
+    pub write_until: Option<DateTime<Utc>>,
+    pub write_reason: Option<String>,
+    /// Who the operator is, for the audit trail.
+    pub operator: String,
+    /// The drift mode a plan starts in (config; `standard`).
+    pub default_mode: crate::engine::plan::Mode,
+    pub dialog: Option<Dialog>,
     pub quit: bool,
     ticks: u64,
+    /// Actions sent and not yet answered.
+    acting: usize,
     next_id: u64,
     pending: HashMap<Slot, (u64, Query)>,
 }
@@ -632,8 +666,14 @@ impl App {
             stuck_after,
             doors: Vec::new(),
             db_lost: None,
+            write_until: None,
+            write_reason: None,
+            operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+            default_mode: crate::engine::plan::Mode::Standard,
+            dialog: None,
             quit: false,
             ticks: 0,
+            acting: 0,
             next_id: 0,
             pending: HashMap::new(),
         }
@@ -641,7 +681,7 @@ impl App {
 
     /// Requests still waiting for an answer.
     pub fn in_flight(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.acting
     }
 
     /// The first commands: the doors (for names and zones), then `start`.
@@ -652,7 +692,7 @@ impl App {
         cmds
     }
 
-    fn load(&mut self, slot: Slot, query: Query) -> Cmd {
+    pub(crate) fn load(&mut self, slot: Slot, query: Query) -> Cmd {
         self.next_id += 1;
         let id = self.next_id;
         self.pending.insert(slot, (id, query.clone()));
@@ -678,7 +718,7 @@ impl App {
             .and_then(|z| z.parse().ok())
     }
 
-    fn say(&mut self, level: Level, text: impl Into<String>) {
+    pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
         self.message = Some((level, text.into()));
     }
 
@@ -798,7 +838,7 @@ impl App {
         )
     }
 
-    fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
+    pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
         self.jobs.loading = true;
         self.reload(
             Slot::Jobs,
@@ -825,12 +865,24 @@ impl App {
             Msg::Tick(now) => self.tick(now),
             Msg::Key(k) => self.key(k),
             Msg::Loaded { slot, id, result } => self.loaded(slot, id, *result),
+            Msg::Acted { id, result } => self.acted(id, *result),
+            Msg::Copied(text) => {
+                self.say(Level::Info, text);
+                Vec::new()
+            }
         }
     }
 
     fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
         self.now = now;
         self.ticks += 1;
+        if self.write_until.is_some_and(|t| t <= now) {
+            self.write_until = None;
+            self.say(
+                Level::Warn,
+                "write mode ended: the session is read-only again",
+            );
+        }
         let mut cmds = Vec::new();
         // Live refresh by polling: it works on any database, with no triggers.
         if self.ticks % POLL_EVERY == 0
@@ -854,6 +906,9 @@ impl App {
     }
 
     fn context_chain(&self) -> Vec<Context> {
+        if self.dialog.is_some() {
+            return vec![Context::Dialog];
+        }
         if matches!(self.overlays.last(), Some(Overlay::Json(_))) {
             return vec![Context::Json, Context::List, Context::Global];
         }
@@ -955,6 +1010,13 @@ impl App {
         let Some(key) = Key::from_event(&ev) else {
             return Vec::new();
         };
+        // A confirmation takes typed text; only its own bindings act.
+        if self.dialog.is_some() {
+            return match self.keymap.lookup(&[Context::Dialog], key) {
+                Some(a) => self.act(a),
+                None => self.dialog_key(ev),
+            };
+        }
         let Some(action) = self.keymap.lookup(&self.context_chain(), key) else {
             return Vec::new();
         };
@@ -1096,6 +1158,12 @@ impl App {
                 }
             }
             "audit" => Ok(self.go(Loc::Audit, true)),
+            "write" => self.elevate(arg, &rest).map(|()| Vec::new()),
+            "readonly" | "ro" => {
+                self.write_until = None;
+                self.say(Level::Info, "the session is read-only");
+                Ok(Vec::new())
+            }
             other => Err(format!(
                 "unknown command `:{other}`: try :trace <id>, :job N, :user N, :door N, :lock KEY, :jobs [status], :audit, :q"
             )),
@@ -1236,6 +1304,7 @@ impl App {
         self.overlays.push(Overlay::Json(JsonView {
             title,
             doc: JsonDoc::new(value),
+            value: value.clone(),
             scroll: Scroll::default(),
         }));
     }
@@ -1388,6 +1457,16 @@ impl App {
                 self.trace.jump_section(false);
                 Vec::new()
             }
+            Action::Retry
+            | Action::CancelJob
+            | Action::RetryAll
+            | Action::Drift
+            | Action::ToggleMode
+            | Action::Enqueue
+            | Action::Copy
+            | Action::CopyAll
+            | Action::CopyCurl
+            | Action::CopyMarkdown => self.operate(action),
             Action::ShowRequest | Action::ShowResponse => {
                 let log = self.trace.selected_log().cloned();
                 match log {
@@ -1410,6 +1489,9 @@ impl App {
     }
 
     fn back(&mut self) -> Vec<Cmd> {
+        if self.dialog.take().is_some() {
+            return Vec::new();
+        }
         if self.help {
             self.help = false;
             return Vec::new();
