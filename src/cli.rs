@@ -16,8 +16,10 @@ use crate::store;
     about = "A terminal console for support engineers of an access broker.",
     long_about = "A terminal console for support engineers of an access broker: follow one correlation id from \
                   what changed (audit rows) to what the system decided (reconcile jobs) to what was sent to \
-                  locks (provider calls).\n\nStart with `lockdesk demo --no-tui` to bring up a private demo \
-                  database, or point lockdesk at a broker database with --database-url or DATABASE_URL."
+                  locks (provider calls), then retry a job, enforce a lock's PINs, or copy the raw JSON.\n\n\
+                  Try it with `lockdesk demo` (a private database, simulated lock clouds and the console), or \
+                  point lockdesk at a broker database with --database-url, --profile or DATABASE_URL. \
+                  The session is read-only unless started with --write (or `:write 15m REASON` inside)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -28,7 +30,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The broker's Postgres (postgresql://user:password@host/db). Default: $DATABASE_URL.
+    /// The broker's Postgres (postgresql://user:password@host/db). Else --profile, $DATABASE_URL, the config's default profile.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// A named connection profile from the config file (e.g. prod, staging).

@@ -319,9 +319,13 @@ async fn load(
     let c = &mut *conn;
     let data = match query {
         Query::Jobs {
-            filter, page, now, ..
+            filter,
+            page,
+            now,
+            limit,
+            ..
         } => Data::Jobs(
-            queries::jobs_page(c, filter, *now, settings.stuck_after_secs, *page, PAGE)
+            queries::jobs_page(c, filter, *now, settings.stuck_after_secs, *page, *limit)
                 .await
                 .map_err(error)?,
         ),

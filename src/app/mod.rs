@@ -100,6 +100,8 @@ pub enum Query {
         page: Page,
         mode: JobsLoad,
         now: DateTime<Utc>,
+        /// Rows wanted: a page, or the whole window on a refresh.
+        limit: i64,
     },
     JobCounts(DateTime<Utc>),
     /// One job, to open the queue on it.
@@ -216,6 +218,13 @@ impl Scroll {
         }
         self.offset.set(off);
         off
+    }
+
+    /// Selects `row` and scrolls so that it shows a few lines from the top
+    /// (a search match, with its context below it).
+    pub fn show_near_top(&mut self, row: usize) {
+        self.selected = row;
+        self.offset.set(row.saturating_sub(4));
     }
 
     fn move_by(&mut self, delta: isize, len: usize) {
@@ -840,6 +849,12 @@ impl App {
 
     pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
         self.jobs.loading = true;
+        // A refresh re-reads the whole window, so scrolled-in pages stay.
+        let limit = if mode == JobsLoad::Refresh {
+            (self.jobs.rows.len() as i64).max(PAGE)
+        } else {
+            PAGE
+        };
         self.reload(
             Slot::Jobs,
             Query::Jobs {
@@ -847,6 +862,7 @@ impl App {
                 page,
                 mode,
                 now: self.now,
+                limit,
             },
         )
     }
@@ -1030,7 +1046,7 @@ impl App {
                 if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
                     let n = j.doc.search(&text);
                     if let Some(r) = j.doc.jump(j.scroll.selected.saturating_sub(1), true) {
-                        j.scroll.selected = r;
+                        j.scroll.show_near_top(r);
                     }
                     self.message = Some((
                         Level::Info,
@@ -1442,7 +1458,7 @@ impl App {
                             j.scroll.selected = 0;
                         }
                         _ => match j.doc.jump(j.scroll.selected, action == Action::NextMatch) {
-                            Some(r) => j.scroll.selected = r,
+                            Some(r) => j.scroll.show_near_top(r),
                             None => self.message = Some((Level::Info, "no matches".into())),
                         },
                     }
@@ -1722,11 +1738,11 @@ impl App {
                 None => self.say(Level::Error, format!("there is no job #{id}")),
             },
             Data::Jobs(rows) => {
-                let mode = match query {
-                    Query::Jobs { mode, .. } => mode,
-                    _ => JobsLoad::Replace,
+                let (mode, limit) = match query {
+                    Query::Jobs { mode, limit, .. } => (mode, limit),
+                    _ => (JobsLoad::Replace, PAGE),
                 };
-                self.jobs_arrived(rows, mode);
+                self.jobs_arrived(rows, mode, limit);
             }
             Data::Audit(rows) => {
                 self.audit.loading = false;
@@ -1775,10 +1791,10 @@ impl App {
         Vec::new()
     }
 
-    fn jobs_arrived(&mut self, rows: Vec<JobRow>, mode: JobsLoad) {
+    fn jobs_arrived(&mut self, rows: Vec<JobRow>, mode: JobsLoad, limit: i64) {
         let j = &mut self.jobs;
         j.loading = false;
-        let full = rows.len() as i64 >= PAGE;
+        let full = rows.len() as i64 >= limit;
         let keep_id = j.selected_job().map(|r| r.id);
         match mode {
             JobsLoad::Replace => {
@@ -1791,9 +1807,8 @@ impl App {
             JobsLoad::Refresh => {
                 // Same window, fresh values; the selection follows its job.
                 if j.window_start.is_none() || !rows.is_empty() {
-                    let old_len = j.rows.len();
                     j.rows = rows;
-                    j.more_below = j.more_below || full || j.rows.len() < old_len;
+                    j.more_below = full;
                 }
             }
             JobsLoad::Append => {
