@@ -267,6 +267,10 @@ fn info() {
         "keymap file:  {} (laid over the built-in keymaps/default.toml)",
         crate::config::keymap_path().display()
     );
+    println!(
+        "providers:    {} (credentials per integration customer; $LOCKDESK_PROVIDERS_FILE overrides)",
+        crate::providers::settings::ProviderSettings::path(None).display()
+    );
     println!("log file:     {}", crate::logging::log_path().display());
     println!("actions a keymap can bind:");
     for a in crate::action::Action::ALL {

@@ -1690,7 +1690,8 @@ impl App {
             Err(e) => {
                 if e.connection_lost {
                     self.db_lost = Some(e.message.clone());
-                } else {
+                } else if slot != Slot::LockTrail {
+                    // (A provider's failure is shown in its own part of the pane.)
                     self.say(Level::Error, e.message.clone());
                 }
                 match slot {

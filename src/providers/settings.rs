@@ -255,8 +255,7 @@ impl Providers {
         let accounts = self.settings.customers.get(&customer);
         let missing = || {
             ProviderError::NotConfigured(format!(
-                "no {provider} account for customer {customer} (providers file: {})",
-                ProviderSettings::path(None).display()
+                "no {provider} account for integration customer {customer} in the providers file (`lockdesk info` shows where)"
             ))
         };
         let client: Arc<dyn Provider> = match provider {

@@ -481,3 +481,77 @@ async fn an_offline_gateway_gives_a_failed_plan_and_no_deletes() {
 async fn job_status(pool: &PgPool, id: i64) -> String {
     job(pool, id).await.0
 }
+
+#[tokio::test]
+async fn doordeck_drift_compares_shares_and_shares_or_revokes() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let providers = Providers::new(sim.provider_settings());
+    let (lock,): (String,) = sqlx::query_as("SELECT external_id FROM doors WHERE id = 5")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // One user who should have access is missing; one who should not is there.
+    let (missing, stranger) = {
+        let mut st = lockdesk::sim::state(&sim.state);
+        let directory: Vec<(String, String)> = st
+            .directory
+            .iter()
+            .map(|(e, (id, _))| (e.clone(), id.clone()))
+            .collect();
+        let d = st.dd_devices.get_mut(&lock).unwrap();
+        let missing = d.users.remove(0);
+        let shared: Vec<String> = d
+            .users
+            .iter()
+            .map(|u| u["userId"].as_str().unwrap().to_string())
+            .collect();
+        let (email, id) = directory
+            .iter()
+            .find(|(_, id)| !shared.contains(id) && *id != missing["userId"].as_str().unwrap())
+            .unwrap()
+            .clone();
+        d.users
+            .push(serde_json::json!({"userId": id, "email": email, "role": "USER"}));
+        (missing, id)
+    };
+    let r = engine::enforce(
+        &pool,
+        &providers,
+        &console(true),
+        5,
+        Mode::UltraStrict,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let Enforced::Done {
+        correlation_id,
+        adds_ok,
+        deletes_ok,
+        failures,
+        ..
+    } = r
+    else {
+        panic!()
+    };
+    assert_eq!((adds_ok, deletes_ok), (1, 1), "{failures:?}");
+    let t = lockdesk::store::traces::fetch(&pool, &correlation_id)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = t.logs.iter().map(|l| l.action.as_str()).collect();
+    assert!(
+        actions.contains(&"LOCK_SHARE") && actions.contains(&"LOCK_REVOKE"),
+        "{actions:?}"
+    );
+    let st = lockdesk::sim::state(&sim.state);
+    let users: Vec<&str> = st.dd_devices[&lock]
+        .users
+        .iter()
+        .map(|u| u["userId"].as_str().unwrap())
+        .collect();
+    assert!(users.contains(&missing["userId"].as_str().unwrap()));
+    assert!(!users.contains(&stranger.as_str()));
+}
