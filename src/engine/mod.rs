@@ -837,7 +837,7 @@ async fn remember_new(
     finish(conn, r).await
 }
 
-async fn mark(
+pub(crate) async fn mark(
     conn: &mut PgConnection,
     op: &Operator,
     door: i64,
@@ -855,7 +855,7 @@ async fn mark(
     finish(conn, r).await
 }
 
-async fn record_add(
+pub(crate) async fn record_add(
     conn: &mut PgConnection,
     op: &Operator,
     door: i64,

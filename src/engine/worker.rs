@@ -260,18 +260,9 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
         match out.result {
             Ok(vendor) => {
                 adds += 1;
-                sqlx::query(
-                    "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
-                     VALUES ($1, $2, $3, $4, now(), 'broker_add', now(), 'present')
-                     ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present'",
-                )
-                .bind(door.id)
-                .bind(mine.credential_id)
-                .bind(&mine.code_name)
-                .bind(vendor)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| e.to_string())?;
+                super::record_add(&mut conn, &operator(), door.id, &mine, &vendor)
+                    .await
+                    .map_err(|e| e.0)?;
             }
             Err(e) => {
                 failure = Some(format!("{}: {e}", door.provider));
@@ -320,12 +311,9 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             match out.result {
                 Ok(()) => {
                     removes += 1;
-                    sqlx::query("UPDATE lock_pin_states SET state = 'deleted' WHERE door_id = $1 AND vendor_pin_id = $2")
-                        .bind(door_id)
-                        .bind(&vendor)
-                        .execute(&mut *conn)
+                    super::mark(&mut conn, &operator(), door_id, &vendor, "deleted")
                         .await
-                        .map_err(|e| e.to_string())?;
+                        .map_err(|e| e.0)?;
                 }
                 Err(e) => {
                     failure = Some(format!("{}: {e}", door.provider));

@@ -124,23 +124,29 @@ async fn drop_stale(admin: &mut PgConnection) {
     }
 }
 
-/// A fresh database cloned from `template`; returns its URL.
-pub async fn fresh_db(template: &str) -> String {
+/// Creates a new database (cloned from `template`, or empty); returns its URL.
+async fn create(template: Option<&str>) -> String {
     let s = server();
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let name = format!("{}_{n}", s.prefix);
+    let sql = match template {
+        Some(t) => format!("CREATE DATABASE {name} TEMPLATE {}_{t}", s.prefix),
+        None => format!("CREATE DATABASE {name}"),
+    };
     let mut admin = PgConnection::connect(&s.admin_url)
         .await
         .expect("connect admin");
     admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} TEMPLATE {}_{template}",
-            s.prefix
-        )))
+        .execute(sqlx::AssertSqlSafe(sql))
         .await
-        .expect("clone template");
+        .expect("create database");
     admin.close().await.ok();
     with_database(&s.admin_url, &name)
+}
+
+/// A fresh database cloned from `template`; returns its URL.
+pub async fn fresh_db(template: &str) -> String {
+    create(Some(template)).await
 }
 
 /// A fresh database holding the demo world at `world::fixed_now()`.
@@ -155,18 +161,7 @@ pub async fn empty_db() -> String {
 
 /// A fresh database with no tables at all.
 pub async fn blank_db() -> String {
-    let s = server();
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let name = format!("{}_{n}", s.prefix);
-    let mut admin = PgConnection::connect(&s.admin_url)
-        .await
-        .expect("connect admin");
-    admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .expect("create database");
-    admin.close().await.ok();
-    with_database(&s.admin_url, &name)
+    create(None).await
 }
 
 #[test]
