@@ -693,9 +693,13 @@ impl App {
         self.pending.len() + self.acting
     }
 
-    /// The first commands: the doors (for names and zones), then `start`.
+    /// The first commands: the doors (unless already loaded), then `start`.
     pub fn start(&mut self, start: Loc) -> Vec<Cmd> {
-        let mut cmds = vec![self.load(Slot::Doors, Query::Doors)];
+        // The console's setup usually loads the doors before starting.
+        let mut cmds = Vec::new();
+        if self.doors.is_empty() {
+            cmds.push(self.load(Slot::Doors, Query::Doors));
+        }
         cmds.extend(self.go(start, false));
         cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.now)));
         cmds

@@ -117,6 +117,19 @@ pub enum JobChange {
     },
 }
 
+/// The guard did not match: report the status the job has now.
+async fn changed(conn: &mut PgConnection, job: i64) -> Result<JobChange, sqlx::Error> {
+    let now: Option<(String,)> =
+        sqlx::query_as("SELECT status::text FROM reconcile_jobs WHERE id = $1")
+            .bind(job)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(JobChange::Changed {
+        job,
+        now: now.map_or_else(|| "gone".into(), |n| n.0),
+    })
+}
+
 /// Re-enqueues a job, guarded on the status (and update time) the operator
 /// saw, so that a job that moved meanwhile — or that another console just
 /// retried — is not enqueued twice. `attempt_count` keeps counting; the
@@ -143,14 +156,7 @@ pub async fn retry_job(
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else {
-            let now: Option<(String,)> = sqlx::query_as("SELECT status::text FROM reconcile_jobs WHERE id = $1")
-                .bind(job)
-                .fetch_optional(&mut *conn)
-                .await?;
-            return Ok(JobChange::Changed {
-                job,
-                now: now.map_or_else(|| "gone".into(), |n| n.0),
-            });
+            return changed(&mut conn, job).await;
         };
         let corr: Option<String> = row.try_get(0)?;
         let user: i64 = row.try_get(1)?;
@@ -230,14 +236,7 @@ pub async fn cancel_job(
         .fetch_optional(&mut *conn)
         .await?;
         let Some((corr,)) = row else {
-            let now: Option<(String,)> = sqlx::query_as("SELECT status::text FROM reconcile_jobs WHERE id = $1")
-                .bind(job)
-                .fetch_optional(&mut *conn)
-                .await?;
-            return Ok(JobChange::Changed {
-                job,
-                now: now.map_or_else(|| "gone".into(), |n| n.0),
-            });
+            return changed(&mut conn, job).await;
         };
         audit(&mut conn, op, "ReconcileJob", job, "cancel", json!({"status": seen_status}), json!({"status": "cancelled"}), corr.as_deref())
             .await?;

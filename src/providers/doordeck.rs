@@ -214,29 +214,7 @@ impl DoordeckClient {
             let secrets = self.secrets(std::slice::from_ref(&token));
             let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = Utc::now();
-            let result: Result<Value, ProviderError> = async {
-                let resp = req
-                    .send()
-                    .await
-                    .map_err(|e| network_error(e, self.timeout, &refs))?;
-                let status = resp.status().as_u16();
-                let text = resp
-                    .text()
-                    .await
-                    .map_err(|e| network_error(e, self.timeout, &refs))?;
-                if status >= 400 {
-                    return Err(ProviderError::Http {
-                        status,
-                        meaning: meaning(status),
-                    });
-                }
-                if text.trim().is_empty() {
-                    return Ok(json!({}));
-                }
-                serde_json::from_str(&text)
-                    .map_err(|_| ProviderError::Decode(format!("not JSON (HTTP {status})")))
-            }
-            .await;
+            let result = super::send_json(req, self.timeout, &refs, meaning).await;
             calls.push(CallRecord {
                 action: action.to_string(),
                 provider: "DOORDECK",

@@ -216,6 +216,37 @@ pub fn network_error(e: reqwest::Error, timeout: Duration, secrets: &[&str]) -> 
     ProviderError::Network(redact::text(&msg, secrets))
 }
 
+/// Sends one request and reads its JSON body (`{}` when empty). An HTTP
+/// error status becomes `ProviderError::Http` with the provider's own
+/// documented `meaning`; transport errors lose their URL and `secrets`.
+pub async fn send_json(
+    req: reqwest::RequestBuilder,
+    timeout: Duration,
+    secrets: &[&str],
+    meaning: fn(u16) -> &'static str,
+) -> Result<Value, ProviderError> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| network_error(e, timeout, secrets))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| network_error(e, timeout, secrets))?;
+    if status >= 400 {
+        return Err(ProviderError::Http {
+            status,
+            meaning: meaning(status),
+        });
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_str(&text)
+        .map_err(|_| ProviderError::Decode(format!("not JSON (HTTP {status})")))
+}
+
 /// Milliseconds since the epoch → time.
 pub fn from_ms(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)

@@ -249,33 +249,7 @@ impl TtLockClient {
             secrets.push(token.clone());
             let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = Utc::now();
-            let result: Result<Value, ProviderError> = async {
-                let resp = req
-                    .send()
-                    .await
-                    .map_err(|e| network_error(e, self.timeout, &secret_refs))?;
-                let status = resp.status().as_u16();
-                let text = resp
-                    .text()
-                    .await
-                    .map_err(|e| network_error(e, self.timeout, &secret_refs))?;
-                if status >= 400 {
-                    return Err(ProviderError::Http {
-                        status,
-                        meaning: match status {
-                            429 => "too many requests",
-                            500 => "internal server error",
-                            502 => "bad gateway",
-                            503 => "service unavailable",
-                            504 => "gateway timeout",
-                            _ => "the server refused the request",
-                        },
-                    });
-                }
-                serde_json::from_str(&text)
-                    .map_err(|_| ProviderError::Decode(format!("not JSON (HTTP {status})")))
-            }
-            .await;
+            let result = super::send_json(req, self.timeout, &secret_refs, http_meaning).await;
             let (response, outcome) = match result {
                 Ok(body) => {
                     let code = body.get("errcode").and_then(Value::as_i64).unwrap_or(0);
@@ -439,6 +413,19 @@ impl TtLockClient {
             )
             .await?;
         Ok(body.get("state").and_then(Value::as_i64).unwrap_or(2))
+    }
+}
+
+/// What an HTTP error status from TTLock's cloud means (business errors
+/// come with HTTP 200 and an errcode instead).
+fn http_meaning(status: u16) -> &'static str {
+    match status {
+        429 => "too many requests",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "service unavailable",
+        504 => "gateway timeout",
+        _ => "the server refused the request",
     }
 }
 
