@@ -9,9 +9,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use lockdesk::action::Action;
 use lockdesk::app::{App, Cmd, Data, Loc, Msg, Session, Slot, TraceResult};
-use lockdesk::keymap::Keymap;
+use lockdesk::keys::Action;
+use lockdesk::keys::Keymap;
 use lockdesk::store::traces::{LogRow, Trace};
 use lockdesk::timefmt::{Clock, Zone};
 use ratatui::Terminal;
@@ -182,7 +182,14 @@ async fn database_benchmarks(url: &str) {
             .unwrap();
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut exec = lockdesk::exec::Executor::new(pool.clone(), tx, s.settings, s.providers.clone());
+    let mut exec = lockdesk::console::executor::Executor::new(
+        pool.clone(),
+        tx,
+        s.settings,
+        s.providers.clone(),
+        lockdesk::clipboard::Clipboard::terminal_only(),
+        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
+    );
     let mut a = s.app;
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
     // Browse the whole job queue with PageDown; the window stays bounded.

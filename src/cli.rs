@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::console;
+pub use crate::console::options::{Global, SnapshotArgs, Target};
 use crate::demo;
 use crate::store;
 
@@ -26,25 +27,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Debug, Args)]
-pub struct Global {
-    /// The broker's Postgres (postgresql://user:password@host/db). Else --profile, $DATABASE_URL, the config's default profile.
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// A named connection profile from the config file (e.g. prod, staging).
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Open the session in write mode (the default is read-only).
-    #[arg(long, global = true)]
-    pub write: bool,
-    /// Why you are writing (recorded with every change); never prompted for.
-    #[arg(long, global = true, value_name = "TEXT")]
-    pub reason: Option<String>,
-    /// Show times in this zone (IANA name such as Europe/Berlin, or UTC).
-    #[arg(long, global = true, value_name = "ZONE")]
-    pub tz: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,52 +91,6 @@ pub enum SimCommand {
         /// gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin, or clear.
         fault: String,
     },
-}
-
-#[derive(Debug, Args)]
-pub struct SnapshotArgs {
-    /// The screen size, columns x rows.
-    #[arg(long, default_value = "120x40", value_parser = parse_size)]
-    pub size: (u16, u16),
-    /// Keys to replay, in keymap notation, e.g. ':trace e4792295<Enter>jj<Enter>'.
-    #[arg(long, default_value = "")]
-    pub keys: String,
-    /// Emit ANSI colours (for screenshots).
-    #[arg(long)]
-    pub color: bool,
-    /// Pin the clock (RFC 3339), for reproducible output.
-    #[arg(long, value_name = "RFC3339")]
-    pub now: Option<String>,
-    /// What to open first (default: the job queue).
-    #[command(subcommand)]
-    pub target: Option<Target>,
-}
-
-/// Where a snapshot starts.
-#[derive(Debug, Clone, Subcommand)]
-pub enum Target {
-    /// A trace by correlation id or prefix.
-    Trace { id: String },
-    /// The queue on one job.
-    Job { id: i64 },
-    /// A door's lock.
-    Door { id: String },
-    /// A lock by key.
-    Lock { key: String },
-    /// A user.
-    User { id: i64 },
-}
-
-fn parse_size(s: &str) -> Result<(u16, u16), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or("the size is COLUMNSxROWS, e.g. 120x40")?;
-    let w: u16 = w.parse().map_err(|_| "the width is a number of columns")?;
-    let h: u16 = h.parse().map_err(|_| "the height is a number of rows")?;
-    if w < 40 || h < 10 {
-        return Err("the smallest screen is 40x10".into());
-    }
-    Ok((w, h))
 }
 
 #[derive(Debug, Args)]
@@ -224,7 +160,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }) => {
             print!(
                 "{}",
-                crate::keymap::markdown_table(&crate::keymap::Keymap::defaults())
+                crate::keys::markdown_table(&crate::keys::Keymap::defaults())
             );
             Ok(())
         }
@@ -273,7 +209,7 @@ fn info() {
     );
     println!("log file:     {}", crate::logging::log_path().display());
     println!("actions a keymap can bind:");
-    for a in crate::action::Action::ALL {
+    for a in crate::keys::Action::ALL {
         println!("  {:<16} {}", a.name(), a.describe());
     }
 }
@@ -436,7 +372,7 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("lockdesk-sim-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("providers.toml");
-    demo::write_private(&file, &sim.provider_settings().to_file_text())?;
+    crate::files::write_private(&file, &sim.provider_settings().to_file_text())?;
     println!("export LOCKDESK_PROVIDERS_FILE='{}'", file.display());
     println!("export LOCKDESK_TTLOCK_BASE_URL='{}'", sim.ttlock_url);
     println!("export LOCKDESK_DOORDECK_BASE_URL='{}'", sim.doordeck_url);

@@ -92,7 +92,7 @@ impl Clipboard {
             "copy-{}.txt",
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
         ));
-        crate::demo::write_private(&path, text)?;
+        crate::files::write_private(&path, text)?;
         Ok(Copied::File(path))
     }
 }

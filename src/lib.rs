@@ -2,7 +2,6 @@
 //! The library holds everything; `main.rs` only parses the command line.
 #![forbid(unsafe_code)]
 
-pub mod action;
 pub mod app;
 pub mod cli;
 pub mod clipboard;
@@ -11,14 +10,14 @@ pub mod console;
 pub mod demo;
 pub mod diff;
 pub mod engine;
-pub mod exec;
+pub mod files;
 pub mod jsondoc;
-pub mod keymap;
+pub mod keys;
 pub mod logging;
 pub mod providers;
+pub mod seeds;
 pub mod sim;
 pub mod store;
 pub mod timefmt;
 pub mod timeline;
-pub mod tui;
 pub mod ui;

@@ -7,9 +7,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 
 use super::{App, Cmd, JobsLoad, Level, LockRow, Overlay, Page, Pane, TraceItem};
-use crate::action::Action;
 use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Operator, Refused};
+use crate::keys::Action;
 use crate::store::queries::JobFilter;
 use crate::store::traces::JobRow;
 

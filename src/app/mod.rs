@@ -14,10 +14,10 @@ use chrono_tz::Tz;
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
-use crate::action::Action;
 use crate::diff::{Change, diff};
 use crate::jsondoc::JsonDoc;
-use crate::keymap::{Context, Key, Keymap};
+use crate::keys::Action;
+use crate::keys::{Context, Key, Keymap};
 use crate::providers::LockEvent;
 use crate::store::queries::{Door, JobCounts, JobFilter, Keyset, Page, StatusFilter, UserDetail};
 use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
@@ -198,6 +198,8 @@ pub enum Msg {
     },
     /// Where a copy went, in words.
     Copied(String),
+    /// The terminal changed size (columns, rows); the next frame redraws.
+    Resize(u16, u16),
 }
 
 /// A scroll position that draw code may adjust to keep the selection visible.
@@ -890,6 +892,8 @@ impl App {
                 self.say(Level::Info, text);
                 Vec::new()
             }
+            // Draw code reads the size from the frame; nothing to keep.
+            Msg::Resize(..) => Vec::new(),
         }
     }
 

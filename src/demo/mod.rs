@@ -1,15 +1,16 @@
 // `lockdesk demo`: a private Postgres holding the deterministic demo world,
 // and the bulk seeder behind `lockdesk demo seed` for benchmarks.
 
+pub mod cluster;
 pub mod rows;
 pub mod scale;
-pub mod seeds;
+pub mod worker;
 pub mod world;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
-use crate::store::cluster::Cluster;
+use crate::demo::cluster::Cluster;
 use crate::store::migrate;
 
 /// The database name the demo creates inside its private cluster.
@@ -43,19 +44,6 @@ pub struct Demo {
     /// Inside the cluster's folder, so it goes wherever the cluster goes
     /// (also when the watchdog cleans up after a kill).
     pub providers_file: std::path::PathBuf,
-}
-
-/// Writes a providers file readable by this user only (it holds passwords).
-pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
 }
 
 /// Starts a private cluster and fills `lockdesk_demo` with the world at `now`.
@@ -92,9 +80,9 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let providers = std::sync::Arc::new(crate::providers::settings::Providers::new(
         sim.provider_settings(),
     ));
-    let worker = tokio::spawn(crate::engine::worker::run(pool, providers));
+    let worker = tokio::spawn(crate::demo::worker::run(pool, providers));
     let providers_file = cluster.socket_dir().join("providers.toml");
-    write_private(&providers_file, &sim.provider_settings().to_file_text())?;
+    crate::files::write_private(&providers_file, &sim.provider_settings().to_file_text())?;
     Ok(Demo {
         worker,
         sim,

@@ -6,44 +6,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::rows::{Cell, Table};
-use super::seeds;
-
-/// A small deterministic PRNG (splitmix64): the same world on every run.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    pub(crate) fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-    pub(crate) fn hex32(&mut self) -> String {
-        format!("{:016x}{:016x}", self.next(), self.next())
-    }
-    pub(crate) fn uuid(&mut self) -> String {
-        let h = self.hex32();
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
-    }
-}
+use crate::providers::redact::mask_pin;
+use crate::seeds::{self, CUSTOMERS, Rng};
 
 fn ts(s: &str) -> DateTime<Utc> {
     // Only called on literals in this file; the unit tests build the world.
@@ -110,26 +74,6 @@ const DOOR_GROUPS: &[(i64, i64, &str)] = &[
     (4, 2, "Berlin floors"),
     (5, 3, "Sydney members"),
     (6, 3, "Sydney offices"),
-];
-
-/// (id, name, provider, account_ref, TTLock clientId)
-pub const CUSTOMERS: &[(i64, &str, &str, &str, &str)] = &[
-    (
-        1,
-        "Acme Property Group",
-        "TTLOCK",
-        "acme-ttlock",
-        "6636adfbf3f9483d946082b74f20797c",
-    ),
-    (2, "Acme Property Group", "DOORDECK", "acme-doordeck", ""),
-    (
-        3,
-        "Nordlicht GmbH",
-        "TTLOCK",
-        "nordlicht-ttlock",
-        "b41f0e9a27c84d5f9e3c1a6d80f2b5c7",
-    ),
-    (4, "Harbour Co-work", "DOORDECK", "harbour-doordeck", ""),
 ];
 
 /// (id, site, name, schedule, opens: doors, groups)
@@ -1862,24 +1806,6 @@ fn ual_json(u: &Ual) -> Value {
 fn cred_json(c: &Cred) -> Value {
     // Never the PIN itself: audit rows are shown and copied.
     json!({"id": c.id, "kind": "pin", "name": format!("AB U{} C{}", c.user, c.id), "pin_last4": "***", "status": c.status, "user_id": c.user})
-}
-
-/// The broker's client masks a PIN as `***` plus its last 4 digits when it
-/// has 6 or more digits, `***` alone when shorter (seed: `***1111`).
-pub fn mask_pin(pin: &str) -> String {
-    if pin.chars().count() >= 6 {
-        let tail: String = pin
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("***{tail}")
-    } else {
-        "***".to_string()
-    }
 }
 
 fn ttlock_error(f: Fault) -> Option<(i64, &'static str)> {

@@ -364,7 +364,7 @@ mod tests {
             json!({"door_id": null, "integration_device_id": 1, "provider_type": "TTLOCK"}),
             t("2026-02-05T16:28:59Z"),
         );
-        let seed: Value = serde_json::from_str(crate::demo::seeds::SEED_ROWS_JSON).unwrap();
+        let seed: Value = serde_json::from_str(crate::seeds::SEED_ROWS_JSON).unwrap();
         let want = seed["integration_logs"]
             .as_array()
             .unwrap()

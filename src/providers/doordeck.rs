@@ -13,7 +13,6 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::settings::DoordeckAccount;
 use super::{
     BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError,
     network_error, redact,
@@ -68,6 +67,14 @@ struct Signer {
     key: Ed25519KeyPair,
     chain: Vec<String>,
     user_id: String,
+}
+
+/// One customer's account, from the providers file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DoordeckAccount {
+    pub base_url: String,
+    pub email: String,
+    pub password: String,
 }
 
 pub struct DoordeckClient {

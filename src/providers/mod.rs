@@ -251,3 +251,19 @@ pub async fn send_json(
 pub fn from_ms(ms: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
 }
+
+/// Calls the console makes only to look go to the log file, in the
+/// integration_logs shape, never to the database.
+pub fn log_look(call: &CallRecord) {
+    tracing::info!(
+        target: "lockdesk::provider_calls",
+        action = %call.action,
+        provider = call.provider,
+        lock = call.lock_id.as_deref().unwrap_or(""),
+        ok = call.ok,
+        error = call.error.as_deref().unwrap_or(""),
+        request_json = %call.request,
+        response_json = %call.response,
+        "provider call (look only)"
+    );
+}

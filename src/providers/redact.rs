@@ -21,9 +21,22 @@ const SECRET_KEYS: &[&str] = &[
     "token",
 ];
 
-/// `***` plus the last 4 digits when a PIN has 6 or more digits, else `***`.
+/// The broker's client masks a PIN as `***` plus its last 4 digits when it
+/// has 6 or more digits, `***` alone when shorter (seed: `***1111`).
 pub fn mask_pin(pin: &str) -> String {
-    crate::demo::world::mask_pin(pin)
+    if pin.chars().count() >= 6 {
+        let tail: String = pin
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("***{tail}")
+    } else {
+        "***".to_string()
+    }
 }
 
 /// A copy of `v` with every secret masked.

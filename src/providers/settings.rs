@@ -11,26 +11,11 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
+pub use super::doordeck::DoordeckAccount;
 use super::doordeck::DoordeckClient;
+pub use super::ttlock::TtLockAccount;
 use super::ttlock::TtLockClient;
 use super::{Provider, ProviderError};
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TtLockAccount {
-    pub base_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub username: String,
-    /// The plain password; the client sends its MD5 as the API wants.
-    pub password: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DoordeckAccount {
-    pub base_url: String,
-    pub email: String,
-    pub password: String,
-}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerAccounts {

@@ -10,7 +10,6 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::settings::TtLockAccount;
 use super::{
     BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError, from_ms,
     network_error, redact,
@@ -62,6 +61,17 @@ struct Token {
     access: String,
     refresh: String,
     expires_at: DateTime<Utc>,
+}
+
+/// One customer's account, from the providers file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TtLockAccount {
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub username: String,
+    /// The plain password; the client sends its MD5 as the API wants.
+    pub password: String,
 }
 
 pub struct TtLockClient {

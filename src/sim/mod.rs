@@ -125,7 +125,7 @@ impl SimState {
     }
 
     pub fn token(&mut self) -> String {
-        let mut r = crate::demo::world::Rng(
+        let mut r = crate::seeds::Rng(
             self.rng_state ^ Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64,
         );
         let t = r.hex32();

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use sqlx::{PgPool, Row};
 
 use super::{DdAccount, DdDevice, Shared, SimState, TtAccount, TtLock, state};
-use crate::demo::seeds;
-use crate::demo::world::{CUSTOMERS, Rng};
+use crate::seeds;
+use crate::seeds::{CUSTOMERS, Rng};
 
 /// The seed's passcode 50957532 with its real code and name inside (the
 /// client's redaction turns them back into `***1111` and `***`).

@@ -1,7 +1,6 @@
 // Postgres: connecting safely to a database lockdesk did not create, the
 // contract check, migrations, and the private cluster for demo and tests.
 
-pub mod cluster;
 pub mod logs;
 pub mod migrate;
 pub mod queries;

@@ -365,9 +365,7 @@ pub struct UserDetail {
 }
 
 /// `***` plus the last 4 digits for PINs of 6 or more digits, else `***`.
-pub fn mask_pin(pin: &str) -> String {
-    crate::demo::world::mask_pin(pin)
-}
+pub use crate::providers::redact::mask_pin;
 
 pub async fn user(
     conn: &mut PgConnection,

@@ -243,15 +243,15 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
     out.push(mode_line(app));
     let k = |a| {
         app.keymap
-            .keys_for(&[crate::keymap::Context::Dialog], a)
+            .keys_for(&[crate::keys::Context::Dialog], a)
             .first()
             .map(|k| k.label())
             .unwrap_or_default()
     };
     out.push(Line::from(format!(
         "{} switches the mode (standard ↔ ultra_strict) · {} leaves it to the worker · Esc cancels",
-        k(crate::action::Action::ToggleMode),
-        k(crate::action::Action::Enqueue)
+        k(crate::keys::Action::ToggleMode),
+        k(crate::keys::Action::Enqueue)
     ))
     .style(DIM));
     out.push(typed_line(

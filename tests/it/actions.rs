@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use lockdesk::demo::seeds;
 use lockdesk::engine::plan::Mode;
 use lockdesk::engine::{self, Enforced, JobChange, Operator};
 use lockdesk::providers::settings::Providers;
+use lockdesk::seeds;
 use lockdesk::sim::Fault;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -89,7 +89,9 @@ async fn retry_moves_a_failed_job_to_queued_and_the_worker_to_done() {
     );
     // The worker takes it (other due jobs may come first) and finishes it.
     for _ in 0..30 {
-        engine::worker::run_once(&pool, &providers).await.unwrap();
+        lockdesk::demo::worker::run_once(&pool, &providers)
+            .await
+            .unwrap();
         if job(&pool, id).await.0 == "done" {
             break;
         }

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use lockdesk::demo::seeds;
+use lockdesk::seeds;
 use serde_json::Value;
 
 use crate::support::demo_db;

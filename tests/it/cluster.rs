@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lockdesk::store::cluster::Cluster;
+use lockdesk::demo::cluster::Cluster;
 
 fn wait_until_gone(dir: &std::path::Path, within: Duration) -> bool {
     let start = Instant::now();

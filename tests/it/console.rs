@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use lockdesk::cli::{Global, Target};
 use lockdesk::console;
-use lockdesk::keymap::{Keymap, parse_sequence};
-use lockdesk::tui;
+use lockdesk::console::options::{Global, Target};
+use lockdesk::console::{headless, screen};
+use lockdesk::keys::{Keymap, parse_sequence};
 
 use crate::support::demo_db;
 
@@ -68,7 +68,7 @@ pub async fn screen_as(
     }
     let keys = parse_sequence(keys).unwrap();
     let wait = Duration::from_secs(10);
-    let buf = tui::headless(
+    let buf = headless::run(
         s.app,
         s.pool,
         s.settings,
@@ -80,7 +80,7 @@ pub async fn screen_as(
     )
     .await
     .unwrap();
-    tui::to_text(&buf)
+    screen::to_text(&buf)
 }
 
 pub async fn screen(url: &str, target: Option<Target>, keys: &str) -> String {
@@ -536,12 +536,12 @@ async fn y_copies_the_selected_json_through_osc52_when_headless() {
 #[test]
 fn every_action_has_a_documented_default_key() {
     let km = Keymap::defaults();
-    let bound: Vec<lockdesk::action::Action> = km
+    let bound: Vec<lockdesk::keys::Action> = km
         .all()
         .into_iter()
         .flat_map(|(_, a)| a.into_iter().map(|(x, _)| x))
         .collect();
-    for a in lockdesk::action::Action::ALL {
+    for a in lockdesk::keys::Action::ALL {
         assert!(
             bound.contains(a),
             "{a:?} has no key in keymaps/default.toml"

@@ -1,7 +1,7 @@
 // The Foundation issue's promises, against a real Postgres: the seed traces
 // exactly, the contract check's messages, migrations that never surprise.
 
-use lockdesk::demo::seeds;
+use lockdesk::seeds;
 use lockdesk::store::{self, ConnectError, traces};
 use serde_json::Value;
 use sqlx::{Executor, PgPool};

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lockdesk::demo::seeds;
 use lockdesk::providers::settings::Providers;
 use lockdesk::providers::{CallRecord, Grant, Provider, ProviderError};
+use lockdesk::seeds;
 use lockdesk::sim::{Fault, Sim};
 use serde_json::{Value, json};
 

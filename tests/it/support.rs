@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use lockdesk::store::cluster::Cluster;
+use lockdesk::demo::cluster::Cluster;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 pub const EMPTY_TEMPLATE: &str = "tpl_empty";

@@ -1,6 +1,7 @@
-// Runs the app's `Cmd`s on tokio and reports back as `Msg`s. A superseded
-// load is aborted here and cancelled on the server (`pg_cancel_backend`),
-// because dropping a future does not stop the query Postgres is running.
+//! The one place a `Cmd` becomes work: loads and actions on tokio, copies to
+//! the clipboard; every outcome comes back as a `Msg`. A superseded load is
+//! aborted here and cancelled on the server (`pg_cancel_backend`), because
+//! dropping a future does not stop the query Postgres is running.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,9 +13,10 @@ use tokio::task::JoinHandle;
 use crate::app::{
     ActRequest, ActResult, Cmd, Data, LoadError, Msg, PAGE, PreviewView, Query, Slot, TraceResult,
 };
+use crate::clipboard::Clipboard;
 use crate::engine::{self, Operator};
 use crate::providers::settings::Providers;
-use crate::providers::{CallRecord, ProviderError};
+use crate::providers::{self, ProviderError};
 use crate::store::{queries, traces};
 
 /// What the queries need to know about the session.
@@ -31,8 +33,17 @@ struct Running {
     pid: Arc<Mutex<Option<i32>>>,
 }
 
+/// Where a copy goes when there is no system clipboard: the terminal (OSC 52,
+/// which also works over SSH), or a buffer in headless runs.
+pub enum CopyOut {
+    Terminal,
+    Buffer(Vec<u8>),
+}
+
 pub struct Executor {
     pool: PgPool,
+    clipboard: Clipboard,
+    copy_out: CopyOut,
     tx: UnboundedSender<Msg>,
     settings: Settings,
     providers: Arc<Providers>,
@@ -45,9 +56,13 @@ impl Executor {
         tx: UnboundedSender<Msg>,
         settings: Settings,
         providers: Arc<Providers>,
+        clipboard: Clipboard,
+        copy_out: CopyOut,
     ) -> Executor {
         Executor {
             pool,
+            clipboard,
+            copy_out,
             tx,
             settings,
             providers,
@@ -97,8 +112,18 @@ impl Executor {
                     });
                 });
             }
-            // Copies need the terminal: the runner handles them.
-            Cmd::Copy { .. } => {}
+            Cmd::Copy { text, what } => {
+                let mut stdout = std::io::stdout();
+                let out: &mut dyn std::io::Write = match &mut self.copy_out {
+                    CopyOut::Terminal => &mut stdout,
+                    CopyOut::Buffer(b) => b,
+                };
+                let said = match self.clipboard.copy(&text, Some(out)) {
+                    Ok(c) => c.describe(&what),
+                    Err(e) => format!("copying {what} failed: {e}"),
+                };
+                let _ = self.tx.send(Msg::Copied(said));
+            }
             Cmd::Quit => {
                 for slot in self.running.keys().copied().collect::<Vec<_>>() {
                     self.cancel(slot, None);
@@ -203,7 +228,7 @@ async fn act(
             ActResult::Preview(
                 match engine::preview(pool, providers, door, mode, now).await {
                     Ok(p) => {
-                        p.calls.iter().for_each(log_look);
+                        p.calls.iter().for_each(providers::log_look);
                         Ok(PreviewView {
                             door_id: p.door.id,
                             door_name: p.door.name.clone(),
@@ -250,22 +275,6 @@ async fn act(
     }
 }
 
-/// Calls the console makes only to look go to the log file, in the
-/// integration_logs shape, never to the database.
-pub fn log_look(call: &CallRecord) {
-    tracing::info!(
-        target: "lockdesk::provider_calls",
-        action = %call.action,
-        provider = call.provider,
-        lock = call.lock_id.as_deref().unwrap_or(""),
-        ok = call.ok,
-        error = call.error.as_deref().unwrap_or(""),
-        request_json = %call.request,
-        response_json = %call.response,
-        "provider call (look only)"
-    );
-}
-
 fn provider_error(provider: &str, e: &ProviderError) -> LoadError {
     LoadError {
         message: format!("{provider}: {e}"),
@@ -292,11 +301,11 @@ async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> 
         .client(*customer, provider)
         .map_err(|e| provider_error(provider, &e))?;
     let events = client.audit_trail(external_id, *from, *to).await;
-    events.calls.iter().for_each(log_look);
+    events.calls.iter().for_each(providers::log_look);
     let events = events.result.map_err(|e| provider_error(provider, &e))?;
     let read_at = chrono::Utc::now();
     let clock = client.lock_time(external_id).await;
-    clock.calls.iter().for_each(log_look);
+    clock.calls.iter().for_each(providers::log_look);
     // A lock whose clock cannot be read still shows its trail.
     let clock = clock.result.ok().flatten().map(|t| (t, read_at));
     Ok(Data::LockTrail(events, clock))

@@ -1,5 +1,11 @@
-// Opening the console: resolve the connection, check the contract, load the
-// keymap and settings, then run in the terminal or headless (`snapshot`).
+//! Opening the console: resolve the connection, check the contract, load the
+//! keymap and settings, then run in the terminal or headless (`snapshot`).
+
+pub mod executor;
+pub mod headless;
+pub mod options;
+pub mod screen;
+pub mod terminal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,13 +15,13 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 
 use crate::app::{App, Loc, Session};
-use crate::cli::{Global, SnapshotArgs, Target};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
-use crate::exec::Settings;
-use crate::keymap::{Keymap, parse_sequence};
+use crate::keys::{Keymap, parse_sequence};
 use crate::providers::settings::{ProviderSettings, Providers};
 use crate::store;
 use crate::timefmt::{Clock, Zone};
+use executor::Settings;
+use options::{Global, SnapshotArgs, Target};
 
 /// Everything the console needs, resolved from flags, environment and config.
 pub struct Setup {
@@ -187,7 +193,7 @@ pub async fn run_on(
     if let Some(p) = providers {
         s.providers = Arc::new(Providers::new(p));
     }
-    crate::tui::run(s.app, s.pool, s.settings, s.providers, s.start).await
+    terminal::run(s.app, s.pool, s.settings, s.providers, s.start).await
 }
 
 async fn print_snapshot(
@@ -210,7 +216,7 @@ async fn print_snapshot(
         .transpose()?;
     let keys = parse_sequence(&args.keys).map_err(|e| anyhow!("--keys: {e}"))?;
     let s = setup(g, url, source, target, now).await?;
-    let buf = crate::tui::headless(
+    let buf = headless::run(
         s.app,
         s.pool,
         s.settings,
@@ -222,9 +228,9 @@ async fn print_snapshot(
     )
     .await?;
     let out = if args.color {
-        crate::tui::to_ansi(&buf)
+        screen::to_ansi(&buf)
     } else {
-        crate::tui::to_text(&buf)
+        screen::to_text(&buf)
     };
     print!("{out}");
     Ok(())

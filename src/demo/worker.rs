@@ -9,8 +9,8 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::plan::Mode;
-use super::{Operator, Refused, explain};
+use crate::engine::plan::Mode;
+use crate::engine::{self, Operator, Refused, explain};
 use crate::providers::Grant;
 use crate::providers::settings::Providers;
 use crate::store::logs::{self, LogContext, Step};
@@ -52,7 +52,7 @@ pub async fn claim(pool: &PgPool) -> Result<Option<Claimed>, sqlx::Error> {
             attempt: r.try_get(4)?,
             correlation_id: r
                 .try_get::<Option<String>, _>(5)?
-                .unwrap_or_else(super::new_correlation_id),
+                .unwrap_or_else(engine::new_correlation_id),
             payload: r.try_get::<Option<Value>, _>(6)?.unwrap_or(Value::Null),
         })
     })
@@ -133,7 +133,7 @@ async fn drift(pool: &PgPool, providers: &Providers, job: &Claimed) -> Result<()
                 .0
         }
     };
-    match super::enforce(
+    match engine::enforce(
         pool,
         providers,
         &operator(),
@@ -144,9 +144,9 @@ async fn drift(pool: &PgPool, providers: &Providers, job: &Claimed) -> Result<()
     )
     .await
     {
-        Ok(super::Enforced::Done { failures, .. }) if failures.is_empty() => Ok(()),
-        Ok(super::Enforced::Done { failures, .. }) => Err(failures.join("; ")),
-        Ok(super::Enforced::PlanChanged { .. }) => Err("the lock changed during the run".into()),
+        Ok(engine::Enforced::Done { failures, .. }) if failures.is_empty() => Ok(()),
+        Ok(engine::Enforced::Done { failures, .. }) => Err(failures.join("; ")),
+        Ok(engine::Enforced::PlanChanged { .. }) => Err("the lock changed during the run".into()),
         Err(e) => Err(e.0),
     }
 }
@@ -206,13 +206,13 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
     let (mut adds, mut removes, mut desired) = (0, 0, 0);
     let mut failure: Option<String> = None;
     for (door_id,) in should {
-        let Some(door) = super::door(&mut conn, door_id)
+        let Some(door) = engine::door(&mut conn, door_id)
             .await
             .map_err(|e| e.to_string())?
         else {
             continue;
         };
-        let expected = super::expected(&mut conn, door_id, now)
+        let expected = engine::expected(&mut conn, door_id, now)
             .await
             .map_err(|e| e.to_string())?;
         let Some(mine) = expected.into_iter().find(|e| e.user_id == job.user_id) else {
@@ -260,7 +260,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
         match out.result {
             Ok(vendor) => {
                 adds += 1;
-                super::record_add(&mut conn, &operator(), door.id, &mine, &vendor)
+                engine::record_add(&mut conn, &operator(), door.id, &mine, &vendor)
                     .await
                     .map_err(|e| e.0)?;
             }
@@ -282,13 +282,13 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
         .await
         .map_err(|e| e.to_string())?;
         for (door_id, vendor) in stale {
-            let expected = super::expected(&mut conn, door_id, now)
+            let expected = engine::expected(&mut conn, door_id, now)
                 .await
                 .map_err(|e| e.to_string())?;
             if expected.iter().any(|e| e.user_id == job.user_id) {
                 continue;
             }
-            let Some(door) = super::door(&mut conn, door_id)
+            let Some(door) = engine::door(&mut conn, door_id)
                 .await
                 .map_err(|e| e.to_string())?
             else {
@@ -311,7 +311,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             match out.result {
                 Ok(()) => {
                     removes += 1;
-                    super::mark(&mut conn, &operator(), door_id, &vendor, "deleted")
+                    engine::mark(&mut conn, &operator(), door_id, &vendor, "deleted")
                         .await
                         .map_err(|e| e.0)?;
                 }

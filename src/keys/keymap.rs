@@ -7,9 +7,9 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
+use crate::keys::Action;
 
-pub const DEFAULT_KEYMAP: &str = include_str!("../keymaps/default.toml");
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 
 /// Where a binding applies. Lookups try the view's own context first, then
 /// `list` for scrollable views, then `global`.
@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn the_readme_keys_table_is_the_default_keymap() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let start = readme
             .find("<!-- keys:start -->")
             .expect("README has the keys table markers");

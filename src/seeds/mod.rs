@@ -94,3 +94,60 @@ mod tests {
         );
     }
 }
+
+/// A small deterministic PRNG (splitmix64): the same world on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+    pub fn hex32(&mut self) -> String {
+        format!("{:016x}{:016x}", self.next(), self.next())
+    }
+    pub fn uuid(&mut self) -> String {
+        let h = self.hex32();
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
+    }
+}
+
+/// (id, name, provider, account_ref, TTLock clientId)
+pub const CUSTOMERS: &[(i64, &str, &str, &str, &str)] = &[
+    (
+        1,
+        "Acme Property Group",
+        "TTLOCK",
+        "acme-ttlock",
+        "6636adfbf3f9483d946082b74f20797c",
+    ),
+    (2, "Acme Property Group", "DOORDECK", "acme-doordeck", ""),
+    (
+        3,
+        "Nordlicht GmbH",
+        "TTLOCK",
+        "nordlicht-ttlock",
+        "b41f0e9a27c84d5f9e3c1a6d80f2b5c7",
+    ),
+    (4, "Harbour Co-work", "DOORDECK", "harbour-doordeck", ""),
+];

@@ -1,0 +1,85 @@
+//! The console in a real terminal: set up, the event loop, and the restore
+//! that always runs (ratatui's panic hook restores the terminal first).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, KeyEventKind};
+use tokio::sync::mpsc;
+
+use crate::app::{App, Cmd, Loc, Msg};
+use crate::clipboard::Clipboard;
+use crate::console::executor::{CopyOut, Executor, Settings};
+use crate::providers::settings::Providers;
+
+/// Runs the console in the terminal until the operator quits.
+pub async fn run(
+    mut app: App,
+    pool: sqlx::PgPool,
+    settings: Settings,
+    providers: Arc<Providers>,
+    start: Loc,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    // One clipboard for the whole session (X11 needs its owner alive).
+    let clipboard = Clipboard::new();
+    let mut exec = Executor::new(
+        pool,
+        tx.clone(),
+        settings,
+        providers,
+        clipboard,
+        CopyOut::Terminal,
+    );
+    let mut terminal = ratatui::init();
+    // Key presses come from a blocking reader thread; only presses count
+    // (Windows and kitty also report releases).
+    let (key_tx, mut key_rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        while let Ok(ev) = crossterm::event::read() {
+            let msg = match ev {
+                Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+                Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(m) = msg {
+                if key_tx.send(m).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    for c in app.start(start) {
+        exec.run(c);
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let result: anyhow::Result<()> = async {
+        loop {
+            terminal.draw(|f| crate::ui::draw(f, &app))?;
+            let msg = tokio::select! {
+                Some(m) = key_rx.recv() => m,
+                Some(m) = rx.recv() => m,
+                _ = tick.tick() => Msg::Tick(Utc::now()),
+            };
+            let mut cmds = app.update(msg);
+            // Coalesce: apply everything already waiting before drawing again.
+            while let Ok(m) = rx.try_recv().or_else(|_| key_rx.try_recv()) {
+                cmds.extend(app.update(m));
+            }
+            for c in cmds {
+                let quit = c == Cmd::Quit;
+                exec.run(c);
+                if quit {
+                    return Ok(());
+                }
+            }
+            if app.quit {
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    ratatui::restore();
+    result
+}

@@ -1,0 +1,239 @@
+//! The read side of drift enforcement: the door, what the broker expects on
+//! its lock, what the lock has, and the plan, with nothing written.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::audit::audit;
+use super::plan::{self, Actual, Expected, Input, Known, Mode, Plan};
+use super::{Operator, Refused, begin, explain, finish, new_correlation_id};
+use crate::providers::CallRecord;
+use crate::providers::settings::Providers;
+use crate::store::logs::{self, LogContext, Step};
+
+/// The door a drift run is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoorRef {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub external_id: String,
+    pub customer: Option<i64>,
+    pub device: Option<i64>,
+}
+
+pub async fn door(conn: &mut PgConnection, id: i64) -> Result<Option<DoorRef>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id::int8, name::text, upper(device_type)::text, external_id::text, integration_customer_id::int8, integration_device_id::int8
+         FROM doors WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(DoorRef {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            provider: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+            external_id: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+            customer: r.try_get(4)?,
+            device: r.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// What the broker says belongs on the door's lock now: active users whose
+/// active access levels open the door (directly or through its group), with
+/// a valid schedule and an active credential.
+pub async fn expected(
+    conn: &mut PgConnection,
+    door: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Expected>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT c.id::int8, u.id::int8, c.pin_code::text, u.doordeck_user_ref::text, u.email::text
+         FROM doors d
+         JOIN access_level_doors ald ON ald.door_id = d.id OR (ald.door_group_id IS NOT NULL AND ald.door_group_id = d.door_group_id)
+         JOIN access_levels al ON al.id = ald.access_level_id AND al.status = 'active'
+         LEFT JOIN schedules s ON s.id = al.schedule_id
+         JOIN user_access_levels ual ON ual.access_level_id = al.id AND ual.status = 'active'
+         JOIN users u ON u.id = ual.user_id AND u.status = 'active'
+         JOIN credentials c ON c.user_id = u.id AND c.status = 'active'
+         WHERE d.id = $1 AND d.is_active
+           AND (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_until IS NULL OR s.valid_until > $2)))
+         ORDER BY 1",
+    )
+    .bind(door)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let (cred, user): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            Ok(Expected {
+                credential_id: cred,
+                user_id: user,
+                code_name: format!("AB U{user} C{cred}"),
+                pin: r.try_get(2)?,
+                user_ref: r.try_get(3)?,
+                email: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::Error> {
+    let rows: Vec<(String, Option<i64>, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT vendor_pin_id::text, credential_id::int8, first_seen_at::timestamptz, first_seen_source::text
+         FROM lock_pin_states WHERE door_id = $1 AND state = 'present' AND vendor_pin_id IS NOT NULL",
+    )
+    .bind(door)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(v, c, f, s)| Known {
+            vendor_pin_id: v,
+            credential_id: c,
+            first_seen_at: f,
+            first_seen_source: s,
+        })
+        .collect())
+}
+
+async fn credentials(conn: &mut PgConnection) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id::int8, user_id::int8 FROM credentials")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A plan as shown before anything changes, with whether the lock can be
+/// reached now.
+#[derive(Debug)]
+pub struct Preview {
+    pub door: DoorRef,
+    pub plan: Result<Plan, String>,
+    /// `Err` when the gateway or provider is failing: enforcement cannot run,
+    /// the job can be left to the worker instead.
+    pub reachable: Result<(), String>,
+    pub calls: Vec<CallRecord>,
+}
+
+pub const GRACE: i64 = 3600;
+
+/// Lists the lock, reads the broker's side and plans: nothing is written.
+pub async fn preview(
+    pool: &PgPool,
+    providers: &Providers,
+    door_id: i64,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<Preview, Refused> {
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let door = door(&mut conn, door_id)
+        .await
+        .map_err(|e| explain(&e))?
+        .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
+    let mut calls = Vec::new();
+    let client = match providers.client(door.customer, &door.provider) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Preview {
+                door,
+                plan: Err(e.to_string()),
+                reachable: Err(e.to_string()),
+                calls,
+            });
+        }
+    };
+    let probe = client.probe(&door.external_id).await;
+    calls.extend(probe.calls);
+    let listed = client.list_access(&door.external_id).await;
+    calls.extend(listed.calls);
+    let plan = match listed.result {
+        Ok(actual) => Ok(build_plan(&mut conn, &door, actual, mode, now)
+            .await
+            .map_err(|e| explain(&e))?),
+        Err(e) => Err(format!("{}: {e}", door.provider)),
+    };
+    Ok(Preview {
+        reachable: probe.result.map_err(|e| format!("{}: {e}", door.provider)),
+        door,
+        plan,
+        calls,
+    })
+}
+
+pub(crate) async fn build_plan(
+    conn: &mut PgConnection,
+    door: &DoorRef,
+    actual: Vec<crate::providers::LockAccess>,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<Plan, sqlx::Error> {
+    let input = Input {
+        door_id: door.id,
+        door_name: door.name.clone(),
+        provider_type: door.provider.clone(),
+        external_device_id: door.external_id.clone(),
+        integration_device_id: door.device,
+        expected: expected(conn, door.id, now).await?,
+        actual: actual
+            .into_iter()
+            .map(|a| Actual {
+                vendor_pin_id: a.id,
+                code_name: a.name,
+                provider_receipt_id: None,
+            })
+            .collect(),
+        known: known(conn, door.id).await?,
+        credentials: credentials(conn).await?,
+        mode,
+        grace: Duration::seconds(GRACE),
+        now,
+    };
+    Ok(plan::plan(input))
+}
+
+/// Leaves an enforcement to the worker (when the lock cannot be reached now).
+pub async fn enqueue_drift(
+    pool: &PgPool,
+    op: &Operator,
+    door_id: i64,
+    mode: Mode,
+) -> Result<i64, Refused> {
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let d = door(&mut conn, door_id)
+        .await
+        .map_err(|e| explain(&e))?
+        .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
+    let corr = new_correlation_id();
+    begin(&mut conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<i64, sqlx::Error> = async {
+        let payload = json!({"door_id": d.id, "integration_device_id": d.device, "provider_type": d.provider,
+                             "external_id": d.external_id, "mode": mode.name(), "grace_window_seconds": GRACE});
+        let reason = format!("console drift_enforce {} {} door:{}", d.provider, d.external_id, d.id);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, next_run_at, correlation_id, payload)
+             VALUES ('drift_enforce_lock_truth', 0, $1, 'queued', 0, now(), $2, $3) RETURNING id",
+        )
+        .bind(&reason)
+        .bind(&corr)
+        .bind(sqlx::types::Json(&payload))
+        .fetch_one(&mut *conn)
+        .await?;
+        let ctx = LogContext { correlation_id: Some(corr.clone()), reconcile_job_id: Some(id), ..LogContext::default() };
+        logs::insert_step(&mut conn, &Step { action: "RECONCILE_ENQUEUED", ok: true, error: None,
+            request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
+            response: json!({"job_id": id}), at: Utc::now() }, &ctx).await?;
+        audit(&mut conn, op, "Door", d.id, "drift_enqueue", Value::Null, json!({"job_id": id, "mode": mode.name()}), Some(&corr)).await?;
+        Ok(id)
+    }
+    .await;
+    finish(&mut conn, r).await
+}

@@ -1,0 +1,454 @@
+//! Applying a drift plan to a lock in the seed's order of logs and calls,
+//! one run per lock at a time (an advisory lock), and the per-lock PIN state
+//! it keeps.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::{PgConnection, PgPool};
+
+use super::audit::audit;
+use super::drift::{DoorRef, GRACE, build_plan, door};
+use super::plan::{self, Expected, Mode, Plan};
+use super::{Operator, Refused, begin, explain, finish, new_correlation_id};
+use crate::providers::settings::Providers;
+use crate::providers::{CallRecord, Grant};
+use crate::store::logs::{self, LogContext, Step};
+/// The advisory lock key of one lock: one enforcement per lock at a time,
+/// across consoles and workers.
+fn advisory_key(provider: &str, external: &str) -> String {
+    format!("lockdesk-drift:{provider}:{external}")
+}
+
+/// Who holds a lock's enforcement, for the "already running" message.
+async fn holder(pool: &PgPool, key: &str) -> String {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT a.application_name::text, a.usename::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted
+           AND ((l.classid::bigint << 32) | l.objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)
+         LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    .ok()
+    .flatten();
+    match row {
+        Some((app, user)) => format!(
+            "{} as {}",
+            app.unwrap_or_else(|| "a session".into()),
+            user.unwrap_or_default()
+        ),
+        None => "another session".into(),
+    }
+}
+
+/// What an enforcement run did.
+#[derive(Debug)]
+pub enum Enforced {
+    Done {
+        job: i64,
+        correlation_id: String,
+        adds_ok: usize,
+        deletes_ok: usize,
+        failures: Vec<String>,
+        /// The plan of the lock as listed after the run (what drift remains).
+        remaining: Option<Box<Plan>>,
+    },
+    /// The lock no longer matched the confirmed plan: nothing was changed.
+    PlanChanged { job: i64, new_plan: Box<Plan> },
+}
+
+/// Runs drift enforcement on one door in the seed's order. With `confirmed`
+/// (the console), the lock is listed again under the job and nothing changes
+/// unless the plan is still the one the operator confirmed.
+pub async fn enforce(
+    pool: &PgPool,
+    providers: &Providers,
+    op: &Operator,
+    door_id: i64,
+    mode: Mode,
+    confirmed: Option<&Plan>,
+    job: Option<(i64, String, i32)>,
+) -> Result<Enforced, Refused> {
+    // The advisory lock lives on its own connection for the whole run.
+    let mut lock_conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let door = door(&mut conn, door_id)
+        .await
+        .map_err(|e| explain(&e))?
+        .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
+    let key = advisory_key(&door.provider, &door.external_id);
+    let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+        .bind(&key)
+        .fetch_one(&mut *lock_conn)
+        .await
+        .map_err(|e| explain(&e))?;
+    if !got {
+        return Err(Refused(format!(
+            "drift enforcement on {} is already running by {}; try again when it is done",
+            door.name,
+            holder(pool, &key).await
+        )));
+    }
+    let result = enforce_locked(&mut conn, providers, op, &door, mode, confirmed, job).await;
+    let _ = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(&key)
+        .execute(&mut *lock_conn)
+        .await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_step(
+    conn: &mut PgConnection,
+    op: &Operator,
+    ctx: &LogContext,
+    action: &str,
+    ok: bool,
+    error: Option<String>,
+    request: Value,
+    response: Value,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r = logs::insert_step(
+        conn,
+        &Step {
+            action,
+            ok,
+            error,
+            request,
+            response,
+            at: Utc::now(),
+        },
+        ctx,
+    )
+    .await;
+    finish(conn, r).await.map(|_| ())
+}
+
+async fn write_calls(
+    conn: &mut PgConnection,
+    op: &Operator,
+    ctx: &LogContext,
+    calls: &[CallRecord],
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<(), sqlx::Error> = async {
+        for c in calls {
+            logs::insert_call(conn, c, ctx).await?;
+        }
+        Ok(())
+    }
+    .await;
+    finish(conn, r).await
+}
+
+#[allow(clippy::too_many_lines)]
+async fn enforce_locked(
+    conn: &mut PgConnection,
+    providers: &Providers,
+    op: &Operator,
+    door: &DoorRef,
+    mode: Mode,
+    confirmed: Option<&Plan>,
+    job: Option<(i64, String, i32)>,
+) -> Result<Enforced, Refused> {
+    let now = Utc::now();
+    let client = providers
+        .client(door.customer, &door.provider)
+        .map_err(|e| Refused(e.to_string()))?;
+    let payload = json!({"door_id": door.id, "integration_device_id": door.device, "provider_type": door.provider,
+                         "external_id": door.external_id, "mode": mode.name(), "grace_window_seconds": GRACE});
+    let reason = format!(
+        "{} drift_enforce {} {} door:{} device:{}",
+        op.source,
+        door.provider,
+        door.external_id,
+        door.id,
+        door.device.map_or("-".into(), |d| d.to_string())
+    );
+    // The job: the worker's own, or a new one created by the console.
+    let (job_id, corr, attempt) = match job {
+        Some(j) => j,
+        None => {
+            let corr = new_correlation_id();
+            begin(conn, op).await.map_err(|e| explain(&e))?;
+            let r: Result<i64, sqlx::Error> = async {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, correlation_id, payload, created_at, updated_at)
+                     VALUES ('drift_enforce_lock_truth', 0, $1, 'running', 1, $2, $3, now(), now()) RETURNING id",
+                )
+                .bind(&reason)
+                .bind(&corr)
+                .bind(sqlx::types::Json(&payload))
+                .fetch_one(&mut *conn)
+                .await?;
+                let ctx = LogContext { correlation_id: Some(corr.clone()), reconcile_job_id: Some(id), ..LogContext::default() };
+                logs::insert_step(conn, &Step { action: "RECONCILE_ENQUEUED", ok: true, error: None,
+                    request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
+                    response: json!({"job_id": id}), at: Utc::now() }, &ctx).await?;
+                audit(conn, op, "Door", door.id, "drift_enforce", Value::Null,
+                      json!({"job_id": id, "mode": mode.name(), "lock": format!("{}:{}", door.provider, door.external_id)}), Some(&corr)).await?;
+                Ok(id)
+            }
+            .await;
+            (finish(conn, r).await?, corr, 1)
+        }
+    };
+    let ctx = LogContext {
+        correlation_id: Some(corr.clone()),
+        reconcile_job_id: Some(job_id),
+        ..LogContext::default()
+    };
+    let door_ctx = LogContext {
+        door_id: Some(door.id),
+        door_name: Some(door.name.clone()),
+        ..ctx.clone()
+    };
+    write_step(conn, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
+        json!({"attempt_count": attempt, "job_id": job_id, "job_type": "drift_enforce_lock_truth", "reason": reason, "user_id": 0}), Value::Null).await?;
+
+    // List the lock again, under the job.
+    let listed = client.list_access(&door.external_id).await;
+    write_calls(conn, op, &door_ctx, &listed.calls).await?;
+    let actual = match listed.result {
+        Ok(a) => a,
+        Err(e) => {
+            let msg = format!("{}: {e}", door.provider);
+            finish_job(
+                conn,
+                op,
+                &ctx,
+                job_id,
+                attempt,
+                Err(msg.clone()),
+                json!({"ok": false, "error": msg}),
+            )
+            .await?;
+            return Err(Refused(format!(
+                "listing the lock failed, nothing was changed: {msg}"
+            )));
+        }
+    };
+    let plan = build_plan(conn, door, actual, mode, now)
+        .await
+        .map_err(|e| explain(&e))?;
+    if let Some(c) = confirmed {
+        if !c.same_changes(&plan) {
+            let msg = "the lock changed since the plan was shown; nothing was changed".to_string();
+            finish_job(
+                conn,
+                op,
+                &ctx,
+                job_id,
+                attempt,
+                Err(msg.clone()),
+                json!({"ok": false, "error": msg, "plan_changed": true}),
+            )
+            .await?;
+            return Ok(Enforced::PlanChanged {
+                job: job_id,
+                new_plan: Box::new(plan),
+            });
+        }
+    }
+    // Remember strays first seen now, so the grace window can run out.
+    remember_new(conn, op, door, &plan, now).await?;
+
+    let mut failures: Vec<Value> = Vec::new();
+    let (mut deletes_ok, mut adds_ok) = (0, 0);
+    for d in &plan.deletes {
+        let out = client.revoke(&door.external_id, &d.vendor_pin_id).await;
+        write_calls(conn, op, &door_ctx, &out.calls).await?;
+        let result = out
+            .calls
+            .last()
+            .map(|c| c.response.clone())
+            .unwrap_or(Value::Null);
+        let ok = out.result.is_ok();
+        if ok {
+            deletes_ok += 1;
+            mark(conn, op, door.id, &d.vendor_pin_id, "deleted").await?;
+        } else if let Err(e) = &out.result {
+            failures.push(
+                json!({"op": "delete", "vendor_pin_id": d.vendor_pin_id, "error": e.to_string()}),
+            );
+        }
+        write_step(conn, op, &ctx, "DRIFT_ENFORCE_DELETE_PIN", ok, out.result.as_ref().err().map(ToString::to_string),
+            json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
+                   "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null}),
+            json!({"result": result})).await?;
+    }
+    for a in &plan.adds {
+        let grant = Grant {
+            name: a.code_name.clone(),
+            pin: a.pin.clone(),
+            user_email: a.email.clone(),
+        };
+        let out = client.grant(&door.external_id, &grant).await;
+        write_calls(conn, op, &door_ctx, &out.calls).await?;
+        let ok = out.result.is_ok();
+        match &out.result {
+            Ok(vendor) => {
+                adds_ok += 1;
+                record_add(conn, op, door.id, a, vendor).await?;
+            }
+            Err(e) => failures
+                .push(json!({"op": "add", "code_name": a.code_name, "error": e.to_string()})),
+        }
+        write_step(conn, op, &ctx, "DRIFT_ENFORCE_ADD_PIN", ok, out.result.as_ref().err().map(ToString::to_string),
+            json!({"code_last4": a.pin.as_deref().map(crate::providers::redact::mask_pin), "correlation_id": "job",
+                   "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
+                   "provider_type": door.provider}),
+            json!({"provider_code_id": out.result.as_ref().ok()})).await?;
+    }
+    let filters = json!({"door_id": door.id, "integration_device_id": door.device, "provider_type": door.provider});
+    let s = plan.summary_json();
+    let done = json!({
+        "adds": {"attempted": plan.adds.len(), "failed": plan.adds.len() - adds_ok, "ok": adds_ok},
+        "analysis": {"adds": s["adds"], "blocked": s["blocked"], "deletes": s["deletes"], "doors": 1,
+                     "grace_bypassed_deletes": s["grace_bypassed_deletes"], "invalid_expected": s["invalid_expected"]},
+        "deletes": {"attempted": plan.deletes.len(), "failed": plan.deletes.len() - deletes_ok, "ok": deletes_ok},
+        "enforce_plan": plan.enforce_plan_json(filters, now),
+        "failures": failures,
+        "generated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "ok": failures.is_empty(),
+        "summary": {"adds_attempted": plan.adds.len(), "adds_failed": plan.adds.len() - adds_ok, "adds_succeeded": adds_ok,
+                    "deletes_attempted": plan.deletes.len(), "deletes_failed": plan.deletes.len() - deletes_ok,
+                    "deletes_succeeded": deletes_ok, "failures": failures},
+        "target": {"external_id": door.external_id, "integration_device_id": door.device, "provider_type": door.provider},
+    });
+    let failure_texts: Vec<String> = failures
+        .iter()
+        .map(|f| f["error"].as_str().unwrap_or("").to_string())
+        .collect();
+    let status = if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failure_texts.join("; "))
+    };
+    finish_job(conn, op, &ctx, job_id, attempt, status, done).await?;
+    // What drift remains: list once more, outside the job (a look).
+    let after = client.list_access(&door.external_id).await;
+    after.calls.iter().for_each(crate::providers::log_look);
+    let remaining = match after.result {
+        Ok(a) => build_plan(conn, door, a, mode, Utc::now())
+            .await
+            .ok()
+            .map(Box::new),
+        Err(_) => None,
+    };
+    Ok(Enforced::Done {
+        job: job_id,
+        correlation_id: corr,
+        adds_ok,
+        deletes_ok,
+        failures: failure_texts,
+        remaining,
+    })
+}
+
+async fn finish_job(
+    conn: &mut PgConnection,
+    op: &Operator,
+    ctx: &LogContext,
+    job: i64,
+    attempt: i32,
+    status: Result<(), String>,
+    response: Value,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<(), sqlx::Error> = async {
+        logs::insert_step(conn, &Step { action: "DRIFT_ENFORCE_JOB_DONE", ok: status.is_ok(), error: status.clone().err(),
+            request: json!({"attempt_count": attempt, "job_id": job}), response, at: Utc::now() }, ctx).await?;
+        sqlx::query("UPDATE reconcile_jobs SET status = $2, last_error = $3, updated_at = now() WHERE id = $1")
+            .bind(job)
+            .bind(if status.is_ok() { "done" } else { "failed" })
+            .bind(status.err())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+    .await;
+    finish(conn, r).await
+}
+
+async fn remember_new(
+    conn: &mut PgConnection,
+    op: &Operator,
+    door: &DoorRef,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<(), Refused> {
+    let fresh: Vec<&plan::Delete> = plan
+        .deletes
+        .iter()
+        .chain(plan.blocked_by_grace.iter())
+        .filter(|d| d.first_seen_source == "inferred_now")
+        .collect();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<(), sqlx::Error> = async {
+        for d in fresh {
+            sqlx::query(
+                "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
+                 VALUES ($1, $2, $3, $4, $5, 'inferred_now', $5, 'present')
+                 ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', first_seen_at = EXCLUDED.first_seen_at,
+                     first_seen_source = 'inferred_now', last_seen_at = EXCLUDED.last_seen_at",
+            )
+            .bind(door.id)
+            .bind(d.credential_id)
+            .bind(&d.code_name)
+            .bind(&d.vendor_pin_id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+    .await;
+    finish(conn, r).await
+}
+
+pub async fn mark(
+    conn: &mut PgConnection,
+    op: &Operator,
+    door: i64,
+    vendor: &str,
+    state: &str,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r = sqlx::query("UPDATE lock_pin_states SET state = $3, last_seen_at = now() WHERE door_id = $1 AND vendor_pin_id = $2")
+        .bind(door)
+        .bind(vendor)
+        .bind(state)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ());
+    finish(conn, r).await
+}
+
+pub async fn record_add(
+    conn: &mut PgConnection,
+    op: &Operator,
+    door: i64,
+    e: &Expected,
+    vendor: &str,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r = sqlx::query(
+        "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
+         VALUES ($1, $2, $3, $4, now(), 'broker_add', now(), 'present')
+         ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', credential_id = EXCLUDED.credential_id",
+    )
+    .bind(door)
+    .bind(e.credential_id)
+    .bind(&e.code_name)
+    .bind(vendor)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ());
+    finish(conn, r).await
+}

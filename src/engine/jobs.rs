@@ -1,0 +1,171 @@
+//! Retry and cancel of reconcile jobs, guarded on the state the operator saw
+//! and audited, and the list "retry all" works through.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::audit::audit;
+use super::{Operator, Refused, begin, explain, finish};
+use crate::store::logs::{self, LogContext, Step};
+
+/// What a retry or cancel did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobChange {
+    Done {
+        job: i64,
+        status: String,
+    },
+    /// The job was not in the state the operator saw: nothing was changed.
+    Changed {
+        job: i64,
+        now: String,
+    },
+}
+
+/// The guard did not match: report the status the job has now.
+async fn changed(conn: &mut PgConnection, job: i64) -> Result<JobChange, sqlx::Error> {
+    let now: Option<(String,)> =
+        sqlx::query_as("SELECT status::text FROM reconcile_jobs WHERE id = $1")
+            .bind(job)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(JobChange::Changed {
+        job,
+        now: now.map_or_else(|| "gone".into(), |n| n.0),
+    })
+}
+
+/// Re-enqueues a job, guarded on the status (and update time) the operator
+/// saw, so that a job that moved meanwhile — or that another console just
+/// retried — is not enqueued twice. `attempt_count` keeps counting; the
+/// payload's `retry_base_attempts` gives the job a fresh attempt budget.
+pub async fn retry_job(
+    pool: &PgPool,
+    op: &Operator,
+    job: i64,
+    seen_status: &str,
+    seen_updated: DateTime<Utc>,
+) -> Result<JobChange, Refused> {
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    begin(&mut conn, op).await.map_err(|e| explain(&e))?;
+    let result: Result<JobChange, sqlx::Error> = async {
+        let row = sqlx::query(
+            "UPDATE reconcile_jobs SET status = 'queued', next_run_at = now(), updated_at = now(),
+                    payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{retry_base_attempts}', to_jsonb(attempt_count))
+             WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
+             RETURNING correlation_id::text, user_id::int8, reason::text, attempt_count::int4",
+        )
+        .bind(job)
+        .bind(seen_status)
+        .bind(seen_updated)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return changed(&mut conn, job).await;
+        };
+        let corr: Option<String> = row.try_get(0)?;
+        let user: i64 = row.try_get(1)?;
+        let reason: Option<String> = row.try_get(2)?;
+        let attempts: i32 = row.try_get(3)?;
+        let ctx = LogContext {
+            correlation_id: corr.clone(),
+            reconcile_job_id: Some(job),
+            ..LogContext::default()
+        };
+        logs::insert_step(
+            &mut conn,
+            &Step {
+                action: "RECONCILE_ENQUEUED",
+                ok: true,
+                error: None,
+                request: json!({"deduped": false, "reason": reason, "source": op.source, "user_id": user,
+                                "operator": op.name, "retry_of_status": seen_status}),
+                response: json!({"job_id": job}),
+                at: Utc::now(),
+            },
+            &ctx,
+        )
+        .await?;
+        audit(
+            &mut conn,
+            op,
+            "ReconcileJob",
+            job,
+            "retry",
+            json!({"status": seen_status, "attempt_count": attempts}),
+            json!({"status": "queued", "attempt_count": attempts, "retry_base_attempts": attempts}),
+            corr.as_deref(),
+        )
+        .await?;
+        Ok(JobChange::Done {
+            job,
+            status: "queued".into(),
+        })
+    }
+    .await;
+    finish(&mut conn, result).await
+}
+
+/// Cancels a queued or failed job, guarded the same way.
+pub async fn cancel_job(
+    pool: &PgPool,
+    op: &Operator,
+    job: i64,
+    seen_status: &str,
+) -> Result<JobChange, Refused> {
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    begin(&mut conn, op).await.map_err(|e| explain(&e))?;
+    let result: Result<JobChange, sqlx::Error> = async {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now()
+             WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed') RETURNING correlation_id::text",
+        )
+        .bind(job)
+        .bind(seen_status)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((corr,)) = row else {
+            return changed(&mut conn, job).await;
+        };
+        audit(&mut conn, op, "ReconcileJob", job, "cancel", json!({"status": seen_status}), json!({"status": "cancelled"}), corr.as_deref())
+            .await?;
+        Ok(JobChange::Done {
+            job,
+            status: "cancelled".into(),
+        })
+    }
+    .await;
+    finish(&mut conn, result).await
+}
+
+/// The failed or dead jobs a filter matches (at most 10,000), with the state
+/// each was seen in, for "retry all".
+pub async fn retryable(
+    pool: &PgPool,
+    filter: &crate::store::queries::JobFilter,
+    now: DateTime<Utc>,
+    stuck_after_secs: i64,
+) -> Result<Vec<(i64, String, DateTime<Utc>)>, Refused> {
+    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut out = Vec::new();
+    let mut page = crate::store::queries::Page::First;
+    loop {
+        let rows =
+            crate::store::queries::jobs_page(&mut conn, filter, now, stuck_after_secs, page, 1000)
+                .await
+                .map_err(|e| explain(&e))?;
+        let last = rows.last().map(crate::store::queries::Keyset::of_job);
+        out.extend(
+            rows.iter()
+                .filter(|j| matches!(j.status.as_str(), "failed" | "dead"))
+                .map(|j| (j.id, j.status.clone(), j.updated_at)),
+        );
+        match last {
+            Some(k) if rows.len() == 1000 && out.len() < 10_000 => {
+                page = crate::store::queries::Page::Older(k)
+            }
+            _ => return Ok(out),
+        }
+    }
+}
