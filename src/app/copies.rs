@@ -1,0 +1,185 @@
+//! What the copy keys put on the clipboard: raw JSON, the whole row, a curl
+//! command, Markdown for a ticket.
+
+use serde_json::json;
+
+use crate::app::{App, Cmd, Level, LockRow, Overlay, Pane, TraceItem};
+use crate::keys::Action;
+use crate::store::traces::JobRow;
+
+impl App {
+    pub(crate) fn copy(&mut self, action: Action) -> Vec<Cmd> {
+        let made = self.copy_text(action);
+        match made {
+            Some((text, what)) => vec![Cmd::Copy { text, what }],
+            None => {
+                self.say(Level::Info, "nothing to copy here");
+                Vec::new()
+            }
+        }
+    }
+
+    pub(crate) fn copy_text(&self, action: Action) -> Option<(String, String)> {
+        let pretty = crate::jsondoc::pretty;
+        if let Some(o) = self.overlays.last() {
+            return Some(match o {
+                Overlay::Json(j) => (pretty(&j.value), j.title.clone()),
+                Overlay::Diff(d) => (
+                    pretty(&json!({"before": d.row.before_json, "after": d.row.after_json})),
+                    format!(
+                        "{} #{} before/after",
+                        d.row.entity_type,
+                        d.row.entity_id.unwrap_or_default()
+                    ),
+                ),
+            });
+        }
+        match (self.pane, action) {
+            (Pane::Jobs, Action::CopyMarkdown) => self
+                .jobs
+                .selected_job()
+                .map(|j| (self.job_markdown(j), format!("job #{} as Markdown", j.id))),
+            (Pane::Jobs, _) => self
+                .jobs
+                .selected_job()
+                .map(|j| (pretty(&j.to_json()), format!("job #{}", j.id))),
+            (Pane::Trace, Action::CopyAll) => self
+                .trace
+                .trace
+                .as_ref()
+                .map(|t| (pretty(&t.to_json()), "the whole trace".into())),
+            (Pane::Trace, Action::CopyMarkdown) => self
+                .trace
+                .trace
+                .as_ref()
+                .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
+            (Pane::Trace, Action::CopyCurl) => self.trace.selected_log().and_then(|l| {
+                l.request_json
+                    .as_ref()
+                    .and_then(crate::clipboard::curl)
+                    .map(|c| (c, format!("log #{} as curl", l.id)))
+            }),
+            (Pane::Trace, _) => {
+                let t = self.trace.trace.as_ref()?;
+                match self.trace.items.get(self.trace.scroll.selected)? {
+                    TraceItem::Audit(i) => Some((
+                        pretty(&t.audit[*i].to_json()),
+                        format!("audit row #{}", t.audit[*i].id),
+                    )),
+                    TraceItem::Job(i) => Some((
+                        pretty(&t.jobs[*i].to_json()),
+                        format!("job #{}", t.jobs[*i].id),
+                    )),
+                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => Some((
+                        pretty(&t.logs[*i].to_json()),
+                        format!("log #{}", t.logs[*i].id),
+                    )),
+                    _ => None,
+                }
+            }
+            (Pane::Locks, a) => {
+                let v = self.lock.visible();
+                match v.get(self.lock.scroll.selected)? {
+                    LockRow::Log(i) => {
+                        let l = &self.lock.logs[*i];
+                        if a == Action::CopyCurl {
+                            l.request_json
+                                .as_ref()
+                                .and_then(crate::clipboard::curl)
+                                .map(|c| (c, format!("log #{} as curl", l.id)))
+                        } else {
+                            Some((pretty(&l.to_json()), format!("log #{}", l.id)))
+                        }
+                    }
+                    LockRow::Event(i) => Some((
+                        pretty(&self.lock.trail.events[*i].raw),
+                        "the provider event".into(),
+                    )),
+                }
+            }
+            (Pane::Audit, _) => {
+                let v = self.audit.visible();
+                let r = &self.audit.rows[*v.get(self.audit.scroll.selected)?];
+                Some((pretty(&r.to_json()), format!("audit row #{}", r.id)))
+            }
+            (Pane::User, _) => None,
+        }
+    }
+
+    pub(crate) fn job_markdown(&self, j: &JobRow) -> String {
+        let c = &self.clock;
+        format!(
+            "**Job #{}** `{}` — status **{}**, attempts {}\n\
+             - user: {} · reason: {}\n\
+             - created: {} · updated: {}\n\
+             - next run: {}\n\
+             - last error: {}\n\
+             - correlation: `{}`\n",
+            j.id,
+            j.job_type,
+            if self.is_stuck(j) {
+                "running (stuck)"
+            } else {
+                j.status.as_str()
+            },
+            j.attempt_count,
+            j.user_id,
+            j.reason.as_deref().unwrap_or("—"),
+            c.full(&j.created_at, None),
+            c.full(&j.updated_at, None),
+            j.next_run_at.map_or("—".into(), |t| c.full(&t, None)),
+            j.last_error.as_deref().unwrap_or("—"),
+            j.correlation_id.as_deref().unwrap_or("—"),
+        )
+    }
+
+    pub(crate) fn trace_markdown(&self) -> String {
+        let (Some(t), Some(s)) = (&self.trace.trace, &self.trace.summary) else {
+            return String::new();
+        };
+        let c = &self.clock;
+        let mut out = format!("**Trace `{}`** — {}", t.correlation_id, s.outcome.label());
+        if let (Some(a), Some(b)) = (s.first, s.last) {
+            out.push_str(&format!(
+                ", {} → {} ({})",
+                c.full(&a, None),
+                c.full(&b, None),
+                crate::timefmt::span(b - a)
+            ));
+        }
+        out.push('\n');
+        for a in &s.anomalies {
+            out.push_str(&format!("- ⚠ {a}\n"));
+        }
+        for a in &t.audit {
+            out.push_str(&format!(
+                "- changed: {} #{} {} by {}\n",
+                a.entity_type,
+                a.entity_id.unwrap_or_default(),
+                a.action,
+                a.actor.as_deref().unwrap_or("?")
+            ));
+        }
+        for j in &t.jobs {
+            out.push_str(&format!(
+                "- job #{} `{}` {} (attempts {})\n",
+                j.id, j.job_type, j.status, j.attempt_count
+            ));
+        }
+        out.push_str("\n| time | lock | action | result |\n|---|---|---|---|\n");
+        for l in &t.logs {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                c.full(&l.created_at, None),
+                l.lock_key.as_deref().unwrap_or(""),
+                l.action,
+                if l.ok {
+                    "ok".to_string()
+                } else {
+                    format!("failed: {}", l.error_message.as_deref().unwrap_or(""))
+                }
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,129 @@
+//! The typed confirmations: a popup that changes nothing until the operator
+//! types what it asks for.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::{ActRequest, App, Cmd, PreviewView};
+use crate::engine::plan::{Mode, Plan};
+use crate::store::queries::JobFilter;
+use crate::store::traces::JobRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftDialog {
+    pub door_id: i64,
+    pub door_name: String,
+    pub mode: Mode,
+    pub preview: Option<PreviewView>,
+    pub typed: String,
+    pub running: bool,
+    /// What the last run did, and what drift remains.
+    pub outcome: Option<String>,
+    pub remaining: Option<Plan>,
+    pub error: Option<String>,
+}
+
+/// A popup that needs a typed confirmation before anything changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// A running job without updates may still have a live worker.
+    RetryStuck {
+        job: JobRow,
+        typed: String,
+    },
+    RetryAll {
+        filter: JobFilter,
+        jobs: Option<Vec<(i64, String, DateTime<Utc>)>>,
+        typed: String,
+    },
+    Drift(Box<DriftDialog>),
+}
+
+/// The word a stuck retry wants typed.
+pub const RETRY_WORD: &str = "retry";
+
+impl App {
+    /// Typing into a confirmation; Enter confirms, Esc closes.
+    pub(crate) fn dialog_key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+        let Some(dialog) = &mut self.dialog else {
+            return Vec::new();
+        };
+        let typed = match dialog {
+            Dialog::RetryStuck { typed, .. } | Dialog::RetryAll { typed, .. } => typed,
+            Dialog::Drift(d) => &mut d.typed,
+        };
+        match ev.code {
+            KeyCode::Esc => {
+                self.dialog = None;
+                Vec::new()
+            }
+            KeyCode::Backspace => {
+                typed.pop();
+                Vec::new()
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                typed.push(c);
+                Vec::new()
+            }
+            KeyCode::Enter => self.confirm(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn confirm(&mut self) -> Vec<Cmd> {
+        match self.dialog.clone() {
+            Some(Dialog::RetryStuck { job, typed }) if typed.trim() == RETRY_WORD => {
+                self.dialog = None;
+                self.act_cmd(ActRequest::Retry {
+                    job: job.id,
+                    status: job.status.clone(),
+                    updated: job.updated_at,
+                })
+            }
+            Some(Dialog::RetryAll {
+                filter,
+                jobs: Some(jobs),
+                typed,
+            }) if typed.trim() == jobs.len().to_string() && !jobs.is_empty() => {
+                self.dialog = None;
+                let now = self.now;
+                self.act_cmd(ActRequest::RetryAll { filter, now })
+            }
+            Some(Dialog::Drift(d)) if !d.running => {
+                let Some(Ok(plan)) = d.preview.as_ref().map(|p| p.plan.clone()) else {
+                    return Vec::new();
+                };
+                let reachable = d.preview.as_ref().is_some_and(|p| p.reachable.is_ok());
+                if d.typed.trim() != d.door_name {
+                    if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                        dd.error = Some(format!(
+                            "type the door's name, {}, to run the plan",
+                            d.door_name
+                        ));
+                    }
+                    return Vec::new();
+                }
+                if !reachable || plan.is_empty() {
+                    if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                        dd.error = Some(if plan.is_empty() {
+                            "the plan changes nothing".into()
+                        } else {
+                            "the lock cannot be reached now: leave it to the worker instead".into()
+                        });
+                    }
+                    return Vec::new();
+                }
+                if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                    dd.running = true;
+                    dd.error = None;
+                }
+                self.act_cmd(ActRequest::DriftRun {
+                    door: d.door_id,
+                    mode: d.mode,
+                    plan: Box::new(plan),
+                })
+            }
+            _ => Vec::new(),
+        }
+    }
+}

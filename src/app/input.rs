@@ -1,0 +1,333 @@
+//! From a key press to an `Action`: the prompt line (command, filter,
+//! search), the keymap contexts, the hints, and what each action does.
+
+use crossterm::event::KeyEvent;
+use serde_json::Value;
+
+use crate::app::{App, Cmd, Level, Overlay, Pane};
+use crate::keys::{Action, Context, Key};
+use crate::store::queries::{JobFilter, StatusFilter};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    Command,
+    Filter,
+    Search,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+impl App {
+    pub(crate) fn context_chain(&self) -> Vec<Context> {
+        if self.dialog.is_some() {
+            return vec![Context::Dialog];
+        }
+        if matches!(self.overlays.last(), Some(Overlay::Json(_))) {
+            return vec![Context::Json, Context::List, Context::Global];
+        }
+        if !self.overlays.is_empty() {
+            return vec![Context::List, Context::Global];
+        }
+        match self.pane {
+            Pane::Jobs => vec![Context::Jobs, Context::List, Context::Global],
+            Pane::Trace => vec![Context::Trace, Context::List, Context::Global],
+            _ => vec![Context::List, Context::Global],
+        }
+    }
+
+    /// The keys of an action where the operator is now (for hints).
+    pub fn keys_for(&self, action: Action) -> String {
+        let keys = self.keymap.keys_for(&self.context_chain(), action);
+        keys.first().map(|k| k.label()).unwrap_or_default()
+    }
+
+    /// The actions worth hinting at here, with their first key.
+    pub fn hints(&self) -> Vec<(String, &'static str)> {
+        let wanted: &[(Action, &str)] = match (self.overlays.last(), self.pane) {
+            (Some(Overlay::Json(_)), _) => &[
+                (Action::Fold, "fold"),
+                (Action::Search, "search"),
+                (Action::NextMatch, "next"),
+                (Action::Back, "close"),
+            ],
+            (Some(Overlay::Diff(_)), _) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            (None, Pane::Jobs) => &[
+                (Action::Open, "trace"),
+                (Action::CycleStatus, "status"),
+                (Action::Filter, "filter"),
+                (Action::Command, "command"),
+                (Action::Help, "help"),
+            ],
+            (None, Pane::Trace) => &[
+                (Action::Open, "raw JSON"),
+                (Action::ShowRequest, "request"),
+                (Action::ShowResponse, "response"),
+                (Action::NextSection, "section"),
+                (Action::Back, "back"),
+            ],
+            (None, _) => &[
+                (Action::Open, "open"),
+                (Action::Filter, "filter"),
+                (Action::Back, "back"),
+                (Action::Help, "help"),
+            ],
+        };
+        wanted
+            .iter()
+            .filter_map(|(a, label)| {
+                let k = self.keys_for(*a);
+                let k = k.trim_start_matches('<').trim_end_matches('>').to_string();
+                (!k.is_empty()).then_some((k, *label))
+            })
+            .collect()
+    }
+
+    pub(crate) fn key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+        // Typing into a prompt takes every key but Enter/Esc/Backspace.
+        if let Some(p) = &mut self.prompt {
+            use crossterm::event::KeyCode;
+            match ev.code {
+                KeyCode::Esc => {
+                    let kind = p.kind.clone();
+                    self.prompt = None;
+                    if kind == PromptKind::Filter {
+                        self.set_text_filter(String::new());
+                    }
+                }
+                KeyCode::Enter => {
+                    let p = self.prompt.take().unwrap_or(Prompt {
+                        kind: PromptKind::Command,
+                        text: String::new(),
+                    });
+                    return self.submit(p);
+                }
+                KeyCode::Backspace => {
+                    p.text.pop();
+                    let (kind, text) = (p.kind.clone(), p.text.clone());
+                    self.prompt_changed(&kind, text);
+                }
+                KeyCode::Char(c)
+                    if !ev
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
+                    p.text.push(c);
+                    let (kind, text) = (p.kind.clone(), p.text.clone());
+                    self.prompt_changed(&kind, text);
+                }
+                KeyCode::Char('c') => self.prompt = None,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        let Some(key) = Key::from_event(&ev) else {
+            return Vec::new();
+        };
+        // A confirmation takes typed text; only its own bindings act.
+        if self.dialog.is_some() {
+            return match self.keymap.lookup(&[Context::Dialog], key) {
+                Some(a) => self.act(a),
+                None => self.dialog_key(ev),
+            };
+        }
+        let Some(action) = self.keymap.lookup(&self.context_chain(), key) else {
+            return Vec::new();
+        };
+        self.act(action)
+    }
+
+    pub(crate) fn prompt_changed(&mut self, kind: &PromptKind, text: String) {
+        match kind {
+            PromptKind::Filter => self.set_text_filter(text),
+            PromptKind::Search => {
+                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                    let n = j.doc.search(&text);
+                    if let Some(r) = j.doc.jump(j.scroll.selected.saturating_sub(1), true) {
+                        j.scroll.show_near_top(r);
+                    }
+                    self.message = Some((
+                        Level::Info,
+                        format!("{n} matching line{}", if n == 1 { "" } else { "s" }),
+                    ));
+                }
+            }
+            PromptKind::Command => {}
+        }
+    }
+
+    pub(crate) fn set_text_filter(&mut self, text: String) {
+        match self.pane {
+            Pane::Jobs => {
+                self.jobs.text = text;
+                self.jobs.scroll.selected = 0;
+            }
+            Pane::Audit => {
+                self.audit.text = text;
+                self.audit.scroll.selected = 0;
+            }
+            Pane::Locks => {
+                self.lock.text = text;
+                self.lock.scroll.selected = 0;
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn submit(&mut self, p: Prompt) -> Vec<Cmd> {
+        match p.kind {
+            PromptKind::Filter | PromptKind::Search => Vec::new(),
+            PromptKind::Command => self.command(p.text.trim()),
+        }
+    }
+
+    pub fn act(&mut self, action: Action) -> Vec<Cmd> {
+        let page = 15isize;
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![Cmd::Quit]
+            }
+            Action::Help => {
+                self.help = !self.help;
+                Vec::new()
+            }
+            Action::Command => {
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Command,
+                    text: String::new(),
+                });
+                Vec::new()
+            }
+            Action::Filter | Action::Search => {
+                let in_json = matches!(self.overlays.last(), Some(Overlay::Json(_)));
+                if in_json {
+                    self.prompt = Some(Prompt {
+                        kind: PromptKind::Search,
+                        text: String::new(),
+                    });
+                } else if matches!(self.pane, Pane::Jobs | Pane::Audit | Pane::Locks) {
+                    let text = match self.pane {
+                        Pane::Jobs => self.jobs.text.clone(),
+                        Pane::Audit => self.audit.text.clone(),
+                        _ => self.lock.text.clone(),
+                    };
+                    self.prompt = Some(Prompt {
+                        kind: PromptKind::Filter,
+                        text,
+                    });
+                }
+                Vec::new()
+            }
+            Action::Back => self.back(),
+            Action::NextPane | Action::PrevPane => {
+                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let n = Pane::ALL.len();
+                let next = if action == Action::NextPane {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.switch_pane(Pane::ALL[next])
+            }
+            Action::PaneJobs => self.switch_pane(Pane::Jobs),
+            Action::PaneAudit => self.switch_pane(Pane::Audit),
+            Action::PaneLocks => self.switch_pane(Pane::Locks),
+            Action::PaneUser => self.switch_pane(Pane::User),
+            Action::PaneTrace => self.switch_pane(Pane::Trace),
+            Action::ToggleUtc => {
+                self.clock.utc = !self.clock.utc;
+                Vec::new()
+            }
+            Action::ToggleSiteZone => {
+                self.clock.site = !self.clock.site;
+                self.clock.utc = false;
+                Vec::new()
+            }
+            Action::Refresh => self.refresh(),
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-page),
+            Action::PageDown => self.move_selection(page),
+            Action::Top => self.move_selection(-(isize::MAX / 2)),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Open => self.open(),
+            Action::CycleStatus => {
+                let order: Vec<Option<StatusFilter>> = std::iter::once(None)
+                    .chain(StatusFilter::ALL.iter().copied().map(Some))
+                    .collect();
+                let i = order
+                    .iter()
+                    .position(|s| *s == self.jobs.filter.status)
+                    .unwrap_or(0);
+                let mut f = self.jobs.filter.clone();
+                f.status = order[(i + 1) % order.len()];
+                self.set_job_filter(f)
+            }
+            Action::ClearFilters => {
+                self.jobs.text.clear();
+                self.set_job_filter(JobFilter::default())
+            }
+            Action::Fold
+            | Action::UnfoldAll
+            | Action::FoldAll
+            | Action::NextMatch
+            | Action::PrevMatch => {
+                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                    match action {
+                        Action::Fold => j.scroll.selected = j.doc.toggle(j.scroll.selected),
+                        Action::UnfoldAll => j.doc.unfold_all(),
+                        Action::FoldAll => {
+                            j.doc.fold_all();
+                            j.scroll.selected = 0;
+                        }
+                        _ => match j.doc.jump(j.scroll.selected, action == Action::NextMatch) {
+                            Some(r) => j.scroll.show_near_top(r),
+                            None => self.message = Some((Level::Info, "no matches".into())),
+                        },
+                    }
+                }
+                Vec::new()
+            }
+            Action::NextSection => {
+                self.trace.jump_section(true);
+                Vec::new()
+            }
+            Action::PrevSection => {
+                self.trace.jump_section(false);
+                Vec::new()
+            }
+            Action::Retry
+            | Action::CancelJob
+            | Action::RetryAll
+            | Action::Drift
+            | Action::ToggleMode
+            | Action::Enqueue
+            | Action::Copy
+            | Action::CopyAll
+            | Action::CopyCurl
+            | Action::CopyMarkdown => self.operate(action),
+            Action::ShowRequest | Action::ShowResponse => {
+                let log = self.trace.selected_log().cloned();
+                match log {
+                    Some(l) => {
+                        let (part, v) = if action == Action::ShowRequest {
+                            ("request", l.request_json.clone())
+                        } else {
+                            ("response", l.response_json.clone())
+                        };
+                        self.open_json(
+                            format!("log #{} {} · {part}", l.id, l.action),
+                            &v.unwrap_or(Value::Null),
+                        );
+                    }
+                    None => self.say(Level::Info, "select a log first"),
+                }
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Loads: request ids and supersession (a newer load in a slot cancels the
+//! older one), the timer's polls, and what each answer changes.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::{
+    App, AuditState, COUNTS_EVERY, Cmd, Data, JobsLoad, Level, LoadError, Loc, PAGE, POLL_EVERY,
+    Pane, Query, Slot, TraceResult,
+};
+use crate::store::queries::{JobFilter, Keyset, Page};
+use crate::timeline::{self};
+
+impl App {
+    pub(crate) fn load(&mut self, slot: Slot, query: Query) -> Cmd {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.pending.insert(slot, (id, query.clone()));
+        Cmd::Load { slot, id, query }
+    }
+
+    /// Supersedes whatever is in flight in `slot` (cancelled on the server too).
+    pub(crate) fn reload(&mut self, slot: Slot, query: Query) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if let Some((old, _)) = self.pending.get(&slot) {
+            cmds.push(Cmd::Cancel { slot, id: *old });
+        }
+        cmds.push(self.load(slot, query));
+        cmds
+    }
+
+    pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
+        self.now = now;
+        self.ticks += 1;
+        if self.write_until.is_some_and(|t| t <= now) {
+            self.write_until = None;
+            self.say(
+                Level::Warn,
+                "write mode ended: the session is read-only again",
+            );
+        }
+        let mut cmds = Vec::new();
+        // Live refresh by polling: it works on any database, with no triggers.
+        if self.ticks % POLL_EVERY == 0
+            && self.pane == Pane::Jobs
+            && !self.pending.contains_key(&Slot::Jobs)
+        {
+            let page = match self.jobs.window_start {
+                None => Page::First,
+                Some(k) => Page::From(k),
+            };
+            cmds.extend(self.load_jobs(page, JobsLoad::Refresh));
+        }
+        // While the database is unreachable, probe every other tick: the
+        // first answer clears the banner, whatever pane is open.
+        let probe = self.db_lost.is_some() && self.ticks % 2 == 0;
+        if (probe || self.ticks % COUNTS_EVERY == 0) && !self.pending.contains_key(&Slot::JobCounts)
+        {
+            cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.now)));
+        }
+        cmds
+    }
+
+    pub(crate) fn refresh(&mut self) -> Vec<Cmd> {
+        match self.pane {
+            Pane::Jobs => {
+                let page = self.jobs.window_start.map_or(Page::First, Page::From);
+                let mut c = self.load_jobs(page, JobsLoad::Refresh);
+                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.now)));
+                c
+            }
+            Pane::Audit => {
+                self.audit = AuditState {
+                    loading: true,
+                    ..AuditState::default()
+                };
+                self.reload(Slot::Audit, Query::Audit { before: None })
+            }
+            Pane::Locks => match self.lock.lock_key.clone() {
+                Some(k) => {
+                    let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
+                    c.extend(self.load_trail(&k));
+                    c
+                }
+                None => Vec::new(),
+            },
+            Pane::User => match self.user.user_id {
+                Some(u) => self.reload(Slot::User, Query::User(u)),
+                None => Vec::new(),
+            },
+            Pane::Trace => match self.trace.query.clone() {
+                Some(q) => {
+                    self.trace.trace = None;
+                    self.go(Loc::Trace(q), false)
+                }
+                None => Vec::new(),
+            },
+        }
+    }
+
+    pub(crate) fn loaded(
+        &mut self,
+        slot: Slot,
+        id: u64,
+        result: Result<Data, LoadError>,
+    ) -> Vec<Cmd> {
+        // Only the newest request of a slot counts; older answers are dropped.
+        match self.pending.get(&slot) {
+            Some((want, _)) if *want == id => {}
+            _ => return Vec::new(),
+        }
+        let (_, query) = self.pending.remove(&slot).unwrap_or((id, Query::Doors));
+        let data = match result {
+            Ok(d) => {
+                if self.db_lost.take().is_some() {
+                    self.say(Level::Info, "reconnected to the database");
+                }
+                d
+            }
+            Err(e) => {
+                if e.connection_lost {
+                    self.db_lost = Some(e.message.clone());
+                } else if slot != Slot::LockTrail {
+                    // (A provider's failure is shown in its own part of the pane.)
+                    self.say(Level::Error, e.message.clone());
+                }
+                match slot {
+                    Slot::Jobs => self.jobs.loading = false,
+                    Slot::Audit => self.audit.loading = false,
+                    Slot::Lock => {
+                        self.lock.loading = false;
+                        self.lock.error = Some(e.message);
+                    }
+                    Slot::LockTrail => {
+                        self.lock.trail.loading = false;
+                        self.lock.trail.error = Some(e.message);
+                    }
+                    Slot::User => {
+                        self.user.loading = false;
+                        self.user.error = Some(e.message);
+                    }
+                    Slot::Trace => {
+                        self.trace.loading = false;
+                        self.trace.error = Some(e.message);
+                    }
+                    _ => {}
+                }
+                return Vec::new();
+            }
+        };
+        match data {
+            Data::Doors(d) => {
+                self.doors = d;
+                if self.lock.door.is_none() {
+                    let key = self.lock.lock_key.clone();
+                    self.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
+                }
+            }
+            Data::JobCounts(c) => self.jobs.counts = c,
+            Data::Job(id, job) => match job {
+                Some(j) => {
+                    self.jobs.filter = JobFilter::default();
+                    self.jobs.text.clear();
+                    let k = Keyset::of_job(&j);
+                    self.jobs.window_start = Some(k);
+                    self.jobs.focus = Some(j.id);
+                    return self.load_jobs(Page::From(k), JobsLoad::Replace);
+                }
+                None => self.say(Level::Error, format!("there is no job #{id}")),
+            },
+            Data::Jobs(rows) => {
+                let (mode, limit) = match query {
+                    Query::Jobs { mode, limit, .. } => (mode, limit),
+                    _ => (JobsLoad::Replace, PAGE),
+                };
+                self.jobs_arrived(rows, mode, limit);
+            }
+            Data::Audit(rows) => {
+                self.audit.loading = false;
+                self.audit.loaded = true;
+                self.audit.more_below = rows.len() as i64 == PAGE;
+                self.audit.rows.extend(rows);
+            }
+            Data::Lock(logs) => {
+                self.lock.loading = false;
+                self.lock.logs = logs;
+            }
+            Data::LockTrail(events, clock) => {
+                let t = &mut self.lock.trail;
+                t.loading = false;
+                t.events = events;
+                t.clock_skew = clock.map(|(lock, read_at)| lock - read_at);
+            }
+            Data::User(d) => {
+                self.user.loading = false;
+                self.user.detail = Some(d);
+            }
+            Data::Trace(r) => {
+                self.trace.loading = false;
+                match r {
+                    TraceResult::Found(t) => {
+                        // Remember the full id, so Esc comes back to the same trace.
+                        self.trace.query = Some(t.correlation_id.clone());
+                        self.trace.summary =
+                            Some(timeline::summarize(&t, &self.now, self.stuck_after));
+                        self.trace.trace = Some(t);
+                        self.trace.rebuild();
+                    }
+                    TraceResult::NotFound(q) => {
+                        self.trace.error = Some(format!("no trace matches `{q}`"));
+                    }
+                    TraceResult::Ambiguous(q, ids) => {
+                        self.trace.error = Some(format!(
+                            "`{q}` matches several traces: {}. Type more of the id.",
+                            ids.join(", ")
+                        ));
+                    }
+                    TraceResult::Invalid(m) => self.trace.error = Some(m),
+                }
+            }
+        }
+        Vec::new()
+    }
+}

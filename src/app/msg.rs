@@ -1,0 +1,141 @@
+//! The messages between the pure app and the world: `Msg` in (keys, ticks,
+//! answers), `Cmd` out (loads, cancels, actions, copies), tagged by slot and
+//! request id so that only the newest answer of a slot counts.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::app::{ActRequest, ActResult};
+use crate::providers::LockEvent;
+use crate::store::queries::{Door, JobCounts, JobFilter, Page, UserDetail};
+use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
+
+/// A query slot: a newer request in a slot supersedes the older one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Jobs,
+    JobCounts,
+    Audit,
+    Lock,
+    LockTrail,
+    User,
+    Trace,
+    Doors,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobsLoad {
+    Replace,
+    Append,
+    Prepend,
+    Refresh,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    Jobs {
+        filter: JobFilter,
+        page: Page,
+        mode: JobsLoad,
+        now: DateTime<Utc>,
+        /// Rows wanted: a page, or the whole window on a refresh.
+        limit: i64,
+    },
+    JobCounts(DateTime<Utc>),
+    /// One job, to open the queue on it.
+    Job(i64),
+    Audit {
+        before: Option<(DateTime<Utc>, i64)>,
+    },
+    LockLogs(String),
+    /// The provider's audit trail (and clock) for one lock.
+    LockTrail {
+        provider: String,
+        customer: Option<i64>,
+        external_id: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    User(i64),
+    /// A correlation id or a unique prefix of one.
+    Trace(String),
+    Doors,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Load {
+        slot: Slot,
+        id: u64,
+        query: Query,
+    },
+    /// The request in flight in this slot is no longer wanted.
+    Cancel {
+        slot: Slot,
+        id: u64,
+    },
+    /// A change on production (or a look that prepares one), by an operator.
+    Act {
+        id: u64,
+        op: crate::engine::Operator,
+        req: ActRequest,
+    },
+    /// Text for the clipboard; `what` names it in the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceResult {
+    Found(Trace),
+    NotFound(String),
+    Ambiguous(String, Vec<String>),
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Jobs(Vec<JobRow>),
+    JobCounts(JobCounts),
+    Job(i64, Option<JobRow>),
+    Audit(Vec<AuditRow>),
+    Lock(Vec<LogRow>),
+    /// Events newest first, and the lock's clock with when it was read.
+    LockTrail(Vec<LockEvent>, Option<(DateTime<Utc>, DateTime<Utc>)>),
+    User(UserDetail),
+    Trace(TraceResult),
+    Doors(Vec<Door>),
+}
+
+/// A failed load, already in words for the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    /// The database could not be reached (as opposed to a bad query).
+    pub connection_lost: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// One second passed; `now` is the clock the app shows.
+    Tick(DateTime<Utc>),
+    Loaded {
+        slot: Slot,
+        id: u64,
+        // Boxed: a loaded trace or user is large next to a key press.
+        result: Box<Result<Data, LoadError>>,
+    },
+    /// An action's outcome.
+    Acted {
+        id: u64,
+        result: Box<ActResult>,
+    },
+    /// Where a copy went, in words.
+    Copied(String),
+    /// The terminal changed size (columns, rows); the next frame redraws.
+    Resize(u16, u16),
+}

@@ -1,0 +1,51 @@
+//! Popups over a pane: the JSON viewer and the audit before/after diff.
+
+use serde_json::Value;
+
+use crate::app::{App, Scroll};
+use crate::diff::{Change, diff};
+use crate::jsondoc::JsonDoc;
+use crate::store::traces::AuditRow;
+
+#[derive(Debug)]
+pub struct JsonView {
+    pub title: String,
+    pub doc: JsonDoc,
+    /// The value shown, for copying exactly.
+    pub value: Value,
+    pub scroll: Scroll,
+}
+
+#[derive(Debug)]
+pub struct DiffView {
+    pub row: AuditRow,
+    pub changes: Vec<Change>,
+    pub scroll: Scroll,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    Json(JsonView),
+    Diff(DiffView),
+}
+
+impl App {
+    pub(crate) fn open_json(&mut self, title: String, value: &Value) {
+        self.overlays.push(Overlay::Json(JsonView {
+            title,
+            doc: JsonDoc::new(value),
+            value: value.clone(),
+            scroll: Scroll::default(),
+        }));
+    }
+
+    pub(crate) fn open_diff(&mut self, row: AuditRow) {
+        let before = row.before_json.clone().unwrap_or(Value::Null);
+        let after = row.after_json.clone().unwrap_or(Value::Null);
+        self.overlays.push(Overlay::Diff(DiffView {
+            changes: diff(&before, &after),
+            row,
+            scroll: Scroll::default(),
+        }));
+    }
+}

@@ -1,0 +1,38 @@
+//! The audit pane: app_audit rows, newest first, filtered by text.
+
+use crate::app::Scroll;
+use crate::store::traces::AuditRow;
+
+#[derive(Debug, Default)]
+pub struct AuditState {
+    pub rows: Vec<AuditRow>,
+    pub scroll: Scroll,
+    pub more_below: bool,
+    pub text: String,
+    pub loading: bool,
+    pub loaded: bool,
+}
+
+impl AuditState {
+    pub fn visible(&self) -> Vec<usize> {
+        let t = self.text.to_lowercase();
+        (0..self.rows.len())
+            .filter(|&i| {
+                let a = &self.rows[i];
+                t.is_empty()
+                    || a.entity_type.to_lowercase().contains(&t)
+                    || a.action.to_lowercase().contains(&t)
+                    || a.entity_id.is_some_and(|e| e.to_string() == t)
+                    || a.actor
+                        .as_deref()
+                        .is_some_and(|x| x.to_lowercase().contains(&t))
+                    || a.source
+                        .as_deref()
+                        .is_some_and(|x| x.to_lowercase().contains(&t))
+                    || a.correlation_id
+                        .as_deref()
+                        .is_some_and(|c| c.starts_with(&t))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,151 @@
+//! The job queue pane: its state (a keyset window of at most `WINDOW_CAP`
+//! jobs), the text filter, and how pages, refreshes and focus arrive.
+
+use crate::app::{App, Cmd, JobsLoad, PAGE, Pane, Query, Scroll, Slot, WINDOW_CAP};
+use crate::store::queries::{JobCounts, JobFilter, Keyset, Page};
+use crate::store::traces::JobRow;
+
+#[derive(Debug, Default)]
+pub struct JobsState {
+    pub filter: JobFilter,
+    pub rows: Vec<JobRow>,
+    pub scroll: Scroll,
+    /// None: the window starts at the newest job.
+    pub window_start: Option<Keyset>,
+    pub more_below: bool,
+    pub more_above: bool,
+    pub counts: JobCounts,
+    pub text: String,
+    pub loading: bool,
+    /// Select this job when the next page arrives.
+    pub focus: Option<i64>,
+}
+
+impl JobsState {
+    /// Indices of the rows the text filter lets through.
+    pub fn visible(&self) -> Vec<usize> {
+        let t = self.text.to_lowercase();
+        (0..self.rows.len())
+            .filter(|&i| t.is_empty() || job_matches(&self.rows[i], &t))
+            .collect()
+    }
+
+    pub fn selected_job(&self) -> Option<&JobRow> {
+        let v = self.visible();
+        v.get(self.scroll.selected).map(|&i| &self.rows[i])
+    }
+}
+
+fn job_matches(j: &JobRow, t: &str) -> bool {
+    j.id.to_string().contains(t)
+        || j.job_type.to_lowercase().contains(t)
+        || j.status.contains(t)
+        || j.user_id.to_string() == t
+        || j.reason
+            .as_deref()
+            .is_some_and(|r| r.to_lowercase().contains(t))
+        || j.last_error
+            .as_deref()
+            .is_some_and(|e| e.to_lowercase().contains(t))
+        || j.correlation_id
+            .as_deref()
+            .is_some_and(|c| c.starts_with(t))
+}
+
+impl App {
+    pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
+        self.jobs.loading = true;
+        // A refresh re-reads the whole window, so scrolled-in pages stay.
+        let limit = if mode == JobsLoad::Refresh {
+            (self.jobs.rows.len() as i64).max(PAGE)
+        } else {
+            PAGE
+        };
+        self.reload(
+            Slot::Jobs,
+            Query::Jobs {
+                filter: self.jobs.filter.clone(),
+                page,
+                mode,
+                now: self.now,
+                limit,
+            },
+        )
+    }
+
+    pub(crate) fn set_job_filter(&mut self, filter: JobFilter) -> Vec<Cmd> {
+        self.jobs.filter = filter;
+        self.jobs.window_start = None;
+        self.jobs.scroll = Scroll::default();
+        self.jobs.focus = None;
+        self.pane = Pane::Jobs;
+        self.load_jobs(Page::First, JobsLoad::Replace)
+    }
+
+    pub(crate) fn jobs_arrived(&mut self, rows: Vec<JobRow>, mode: JobsLoad, limit: i64) {
+        let j = &mut self.jobs;
+        j.loading = false;
+        let full = rows.len() as i64 >= limit;
+        let keep_id = j.selected_job().map(|r| r.id);
+        match mode {
+            JobsLoad::Replace => {
+                j.more_below = full;
+                j.more_above = j.window_start.is_some();
+                j.rows = rows;
+                j.scroll.selected = 0;
+                j.scroll.offset.set(0);
+            }
+            JobsLoad::Refresh => {
+                // Same window, fresh values; the selection follows its job.
+                if j.window_start.is_none() || !rows.is_empty() {
+                    j.rows = rows;
+                    j.more_below = full;
+                }
+            }
+            JobsLoad::Append => {
+                j.more_below = full;
+                j.rows.extend(rows);
+                if j.rows.len() > WINDOW_CAP {
+                    let drop = j.rows.len() - WINDOW_CAP;
+                    j.rows.drain(..drop);
+                    j.window_start = j.rows.first().map(Keyset::of_job);
+                    j.more_above = true;
+                    let off = j.scroll.offset.get().saturating_sub(drop);
+                    j.scroll.offset.set(off);
+                }
+            }
+            JobsLoad::Prepend => {
+                let n = rows.len();
+                j.more_above = full;
+                let mut new = rows;
+                new.append(&mut j.rows);
+                j.rows = new;
+                if !j.more_above {
+                    j.window_start = None;
+                } else {
+                    j.window_start = j.rows.first().map(Keyset::of_job);
+                }
+                if j.rows.len() > WINDOW_CAP {
+                    j.rows.truncate(WINDOW_CAP);
+                    j.more_below = true;
+                }
+                j.scroll.offset.set(j.scroll.offset.get() + n);
+            }
+        }
+        let want = j.focus.take().or(if mode == JobsLoad::Replace {
+            None
+        } else {
+            keep_id
+        });
+        if let Some(id) = want {
+            let v = j.visible();
+            if let Some(pos) = v.iter().position(|&i| j.rows[i].id == id) {
+                j.scroll.selected = pos;
+            }
+        }
+        let len = j.visible().len();
+        if len > 0 && j.scroll.selected >= len {
+            j.scroll.selected = len - 1;
+        }
+    }
+}

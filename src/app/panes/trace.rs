@@ -1,0 +1,150 @@
+//! The trace pane: one correlation id's rows laid out as the seed page's four
+//! sections (anomalies first), and moving between its selectable rows.
+
+use crate::app::Scroll;
+use crate::store::traces::{LogRow, Trace};
+use crate::timeline::Summary;
+
+/// One row of the trace pane.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceItem {
+    Section(&'static str),
+    Anomaly(usize),
+    Audit(usize),
+    Job(usize),
+    Provider(usize),
+    LockGroup(usize, usize),
+    /// A log inside a lock group (section 3).
+    GroupLog(usize),
+    /// A log in the full timeline (section 4).
+    TimelineLog(usize),
+    Note(&'static str),
+    Blank,
+}
+
+impl TraceItem {
+    pub fn selectable(&self) -> bool {
+        matches!(
+            self,
+            TraceItem::Audit(_)
+                | TraceItem::Job(_)
+                | TraceItem::GroupLog(_)
+                | TraceItem::TimelineLog(_)
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct TraceState {
+    pub query: Option<String>,
+    pub trace: Option<Trace>,
+    pub summary: Option<Summary>,
+    pub items: Vec<TraceItem>,
+    pub scroll: Scroll,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl TraceState {
+    pub(crate) fn rebuild(&mut self) {
+        self.items.clear();
+        let (Some(t), Some(s)) = (&self.trace, &self.summary) else {
+            return;
+        };
+        let items = &mut self.items;
+        if !s.anomalies.is_empty() {
+            items.push(TraceItem::Section("Anomalies"));
+            items.extend((0..s.anomalies.len()).map(TraceItem::Anomaly));
+            items.push(TraceItem::Blank);
+        }
+        items.push(TraceItem::Section("1 — What changed (audit)"));
+        if t.audit.is_empty() {
+            items.push(TraceItem::Note("no audit rows for this correlation id"));
+        }
+        items.extend((0..t.audit.len()).map(TraceItem::Audit));
+        items.push(TraceItem::Blank);
+        items.push(TraceItem::Section(
+            "2 — What the system decided (reconcile jobs)",
+        ));
+        if t.jobs.is_empty() {
+            items.push(TraceItem::Note("no jobs for this correlation id"));
+        }
+        items.extend((0..t.jobs.len()).map(TraceItem::Job));
+        items.push(TraceItem::Blank);
+        items.push(TraceItem::Section(
+            "3 — What was sent to locks (provider → lock)",
+        ));
+        if s.groups.is_empty() {
+            items.push(TraceItem::Note(
+                "no integration logs for this correlation id",
+            ));
+        }
+        for (p, g) in s.groups.iter().enumerate() {
+            items.push(TraceItem::Provider(p));
+            for (k, lg) in g.locks.iter().enumerate() {
+                items.push(TraceItem::LockGroup(p, k));
+                items.extend(lg.logs.iter().map(|&i| TraceItem::GroupLog(i)));
+            }
+        }
+        items.push(TraceItem::Blank);
+        items.push(TraceItem::Section("4 — Timeline"));
+        items.extend((0..t.logs.len()).map(TraceItem::TimelineLog));
+        self.scroll.selected = self
+            .items
+            .iter()
+            .position(TraceItem::selectable)
+            .unwrap_or(0);
+        self.scroll.offset.set(0);
+    }
+
+    pub(crate) fn step(&mut self, forward: bool, count: usize) {
+        let mut i = self.scroll.selected;
+        let mut moved = 0;
+        while moved < count {
+            let next = if forward {
+                (i + 1..self.items.len()).find(|&j| self.items[j].selectable())
+            } else {
+                (0..i).rev().find(|&j| self.items[j].selectable())
+            };
+            match next {
+                Some(n) => {
+                    i = n;
+                    moved += 1;
+                }
+                None => break,
+            }
+        }
+        self.scroll.selected = i;
+    }
+
+    pub(crate) fn jump_section(&mut self, forward: bool) {
+        let sections: Vec<usize> = (0..self.items.len())
+            .filter(|&i| matches!(self.items[i], TraceItem::Section(_)))
+            .collect();
+        let cur = self.scroll.selected;
+        let target = if forward {
+            sections.iter().find(|&&s| s > cur)
+        } else {
+            sections
+                .iter()
+                .rev()
+                .find(|&&s| s + 1 < cur)
+                .or(sections.first())
+        };
+        if let Some(&s) = target {
+            if let Some(j) = (s..self.items.len()).find(|&j| self.items[j].selectable()) {
+                self.scroll.selected = j;
+                // Show the section heading at the top.
+                self.scroll.offset.set(s);
+            }
+        }
+    }
+
+    pub fn selected_log(&self) -> Option<&LogRow> {
+        let t = self.trace.as_ref()?;
+        match self.items.get(self.scroll.selected)? {
+            TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => t.logs.get(*i),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The user pane: one user's access, credentials (masked), doors, jobs and
+//! traces; Enter opens a door, a job's trace or a trace.
+
+use crate::app::Scroll;
+use crate::store::queries::UserDetail;
+
+/// One selectable or decorative row of the user pane.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserItem {
+    Job(usize),
+    Trace(usize),
+    Door(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct UserState {
+    pub user_id: Option<i64>,
+    pub detail: Option<UserDetail>,
+    pub scroll: Scroll,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl UserState {
+    /// The rows Enter can open: doors, jobs, traces.
+    pub fn items(&self) -> Vec<UserItem> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        (0..d.doors.len())
+            .map(UserItem::Door)
+            .chain((0..d.traces.len()).map(UserItem::Trace))
+            .chain((0..d.jobs.len()).map(UserItem::Job))
+            .collect()
+    }
+}

@@ -1,0 +1,173 @@
+//! Unit tests of the pure app: `Msg`s in, `Cmd`s and state out.
+
+use super::*;
+use crate::keys::{Action, Keymap};
+use crate::store::traces::{JobRow, Trace};
+use crate::timefmt::{Clock, Zone};
+use chrono::Duration;
+
+fn app() -> App {
+    App::new(
+        Session {
+            target: "test".into(),
+            read_only: true,
+            drift_disabled: None,
+            broker_tables: true,
+        },
+        Keymap::defaults(),
+        Clock::new(Zone::Utc),
+        crate::demo::world::fixed_now(),
+        Duration::minutes(15),
+    )
+}
+
+fn load_id(cmds: &[Cmd], want: Slot) -> u64 {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::Load { slot, id, .. } if *slot == want => Some(*id),
+            _ => None,
+        })
+        .expect("a load in that slot")
+}
+
+fn answer(app: &mut App, slot: Slot, id: u64, result: Result<Data, LoadError>) -> Vec<Cmd> {
+    app.update(Msg::Loaded {
+        slot,
+        id,
+        result: Box::new(result),
+    })
+}
+
+fn trace(id: &str) -> Trace {
+    Trace {
+        correlation_id: id.into(),
+        ..Trace::default()
+    }
+}
+
+#[test]
+fn a_superseded_answer_is_dropped_and_its_query_cancelled() {
+    let mut a = app();
+    let first = a.command("trace aaaa1111");
+    let old = load_id(&first, Slot::Trace);
+    let second = a.command("trace bbbb2222");
+    assert!(second.contains(&Cmd::Cancel {
+        slot: Slot::Trace,
+        id: old
+    }));
+    let new = load_id(&second, Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        old,
+        Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+    );
+    assert!(a.trace.trace.is_none(), "the stale answer was shown");
+    answer(
+        &mut a,
+        Slot::Trace,
+        new,
+        Ok(Data::Trace(TraceResult::Found(trace("bbbb2222")))),
+    );
+    assert_eq!(a.trace.trace.as_ref().unwrap().correlation_id, "bbbb2222");
+    assert_eq!(a.in_flight(), 0);
+}
+
+#[test]
+fn losing_the_database_shows_a_banner_keeps_the_screen_and_clears_on_success() {
+    let mut a = app();
+    let cmds = a.command("trace aaaa1111");
+    let id = load_id(&cmds, Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+    );
+    let cmds = a.act(Action::Refresh);
+    let id = load_id(&cmds, Slot::Trace);
+    let lost = LoadError {
+        message: "the database cannot be reached".into(),
+        connection_lost: true,
+    };
+    answer(&mut a, Slot::Trace, id, Err(lost));
+    assert!(a.db_lost.is_some());
+    let cmds = a.act(Action::Refresh);
+    let id = load_id(&cmds, Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
+    );
+    assert!(a.db_lost.is_none());
+    assert_eq!(
+        a.message.as_ref().map(|m| m.1.as_str()),
+        Some("reconnected to the database")
+    );
+}
+
+#[test]
+fn the_queue_polls_without_losing_the_selected_job() {
+    let mut a = app();
+    let cmds = a.start(Loc::Jobs);
+    let id = load_id(&cmds, Slot::Jobs);
+    let job = |id: i64, status: &str| JobRow {
+        id,
+        job_type: "reconcile_user".into(),
+        user_id: 9,
+        reason: None,
+        status: status.into(),
+        attempt_count: 1,
+        last_error: None,
+        next_run_at: None,
+        correlation_id: None,
+        debug_session_id: None,
+        payload: None,
+        created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
+        updated_at: crate::demo::world::fixed_now(),
+    };
+    answer(
+        &mut a,
+        Slot::Jobs,
+        id,
+        Ok(Data::Jobs(vec![
+            job(1, "queued"),
+            job(2, "failed"),
+            job(3, "done"),
+        ])),
+    );
+    a.act(Action::Down);
+    assert_eq!(a.jobs.selected_job().unwrap().id, 2);
+    // Two ticks later the queue is polled; a new job arrived on top and
+    // job 2 moved on. The selection stays on job 2.
+    let mut cmds = a.update(Msg::Tick(a.now));
+    cmds.extend(a.update(Msg::Tick(a.now)));
+    let id = load_id(&cmds, Slot::Jobs);
+    answer(
+        &mut a,
+        Slot::Jobs,
+        id,
+        Ok(Data::Jobs(vec![
+            job(0, "queued"),
+            job(1, "running"),
+            job(2, "queued"),
+            job(3, "done"),
+        ])),
+    );
+    let sel = a.jobs.selected_job().unwrap();
+    assert_eq!((sel.id, sel.status.as_str()), (2, "queued"));
+}
+
+#[test]
+fn esc_walks_back_through_history() {
+    let mut a = app();
+    a.start(Loc::Jobs);
+    a.command("user 9");
+    a.command("trace aaaa1111");
+    assert_eq!(a.pane, Pane::Trace);
+    a.act(Action::Back);
+    assert_eq!(a.pane, Pane::User);
+    a.act(Action::Back);
+    assert_eq!(a.pane, Pane::Jobs);
+}
