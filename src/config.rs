@@ -1,11 +1,12 @@
-// The config file: connection profiles and a few settings, in the platform's
-// config folder. A small TOML subset (`key = value`, `[profiles.NAME]`), read
-// with line numbers so that every error says where.
+//! The config file: connection profiles and a few settings, in the platform's
+//! config folder (`key = value`, `[profiles.NAME]`); errors say FILE:LINE.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
+
+use crate::tomlfile::{self, Number};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
@@ -19,7 +20,8 @@ pub struct Config {
     pub drift_mode: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     pub database_url: Option<String>,
     /// This profile's providers file (credentials per integration customer).
@@ -49,60 +51,37 @@ pub fn keymap_path() -> PathBuf {
     config_dir().join("keymap.toml")
 }
 
-fn value(raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        return Ok(inner.replace("\\\"", "\"").replace("\\\\", "\\"));
-    }
-    if raw.chars().all(|c| c.is_ascii_digit() || c == '-') && !raw.is_empty() {
-        return Ok(raw.to_string());
-    }
-    Err(format!("`{raw}` is not a quoted string or a number"))
+/// The file as written; `Config` is what the rest of lockdesk reads.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    stuck_after_secs: Option<Number>,
+    time_zone: Option<String>,
+    operator: Option<String>,
+    drift_mode: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
 }
 
 impl Config {
     pub fn parse(file: &str, text: &str) -> anyhow::Result<Config> {
-        let mut c = Config::default();
-        let mut section: Option<String> = None;
-        for (i, raw) in text.lines().enumerate() {
-            let n = i + 1;
-            let line = raw.split(" #").next().unwrap_or("").trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                let s = s.trim();
-                let name = s.strip_prefix("profiles.").ok_or_else(|| {
-                    anyhow!("{file}:{n}: unknown section [{s}] (only [profiles.NAME])")
-                })?;
-                c.profiles.entry(name.to_string()).or_default();
-                section = Some(name.to_string());
-                continue;
-            }
-            let (k, v) = line
-                .split_once('=')
-                .ok_or_else(|| anyhow!("{file}:{n}: expected `key = value`"))?;
-            let (k, v) = (k.trim(), value(v).map_err(|e| anyhow!("{file}:{n}: {e}"))?);
-            match (&section, k) {
-                (None, "default_profile") => c.default_profile = Some(v),
-                (None, "stuck_after_secs") => {
-                    c.stuck_after_secs = Some(v.parse().map_err(|_| {
-                        anyhow!("{file}:{n}: stuck_after_secs is a number of seconds")
-                    })?)
-                }
-                (None, "time_zone") => c.time_zone = Some(v),
-                (None, "operator") => c.operator = Some(v),
-                (None, "drift_mode") => c.drift_mode = Some(v),
-                (Some(p), "database_url") => {
-                    c.profiles.entry(p.clone()).or_default().database_url = Some(v);
-                }
-                (Some(p), "providers_file") => {
-                    c.profiles.entry(p.clone()).or_default().providers_file = Some(v);
-                }
-                (_, other) => return Err(anyhow!("{file}:{n}: unknown setting `{other}`")),
-            }
-        }
-        Ok(c)
+        let f: ConfigFile = tomlfile::parse(file, text).map_err(|e| anyhow!(e))?;
+        let stuck_after_secs = match &f.stuck_after_secs {
+            None => None,
+            Some(n) => Some(n.value().ok_or_else(|| {
+                let line = tomlfile::line_starting(text, "stuck_after_secs");
+                anyhow!("{file}:{line}: stuck_after_secs is a number of seconds")
+            })?),
+        };
+        Ok(Config {
+            default_profile: f.default_profile,
+            profiles: f.profiles,
+            stuck_after_secs,
+            time_zone: f.time_zone,
+            operator: f.operator,
+            drift_mode: f.drift_mode,
+        })
     }
 
     /// Reads the config file; a missing file is an empty config.
@@ -203,6 +182,17 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("no profile `nope`")
+        );
+    }
+
+    #[test]
+    fn a_quoted_number_is_still_a_number() {
+        let c = Config::parse("c.toml", "stuck_after_secs = \"900\"\n").unwrap();
+        assert_eq!(c.stuck_after_secs, Some(900));
+        let e = Config::parse("c.toml", "\nstuck_after_secs = \"soon\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.toml:2: stuck_after_secs is a number of seconds"
         );
     }
 

@@ -20,4 +20,5 @@ pub mod sim;
 pub mod store;
 pub mod timefmt;
 pub mod timeline;
+pub mod tomlfile;
 pub mod ui;

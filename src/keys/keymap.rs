@@ -1,13 +1,13 @@
-// Key bindings: parse keymap files (a small TOML subset: `[context]` and
-// `"key" = "action"`), merge a user file over the embedded defaults, and look
-// keys up per context. Every error names the file and line.
+//! Key bindings: parse keymap files (`[context]` sections of `"key" =
+//! "action"`, read with the toml crate), merge a user file over the embedded
+//! defaults, and look keys up per context. Every error names file and line.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
 use crate::keys::Action;
+use crate::keys::key::Key;
+use crate::tomlfile;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 
@@ -49,214 +49,6 @@ impl Context {
     }
 }
 
-/// A key with its modifiers, normalised so that `G` and `Shift+g` agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key {
-    pub code: KeyCodeOrd,
-    pub ctrl: bool,
-    pub alt: bool,
-}
-
-/// `KeyCode` with an order, so bindings list in a stable order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum KeyCodeOrd {
-    Char(char),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Backspace,
-    Delete,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    F(u8),
-}
-
-impl Key {
-    pub fn from_event(e: &KeyEvent) -> Option<Key> {
-        let code = match e.code {
-            KeyCode::Char(c) => KeyCodeOrd::Char(c),
-            KeyCode::Enter => KeyCodeOrd::Enter,
-            KeyCode::Esc => KeyCodeOrd::Esc,
-            KeyCode::Tab if e.modifiers.contains(KeyModifiers::SHIFT) => KeyCodeOrd::BackTab,
-            KeyCode::Tab => KeyCodeOrd::Tab,
-            KeyCode::BackTab => KeyCodeOrd::BackTab,
-            KeyCode::Backspace => KeyCodeOrd::Backspace,
-            KeyCode::Delete => KeyCodeOrd::Delete,
-            KeyCode::Up => KeyCodeOrd::Up,
-            KeyCode::Down => KeyCodeOrd::Down,
-            KeyCode::Left => KeyCodeOrd::Left,
-            KeyCode::Right => KeyCodeOrd::Right,
-            KeyCode::PageUp => KeyCodeOrd::PageUp,
-            KeyCode::PageDown => KeyCodeOrd::PageDown,
-            KeyCode::Home => KeyCodeOrd::Home,
-            KeyCode::End => KeyCodeOrd::End,
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            _ => return None,
-        };
-        Some(Key {
-            code,
-            ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
-            alt: e.modifiers.contains(KeyModifiers::ALT),
-        })
-    }
-
-    pub fn to_event(self) -> KeyEvent {
-        let code = match self.code {
-            KeyCodeOrd::Char(c) => KeyCode::Char(c),
-            KeyCodeOrd::Enter => KeyCode::Enter,
-            KeyCodeOrd::Esc => KeyCode::Esc,
-            KeyCodeOrd::Tab => KeyCode::Tab,
-            KeyCodeOrd::BackTab => KeyCode::BackTab,
-            KeyCodeOrd::Backspace => KeyCode::Backspace,
-            KeyCodeOrd::Delete => KeyCode::Delete,
-            KeyCodeOrd::Up => KeyCode::Up,
-            KeyCodeOrd::Down => KeyCode::Down,
-            KeyCodeOrd::Left => KeyCode::Left,
-            KeyCodeOrd::Right => KeyCode::Right,
-            KeyCodeOrd::PageUp => KeyCode::PageUp,
-            KeyCodeOrd::PageDown => KeyCode::PageDown,
-            KeyCodeOrd::Home => KeyCode::Home,
-            KeyCodeOrd::End => KeyCode::End,
-            KeyCodeOrd::F(n) => KeyCode::F(n),
-        };
-        let mut mods = KeyModifiers::NONE;
-        if self.ctrl {
-            mods |= KeyModifiers::CONTROL;
-        }
-        if self.alt {
-            mods |= KeyModifiers::ALT;
-        }
-        KeyEvent::new(code, mods)
-    }
-
-    /// Parses one key in keymap notation: `q`, `?`, `<Enter>`, `<C-c>`, `<S-Tab>`.
-    pub fn parse(s: &str) -> Result<Key, String> {
-        let mut chars = s.chars();
-        if let (Some(c), None) = (chars.next(), chars.next()) {
-            return Ok(Key {
-                code: KeyCodeOrd::Char(c),
-                ctrl: false,
-                alt: false,
-            });
-        }
-        let inner = s
-            .strip_prefix('<')
-            .and_then(|r| r.strip_suffix('>'))
-            .ok_or_else(|| format!("`{s}` is not a key: write one character, or a name in angle brackets such as <Enter> or <C-c>"))?;
-        let (mut ctrl, mut alt, mut shift) = (false, false, false);
-        let mut rest = inner;
-        while rest.len() > 2 && rest.as_bytes()[1] == b'-' {
-            match &rest[..1] {
-                "C" | "c" => ctrl = true,
-                "A" | "a" | "M" | "m" => alt = true,
-                "S" | "s" => shift = true,
-                m => return Err(format!("`{s}`: unknown modifier `{m}` (use C-, A- or S-)")),
-            }
-            rest = &rest[2..];
-        }
-        let code = match rest.to_ascii_lowercase().as_str() {
-            "enter" | "cr" | "return" => KeyCodeOrd::Enter,
-            "esc" | "escape" => KeyCodeOrd::Esc,
-            "tab" if shift => KeyCodeOrd::BackTab,
-            "tab" => KeyCodeOrd::Tab,
-            "backtab" => KeyCodeOrd::BackTab,
-            "bs" | "backspace" => KeyCodeOrd::Backspace,
-            "del" | "delete" => KeyCodeOrd::Delete,
-            "up" => KeyCodeOrd::Up,
-            "down" => KeyCodeOrd::Down,
-            "left" => KeyCodeOrd::Left,
-            "right" => KeyCodeOrd::Right,
-            "pageup" | "pgup" => KeyCodeOrd::PageUp,
-            "pagedown" | "pgdn" => KeyCodeOrd::PageDown,
-            "home" => KeyCodeOrd::Home,
-            "end" => KeyCodeOrd::End,
-            "space" => KeyCodeOrd::Char(' '),
-            "lt" => KeyCodeOrd::Char('<'),
-            "gt" => KeyCodeOrd::Char('>'),
-            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                KeyCodeOrd::F(f[1..].parse().unwrap_or(1))
-            }
-            _ if rest.chars().count() == 1 => {
-                let c = rest.chars().next().unwrap_or(' ');
-                KeyCodeOrd::Char(if shift { c.to_ascii_uppercase() } else { c })
-            }
-            _ => return Err(format!("`{s}`: unknown key name `{rest}`")),
-        };
-        Ok(Key { code, ctrl, alt })
-    }
-
-    /// The key in keymap notation, for help and hints.
-    pub fn label(self) -> String {
-        let base = match self.code {
-            KeyCodeOrd::Char(' ') => "Space".to_string(),
-            KeyCodeOrd::Char('<') => "lt".to_string(),
-            KeyCodeOrd::Char(c) => c.to_string(),
-            KeyCodeOrd::Enter => "Enter".into(),
-            KeyCodeOrd::Esc => "Esc".into(),
-            KeyCodeOrd::Tab => "Tab".into(),
-            KeyCodeOrd::BackTab => "S-Tab".into(),
-            KeyCodeOrd::Backspace => "BS".into(),
-            KeyCodeOrd::Delete => "Del".into(),
-            KeyCodeOrd::Up => "Up".into(),
-            KeyCodeOrd::Down => "Down".into(),
-            KeyCodeOrd::Left => "Left".into(),
-            KeyCodeOrd::Right => "Right".into(),
-            KeyCodeOrd::PageUp => "PageUp".into(),
-            KeyCodeOrd::PageDown => "PageDown".into(),
-            KeyCodeOrd::Home => "Home".into(),
-            KeyCodeOrd::End => "End".into(),
-            KeyCodeOrd::F(n) => format!("F{n}"),
-        };
-        let plain_char = matches!(self.code, KeyCodeOrd::Char(c) if c != ' ' && c != '<');
-        if !self.ctrl && !self.alt && plain_char {
-            return base;
-        }
-        let mut s = String::from("<");
-        if self.ctrl {
-            s.push_str("C-");
-        }
-        if self.alt {
-            s.push_str("A-");
-        }
-        s.push_str(&base);
-        s.push('>');
-        s
-    }
-}
-
-/// Parses a sequence in keymap notation, e.g. `:trace e4792295<Enter>jj<Enter>y`.
-pub fn parse_sequence(s: &str) -> Result<Vec<Key>, String> {
-    let mut keys = Vec::new();
-    let mut rest = s;
-    while let Some(c) = rest.chars().next() {
-        if c == '<' {
-            if let Some(end) = rest.find('>') {
-                let token = &rest[..=end];
-                // `<` followed by text that is not a key name is a literal `<`.
-                if let Ok(k) = Key::parse(token) {
-                    keys.push(k);
-                    rest = &rest[end + 1..];
-                    continue;
-                }
-            }
-        }
-        keys.push(Key {
-            code: KeyCodeOrd::Char(c),
-            ctrl: false,
-            alt: false,
-        });
-        rest = &rest[c.len_utf8()..];
-    }
-    Ok(keys)
-}
-
 /// The keys of each action in one context, in help order.
 pub type ActionKeys = Vec<(Action, Vec<Key>)>;
 
@@ -296,122 +88,91 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<Entry>, KeymapError> {
         line,
         message,
     };
-    let mut context = None;
-    let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = strip_comment(raw).trim();
-        if line.is_empty() {
-            continue;
+    let line_at = |span: std::ops::Range<usize>| tomlfile::line_of(text, span.start);
+    let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
+    if let Some(e) = errors.first() {
+        let line = e.span().map_or(1, |s| line_at(s));
+        if e.message().contains("duplicate key") {
+            if let Some(m) = duplicate(text, doc.get_ref(), e, line) {
+                return Err(err(line, m));
+            }
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = name.trim();
-            context = Some(Context::from_name(name).ok_or_else(|| {
+        return Err(err(line, tomlfile::message(e)));
+    }
+    let mut out = Vec::new();
+    for (name, section) in doc.get_ref() {
+        let n = line_at(name.span());
+        let Some(table) = section.get_ref().as_table() else {
+            return Err(err(n, "a binding before any [context] header".into()));
+        };
+        let context = Context::from_name(name.get_ref()).ok_or_else(|| {
+            err(
+                n,
+                format!(
+                    "unknown context [{}]; the contexts are {}",
+                    name.get_ref(),
+                    Context::ALL
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        for (k, v) in table {
+            let n = line_at(k.span());
+            let action_text = v.get_ref().as_str().ok_or_else(|| {
                 err(
                     n,
-                    format!(
-                        "unknown context [{name}]; the contexts are {}",
-                        Context::ALL
-                            .iter()
-                            .map(|c| c.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    "the action must be a quoted string, e.g. \"quit\"".into(),
                 )
-            })?);
-            continue;
+            })?;
+            let key = Key::parse(k.get_ref()).map_err(|m| err(n, m))?;
+            let action = if action_text == "none" {
+                None
+            } else {
+                Some(Action::from_name(action_text).ok_or_else(|| {
+                    err(n, format!("unknown action `{action_text}` (see `lockdesk info` or keymaps/default.toml for the list)"))
+                })?)
+            };
+            out.push(Entry {
+                line: n,
+                context,
+                key,
+                action,
+            });
         }
-        let ctx = context.ok_or_else(|| err(n, "a binding before any [context] header".into()))?;
-        let (k, v) = split_assignment(line).ok_or_else(|| {
-            err(
-                n,
-                format!("expected `\"key\" = \"action\"`, found `{line}`"),
-            )
-        })?;
-        let key_text = unquote(k).ok_or_else(|| err(n, format!("bad key `{k}`")))?;
-        let action_text = unquote(v).ok_or_else(|| {
-            err(
-                n,
-                format!("the action must be a quoted string, found `{v}`"),
-            )
-        })?;
-        let key = Key::parse(&key_text).map_err(|m| err(n, m))?;
-        let action = if action_text == "none" {
-            None
-        } else {
-            Some(Action::from_name(&action_text).ok_or_else(|| {
-                err(n, format!("unknown action `{action_text}` (see `lockdesk info` or keymaps/default.toml for the list)"))
-            })?)
-        };
-        out.push(Entry {
-            line: n,
-            context: ctx,
-            key,
-            action,
-        });
     }
+    // In file order, so that "first on line N" names the earlier one.
+    out.sort_by_key(|e| e.line);
     Ok(out)
 }
 
-fn strip_comment(line: &str) -> &str {
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '\\' if in_str && !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => in_str = !in_str,
-            '#' if !in_str => return &line[..i],
-            _ => {}
-        }
-        escaped = false;
-    }
-    line
-}
-
-/// Splits `k = v` at the first `=` outside quotes.
-fn split_assignment(line: &str) -> Option<(&str, &str)> {
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '\\' if in_str && !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => in_str = !in_str,
-            '=' if !in_str => return Some((line[..i].trim(), line[i + 1..].trim())),
-            _ => {}
-        }
-        escaped = false;
-    }
-    None
-}
-
-/// A TOML basic string (`"..."` with `\"` and `\\`), or a bare key.
-fn unquote(s: &str) -> Option<String> {
-    if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        let mut out = String::new();
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next()? {
-                    '"' => out.push('"'),
-                    '\\' => out.push('\\'),
-                    _ => return None,
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        return Some(out);
-    }
-    (!s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    .then(|| s.to_string())
+/// The message for a key written twice in one section, which TOML itself
+/// refuses: it names the key and the line of its first binding.
+fn duplicate(
+    text: &str,
+    doc: &toml::de::DeTable<'_>,
+    e: &toml::de::Error,
+    line: usize,
+) -> Option<String> {
+    let raw = text.get(e.span()?)?;
+    let key: std::collections::BTreeMap<String, i64> =
+        toml::from_str(&format!("{raw} = 0")).ok()?;
+    let key = key.into_keys().next()?;
+    let (first, context) = doc
+        .iter()
+        .filter_map(|(name, section)| {
+            let table = section.get_ref().as_table()?;
+            let (k, _) = table.iter().find(|(k, _)| *k.get_ref() == key)?;
+            let first = tomlfile::line_of(text, k.span().start);
+            (first < line).then(|| (first, name.get_ref().to_string()))
+        })
+        .max()?;
+    let label = Key::parse(&key).map_or(key, |k| k.label());
+    Some(format!(
+        "`{label}` is bound twice in [{context}] (first on line {first})"
+    ))
 }
 
 impl Keymap {
@@ -527,6 +288,7 @@ pub fn markdown_table(km: &Keymap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::parse_sequence;
 
     #[test]
     fn the_readme_keys_table_is_the_default_keymap() {

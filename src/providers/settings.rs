@@ -1,8 +1,8 @@
-// Where provider credentials and URLs come from: a providers file (one per
-// profile, default `providers.toml` in the config folder, or the file named by
-// $LOCKDESK_PROVIDERS_FILE), one section per integration customer, plus
-// environment overrides for the base URLs. Clients are built once per
-// customer and kept, so their tokens are reused.
+//! Where provider credentials and URLs come from: a providers file (one per
+//! profile, default `providers.toml` in the config folder, or the file named
+//! by $LOCKDESK_PROVIDERS_FILE), one section per integration customer, plus
+//! environment overrides for the base URLs. Clients are built once per
+//! customer and kept, so their tokens are reused.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::anyhow;
+
+use crate::tomlfile::{self, Number, quote};
 
 pub use super::doordeck::DoordeckAccount;
 use super::doordeck::DoordeckClient;
@@ -42,14 +44,29 @@ impl Default for ProviderSettings {
     }
 }
 
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    v.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .map_or_else(
-            || v.to_string(),
-            |x| x.replace("\\\"", "\"").replace("\\\\", "\\"),
-        )
+/// The providers file as written.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    timeout_secs: Option<Number>,
+    ttlock_base_url: Option<String>,
+    doordeck_base_url: Option<String>,
+    #[serde(default)]
+    customers: BTreeMap<String, CustomerFile>,
+}
+
+/// One `[customers.N]` section.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerFile {
+    ttlock_client_id: Option<String>,
+    ttlock_client_secret: Option<String>,
+    ttlock_username: Option<String>,
+    ttlock_password: Option<String>,
+    ttlock_base_url: Option<String>,
+    doordeck_email: Option<String>,
+    doordeck_password: Option<String>,
+    doordeck_base_url: Option<String>,
 }
 
 impl ProviderSettings {
@@ -59,65 +76,23 @@ impl ProviderSettings {
     /// `ttlock_password`, `ttlock_base_url`, `doordeck_email`,
     /// `doordeck_password`, `doordeck_base_url`.
     pub fn parse(file: &str, text: &str) -> anyhow::Result<ProviderSettings> {
+        let f: SettingsFile = tomlfile::parse(file, text).map_err(|e| anyhow!(e))?;
         let mut s = ProviderSettings::default();
-        let mut customer: Option<i64> = None;
-        let mut raw: BTreeMap<i64, BTreeMap<String, String>> = BTreeMap::new();
-        for (i, line) in text.lines().enumerate() {
-            let n = i + 1;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Some(sec) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                let id = sec
-                    .trim()
-                    .strip_prefix("customers.")
-                    .and_then(|x| x.parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "{file}:{n}: sections are [customers.N], N the integration customer id"
-                        )
-                    })?;
-                customer = Some(id);
-                raw.entry(id).or_default();
-                continue;
-            }
-            let (k, v) = line
-                .split_once('=')
-                .ok_or_else(|| anyhow!("{file}:{n}: expected `key = value`"))?;
-            let (k, v) = (k.trim(), unquote(v));
-            match customer {
-                None => match k {
-                    "timeout_secs" => {
-                        s.timeout = Duration::from_secs(
-                            v.parse()
-                                .map_err(|_| anyhow!("{file}:{n}: timeout_secs is a number"))?,
-                        )
-                    }
-                    "ttlock_base_url" => s.ttlock_base_url = v,
-                    "doordeck_base_url" => s.doordeck_base_url = v,
-                    other => return Err(anyhow!("{file}:{n}: unknown setting `{other}`")),
-                },
-                Some(c) => {
-                    const KEYS: &[&str] = &[
-                        "ttlock_client_id",
-                        "ttlock_client_secret",
-                        "ttlock_username",
-                        "ttlock_password",
-                        "ttlock_base_url",
-                        "doordeck_email",
-                        "doordeck_password",
-                        "doordeck_base_url",
-                    ];
-                    if !KEYS.contains(&k) {
-                        return Err(anyhow!(
-                            "{file}:{n}: unknown setting `{k}` (known: {})",
-                            KEYS.join(", ")
-                        ));
-                    }
-                    raw.entry(c).or_default().insert(k.to_string(), v);
-                }
-            }
+        if let Some(t) = &f.timeout_secs {
+            let secs = t
+                .value()
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or_else(|| {
+                    let line = tomlfile::line_starting(text, "timeout_secs");
+                    anyhow!("{file}:{line}: timeout_secs is a number")
+                })?;
+            s.timeout = Duration::from_secs(secs);
+        }
+        if let Some(u) = f.ttlock_base_url {
+            s.ttlock_base_url = u;
+        }
+        if let Some(u) = f.doordeck_base_url {
+            s.doordeck_base_url = u;
         }
         if let Ok(u) = std::env::var("LOCKDESK_TTLOCK_BASE_URL") {
             s.ttlock_base_url = u;
@@ -125,19 +100,26 @@ impl ProviderSettings {
         if let Ok(u) = std::env::var("LOCKDESK_DOORDECK_BASE_URL") {
             s.doordeck_base_url = u;
         }
-        for (id, m) in raw {
-            let get = |k: &str| m.get(k).cloned();
-            let ttlock = get("ttlock_client_id").map(|client_id| TtLockAccount {
-                base_url: get("ttlock_base_url").unwrap_or_else(|| s.ttlock_base_url.clone()),
+        for (name, c) in f.customers {
+            let id: i64 = name.parse().map_err(|_| {
+                let line = tomlfile::line_starting(text, &format!("[customers.{name}"));
+                anyhow!("{file}:{line}: sections are [customers.N], N the integration customer id")
+            })?;
+            let ttlock = c.ttlock_client_id.map(|client_id| TtLockAccount {
+                base_url: c
+                    .ttlock_base_url
+                    .unwrap_or_else(|| s.ttlock_base_url.clone()),
                 client_id,
-                client_secret: get("ttlock_client_secret").unwrap_or_default(),
-                username: get("ttlock_username").unwrap_or_default(),
-                password: get("ttlock_password").unwrap_or_default(),
+                client_secret: c.ttlock_client_secret.unwrap_or_default(),
+                username: c.ttlock_username.unwrap_or_default(),
+                password: c.ttlock_password.unwrap_or_default(),
             });
-            let doordeck = get("doordeck_email").map(|email| DoordeckAccount {
-                base_url: get("doordeck_base_url").unwrap_or_else(|| s.doordeck_base_url.clone()),
+            let doordeck = c.doordeck_email.map(|email| DoordeckAccount {
+                base_url: c
+                    .doordeck_base_url
+                    .unwrap_or_else(|| s.doordeck_base_url.clone()),
                 email,
-                password: get("doordeck_password").unwrap_or_default(),
+                password: c.doordeck_password.unwrap_or_default(),
             });
             s.customers
                 .insert(id, CustomerAccounts { ttlock, doordeck });
@@ -168,23 +150,29 @@ impl ProviderSettings {
     pub fn to_file_text(&self) -> String {
         let mut out = format!(
             "# lockdesk providers file: credentials per integration customer. Keep it private (mode 600).\n\
-             timeout_secs = {}\nttlock_base_url = \"{}\"\ndoordeck_base_url = \"{}\"\n",
+             timeout_secs = {}\nttlock_base_url = {}\ndoordeck_base_url = {}\n",
             self.timeout.as_secs(),
-            self.ttlock_base_url,
-            self.doordeck_base_url
+            quote(&self.ttlock_base_url),
+            quote(&self.doordeck_base_url)
         );
         for (id, c) in &self.customers {
             out.push_str(&format!("\n[customers.{id}]\n"));
             if let Some(t) = &c.ttlock {
                 out.push_str(&format!(
-                    "ttlock_base_url = \"{}\"\nttlock_client_id = \"{}\"\nttlock_client_secret = \"{}\"\nttlock_username = \"{}\"\nttlock_password = \"{}\"\n",
-                    t.base_url, t.client_id, t.client_secret, t.username, t.password
+                    "ttlock_base_url = {}\nttlock_client_id = {}\nttlock_client_secret = {}\nttlock_username = {}\nttlock_password = {}\n",
+                    quote(&t.base_url),
+                    quote(&t.client_id),
+                    quote(&t.client_secret),
+                    quote(&t.username),
+                    quote(&t.password)
                 ));
             }
             if let Some(d) = &c.doordeck {
                 out.push_str(&format!(
-                    "doordeck_base_url = \"{}\"\ndoordeck_email = \"{}\"\ndoordeck_password = \"{}\"\n",
-                    d.base_url, d.email, d.password
+                    "doordeck_base_url = {}\ndoordeck_email = {}\ndoordeck_password = {}\n",
+                    quote(&d.base_url),
+                    quote(&d.email),
+                    quote(&d.password)
                 ));
             }
         }
