@@ -1,38 +1,19 @@
 // The provider clients over real HTTP against the loopback simulators, seeded
 // from the demo world in a real Postgres.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use lockdesk::providers::settings::Providers;
-use lockdesk::providers::{CallRecord, Grant, Provider, ProviderError};
+use lockdesk::providers::{CallRecord, Grant, ProviderError};
 use lockdesk::seeds;
-use lockdesk::sim::{Fault, Sim};
+use lockdesk::sim::Fault;
 use serde_json::{Value, json};
 
 use crate::support::demo_db;
 
-pub const SECRET_SEED: u64 = 42;
+mod fixtures;
 
-pub async fn sim_for(url: &str) -> Sim {
-    let pool = sqlx::PgPool::connect(url).await.unwrap();
-    let state =
-        lockdesk::sim::seed::from_database(&pool, lockdesk::demo::world::fixed_now(), SECRET_SEED)
-            .await
-            .unwrap();
-    pool.close().await;
-    Sim::start(state, false).await.unwrap()
-}
-
-fn providers(sim: &Sim, timeout: Duration) -> Providers {
-    let mut s = sim.provider_settings();
-    s.timeout = timeout;
-    Providers::new(s)
-}
-
-fn ttlock(p: &Providers) -> Arc<dyn Provider> {
-    p.client(Some(1), "TTLOCK").unwrap()
-}
+pub use fixtures::sim_for;
+use fixtures::{first_doordeck_lock, providers, ttlock};
 
 #[tokio::test]
 async fn lock_28991110_lists_passcode_50957532_exactly_as_seed_001_shows_it() {
@@ -102,22 +83,6 @@ async fn an_expired_token_is_refreshed_once_and_the_call_retried() {
         out.calls[0].response["error"],
         "HTTP 401: unauthorized (bad or expired token)"
     );
-}
-
-fn first_doordeck_lock(sim: &Sim) -> String {
-    let st = lockdesk::sim::state(&sim.state);
-    let owner = st
-        .dd_accounts
-        .iter()
-        .find(|a| a.customer == 2)
-        .unwrap()
-        .user_id
-        .clone();
-    st.dd_devices
-        .iter()
-        .find(|(_, d)| d.owner == owner)
-        .map(|(id, _)| id.clone())
-        .unwrap()
 }
 
 #[tokio::test]
