@@ -3,6 +3,7 @@
 //! aborted here and cancelled on the server (`pg_cancel_backend`), because
 //! dropping a future does not stop the query Postgres is running.
 
+use crate::store::statements;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -150,7 +151,7 @@ impl Executor {
         if let Some(pid) = pid {
             let pool = self.pool.clone();
             tokio::spawn(async move {
-                let _ = sqlx::query("SELECT pg_cancel_backend($1)")
+                let _ = sqlx::query(statements::session::CANCEL_BACKEND.sql)
                     .bind(pid)
                     .execute(&pool)
                     .await;
@@ -318,7 +319,7 @@ async fn load(
     pid: &Mutex<Option<i32>>,
 ) -> Result<Data, LoadError> {
     let mut conn = pool.acquire().await.map_err(error)?;
-    let (backend,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.sql)
         .fetch_one(&mut *conn)
         .await
         .map_err(error)?;

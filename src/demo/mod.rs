@@ -7,6 +7,7 @@ pub mod scale;
 pub mod worker;
 pub mod world;
 
+use crate::store::statements;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
@@ -29,7 +30,7 @@ pub async fn load_world(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()>
     }
     tx.commit().await?;
     // Fresh statistics, so the first queries get good plans.
-    conn.execute("ANALYZE").await?;
+    conn.execute(statements::demo::ANALYZE_ALL.sql).await?;
     Ok(())
 }
 
@@ -52,8 +53,8 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let admin_url = cluster.url("postgres");
     let mut admin = PgConnection::connect_with(&crate::store::admin_options(&admin_url)?).await?;
     admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {DEMO_DATABASE}"
+        .execute(sqlx::AssertSqlSafe(statements::demo::create_database(
+            DEMO_DATABASE,
         )))
         .await?;
     admin.close().await?;
@@ -69,11 +70,9 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let sim = crate::sim::Sim::start(state, true).await?;
     // The world's failures continue: Berlin's gateway is still offline, and
     // so is one Sydney Doordeck device.
-    let offline: Vec<(String,)> = sqlx::query_as(
-        "SELECT upper(device_type) || ':' || external_id FROM doors WHERE id IN (16, 18, 28) AND external_id IS NOT NULL",
-    )
-    .fetch_all(&pool)
-    .await?;
+    let offline: Vec<(String,)> = sqlx::query_as(statements::demo::OFFLINE_LOCKS.sql)
+        .fetch_all(&pool)
+        .await?;
     for (key,) in offline {
         sim.set_fault(&key, Some(crate::sim::Fault::GatewayOffline));
     }

@@ -5,6 +5,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
+use crate::store::statements;
+
 /// One value of one column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -85,11 +87,7 @@ impl Table {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let stmt = format!(
-            "COPY {} ({}) FROM STDIN",
-            self.name,
-            self.columns.join(", ")
-        );
+        let stmt = statements::demo::copy_into(self.name, self.columns);
         let mut copy = conn.copy_in_raw(&stmt).await?;
         let mut buf = String::with_capacity(1 << 20);
         for row in &self.rows {
@@ -112,10 +110,7 @@ impl Table {
 /// Sets `table`'s id sequence to its max id (table names come from our
 /// own constants, never from input).
 pub async fn bump_sequence(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT max(id) FROM {table}), 1))"
-    );
-    // `table` is one of our own constant table names.
+    let sql = statements::demo::bump_sequence(table);
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await?;
     Ok(())
 }

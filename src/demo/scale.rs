@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sqlx::{Executor, PgPool};
 
 use super::rows::escape;
+use crate::store::statements;
 
 /// How many rows to add.
 #[derive(Debug, Clone, Copy)]
@@ -88,13 +89,9 @@ fn ts(t: DateTime<Utc>, buf: &mut String) {
 
 /// Adds the rows. The database must be migrated.
 pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Result<Report> {
-    let (job, log, audit): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COALESCE(max(id), 0) FROM reconcile_jobs)::int8,
-                (SELECT COALESCE(max(id), 0) FROM integration_logs)::int8,
-                (SELECT COALESCE(max(id), 0) FROM app_audit)::int8",
-    )
-    .fetch_one(pool)
-    .await?;
+    let (job, log, audit): (i64, i64, i64) = sqlx::query_as(statements::demo::MAX_IDS.sql)
+        .fetch_one(pool)
+        .await?;
     let span_secs = 180 * 86_400;
     let base = std::sync::Arc::new(Base {
         job: job + 1,
@@ -106,7 +103,7 @@ pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Re
     });
     let started = Instant::now();
     for idx in BIG_INDEXES {
-        pool.execute(sqlx::AssertSqlSafe(format!("DROP INDEX IF EXISTS {idx}")))
+        pool.execute(sqlx::AssertSqlSafe(statements::demo::drop_index(idx)))
             .await?;
     }
 
@@ -141,7 +138,7 @@ pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Re
     for table in ["reconcile_jobs", "integration_logs", "app_audit"] {
         let mut conn = pool.acquire().await?;
         super::rows::bump_sequence(&mut conn, table).await?;
-        conn.execute(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+        conn.execute(sqlx::AssertSqlSafe(statements::demo::analyze(table)))
             .await?;
     }
     Ok(Report {
@@ -156,9 +153,7 @@ pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Re
 const CHUNK: usize = 4 << 20;
 
 async fn copy_jobs(conn: &mut sqlx::PgConnection, base: &Base, n: u64) -> anyhow::Result<()> {
-    let mut copy = conn
-        .copy_in_raw("COPY reconcile_jobs (id, job_type, user_id, reason, status, attempt_count, last_error, next_run_at, correlation_id, payload, created_at, updated_at) FROM STDIN")
-        .await?;
+    let mut copy = conn.copy_in_raw(statements::demo::COPY_JOBS).await?;
     let mut buf = String::with_capacity(CHUNK + 4096);
     for j in 0..n {
         let (id, t, user, corr) = base.job(j);
@@ -188,9 +183,7 @@ async fn copy_jobs(conn: &mut sqlx::PgConnection, base: &Base, n: u64) -> anyhow
 }
 
 async fn copy_audit(conn: &mut sqlx::PgConnection, base: &Base, n: u64) -> anyhow::Result<()> {
-    let mut copy = conn
-        .copy_in_raw("COPY app_audit (id, created_at, entity_type, entity_id, action, before_json, after_json, correlation_id, actor, source) FROM STDIN")
-        .await?;
+    let mut copy = conn.copy_in_raw(statements::demo::COPY_AUDIT).await?;
     let mut buf = String::with_capacity(CHUNK + 4096);
     for a in 0..n {
         // Audit row `a` belongs to job `a * jobs / audit`: same correlation.
@@ -222,9 +215,7 @@ async fn copy_logs(
     from: u64,
     to: u64,
 ) -> anyhow::Result<()> {
-    let mut copy = conn
-        .copy_in_raw("COPY integration_logs (id, action, correlation_id, created_at, door_id, door_name, error_message, external_id, lock_key, ok, provider_type, reconcile_job_id, request_json, response_json) FROM STDIN")
-        .await?;
+    let mut copy = conn.copy_in_raw(statements::demo::COPY_LOGS).await?;
     let mut buf = String::with_capacity(CHUNK + 4096);
     let per_job = (scale.logs / scale.jobs.max(1)).max(1);
     for i in from..to {

@@ -3,6 +3,7 @@
 // console uses, and applies attempts and backoff: `failed` with a
 // `next_run_at`, `dead` once the attempt budget is spent.
 
+use crate::store::statements;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
@@ -34,15 +35,9 @@ pub struct Claimed {
 
 /// Takes the next due job, if any.
 pub async fn claim(pool: &PgPool) -> Result<Option<Claimed>, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE reconcile_jobs SET status = 'running', attempt_count = attempt_count + 1, updated_at = now()
-         WHERE id = (SELECT id FROM reconcile_jobs
-                     WHERE status IN ('queued', 'failed') AND (next_run_at IS NULL OR next_run_at <= now())
-                     ORDER BY next_run_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING id::int8, job_type::text, user_id::int8, reason::text, attempt_count::int4, correlation_id::text, payload::jsonb",
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = sqlx::query(statements::worker::CLAIM.sql)
+        .fetch_optional(pool)
+        .await?;
     row.map(|r| {
         Ok(Claimed {
             id: r.try_get(0)?,
@@ -98,7 +93,7 @@ async fn settle_failure(
     error: &str,
 ) -> Result<(), sqlx::Error> {
     let dead = attempt_in_budget >= MAX_ATTEMPTS;
-    sqlx::query("UPDATE reconcile_jobs SET status = $2, last_error = $3, next_run_at = $4, updated_at = now() WHERE id = $1")
+    sqlx::query(statements::worker::SETTLE_FAILURE.sql)
         .bind(job)
         .bind(if dead { "dead" } else { "failed" })
         .bind(error)
@@ -122,13 +117,11 @@ async fn drift(pool: &PgPool, providers: &Providers, job: &Claimed) -> Result<()
                 .get("integration_device_id")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
-            let row: Option<(i64,)> = sqlx::query_as(
-                "SELECT id::int8 FROM doors WHERE integration_device_id = $1 ORDER BY id LIMIT 1",
-            )
-            .bind(device)
-            .fetch_optional(pool)
-            .await
-            .map_err(|e| e.to_string())?;
+            let row: Option<(i64,)> = sqlx::query_as(statements::worker::DOOR_OF_DEVICE.sql)
+                .bind(device)
+                .fetch_optional(pool)
+                .await
+                .map_err(|e| e.to_string())?;
             row.ok_or("the job names no door or device the broker knows")?
                 .0
         }
@@ -190,18 +183,11 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
         json!({"attempt_count": job.attempt, "job_id": job.id, "job_type": "reconcile_user", "reason": job.reason, "user_id": job.user_id}),
         Value::Null).await?;
     // Doors where the user should be, and where the broker last saw them.
-    let should: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT d.id::int8 FROM user_access_levels ual
-         JOIN access_levels al ON al.id = ual.access_level_id AND al.status = 'active'
-         JOIN access_level_doors ald ON ald.access_level_id = al.id
-         JOIN doors d ON (d.id = ald.door_id OR d.door_group_id = ald.door_group_id) AND d.is_active
-         JOIN users u ON u.id = ual.user_id AND u.status = 'active'
-         WHERE ual.user_id = $1 AND ual.status = 'active' ORDER BY 1",
-    )
-    .bind(job.user_id)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(|e| e.to_string())?;
+    let should: Vec<(i64,)> = sqlx::query_as(statements::worker::USER_DOORS.sql)
+        .bind(job.user_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
     let now = Utc::now();
     let (mut adds, mut removes, mut desired) = (0, 0, 0);
     let mut failure: Option<String> = None;
@@ -219,14 +205,12 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             continue;
         };
         desired += 1;
-        let present: Option<(String,)> = sqlx::query_as(
-            "SELECT vendor_pin_id::text FROM lock_pin_states WHERE door_id = $1 AND credential_id = $2 AND state = 'present'",
-        )
-        .bind(door_id)
-        .bind(mine.credential_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(|e| e.to_string())?;
+        let present: Option<(String,)> = sqlx::query_as(statements::worker::PIN_PRESENT.sql)
+            .bind(door_id)
+            .bind(mine.credential_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
         if present.is_some() {
             continue;
         }
@@ -272,15 +256,11 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
     }
     if failure.is_none() {
         // PINs of this user on doors they may no longer open.
-        let stale: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT p.door_id::int8, p.vendor_pin_id::text FROM lock_pin_states p
-             JOIN credentials c ON c.id = p.credential_id
-             WHERE c.user_id = $1 AND p.state = 'present'",
-        )
-        .bind(job.user_id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| e.to_string())?;
+        let stale: Vec<(i64, String)> = sqlx::query_as(statements::worker::USER_PINS.sql)
+            .bind(job.user_id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
         for (door_id, vendor) in stale {
             let expected = engine::expected(&mut conn, door_id, now)
                 .await
@@ -327,7 +307,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             step(&mut conn, &ctx, "RECONCILE_JOB_DONE", true, None,
                 json!({"attempt_count": job.attempt, "job_id": job.id, "user_id": job.user_id}),
                 json!({"job_status": "done", "summary": {"adds_updates": adds, "desired": desired, "removes": removes}})).await?;
-            sqlx::query("UPDATE reconcile_jobs SET status = 'done', last_error = NULL, next_run_at = NULL, updated_at = now() WHERE id = $1")
+            sqlx::query(statements::worker::DONE.sql)
                 .bind(job.id)
                 .execute(&mut *conn)
                 .await

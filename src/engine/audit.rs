@@ -1,6 +1,7 @@
 //! The `app_audit` row every change lockdesk makes writes: who, why, before
 //! and after, under the change's correlation id.
 
+use crate::store::statements;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
@@ -20,19 +21,16 @@ pub async fn audit(
     if let (Some(r), Some(o)) = (&op.reason, after.as_object_mut()) {
         o.insert("operator_reason".into(), json!(r));
     }
-    sqlx::query(
-        "INSERT INTO app_audit (created_at, entity_type, entity_id, action, before_json, after_json, correlation_id, actor, source)
-         VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(entity)
-    .bind(id)
-    .bind(action)
-    .bind((!before.is_null()).then_some(sqlx::types::Json(&before)))
-    .bind(sqlx::types::Json(&after))
-    .bind(corr)
-    .bind(&op.name)
-    .bind(op.source)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(statements::audit::INSERT.sql)
+        .bind(entity)
+        .bind(id)
+        .bind(action)
+        .bind((!before.is_null()).then_some(sqlx::types::Json(&before)))
+        .bind(sqlx::types::Json(&after))
+        .bind(corr)
+        .bind(&op.name)
+        .bind(op.source)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The read side of drift enforcement: the door, what the broker expects on
 //! its lock, what the lock has, and the plan, with nothing written.
 
+use crate::store::statements;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -26,13 +27,10 @@ pub struct DoorRef {
 }
 
 pub async fn door(conn: &mut PgConnection, id: i64) -> Result<Option<DoorRef>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id::int8, name::text, upper(device_type)::text, external_id::text, integration_customer_id::int8, integration_device_id::int8
-         FROM doors WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(statements::drift::DOOR.sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.map(|r| {
         Ok(DoorRef {
             id: r.try_get(0)?,
@@ -54,23 +52,11 @@ pub async fn expected(
     door: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<Expected>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT c.id::int8, u.id::int8, c.pin_code::text, u.doordeck_user_ref::text, u.email::text
-         FROM doors d
-         JOIN access_level_doors ald ON ald.door_id = d.id OR (ald.door_group_id IS NOT NULL AND ald.door_group_id = d.door_group_id)
-         JOIN access_levels al ON al.id = ald.access_level_id AND al.status = 'active'
-         LEFT JOIN schedules s ON s.id = al.schedule_id
-         JOIN user_access_levels ual ON ual.access_level_id = al.id AND ual.status = 'active'
-         JOIN users u ON u.id = ual.user_id AND u.status = 'active'
-         JOIN credentials c ON c.user_id = u.id AND c.status = 'active'
-         WHERE d.id = $1 AND d.is_active
-           AND (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_until IS NULL OR s.valid_until > $2)))
-         ORDER BY 1",
-    )
-    .bind(door)
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(statements::drift::EXPECTED_PINS.sql)
+        .bind(door)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| {
             let (cred, user): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
@@ -87,13 +73,11 @@ pub async fn expected(
 }
 
 async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::Error> {
-    let rows: Vec<(String, Option<i64>, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT vendor_pin_id::text, credential_id::int8, first_seen_at::timestamptz, first_seen_source::text
-         FROM lock_pin_states WHERE door_id = $1 AND state = 'present' AND vendor_pin_id IS NOT NULL",
-    )
-    .bind(door)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(String, Option<i64>, DateTime<Utc>, String)> =
+        sqlx::query_as(statements::drift::KNOWN_PINS.sql)
+            .bind(door)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(v, c, f, s)| Known {
@@ -106,7 +90,7 @@ async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::E
 }
 
 async fn credentials(conn: &mut PgConnection) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id::int8, user_id::int8 FROM credentials")
+    let rows: Vec<(i64, i64)> = sqlx::query_as(statements::drift::CREDENTIAL_OWNERS.sql)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.into_iter().collect())
@@ -219,8 +203,7 @@ pub async fn enqueue_drift(
                              "external_id": d.external_id, "mode": mode.name(), "grace_window_seconds": GRACE});
         let reason = format!("console drift_enforce {} {} door:{}", d.provider, d.external_id, d.id);
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, next_run_at, correlation_id, payload)
-             VALUES ('drift_enforce_lock_truth', 0, $1, 'queued', 0, now(), $2, $3) RETURNING id",
+            statements::drift::ENQUEUE_ENFORCE.sql,
         )
         .bind(&reason)
         .bind(&corr)

@@ -2,6 +2,7 @@
 //! one run per lock at a time (an advisory lock), and the per-lock PIN state
 //! it keeps.
 
+use crate::store::statements;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
@@ -21,17 +22,13 @@ fn advisory_key(provider: &str, external: &str) -> String {
 
 /// Who holds a lock's enforcement, for the "already running" message.
 async fn holder(pool: &PgPool, key: &str) -> String {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT a.application_name::text, a.usename::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-         WHERE l.locktype = 'advisory' AND l.granted
-           AND ((l.classid::bigint << 32) | l.objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)
-         LIMIT 1",
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await
-    .ok()
-    .flatten();
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as(statements::drift::ENFORCE_HOLDER.sql)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .ok()
+            .flatten();
     match row {
         Some((app, user)) => format!(
             "{} as {}",
@@ -78,7 +75,7 @@ pub async fn enforce(
         .map_err(|e| explain(&e))?
         .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
     let key = advisory_key(&door.provider, &door.external_id);
-    let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+    let (got,): (bool,) = sqlx::query_as(statements::drift::ENFORCE_TRY_LOCK.sql)
         .bind(&key)
         .fetch_one(&mut *lock_conn)
         .await
@@ -91,7 +88,7 @@ pub async fn enforce(
         )));
     }
     let result = enforce_locked(&mut conn, providers, op, &door, mode, confirmed, job).await;
-    let _ = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+    let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.sql)
         .bind(&key)
         .execute(&mut *lock_conn)
         .await;
@@ -175,8 +172,7 @@ async fn enforce_locked(
             begin(conn, op).await.map_err(|e| explain(&e))?;
             let r: Result<i64, sqlx::Error> = async {
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, correlation_id, payload, created_at, updated_at)
-                     VALUES ('drift_enforce_lock_truth', 0, $1, 'running', 1, $2, $3, now(), now()) RETURNING id",
+                    statements::drift::ENFORCE_JOB_INSERT.sql,
                 )
                 .bind(&reason)
                 .bind(&corr)
@@ -359,9 +355,20 @@ async fn finish_job(
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
     let r: Result<(), sqlx::Error> = async {
-        logs::insert_step(conn, &Step { action: "DRIFT_ENFORCE_JOB_DONE", ok: status.is_ok(), error: status.clone().err(),
-            request: json!({"attempt_count": attempt, "job_id": job}), response, at: Utc::now() }, ctx).await?;
-        sqlx::query("UPDATE reconcile_jobs SET status = $2, last_error = $3, updated_at = now() WHERE id = $1")
+        logs::insert_step(
+            conn,
+            &Step {
+                action: "DRIFT_ENFORCE_JOB_DONE",
+                ok: status.is_ok(),
+                error: status.clone().err(),
+                request: json!({"attempt_count": attempt, "job_id": job}),
+                response,
+                at: Utc::now(),
+            },
+            ctx,
+        )
+        .await?;
+        sqlx::query(statements::drift::ENFORCE_JOB_FINISH.sql)
             .bind(job)
             .bind(if status.is_ok() { "done" } else { "failed" })
             .bind(status.err())
@@ -392,19 +399,14 @@ async fn remember_new(
     begin(conn, op).await.map_err(|e| explain(&e))?;
     let r: Result<(), sqlx::Error> = async {
         for d in fresh {
-            sqlx::query(
-                "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
-                 VALUES ($1, $2, $3, $4, $5, 'inferred_now', $5, 'present')
-                 ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', first_seen_at = EXCLUDED.first_seen_at,
-                     first_seen_source = 'inferred_now', last_seen_at = EXCLUDED.last_seen_at",
-            )
-            .bind(door.id)
-            .bind(d.credential_id)
-            .bind(&d.code_name)
-            .bind(&d.vendor_pin_id)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query(statements::drift::PIN_STATE_FIRST_SEEN.sql)
+                .bind(door.id)
+                .bind(d.credential_id)
+                .bind(&d.code_name)
+                .bind(&d.vendor_pin_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }
@@ -420,7 +422,7 @@ pub async fn mark(
     state: &str,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
-    let r = sqlx::query("UPDATE lock_pin_states SET state = $3, last_seen_at = now() WHERE door_id = $1 AND vendor_pin_id = $2")
+    let r = sqlx::query(statements::drift::PIN_STATE_MARK.sql)
         .bind(door)
         .bind(vendor)
         .bind(state)
@@ -438,17 +440,13 @@ pub async fn record_add(
     vendor: &str,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
-    let r = sqlx::query(
-        "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
-         VALUES ($1, $2, $3, $4, now(), 'broker_add', now(), 'present')
-         ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', credential_id = EXCLUDED.credential_id",
-    )
-    .bind(door)
-    .bind(e.credential_id)
-    .bind(&e.code_name)
-    .bind(vendor)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ());
+    let r = sqlx::query(statements::drift::PIN_STATE_ADDED.sql)
+        .bind(door)
+        .bind(e.credential_id)
+        .bind(&e.code_name)
+        .bind(vendor)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ());
     finish(conn, r).await
 }

@@ -1,6 +1,7 @@
 //! Retry and cancel of reconcile jobs, guarded on the state the operator saw
 //! and audited, and the list "retry all" works through.
 
+use crate::store::statements;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
@@ -25,11 +26,10 @@ pub enum JobChange {
 
 /// The guard did not match: report the status the job has now.
 async fn changed(conn: &mut PgConnection, job: i64) -> Result<JobChange, sqlx::Error> {
-    let now: Option<(String,)> =
-        sqlx::query_as("SELECT status::text FROM reconcile_jobs WHERE id = $1")
-            .bind(job)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let now: Option<(String,)> = sqlx::query_as(statements::jobs::STATUS_OF.sql)
+        .bind(job)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(JobChange::Changed {
         job,
         now: now.map_or_else(|| "gone".into(), |n| n.0),
@@ -51,10 +51,7 @@ pub async fn retry_job(
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
         let row = sqlx::query(
-            "UPDATE reconcile_jobs SET status = 'queued', next_run_at = now(), updated_at = now(),
-                    payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{retry_base_attempts}', to_jsonb(attempt_count))
-             WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
-             RETURNING correlation_id::text, user_id::int8, reason::text, attempt_count::int4",
+            statements::jobs::RETRY.sql,
         )
         .bind(job)
         .bind(seen_status)
@@ -117,19 +114,25 @@ pub async fn cancel_job(
     let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
-        let row: Option<(Option<String>,)> = sqlx::query_as(
-            "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now()
-             WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed') RETURNING correlation_id::text",
-        )
-        .bind(job)
-        .bind(seen_status)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.sql)
+            .bind(job)
+            .bind(seen_status)
+            .fetch_optional(&mut *conn)
+            .await?;
         let Some((corr,)) = row else {
             return changed(&mut conn, job).await;
         };
-        audit(&mut conn, op, "ReconcileJob", job, "cancel", json!({"status": seen_status}), json!({"status": "cancelled"}), corr.as_deref())
-            .await?;
+        audit(
+            &mut conn,
+            op,
+            "ReconcileJob",
+            job,
+            "cancel",
+            json!({"status": seen_status}),
+            json!({"status": "cancelled"}),
+            corr.as_deref(),
+        )
+        .await?;
         Ok(JobChange::Done {
             job,
             status: "cancelled".into(),

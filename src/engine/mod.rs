@@ -16,6 +16,8 @@ pub use jobs::{JobChange, cancel_job, retry_job, retryable};
 
 use sqlx::PgConnection;
 
+use crate::store::statements;
+
 /// Who is acting and why; every write records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
@@ -61,9 +63,9 @@ pub fn new_correlation_id() -> String {
 
 pub(crate) async fn begin(conn: &mut PgConnection, op: &Operator) -> Result<(), sqlx::Error> {
     let sql = if op.write {
-        "BEGIN READ WRITE"
+        statements::session::BEGIN_WRITE.sql
     } else {
-        "BEGIN"
+        statements::session::BEGIN.sql
     };
     sqlx::query(sql).execute(&mut *conn).await.map(|_| ())
 }
@@ -74,14 +76,16 @@ pub(crate) async fn finish<T>(
 ) -> Result<T, Refused> {
     match result {
         Ok(v) => {
-            sqlx::query("COMMIT")
+            sqlx::query(statements::session::COMMIT.sql)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| explain(&e))?;
             Ok(v)
         }
         Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            let _ = sqlx::query(statements::session::ROLLBACK.sql)
+                .execute(&mut *conn)
+                .await;
             Err(explain(&e))
         }
     }

@@ -4,6 +4,7 @@
 // each Doordeck lock is shared with the users who may open it, and the
 // locks' own records show people using the doors.
 
+use crate::store::statements;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgPool, Row};
@@ -34,10 +35,9 @@ pub async fn from_database(
 ) -> Result<SimState, sqlx::Error> {
     let mut st = SimState::new();
     let mut rng = Rng(0xD00D ^ secret_seed);
-    let customers: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id::int8, provider_type::text, account_ref::text FROM integration_customers ORDER BY id")
-            .fetch_all(pool)
-            .await?;
+    let customers: Vec<(i64, String, String)> = sqlx::query_as(statements::sim::CUSTOMERS.sql)
+        .fetch_all(pool)
+        .await?;
     for (id, provider, account) in &customers {
         // Passwords and secrets are fresh for every run; they reach the
         // console only through the providers file.
@@ -71,17 +71,9 @@ pub async fn from_database(
     }
 
     // TTLock locks and the PINs on them.
-    let rows = sqlx::query(
-        "SELECT d.id::int8, d.name::text, d.external_id::text, d.integration_customer_id::int8,
-                p.vendor_pin_id::text, p.code_name::text, c.pin_code::text, p.first_seen_at::timestamptz
-         FROM doors d
-         LEFT JOIN lock_pin_states p ON p.door_id = d.id AND p.state = 'present'
-         LEFT JOIN credentials c ON c.id = p.credential_id
-         WHERE upper(d.device_type) = 'TTLOCK' AND d.external_id ~ '^[0-9]+$'
-         ORDER BY d.id, p.vendor_pin_id",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query(statements::sim::TTLOCK_PASSCODES.sql)
+        .fetch_all(pool)
+        .await?;
     for r in &rows {
         let door: i64 = r.try_get(0)?;
         let lock_id: i64 = r.try_get::<String, _>(2)?.parse().unwrap_or(0);
@@ -127,12 +119,10 @@ pub async fn from_database(
     }
 
     // Doordeck devices and who they are shared with.
-    let devices: Vec<(String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT external_id::text, name::text, integration_customer_id::int8 FROM doors
-         WHERE upper(device_type) = 'DOORDECK' AND external_id IS NOT NULL ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await?;
+    let devices: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as(statements::sim::DOORDECK_DEVICES.sql)
+            .fetch_all(pool)
+            .await?;
     for (id, name, customer) in devices {
         let Some(acct) = st
             .dd_accounts
@@ -153,32 +143,20 @@ pub async fn from_database(
             },
         );
     }
-    let shares: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT DISTINCT d.external_id::text, u.doordeck_user_ref::text, u.email::text, u.name::text
-         FROM doors d
-         JOIN access_level_doors ald ON ald.door_id = d.id OR ald.door_group_id = d.door_group_id
-         JOIN access_levels al ON al.id = ald.access_level_id AND al.status = 'active'
-         LEFT JOIN schedules s ON s.id = al.schedule_id
-         JOIN user_access_levels ual ON ual.access_level_id = al.id AND ual.status = 'active'
-         JOIN users u ON u.id = ual.user_id AND u.status = 'active' AND u.doordeck_user_ref IS NOT NULL
-         JOIN credentials c ON c.user_id = u.id AND c.status = 'active'
-         WHERE upper(d.device_type) = 'DOORDECK'
-           AND (s.id IS NULL OR s.valid_until IS NULL OR s.valid_until > $1)
-         ORDER BY 1, 2",
-    )
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
+    let shares: Vec<(String, String, String, String)> =
+        sqlx::query_as(statements::sim::DOORDECK_SHARES.sql)
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
     for (device, user, email, name) in shares {
         if let Some(d) = st.dd_devices.get_mut(&device) {
             d.users.push(json!({"userId": user, "email": email, "displayName": name, "publicKey": format!("MCowBQYDK2VwAyEA{}", &user[..8]),
                                 "orphan": false, "role": "USER", "foreign": false, "start": null, "end": null}));
         }
     }
-    let people: Vec<(String, String)> =
-        sqlx::query_as("SELECT email::text, doordeck_user_ref::text FROM users WHERE doordeck_user_ref IS NOT NULL")
-            .fetch_all(pool)
-            .await?;
+    let people: Vec<(String, String)> = sqlx::query_as(statements::sim::DOORDECK_USERS.sql)
+        .fetch_all(pool)
+        .await?;
     for (email, id) in people {
         let key = format!("MCowBQYDK2VwAyEA{}", &id[..8]);
         st.directory.insert(email, (id, key));

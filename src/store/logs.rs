@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
+use super::statements;
 use crate::providers::CallRecord;
 
 /// Where a log row belongs.
@@ -27,12 +28,6 @@ pub struct Step<'a> {
     pub at: DateTime<Utc>,
 }
 
-const INSERT: &str = "INSERT INTO integration_logs
-    (action, correlation_id, created_at, debug_session_id, door_id, door_name, error_message, external_id,
-     lock_key, ok, provider_type, reconcile_job_id, request_json, response_json)
-    VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    RETURNING id";
-
 fn json_or_null(v: &Value) -> Option<sqlx::types::Json<&Value>> {
     (!v.is_null()).then_some(sqlx::types::Json(v))
 }
@@ -49,7 +44,7 @@ pub async fn insert_call(
         call.provider,
         external.as_deref().unwrap_or("unknown")
     );
-    let (id,): (i64,) = sqlx::query_as(INSERT)
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
         .bind(&call.action)
         .bind(&ctx.correlation_id)
         .bind(call.at)
@@ -74,7 +69,7 @@ pub async fn insert_step(
     step: &Step<'_>,
     ctx: &LogContext,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(INSERT)
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
         .bind(step.action)
         .bind(&ctx.correlation_id)
         .bind(step.at)

@@ -5,6 +5,8 @@ use std::fmt;
 
 use sqlx::{Executor, PgPool};
 
+use super::statements;
+
 /// The migrations, embedded so the binary needs no files at run time.
 pub const MIGRATIONS: &[(&str, &str)] = &[(
     "0001_broker",
@@ -66,14 +68,9 @@ impl From<sqlx::Error> for MigrateError {
 
 /// Tables in the current schema that are not lockdesk's.
 pub async fn foreign_tables(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
-    let all: Vec<(String,)> = sqlx::query_as(
-        "SELECT c.relname::text FROM pg_catalog.pg_class c
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
-         ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await?;
+    let all: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.sql)
+        .fetch_all(pool)
+        .await?;
     let has_ledger = all.iter().any(|(t,)| t == LEDGER);
     Ok(all
         .into_iter()
@@ -92,26 +89,20 @@ pub async fn run(pool: &PgPool, force: bool) -> Result<Vec<&'static str>, Migrat
             return Err(MigrateError::ForeignTables(foreign));
         }
     }
-    pool.execute(
-        "CREATE TABLE IF NOT EXISTS lockdesk_migrations (
-             name text PRIMARY KEY,
-             applied_at timestamptz NOT NULL DEFAULT now())",
-    )
-    .await?;
+    pool.execute(statements::schema::LEDGER.sql).await?;
     let mut applied = Vec::new();
     for (name, sql) in MIGRATIONS {
         let mut tx = pool.begin().await?;
-        let done: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM lockdesk_migrations WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let done: Option<(String,)> = sqlx::query_as(statements::schema::MIGRATION_DONE.sql)
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
         if done.is_some() {
             continue;
         }
         // A raw multi-statement script: the simple query protocol runs it whole.
         (&mut *tx).execute(sqlx::AssertSqlSafe(*sql)).await?;
-        sqlx::query("INSERT INTO lockdesk_migrations (name) VALUES ($1)")
+        sqlx::query(statements::schema::MIGRATION_RECORD.sql)
             .bind(name)
             .execute(&mut *tx)
             .await?;

@@ -5,6 +5,7 @@ pub mod logs;
 pub mod migrate;
 pub mod queries;
 pub mod schema;
+pub mod statements;
 pub mod traces;
 
 use std::fmt;

@@ -2,14 +2,14 @@
 // pages, per-lock logs, one user, doors. Dynamic SQL is assembled only from
 // the closed sets below; every value is a bind parameter.
 
+use crate::store::statements;
+use crate::store::statements::jobs as jobs_sql;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
-use super::traces::{
-    AUDIT_SELECT, AuditRow, JOB_SELECT, JobRow, LOG_SELECT, LogRow, audit_row, job_row, log_row,
-};
+use super::traces::{AuditRow, JobRow, LogRow, audit_row, job_row, log_row};
 
 /// A job status filter: the stored statuses plus the derived `stuck`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,46 +127,22 @@ pub async fn jobs_page(
 ) -> Result<Vec<JobRow>, sqlx::Error> {
     // Cut-offs come from the console's clock (the one it shows ages by), so
     // "stuck" and "age" mean the same on screen and in the query.
-    let mut sql = format!("{JOB_SELECT} WHERE true");
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        n
+    let shape = jobs_sql::PageShape {
+        status: filter.status.map(|s| match s {
+            StatusFilter::Stuck => jobs_sql::StatusPart::Stuck,
+            _ => jobs_sql::StatusPart::Is,
+        }),
+        job_type: filter.job_type.is_some(),
+        user: filter.user_id.is_some(),
+        max_age: filter.max_age_secs.is_some(),
+        side: match page {
+            Page::First => jobs_sql::Side::First,
+            Page::Older(_) => jobs_sql::Side::Older,
+            Page::From(_) => jobs_sql::Side::From,
+            Page::Newer(_) => jobs_sql::Side::Newer,
+        },
     };
-    // Each fragment is a fixed string; values are bound in the same order.
-    if let Some(s) = filter.status {
-        match s {
-            StatusFilter::Stuck => sql.push_str(&format!(
-                " AND status = 'running' AND updated_at < ${}",
-                next()
-            )),
-            _ => sql.push_str(&format!(" AND status = ${}", next())),
-        }
-    }
-    if filter.job_type.is_some() {
-        sql.push_str(&format!(" AND job_type = ${}", next()));
-    }
-    if filter.user_id.is_some() {
-        sql.push_str(&format!(" AND user_id = ${}", next()));
-    }
-    if filter.max_age_secs.is_some() {
-        sql.push_str(&format!(" AND created_at > ${}", next()));
-    }
-    let (cmp, order) = match page {
-        Page::First => ("", "DESC"),
-        Page::Older(_) => ("<", "DESC"),
-        Page::From(_) => ("<=", "DESC"),
-        Page::Newer(_) => (">", "ASC"),
-    };
-    if !cmp.is_empty() {
-        let (a, b) = (next(), next());
-        sql.push_str(&format!(" AND (created_at, id) {cmp} (${a}, ${b})"));
-    }
-    let l = next();
-    sql.push_str(&format!(
-        " ORDER BY created_at {order}, id {order} LIMIT ${l}"
-    ));
-
+    let sql = jobs_sql::page(&shape);
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     if let Some(s) = filter.status {
         q = match s {
@@ -215,18 +191,13 @@ pub async fn job_counts(
     now: DateTime<Utc>,
     stuck_after_secs: i64,
 ) -> Result<JobCounts, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status::text, count(*)::int8 FROM reconcile_jobs GROUP BY status ORDER BY status",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let (stuck,): (i64,) = sqlx::query_as(
-        "SELECT count(*)::int8 FROM reconcile_jobs
-         WHERE status = 'running' AND updated_at < $1",
-    )
-    .bind(now - chrono::Duration::seconds(stuck_after_secs))
-    .fetch_one(&mut *conn)
-    .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.sql)
+        .fetch_all(&mut *conn)
+        .await?;
+    let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.sql)
+        .bind(now - chrono::Duration::seconds(stuck_after_secs))
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(JobCounts {
         by_status: rows,
         stuck,
@@ -234,7 +205,7 @@ pub async fn job_counts(
 }
 
 pub async fn job(conn: &mut PgConnection, id: i64) -> Result<Option<JobRow>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{JOB_SELECT} WHERE id = $1")))
+    let row = sqlx::query(statements::jobs::BY_ID.sql)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -249,22 +220,18 @@ pub async fn audit_page(
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     let rows = match before {
         None => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{AUDIT_SELECT} ORDER BY created_at DESC, id DESC LIMIT $1"
-            )))
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?
+            sqlx::query(statements::audit::PAGE_FIRST.sql)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
         }
         Some((t, id)) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{AUDIT_SELECT} WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3"
-            )))
-            .bind(t)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?
+            sqlx::query(statements::audit::PAGE_BEFORE.sql)
+                .bind(t)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
         }
     };
     rows.iter().map(audit_row).collect()
@@ -300,13 +267,9 @@ impl Door {
 /// zone when the sites table exists.
 pub async fn doors(conn: &mut PgConnection, with_sites: bool) -> Result<Vec<Door>, sqlx::Error> {
     let sql = if with_sites {
-        "SELECT d.id::int8, d.name::text, d.site_id::int8, d.device_type::text, d.external_id::text,
-                COALESCE(d.is_active, true), d.status::text, s.time_zone::text, d.integration_customer_id::int8
-         FROM doors d LEFT JOIN sites s ON s.id = d.site_id ORDER BY d.id"
+        statements::doors::EVERY_WITH_SITES.sql
     } else {
-        "SELECT d.id::int8, d.name::text, d.site_id::int8, d.device_type::text, d.external_id::text,
-                COALESCE(d.is_active, true), d.status::text, NULL::text, d.integration_customer_id::int8
-         FROM doors d ORDER BY d.id"
+        statements::doors::EVERY.sql
     };
     let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
@@ -332,13 +295,11 @@ pub async fn lock_logs(
     lock_key: &str,
     limit: i64,
 ) -> Result<Vec<LogRow>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{LOG_SELECT} WHERE lock_key = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-    )))
-    .bind(lock_key)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(statements::logs::OF_LOCK.sql)
+        .bind(lock_key)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(log_row).collect()
 }
 
@@ -377,13 +338,10 @@ pub async fn user(
         ..Default::default()
     };
     if broker_tables {
-        if let Some(r) = sqlx::query(
-            "SELECT u.name::text, u.email::text, u.status::text, s.name::text, s.time_zone::text
-             FROM users u LEFT JOIN sites s ON s.id = u.site_id WHERE u.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+        if let Some(r) = sqlx::query(statements::users::USER.sql)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
         {
             u.name = r.try_get(0)?;
             u.email = r.try_get(1)?;
@@ -391,68 +349,37 @@ pub async fn user(
             u.site = r.try_get(3)?;
             u.time_zone = r.try_get(4)?;
         }
-        u.access = sqlx::query_as(
-            "SELECT ual.id::int8, COALESCE(al.name, 'access level ' || ual.access_level_id)::text,
-                    ual.status::text, ual.created_at::timestamptz
-             FROM user_access_levels ual LEFT JOIN access_levels al ON al.id = ual.access_level_id
-             WHERE ual.user_id = $1 ORDER BY ual.status, ual.id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let creds: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id::int8, pin_code::text, status::text FROM credentials WHERE user_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+        u.access = sqlx::query_as(statements::users::ACCESS.sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let creds: Vec<(i64, String, String)> = sqlx::query_as(statements::users::CREDENTIALS.sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
         // The PIN is masked here, before it reaches any state that can be drawn.
         u.credentials = creds
             .into_iter()
             .map(|(cid, pin, status)| (cid, format!("AB U{id} C{cid}"), mask_pin(&pin), status))
             .collect();
-        u.doors = sqlx::query_as(
-            "SELECT DISTINCT d.id::int8, d.name::text,
-                    CASE WHEN d.device_type IS NULL OR d.external_id IS NULL THEN NULL
-                         ELSE upper(d.device_type) || ':' || d.external_id END
-             FROM user_access_levels ual
-             JOIN access_levels al ON al.id = ual.access_level_id AND al.status = 'active'
-             JOIN access_level_doors ald ON ald.access_level_id = al.id
-             JOIN doors d ON d.id = ald.door_id OR d.door_group_id = ald.door_group_id
-             WHERE ual.user_id = $1 AND ual.status = 'active' AND d.is_active
-             ORDER BY 1",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+        u.doors = sqlx::query_as(statements::users::DOORS.sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     } else {
         u.partial = Some(
             "The broker's user tables are not in this database: showing jobs and traces only."
                 .into(),
         );
     }
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{JOB_SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 30"
-    )))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(statements::jobs::OF_USER.sql)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
-    u.traces = sqlx::query_as(
-        "SELECT correlation_id::text, min(created_at)::timestamptz, string_agg(DISTINCT what, ', ')::text FROM (
-             SELECT correlation_id, created_at, job_type || ' ' || status AS what
-               FROM reconcile_jobs WHERE user_id = $1 AND correlation_id IS NOT NULL
-             UNION ALL
-             SELECT a.correlation_id, a.created_at, a.entity_type || ' ' || a.action
-               FROM app_audit a
-              WHERE a.correlation_id IS NOT NULL
-                AND ((a.entity_type = 'User' AND a.entity_id = $1)
-                  OR (a.entity_type = 'UserAccessLevel' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text))
-                  OR (a.entity_type = 'Credential' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text)))
-         ) t GROUP BY correlation_id ORDER BY 2 DESC LIMIT 30",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    u.traces = sqlx::query_as(statements::users::TRACES.sql)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(u)
 }

@@ -6,6 +6,8 @@ use std::fmt;
 
 use sqlx::PgPool;
 
+use super::statements;
+
 /// How lockdesk reads a column, and which stored types it accepts for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -277,17 +279,6 @@ impl fmt::Display for ContractError {
 
 impl std::error::Error for ContractError {}
 
-/// Every column of every visible table lockdesk knows about, in one catalog
-/// query. `pg_table_is_visible` honours the session's search_path, as the
-/// console's own unqualified queries will.
-const CATALOG_QUERY: &str = "
-SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod)
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND c.relname = ANY($1)
-  AND pg_catalog.pg_table_is_visible(c.oid)";
-
 /// Runs the catalog query and compares it with the contract.
 pub async fn check(pool: &PgPool) -> Result<SchemaReport, sqlx::Error> {
     let names: Vec<&str> = CONTRACT
@@ -295,7 +286,7 @@ pub async fn check(pool: &PgPool) -> Result<SchemaReport, sqlx::Error> {
         .map(|t| t.name)
         .chain(DRIFT_TABLES.iter().copied())
         .collect();
-    let rows: Vec<(String, String, String)> = sqlx::query_as(CATALOG_QUERY)
+    let rows: Vec<(String, String, String)> = sqlx::query_as(statements::schema::CATALOG.sql)
         .bind(&names)
         .fetch_all(pool)
         .await?;

@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+use super::statements;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
     pub id: i64,
@@ -65,17 +67,6 @@ pub struct Trace {
     pub logs: Vec<LogRow>,
 }
 
-// Every column is cast to the contract type, so compatible stored types
-// (integer ids, json, timestamp without time zone read as UTC) all decode.
-pub const AUDIT_SELECT: &str = "SELECT id::int8, created_at::timestamptz, entity_type::text, entity_id::int8, \
-     action::text, before_json::jsonb, after_json::jsonb, correlation_id::text, actor::text, source::text FROM app_audit";
-pub const JOB_SELECT: &str = "SELECT id::int8, job_type::text, user_id::int8, reason::text, status::text, \
-     attempt_count::int4, last_error::text, next_run_at::timestamptz, correlation_id::text, debug_session_id::text, \
-     payload::jsonb, created_at::timestamptz, updated_at::timestamptz FROM reconcile_jobs";
-pub const LOG_SELECT: &str = "SELECT id::int8, action::text, correlation_id::text, created_at::timestamptz, \
-     debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
-     ok::bool, provider_type::text, reconcile_job_id::int8, request_json::jsonb, response_json::jsonb FROM integration_logs";
-
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
     Ok(AuditRow {
         id: r.try_get(0)?,
@@ -131,21 +122,15 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
 
 /// Loads the whole trace of one full correlation id.
 pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::Error> {
-    let audit = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{AUDIT_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(pool);
-    let jobs = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{JOB_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(pool);
-    let logs = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{LOG_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(pool);
+    let audit = sqlx::query(statements::traces::AUDIT_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(pool);
+    let jobs = sqlx::query(statements::traces::JOBS_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(pool);
+    let logs = sqlx::query(statements::traces::LOGS_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(pool);
     // The three run at once on the pool's connections.
     let (audit, jobs, logs) = tokio::try_join!(audit, jobs, logs)?;
     Ok(Trace {
@@ -162,24 +147,18 @@ pub async fn fetch_on(
     conn: &mut sqlx::PgConnection,
     correlation_id: &str,
 ) -> Result<Trace, sqlx::Error> {
-    let audit = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{AUDIT_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let jobs = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{JOB_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let logs = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{LOG_SELECT} WHERE correlation_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(correlation_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let audit = sqlx::query(statements::traces::AUDIT_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let jobs = sqlx::query(statements::traces::JOBS_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let logs = sqlx::query(statements::traces::LOGS_OF.sql)
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Trace {
         correlation_id: correlation_id.to_string(),
         audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
@@ -207,19 +186,11 @@ where
     if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ResolveError::NotHex(prefix));
     }
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM (
-             (SELECT correlation_id::text AS id FROM reconcile_jobs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
-             UNION
-             (SELECT correlation_id::text FROM app_audit WHERE correlation_id LIKE $1 || '%' LIMIT 5)
-             UNION
-             (SELECT correlation_id::text FROM integration_logs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
-         ) ids ORDER BY id LIMIT 5",
-    )
-    .bind(&prefix)
-    .fetch_all(db)
-    .await
-    .map_err(ResolveError::Db)?;
+    let rows: Vec<(String,)> = sqlx::query_as(statements::traces::RESOLVE_PREFIX.sql)
+        .bind(&prefix)
+        .fetch_all(db)
+        .await
+        .map_err(ResolveError::Db)?;
     let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
     Ok(match ids.len() {
         0 => Resolved::None,

@@ -4,6 +4,7 @@
 mod support;
 
 mod actions;
+mod architecture;
 
 mod cli;
 mod cluster;

@@ -1,0 +1,65 @@
+//! Loading the demo world and the bulk seeder. The functions build SQL with
+//! names from lockdesk's own constants (tables, indexes), never from input.
+
+use super::Statement;
+
+/// Fresh statistics after loading the world.
+pub const ANALYZE_ALL: Statement = Statement {
+    name: "demo::analyze_all",
+    sql: "ANALYZE",
+    params: &[],
+};
+
+/// The locks the demo shows offline.
+pub const OFFLINE_LOCKS: Statement = Statement {
+    name: "demo::offline_locks",
+    sql: "SELECT upper(device_type) || ':' || external_id FROM doors WHERE id IN (16, 18, 28) AND external_id IS NOT NULL",
+    params: &[],
+};
+
+/// The highest ids so far, so that bulk rows follow them.
+pub const MAX_IDS: Statement = Statement {
+    name: "demo::max_ids",
+    sql: "SELECT (SELECT COALESCE(max(id), 0) FROM reconcile_jobs)::int8,
+                (SELECT COALESCE(max(id), 0) FROM integration_logs)::int8,
+                (SELECT COALESCE(max(id), 0) FROM app_audit)::int8",
+    params: &[],
+};
+
+/// The bulk seeder's COPY of reconcile jobs.
+pub const COPY_JOBS: &str = "COPY reconcile_jobs (id, job_type, user_id, reason, status, attempt_count, last_error, next_run_at, correlation_id, payload, created_at, updated_at) FROM STDIN";
+/// The bulk seeder's COPY of audit rows.
+pub const COPY_AUDIT: &str = "COPY app_audit (id, created_at, entity_type, entity_id, action, before_json, after_json, correlation_id, actor, source) FROM STDIN";
+/// The bulk seeder's COPY of integration logs.
+pub const COPY_LOGS: &str = "COPY integration_logs (id, action, correlation_id, created_at, door_id, door_name, error_message, external_id, lock_key, ok, provider_type, reconcile_job_id, request_json, response_json) FROM STDIN";
+
+/// `CREATE DATABASE name` (the demo's own database name).
+pub fn create_database(name: &str) -> String {
+    format!("CREATE DATABASE {name}")
+}
+
+/// Drops one of the big indexes before a bulk load (the migration recreates it).
+pub fn drop_index(index: &str) -> String {
+    format!("DROP INDEX IF EXISTS {index}")
+}
+
+/// Fresh statistics for one table.
+pub fn analyze(table: &str) -> String {
+    format!("ANALYZE {table}")
+}
+
+/// A COPY of the demo world's rows into one table.
+pub fn copy_into(table: &str, columns: &[&str]) -> String {
+    format!("COPY {table} ({}) FROM STDIN", columns.join(", "))
+}
+
+/// Moves a table's id sequence past its largest id, so that later inserts
+/// by the broker or lockdesk do not collide.
+pub fn bump_sequence(table: &str) -> String {
+    format!(
+        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT max(id) FROM {table}), 1))"
+    )
+}
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[&ANALYZE_ALL, &OFFLINE_LOCKS, &MAX_IDS];

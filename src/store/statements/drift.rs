@@ -1,0 +1,133 @@
+//! Drift enforcement: the door, the expected and known PINs, the job an enforcement runs under, the advisory lock, and the per-lock PIN state.
+
+use super::{Param::*, Statement};
+
+/// Records a passcode the broker added to a lock.
+pub const PIN_STATE_ADDED: Statement = Statement {
+    name: "drift::pin_state_added",
+    sql: "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
+         VALUES ($1, $2, $3, $4, now(), 'broker_add', now(), 'present')
+         ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', credential_id = EXCLUDED.credential_id",
+    params: &[Int(2), Int(6), Text("AB U9 C6"), Text("50957532")],
+};
+
+/// Marks one passcode on one lock (deleted, present).
+pub const PIN_STATE_MARK: Statement = Statement {
+    name: "drift::pin_state_mark",
+    sql: "UPDATE lock_pin_states SET state = $3, last_seen_at = now() WHERE door_id = $1 AND vendor_pin_id = $2",
+    params: &[Int(2), Text("50957532"), Text("deleted")],
+};
+
+/// Remembers when a stray passcode was first seen (the grace window starts then).
+pub const PIN_STATE_FIRST_SEEN: Statement = Statement {
+    name: "drift::pin_state_first_seen",
+    sql: "INSERT INTO lock_pin_states (door_id, credential_id, code_name, vendor_pin_id, first_seen_at, first_seen_source, last_seen_at, state)
+                 VALUES ($1, $2, $3, $4, $5, 'inferred_now', $5, 'present')
+                 ON CONFLICT (door_id, vendor_pin_id) DO UPDATE SET state = 'present', first_seen_at = EXCLUDED.first_seen_at,
+                     first_seen_source = 'inferred_now', last_seen_at = EXCLUDED.last_seen_at",
+    params: &[Int(2), NullInt, Text("AB U9 C6"), Text("50957532"), Time("2026-11-20T15:30:00Z")],
+};
+
+/// Finishes an enforcement job: done or failed.
+pub const ENFORCE_JOB_FINISH: Statement = Statement {
+    name: "drift::enforce_job_finish",
+    sql: "UPDATE reconcile_jobs SET status = $2, last_error = $3, updated_at = now() WHERE id = $1",
+    params: &[Int(72), Text("done"), NullText],
+};
+
+/// The job a console enforcement runs under, already running.
+pub const ENFORCE_JOB_INSERT: Statement = Statement {
+    name: "drift::enforce_job_insert",
+    sql: "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, correlation_id, payload, created_at, updated_at)
+                     VALUES ('drift_enforce_lock_truth', 0, $1, 'running', 1, $2, $3, now(), now()) RETURNING id",
+    params: &[Text("console drift_enforce TTLOCK 28991110 door:2"), Text("e4792295b2f441f0b205e154984e92fc"), Json("{}")],
+};
+
+/// Releases one lock's enforcement lock.
+pub const ENFORCE_UNLOCK: Statement = Statement {
+    name: "drift::enforce_unlock",
+    sql: "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+    params: &[Text("TTLOCK:28991110")],
+};
+
+/// Takes one lock's enforcement lock, or says it is taken.
+pub const ENFORCE_TRY_LOCK: Statement = Statement {
+    name: "drift::enforce_try_lock",
+    sql: "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+    params: &[Text("TTLOCK:28991110")],
+};
+
+/// Who holds the advisory lock of one lock's enforcement.
+pub const ENFORCE_HOLDER: Statement = Statement {
+    name: "drift::enforce_holder",
+    sql: "SELECT a.application_name::text, a.usename::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted
+           AND ((l.classid::bigint << 32) | l.objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)
+         LIMIT 1",
+    params: &[Text("TTLOCK:28991110")],
+};
+
+/// An enforcement left to the worker.
+pub const ENQUEUE_ENFORCE: Statement = Statement {
+    name: "drift::enqueue_enforce",
+    sql: "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, next_run_at, correlation_id, payload)
+             VALUES ('drift_enforce_lock_truth', 0, $1, 'queued', 0, now(), $2, $3) RETURNING id",
+    params: &[Text("console drift_enforce TTLOCK 28991110 door:2"), Text("e4792295b2f441f0b205e154984e92fc"), Json("{}")],
+};
+
+/// Every credential and its user (to name a passcode's owner).
+pub const CREDENTIAL_OWNERS: Statement = Statement {
+    name: "drift::credential_owners",
+    sql: "SELECT id::int8, user_id::int8 FROM credentials",
+    params: &[],
+};
+
+/// What the broker remembers of the passcodes on a door's lock.
+pub const KNOWN_PINS: Statement = Statement {
+    name: "drift::known_pins",
+    sql: "SELECT vendor_pin_id::text, credential_id::int8, first_seen_at::timestamptz, first_seen_source::text
+         FROM lock_pin_states WHERE door_id = $1 AND state = 'present' AND vendor_pin_id IS NOT NULL",
+    params: &[Int(2)],
+};
+
+/// The PINs that belong on a door's lock now.
+pub const EXPECTED_PINS: Statement = Statement {
+    name: "drift::expected_pins",
+    sql: "SELECT DISTINCT c.id::int8, u.id::int8, c.pin_code::text, u.doordeck_user_ref::text, u.email::text
+         FROM doors d
+         JOIN access_level_doors ald ON ald.door_id = d.id OR (ald.door_group_id IS NOT NULL AND ald.door_group_id = d.door_group_id)
+         JOIN access_levels al ON al.id = ald.access_level_id AND al.status = 'active'
+         LEFT JOIN schedules s ON s.id = al.schedule_id
+         JOIN user_access_levels ual ON ual.access_level_id = al.id AND ual.status = 'active'
+         JOIN users u ON u.id = ual.user_id AND u.status = 'active'
+         JOIN credentials c ON c.user_id = u.id AND c.status = 'active'
+         WHERE d.id = $1 AND d.is_active
+           AND (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_until IS NULL OR s.valid_until > $2)))
+         ORDER BY 1",
+    params: &[Int(2), Time("2026-11-20T15:30:00Z")],
+};
+
+/// The door a drift run is about.
+pub const DOOR: Statement = Statement {
+    name: "drift::door",
+    sql: "SELECT id::int8, name::text, upper(device_type)::text, external_id::text, integration_customer_id::int8, integration_device_id::int8
+         FROM doors WHERE id = $1",
+    params: &[Int(2)],
+};
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[
+    &PIN_STATE_ADDED,
+    &PIN_STATE_MARK,
+    &PIN_STATE_FIRST_SEEN,
+    &ENFORCE_JOB_FINISH,
+    &ENFORCE_JOB_INSERT,
+    &ENFORCE_UNLOCK,
+    &ENFORCE_TRY_LOCK,
+    &ENFORCE_HOLDER,
+    &ENQUEUE_ENFORCE,
+    &CREDENTIAL_OWNERS,
+    &KNOWN_PINS,
+    &EXPECTED_PINS,
+    &DOOR,
+];

@@ -1,0 +1,194 @@
+//! The reconcile job queue: pages, counts, one job, retry and cancel.
+
+use super::{JOB_SELECT, Param, Param::*, Statement};
+
+/// Cancels a queued or failed job, guarded on the status the operator saw.
+pub const CANCEL: Statement = Statement {
+    name: "jobs::cancel",
+    sql: "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now()
+             WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed') RETURNING correlation_id::text",
+    params: &[Int(72), Text("failed")],
+};
+
+/// Re-enqueues a job, guarded on the status and update time the operator saw; `retry_base_attempts` gives it a fresh attempt budget.
+pub const RETRY: Statement = Statement {
+    name: "jobs::retry",
+    sql: "UPDATE reconcile_jobs SET status = 'queued', next_run_at = now(), updated_at = now(),
+                    payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{retry_base_attempts}', to_jsonb(attempt_count))
+             WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
+             RETURNING correlation_id::text, user_id::int8, reason::text, attempt_count::int4",
+    params: &[Int(72), Text("failed"), Time("2026-11-20T15:30:00Z")],
+};
+
+/// The status a job has now (after a guard did not match).
+pub const STATUS_OF: Statement = Statement {
+    name: "jobs::status_of",
+    sql: "SELECT status::text FROM reconcile_jobs WHERE id = $1",
+    params: &[Int(72)],
+};
+
+/// Running jobs without an update since the cut-off.
+pub const STUCK_COUNT: Statement = Statement {
+    name: "jobs::stuck_count",
+    sql: "SELECT count(*)::int8 FROM reconcile_jobs
+         WHERE status = 'running' AND updated_at < $1",
+    params: &[Time("2026-11-20T15:30:00Z")],
+};
+
+/// Jobs per status.
+pub const COUNTS_BY_STATUS: Statement = Statement {
+    name: "jobs::counts_by_status",
+    sql: "SELECT status::text, count(*)::int8 FROM reconcile_jobs GROUP BY status ORDER BY status",
+    params: &[],
+};
+
+/// One job.
+pub const BY_ID: Statement = Statement {
+    name: "jobs::by_id",
+    sql: concat!(job_select!(), " WHERE id = $1"),
+    params: &[Int(72)],
+};
+
+/// A user's newest jobs.
+pub const OF_USER: Statement = Statement {
+    name: "jobs::of_user",
+    sql: concat!(
+        job_select!(),
+        " WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 30"
+    ),
+    params: &[Int(9)],
+};
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[
+    &CANCEL,
+    &RETRY,
+    &STATUS_OF,
+    &STUCK_COUNT,
+    &COUNTS_BY_STATUS,
+    &BY_ID,
+    &OF_USER,
+];
+
+/// Which status condition a job page has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPart {
+    /// `status = $n`.
+    Is,
+    /// Running without an update since `$n`.
+    Stuck,
+}
+
+/// Which side of a keyset a page is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    First,
+    Older,
+    From,
+    Newer,
+}
+
+/// The shape of one job page: which conditions it has. The SQL is built
+/// from fixed pieces only; values are bound in the order the pieces appear:
+/// status, job type, user, age cut-off, keyset (created_at, id), limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageShape {
+    pub status: Option<StatusPart>,
+    pub job_type: bool,
+    pub user: bool,
+    pub max_age: bool,
+    pub side: Side,
+}
+
+/// The SQL of one job page, newest first (oldest first for `Newer`, which
+/// the caller reverses).
+pub fn page(shape: &PageShape) -> String {
+    let mut sql = format!("{JOB_SELECT} WHERE true");
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    match shape.status {
+        Some(StatusPart::Stuck) => sql.push_str(&format!(
+            " AND status = 'running' AND updated_at < ${}",
+            next()
+        )),
+        Some(StatusPart::Is) => sql.push_str(&format!(" AND status = ${}", next())),
+        None => {}
+    }
+    if shape.job_type {
+        sql.push_str(&format!(" AND job_type = ${}", next()));
+    }
+    if shape.user {
+        sql.push_str(&format!(" AND user_id = ${}", next()));
+    }
+    if shape.max_age {
+        sql.push_str(&format!(" AND created_at > ${}", next()));
+    }
+    let (cmp, order) = match shape.side {
+        Side::First => ("", "DESC"),
+        Side::Older => ("<", "DESC"),
+        Side::From => ("<=", "DESC"),
+        Side::Newer => (">", "ASC"),
+    };
+    if !cmp.is_empty() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(" AND (created_at, id) {cmp} (${a}, ${b})"));
+    }
+    let l = next();
+    sql.push_str(&format!(
+        " ORDER BY created_at {order}, id {order} LIMIT ${l}"
+    ));
+    sql
+}
+
+/// Sample parameters for a page of this shape.
+pub fn page_params(shape: &PageShape) -> Vec<Param> {
+    let mut p = Vec::new();
+    match shape.status {
+        Some(StatusPart::Stuck) => p.push(Time("2026-11-20T15:15:00Z")),
+        Some(StatusPart::Is) => p.push(Text("failed")),
+        None => {}
+    }
+    if shape.job_type {
+        p.push(Text("reconcile_user"));
+    }
+    if shape.user {
+        p.push(Int(9));
+    }
+    if shape.max_age {
+        p.push(Time("2026-11-19T15:30:00Z"));
+    }
+    if shape.side != Side::First {
+        p.push(Time("2026-11-20T15:30:00Z"));
+        p.push(Int(1000));
+    }
+    p.push(Int(200));
+    p
+}
+
+/// Every shape the console can ask for, for the EXPLAIN test.
+pub fn page_samples() -> Vec<PageShape> {
+    let mut out = Vec::new();
+    for status in [None, Some(StatusPart::Is), Some(StatusPart::Stuck)] {
+        for side in [Side::First, Side::Older, Side::From, Side::Newer] {
+            for (job_type, user, max_age) in [
+                (false, false, false),
+                (true, false, false),
+                (false, true, false),
+                (false, false, true),
+                (true, true, true),
+            ] {
+                out.push(PageShape {
+                    status,
+                    job_type,
+                    user,
+                    max_age,
+                    side,
+                });
+            }
+        }
+    }
+    out
+}

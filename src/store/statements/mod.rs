@@ -1,0 +1,130 @@
+//! Every SQL statement lockdesk issues, named, in one place, each with sample
+//! parameters (so that a test can EXPLAIN them all). Callers bind values in
+//! the order of `$1, $2, …`; dynamic pieces come from closed sets of shapes,
+//! never from input. The modules are named after what the statements touch.
+
+// The row shapes the console decodes. Every column is cast to the contract
+// type, so compatible stored types (integer ids, json, timestamp without time
+// zone read as UTC) all decode. Macros, so that `concat!` can build the
+// statements that start with them at compile time.
+macro_rules! audit_select {
+    () => {
+        "SELECT id::int8, created_at::timestamptz, entity_type::text, entity_id::int8, \
+         action::text, before_json::jsonb, after_json::jsonb, correlation_id::text, actor::text, source::text FROM app_audit"
+    };
+}
+macro_rules! job_select {
+    () => {
+        "SELECT id::int8, job_type::text, user_id::int8, reason::text, status::text, \
+         attempt_count::int4, last_error::text, next_run_at::timestamptz, correlation_id::text, debug_session_id::text, \
+         payload::jsonb, created_at::timestamptz, updated_at::timestamptz FROM reconcile_jobs"
+    };
+}
+macro_rules! log_select {
+    () => {
+        "SELECT id::int8, action::text, correlation_id::text, created_at::timestamptz, \
+         debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
+         ok::bool, provider_type::text, reconcile_job_id::int8, request_json::jsonb, response_json::jsonb FROM integration_logs"
+    };
+}
+
+pub mod audit;
+pub mod demo;
+pub mod doors;
+pub mod drift;
+pub mod jobs;
+pub mod logs;
+pub mod schema;
+pub mod session;
+pub mod sim;
+pub mod traces;
+pub mod users;
+pub mod worker;
+
+/// The columns of an app_audit row, in the order `traces::audit_row` reads.
+pub const AUDIT_SELECT: &str = audit_select!();
+/// The columns of a reconcile_jobs row, in the order `traces::job_row` reads.
+pub const JOB_SELECT: &str = job_select!();
+/// The columns of an integration_logs row, in the order `traces::log_row` reads.
+pub const LOG_SELECT: &str = log_select!();
+
+/// One statement: a name for logs and tests, the SQL, and sample parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Statement {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub params: &'static [Param],
+}
+
+/// A sample parameter, typed as the statement binds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param {
+    Int(i64),
+    Int4(i32),
+    Bool(bool),
+    Text(&'static str),
+    /// RFC 3339.
+    Time(&'static str),
+    Json(&'static str),
+    TextArray(&'static [&'static str]),
+    NullInt,
+    NullText,
+    NullTime,
+}
+
+/// Every fixed statement (the job page's shapes are in `jobs::page_samples`).
+pub fn all() -> Vec<&'static Statement> {
+    [
+        audit::ALL,
+        demo::ALL,
+        doors::ALL,
+        drift::ALL,
+        jobs::ALL,
+        logs::ALL,
+        schema::ALL,
+        session::ALL,
+        sim::ALL,
+        traces::ALL,
+        users::ALL,
+        worker::ALL,
+    ]
+    .concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The highest `$N` a statement uses.
+    fn placeholders(sql: &str) -> usize {
+        let b = sql.as_bytes();
+        let mut max = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'$' {
+                let digits: String = sql[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if let Ok(n) = digits.parse::<usize>() {
+                    max = max.max(n);
+                }
+            }
+        }
+        max
+    }
+
+    #[test]
+    fn every_statement_has_a_unique_name_and_a_sample_for_each_parameter() {
+        let all = all();
+        assert!(all.len() > 40, "{} statements", all.len());
+        let mut names = std::collections::BTreeSet::new();
+        for s in &all {
+            assert!(names.insert(s.name), "{} is named twice", s.name);
+            assert_eq!(placeholders(s.sql), s.params.len(), "{}: {}", s.name, s.sql);
+        }
+        for shape in jobs::page_samples() {
+            let sql = jobs::page(&shape);
+            assert_eq!(placeholders(&sql), jobs::page_params(&shape).len(), "{sql}");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! One correlation id's rows, and resolving a prefix to the full ids it matches.
+
+use super::{Param::*, Statement};
+
+/// The audit rows of one correlation id, in order.
+pub const AUDIT_OF: Statement = Statement {
+    name: "traces::audit_of",
+    sql: concat!(
+        audit_select!(),
+        " WHERE correlation_id = $1 ORDER BY created_at, id"
+    ),
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// The jobs of one correlation id, in order.
+pub const JOBS_OF: Statement = Statement {
+    name: "traces::jobs_of",
+    sql: concat!(
+        job_select!(),
+        " WHERE correlation_id = $1 ORDER BY created_at, id"
+    ),
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// The integration logs of one correlation id, in order.
+pub const LOGS_OF: Statement = Statement {
+    name: "traces::logs_of",
+    sql: concat!(
+        log_select!(),
+        " WHERE correlation_id = $1 ORDER BY created_at, id"
+    ),
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// The correlation ids a prefix matches, at most 5 (each branch stops at 5).
+pub const RESOLVE_PREFIX: Statement = Statement {
+    name: "traces::resolve_prefix",
+    sql: "SELECT id FROM (
+             (SELECT correlation_id::text AS id FROM reconcile_jobs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             UNION
+             (SELECT correlation_id::text FROM app_audit WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             UNION
+             (SELECT correlation_id::text FROM integration_logs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+         ) ids ORDER BY id LIMIT 5",
+    params: &[Text("e4792295")],
+};
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[&AUDIT_OF, &JOBS_OF, &LOGS_OF, &RESOLVE_PREFIX];

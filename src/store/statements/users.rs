@@ -1,0 +1,63 @@
+//! The user pane: one user, their access, credentials, doors and traces.
+
+use super::{Param::*, Statement};
+
+/// The traces a user appears in: their jobs and the audit rows about them.
+pub const TRACES: Statement = Statement {
+    name: "users::traces",
+    sql: "SELECT correlation_id::text, min(created_at)::timestamptz, string_agg(DISTINCT what, ', ')::text FROM (
+             SELECT correlation_id, created_at, job_type || ' ' || status AS what
+               FROM reconcile_jobs WHERE user_id = $1 AND correlation_id IS NOT NULL
+             UNION ALL
+             SELECT a.correlation_id, a.created_at, a.entity_type || ' ' || a.action
+               FROM app_audit a
+              WHERE a.correlation_id IS NOT NULL
+                AND ((a.entity_type = 'User' AND a.entity_id = $1)
+                  OR (a.entity_type = 'UserAccessLevel' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text))
+                  OR (a.entity_type = 'Credential' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text)))
+         ) t GROUP BY correlation_id ORDER BY 2 DESC LIMIT 30",
+    params: &[Int(9)],
+};
+
+/// The doors a user may open now, with their lock keys.
+pub const DOORS: Statement = Statement {
+    name: "users::doors",
+    sql: "SELECT DISTINCT d.id::int8, d.name::text,
+                    CASE WHEN d.device_type IS NULL OR d.external_id IS NULL THEN NULL
+                         ELSE upper(d.device_type) || ':' || d.external_id END
+             FROM user_access_levels ual
+             JOIN access_levels al ON al.id = ual.access_level_id AND al.status = 'active'
+             JOIN access_level_doors ald ON ald.access_level_id = al.id
+             JOIN doors d ON d.id = ald.door_id OR d.door_group_id = ald.door_group_id
+             WHERE ual.user_id = $1 AND ual.status = 'active' AND d.is_active
+             ORDER BY 1",
+    params: &[Int(9)],
+};
+
+/// A user's credentials (the PIN is masked before it is kept).
+pub const CREDENTIALS: Statement = Statement {
+    name: "users::credentials",
+    sql: "SELECT id::int8, pin_code::text, status::text FROM credentials WHERE user_id = $1 ORDER BY id",
+    params: &[Int(9)],
+};
+
+/// A user's access levels.
+pub const ACCESS: Statement = Statement {
+    name: "users::access",
+    sql: "SELECT ual.id::int8, COALESCE(al.name, 'access level ' || ual.access_level_id)::text,
+                    ual.status::text, ual.created_at::timestamptz
+             FROM user_access_levels ual LEFT JOIN access_levels al ON al.id = ual.access_level_id
+             WHERE ual.user_id = $1 ORDER BY ual.status, ual.id",
+    params: &[Int(9)],
+};
+
+/// One user and their site.
+pub const USER: Statement = Statement {
+    name: "users::user",
+    sql: "SELECT u.name::text, u.email::text, u.status::text, s.name::text, s.time_zone::text
+             FROM users u LEFT JOIN sites s ON s.id = u.site_id WHERE u.id = $1",
+    params: &[Int(9)],
+};
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[&TRACES, &DOORS, &CREDENTIALS, &ACCESS, &USER];
