@@ -73,6 +73,9 @@ pub enum Command {
         /// Print the default keymap as the README's Markdown table.
         #[arg(long)]
         keys_markdown: bool,
+        /// Print the `:` commands as the README's Markdown table.
+        #[arg(long)]
+        commands_markdown: bool,
     },
 }
 
@@ -156,7 +159,15 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo(args)) => run_demo(g, args).await,
         Some(Command::Db(cmd)) => run_db(g, cmd).await,
         Some(Command::Info {
+            commands_markdown: true,
+            ..
+        }) => {
+            print!("{}", crate::app::commands_markdown());
+            Ok(())
+        }
+        Some(Command::Info {
             keys_markdown: true,
+            ..
         }) => {
             print!(
                 "{}",
@@ -164,9 +175,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             );
             Ok(())
         }
-        Some(Command::Info {
-            keys_markdown: false,
-        }) => {
+        Some(Command::Info { .. }) => {
             info();
             Ok(())
         }

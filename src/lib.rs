@@ -13,6 +13,7 @@ pub mod engine;
 pub mod files;
 pub mod jsondoc;
 pub mod keys;
+pub mod lockkey;
 pub mod logging;
 pub mod providers;
 pub mod seeds;

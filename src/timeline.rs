@@ -130,7 +130,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
 
     let mut anomalies = Vec::new();
     for j in &trace.jobs {
-        if is_stuck(&j.status, &j.updated_at, now, stuck_after) {
+        if is_stuck(j.status.as_str(), &j.updated_at, now, stuck_after) {
             anomalies.push(format!(
                 "job #{} has been running without an update for {} (stuck?)",
                 j.id,

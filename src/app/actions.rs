@@ -128,7 +128,7 @@ impl App {
                 Some(j) if matches!(j.status.as_str(), "queued" | "failed") => {
                     self.act_cmd(ActRequest::Cancel {
                         job: j.id,
-                        status: j.status.clone(),
+                        status: j.status.to_string(),
                     })
                 }
                 Some(j) => {
@@ -232,7 +232,7 @@ impl App {
             "failed" | "dead" => {
                 let req = ActRequest::Retry {
                     job: j.id,
-                    status: j.status.clone(),
+                    status: j.status.to_string(),
                     updated: j.updated_at,
                 };
                 self.act_cmd(req)

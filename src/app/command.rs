@@ -1,109 +1,292 @@
-//! The `:` command line.
+//! The `:` command line: one table of commands feeds the pure parser, the
+//! `?` help, the unknown-command hint and the README's commands block.
+
+use chrono::Duration;
 
 use crate::app::{App, Cmd, Level, Loc};
+use crate::lockkey::LockKey;
 use crate::store::queries::{Door, JobFilter, StatusFilter};
+
+/// A parsed `:` command, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Quit,
+    /// A correlation id or a prefix of one, lower case.
+    Trace(String),
+    Job(i64),
+    User(i64),
+    /// A door id (`2`, `#2`) or a name, as typed.
+    Door(String),
+    Lock(LockKey),
+    Jobs(JobFilter),
+    Audit,
+    Write {
+        duration: Duration,
+        reason: String,
+    },
+    ReadOnly,
+}
+
+/// One row of the command table.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    /// The verb and its aliases.
+    pub verbs: &'static [&'static str],
+    pub usage: &'static str,
+    pub about: &'static str,
+    /// Its line in the `?` help, if listed there. A `Short` one shares a line
+    /// with the next short ones.
+    pub help: Help,
+    /// How the unknown-command hint names it, if it does.
+    pub hint: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Help {
+    Line(&'static str),
+    Short(&'static str),
+    Unlisted,
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        verbs: &["trace", "t"],
+        usage: ":trace <id or prefix>",
+        about: "the correlation detail of a trace (4+ hex digits of its id)",
+        help: Help::Line(":trace <id or prefix>   the correlation detail of a trace"),
+        hint: Some(":trace <id>"),
+    },
+    CommandSpec {
+        verbs: &["job"],
+        usage: ":job N",
+        about: "the queue, on job N",
+        help: Help::Line(":job N                  the queue, on job N"),
+        hint: Some(":job N"),
+    },
+    CommandSpec {
+        verbs: &["user"],
+        usage: ":user N",
+        about: "one user: access, credentials, doors, jobs, traces",
+        help: Help::Line(
+            ":user N                 one user: access, credentials, doors, jobs, traces",
+        ),
+        hint: Some(":user N"),
+    },
+    CommandSpec {
+        verbs: &["door"],
+        usage: ":door N | name",
+        about: "the per-lock logs of a door's lock",
+        help: Help::Line(":door N | name          the per-lock logs of a door's lock"),
+        hint: Some(":door N"),
+    },
+    CommandSpec {
+        verbs: &["lock"],
+        usage: ":lock PROVIDER:external_id",
+        about: "the per-lock logs of a lock, by lock key (TTLOCK:28991110)",
+        help: Help::Line(":lock TTLOCK:28991110   the same, by lock key"),
+        hint: Some(":lock KEY"),
+    },
+    CommandSpec {
+        verbs: &["jobs"],
+        usage: ":jobs [status] [user N] [type] [24h|7d]",
+        about: "filter the queue by status, user, job type and age",
+        help: Help::Line(":jobs [status] [user N] [type] [24h|7d]   filter the queue"),
+        hint: Some(":jobs [status]"),
+    },
+    CommandSpec {
+        verbs: &["audit"],
+        usage: ":audit",
+        about: "the audit pane (changes, newest first)",
+        help: Help::Short(":audit"),
+        hint: Some(":audit"),
+    },
+    CommandSpec {
+        verbs: &["q", "quit"],
+        usage: ":q",
+        about: "quit lockdesk",
+        help: Help::Short(":q"),
+        hint: Some(":q"),
+    },
+    CommandSpec {
+        verbs: &["write"],
+        usage: ":write DURATION REASON",
+        about: "allow changes for a while (at most 8h), e.g. :write 15m INC-1234",
+        help: Help::Unlisted,
+        hint: None,
+    },
+    CommandSpec {
+        verbs: &["readonly", "ro"],
+        usage: ":readonly",
+        about: "back to read-only at once",
+        help: Help::Unlisted,
+        hint: None,
+    },
+];
+
+/// The `?` help's lines for the commands.
+pub fn help_lines() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut shorts: Vec<&str> = Vec::new();
+    for c in COMMANDS {
+        match c.help {
+            Help::Line(l) => out.push(l.to_string()),
+            Help::Short(s) => shorts.push(s),
+            Help::Unlisted => {}
+        }
+    }
+    if !shorts.is_empty() {
+        out.push(shorts.join("   "));
+    }
+    out
+}
+
+fn unknown(verb: &str) -> String {
+    let hints: Vec<&str> = COMMANDS.iter().filter_map(|c| c.hint).collect();
+    format!("unknown command `:{verb}`: try {}", hints.join(", "))
+}
+
+/// The README's commands block (a test keeps them equal).
+pub fn commands_markdown() -> String {
+    let mut out =
+        String::from("| command | what it does | in `?` help | in the hint |\n|---|---|---|---|\n");
+    for c in COMMANDS {
+        let verbs: Vec<String> = c.verbs.iter().map(|v| format!("`:{v}`")).collect();
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        // A `|` inside a cell would end it.
+        let cell = |t: &str| t.replace('|', "\\|");
+        out.push_str(&format!(
+            "| {} | `{}`: {} | {} | {} |\n",
+            verbs.join(" "),
+            cell(c.usage),
+            cell(c.about),
+            yes(c.help != Help::Unlisted),
+            yes(c.hint.is_some())
+        ));
+    }
+    out
+}
+
+/// `15m`, `2h`, `90s`, `30min`; `None` when malformed or too large to hold.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    match unit {
+        "m" | "min" => Duration::try_minutes(n),
+        "h" => Duration::try_hours(n),
+        "s" => Duration::try_seconds(n),
+        _ => None,
+    }
+}
+
+fn number(verb: &str, a: Option<&str>) -> Result<i64, String> {
+    let usage = || format!(":{verb} needs a number, e.g. :{verb} 9");
+    a.ok_or_else(usage)?
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .map_err(|_| usage())
+}
+
+fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
+    let mut f = JobFilter::default();
+    let mut args = args.iter().copied();
+    let bad = |a: &str| {
+        format!(
+            "`{a}` is not a job filter: use a status ({}), `user N`, a job type, or an age like 24h or 7d",
+            StatusFilter::ALL
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    // An age too large to hold is malformed, like any other.
+    let age = |a: &str, suffix: char, unit: i64| {
+        a.strip_suffix(suffix)
+            .and_then(|n| n.parse::<i64>().ok())
+            .map(|n| n.checked_mul(unit).ok_or_else(|| bad(a)))
+    };
+    while let Some(a) = args.next() {
+        if let Some(s) = StatusFilter::parse(a) {
+            f.status = Some(s);
+        } else if a == "all" {
+        } else if a == "user" {
+            f.user_id = args.next().and_then(|u| u.parse().ok());
+        } else if a == "type" {
+            f.job_type = args.next().map(str::to_string);
+        } else if let Some(secs) = age(a, 'h', 3600) {
+            f.max_age_secs = Some(secs?);
+        } else if let Some(secs) = age(a, 'd', 86_400) {
+            f.max_age_secs = Some(secs?);
+        } else if a.contains('_') {
+            f.job_type = Some(a.to_string());
+        } else {
+            return Err(bad(a));
+        }
+    }
+    Ok(f)
+}
+
+/// Parses one `:` line (without the colon). `Ok(None)`: nothing typed.
+pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
+    let mut words = line.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Ok(None);
+    };
+    let arg = words.next();
+    let rest: Vec<&str> = words.collect();
+    let cmd = match verb {
+        "q" | "quit" => Command::Quit,
+        "trace" | "t" => match arg {
+            Some(id) => Command::Trace(id.to_lowercase()),
+            None => return Err(":trace needs a correlation id or a unique prefix of one".into()),
+        },
+        "job" => Command::Job(number("job", arg)?),
+        "user" => Command::User(number("user", arg)?),
+        "door" => match arg {
+            None => return Err(":door needs a door id or name, e.g. :door 2".into()),
+            Some(a) => Command::Door(
+                std::iter::once(a)
+                    .chain(rest.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        },
+        "lock" => match arg.and_then(LockKey::parse) {
+            Some(k) => Command::Lock(k),
+            None => return Err(":lock needs a lock key such as TTLOCK:28991110".into()),
+        },
+        "jobs" => {
+            let args: Vec<&str> = arg.into_iter().chain(rest.iter().copied()).collect();
+            Command::Jobs(jobs_filter(&args)?)
+        }
+        "audit" => Command::Audit,
+        "write" => {
+            let usage = ":write needs a duration and a reason, e.g. :write 15m INC-1234";
+            let duration = arg.and_then(parse_duration).ok_or(usage)?;
+            if rest.is_empty() {
+                return Err(usage.into());
+            }
+            if duration > Duration::hours(8) {
+                return Err("write mode lasts at most 8 hours; ask again when it ends".into());
+            }
+            Command::Write {
+                duration,
+                reason: rest.join(" "),
+            }
+        }
+        "readonly" | "ro" => Command::ReadOnly,
+        other => return Err(unknown(other)),
+    };
+    Ok(Some(cmd))
+}
 
 impl App {
     /// Runs a `:` command.
     pub fn command(&mut self, line: &str) -> Vec<Cmd> {
-        let mut words = line.split_whitespace();
-        let Some(verb) = words.next() else {
-            return Vec::new();
-        };
-        let arg = words.next();
-        let rest: Vec<&str> = words.collect();
-        let number = |what: &str, a: Option<&str>| -> Result<i64, String> {
-            a.ok_or_else(|| format!(":{what} needs a number, e.g. :{what} 9"))?
-                .trim_start_matches('#')
-                .parse::<i64>()
-                .map_err(|_| format!(":{what} needs a number, e.g. :{what} 9"))
-        };
-        let result: Result<Vec<Cmd>, String> = match verb {
-            "q" | "quit" => {
-                self.quit = true;
-                Ok(vec![Cmd::Quit])
-            }
-            "trace" | "t" => match arg {
-                Some(id) => Ok(self.go(Loc::Trace(id.to_lowercase()), true)),
-                None => Err(":trace needs a correlation id or a unique prefix of one".into()),
-            },
-            "job" => number("job", arg).map(|id| self.go(Loc::Job(id), true)),
-            "user" => number("user", arg).map(|id| self.go(Loc::User(id), true)),
-            "door" => match arg {
-                None => Err(":door needs a door id or name, e.g. :door 2".into()),
-                Some(a) => {
-                    let name = std::iter::once(a)
-                        .chain(rest.iter().copied())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    self.find_door(&name).and_then(|d| {
-                        d.lock_key()
-                            .map(|k| self.go(Loc::Lock(k), true))
-                            .ok_or_else(|| {
-                                format!(
-                                    "door #{} has no lock (no device type or external id)",
-                                    d.id
-                                )
-                            })
-                    })
-                }
-            },
-            "lock" => match arg {
-                Some(k) if k.contains(':') => {
-                    let (p, e) = k.split_once(':').unwrap_or((k, ""));
-                    Ok(self.go(Loc::Lock(format!("{}:{e}", p.to_uppercase())), true))
-                }
-                _ => Err(":lock needs a lock key such as TTLOCK:28991110".into()),
-            },
-            "jobs" => {
-                let mut f = JobFilter::default();
-                let mut err = None;
-                let mut args = arg.into_iter().chain(rest.iter().copied());
-                while let Some(a) = args.next() {
-                    if let Some(s) = StatusFilter::parse(a) {
-                        f.status = Some(s);
-                    } else if a == "all" {
-                    } else if a == "user" {
-                        f.user_id = args.next().and_then(|u| u.parse().ok());
-                    } else if a == "type" {
-                        f.job_type = args.next().map(str::to_string);
-                    } else if let Some(h) = a.strip_suffix('h').and_then(|h| h.parse::<i64>().ok())
-                    {
-                        f.max_age_secs = Some(h * 3600);
-                    } else if let Some(d) = a.strip_suffix('d').and_then(|d| d.parse::<i64>().ok())
-                    {
-                        f.max_age_secs = Some(d * 86_400);
-                    } else if a.contains('_') {
-                        f.job_type = Some(a.to_string());
-                    } else {
-                        err = Some(format!(
-                            "`{a}` is not a job filter: use a status ({}), `user N`, a job type, or an age like 24h or 7d",
-                            StatusFilter::ALL
-                                .iter()
-                                .map(|s| s.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                    }
-                }
-                match err {
-                    Some(e) => Err(e),
-                    None => {
-                        self.history.push(self.current_loc());
-                        Ok(self.set_job_filter(f))
-                    }
-                }
-            }
-            "audit" => Ok(self.go(Loc::Audit, true)),
-            "write" => self.elevate(arg, &rest).map(|()| Vec::new()),
-            "readonly" | "ro" => {
-                self.write_until = None;
-                self.say(Level::Info, "the session is read-only");
-                Ok(Vec::new())
-            }
-            other => Err(format!(
-                "unknown command `:{other}`: try :trace <id>, :job N, :user N, :door N, :lock KEY, :jobs [status], :audit, :q"
-            )),
+        let result = match parse_command(line) {
+            Ok(None) => Ok(Vec::new()),
+            Ok(Some(c)) => self.run_command(c),
+            Err(e) => Err(e),
         };
         match result {
             Ok(c) => c,
@@ -112,6 +295,40 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    fn run_command(&mut self, c: Command) -> Result<Vec<Cmd>, String> {
+        Ok(match c {
+            Command::Quit => {
+                self.quit = true;
+                vec![Cmd::Quit]
+            }
+            Command::Trace(id) => self.go(Loc::Trace(id), true),
+            Command::Job(id) => self.go(Loc::Job(id), true),
+            Command::User(id) => self.go(Loc::User(id), true),
+            Command::Door(name) => {
+                let d = self.find_door(&name)?;
+                let k = d.lock_key().ok_or_else(|| {
+                    format!("door #{} has no lock (no device type or external id)", d.id)
+                })?;
+                self.go(Loc::Lock(k), true)
+            }
+            Command::Lock(k) => self.go(Loc::Lock(k.to_string()), true),
+            Command::Jobs(f) => {
+                self.history.push(self.current_loc());
+                self.set_job_filter(f)
+            }
+            Command::Audit => self.go(Loc::Audit, true),
+            Command::Write { duration, reason } => {
+                self.elevate(duration, reason);
+                Vec::new()
+            }
+            Command::ReadOnly => {
+                self.write_until = None;
+                self.say(Level::Info, "the session is read-only");
+                Vec::new()
+            }
+        })
     }
 
     pub(crate) fn find_door(&self, q: &str) -> Result<Door, String> {

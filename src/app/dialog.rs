@@ -76,7 +76,7 @@ impl App {
                 self.dialog = None;
                 self.act_cmd(ActRequest::Retry {
                     job: job.id,
-                    status: job.status.clone(),
+                    status: job.status.to_string(),
                     updated: job.updated_at,
                 })
             }

@@ -18,6 +18,9 @@ mod write;
 
 pub use actions::{ActRequest, ActResult, PreviewView};
 
+pub use command::{
+    COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
+};
 pub use dialog::{Dialog, DriftDialog, RETRY_WORD};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
@@ -188,7 +191,12 @@ impl App {
 
     /// A job is stuck when running without an update for too long.
     pub fn is_stuck(&self, j: &JobRow) -> bool {
-        timeline::is_stuck(&j.status, &j.updated_at, &self.now, self.stuck_after)
+        timeline::is_stuck(
+            j.status.as_str(),
+            &j.updated_at,
+            &self.now,
+            self.stuck_after,
+        )
     }
 }
 

@@ -338,10 +338,10 @@ impl App {
                         None => Vec::new(),
                     },
                     Some(UserItem::Trace(i)) => {
-                        let c = d.traces[*i].0.clone();
+                        let c = d.traces[*i].correlation_id.clone();
                         self.go(Loc::Trace(c), true)
                     }
-                    Some(UserItem::Door(i)) => match d.doors[*i].2.clone() {
+                    Some(UserItem::Door(i)) => match d.doors[*i].lock_key.clone() {
                         Some(k) => self.go(Loc::Lock(k), true),
                         None => Vec::new(),
                     },

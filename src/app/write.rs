@@ -6,17 +6,6 @@ use chrono::Duration;
 use crate::app::{App, Level};
 use crate::engine::Operator;
 
-fn parse_duration(s: &str) -> Option<Duration> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = n.parse().ok()?;
-    match unit {
-        "m" | "min" => Some(Duration::minutes(n)),
-        "h" => Some(Duration::hours(n)),
-        "s" => Some(Duration::seconds(n)),
-        _ => None,
-    }
-}
-
 impl App {
     pub fn can_write(&self) -> bool {
         self.write_until.is_some_and(|t| t > self.now)
@@ -32,27 +21,18 @@ impl App {
     }
 
     /// `:write 15m INC-1234`: changes allowed for a while, with a reason.
-    pub(crate) fn elevate(&mut self, duration: Option<&str>, rest: &[&str]) -> Result<(), String> {
-        let usage = ":write needs a duration and a reason, e.g. :write 15m INC-1234";
-        let d = duration.and_then(parse_duration).ok_or(usage)?;
-        if rest.is_empty() {
-            return Err(usage.into());
-        }
-        if d > Duration::hours(8) {
-            return Err("write mode lasts at most 8 hours; ask again when it ends".into());
-        }
-        self.write_until = Some(self.now + d);
-        self.write_reason = Some(rest.join(" "));
+    /// Allows changes for `duration` (checked by the parser: at most 8h).
+    pub(crate) fn elevate(&mut self, duration: Duration, reason: String) {
+        self.write_until = self.now.checked_add_signed(duration);
         self.say(
             Level::Warn,
             format!(
-                "write mode for {}: every change is audited as {} ({})",
-                crate::timefmt::age(d),
+                "write mode for {}: every change is audited as {} ({reason})",
+                crate::timefmt::age(duration),
                 self.operator,
-                rest.join(" ")
             ),
         );
-        Ok(())
+        self.write_reason = Some(reason);
     }
 
     pub(crate) fn operator(&self) -> Operator {

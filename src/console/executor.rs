@@ -16,6 +16,7 @@ use crate::app::{
 };
 use crate::clipboard::Clipboard;
 use crate::engine::{self, Operator};
+use crate::lockkey::LockKey;
 use crate::providers::settings::Providers;
 use crate::providers::{self, ProviderError};
 use crate::store::{queries, traces};
@@ -225,23 +226,23 @@ async fn act(
             }
             ActResult::RetriedAll(Ok((done, changed)))
         }
-        ActRequest::DriftPreview { door, mode, now } => {
-            ActResult::Preview(
-                match engine::preview(pool, providers, door, mode, now).await {
-                    Ok(p) => {
-                        p.calls.iter().for_each(providers::log_look);
-                        Ok(PreviewView {
-                            door_id: p.door.id,
-                            door_name: p.door.name.clone(),
-                            lock_key: format!("{}:{}", p.door.provider, p.door.external_id),
-                            plan: p.plan,
-                            reachable: p.reachable,
-                        })
-                    }
-                    Err(e) => Err(e.0),
-                },
-            )
-        }
+        ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
+            pool, providers, door, mode, now,
+        )
+        .await
+        {
+            Ok(p) => {
+                p.calls.iter().for_each(providers::log_look);
+                Ok(PreviewView {
+                    door_id: p.door.id,
+                    door_name: p.door.name.clone(),
+                    lock_key: LockKey::new(&p.door.provider, &p.door.external_id).to_string(),
+                    plan: p.plan,
+                    reachable: p.reachable,
+                })
+            }
+            Err(e) => Err(e.0),
+        }),
         ActRequest::DriftRun { door, mode, plan } => {
             match engine::enforce(pool, providers, op, door, mode, Some(&plan), None).await {
                 Ok(engine::Enforced::Done {

@@ -17,6 +17,7 @@ use sqlx::postgres::PgPoolOptions;
 use crate::app::{App, Loc, Session};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
 use crate::keys::{Keymap, parse_sequence};
+use crate::lockkey::LockKey;
 use crate::providers::settings::{ProviderSettings, Providers};
 use crate::store;
 use crate::timefmt::{Clock, Zone};
@@ -132,12 +133,12 @@ pub async fn setup_with(
         Some(Target::Job { id }) => Loc::Job(id),
         Some(Target::User { id }) => Loc::User(id),
         Some(Target::Lock { key }) => {
-            let (p, e) = key.split_once(':').ok_or_else(|| {
+            let key = LockKey::parse(&key).ok_or_else(|| {
                 anyhow!(
                     "`{key}` is not a lock key: write PROVIDER:external_id, e.g. TTLOCK:28991110"
                 )
             })?;
-            Loc::Lock(format!("{}:{e}", p.to_uppercase()))
+            Loc::Lock(key.to_string())
         }
         Some(Target::Door { id }) => {
             let door = app

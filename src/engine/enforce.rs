@@ -11,6 +11,7 @@ use super::audit::audit;
 use super::drift::{DoorRef, GRACE, build_plan, door};
 use super::plan::{self, Expected, Mode, Plan};
 use super::{Operator, Refused, begin, explain, finish, new_correlation_id};
+use crate::lockkey::LockKey;
 use crate::providers::settings::Providers;
 use crate::providers::{CallRecord, Grant};
 use crate::store::logs::{self, LogContext, Step};
@@ -184,7 +185,7 @@ async fn enforce_locked(
                     request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
                     response: json!({"job_id": id}), at: Utc::now() }, &ctx).await?;
                 audit(conn, op, "Door", door.id, "drift_enforce", Value::Null,
-                      json!({"job_id": id, "mode": mode.name(), "lock": format!("{}:{}", door.provider, door.external_id)}), Some(&corr)).await?;
+                      json!({"job_id": id, "mode": mode.name(), "lock": LockKey::new(&door.provider, &door.external_id).to_string()}), Some(&corr)).await?;
                 Ok(id)
             }
             .await;

@@ -161,8 +161,8 @@ pub async fn retryable(
         let last = rows.last().map(crate::store::queries::Keyset::of_job);
         out.extend(
             rows.iter()
-                .filter(|j| matches!(j.status.as_str(), "failed" | "dead"))
-                .map(|j| (j.id, j.status.clone(), j.updated_at)),
+                .filter(|j| j.status.is_retryable())
+                .map(|j| (j.id, j.status.to_string(), j.updated_at)),
         );
         match last {
             Some(k) if rows.len() == 1000 && out.len() < 10_000 => {

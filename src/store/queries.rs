@@ -2,6 +2,7 @@
 // pages, per-lock logs, one user, doors. Dynamic SQL is assembled only from
 // the closed sets below; every value is a bind parameter.
 
+use crate::lockkey::LockKey;
 use crate::store::statements;
 use crate::store::statements::jobs as jobs_sql;
 use std::fmt;
@@ -257,7 +258,7 @@ impl Door {
     /// `PROVIDER:external_id`, as integration_logs.lock_key has it.
     pub fn lock_key(&self) -> Option<String> {
         match (&self.device_type, &self.external_id) {
-            (Some(p), Some(e)) => Some(format!("{}:{e}", p.to_uppercase())),
+            (Some(p), Some(e)) => Some(LockKey::new(p, e).to_string()),
             _ => None,
         }
     }
@@ -303,6 +304,43 @@ pub async fn lock_logs(
     rows.iter().map(log_row).collect()
 }
 
+/// One of a user's access levels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserAccess {
+    /// The user_access_levels row.
+    pub id: i64,
+    pub level: String,
+    pub status: String,
+    pub since: DateTime<Utc>,
+}
+
+/// One of a user's credentials; the PIN is masked before it is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserCredential {
+    pub id: i64,
+    /// The name on the lock, `AB U9 C6`.
+    pub name: String,
+    pub masked_pin: String,
+    pub status: String,
+}
+
+/// A door a user's active access levels open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDoor {
+    pub id: i64,
+    pub name: String,
+    pub lock_key: Option<String>,
+}
+
+/// A correlation id touching a user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserTrace {
+    pub correlation_id: String,
+    pub first_seen: DateTime<Utc>,
+    /// What happened in it, e.g. `reconcile_user done, UserAccessLevel create`.
+    pub what: String,
+}
+
 /// One user, as the user pane shows them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserDetail {
@@ -312,15 +350,13 @@ pub struct UserDetail {
     pub status: Option<String>,
     pub site: Option<String>,
     pub time_zone: Option<String>,
-    /// (user_access_level id, access level name, status, since)
-    pub access: Vec<(i64, String, String, DateTime<Utc>)>,
-    /// (credential id, name on the lock, masked PIN, status)
-    pub credentials: Vec<(i64, String, String, String)>,
-    /// Doors the active access levels open: (door id, name, lock key).
-    pub doors: Vec<(i64, String, Option<String>)>,
+    pub access: Vec<UserAccess>,
+    pub credentials: Vec<UserCredential>,
+    /// Doors the active access levels open.
+    pub doors: Vec<UserDoor>,
     pub jobs: Vec<JobRow>,
-    /// Recent correlation ids touching the user: (id, first seen, what).
-    pub traces: Vec<(String, DateTime<Utc>, String)>,
+    /// Recent correlation ids touching the user.
+    pub traces: Vec<UserTrace>,
     /// Set when the broker tables are missing: only jobs and traces are shown.
     pub partial: Option<String>,
 }
@@ -349,10 +385,20 @@ pub async fn user(
             u.site = r.try_get(3)?;
             u.time_zone = r.try_get(4)?;
         }
-        u.access = sqlx::query_as(statements::users::ACCESS.sql)
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let access: Vec<(i64, String, String, DateTime<Utc>)> =
+            sqlx::query_as(statements::users::ACCESS.sql)
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        u.access = access
+            .into_iter()
+            .map(|(id, level, status, since)| UserAccess {
+                id,
+                level,
+                status,
+                since,
+            })
+            .collect();
         let creds: Vec<(i64, String, String)> = sqlx::query_as(statements::users::CREDENTIALS.sql)
             .bind(id)
             .fetch_all(&mut *conn)
@@ -360,12 +406,22 @@ pub async fn user(
         // The PIN is masked here, before it reaches any state that can be drawn.
         u.credentials = creds
             .into_iter()
-            .map(|(cid, pin, status)| (cid, format!("AB U{id} C{cid}"), mask_pin(&pin), status))
+            .map(|(cid, pin, status)| UserCredential {
+                id: cid,
+                name: format!("AB U{id} C{cid}"),
+                masked_pin: mask_pin(&pin),
+                status,
+            })
             .collect();
-        u.doors = sqlx::query_as(statements::users::DOORS.sql)
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let doors: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as(statements::users::DOORS.sql)
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        u.doors = doors
+            .into_iter()
+            .map(|(id, name, lock_key)| UserDoor { id, name, lock_key })
+            .collect();
     } else {
         u.partial = Some(
             "The broker's user tables are not in this database: showing jobs and traces only."
@@ -377,9 +433,18 @@ pub async fn user(
         .fetch_all(&mut *conn)
         .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
-    u.traces = sqlx::query_as(statements::users::TRACES.sql)
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let traces: Vec<(String, DateTime<Utc>, String)> =
+        sqlx::query_as(statements::users::TRACES.sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    u.traces = traces
+        .into_iter()
+        .map(|(correlation_id, first_seen, what)| UserTrace {
+            correlation_id,
+            first_seen,
+            what,
+        })
+        .collect();
     Ok(u)
 }

@@ -22,13 +22,77 @@ pub struct AuditRow {
     pub source: Option<String>,
 }
 
+/// A job's stored status. The contract's statuses are named; anything else a
+/// broker stores is kept as written (shown as is, never a decode error).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Dead,
+    Cancelled,
+    Other(String),
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::Dead => "dead",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Other(s) => s,
+        }
+    }
+
+    /// Failed or dead: what "retry" applies to.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, JobStatus::Failed | JobStatus::Dead)
+    }
+}
+
+impl From<&str> for JobStatus {
+    fn from(s: &str) -> JobStatus {
+        match s {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "failed" => JobStatus::Failed,
+            "dead" => JobStatus::Dead,
+            "cancelled" => JobStatus::Cancelled,
+            other => JobStatus::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for JobStatus {
+    fn from(s: String) -> JobStatus {
+        JobStatus::from(s.as_str())
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for JobStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
     pub id: i64,
     pub job_type: String,
     pub user_id: i64,
     pub reason: Option<String>,
-    pub status: String,
+    pub status: JobStatus,
     pub attempt_count: i32,
     pub last_error: Option<String>,
     pub next_run_at: Option<DateTime<Utc>>,
@@ -88,7 +152,7 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
         job_type: r.try_get(1)?,
         user_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
         reason: r.try_get(3)?,
-        status: r.try_get(4)?,
+        status: JobStatus::from(r.try_get::<String, _>(4)?),
         attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
         last_error: r.try_get(6)?,
         next_run_at: r.try_get(7)?,
@@ -262,7 +326,7 @@ impl JobRow {
         );
         m.insert("reason".into(), opt(self.reason.clone()));
         m.insert("reconcile_job_id".into(), self.id.into());
-        m.insert("status".into(), self.status.clone().into());
+        m.insert("status".into(), self.status.as_str().into());
         m.insert("updated_at".into(), time(&self.updated_at));
         m.insert("user_id".into(), self.user_id.into());
         Value::Object(m)

@@ -167,7 +167,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     let stuck = app.is_stuck(job);
     let mut status = vec![
         Span::raw("status "),
-        Span::styled(job.status.clone(), status_style(&job.status)),
+        Span::styled(job.status.to_string(), status_style(job.status.as_str())),
         Span::raw(format!("  attempts {}", job.attempt_count)),
     ];
     if stuck {

@@ -226,15 +226,7 @@ fn help(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Commands", HEADER)));
-    for c in [
-        ":trace <id or prefix>   the correlation detail of a trace",
-        ":job N                  the queue, on job N",
-        ":user N                 one user: access, credentials, doors, jobs, traces",
-        ":door N | name          the per-lock logs of a door's lock",
-        ":lock TTLOCK:28991110   the same, by lock key",
-        ":jobs [status] [user N] [type] [24h|7d]   filter the queue",
-        ":audit   :q",
-    ] {
+    for c in crate::app::help_lines() {
         lines.push(Line::from(format!("  {c}")));
     }
     let block = Block::bordered()

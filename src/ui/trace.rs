@@ -140,7 +140,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
                     j.user_id,
                     j.reason.as_deref().unwrap_or("")
                 )),
-                Span::styled(j.status.clone(), status_style(&j.status)),
+                Span::styled(j.status.to_string(), status_style(j.status.as_str())),
                 Span::raw(format!(
                     "  attempts {}  age {}",
                     j.attempt_count,

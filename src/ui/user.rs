@@ -60,7 +60,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.access.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
-    for (id, name, status, since) in &d.access {
+    for a in &d.access {
+        let (id, name, status, since) = (&a.id, &a.level, &a.status, &a.since);
         lines.push(Line::from(vec![
             Span::raw(format!("   #{id:<6} {name:<28} ")),
             Span::styled(
@@ -81,7 +82,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.credentials.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
-    for (id, name, masked, status) in &d.credentials {
+    for c in &d.credentials {
+        let (id, name, masked, status) = (&c.id, &c.name, &c.masked_pin, &c.status);
         lines.push(Line::from(vec![
             Span::raw(format!("   #{id:<6} {name:<14} {masked:<10} ")),
             Span::styled(
@@ -98,7 +100,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.doors.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
-    for (i, (id, name, key)) in d.doors.iter().enumerate() {
+    for (i, door) in d.doors.iter().enumerate() {
+        let (id, name, key) = (&door.id, &door.name, &door.lock_key);
         if selected == Some(UserItem::Door(i)) {
             selected_line = lines.len();
         }
@@ -111,7 +114,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     lines.push(Line::from(Span::styled(" Recent traces", HEADER)));
-    for (i, (corr, at, what)) in d.traces.iter().enumerate() {
+    for (i, t) in d.traces.iter().enumerate() {
+        let (corr, at, what) = (&t.correlation_id, &t.first_seen, &t.what);
         if selected == Some(UserItem::Trace(i)) {
             selected_line = lines.len();
         }

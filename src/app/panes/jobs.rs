@@ -39,7 +39,7 @@ impl JobsState {
 fn job_matches(j: &JobRow, t: &str) -> bool {
     j.id.to_string().contains(t)
         || j.job_type.to_lowercase().contains(t)
-        || j.status.contains(t)
+        || j.status.as_str().contains(t)
         || j.user_id.to_string() == t
         || j.reason
             .as_deref()

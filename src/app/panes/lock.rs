@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::{App, Cmd, Query, Scroll, Slot};
+use crate::lockkey::LockKey;
 use crate::providers::LockEvent;
 use crate::store::queries::Door;
 use crate::store::traces::LogRow;
@@ -78,12 +79,13 @@ impl LockState {
 impl App {
     /// Asks the lock's provider for its own audit trail (the last 7 days).
     pub(crate) fn load_trail(&mut self, key: &str) -> Vec<Cmd> {
-        let Some((provider, external_id)) = key.split_once(':') else {
+        let Some(LockKey {
+            provider,
+            external_id,
+        }) = LockKey::parse(key).filter(LockKey::is_provider_lock)
+        else {
             return Vec::new();
         };
-        if !matches!(provider, "TTLOCK" | "DOORDECK") || external_id == "unknown" {
-            return Vec::new();
-        }
         self.lock.trail = Trail {
             loading: true,
             provider: Some(provider.to_string()),
