@@ -1,4 +1,11 @@
-//! Unit tests of the pure app: `Msg`s in, `Cmd`s and state out.
+//! Unit tests of the pure app: an `App` with a pinned clock, `Msg`s in,
+//! `Cmd`s and state out; no terminal, no database.
+
+mod commands;
+mod jobs;
+mod nav;
+mod trace;
+mod write;
 
 use super::*;
 use crate::keys::{Action, Keymap};
@@ -6,7 +13,7 @@ use crate::store::traces::{JobRow, Trace};
 use crate::timefmt::{Clock, Zone};
 use chrono::Duration;
 
-fn app() -> App {
+pub(super) fn app() -> App {
     App::new(
         Session {
             target: "test".into(),
@@ -21,7 +28,7 @@ fn app() -> App {
     )
 }
 
-fn load_id(cmds: &[Cmd], want: Slot) -> u64 {
+pub(super) fn load_id(cmds: &[Cmd], want: Slot) -> u64 {
     cmds.iter()
         .find_map(|c| match c {
             Cmd::Load { slot, id, .. } if *slot == want => Some(*id),
@@ -30,7 +37,12 @@ fn load_id(cmds: &[Cmd], want: Slot) -> u64 {
         .expect("a load in that slot")
 }
 
-fn answer(app: &mut App, slot: Slot, id: u64, result: Result<Data, LoadError>) -> Vec<Cmd> {
+pub(super) fn answer(
+    app: &mut App,
+    slot: Slot,
+    id: u64,
+    result: Result<Data, LoadError>,
+) -> Vec<Cmd> {
     app.update(Msg::Loaded {
         slot,
         id,
@@ -38,7 +50,7 @@ fn answer(app: &mut App, slot: Slot, id: u64, result: Result<Data, LoadError>) -
     })
 }
 
-fn trace(id: &str) -> Trace {
+pub(super) fn trace(id: &str) -> Trace {
     Trace {
         correlation_id: id.into(),
         ..Trace::default()
@@ -170,4 +182,80 @@ fn esc_walks_back_through_history() {
     assert_eq!(a.pane, Pane::User);
     a.act(Action::Back);
     assert_eq!(a.pane, Pane::Jobs);
+}
+
+/// A job as the queue query returns it.
+pub(super) fn job(id: i64, status: &str) -> JobRow {
+    JobRow {
+        id,
+        job_type: "reconcile_user".into(),
+        user_id: 9,
+        reason: None,
+        status: status.into(),
+        attempt_count: 1,
+        last_error: None,
+        next_run_at: None,
+        correlation_id: Some(format!("{id:032x}")),
+        debug_session_id: None,
+        payload: None,
+        created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
+        updated_at: crate::demo::world::fixed_now(),
+    }
+}
+
+/// A key press as the terminal reports it.
+pub(super) fn press(a: &mut App, keys: &str) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for k in crate::keys::parse_sequence(keys).expect("keys in keymap notation") {
+        cmds.extend(a.update(Msg::Key(k.to_event())));
+    }
+    cmds
+}
+
+/// The loads among some commands, by slot.
+pub(super) fn loads(cmds: &[Cmd]) -> Vec<(Slot, Query)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Load { slot, query, .. } => Some((*slot, query.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The app on the queue with these jobs loaded.
+pub(super) fn with_jobs(rows: Vec<JobRow>) -> App {
+    let mut a = app();
+    let cmds = a.start(Loc::Jobs);
+    answer(
+        &mut a,
+        Slot::Doors,
+        load_id(&cmds, Slot::Doors),
+        Ok(Data::Doors(Vec::new())),
+    );
+    let counts = load_id(&cmds, Slot::JobCounts);
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        counts,
+        Ok(Data::JobCounts(Default::default())),
+    );
+    answer(
+        &mut a,
+        Slot::Jobs,
+        load_id(&cmds, Slot::Jobs),
+        Ok(Data::Jobs(rows)),
+    );
+    assert_eq!(a.in_flight(), 0);
+    a
+}
+
+/// The app in write mode (as `--write` starts it).
+pub(super) fn writable(mut a: App) -> App {
+    a.write_until = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    a
+}
+
+/// The status line's text.
+pub(super) fn said(a: &App) -> &str {
+    a.message.as_ref().map_or("", |m| m.1.as_str())
 }

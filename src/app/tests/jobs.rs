@@ -1,0 +1,242 @@
+//! The job queue: filters, paging, polling and the counts.
+
+use super::{answer, app, job, load_id, loads, press, with_jobs};
+use crate::app::{Cmd, Data, JobsLoad, LoadError, Loc, Msg, PAGE, Pane, Query, Slot};
+use crate::keys::Action;
+use crate::store::queries::{Page, StatusFilter};
+
+fn tick(a: &mut crate::app::App) -> Vec<Cmd> {
+    let now = a.now;
+    a.update(Msg::Tick(now))
+}
+
+fn slots(cmds: &[Cmd]) -> Vec<Slot> {
+    loads(cmds).into_iter().map(|l| l.0).collect()
+}
+
+#[test]
+fn the_status_key_cycles_through_every_status_and_back_to_all() {
+    let mut a = with_jobs(vec![job(1, "queued")]);
+    let mut seen = Vec::new();
+    for _ in 0..=StatusFilter::ALL.len() {
+        let cmds = a.act(Action::CycleStatus);
+        assert_eq!(slots(&cmds), vec![Slot::Jobs]);
+        seen.push(a.jobs.filter.status);
+    }
+    assert_eq!(seen.first(), Some(&Some(StatusFilter::Queued)));
+    assert_eq!(seen.last(), Some(&None));
+}
+
+#[test]
+fn clearing_the_filters_goes_back_to_the_whole_queue() {
+    let mut a = with_jobs(vec![job(1, "queued")]);
+    a.command("jobs failed user 9");
+    a.jobs.text = "gateway".into();
+    let cmds = a.act(Action::ClearFilters);
+    assert_eq!(slots(&cmds), vec![Slot::Jobs]);
+    assert_eq!(a.jobs.filter, Default::default());
+    assert!(a.jobs.text.is_empty());
+}
+
+#[test]
+fn typing_a_filter_narrows_the_rows_and_esc_clears_it_first() {
+    let mut a = with_jobs(vec![job(1, "queued"), job(2, "failed"), job(3, "done")]);
+    a.command("user 9");
+    a.command("jobs");
+    press(&mut a, "/fail");
+    assert_eq!(a.jobs.visible(), vec![1]);
+    press(&mut a, "<Enter>");
+    assert!(a.prompt.is_none());
+    assert_eq!(a.jobs.text, "fail");
+    press(&mut a, "<Esc>");
+    assert!(a.jobs.text.is_empty());
+    assert_eq!(a.pane, Pane::Jobs, "the first Esc only clears the filter");
+    press(&mut a, "<Esc>");
+    assert_eq!(a.pane, Pane::User);
+}
+
+#[test]
+fn esc_in_the_filter_prompt_drops_the_filter() {
+    let mut a = with_jobs(vec![job(1, "queued"), job(2, "failed")]);
+    press(&mut a, "/fail");
+    assert_eq!(a.jobs.visible().len(), 1);
+    press(&mut a, "<Esc>");
+    assert!(a.prompt.is_none());
+    assert_eq!(a.jobs.visible().len(), 2);
+}
+
+#[test]
+fn scrolling_near_the_end_of_a_full_page_fetches_the_older_one() {
+    let rows: Vec<_> = (1..=PAGE).map(|i| job(i, "done")).collect();
+    let mut a = with_jobs(rows);
+    assert!(a.jobs.more_below);
+    let cmds = a.act(Action::Bottom);
+    match loads(&cmds).as_slice() {
+        [
+            (
+                Slot::Jobs,
+                Query::Jobs {
+                    page: Page::Older(k),
+                    mode,
+                    ..
+                },
+            ),
+        ] => {
+            assert_eq!(k.id, PAGE);
+            assert_eq!(*mode, JobsLoad::Append);
+        }
+        other => panic!("{other:?}"),
+    }
+    // While that page loads, moving does not ask again.
+    assert!(loads(&a.act(Action::Up)).is_empty());
+}
+
+#[test]
+fn a_short_page_has_nothing_below() {
+    let mut a = with_jobs(vec![job(1, "done"), job(2, "done")]);
+    assert!(!a.jobs.more_below);
+    assert!(loads(&a.act(Action::Bottom)).is_empty());
+    assert_eq!(a.jobs.scroll.selected, 1);
+}
+
+#[test]
+fn the_queue_is_polled_every_second_tick_and_only_on_its_pane() {
+    let mut a = with_jobs(vec![job(1, "queued")]);
+    assert!(!slots(&tick(&mut a)).contains(&Slot::Jobs));
+    let cmds = tick(&mut a);
+    match loads(&cmds).iter().find(|l| l.0 == Slot::Jobs) {
+        Some((_, Query::Jobs { mode, limit, .. })) => {
+            assert_eq!(*mode, JobsLoad::Refresh);
+            assert_eq!(*limit, PAGE, "a refresh re-reads the whole window");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut b = with_jobs(vec![job(1, "queued")]);
+    b.command("trace aaaa1111");
+    for _ in 0..4 {
+        assert!(!slots(&tick(&mut b)).contains(&Slot::Jobs));
+    }
+}
+
+#[test]
+fn a_poll_waits_while_a_jobs_load_is_in_flight() {
+    let mut a = app();
+    a.start(Loc::Jobs);
+    tick(&mut a);
+    assert!(!slots(&tick(&mut a)).contains(&Slot::Jobs));
+}
+
+#[test]
+fn the_counts_are_read_every_tenth_tick() {
+    let mut a = app();
+    let id = load_id(&a.start(Loc::Jobs), Slot::JobCounts);
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        id,
+        Ok(Data::JobCounts(Default::default())),
+    );
+    let mut counted = Vec::new();
+    for t in 1..=20 {
+        let cmds = tick(&mut a);
+        for c in &cmds {
+            if let Cmd::Load {
+                slot: Slot::JobCounts,
+                id,
+                ..
+            } = c
+            {
+                counted.push(t);
+                answer(
+                    &mut a,
+                    Slot::JobCounts,
+                    *id,
+                    Ok(Data::JobCounts(Default::default())),
+                );
+            }
+        }
+    }
+    assert_eq!(counted, vec![10, 20]);
+}
+
+#[test]
+fn a_lost_database_is_probed_every_other_tick() {
+    let mut a = with_jobs(vec![]);
+    a.command("trace aaaa1111");
+    let id = load_id(&a.act(Action::Refresh), Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Err(LoadError {
+            message: "the database cannot be reached".into(),
+            connection_lost: true,
+        }),
+    );
+    assert!(a.db_lost.is_some());
+    let mut probes = 0;
+    for _ in 0..4 {
+        let cmds = tick(&mut a);
+        if let Some(id) = cmds.iter().find_map(|c| match c {
+            Cmd::Load {
+                slot: Slot::JobCounts,
+                id,
+                ..
+            } => Some(*id),
+            _ => None,
+        }) {
+            probes += 1;
+            answer(
+                &mut a,
+                Slot::JobCounts,
+                id,
+                Err(LoadError {
+                    message: "still gone".into(),
+                    connection_lost: true,
+                }),
+            );
+        }
+    }
+    assert!(probes >= 2, "{probes} probes in 4 ticks");
+}
+
+#[test]
+fn a_resize_redraws_but_does_not_advance_the_polls() {
+    let mut a = with_jobs(vec![job(1, "queued")]);
+    for _ in 0..5 {
+        assert!(a.update(Msg::Resize(100, 30)).is_empty());
+    }
+    // The first tick is still the first: no poll yet.
+    assert!(!slots(&tick(&mut a)).contains(&Slot::Jobs));
+    assert!(slots(&tick(&mut a)).contains(&Slot::Jobs));
+}
+
+#[test]
+fn a_stale_page_is_dropped_and_the_newest_filter_wins() {
+    let mut a = app();
+    let first = load_id(&a.start(Loc::Jobs), Slot::Jobs);
+    let second = load_id(&a.command("jobs failed"), Slot::Jobs);
+    answer(
+        &mut a,
+        Slot::Jobs,
+        first,
+        Ok(Data::Jobs(vec![job(1, "done")])),
+    );
+    assert!(a.jobs.rows.is_empty(), "the stale page was shown");
+    answer(
+        &mut a,
+        Slot::Jobs,
+        second,
+        Ok(Data::Jobs(vec![job(2, "failed")])),
+    );
+    assert_eq!(a.jobs.rows.len(), 1);
+    assert_eq!(a.jobs.rows[0].id, 2);
+}
+
+#[test]
+fn an_unknown_stored_status_is_shown_as_written() {
+    let a = with_jobs(vec![job(1, "paused_by_ops")]);
+    let j = a.jobs.selected_job().unwrap();
+    assert_eq!(j.status.as_str(), "paused_by_ops");
+    assert_eq!(j.to_json()["status"], "paused_by_ops");
+}

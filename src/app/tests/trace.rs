@@ -1,0 +1,202 @@
+//! The trace pane: what a load's answer shows, the sections, the JSON viewer.
+
+use chrono::Duration;
+use serde_json::json;
+
+use super::{answer, app, job, load_id, press, said};
+use crate::app::{App, Cmd, Data, Overlay, Pane, Slot, TraceItem, TraceResult};
+use crate::keys::Action;
+use crate::store::traces::{LogRow, Trace};
+
+const ID: &str = "e4792295b2f441f0b205e154984e92fc";
+
+fn log(id: i64, action: &str, ok: bool) -> LogRow {
+    LogRow {
+        id,
+        action: action.into(),
+        correlation_id: Some(ID.into()),
+        created_at: crate::demo::world::fixed_now() - Duration::seconds(100 - id),
+        debug_session_id: None,
+        door_id: Some(2),
+        door_name: Some("Main entrance".into()),
+        error_message: (!ok).then(|| "gateway offline".to_string()),
+        external_id: Some("28991110".into()),
+        lock_key: Some("TTLOCK:28991110".into()),
+        ok,
+        provider_type: Some("TTLOCK".into()),
+        reconcile_job_id: Some(72),
+        request_json: Some(json!({"lockId": 28991110, "keyboardPwdId": 50957532})),
+        response_json: Some(json!({"errcode": 0})),
+    }
+}
+
+fn full_trace() -> Trace {
+    let mut j = job(72, "done");
+    j.correlation_id = Some(ID.into());
+    Trace {
+        correlation_id: ID.into(),
+        audit: Vec::new(),
+        jobs: vec![j],
+        logs: vec![
+            log(1, "PASSCODE_LIST", true),
+            log(2, "PASSCODE_DELETE", true),
+        ],
+    }
+}
+
+fn opened(q: &str, t: Trace) -> App {
+    let mut a = app();
+    let id = load_id(&a.command(&format!("trace {q}")), Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Ok(Data::Trace(TraceResult::Found(t))),
+    );
+    a
+}
+
+#[test]
+fn a_prefix_becomes_the_full_id_so_esc_comes_back_to_it() {
+    let a = opened("e4792295", full_trace());
+    assert_eq!(a.trace.query.as_deref(), Some(ID));
+    assert!(!a.trace.loading);
+    assert!(a.trace.summary.is_some());
+}
+
+#[test]
+fn no_match_and_several_matches_say_what_to_do() {
+    let mut a = app();
+    let id = load_id(&a.command("trace abcd"), Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Ok(Data::Trace(TraceResult::NotFound("abcd".into()))),
+    );
+    assert_eq!(a.trace.error.as_deref(), Some("no trace matches `abcd`"));
+    let id = load_id(&a.command("trace e479"), Slot::Trace);
+    answer(
+        &mut a,
+        Slot::Trace,
+        id,
+        Ok(Data::Trace(TraceResult::Ambiguous(
+            "e479".into(),
+            vec!["e4790000".into(), "e4791111".into()],
+        ))),
+    );
+    assert_eq!(
+        a.trace.error.as_deref(),
+        Some("`e479` matches several traces: e4790000, e4791111. Type more of the id.")
+    );
+}
+
+#[test]
+fn the_rows_follow_the_seed_pages_four_sections() {
+    let a = opened(ID, full_trace());
+    let sections: Vec<&str> = a
+        .trace
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            TraceItem::Section(s) => Some(*s),
+            _ => None,
+        })
+        .filter(|s| !s.starts_with("Anomalies"))
+        .collect();
+    assert_eq!(
+        sections,
+        vec![
+            "1 — What changed (audit)",
+            "2 — What the system decided (reconcile jobs)",
+            "3 — What was sent to locks (provider → lock)",
+            "4 — Timeline",
+        ]
+    );
+    assert!(
+        a.trace
+            .items
+            .contains(&TraceItem::Note("no audit rows for this correlation id"))
+    );
+    // The selection starts on the first row that can be opened.
+    assert!(a.trace.items[a.trace.scroll.selected].selectable());
+}
+
+#[test]
+fn the_section_keys_jump_between_sections() {
+    let mut a = opened(ID, full_trace());
+    let first = a.trace.scroll.selected;
+    a.act(Action::NextSection);
+    let second = a.trace.scroll.selected;
+    assert!(second > first);
+    assert!(a.trace.items[second].selectable());
+    a.act(Action::NextSection);
+    let third = a.trace.scroll.selected;
+    assert!(third > second);
+    a.act(Action::PrevSection);
+    assert!(a.trace.scroll.selected < third);
+}
+
+#[test]
+fn enter_on_a_log_opens_its_json_and_esc_closes_it() {
+    let mut a = opened(ID, full_trace());
+    a.act(Action::Bottom);
+    assert!(a.trace.selected_log().is_some());
+    assert!(press(&mut a, "<Enter>").is_empty());
+    match a.overlays.last() {
+        Some(Overlay::Json(j)) => assert!(j.title.starts_with("log #2 PASSCODE_DELETE")),
+        other => panic!("{other:?}"),
+    }
+    press(&mut a, "<Esc>");
+    assert!(a.overlays.is_empty());
+    assert_eq!(a.pane, Pane::Trace);
+}
+
+#[test]
+fn the_request_and_response_keys_open_each_part() {
+    let mut a = opened(ID, full_trace());
+    a.act(Action::Bottom);
+    a.act(Action::ShowRequest);
+    match a.overlays.last() {
+        Some(Overlay::Json(j)) => {
+            assert_eq!(j.title, "log #2 PASSCODE_DELETE · request");
+            assert_eq!(j.value["keyboardPwdId"], 50957532);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_search_in_the_json_counts_its_matches() {
+    let mut a = opened(ID, full_trace());
+    a.act(Action::Bottom);
+    a.act(Action::ShowRequest);
+    press(&mut a, "/50957532");
+    assert_eq!(said(&a), "1 matching line");
+    press(&mut a, "<Enter>");
+    assert!(a.prompt.is_none());
+}
+
+#[test]
+fn copying_a_log_is_a_copy_command_naming_it() {
+    let mut a = opened(ID, full_trace());
+    a.act(Action::Bottom);
+    press(&mut a, "<Enter>");
+    let cmds = a.act(Action::Copy);
+    match cmds.as_slice() {
+        [Cmd::Copy { text, what }] => {
+            assert!(what.starts_with("log #2"), "{what}");
+            assert!(text.contains("PASSCODE_DELETE"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_copy_reports_back_in_the_status_line() {
+    let mut a = app();
+    a.update(crate::app::Msg::Copied(
+        "copied log #2 (OSC 52, 120 bytes)".into(),
+    ));
+    assert_eq!(said(&a), "copied log #2 (OSC 52, 120 bytes)");
+}
