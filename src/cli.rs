@@ -1,5 +1,5 @@
-// The command line: what each command does, in the words `--help` shows.
-// Options before the command are global, so they may come before or after it.
+//! The command line: what each command does, in the words `--help` shows.
+//! Options before the command are global, so they may come before or after it.
 
 use std::process::ExitCode;
 

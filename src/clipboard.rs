@@ -1,8 +1,8 @@
-// Where a copy goes: the system clipboard when a display is there (one
-// clipboard kept for the session, as X11 needs its owner alive); otherwise
-// OSC 52 through the terminal, which works over SSH and inside tmux; otherwise
-// (too big for OSC 52, or no terminal) a private file whose path is shown.
-// Also the text of each kind of copy: pretty JSON, curl, Markdown.
+//! Where a copy goes: the system clipboard when a display is there (one
+//! clipboard kept for the session, as X11 needs its owner alive); otherwise
+//! OSC 52 through the terminal, which works over SSH and inside tmux; otherwise
+//! (too big for OSC 52, or no terminal) a private file whose path is shown.
+//! Also the text of each kind of copy: pretty JSON, curl, Markdown.
 
 use std::io::Write;
 use std::path::PathBuf;

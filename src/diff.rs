@@ -1,5 +1,5 @@
-// Field-level diff of an audit row's before and after JSON, so that
-// "status: active → revoked" is one line. Nested objects are walked by key.
+//! Field-level diff of an audit row's before and after JSON, so that
+//! "status: active → revoked" is one line. Nested objects are walked by key.
 
 use serde_json::Value;
 

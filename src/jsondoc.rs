@@ -1,6 +1,6 @@
-// The JSON viewer's document: a value flattened into lines once, with folds
-// and search over those lines. Numbers keep their stored text exactly
-// (serde_json's arbitrary_precision), so 1770217136181 and 10^24 survive.
+//! The JSON viewer's document: a value flattened into lines once, with folds
+//! and search over those lines. Numbers keep their stored text exactly
+//! (serde_json's arbitrary_precision), so 1770217136181 and 10^24 survive.
 
 use serde_json::Value;
 

@@ -1,5 +1,5 @@
-// Tracing to a log file, never to the terminal the console draws on.
-// The file lives in the platform's state/cache folder; `lockdesk info` shows it.
+//! Tracing to a log file, never to the terminal the console draws on.
+//! The file lives in the platform's state/cache folder; `lockdesk info` shows it.
 
 use std::path::PathBuf;
 use std::sync::Mutex;

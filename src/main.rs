@@ -1,4 +1,4 @@
-// The lockdesk binary: parse the command line, start logging, run.
+//! The lockdesk binary: parse the command line, start logging, run.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
-// How times are shown: always with their zone, in the machine's zone by
-// default, UTC one key away, a pinned zone from --tz, or a row's site zone.
+//! How times are shown: always with their zone, in the machine's zone by
+//! default, UTC one key away, a pinned zone from --tz, or a row's site zone.
 
 use chrono::{DateTime, Duration, Local, Utc};
 use chrono_tz::Tz;

@@ -1,7 +1,7 @@
-// A trace read as the seed page's four sections — what changed, what the
-// system decided, what was sent to locks (grouped by provider and lock), and
-// the full timeline — plus the anomalies the web page never pointed out.
-// Pure: built from a `Trace` and a clock.
+//! A trace read as the seed page's four sections — what changed, what the
+//! system decided, what was sent to locks (grouped by provider and lock), and
+//! the full timeline — plus the anomalies the web page never pointed out.
+//! Pure: built from a `Trace` and a clock.
 
 use std::collections::BTreeMap;
 

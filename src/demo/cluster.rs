@@ -1,11 +1,11 @@
-// A throwaway PostgreSQL cluster started from the machine's server binaries,
-// for the demo and the tests. It never outlives the process that started it.
-//
-// Three layers make sure of that: `Drop` stops it on a normal exit or a panic;
-// the demo's Ctrl-C handler drops it; and a watchdog process (a tiny shell
-// loop in its own process group) stops the server and removes the directory
-// as soon as the parent process is gone, which covers `kill -9` and test
-// binaries, whose statics are never dropped.
+//! A throwaway PostgreSQL cluster started from the machine's server binaries,
+//! for the demo and the tests. It never outlives the process that started it.
+//!
+//! Three layers make sure of that: `Drop` stops it on a normal exit or a panic;
+//! the demo's Ctrl-C handler drops it; and a watchdog process (a tiny shell
+//! loop in its own process group) stops the server and removes the directory
+//! as soon as the parent process is gone, which covers `kill -9` and test
+//! binaries, whose statics are never dropped.
 
 use std::fmt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -1,5 +1,5 @@
-// `lockdesk demo`: a private Postgres holding the deterministic demo world,
-// and the bulk seeder behind `lockdesk demo seed` for benchmarks.
+//! `lockdesk demo`: a private Postgres holding the deterministic demo world,
+//! and the bulk seeder behind `lockdesk demo seed` for benchmarks.
 
 pub mod cluster;
 pub mod rows;

@@ -1,5 +1,5 @@
-// Rows in memory and their bulk load through COPY (text format): the demo
-// world, the seeds and the scale seeder all load this way, never row by row.
+//! Rows in memory and their bulk load through COPY (text format): the demo
+//! world, the seeds and the scale seeder all load this way, never row by row.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;

@@ -1,7 +1,7 @@
-// `lockdesk demo seed`: fills a database with millions of realistic traces
-// for benchmarks. Rows are written as COPY text straight from templates
-// (no per-row JSON trees) on two connections, with the big indexes built
-// once at the end instead of maintained row by row.
+//! `lockdesk demo seed`: fills a database with millions of realistic traces
+//! for benchmarks. Rows are written as COPY text straight from templates
+//! (no per-row JSON trees) on two connections, with the big indexes built
+//! once at the end instead of maintained row by row.
 
 use std::fmt::Write;
 use std::time::Instant;

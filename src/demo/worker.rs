@@ -1,7 +1,7 @@
-// The demo's worker: claims due jobs (`FOR UPDATE SKIP LOCKED`), runs
-// `reconcile_user` and `drift_enforce_lock_truth` with the same engine the
-// console uses, and applies attempts and backoff: `failed` with a
-// `next_run_at`, `dead` once the attempt budget is spent.
+//! The demo's worker: claims due jobs (`FOR UPDATE SKIP LOCKED`), runs
+//! `reconcile_user` and `drift_enforce_lock_truth` with the same engine the
+//! console uses, and applies attempts and backoff: `failed` with a
+//! `next_run_at`, `dead` once the attempt budget is spent.
 
 use crate::store::statements;
 use std::time::Duration as StdDuration;

@@ -1,8 +1,8 @@
-// Drift planning, pure: what should be on one lock (expected, from the
-// broker), what is on it (actual, from the provider), and the plan between
-// them — adds, deletes, deletes blocked by the grace window, passcodes
-// unknown to the broker, expected PINs that cannot be sent — in the shape of
-// seed 001's `enforce_plan`.
+//! Drift planning, pure: what should be on one lock (expected, from the
+//! broker), what is on it (actual, from the provider), and the plan between
+//! them — adds, deletes, deletes blocked by the grace window, passcodes
+//! unknown to the broker, expected PINs that cannot be sent — in the shape of
+//! seed 001's `enforce_plan`.
 
 use std::collections::BTreeMap;
 

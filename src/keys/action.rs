@@ -1,5 +1,5 @@
-// The vocabulary keymaps bind keys to. A keymap file is just
-// `key = "action"` per context; the names here are its only valid values.
+//! The vocabulary keymaps bind keys to. A keymap file is just
+//! `key = "action"` per context; the names here are its only valid values.
 
 use serde::{Deserialize, Serialize};
 

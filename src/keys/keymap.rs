@@ -91,7 +91,7 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<Entry>, KeymapError> {
     let line_at = |span: std::ops::Range<usize>| tomlfile::line_of(text, span.start);
     let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
     if let Some(e) = errors.first() {
-        let line = e.span().map_or(1, |s| line_at(s));
+        let line = e.span().map_or(1, &line_at);
         if e.message().contains("duplicate key") {
             if let Some(m) = duplicate(text, doc.get_ref(), e, line) {
                 return Err(err(line, m));

@@ -1,7 +1,7 @@
-// Doordeck client: login and refresh (Bearer tokens), devices and their users,
-// the v2 audit trail (seconds, the 15 event types), and share/revoke as
-// signed operations (an Ed25519 JWT posted to /device/{id}/execute).
-// Errors are by HTTP status (503 device offline, 409 reused request id, …).
+//! Doordeck client: login and refresh (Bearer tokens), devices and their users,
+//! the v2 audit trail (seconds, the 15 event types), and share/revoke as
+//! signed operations (an Ed25519 JWT posted to /device/{id}/execute).
+//! Errors are by HTTP status (503 device offline, 409 reused request id, …).
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-// Provider clients (TTLock, Doordeck) behind one trait the engine and the
-// console use. Every call is timed out, recorded in the seeds' request/response
-// shape, and redacted at the edge before anything else sees it.
+//! Provider clients (TTLock, Doordeck) behind one trait the engine and the
+//! console use. Every call is timed out, recorded in the seeds' request/response
+//! shape, and redacted at the edge before anything else sees it.
 
 pub mod doordeck;
 pub mod redact;

@@ -1,7 +1,7 @@
-// Redaction at the client's edge: every request and response a provider
-// client records passes through here once, before anything can store, show,
-// copy or log it. Errors are stripped of URLs (TTLock reads carry the access
-// token in the query string, and HTTP client errors print the URL).
+//! Redaction at the client's edge: every request and response a provider
+//! client records passes through here once, before anything can store, show,
+//! copy or log it. Errors are stripped of URLs (TTLock reads carry the access
+//! token in the query string, and HTTP client errors print the URL).
 
 use serde_json::{Map, Value};
 

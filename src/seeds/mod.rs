@@ -1,5 +1,7 @@
-// The two seed traces (../shared/seeds/seed-rows.json, embedded): production
-// rows kept exactly as they were, including their inconsistencies.
+//! What the demo and the simulators are built from: the two seed traces
+//! (../shared/seeds/seed-rows.json, embedded, production rows kept exactly as
+//! they were, inconsistencies included), the demo's customer accounts, and a
+//! small deterministic PRNG, so both sides agree on one world.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -71,35 +73,11 @@ pub fn rows() -> SeedRows {
 pub const TRACE_USER_ACCESS: &str = "e4792295b2f441f0b205e154984e92fc";
 pub const TRACE_DOOR_PROVISION: &str = "c2165f3f52364e4db32d169654f4648f";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seed_rows_parse_and_hold_both_traces() {
-        let s = rows();
-        assert_eq!(s.app_audit.len(), 2);
-        assert_eq!(
-            s.reconcile_jobs
-                .iter()
-                .map(|j| j.reconcile_job_id)
-                .collect::<Vec<_>>(),
-            vec![72, 104]
-        );
-        assert_eq!(s.integration_logs.len(), 12);
-        assert!(
-            s.integration_logs
-                .iter()
-                .all(|l| l.correlation_id.is_some())
-        );
-    }
-}
-
 /// A small deterministic PRNG (splitmix64): the same world on every run.
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -108,16 +86,16 @@ impl Rng {
     }
     /// Uniform in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
     }
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
+        &items[(self.next_u64() % items.len() as u64) as usize]
     }
     pub fn hex32(&mut self) -> String {
-        format!("{:016x}{:016x}", self.next(), self.next())
+        format!("{:016x}{:016x}", self.next_u64(), self.next_u64())
     }
     pub fn uuid(&mut self) -> String {
         let h = self.hex32();
@@ -151,3 +129,27 @@ pub const CUSTOMERS: &[(i64, &str, &str, &str, &str)] = &[
     ),
     (4, "Harbour Co-work", "DOORDECK", "harbour-doordeck", ""),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_rows_parse_and_hold_both_traces() {
+        let s = rows();
+        assert_eq!(s.app_audit.len(), 2);
+        assert_eq!(
+            s.reconcile_jobs
+                .iter()
+                .map(|j| j.reconcile_job_id)
+                .collect::<Vec<_>>(),
+            vec![72, 104]
+        );
+        assert_eq!(s.integration_logs.len(), 12);
+        assert!(
+            s.integration_logs
+                .iter()
+                .all(|l| l.correlation_id.is_some())
+        );
+    }
+}

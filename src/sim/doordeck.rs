@@ -1,7 +1,7 @@
-// The Doordeck cloud, simulated: token login and refresh, devices and their
-// users, the audit trail (v1 without the versioned Accept header, v2 with
-// it), the directory, and signed operations on /device/{id}/execute with the
-// documented checks (JWT content type, `sub`, `exp`, reused `jti` → 409).
+//! The Doordeck cloud, simulated: token login and refresh, devices and their
+//! users, the audit trail (v1 without the versioned Accept header, v2 with
+//! it), the directory, and signed operations on /device/{id}/execute with the
+//! documented checks (JWT content type, `sub`, `exp`, reused `jti` → 409).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

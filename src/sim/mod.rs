@@ -1,7 +1,7 @@
-// Loopback simulators of the TTLock and Doordeck clouds, with real state
-// (accounts, expiring tokens, locks, passcodes, shares, the locks' own
-// records) and faults settable per lock at run time. Used by `lockdesk sim`,
-// `lockdesk demo` and the tests; they follow ../shared/PROVIDER-APIS.md.
+//! Loopback simulators of the TTLock and Doordeck clouds, with real state
+//! (accounts, expiring tokens, locks, passcodes, shares, the locks' own
+//! records) and faults settable per lock at run time. Used by `lockdesk sim`,
+//! `lockdesk demo` and the tests; they follow ../shared/PROVIDER-APIS.md.
 
 pub mod doordeck;
 pub mod seed;
@@ -129,7 +129,7 @@ impl SimState {
             self.rng_state ^ Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64,
         );
         let t = r.hex32();
-        self.rng_state = r.next();
+        self.rng_state = r.next_u64();
         t
     }
 

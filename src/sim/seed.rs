@@ -1,8 +1,8 @@
-// What the simulated clouds hold, built from a broker database so that the
-// two agree: each TTLock lock holds the PINs the broker last saw on it (door
-// 2's lock 28991110 holds passcode 50957532 exactly as seed 001 lists it),
-// each Doordeck lock is shared with the users who may open it, and the
-// locks' own records show people using the doors.
+//! What the simulated clouds hold, built from a broker database so that the
+//! two agree: each TTLock lock holds the PINs the broker last saw on it (door
+//! 2's lock 28991110 holds passcode 50957532 exactly as seed 001 lists it),
+//! each Doordeck lock is shared with the users who may open it, and the
+//! locks' own records show people using the doors.
 
 use crate::store::statements;
 use chrono::{DateTime, Duration, Utc};

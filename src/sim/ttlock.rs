@@ -1,7 +1,7 @@
-// The TTLock cloud, simulated: /oauth2/token and the /v3 endpoints lockdesk
-// uses, with the documented checks (clientId, token, `date` within 5
-// minutes, form content type, page size) and error shapes (HTTP 200 with a
-// non-zero errcode).
+//! The TTLock cloud, simulated: /oauth2/token and the /v3 endpoints lockdesk
+//! uses, with the documented checks (clientId, token, `date` within 5
+//! minutes, form content type, page size) and error shapes (HTTP 200 with a
+//! non-zero errcode).
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
-// Writing integration_logs rows in the seeds' shape: provider calls made by
-// a job or a console action (write mode only), and the broker's own steps
-// (`ACCESS_BROKER:unknown`).
+//! Writing integration_logs rows in the seeds' shape: provider calls made by
+//! a job or a console action (write mode only), and the broker's own steps
+//! (`ACCESS_BROKER:unknown`).
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

@@ -1,5 +1,5 @@
-// Creating the broker schema, only when asked (`lockdesk db migrate`, the demo
-// and the tests). Refuses databases that hold tables lockdesk did not create.
+//! Creating the broker schema, only when asked (`lockdesk db migrate`, the demo
+//! and the tests). Refuses databases that hold tables lockdesk did not create.
 
 use std::fmt;
 

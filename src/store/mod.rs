@@ -1,5 +1,6 @@
-// Postgres: connecting safely to a database lockdesk did not create, the
-// contract check, migrations, and the private cluster for demo and tests.
+//! Postgres: connecting safely to a database lockdesk did not create, the
+//! contract check, migrations, the reads and writes, and every statement
+//! (`statements`). The private cluster for demo and tests is in `demo`.
 
 pub mod logs;
 pub mod migrate;

@@ -1,6 +1,6 @@
-// The console's read queries: job queue pages (keyset), status counts, audit
-// pages, per-lock logs, one user, doors. Dynamic SQL is assembled only from
-// the closed sets below; every value is a bind parameter.
+//! The console's read queries: job queue pages (keyset), status counts, audit
+//! pages, per-lock logs, one user, doors. The SQL is in `statements`; every
+//! value is a bind parameter.
 
 use crate::lockkey::LockKey;
 use crate::store::statements;

@@ -1,5 +1,5 @@
-// The contract check run at every connect: are the tables and columns lockdesk
-// reads there, with types it can read? One pg_catalog query, then pure logic.
+//! The contract check run at every connect: are the tables and columns lockdesk
+//! reads there, with types it can read? One pg_catalog query, then pure logic.
 
 use std::collections::BTreeMap;
 use std::fmt;

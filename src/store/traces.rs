@@ -1,5 +1,5 @@
-// Reading one trace (everything stamped with one correlation id) from the
-// contract tables, and resolving a unique prefix to a full correlation id.
+//! Reading one trace (everything stamped with one correlation id) from the
+//! contract tables, and resolving a unique prefix to a full correlation id.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};

@@ -1,4 +1,4 @@
-// Audit changes, newest first: what changed, who did it, and from where.
+//! Audit changes, newest first: what changed, who did it, and from where.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,6 +1,6 @@
-// Confirmation popups: a stuck retry, "retry all", and the drift plan
-// (`+` add, `-` delete, `!` blocked by grace, `?` unknown to the broker),
-// PINs masked, nothing run until the door's name is typed.
+//! Confirmation popups: a stuck retry, "retry all", and the drift plan
+//! (`+` add, `-` delete, `!` blocked by grace, `?` unknown to the broker),
+//! PINs masked, nothing run until the door's name is typed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,5 +1,5 @@
-// The job queue: counts per status, the filtered table, and the selected
-// job's detail.
+//! The job queue: counts per status, the filtered table, and the selected
+//! job's detail.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

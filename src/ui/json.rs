@@ -1,6 +1,6 @@
-// The JSON viewer (coloured, foldable, searchable; draws only the rows on
-// screen, so a 1 MiB payload scrolls as fast as a small one) and the audit
-// before/after diff.
+//! The JSON viewer (coloured, foldable, searchable; draws only the rows on
+//! screen, so a 1 MiB payload scrolls as fast as a small one) and the audit
+//! before/after diff.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

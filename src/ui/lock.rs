@@ -1,5 +1,5 @@
-// Per-lock logs: every integration log for one lock, newest first, failures
-// in red, each with its job and correlation.
+//! Per-lock logs: every integration log for one lock, newest first, failures
+//! in red, each with its job and correlation.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

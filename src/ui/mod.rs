@@ -1,6 +1,6 @@
-// Drawing: one function per pane and popup. Draw code reads the app state
-// and paints; it never waits on anything (the only state it touches is the
-// scroll offset cell that keeps the selection on screen).
+//! Drawing: one function per pane and popup. Draw code reads the app state
+//! and paints; it never waits on anything (the only state it touches is the
+//! scroll offset cell that keeps the selection on screen).
 
 mod audit;
 mod dialog;

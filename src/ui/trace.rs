@@ -1,5 +1,5 @@
-// The correlation detail: the window and outcome, anomalies, and the seed
-// page's four sections in one scrollable list.
+//! The correlation detail: the window and outcome, anomalies, and the seed
+//! page's four sections in one scrollable list.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,5 +1,5 @@
-// One user: access levels, credentials (masked), the doors they should open,
-// their recent traces and jobs — where "my PIN stopped working" starts.
+//! One user: access levels, credentials (masked), the doors they should open,
+//! their recent traces and jobs — where "my PIN stopped working" starts.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
