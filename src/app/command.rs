@@ -186,6 +186,9 @@ fn number(verb: &str, a: Option<&str>) -> Result<i64, String> {
         .map_err(|_| usage())
 }
 
+/// The longest age `:jobs` takes (ten years).
+pub const MAX_AGE_DAYS: i64 = 3650;
+
 fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
     let mut f = JobFilter::default();
     let mut args = args.iter().copied();
@@ -199,11 +202,20 @@ fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
                 .join(", ")
         )
     };
-    // An age too large to hold is malformed, like any other.
+    // An age too large to hold is malformed, like any other; a broker older
+    // than MAX_AGE_DAYS does not exist.
     let age = |a: &str, suffix: char, unit: i64| {
         a.strip_suffix(suffix)
             .and_then(|n| n.parse::<i64>().ok())
-            .map(|n| n.checked_mul(unit).ok_or_else(|| bad(a)))
+            .map(|n| {
+                n.checked_mul(unit)
+                    .filter(|s| (0..=MAX_AGE_DAYS * 86_400).contains(s))
+                    .ok_or_else(|| {
+                        format!(
+                            "`{a}` is too long an age: give at most {MAX_AGE_DAYS}d, e.g. 24h or 7d"
+                        )
+                    })
+            })
     };
     while let Some(a) = args.next() {
         if let Some(s) = StatusFilter::parse(a) {

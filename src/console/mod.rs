@@ -108,7 +108,7 @@ pub async fn setup_with(
         keymap,
         Clock::new(zone),
         now.unwrap_or_else(Utc::now),
-        chrono::Duration::seconds(stuck_after_secs),
+        store::queries::seconds(stuck_after_secs),
     );
     if g.write {
         // --write: for the whole session (Postgres still gets READ WRITE

@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use super::{
-    BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError,
-    network_error, redact,
+    BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError, redact,
 };
 
 pub const ACCEPT_V2: &str = "application/vnd.doordeck.api-v2+json";
@@ -134,20 +133,14 @@ impl DoordeckClient {
                 .header("Accept", ACCEPT_V2)
                 .json(&json!({"email": self.account.email, "password": self.account.password})),
         };
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| network_error(e, self.timeout, &refs))?;
-        let status = resp.status().as_u16();
+        let (status, text) = super::send_bounded(req, self.timeout, &refs).await?;
         if status >= 400 {
             return Err(ProviderError::Http {
                 status,
                 meaning: meaning(status),
             });
         }
-        let body: Value = resp
-            .json()
-            .await
+        let body: Value = serde_json::from_str(&text)
             .map_err(|_| ProviderError::Decode("the token answer is not JSON".into()))?;
         let auth = body
             .get("authToken")

@@ -195,6 +195,8 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .user_agent(concat!("lockdesk/", env!("CARGO_PKG_VERSION")))
         .build()
+        // Only a TLS set-up failure gets here; send_bounded still times every
+        // exchange out, so the plain client cannot wait forever.
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
@@ -216,6 +218,73 @@ pub fn network_error(e: reqwest::Error, timeout: Duration, secrets: &[&str]) -> 
     ProviderError::Network(redact::text(&msg, secrets))
 }
 
+/// The largest answer body lockdesk reads from a provider; a lock's whole
+/// passcode list is far below this.
+pub const MAX_BODY: usize = 4 << 20;
+
+/// The most pages lockdesk reads of one list (200 items each): a provider
+/// whose page count never ends is cut off with an error, not followed.
+pub const MAX_PAGES: i64 = 100;
+
+/// The page count of a paged answer, checked: at least 1, and an error past
+/// `MAX_PAGES` (a partial passcode list must never look whole).
+pub fn page_count(body: &Value) -> Result<i64, ProviderError> {
+    let pages = body
+        .get("pages")
+        .and_then(Value::as_i64)
+        .unwrap_or(1)
+        .max(1);
+    if pages > MAX_PAGES {
+        return Err(ProviderError::Decode(format!(
+            "the provider reports {pages} pages; lockdesk reads at most {MAX_PAGES} (200 items each)"
+        )));
+    }
+    Ok(pages)
+}
+
+/// Sends a request and reads its body, at most `MAX_BODY` bytes, the whole
+/// exchange within `timeout` (whatever the client's own settings).
+pub async fn send_bounded(
+    req: reqwest::RequestBuilder,
+    timeout: Duration,
+    secrets: &[&str],
+) -> Result<(u16, String), ProviderError> {
+    let exchange = async {
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| network_error(e, timeout, secrets))?;
+        let status = resp.status().as_u16();
+        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| network_error(e, timeout, secrets))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or(Err(ProviderError::Timeout {
+            seconds: timeout.as_secs(),
+        }))
+}
+
+fn too_large() -> ProviderError {
+    ProviderError::Decode(format!(
+        "the answer is larger than {} MiB; lockdesk stopped reading it",
+        MAX_BODY >> 20
+    ))
+}
+
 /// Sends one request and reads its JSON body (`{}` when empty). An HTTP
 /// error status becomes `ProviderError::Http` with the provider's own
 /// documented `meaning`; transport errors lose their URL and `secrets`.
@@ -225,15 +294,7 @@ pub async fn send_json(
     secrets: &[&str],
     meaning: fn(u16) -> &'static str,
 ) -> Result<Value, ProviderError> {
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| network_error(e, timeout, secrets))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| network_error(e, timeout, secrets))?;
+    let (status, text) = send_bounded(req, timeout, secrets).await?;
     if status >= 400 {
         return Err(ProviderError::Http {
             status,

@@ -62,6 +62,18 @@ pub struct JobFilter {
     pub max_age_secs: Option<i64>,
 }
 
+/// `secs` as a duration, saturating: a number from a person or a config file
+/// never panics the arithmetic.
+pub fn seconds(secs: i64) -> chrono::Duration {
+    chrono::Duration::try_seconds(secs).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The time `secs` before `now`, saturating at the earliest time there is.
+pub fn before(now: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+    now.checked_sub_signed(seconds(secs))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 impl fmt::Display for JobFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
@@ -75,10 +87,7 @@ impl fmt::Display for JobFilter {
             parts.push(format!("user={u}"));
         }
         if let Some(a) = self.max_age_secs {
-            parts.push(format!(
-                "age<{}",
-                crate::timefmt::age(chrono::Duration::seconds(a))
-            ));
+            parts.push(format!("age<{}", crate::timefmt::age(seconds(a))));
         }
         if parts.is_empty() {
             write!(f, "all jobs")
@@ -147,7 +156,7 @@ pub async fn jobs_page(
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     if let Some(s) = filter.status {
         q = match s {
-            StatusFilter::Stuck => q.bind(now - chrono::Duration::seconds(stuck_after_secs)),
+            StatusFilter::Stuck => q.bind(before(now, stuck_after_secs)),
             _ => q.bind(s.name()),
         };
     }
@@ -158,7 +167,7 @@ pub async fn jobs_page(
         q = q.bind(u);
     }
     if let Some(a) = filter.max_age_secs {
-        q = q.bind(now - chrono::Duration::seconds(a));
+        q = q.bind(before(now, a));
     }
     if let Page::Older(k) | Page::From(k) | Page::Newer(k) = page {
         q = q.bind(k.created_at).bind(k.id);
@@ -196,7 +205,7 @@ pub async fn job_counts(
         .fetch_all(&mut *conn)
         .await?;
     let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.sql)
-        .bind(now - chrono::Duration::seconds(stuck_after_secs))
+        .bind(before(now, stuck_after_secs))
         .fetch_one(&mut *conn)
         .await?;
     Ok(JobCounts {

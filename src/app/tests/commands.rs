@@ -169,12 +169,21 @@ fn command_parser_cases() {
         ),
         (
             "jobs 9999999999999999h".into(),
-            Fails("`9999999999999999h` is not a job filter"),
+            Fails("`9999999999999999h` is too long an age: give at most 3650d"),
         ),
         (
             "jobs 9999999999999999d".into(),
-            Fails("`9999999999999999d` is not a job filter"),
+            Fails("`9999999999999999d` is too long an age"),
         ),
+        (
+            "jobs 3000000000000h".into(),
+            Fails("`3000000000000h` is too long an age"),
+        ),
+        (
+            "jobs 3650d".into(),
+            jobs(|f| f.max_age_secs = Some(3650 * 86_400)),
+        ),
+        ("jobs 3651d".into(), Fails("`3651d` is too long an age")),
         (
             format!("jobs {huge}h"),
             Fails("`99999999999999999999h` is not a job filter"),

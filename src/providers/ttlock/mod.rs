@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 
 use super::{
     BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError, from_ms,
-    network_error, redact,
+    redact,
 };
 
 struct Token {
@@ -105,17 +105,9 @@ impl TtLockClient {
         let url = format!("{}/oauth2/token", self.account.base_url);
         let secrets = self.secrets();
         let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let resp = self
-            .http
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| network_error(e, self.timeout, &secret_refs))?;
-        let status = resp.status().as_u16();
-        let body: Value = resp
-            .json()
-            .await
+        let req = self.http.post(&url).form(&form);
+        let (status, text) = super::send_bounded(req, self.timeout, &secret_refs).await?;
+        let body: Value = serde_json::from_str(&text)
             .map_err(|e| ProviderError::Decode(redact::text(&e.to_string(), &secret_refs)))?;
         if status >= 400 {
             return Err(ProviderError::Http {
@@ -135,9 +127,12 @@ impl TtLockClient {
         }
         let access = body.get("access_token").and_then(Value::as_str);
         let refresh_token = body.get("refresh_token").and_then(Value::as_str);
+        // The documented lifetime is 90 days; anything from a minute to a
+        // year is believed, anything else is taken as the documented one.
         let expires = body
             .get("expires_in")
             .and_then(Value::as_i64)
+            .filter(|s| (60..=366 * 86_400).contains(s))
             .unwrap_or(7_776_000);
         match (access, refresh_token) {
             (Some(a), Some(r)) => {
@@ -146,7 +141,7 @@ impl TtLockClient {
                     access: a.to_string(),
                     refresh: r.to_string(),
                     // Refresh a minute early rather than send a dying token.
-                    expires_at: Utc::now() + chrono::Duration::seconds(expires - 60),
+                    expires_at: Utc::now() + chrono::Duration::seconds(expires.saturating_sub(60)),
                 })
             }
             _ => Err(ProviderError::Decode(
@@ -296,7 +291,7 @@ impl TtLockClient {
                 .cloned()
                 .unwrap_or_default();
             all.extend(list);
-            let pages = body.get("pages").and_then(Value::as_i64).unwrap_or(1);
+            let pages = super::page_count(&body)?;
             if page >= pages {
                 return Ok(all);
             }
@@ -528,8 +523,10 @@ impl Provider for TtLockClient {
                         raw: r,
                     });
                 }
-                if page >= body.get("pages").and_then(Value::as_i64).unwrap_or(1) {
-                    break Ok(());
+                match super::page_count(&body) {
+                    Ok(pages) if page >= pages => break Ok(()),
+                    Ok(_) => {}
+                    Err(e) => break Err(e),
                 }
                 page += 1;
             };

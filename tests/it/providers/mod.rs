@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::support::demo_db;
 
 mod fixtures;
+mod hostile;
 
 pub use fixtures::sim_for;
 use fixtures::{first_doordeck_lock, providers, ttlock};
