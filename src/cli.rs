@@ -302,6 +302,9 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoCommand::Seed(s)) = args.command {
         return run_seed(g, s).await;
     }
+    if !args.no_tui {
+        console::refuse_dumb_terminal()?;
+    }
     eprintln!("Starting a private PostgreSQL and loading the demo world…");
     let started = std::time::Instant::now();
     let demo = demo::start(None).await?;

@@ -97,6 +97,8 @@ pub struct App {
     pub default_mode: crate::engine::plan::Mode,
     pub dialog: Option<Dialog>,
     pub quit: bool,
+    /// NO_COLOR is set: draw without colours.
+    pub no_color: bool,
     ticks: u64,
     /// Actions sent and not yet answered.
     acting: usize,
@@ -137,6 +139,7 @@ impl App {
             default_mode: crate::engine::plan::Mode::Standard,
             dialog: None,
             quit: false,
+            no_color: false,
             ticks: 0,
             acting: 0,
             next_id: 0,

@@ -116,6 +116,8 @@ pub async fn setup_with(
         app.write_until = Some(DateTime::<Utc>::MAX_UTC);
         app.write_reason = g.reason.clone();
     }
+    // no-color.org: set and not empty.
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if let Some(o) = &config.operator {
         app.operator = o.clone();
     }
@@ -178,8 +180,23 @@ pub async fn run(
     )?;
     match snapshot {
         Some(s) => print_snapshot(g, &url, &source, target, s).await,
-        None => run_on(g, &url, &source, target, None).await,
+        None => {
+            refuse_dumb_terminal()?;
+            run_on(g, &url, &source, target, None).await
+        }
     }
+}
+
+/// A terminal that cannot move the cursor cannot show the console; say so
+/// before connecting anywhere.
+pub fn refuse_dumb_terminal() -> anyhow::Result<()> {
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        return Err(anyhow!(
+            "this terminal (TERM=dumb) cannot draw the console. Run lockdesk in a terminal \
+             emulator, or use `lockdesk snapshot` or `lockdesk trace <id> --json` for plain output."
+        ));
+    }
+    Ok(())
 }
 
 /// The interactive console on `url`.

@@ -68,6 +68,25 @@ pub fn cell(s: &str, width: usize) -> String {
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
+    draw_panes(f, app);
+    if app.no_color {
+        monochrome(f.buffer_mut());
+    }
+}
+
+/// NO_COLOR (no-color.org): every colour goes; what a background marked
+/// (the selection, a warning banner) is shown in reverse video instead.
+pub fn monochrome(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
+fn draw_panes(f: &mut Frame, app: &App) {
     let area = f.area();
     let banner = app.db_lost.is_some() as u16;
     let [top, banner_area, main, bottom] = Layout::vertical([
@@ -188,8 +207,12 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
 
 /// A centred rectangle of `pw`% × `ph`% of `area`.
 pub fn popup(area: Rect, pw: u16, ph: u16) -> Rect {
-    let w = area.width * pw / 100;
-    let h = area.height * ph / 100;
+    // In u32: a 1000-column terminal times 94 does not fit a u16.
+    let part = |len: u16, pct: u16| {
+        u16::try_from(u32::from(len) * u32::from(pct.min(100)) / 100).unwrap_or(len)
+    };
+    let w = part(area.width, pw);
+    let h = part(area.height, ph);
     Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
@@ -239,3 +262,6 @@ fn help(f: &mut Frame, app: &App, area: Rect) {
         r,
     );
 }
+
+#[cfg(test)]
+mod tests;

@@ -134,3 +134,61 @@ async fn snapshot_prints_the_screen_and_global_options_go_anywhere() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\x1b["), "colour escapes");
 }
+
+#[test]
+fn a_dumb_terminal_gets_a_message_and_a_failing_exit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+        .args(["--database-url", "postgresql://127.0.0.1:1/nowhere"])
+        .env("TERM", "dumb")
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TERM=dumb"), "{err}");
+    assert!(err.contains("lockdesk snapshot"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing drawn");
+}
+
+#[tokio::test]
+async fn no_color_means_no_colour_codes_and_the_selection_in_reverse_video() {
+    let url = demo_db().await;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
+    let out = c
+        .args([
+            "snapshot",
+            "--color",
+            "--size",
+            "100x20",
+            "--now",
+            "2026-11-20T15:30:00Z",
+            "--tz",
+            "UTC",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("NO_COLOR", "1")
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Every SGR sequence resets colours to the default (39/49), none sets one.
+    for seq in text.split("\x1b[").skip(1) {
+        let codes = seq.split('m').next().unwrap_or("");
+        for code in codes.split(';') {
+            let n: u32 = code.parse().unwrap_or(0);
+            assert!(
+                !(30..=38).contains(&n) && !(40..=48).contains(&n) && !(90..=107).contains(&n),
+                "a colour code {code} in `{codes}`"
+            );
+        }
+    }
+    assert!(
+        text.contains(";7m") || text.contains(";7;"),
+        "the selection is in reverse video"
+    );
+}

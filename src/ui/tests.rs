@@ -1,0 +1,111 @@
+//! Drawing never panics, whatever the terminal's size: tiny, huge, or
+//! changing size many times a second.
+
+use chrono::Duration;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::{App, Dialog, JsonView, Overlay, Session};
+use crate::keys::{Action, Keymap};
+use crate::store::traces::JobRow;
+use crate::timefmt::{Clock, Zone};
+
+fn app() -> App {
+    let mut a = App::new(
+        Session {
+            target: "test".into(),
+            read_only: true,
+            drift_disabled: None,
+            broker_tables: true,
+        },
+        Keymap::defaults(),
+        Clock::new(Zone::Utc),
+        crate::demo::world::fixed_now(),
+        Duration::minutes(15),
+    );
+    let now = a.now;
+    a.jobs.rows = (1..=50)
+        .map(|id| JobRow {
+            id,
+            job_type: "reconcile_user".into(),
+            user_id: 9,
+            reason: Some("access level changed".into()),
+            status: if id % 3 == 0 { "failed" } else { "done" }.into(),
+            attempt_count: 1,
+            last_error: None,
+            next_run_at: None,
+            correlation_id: Some(format!("{id:032x}")),
+            debug_session_id: None,
+            payload: None,
+            created_at: now - Duration::seconds(id),
+            updated_at: now,
+        })
+        .collect();
+    a
+}
+
+fn draw_at(a: &App, w: u16, h: u16) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    t.draw(|f| super::draw(f, a)).expect("a frame");
+}
+
+/// The app with each popup open in turn.
+fn every_popup() -> Vec<App> {
+    let plain = app();
+    let mut help = app();
+    help.act(Action::Help);
+    let mut json = app();
+    let value = serde_json::json!({"lockId": 28991110, "list": [1, 2, {"a": "日本語 ✅"}]});
+    json.overlays.push(Overlay::Json(JsonView {
+        title: "log #1".into(),
+        doc: crate::jsondoc::JsonDoc::new(&value),
+        value,
+        scroll: Default::default(),
+    }));
+    let mut dialog = app();
+    let job = dialog.jobs.rows[2].clone();
+    dialog.dialog = Some(Dialog::RetryStuck {
+        job,
+        typed: String::new(),
+    });
+    vec![plain, help, json, dialog]
+}
+
+#[test]
+fn a_huge_terminal_draws_every_popup() {
+    for a in every_popup() {
+        draw_at(&a, 1000, 300);
+        draw_at(&a, 65535, 3);
+    }
+}
+
+#[test]
+fn a_tiny_terminal_draws_every_popup() {
+    for a in every_popup() {
+        for (w, h) in [(20, 5), (1, 1), (0, 0), (40, 10), (3, 200)] {
+            draw_at(&a, w, h);
+        }
+    }
+}
+
+#[test]
+fn a_resize_storm_draws_every_size() {
+    let a = every_popup().remove(1);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("a test terminal");
+    for i in 0u16..400 {
+        let (w, h) = (1 + (i * 37) % 700, 1 + (i * 13) % 120);
+        t.backend_mut().resize(w, h);
+        t.draw(|f| super::draw(f, &a)).expect("a frame");
+    }
+}
+
+#[test]
+fn popups_fit_inside_any_area() {
+    use ratatui::layout::Rect;
+    for (w, h) in [(1000, 300), (65535, 65535), (0, 0), (7, 3)] {
+        let area = Rect::new(0, 0, w, h);
+        let r = super::popup(area, 94, 92);
+        assert!(r.width <= w && r.height <= h, "{r:?} in {area:?}");
+        assert!(r.x + r.width <= w);
+    }
+}
