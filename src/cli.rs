@@ -35,7 +35,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// The correlation detail of one trace (a unique prefix of the id is enough).
     Trace {
-        /// The correlation id, or a unique prefix of at least 4 hex digits.
+        /// The correlation id as stored, or a unique prefix of at least 4 of its characters.
         id: String,
         /// Print the trace as JSON (app_audit, reconcile_jobs, integration_logs) and exit.
         #[arg(long)]
@@ -227,7 +227,8 @@ fn info() {
 async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
     let url = database_url(g)?;
     let db = store::open(&url).await?;
-    let full = match store::traces::resolve(&db.pool, id).await {
+    let mut conn = db.pool.acquire().await?;
+    let full = match store::traces::resolve(&mut conn, id).await {
         Ok(store::traces::Resolved::One(full)) => full,
         Ok(store::traces::Resolved::None) => {
             return Err(Exit(2, format!("no trace matches `{id}`")).into());
@@ -242,7 +243,7 @@ async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
             )
             .into());
         }
-        Err(e @ store::traces::ResolveError::NotHex(_)) => {
+        Err(e @ store::traces::ResolveError::NotAnId(_)) => {
             return Err(Exit(2, e.to_string()).into());
         }
         Err(e) => return Err(e.into()),

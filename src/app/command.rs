@@ -52,7 +52,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         verbs: &["trace", "t"],
         usage: ":trace <id or prefix>",
-        about: "the correlation detail of a trace (4+ hex digits of its id)",
+        about: "the correlation detail of a trace (its id as stored, or 4+ characters of it)",
         help: Help::Line(":trace <id or prefix>   the correlation detail of a trace"),
         hint: Some(":trace <id>"),
     },
@@ -249,7 +249,8 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
     let cmd = match verb {
         "q" | "quit" => Command::Quit,
         "trace" | "t" => match arg {
-            Some(id) => Command::Trace(id.to_lowercase()),
+            // As typed: the lookup matches the stored id in either case.
+            Some(id) => Command::Trace(id.to_string()),
             None => return Err(":trace needs a correlation id or a unique prefix of one".into()),
         },
         "job" => Command::Job(number("job", arg)?),

@@ -367,9 +367,7 @@ async fn load(
                 .map_err(error)?,
         ),
         Query::Trace(q) => Data::Trace(match traces::resolve(&mut *c, q).await {
-            Err(traces::ResolveError::NotHex(_)) => TraceResult::Invalid(format!(
-                "`{q}` is not a correlation id: give at least 4 of its hex digits (0-9, a-f)"
-            )),
+            Err(e @ traces::ResolveError::NotAnId(_)) => TraceResult::Invalid(e.to_string()),
             Err(traces::ResolveError::Db(e)) => return Err(error(e)),
             Ok(traces::Resolved::None) => TraceResult::NotFound(q.clone()),
             Ok(traces::Resolved::Many(ids)) => TraceResult::Ambiguous(q.clone(), ids),

@@ -131,7 +131,7 @@ pub async fn setup_with(
     drop(conn);
     let start = match target {
         None => Loc::Jobs,
-        Some(Target::Trace { id }) => Loc::Trace(id.to_lowercase()),
+        Some(Target::Trace { id }) => Loc::Trace(id),
         Some(Target::Job { id }) => Loc::Job(id),
         Some(Target::User { id }) => Loc::User(id),
         Some(Target::Lock { key }) => {

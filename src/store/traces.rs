@@ -239,20 +239,34 @@ pub enum Resolved {
     Many(Vec<String>),
 }
 
-/// Resolves a prefix (at least 4 hex digits) to the correlation ids it matches,
-/// at most a handful. Input that is not hex is rejected before any query,
-/// so it can never become a LIKE pattern.
-pub async fn resolve<'c, E>(db: E, prefix: &str) -> Result<Resolved, ResolveError>
-where
-    E: sqlx::PgExecutor<'c>,
-{
-    let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ResolveError::NotHex(prefix));
+/// Resolves what the operator typed or clicked to the correlation ids it
+/// matches, at most a handful: the id exactly as stored first (upper case and
+/// UUID dashes included), then a prefix in lower or upper case, which the
+/// `text_pattern_ops` indexes serve. Input with other characters than letters,
+/// digits, `-` and `_` is refused before any query; LIKE's own wildcards are
+/// escaped, so input never becomes a pattern.
+pub async fn resolve(conn: &mut sqlx::PgConnection, input: &str) -> Result<Resolved, ResolveError> {
+    let id = input.trim();
+    if id.chars().count() < 4
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ResolveError::NotAnId(id.to_string()));
     }
+    let exact: Option<(String,)> = sqlx::query_as(statements::traces::RESOLVE_EXACT.sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(ResolveError::Db)?;
+    if let Some((full,)) = exact {
+        return Ok(Resolved::One(full));
+    }
+    let escaped = id.replace('_', "\\_");
     let rows: Vec<(String,)> = sqlx::query_as(statements::traces::RESOLVE_PREFIX.sql)
-        .bind(&prefix)
-        .fetch_all(db)
+        .bind(escaped.to_ascii_lowercase())
+        .bind(escaped.to_ascii_uppercase())
+        .fetch_all(&mut *conn)
         .await
         .map_err(ResolveError::Db)?;
     let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
@@ -265,16 +279,16 @@ where
 
 #[derive(Debug)]
 pub enum ResolveError {
-    NotHex(String),
+    NotAnId(String),
     Db(sqlx::Error),
 }
 
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::NotHex(p) => write!(
+            ResolveError::NotAnId(p) => write!(
                 f,
-                "`{p}` is not a correlation id: give at least 4 of its hex digits (0-9, a-f)"
+                "`{p}` is not a correlation id: give at least 4 of its characters (hex digits, and the dashes of a UUID-style id)"
             ),
             ResolveError::Db(e) => write!(f, "looking up the correlation id failed: {e}"),
         }

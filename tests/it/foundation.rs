@@ -260,14 +260,22 @@ async fn trace_prefixes_resolve_uniquely_and_reject_non_hex() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
     assert_eq!(
-        traces::resolve(&pool, "e4792295").await.unwrap(),
+        traces::resolve(&mut pool.acquire().await.unwrap(), "e4792295")
+            .await
+            .unwrap(),
         traces::Resolved::One(seeds::TRACE_USER_ACCESS.into())
     );
     assert_eq!(
-        traces::resolve(&pool, "ffffffffff").await.unwrap(),
+        traces::resolve(&mut pool.acquire().await.unwrap(), "ffffffffff")
+            .await
+            .unwrap(),
         traces::Resolved::None
     );
-    assert!(traces::resolve(&pool, "e479%").await.is_err());
+    assert!(
+        traces::resolve(&mut pool.acquire().await.unwrap(), "e479%")
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]

@@ -10,4 +10,5 @@ mod cli;
 mod cluster;
 mod console;
 mod foundation;
+mod hostile;
 mod providers;

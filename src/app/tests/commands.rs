@@ -56,7 +56,7 @@ fn command_parser_cases() {
         ("t e4792295".into(), Is(Command::Trace("e4792295".into()))),
         (
             "trace E4792295B2F4".into(),
-            Is(Command::Trace("e4792295b2f4".into())),
+            Is(Command::Trace("E4792295B2F4".into())),
         ),
         (
             "trace   c2165f3f  extra".into(),
@@ -65,6 +65,10 @@ fn command_parser_cases() {
         ("trace".into(), Fails(":trace needs a correlation id")),
         ("t".into(), Fails(":trace needs a correlation id")),
         // Job and user.
+        (
+            "t 3F2504E0-4F89-11D3".into(),
+            Is(Command::Trace("3F2504E0-4F89-11D3".into())),
+        ),
         ("job 72".into(), Is(Command::Job(72))),
         ("job #72".into(), Is(Command::Job(72))),
         ("job 0".into(), Is(Command::Job(0))),

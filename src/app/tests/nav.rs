@@ -55,7 +55,7 @@ fn start_does_not_load_doors_it_already_has() {
 #[test]
 fn the_trace_command_opens_the_trace_pane_and_loads_it() {
     let mut a = app();
-    let l = loads(&a.command("trace E4792295"));
+    let l = loads(&a.command("trace e4792295"));
     assert_eq!(l, vec![(Slot::Trace, Query::Trace("e4792295".into()))]);
     assert_eq!(a.pane, Pane::Trace);
     assert!(a.trace.loading);

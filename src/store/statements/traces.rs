@@ -32,18 +32,42 @@ pub const LOGS_OF: Statement = Statement {
     params: &[Text("e4792295b2f441f0b205e154984e92fc")],
 };
 
-/// The correlation ids a prefix matches, at most 5 (each branch stops at 5).
+/// The correlation id exactly as stored, if any table has it.
+pub const RESOLVE_EXACT: Statement = Statement {
+    name: "traces::resolve_exact",
+    sql: "SELECT id FROM (
+             (SELECT correlation_id::text AS id FROM reconcile_jobs WHERE correlation_id = $1 LIMIT 1)
+             UNION
+             (SELECT correlation_id::text FROM app_audit WHERE correlation_id = $1 LIMIT 1)
+             UNION
+             (SELECT correlation_id::text FROM integration_logs WHERE correlation_id = $1 LIMIT 1)
+         ) ids LIMIT 1",
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// The correlation ids starting with a prefix in lower or in upper case, at
+/// most 5 (each branch stops at 5). `_` comes escaped; the pattern ops
+/// indexes serve both LIKEs.
 pub const RESOLVE_PREFIX: Statement = Statement {
     name: "traces::resolve_prefix",
     sql: "SELECT id FROM (
-             (SELECT correlation_id::text AS id FROM reconcile_jobs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             (SELECT correlation_id::text AS id FROM reconcile_jobs
+               WHERE correlation_id LIKE $1 || '%' OR correlation_id LIKE $2 || '%' LIMIT 5)
              UNION
-             (SELECT correlation_id::text FROM app_audit WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             (SELECT correlation_id::text FROM app_audit
+               WHERE correlation_id LIKE $1 || '%' OR correlation_id LIKE $2 || '%' LIMIT 5)
              UNION
-             (SELECT correlation_id::text FROM integration_logs WHERE correlation_id LIKE $1 || '%' LIMIT 5)
+             (SELECT correlation_id::text FROM integration_logs
+               WHERE correlation_id LIKE $1 || '%' OR correlation_id LIKE $2 || '%' LIMIT 5)
          ) ids ORDER BY id LIMIT 5",
-    params: &[Text("e4792295")],
+    params: &[Text("e4792295"), Text("E4792295")],
 };
 
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&AUDIT_OF, &JOBS_OF, &LOGS_OF, &RESOLVE_PREFIX];
+pub const ALL: &[&Statement] = &[
+    &AUDIT_OF,
+    &JOBS_OF,
+    &LOGS_OF,
+    &RESOLVE_EXACT,
+    &RESOLVE_PREFIX,
+];
