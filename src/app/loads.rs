@@ -7,6 +7,7 @@ use crate::app::{
     App, AuditState, COUNTS_EVERY, Cmd, Data, JobsLoad, Level, LoadError, Loc, PAGE, POLL_EVERY,
     Pane, Query, Slot, TraceResult,
 };
+use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
 use crate::timeline::{self};
 
@@ -116,7 +117,12 @@ impl App {
                 }
                 d
             }
-            Err(e) => {
+            Err(mut e) => {
+                // Say how to try again, with the key the keymap really has.
+                let retry = self.keys_for(Action::Refresh);
+                if slot != Slot::LockTrail && !retry.is_empty() {
+                    e.message = format!("{} — {retry} retries", e.message);
+                }
                 if e.connection_lost {
                     self.db_lost = Some(e.message.clone());
                 } else if slot != Slot::LockTrail {
@@ -124,8 +130,14 @@ impl App {
                     self.say(Level::Error, e.message.clone());
                 }
                 match slot {
-                    Slot::Jobs => self.jobs.loading = false,
-                    Slot::Audit => self.audit.loading = false,
+                    Slot::Jobs => {
+                        self.jobs.loading = false;
+                        self.jobs.error = Some(e.message);
+                    }
+                    Slot::Audit => {
+                        self.audit.loading = false;
+                        self.audit.error = Some(e.message);
+                    }
                     Slot::Lock => {
                         self.lock.loading = false;
                         self.lock.error = Some(e.message);
@@ -172,10 +184,12 @@ impl App {
                     Query::Jobs { mode, limit, .. } => (mode, limit),
                     _ => (JobsLoad::Replace, PAGE),
                 };
+                self.jobs.error = None;
                 self.jobs_arrived(rows, mode, limit);
             }
             Data::Audit(rows) => {
                 self.audit.loading = false;
+                self.audit.error = None;
                 self.audit.loaded = true;
                 self.audit.more_below = rows.len() as i64 == PAGE;
                 self.audit.rows.extend(rows);

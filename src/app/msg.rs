@@ -62,6 +62,23 @@ pub enum Query {
     Doors,
 }
 
+impl Query {
+    /// What this load reads, in the words a failure message uses.
+    pub fn what(&self) -> String {
+        match self {
+            Query::Jobs { .. } => "the job queue".into(),
+            Query::JobCounts(_) => "the job counts".into(),
+            Query::Job(id) => format!("job #{id}"),
+            Query::Audit { .. } => "the audit rows".into(),
+            Query::LockLogs(key) => format!("the logs of {key}"),
+            Query::LockTrail { provider, .. } => format!("the {provider} audit trail"),
+            Query::User(id) => format!("user {id}"),
+            Query::Trace(q) => format!("trace {q}"),
+            Query::Doors => "the doors".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     Load {

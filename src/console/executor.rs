@@ -42,6 +42,16 @@ pub enum CopyOut {
     Buffer(Vec<u8>),
 }
 
+/// A task aborted when its handle is dropped: aborting a load aborts the
+/// work it started too.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct Executor {
     pool: PgPool,
     clipboard: Clipboard,
@@ -85,10 +95,34 @@ impl Executor {
                 );
                 let providers = self.providers.clone();
                 let handle = tokio::spawn(async move {
-                    let result = match &query {
-                        // Provider calls: no database connection needed.
-                        Query::LockTrail { .. } => trail(&providers, &query).await,
-                        _ => load(&pool, &query, settings, &pid2).await,
+                    let what = query.what();
+                    let trail_load = matches!(query, Query::LockTrail { .. });
+                    // The work runs in its own task, so that a panic in it
+                    // (a bug, or a row no decoder expected) still answers:
+                    // the pane shows the failure instead of loading forever.
+                    let mut work = AbortOnDrop(tokio::spawn(async move {
+                        match &query {
+                            // Provider calls: no database connection needed.
+                            Query::LockTrail { .. } => trail(&providers, &query).await,
+                            _ => load(&pool, &query, settings, &pid2).await,
+                        }
+                    }));
+                    let result = match (&mut work.0).await {
+                        // A provider's failure already names the provider.
+                        Ok(r) if trail_load => r,
+                        Ok(r) => r.map_err(|e| LoadError {
+                            message: format!("loading {what}: {}", e.message),
+                            ..e
+                        }),
+                        Err(e) => {
+                            tracing::error!("loading {what} panicked: {e}");
+                            Err(LoadError {
+                                message: format!(
+                                    "loading {what} failed inside lockdesk (the log file has the details)"
+                                ),
+                                connection_lost: false,
+                            })
+                        }
                     };
                     let _ = tx.send(Msg::Loaded {
                         slot,

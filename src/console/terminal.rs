@@ -33,6 +33,23 @@ pub async fn run(
         CopyOut::Terminal,
     );
     let mut terminal = ratatui::init();
+    // ratatui's hook restores the terminal on any panic. A panic in a tokio
+    // task (one load or action) is answered as a failed message by the
+    // executor, and the console goes on: restoring the terminal then would
+    // leave it broken under a running app. So tasks' panics only go to the
+    // log; anything else still restores first.
+    let restore_then_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // tokio names its threads `tokio-rt-worker` (older: `tokio-runtime-worker`).
+        let in_task = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("tokio-"));
+        if in_task {
+            tracing::error!("a task panicked: {info}");
+        } else {
+            restore_then_report(info);
+        }
+    }));
     // Key presses come from a blocking reader thread; only presses count
     // (Windows and kitty also report releases).
     let (key_tx, mut key_rx) = mpsc::unbounded_channel();

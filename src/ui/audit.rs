@@ -71,7 +71,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         lines.push(line);
     }
-    if visible.is_empty() && !a.loading {
+    if let Some(e) = &a.error {
+        lines.push(Line::from(Span::styled(
+            format!("  {e}"),
+            Style::new().fg(Color::Red),
+        )));
+    } else if visible.is_empty() && !a.loading {
         lines.push(Line::from(Span::styled("  no audit rows", DIM)));
     }
     f.render_widget(Paragraph::new(lines), body);

@@ -85,7 +85,13 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
         fit(head.trim_end(), w),
         DIM.bold(),
     ))];
-    if visible.is_empty() && !j.loading {
+    if let Some(e) = &j.error {
+        // A failed load is said where its rows would be, not as "no jobs".
+        lines.push(Line::from(Span::styled(
+            fit(&format!("  {e}"), w),
+            Style::new().fg(Color::Red),
+        )));
+    } else if visible.is_empty() && !j.loading {
         lines.push(Line::from(Span::styled(
             if j.text.is_empty() {
                 format!("  no jobs match {}", j.filter)

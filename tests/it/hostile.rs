@@ -70,3 +70,37 @@ async fn correlation_ids_are_found_as_stored() {
     let t = traces::fetch(&pool, UUID).await.unwrap();
     assert_eq!(t.logs.len(), 1);
 }
+
+#[tokio::test]
+async fn a_row_that_breaks_the_decoder_fails_its_pane_instead_of_loading_forever() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    // sqlx's timestamptz decode panics on infinity: the load task dies. Its
+    // pane must say so (and how to retry), not wait forever.
+    sqlx::query(
+        "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, created_at, updated_at)
+         VALUES ('reconcile_user', 9, 'failed', 1, 'beefbeefbeefbeefbeefbeefbeefbeef', 'infinity', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let s = crate::console::screen(
+        &url,
+        Some(lockdesk::console::options::Target::Trace {
+            id: "beefbeef".into(),
+        }),
+        "",
+    )
+    .await;
+    assert!(
+        s.contains("loading trace beefbeef failed inside lockdesk"),
+        "{s}"
+    );
+    assert!(s.contains("<C-r> retries"), "{s}");
+    assert!(!s.contains("Loading"), "{s}");
+    // The queue holds that row too: its pane says the load failed, where
+    // the rows would be, not "no jobs match".
+    let q = crate::console::screen(&url, None, "").await;
+    assert!(q.contains("loading the job queue failed inside lockdesk"), "{q}");
+    assert!(!q.contains("no jobs match"), "{q}");
+}

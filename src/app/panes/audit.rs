@@ -11,6 +11,8 @@ pub struct AuditState {
     pub text: String,
     pub loading: bool,
     pub loaded: bool,
+    /// Why the last load failed, until one succeeds.
+    pub error: Option<String>,
 }
 
 impl AuditState {

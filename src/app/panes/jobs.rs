@@ -19,6 +19,8 @@ pub struct JobsState {
     pub loading: bool,
     /// Select this job when the next page arrives.
     pub focus: Option<i64>,
+    /// Why the last load failed, until one succeeds.
+    pub error: Option<String>,
 }
 
 impl JobsState {
