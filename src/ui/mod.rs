@@ -15,6 +15,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::{App, Level, Overlay, Pane, PromptKind};
 
@@ -49,26 +50,81 @@ pub fn ok_span(ok: bool) -> Span<'static> {
     }
 }
 
-/// Cuts `s` to `width` characters, marking the cut with `…`.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
-    }
+/// Characters that would reorder or hide text on a terminal: bidi controls
+/// and zero-width ones. They are shown escaped, never obeyed.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}' | '\u{00AD}')
 }
 
-/// Pads or cuts to exactly `width` characters.
+/// `s` as it can be shown safely: control characters (which ratatui drops
+/// silently), bidi overrides and zero-width characters written out as
+/// `\u{202E}`, so that an odd name is seen as odd.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_invisible(c) => {
+                out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Cuts `s` to `width` terminal columns (wide characters count two),
+/// marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = visible(s);
+    if UnicodeWidthStr::width(s.as_ref()) <= width {
+        return s.into_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Pads or cuts to exactly `width` terminal columns.
 pub fn cell(s: &str, width: usize) -> String {
-    format!("{:<width$}", fit(s, width))
+    let mut out = fit(s, width);
+    let w = UnicodeWidthStr::width(out.as_str());
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+/// The last guard: a bidi or zero-width character that reached the screen
+/// some other way is replaced, so that no line is ever reordered.
+fn defuse(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(is_invisible) {
+            cell.set_symbol("⍰");
+        }
+    }
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
     draw_panes(f, app);
+    defuse(f.buffer_mut());
     if app.no_color {
         monochrome(f.buffer_mut());
     }

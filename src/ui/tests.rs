@@ -109,3 +109,49 @@ fn popups_fit_inside_any_area() {
         assert!(r.x + r.width <= w);
     }
 }
+
+#[test]
+fn wide_characters_are_measured_by_their_columns() {
+    use unicode_width::UnicodeWidthStr;
+    assert_eq!(super::cell("日本語", 8), "日本語  ");
+    assert_eq!(super::fit("日本語の鍵", 7), "日本語…");
+    assert_eq!(
+        UnicodeWidthStr::width(super::fit("🔑🔑🔑🔑", 5).as_str()),
+        5
+    );
+    assert_eq!(super::cell("ascii", 3), "as…");
+    assert_eq!(super::cell("", 2), "  ");
+    assert_eq!(super::fit("x", 0), "");
+}
+
+#[test]
+fn bidi_zero_width_and_control_characters_are_shown_escaped() {
+    assert_eq!(
+        super::visible("Door \u{202E}2 ebis"),
+        "Door \\u{202E}2 ebis"
+    );
+    assert_eq!(super::visible("a\u{200B}b"), "a\\u{200B}b");
+    assert_eq!(
+        super::visible("line\nnext\t\u{1b}[31m"),
+        "line\\nnext\\t\\u{001B}[31m"
+    );
+    assert_eq!(super::visible("Haupteingang"), "Haupteingang");
+}
+
+#[test]
+fn a_hostile_name_in_a_row_never_reorders_the_screen() {
+    let mut a = app();
+    a.jobs.rows[0].reason = Some("\u{202E}gnissim PIN \u{2066}x\u{200B}y".into());
+    a.jobs.rows[1].job_type = "日本語_ジョブ_🔑".into();
+    let mut t = Terminal::new(TestBackend::new(160, 30)).expect("a test terminal");
+    t.draw(|f| super::draw(f, &a)).expect("a frame");
+    let buf = t.backend().buffer();
+    let text: String = buf.content.iter().map(|c| c.symbol()).collect();
+    assert!(!text.contains('\u{202E}') && !text.contains('\u{2066}') && !text.contains('\u{200B}'));
+    assert!(
+        text.contains("\\u{202E}gnissim"),
+        "the override is shown escaped"
+    );
+    // The neighbours are still there.
+    assert!(text.contains("access level changed"));
+}

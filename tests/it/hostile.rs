@@ -101,6 +101,9 @@ async fn a_row_that_breaks_the_decoder_fails_its_pane_instead_of_loading_forever
     // The queue holds that row too: its pane says the load failed, where
     // the rows would be, not "no jobs match".
     let q = crate::console::screen(&url, None, "").await;
-    assert!(q.contains("loading the job queue failed inside lockdesk"), "{q}");
+    assert!(
+        q.contains("loading the job queue failed inside lockdesk"),
+        "{q}"
+    );
     assert!(!q.contains("no jobs match"), "{q}");
 }
