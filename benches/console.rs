@@ -69,6 +69,7 @@ fn big_trace(logs: usize) -> Trace {
                 reconcile_job_id: Some(1),
                 request_json: Some(json!({"payload": {"keyboardPwdId": 50_000_000 + i}})),
                 response_json: None,
+                odd: Vec::new(),
             })
             .collect(),
     }

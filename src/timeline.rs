@@ -79,12 +79,15 @@ fn provider_call_target(l: &LogRow) -> Option<String> {
 }
 
 pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> Summary {
+    // The window is the times lockdesk could read: an odd one (`infinity`)
+    // is listed among the anomalies, not stretched over the window.
     let times = trace
         .audit
         .iter()
         .map(|a| a.created_at)
         .chain(trace.jobs.iter().flat_map(|j| [j.created_at, j.updated_at]))
-        .chain(trace.logs.iter().map(|l| l.created_at));
+        .chain(trace.logs.iter().map(|l| l.created_at))
+        .filter(|t| *t != DateTime::<Utc>::MIN_UTC && *t != DateTime::<Utc>::MAX_UTC);
     let first = times.clone().min();
     let last = times.max();
 
@@ -129,6 +132,32 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
     }
 
     let mut anomalies = Vec::new();
+    // A row lockdesk could read only in part says so, first.
+    let odd_rows = trace
+        .audit
+        .iter()
+        .map(|a| (format!("audit row #{}", a.id), &a.odd))
+        .chain(
+            trace
+                .jobs
+                .iter()
+                .map(|j| (format!("job #{}", j.id), &j.odd)),
+        )
+        .chain(
+            trace
+                .logs
+                .iter()
+                .map(|l| (format!("log #{}", l.id), &l.odd)),
+        );
+    for (row, odd) in odd_rows {
+        for o in odd {
+            anomalies.push(format!(
+                "{row} is odd: its {} is {} (shown as Postgres wrote it)",
+                o.column,
+                o.shown()
+            ));
+        }
+    }
     for j in &trace.jobs {
         if is_stuck(j.status.as_str(), &j.updated_at, now, stuck_after) {
             anomalies.push(format!(

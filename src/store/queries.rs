@@ -394,7 +394,7 @@ pub async fn user(
             u.site = r.try_get(3)?;
             u.time_zone = r.try_get(4)?;
         }
-        let access: Vec<(i64, String, String, DateTime<Utc>)> =
+        let access: Vec<(i64, String, String, Option<DateTime<Utc>>)> =
             sqlx::query_as(statements::users::ACCESS.sql)
                 .bind(id)
                 .fetch_all(&mut *conn)
@@ -405,7 +405,8 @@ pub async fn user(
                 id,
                 level,
                 status,
-                since,
+                // A time chrono cannot hold comes as NULL (see statements).
+                since: since.unwrap_or(DateTime::<Utc>::MIN_UTC),
             })
             .collect();
         let creds: Vec<(i64, String, String)> = sqlx::query_as(statements::users::CREDENTIALS.sql)
@@ -442,7 +443,7 @@ pub async fn user(
         .fetch_all(&mut *conn)
         .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
-    let traces: Vec<(String, DateTime<Utc>, String)> =
+    let traces: Vec<(String, Option<DateTime<Utc>>, String)> =
         sqlx::query_as(statements::users::TRACES.sql)
             .bind(id)
             .fetch_all(&mut *conn)
@@ -451,7 +452,7 @@ pub async fn user(
         .into_iter()
         .map(|(correlation_id, first_seen, what)| UserTrace {
             correlation_id,
-            first_seen,
+            first_seen: first_seen.unwrap_or(DateTime::<Utc>::MIN_UTC),
             what,
         })
         .collect();

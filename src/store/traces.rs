@@ -20,6 +20,8 @@ pub struct AuditRow {
     pub correlation_id: Option<String>,
     pub actor: Option<String>,
     pub source: Option<String>,
+    /// What is odd about this row (empty for almost every row).
+    pub odd: Vec<Oddity>,
 }
 
 /// A job's stored status. The contract's statuses are named; anything else a
@@ -101,6 +103,8 @@ pub struct JobRow {
     pub payload: Option<Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What is odd about this row (empty for almost every row).
+    pub odd: Vec<Oddity>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +124,8 @@ pub struct LogRow {
     pub reconcile_job_id: Option<i64>,
     pub request_json: Option<Value>,
     pub response_json: Option<Value>,
+    /// What is odd about this row (empty for almost every row).
+    pub odd: Vec<Oddity>,
 }
 
 /// Everything one correlation id touched, each part in time order.
@@ -131,10 +137,63 @@ pub struct Trace {
     pub logs: Vec<LogRow>,
 }
 
+/// A value of a row that is not what the contract promises, kept as
+/// Postgres wrote it: a time chrono cannot hold, a NULL where one was due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oddity {
+    pub column: &'static str,
+    /// Postgres's text of the value; `None` for NULL.
+    pub text: Option<String>,
+}
+
+impl Oddity {
+    /// The value as Postgres writes it (`infinity`), or `NULL`.
+    pub fn shown(&self) -> &str {
+        self.text.as_deref().unwrap_or("NULL")
+    }
+}
+
+/// Postgres's text of an odd column of a row, if that column is odd.
+pub fn odd_text<'a>(odd: &'a [Oddity], column: &str) -> Option<&'a str> {
+    odd.iter().find(|o| o.column == column).map(Oddity::shown)
+}
+
+/// A time column read through the guarded select: the time, or `None` with
+/// the oddity noted. A NULL is odd only where a time was `required`.
+fn stamp(
+    r: &PgRow,
+    typed: usize,
+    text: usize,
+    column: &'static str,
+    required: bool,
+    odd: &mut Vec<Oddity>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let at: Option<DateTime<Utc>> = r.try_get(typed)?;
+    if at.is_some() {
+        return Ok(at);
+    }
+    let text: Option<String> = r.try_get(text)?;
+    if text.is_some() || required {
+        odd.push(Oddity { column, text });
+    }
+    Ok(None)
+}
+
+/// A time that must be there, for sorting and ages: `-infinity` and NULL
+/// sort first, `infinity` and the far future last.
+fn or_edge(at: Option<DateTime<Utc>>, odd: &[Oddity], column: &str) -> DateTime<Utc> {
+    at.unwrap_or_else(|| match odd_text(odd, column) {
+        Some(t) if !t.starts_with('-') && t != "NULL" => DateTime::<Utc>::MAX_UTC,
+        _ => DateTime::<Utc>::MIN_UTC,
+    })
+}
+
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
+    let mut odd = Vec::new();
+    let created = stamp(r, 1, 10, "created_at", true, &mut odd)?;
     Ok(AuditRow {
         id: r.try_get(0)?,
-        created_at: r.try_get(1)?,
+        created_at: or_edge(created, &odd, "created_at"),
         entity_type: r.try_get(2)?,
         entity_id: r.try_get(3)?,
         action: r.try_get(4)?,
@@ -143,10 +202,15 @@ pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
         correlation_id: r.try_get(7)?,
         actor: r.try_get(8)?,
         source: r.try_get(9)?,
+        odd,
     })
 }
 
 pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
+    let mut odd = Vec::new();
+    let next_run_at = stamp(r, 7, 13, "next_run_at", false, &mut odd)?;
+    let created = stamp(r, 11, 14, "created_at", true, &mut odd)?;
+    let updated = stamp(r, 12, 15, "updated_at", true, &mut odd)?;
     Ok(JobRow {
         id: r.try_get(0)?,
         job_type: r.try_get(1)?,
@@ -155,21 +219,24 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
         status: JobStatus::from(r.try_get::<String, _>(4)?),
         attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
         last_error: r.try_get(6)?,
-        next_run_at: r.try_get(7)?,
+        next_run_at,
         correlation_id: r.try_get(8)?,
         debug_session_id: r.try_get(9)?,
         payload: r.try_get(10)?,
-        created_at: r.try_get(11)?,
-        updated_at: r.try_get(12)?,
+        created_at: or_edge(created, &odd, "created_at"),
+        updated_at: or_edge(updated, &odd, "updated_at"),
+        odd,
     })
 }
 
 pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
+    let mut odd = Vec::new();
+    let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
     Ok(LogRow {
         id: r.try_get(0)?,
         action: r.try_get(1)?,
         correlation_id: r.try_get(2)?,
-        created_at: r.try_get(3)?,
+        created_at: or_edge(created, &odd, "created_at"),
         debug_session_id: r.try_get(4)?,
         door_id: r.try_get(5)?,
         door_name: r.try_get(6)?,
@@ -181,6 +248,7 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
         reconcile_job_id: r.try_get(12)?,
         request_json: r.try_get(13)?,
         response_json: r.try_get(14)?,
+        odd,
     })
 }
 
@@ -297,6 +365,15 @@ impl std::fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
+/// A time column in an export: Postgres's own text when the row's value is
+/// odd (`"infinity"`, `null` for a NULL), else RFC 3339.
+fn time_of(odd: &[Oddity], column: &str, t: &DateTime<Utc>) -> Value {
+    match odd.iter().find(|o| o.column == column) {
+        Some(o) => o.text.clone().map_or(Value::Null, Value::String),
+        None => time(t),
+    }
+}
+
 fn time(t: &DateTime<Utc>) -> Value {
     Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
@@ -308,7 +385,7 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
 impl AuditRow {
     pub fn to_json(&self) -> Value {
         json!({
-            "id": self.id, "created_at": time(&self.created_at), "entity_type": self.entity_type,
+            "id": self.id, "created_at": time_of(&self.odd, "created_at", &self.created_at), "entity_type": self.entity_type,
             "entity_id": self.entity_id, "action": self.action,
             "before_json": self.before_json.clone().unwrap_or(Value::Null),
             "after_json": self.after_json.clone().unwrap_or(Value::Null),
@@ -323,7 +400,10 @@ impl JobRow {
         let mut m = Map::new();
         m.insert("attempt_count".into(), self.attempt_count.into());
         m.insert("correlation_id".into(), opt(self.correlation_id.clone()));
-        m.insert("created_at".into(), time(&self.created_at));
+        m.insert(
+            "created_at".into(),
+            time_of(&self.odd, "created_at", &self.created_at),
+        );
         m.insert(
             "debug_session_id".into(),
             opt(self.debug_session_id.clone()),
@@ -332,7 +412,12 @@ impl JobRow {
         m.insert("last_error".into(), opt(self.last_error.clone()));
         m.insert(
             "next_run_at".into(),
-            self.next_run_at.as_ref().map_or(Value::Null, time),
+            match &self.next_run_at {
+                Some(t) => time(t),
+                None => odd_text(&self.odd, "next_run_at")
+                    .filter(|t| *t != "NULL")
+                    .map_or(Value::Null, |t| Value::String(t.to_string())),
+            },
         );
         m.insert(
             "payload".into(),
@@ -341,7 +426,10 @@ impl JobRow {
         m.insert("reason".into(), opt(self.reason.clone()));
         m.insert("reconcile_job_id".into(), self.id.into());
         m.insert("status".into(), self.status.as_str().into());
-        m.insert("updated_at".into(), time(&self.updated_at));
+        m.insert(
+            "updated_at".into(),
+            time_of(&self.odd, "updated_at", &self.updated_at),
+        );
         m.insert("user_id".into(), self.user_id.into());
         Value::Object(m)
     }
@@ -351,7 +439,7 @@ impl LogRow {
     /// The seed's "Raw logs JSON" shape.
     pub fn to_json(&self) -> Value {
         json!({
-            "action": self.action, "correlation_id": self.correlation_id, "created_at": time(&self.created_at),
+            "action": self.action, "correlation_id": self.correlation_id, "created_at": time_of(&self.odd, "created_at", &self.created_at),
             "debug_session_id": self.debug_session_id, "door_id": self.door_id, "door_name": self.door_name,
             "error_message": self.error_message, "external_id": self.external_id, "id": self.id,
             "lock_key": self.lock_key, "ok": self.ok, "provider_type": self.provider_type,

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, cell, fit};
+use super::{DIM, HEADER, SELECTED, cell, fit, when};
 use crate::app::App;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -59,7 +59,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             _ => Style::new().fg(Color::Yellow),
         };
         let mut line = Line::from(vec![
-            Span::raw(cell(&app.clock.short(&r.created_at, None), 28) + " "),
+            Span::raw(
+                cell(
+                    &when(&r.odd, "created_at", || {
+                        app.clock.short(&r.created_at, None)
+                    }),
+                    28,
+                ) + " ",
+            ),
             Span::raw(cell(&entity, 24) + " "),
             Span::styled(cell(&r.action, 7) + " ", action_style),
             Span::raw(cell(r.actor.as_deref().unwrap_or(""), 28) + " "),

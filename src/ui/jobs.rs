@@ -7,7 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{DIM, HEADER, SELECTED, cell, fit, status_style};
+use super::{DIM, HEADER, SELECTED, cell, fit, status_style, when};
 use crate::app::App;
 use crate::store::traces::JobRow;
 use crate::timefmt::{age, relative};
@@ -133,7 +133,10 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(" "),
             Span::raw(cell(&job.attempt_count.to_string(), WIDTHS[5])),
             Span::raw(" "),
-            Span::raw(cell(&age(app.now - job.created_at), WIDTHS[6])),
+            Span::raw(cell(
+                &when(&job.odd, "created_at", || age(app.now - job.created_at)),
+                WIDTHS[6],
+            )),
             Span::raw(" "),
             Span::raw(cell(&next, WIDTHS[7])),
             Span::raw(" "),
@@ -184,7 +187,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     }
     let next = match job.next_run_at {
         Some(t) => format!("{} ({})", c.full(&t, None), relative(&t, &app.now)),
-        None => "—".into(),
+        None => when(&job.odd, "next_run_at", || "—".into()),
     };
     vec![
         Line::from(vec![
@@ -195,9 +198,9 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
         Line::from(status),
         Line::from(format!(
             "created {} ({} ago)   updated {}",
-            c.full(&job.created_at, None),
-            age(app.now - job.created_at),
-            c.full(&job.updated_at, None)
+            when(&job.odd, "created_at", || c.full(&job.created_at, None)),
+            when(&job.odd, "created_at", || age(app.now - job.created_at)),
+            when(&job.odd, "updated_at", || c.full(&job.updated_at, None))
         )),
         Line::from(format!("next run {next}")),
         Line::from(vec![

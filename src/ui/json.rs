@@ -103,7 +103,10 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
                 HEADER,
             ),
             Span::styled(r.action.clone(), Style::new().bold()),
-            Span::raw(format!("  {}", app.clock.full(&r.created_at, None))),
+            Span::raw(format!(
+                "  {}",
+                super::when(&r.odd, "created_at", || app.clock.full(&r.created_at, None))
+            )),
         ]),
         Line::from(Span::styled(
             format!(

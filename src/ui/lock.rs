@@ -7,7 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, cell, fit, ok_span};
+use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, when};
 use crate::app::{App, LockRow};
 use crate::timefmt::age;
 
@@ -125,7 +125,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             LockRow::Log(i) => {
                 let log = &l.logs[i];
                 let mut line = Line::from(vec![
-                    Span::raw(cell(&app.clock.full(&log.created_at, site), 32)),
+                    Span::raw(cell(
+                        &when(&log.odd, "created_at", || {
+                            app.clock.full(&log.created_at, site)
+                        }),
+                        32,
+                    )),
                     Span::styled(cell("broker", 10), Style::new().fg(Color::Cyan)),
                     Span::raw(cell(&log.action, 26)),
                     ok_span(log.ok),

@@ -18,6 +18,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::{App, Level, Overlay, Pane, PromptKind};
+use crate::store::traces::{Oddity, odd_text};
 
 pub const SELECTED: Style = Style::new()
     .bg(Color::Rgb(40, 60, 90))
@@ -119,6 +120,15 @@ fn defuse(buf: &mut ratatui::buffer::Buffer) {
         if cell.symbol().chars().any(is_invisible) {
             cell.set_symbol("⍰");
         }
+    }
+}
+
+/// A row's time as the clock shows it, or as Postgres wrote it (`infinity`)
+/// when the row's value for that column is odd.
+pub fn when(odd: &[Oddity], column: &str, shown: impl FnOnce() -> String) -> String {
+    match odd_text(odd, column) {
+        Some(t) => format!("{} (odd)", visible(t)),
+        None => shown(),
     }
 }
 

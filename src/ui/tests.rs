@@ -39,6 +39,7 @@ fn app() -> App {
             payload: None,
             created_at: now - Duration::seconds(id),
             updated_at: now,
+            odd: Vec::new(),
         })
         .collect();
     a

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, status_style};
+use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, status_style, when};
 use crate::app::{App, TraceItem};
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
@@ -107,7 +107,10 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
         TraceItem::Audit(i) => {
             let a = &t.audit[*i];
             Line::from(vec![
-                Span::raw(format!("   {}  ", c.full(&a.created_at, None))),
+                Span::raw(format!(
+                    "   {}  ",
+                    when(&a.odd, "created_at", || c.full(&a.created_at, None))
+                )),
                 Span::styled(
                     format!(
                         "{} #{}",
@@ -132,7 +135,10 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
             let j = &t.jobs[*i];
             let stuck = app.is_stuck(j);
             let mut spans = vec![
-                Span::raw(format!("   {}  ", c.full(&j.created_at, None))),
+                Span::raw(format!(
+                    "   {}  ",
+                    when(&j.odd, "created_at", || c.full(&j.created_at, None))
+                )),
                 Span::styled(format!("job #{}", j.id), Style::new().bold()),
                 Span::raw(format!(
                     "  {}  user {}  {}  ",
@@ -144,7 +150,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
                 Span::raw(format!(
                     "  attempts {}  age {}",
                     j.attempt_count,
-                    age(app.now - j.created_at)
+                    when(&j.odd, "created_at", || age(app.now - j.created_at))
                 )),
             ];
             if stuck {
@@ -193,7 +199,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
             let mut spans = vec![
                 Span::raw(format!(
                     "       {} · {} · ",
-                    c.full(&l.created_at, zone),
+                    when(&l.odd, "created_at", || c.full(&l.created_at, zone)),
                     l.action
                 )),
                 ok_span(l.ok),
@@ -210,7 +216,10 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
             let l = &t.logs[*i];
             let zone = app.site_zone(l.door_id);
             let mut spans = vec![
-                Span::raw(format!("   {}  ", c.full(&l.created_at, zone))),
+                Span::raw(format!(
+                    "   {}  ",
+                    when(&l.odd, "created_at", || c.full(&l.created_at, zone))
+                )),
                 Span::styled(cell(l.lock_key.as_deref().unwrap_or(""), 24), DIM),
                 Span::raw(" "),
                 Span::raw(cell(&l.action, 26)),

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, status_style};
+use super::{DIM, HEADER, SELECTED, status_style, when};
 use crate::app::{App, UserItem};
 use crate::timefmt::age;
 
@@ -142,7 +142,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Line::from(vec![
                 Span::raw(format!("   job #{:<7} {:<24} ", j.id, j.job_type)),
                 Span::styled(format!("{status:<10}"), status_style(status)),
-                Span::raw(format!(" {:>8} ago  ", age(app.now - j.created_at))),
+                Span::raw(format!(
+                    " {:>8} ago  ",
+                    when(&j.odd, "created_at", || age(app.now - j.created_at))
+                )),
                 Span::styled(
                     j.last_error.clone().unwrap_or_default(),
                     Style::new().fg(Color::Red),

@@ -71,39 +71,117 @@ async fn correlation_ids_are_found_as_stored() {
     assert_eq!(t.logs.len(), 1);
 }
 
-#[tokio::test]
-async fn a_row_that_breaks_the_decoder_fails_its_pane_instead_of_loading_forever() {
-    let url = demo_db().await;
-    let pool = PgPool::connect(&url).await.unwrap();
-    // sqlx's timestamptz decode panics on infinity: the load task dies. Its
-    // pane must say so (and how to retry), not wait forever.
-    sqlx::query(
-        "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, created_at, updated_at)
-         VALUES ('reconcile_user', 9, 'failed', 1, 'beefbeefbeefbeefbeefbeefbeefbeef', 'infinity', now())",
-    )
-    .execute(&pool)
+const ODD: &str = "0dd0dd0dd0dd0dd0dd0dd0dd0dd0dd00";
+
+/// Times chrono cannot hold, and the edges it can, under one trace.
+async fn plant_odd_times(pool: &PgPool) {
+    for (user, created, updated) in [
+        (9, "infinity", "now()"),
+        (9, "-infinity", "now()"),
+        (9, "'294000-01-01 00:00:00+00'", "now()"),
+        (9, "'0001-01-01 00:00:00+00'", "'9999-12-31 23:59:59+00'"),
+        (9, "now()", "now()"),
+    ] {
+        let created = if created.starts_with(['i', '-']) {
+            format!("'{created}'")
+        } else {
+            created.to_string()
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, created_at, updated_at, next_run_at)
+             VALUES ('reconcile_user', {user}, 'failed', 1, '{ODD}', {created}, {updated}, 'infinity')"
+        )))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type)
+         VALUES ('RECONCILE_JOB_START', '{ODD}', 'infinity', 'ACCESS_BROKER:unknown', true, 'ACCESS_BROKER'),
+                ('RECONCILE_JOB_DONE', '{ODD}', now(), 'ACCESS_BROKER:unknown', true, 'ACCESS_BROKER')"
+    )))
+    .execute(pool)
     .await
     .unwrap();
-    let s = crate::console::screen(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO app_audit (created_at, entity_type, entity_id, action, after_json, correlation_id, actor, source)
+         VALUES ('-infinity', 'User', 9, 'update', '{{}}', '{ODD}', 'admin', 'test')"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    plant_odd_times(&pool).await;
+    // Before, sqlx's decode panicked on the first of these and the pane
+    // stayed "Loading…" forever.
+    let t = crate::console::screen_with(
         &url,
-        Some(lockdesk::console::options::Target::Trace {
-            id: "beefbeef".into(),
-        }),
+        Some(lockdesk::console::options::Target::Trace { id: ODD.into() }),
+        "",
+        (160, 60),
+        None,
+    )
+    .await;
+    assert!(t.contains("infinity (odd)"), "{t}");
+    assert!(
+        !t.contains("262142"),
+        "the window holds only times lockdesk could read: {t}"
+    );
+    assert!(t.contains("-infinity (odd)"), "{t}");
+    assert!(t.contains("294000-01-01"), "{t}");
+    assert!(t.contains("is odd: its created_at is infinity"), "{t}");
+    assert!(
+        t.contains("RECONCILE_JOB_DONE"),
+        "the neighbours are shown: {t}"
+    );
+    assert!(!t.contains("failed inside lockdesk"), "{t}");
+    // The queue and the user pane open with them too.
+    let q = crate::console::screen_with(&url, None, "", (160, 40), None).await;
+    assert!(q.contains("infinity (odd)"), "{q}");
+    assert!(
+        !q.contains("failed inside lockdesk") && !q.contains("no jobs match"),
+        "{q}"
+    );
+    let u = crate::console::screen(
+        &url,
+        Some(lockdesk::console::options::Target::User { id: 9 }),
         "",
     )
     .await;
+    assert!(!u.contains("failed inside lockdesk"), "{u}");
+    // The export has Postgres's own text, in the seed-rows shape.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+        .args(["trace", ODD, "--json"])
+        .env("DATABASE_URL", &url)
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .output()
+        .unwrap();
     assert!(
-        s.contains("loading trace beefbeef failed inside lockdesk"),
-        "{s}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(s.contains("<C-r> retries"), "{s}");
-    assert!(!s.contains("Loading"), "{s}");
-    // The queue holds that row too: its pane says the load failed, where
-    // the rows would be, not "no jobs match".
-    let q = crate::console::screen(&url, None, "").await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let created: Vec<&str> = v["reconcile_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["created_at"].as_str())
+        .collect();
     assert!(
-        q.contains("loading the job queue failed inside lockdesk"),
-        "{q}"
+        created.contains(&"infinity") && created.contains(&"-infinity"),
+        "{created:?}"
     );
-    assert!(!q.contains("no jobs match"), "{q}");
+    assert!(
+        created.iter().any(|c| c.starts_with("0001-01-01")),
+        "{created:?}"
+    );
+    assert_eq!(v["reconcile_jobs"][0]["next_run_at"], "infinity");
+    assert_eq!(v["app_audit"][0]["created_at"], "-infinity");
+    assert_eq!(v["integration_logs"].as_array().unwrap().len(), 2);
 }

@@ -138,6 +138,7 @@ fn the_queue_polls_without_losing_the_selected_job() {
         payload: None,
         created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
         updated_at: crate::demo::world::fixed_now(),
+        odd: Vec::new(),
     };
     answer(
         &mut a,
@@ -200,6 +201,7 @@ pub(super) fn job(id: i64, status: &str) -> JobRow {
         payload: None,
         created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
         updated_at: crate::demo::world::fixed_now(),
+        odd: Vec::new(),
     }
 }
 

@@ -27,6 +27,7 @@ fn log(id: i64, action: &str, ok: bool) -> LogRow {
         reconcile_job_id: Some(72),
         request_json: Some(json!({"lockId": 28991110, "keyboardPwdId": 50957532})),
         response_json: Some(json!({"errcode": 0})),
+        odd: Vec::new(),
     }
 }
 

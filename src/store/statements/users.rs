@@ -5,7 +5,7 @@ use super::{Param::*, Statement};
 /// The traces a user appears in: their jobs and the audit rows about them.
 pub const TRACES: Statement = Statement {
     name: "users::traces",
-    sql: "SELECT correlation_id::text, min(created_at)::timestamptz, string_agg(DISTINCT what, ', ')::text FROM (
+    sql: "SELECT correlation_id::text, (min(created_at) FILTER (WHERE isfinite(created_at) AND created_at < '262000-01-01'))::timestamptz, string_agg(DISTINCT what, ', ')::text FROM (
              SELECT correlation_id, created_at, job_type || ' ' || status AS what
                FROM reconcile_jobs WHERE user_id = $1 AND correlation_id IS NOT NULL
              UNION ALL
@@ -15,7 +15,7 @@ pub const TRACES: Statement = Statement {
                 AND ((a.entity_type = 'User' AND a.entity_id = $1)
                   OR (a.entity_type = 'UserAccessLevel' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text))
                   OR (a.entity_type = 'Credential' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text)))
-         ) t GROUP BY correlation_id ORDER BY 2 DESC LIMIT 30",
+         ) t GROUP BY correlation_id ORDER BY 2 DESC NULLS LAST LIMIT 30",
     params: &[Int(9)],
 };
 
@@ -45,7 +45,7 @@ pub const CREDENTIALS: Statement = Statement {
 pub const ACCESS: Statement = Statement {
     name: "users::access",
     sql: "SELECT ual.id::int8, COALESCE(al.name, 'access level ' || ual.access_level_id)::text,
-                    ual.status::text, ual.created_at::timestamptz
+                    ual.status::text, CASE WHEN isfinite(ual.created_at) AND ual.created_at < '262000-01-01' THEN ual.created_at END::timestamptz
              FROM user_access_levels ual LEFT JOIN access_levels al ON al.id = ual.access_level_id
              WHERE ual.user_id = $1 ORDER BY ual.status, ual.id",
     params: &[Int(9)],
