@@ -34,7 +34,9 @@ pub async fn door(conn: &mut PgConnection, id: i64) -> Result<Option<DoorRef>, s
     row.map(|r| {
         Ok(DoorRef {
             id: r.try_get(0)?,
-            name: r.try_get(1)?,
+            name: r
+                .try_get::<Option<String>, _>(1)?
+                .unwrap_or_else(|| "—".to_string()),
             provider: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
             external_id: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
             customer: r.try_get(4)?,

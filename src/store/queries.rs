@@ -201,9 +201,14 @@ pub async fn job_counts(
     now: DateTime<Utc>,
     stuck_after_secs: i64,
 ) -> Result<JobCounts, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.sql)
+    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.sql)
         .fetch_all(&mut *conn)
         .await?;
+    // Jobs with no status at all are counted under `—`, not dropped.
+    let rows = rows
+        .into_iter()
+        .map(|(s, n)| (s.unwrap_or_else(|| "—".to_string()), n))
+        .collect();
     let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.sql)
         .bind(before(now, stuck_after_secs))
         .fetch_one(&mut *conn)
@@ -286,7 +291,10 @@ pub async fn doors(conn: &mut PgConnection, with_sites: bool) -> Result<Vec<Door
         .map(|r| {
             Ok(Door {
                 id: r.try_get(0)?,
-                name: r.try_get(1)?,
+                // A door without a name still opens: drawn `—`.
+                name: r
+                    .try_get::<Option<String>, _>(1)?
+                    .unwrap_or_else(|| "—".to_string()),
                 site_id: r.try_get(2)?,
                 device_type: r.try_get(3)?,
                 external_id: r.try_get(4)?,
@@ -409,18 +417,19 @@ pub async fn user(
                 since: since.unwrap_or(DateTime::<Utc>::MIN_UTC),
             })
             .collect();
-        let creds: Vec<(i64, String, String)> = sqlx::query_as(statements::users::CREDENTIALS.sql)
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let creds: Vec<(i64, Option<String>, Option<String>)> =
+            sqlx::query_as(statements::users::CREDENTIALS.sql)
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
         // The PIN is masked here, before it reaches any state that can be drawn.
         u.credentials = creds
             .into_iter()
             .map(|(cid, pin, status)| UserCredential {
                 id: cid,
                 name: format!("AB U{id} C{cid}"),
-                masked_pin: mask_pin(&pin),
-                status,
+                masked_pin: pin.as_deref().map_or_else(|| "—".to_string(), mask_pin),
+                status: status.unwrap_or_else(|| "—".to_string()),
             })
             .collect();
         let doors: Vec<(i64, String, Option<String>)> =

@@ -179,6 +179,31 @@ fn stamp(
     Ok(None)
 }
 
+/// A text the contract promises but a broker may leave NULL: drawn `—`,
+/// exported `null`, the row tagged odd.
+fn text_or_odd(
+    r: &PgRow,
+    idx: usize,
+    column: &'static str,
+    odd: &mut Vec<Oddity>,
+) -> Result<String, sqlx::Error> {
+    let v: Option<String> = r.try_get(idx)?;
+    Ok(v.unwrap_or_else(|| {
+        odd.push(Oddity { column, text: None });
+        "—".to_string()
+    }))
+}
+
+/// Exports a NULL the row was read with as `null`, not as its stand-in.
+fn nulls_back(mut v: Value, odd: &[Oddity]) -> Value {
+    if let Some(m) = v.as_object_mut() {
+        for o in odd.iter().filter(|o| o.text.is_none()) {
+            m.insert(o.column.to_string(), Value::Null);
+        }
+    }
+    v
+}
+
 /// A time that must be there, for sorting and ages: `-infinity` and NULL
 /// sort first, `infinity` and the far future last.
 fn or_edge(at: Option<DateTime<Utc>>, odd: &[Oddity], column: &str) -> DateTime<Utc> {
@@ -194,9 +219,9 @@ pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
     Ok(AuditRow {
         id: r.try_get(0)?,
         created_at: or_edge(created, &odd, "created_at"),
-        entity_type: r.try_get(2)?,
+        entity_type: text_or_odd(r, 2, "entity_type", &mut odd)?,
         entity_id: r.try_get(3)?,
-        action: r.try_get(4)?,
+        action: text_or_odd(r, 4, "action", &mut odd)?,
         before_json: r.try_get(5)?,
         after_json: r.try_get(6)?,
         correlation_id: r.try_get(7)?,
@@ -213,10 +238,10 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
     let updated = stamp(r, 12, 15, "updated_at", true, &mut odd)?;
     Ok(JobRow {
         id: r.try_get(0)?,
-        job_type: r.try_get(1)?,
+        job_type: text_or_odd(r, 1, "job_type", &mut odd)?,
         user_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
         reason: r.try_get(3)?,
-        status: JobStatus::from(r.try_get::<String, _>(4)?),
+        status: JobStatus::from(text_or_odd(r, 4, "status", &mut odd)?),
         attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
         last_error: r.try_get(6)?,
         next_run_at,
@@ -234,7 +259,7 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
     let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
     Ok(LogRow {
         id: r.try_get(0)?,
-        action: r.try_get(1)?,
+        action: text_or_odd(r, 1, "action", &mut odd)?,
         correlation_id: r.try_get(2)?,
         created_at: or_edge(created, &odd, "created_at"),
         debug_session_id: r.try_get(4)?,
@@ -243,7 +268,16 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
         error_message: r.try_get(7)?,
         external_id: r.try_get(8)?,
         lock_key: r.try_get(9)?,
-        ok: r.try_get::<Option<bool>, _>(10)?.unwrap_or(false),
+        ok: match r.try_get::<Option<bool>, _>(10)? {
+            Some(ok) => ok,
+            None => {
+                odd.push(Oddity {
+                    column: "ok",
+                    text: None,
+                });
+                false
+            }
+        },
         provider_type: r.try_get(11)?,
         reconcile_job_id: r.try_get(12)?,
         request_json: r.try_get(13)?,
@@ -384,13 +418,16 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
 
 impl AuditRow {
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "created_at": time_of(&self.odd, "created_at", &self.created_at), "entity_type": self.entity_type,
-            "entity_id": self.entity_id, "action": self.action,
-            "before_json": self.before_json.clone().unwrap_or(Value::Null),
-            "after_json": self.after_json.clone().unwrap_or(Value::Null),
-            "correlation_id": self.correlation_id, "actor": self.actor, "source": self.source,
-        })
+        nulls_back(
+            json!({
+                "id": self.id, "created_at": time_of(&self.odd, "created_at", &self.created_at), "entity_type": self.entity_type,
+                "entity_id": self.entity_id, "action": self.action,
+                "before_json": self.before_json.clone().unwrap_or(Value::Null),
+                "after_json": self.after_json.clone().unwrap_or(Value::Null),
+                "correlation_id": self.correlation_id, "actor": self.actor, "source": self.source,
+            }),
+            &self.odd,
+        )
     }
 }
 
@@ -431,22 +468,25 @@ impl JobRow {
             time_of(&self.odd, "updated_at", &self.updated_at),
         );
         m.insert("user_id".into(), self.user_id.into());
-        Value::Object(m)
+        nulls_back(Value::Object(m), &self.odd)
     }
 }
 
 impl LogRow {
     /// The seed's "Raw logs JSON" shape.
     pub fn to_json(&self) -> Value {
-        json!({
-            "action": self.action, "correlation_id": self.correlation_id, "created_at": time_of(&self.odd, "created_at", &self.created_at),
-            "debug_session_id": self.debug_session_id, "door_id": self.door_id, "door_name": self.door_name,
-            "error_message": self.error_message, "external_id": self.external_id, "id": self.id,
-            "lock_key": self.lock_key, "ok": self.ok, "provider_type": self.provider_type,
-            "reconcile_job_id": self.reconcile_job_id,
-            "request_json": self.request_json.clone().unwrap_or(Value::Null),
-            "response_json": self.response_json.clone().unwrap_or(Value::Null),
-        })
+        nulls_back(
+            json!({
+                "action": self.action, "correlation_id": self.correlation_id, "created_at": time_of(&self.odd, "created_at", &self.created_at),
+                "debug_session_id": self.debug_session_id, "door_id": self.door_id, "door_name": self.door_name,
+                "error_message": self.error_message, "external_id": self.external_id, "id": self.id,
+                "lock_key": self.lock_key, "ok": self.ok, "provider_type": self.provider_type,
+                "reconcile_job_id": self.reconcile_job_id,
+                "request_json": self.request_json.clone().unwrap_or(Value::Null),
+                "response_json": self.response_json.clone().unwrap_or(Value::Null),
+            }),
+            &self.odd,
+        )
     }
 }
 

@@ -185,3 +185,107 @@ async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
     assert_eq!(v["app_audit"][0]["created_at"], "-infinity");
     assert_eq!(v["integration_logs"].as_array().unwrap().len(), 2);
 }
+
+const NULLS: &str = "0a110a110a110a110a110a110a110a11";
+
+#[tokio::test]
+async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    // A broker's schema may allow NULL anywhere but in ids.
+    for (table, column) in [
+        ("reconcile_jobs", "job_type"),
+        ("reconcile_jobs", "status"),
+        ("reconcile_jobs", "created_at"),
+        ("integration_logs", "action"),
+        ("integration_logs", "ok"),
+        ("app_audit", "entity_type"),
+        ("app_audit", "action"),
+        ("doors", "name"),
+        ("credentials", "pin_code"),
+        ("credentials", "status"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL, ALTER COLUMN {column} DROP DEFAULT"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    for sql in [
+        format!(
+            "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, created_at, updated_at)
+             VALUES (NULL, 9, NULL, -3, '{NULLS}', NULL, now()), ('reconcile_user', 9, 'done', 1, '{NULLS}', now(), now())"
+        ),
+        format!(
+            "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json)
+             VALUES (NULL, '{NULLS}', now(), 'TTLOCK:28991110', NULL, 'TTLOCK', '\"just a string\"')"
+        ),
+        format!(
+            "INSERT INTO app_audit (created_at, entity_type, entity_id, action, before_json, after_json, correlation_id)
+             VALUES (now(), NULL, NULL, NULL, 'null', '[1, 2]', '{NULLS}')"
+        ),
+        "UPDATE doors SET name = NULL WHERE id = 2".to_string(),
+        "UPDATE credentials SET pin_code = NULL, status = NULL WHERE user_id = 9".to_string(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+    }
+    // The console starts (the doors load at start used to stop it) and
+    // every pane opens with its neighbours.
+    let t = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: NULLS.into() }),
+        "",
+        (160, 50),
+        None,
+    )
+    .await;
+    assert!(t.contains("its job_type is NULL"), "{t}");
+    assert!(t.contains("its action is NULL"), "{t}");
+    assert!(t.contains("reconcile_user"), "the neighbour job: {t}");
+    assert!(
+        !t.contains("failed inside lockdesk") && !t.contains("the query failed"),
+        "{t}"
+    );
+    for target in [
+        None,
+        Some(lockdesk::console::options::Target::User { id: 9 }),
+        Some(lockdesk::console::options::Target::Lock {
+            key: "TTLOCK:28991110".into(),
+        }),
+    ] {
+        let s = crate::console::screen(&url, target, "").await;
+        assert!(
+            !s.contains("failed inside lockdesk") && !s.contains("the query failed"),
+            "{s}"
+        );
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+        .args(["trace", NULLS, "--json"])
+        .env("DATABASE_URL", &url)
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let odd_job = v["reconcile_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["attempt_count"] == -3)
+        .expect("the odd job");
+    assert!(
+        odd_job["job_type"].is_null() && odd_job["status"].is_null(),
+        "{odd_job}"
+    );
+    assert!(odd_job["created_at"].is_null(), "{odd_job}");
+    assert!(v["integration_logs"][0]["action"].is_null());
+    assert!(v["integration_logs"][0]["ok"].is_null());
+    assert_eq!(v["integration_logs"][0]["request_json"], "just a string");
+    assert!(v["app_audit"][0]["entity_type"].is_null());
+    assert_eq!(v["app_audit"][0]["after_json"], serde_json::json!([1, 2]));
+}
