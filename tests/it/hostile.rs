@@ -289,3 +289,53 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     assert!(v["app_audit"][0]["entity_type"].is_null());
     assert_eq!(v["app_audit"][0]["after_json"], serde_json::json!([1, 2]));
 }
+
+const BIG: &str = "b16b16b16b16b16b16b16b16b16b16b1";
+
+#[tokio::test]
+async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json, response_json)
+         SELECT 'PASSCODE_LIST', '{BIG}', now() - g * interval '1 ms', 'TTLOCK:28991110', g % 97 <> 0, 'TTLOCK',
+                jsonb_build_object('lockId', 28991110, 'pageNo', g), '{{\"errcode\": 0}}'
+           FROM generate_series(1, 20000) g"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, payload, created_at, updated_at)
+         VALUES ('reconcile_user', 9, 'done', 1, '{BIG}', jsonb_build_object('blob', repeat('x', 5 * 1024 * 1024)), now(), now())"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let t = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
+        "",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(t.contains("20000 logs"), "{t}");
+    assert!(t.contains("job #"), "{t}");
+    assert!(!t.contains("Loading trace"), "{t}");
+    // The job with the 5 MiB payload opens in the JSON viewer and copies.
+    let j = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
+        "<Enter>y",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(j.contains("\"blob\""), "{j}");
+    // Too large for OSC 52: it goes to a private file, and the status line says where.
+    assert!(
+        j.contains("is too large for the terminal clipboard: written to"),
+        "{j}"
+    );
+}
