@@ -249,8 +249,7 @@ async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let trace = store::traces::fetch(&db.pool, &full).await?;
-    let out = serde_json::to_string_pretty(&trace.to_json())?;
-    println!("{out}");
+    println!("{}", trace.to_json_text());
     Ok(())
 }
 

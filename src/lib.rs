@@ -12,6 +12,7 @@ pub mod diff;
 pub mod engine;
 pub mod files;
 pub mod jsondoc;
+pub mod jsontext;
 pub mod keys;
 pub mod lockkey;
 pub mod logging;

@@ -23,7 +23,10 @@ impl App {
         let pretty = crate::jsondoc::pretty;
         if let Some(o) = self.overlays.last() {
             return Some(match o {
-                Overlay::Json(j) => (pretty(&j.value), j.title.clone()),
+                Overlay::Json(j) => (
+                    j.copy.clone().unwrap_or_else(|| pretty(&j.value)),
+                    j.title.clone(),
+                ),
                 Overlay::Diff(d) => (
                     pretty(&json!({"before": d.row.before_json, "after": d.row.after_json})),
                     format!(
@@ -47,7 +50,7 @@ impl App {
                 .trace
                 .trace
                 .as_ref()
-                .map(|t| (pretty(&t.to_json()), "the whole trace".into())),
+                .map(|t| (t.to_json_text(), "the whole trace".into())),
             (Pane::Trace, Action::CopyMarkdown) => self
                 .trace
                 .trace

@@ -278,6 +278,12 @@ impl App {
             | Action::PrevMatch => {
                 if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
                     match action {
+                        Action::Fold if on_marker(j) => {
+                            // The part too deep to hold: show its raw text.
+                            let title = format!("{} · raw text", j.title);
+                            let raw = Value::String(j.copy.clone().unwrap_or_default());
+                            self.open_json(title, &raw);
+                        }
                         Action::Fold => j.scroll.selected = j.doc.toggle(j.scroll.selected),
                         Action::UnfoldAll => j.doc.unfold_all(),
                         Action::FoldAll => {
@@ -314,14 +320,19 @@ impl App {
                 let log = self.trace.selected_log().cloned();
                 match log {
                     Some(l) => {
-                        let (part, v) = if action == Action::ShowRequest {
-                            ("request", l.request_json.clone())
+                        let (part, column, v) = if action == Action::ShowRequest {
+                            ("request", "request_json", l.request_json.clone())
                         } else {
-                            ("response", l.response_json.clone())
+                            ("response", "response_json", l.response_json.clone())
                         };
-                        self.open_json(
+                        // A collapsed column is copied as Postgres's text.
+                        let raw = crate::store::traces::raw_columns(&l.odd)
+                            .find(|(c, _)| *c == column)
+                            .map(|(_, r)| r.to_string());
+                        self.open_json_with(
                             format!("log #{} {} · {part}", l.id, l.action),
                             &v.unwrap_or(Value::Null),
+                            raw,
                         );
                     }
                     None => self.say(Level::Info, "select a log first"),
@@ -330,4 +341,14 @@ impl App {
             }
         }
     }
+}
+
+/// Is the selected line of a JSON popup a collapsed part (with its text kept)?
+fn on_marker(j: &crate::app::JsonView) -> bool {
+    j.copy.is_some()
+        && j.doc
+            .visible
+            .get(j.scroll.selected)
+            .and_then(|&i| j.doc.lines.get(i))
+            .is_some_and(|l| crate::jsontext::is_marker(l.text.trim_matches('"')))
 }

@@ -316,7 +316,12 @@ impl App {
                 match v.get(self.lock.scroll.selected) {
                     Some(LockRow::Log(i)) => {
                         let l = self.lock.logs[*i].clone();
-                        self.open_json(format!("log #{} {}", l.id, l.action), &l.to_json());
+                        let copy = whole(&l.to_json(), &l.odd);
+                        self.open_json_with(
+                            format!("log #{} {}", l.id, l.action),
+                            &l.to_json(),
+                            copy,
+                        );
                     }
                     Some(LockRow::Event(i)) => {
                         let e = self.lock.trail.events[*i].clone();
@@ -360,12 +365,14 @@ impl App {
                     Some(TraceItem::Job(i)) => {
                         let j = t.jobs[i].to_json();
                         let id = t.jobs[i].id;
-                        self.open_json(format!("job #{id}"), &j);
+                        let copy = whole(&j, &t.jobs[i].odd);
+                        self.open_json_with(format!("job #{id}"), &j, copy);
                     }
                     Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
                         let l = t.logs[i].to_json();
                         let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);
-                        self.open_json(title, &l);
+                        let copy = whole(&l, &t.logs[i].odd);
+                        self.open_json_with(title, &l, copy);
                     }
                     _ => {}
                 }
@@ -373,4 +380,12 @@ impl App {
             }
         }
     }
+}
+
+/// A row's copy text when it has a collapsed JSON column: the row with that
+/// column whole, as Postgres stored it.
+fn whole(value: &serde_json::Value, odd: &[crate::store::traces::Oddity]) -> Option<String> {
+    odd.iter()
+        .any(|o| o.raw.is_some())
+        .then(|| crate::store::traces::row_json_text(value.clone(), odd))
 }

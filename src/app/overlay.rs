@@ -13,6 +13,8 @@ pub struct JsonView {
     pub doc: JsonDoc,
     /// The value shown, for copying exactly.
     pub value: Value,
+    /// What a copy takes instead, when the value shown was collapsed.
+    pub copy: Option<String>,
     pub scroll: Scroll,
 }
 
@@ -31,11 +33,18 @@ pub enum Overlay {
 
 impl App {
     pub(crate) fn open_json(&mut self, title: String, value: &Value) {
+        self.open_json_with(title, value, None);
+    }
+
+    /// A JSON popup whose copy is `copy` (a row with a collapsed column is
+    /// copied whole, not as shown).
+    pub(crate) fn open_json_with(&mut self, title: String, value: &Value, copy: Option<String>) {
         self.overlays.push(Overlay::Json(JsonView {
             title,
             doc: JsonDoc::new(value),
             value: value.clone(),
             scroll: Scroll::default(),
+            copy,
         }));
     }
 

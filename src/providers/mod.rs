@@ -304,7 +304,10 @@ pub async fn send_json(
     if text.trim().is_empty() {
         return Ok(Value::Object(serde_json::Map::new()));
     }
-    serde_json::from_str(&text)
+    // Any depth: an answer nested deeper than lockdesk holds is collapsed
+    // (jsontext), never a stack overflow.
+    crate::jsontext::parse(&text)
+        .map(|p| p.value)
         .map_err(|_| ProviderError::Decode(format!("not JSON (HTTP {status})")))
 }
 

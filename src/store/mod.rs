@@ -4,6 +4,7 @@
 
 pub mod logs;
 pub mod migrate;
+pub mod odd;
 pub mod queries;
 pub mod schema;
 pub mod statements;

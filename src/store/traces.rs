@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+pub use super::odd::{Oddity, odd_text, pretty_with_raw, raw_columns, row_json_text};
+use super::odd::{json_col, nulls_back, or_edge, stamp, text_or_odd};
 use super::statements;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,82 +139,6 @@ pub struct Trace {
     pub logs: Vec<LogRow>,
 }
 
-/// A value of a row that is not what the contract promises, kept as
-/// Postgres wrote it: a time chrono cannot hold, a NULL where one was due.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Oddity {
-    pub column: &'static str,
-    /// Postgres's text of the value; `None` for NULL.
-    pub text: Option<String>,
-}
-
-impl Oddity {
-    /// The value as Postgres writes it (`infinity`), or `NULL`.
-    pub fn shown(&self) -> &str {
-        self.text.as_deref().unwrap_or("NULL")
-    }
-}
-
-/// Postgres's text of an odd column of a row, if that column is odd.
-pub fn odd_text<'a>(odd: &'a [Oddity], column: &str) -> Option<&'a str> {
-    odd.iter().find(|o| o.column == column).map(Oddity::shown)
-}
-
-/// A time column read through the guarded select: the time, or `None` with
-/// the oddity noted. A NULL is odd only where a time was `required`.
-fn stamp(
-    r: &PgRow,
-    typed: usize,
-    text: usize,
-    column: &'static str,
-    required: bool,
-    odd: &mut Vec<Oddity>,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let at: Option<DateTime<Utc>> = r.try_get(typed)?;
-    if at.is_some() {
-        return Ok(at);
-    }
-    let text: Option<String> = r.try_get(text)?;
-    if text.is_some() || required {
-        odd.push(Oddity { column, text });
-    }
-    Ok(None)
-}
-
-/// A text the contract promises but a broker may leave NULL: drawn `—`,
-/// exported `null`, the row tagged odd.
-fn text_or_odd(
-    r: &PgRow,
-    idx: usize,
-    column: &'static str,
-    odd: &mut Vec<Oddity>,
-) -> Result<String, sqlx::Error> {
-    let v: Option<String> = r.try_get(idx)?;
-    Ok(v.unwrap_or_else(|| {
-        odd.push(Oddity { column, text: None });
-        "—".to_string()
-    }))
-}
-
-/// Exports a NULL the row was read with as `null`, not as its stand-in.
-fn nulls_back(mut v: Value, odd: &[Oddity]) -> Value {
-    if let Some(m) = v.as_object_mut() {
-        for o in odd.iter().filter(|o| o.text.is_none()) {
-            m.insert(o.column.to_string(), Value::Null);
-        }
-    }
-    v
-}
-
-/// A time that must be there, for sorting and ages: `-infinity` and NULL
-/// sort first, `infinity` and the far future last.
-fn or_edge(at: Option<DateTime<Utc>>, odd: &[Oddity], column: &str) -> DateTime<Utc> {
-    at.unwrap_or_else(|| match odd_text(odd, column) {
-        Some(t) if !t.starts_with('-') && t != "NULL" => DateTime::<Utc>::MAX_UTC,
-        _ => DateTime::<Utc>::MIN_UTC,
-    })
-}
-
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
     let mut odd = Vec::new();
     let created = stamp(r, 1, 10, "created_at", true, &mut odd)?;
@@ -222,8 +148,8 @@ pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
         entity_type: text_or_odd(r, 2, "entity_type", &mut odd)?,
         entity_id: r.try_get(3)?,
         action: text_or_odd(r, 4, "action", &mut odd)?,
-        before_json: r.try_get(5)?,
-        after_json: r.try_get(6)?,
+        before_json: json_col(r, 5, "before_json", &mut odd)?,
+        after_json: json_col(r, 6, "after_json", &mut odd)?,
         correlation_id: r.try_get(7)?,
         actor: r.try_get(8)?,
         source: r.try_get(9)?,
@@ -247,7 +173,7 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
         next_run_at,
         correlation_id: r.try_get(8)?,
         debug_session_id: r.try_get(9)?,
-        payload: r.try_get(10)?,
+        payload: json_col(r, 10, "payload", &mut odd)?,
         created_at: or_edge(created, &odd, "created_at"),
         updated_at: or_edge(updated, &odd, "updated_at"),
         odd,
@@ -274,14 +200,15 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
                 odd.push(Oddity {
                     column: "ok",
                     text: None,
+                    raw: None,
                 });
                 false
             }
         },
         provider_type: r.try_get(11)?,
         reconcile_job_id: r.try_get(12)?,
-        request_json: r.try_get(13)?,
-        response_json: r.try_get(14)?,
+        request_json: json_col(r, 13, "request_json", &mut odd)?,
+        response_json: json_col(r, 14, "response_json", &mut odd)?,
         odd,
     })
 }
@@ -502,5 +429,33 @@ impl Trace {
 
     pub fn is_empty(&self) -> bool {
         self.audit.is_empty() && self.jobs.is_empty() && self.logs.is_empty()
+    }
+
+    /// `to_json` as pretty text, with each collapsed JSON column written out
+    /// whole as Postgres stored it (`trace --json`, the whole-trace copy).
+    pub fn to_json_text(&self) -> String {
+        let tables: [(&str, Vec<&[Oddity]>); 3] = [
+            (
+                "app_audit",
+                self.audit.iter().map(|a| a.odd.as_slice()).collect(),
+            ),
+            (
+                "reconcile_jobs",
+                self.jobs.iter().map(|j| j.odd.as_slice()).collect(),
+            ),
+            (
+                "integration_logs",
+                self.logs.iter().map(|l| l.odd.as_slice()).collect(),
+            ),
+        ];
+        let mut raws = Vec::new();
+        for (table, rows) in &tables {
+            for (i, odd) in rows.iter().enumerate() {
+                for (column, raw) in raw_columns(odd) {
+                    raws.push((format!("/{table}/{i}"), column, raw));
+                }
+            }
+        }
+        pretty_with_raw(self.to_json(), &raws)
     }
 }

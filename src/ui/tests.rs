@@ -62,6 +62,7 @@ fn every_popup() -> Vec<App> {
         doc: crate::jsondoc::JsonDoc::new(&value),
         value,
         scroll: Default::default(),
+        copy: None,
     }));
     let mut dialog = app();
     let job = dialog.jobs.rows[2].clone();

@@ -339,3 +339,78 @@ async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
         "{j}"
     );
 }
+
+const DEEP: &str = "dee9dee9dee9dee9dee9dee9dee9dee9";
+
+#[tokio::test]
+async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json, response_json)
+         VALUES ('PASSCODE_LIST', '{DEEP}', now() - interval '1 s', 'TTLOCK:28991110', true, 'TTLOCK',
+                 (repeat('[', 10000) || '1' || repeat(']', 10000))::jsonb, '{{\"errcode\": 0}}'),
+                ('PASSCODE_DELETE', '{DEEP}', now(), 'TTLOCK:28991110', true, 'TTLOCK', '{{\"keyboardPwdId\": 1}}', '{{\"errcode\": 0}}')"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Before, the whole trace read "recursion limit exceeded".
+    let t = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
+        "",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(
+        t.contains("its request_json is nested 10000 levels deep"),
+        "{t}"
+    );
+    assert!(t.contains("PASSCODE_DELETE"), "the neighbour: {t}");
+    // The popup shows it collapsed; the copy takes it whole (20001 bytes of
+    // it), and Enter on the collapsed line shows the raw text.
+    let c = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
+        "Gk<Enter>y",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(c.contains("log #"), "{c}");
+    let bytes: usize = c
+        .split("OSC 52, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a copy through OSC 52: {c}"));
+    assert!(bytes > 20_001, "{bytes} bytes copied");
+    let r = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
+        "Gk<Enter>/levels deeper<Enter><Enter>",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(r.contains("· raw text"), "{r}");
+    // The export has it whole, as Postgres stored it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+        .args(["trace", DEEP, "--json"])
+        .env("DATABASE_URL", &url)
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let raw = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(text.contains(&raw), "the export holds the value whole");
+    let parsed = lockdesk::jsontext::parse(&text).expect("the export is JSON");
+    assert!(parsed.collapsed_depth.is_some());
+}

@@ -233,3 +233,21 @@ async fn a_200_that_is_not_json_is_a_clear_error() {
         Ok(v) => panic!("{v:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_answer_nested_a_million_deep_is_collapsed_not_a_crash() {
+    let base = cloud(|path| {
+        if path.starts_with("/oauth2/token") {
+            ok_token("7776000")
+        } else {
+            let deep = format!("{}0{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
+            Reply::Json(format!(
+                r#"{{"list":[{{"keyboardPwdId":1,"deep":{deep}}}],"pages":1}}"#
+            ))
+        }
+    })
+    .await;
+    let c = ttlock(base, Duration::from_secs(10));
+    let out = c.list_access("28991110").await;
+    assert_eq!(out.result.expect("the list").len(), 1);
+}

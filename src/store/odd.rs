@@ -1,0 +1,173 @@
+//! The odd values of a broker's rows, kept as Postgres wrote them: times
+//! chrono cannot hold, NULLs where the contract promises a value, JSON too
+//! deep to hold (collapsed, its text kept for copies and exports).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+/// A value of a row that is not what the contract promises, kept as
+/// Postgres wrote it: a time chrono cannot hold, a NULL where one was due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oddity {
+    pub column: &'static str,
+    /// Postgres's text of the value (for a JSON column too deep to hold,
+    /// what is odd about it); `None` for NULL.
+    pub text: Option<String>,
+    /// A JSON column's whole text, when its value was collapsed.
+    pub raw: Option<String>,
+}
+
+impl Oddity {
+    /// The value as Postgres writes it (`infinity`), or `NULL`.
+    pub fn shown(&self) -> &str {
+        self.text.as_deref().unwrap_or("NULL")
+    }
+}
+
+/// Postgres's text of an odd column of a row, if that column is odd.
+pub fn odd_text<'a>(odd: &'a [Oddity], column: &str) -> Option<&'a str> {
+    odd.iter().find(|o| o.column == column).map(Oddity::shown)
+}
+
+/// A time column read through the guarded select: the time, or `None` with
+/// the oddity noted. A NULL is odd only where a time was `required`.
+pub(crate) fn stamp(
+    r: &PgRow,
+    typed: usize,
+    text: usize,
+    column: &'static str,
+    required: bool,
+    odd: &mut Vec<Oddity>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let at: Option<DateTime<Utc>> = r.try_get(typed)?;
+    if at.is_some() {
+        return Ok(at);
+    }
+    let text: Option<String> = r.try_get(text)?;
+    if text.is_some() || required {
+        odd.push(Oddity {
+            column,
+            text,
+            raw: None,
+        });
+    }
+    Ok(None)
+}
+
+/// A text the contract promises but a broker may leave NULL: drawn `—`,
+/// exported `null`, the row tagged odd.
+pub(crate) fn text_or_odd(
+    r: &PgRow,
+    idx: usize,
+    column: &'static str,
+    odd: &mut Vec<Oddity>,
+) -> Result<String, sqlx::Error> {
+    let v: Option<String> = r.try_get(idx)?;
+    Ok(v.unwrap_or_else(|| {
+        odd.push(Oddity {
+            column,
+            text: None,
+            raw: None,
+        });
+        "—".to_string()
+    }))
+}
+
+/// A JSON column read as Postgres's text and parsed at any depth; a value
+/// nested deeper than `jsontext::MAX_DEPTH` is collapsed, and its text kept.
+pub(crate) fn json_col(
+    r: &PgRow,
+    idx: usize,
+    column: &'static str,
+    odd: &mut Vec<Oddity>,
+) -> Result<Option<Value>, sqlx::Error> {
+    let Some(text) = r.try_get::<Option<String>, _>(idx)? else {
+        return Ok(None);
+    };
+    match crate::jsontext::parse(&text) {
+        Ok(p) => {
+            if let Some(d) = p.collapsed_depth {
+                odd.push(Oddity {
+                    column,
+                    text: Some(format!(
+                        "nested {d} levels deep; the first {} are shown",
+                        crate::jsontext::MAX_DEPTH
+                    )),
+                    raw: Some(text),
+                });
+            }
+            Ok(Some(p.value))
+        }
+        // jsonb text always parses; a json column may hold anything.
+        Err(e) => {
+            odd.push(Oddity {
+                column,
+                text: Some(e),
+                raw: None,
+            });
+            Ok(Some(Value::String(text)))
+        }
+    }
+}
+
+/// The whole text of a row's collapsed JSON columns, by column.
+pub fn raw_columns(odd: &[Oddity]) -> impl Iterator<Item = (&'static str, &str)> {
+    odd.iter()
+        .filter_map(|o| o.raw.as_deref().map(|r| (o.column, r)))
+}
+
+/// `value` as pretty JSON text with the named members replaced by their
+/// raw text (a collapsed column is exported whole, never re-serialised from
+/// its collapsed form). Each member is found by a placeholder that cannot
+/// occur in data (it starts with a control character).
+pub fn pretty_with_raw(mut value: Value, raws: &[(String, &'static str, &str)]) -> String {
+    let mut swaps = Vec::new();
+    for (n, (path, column, raw)) in raws.iter().enumerate() {
+        let placeholder = format!("\u{1}lockdesk raw {n}\u{1}");
+        let target = if path.is_empty() {
+            Some(&mut value)
+        } else {
+            value.pointer_mut(path)
+        };
+        if let Some(row) = target {
+            if let Some(slot) = row.get_mut(*column) {
+                *slot = Value::String(placeholder.clone());
+                swaps.push((Value::String(placeholder).to_string(), *raw));
+            }
+        }
+    }
+    let mut text = crate::jsondoc::pretty(&value);
+    for (quoted, raw) in swaps {
+        text = text.replacen(&quoted, raw, 1);
+    }
+    text
+}
+
+/// One row's `to_json` as pretty text, its collapsed JSON columns whole.
+pub fn row_json_text(value: Value, odd: &[Oddity]) -> String {
+    let raws: Vec<(String, &'static str, &str)> = raw_columns(odd)
+        .map(|(column, raw)| (String::new(), column, raw))
+        .collect();
+    pretty_with_raw(value, &raws)
+}
+
+/// Exports a NULL the row was read with as `null`, not as its stand-in.
+pub(crate) fn nulls_back(mut v: Value, odd: &[Oddity]) -> Value {
+    if let Some(m) = v.as_object_mut() {
+        for o in odd.iter().filter(|o| o.text.is_none()) {
+            m.insert(o.column.to_string(), Value::Null);
+        }
+    }
+    v
+}
+
+/// A time that must be there, for sorting and ages: `-infinity` and NULL
+/// sort first, `infinity` and the far future last.
+pub(crate) fn or_edge(at: Option<DateTime<Utc>>, odd: &[Oddity], column: &str) -> DateTime<Utc> {
+    at.unwrap_or_else(|| match odd_text(odd, column) {
+        Some(t) if !t.starts_with('-') && t != "NULL" => DateTime::<Utc>::MAX_UTC,
+        _ => DateTime::<Utc>::MIN_UTC,
+    })
+}
