@@ -4,6 +4,7 @@
 mod commands;
 mod jobs;
 mod nav;
+mod props;
 mod trace;
 mod write;
 
