@@ -432,14 +432,18 @@ pub async fn user(
                 status: status.unwrap_or_else(|| "—".to_string()),
             })
             .collect();
-        let doors: Vec<(i64, String, Option<String>)> =
+        let doors: Vec<(i64, Option<String>, Option<String>)> =
             sqlx::query_as(statements::users::DOORS.sql)
                 .bind(id)
                 .fetch_all(&mut *conn)
                 .await?;
         u.doors = doors
             .into_iter()
-            .map(|(id, name, lock_key)| UserDoor { id, name, lock_key })
+            .map(|(id, name, lock_key)| UserDoor {
+                id,
+                name: name.unwrap_or_else(|| "—".to_string()),
+                lock_key,
+            })
             .collect();
     } else {
         u.partial = Some(
@@ -452,7 +456,7 @@ pub async fn user(
         .fetch_all(&mut *conn)
         .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
-    let traces: Vec<(String, Option<DateTime<Utc>>, String)> =
+    let traces: Vec<(String, Option<DateTime<Utc>>, Option<String>)> =
         sqlx::query_as(statements::users::TRACES.sql)
             .bind(id)
             .fetch_all(&mut *conn)
@@ -462,7 +466,7 @@ pub async fn user(
         .map(|(correlation_id, first_seen, what)| UserTrace {
             correlation_id,
             first_seen: first_seen.unwrap_or(DateTime::<Utc>::MIN_UTC),
-            what,
+            what: what.unwrap_or_else(|| "—".to_string()),
         })
         .collect();
     Ok(u)

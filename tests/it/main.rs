@@ -11,4 +11,5 @@ mod cluster;
 mod console;
 mod foundation;
 mod hostile;
+mod hostile_rows;
 mod providers;
