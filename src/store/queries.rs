@@ -328,7 +328,8 @@ pub struct UserAccess {
     pub id: i64,
     pub level: String,
     pub status: String,
-    pub since: DateTime<Utc>,
+    /// `None` when the stored time cannot be held (`infinity`) or is NULL.
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// One of a user's credentials; the PIN is masked before it is kept.
@@ -353,7 +354,8 @@ pub struct UserDoor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserTrace {
     pub correlation_id: String,
-    pub first_seen: DateTime<Utc>,
+    /// `None` when no time of it could be read (all `infinity`, say).
+    pub first_seen: Option<DateTime<Utc>>,
     /// What happened in it, e.g. `reconcile_user done, UserAccessLevel create`.
     pub what: String,
 }
@@ -414,7 +416,7 @@ pub async fn user(
                 level,
                 status,
                 // A time chrono cannot hold comes as NULL (see statements).
-                since: since.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                since,
             })
             .collect();
         let creds: Vec<(i64, Option<String>, Option<String>)> =
@@ -465,7 +467,7 @@ pub async fn user(
         .into_iter()
         .map(|(correlation_id, first_seen, what)| UserTrace {
             correlation_id,
-            first_seen: first_seen.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            first_seen,
             what: what.unwrap_or_else(|| "—".to_string()),
         })
         .collect();

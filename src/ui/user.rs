@@ -72,7 +72,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     "cancelled"
                 }),
             ),
-            Span::styled(format!(" since {}", c.short(since, None)), DIM),
+            Span::styled(
+                format!(
+                    " since {}",
+                    since.map_or_else(|| "— (odd)".to_string(), |t| c.short(&t, None))
+                ),
+                DIM,
+            ),
         ]));
     }
     lines.push(Line::from(Span::styled(
@@ -122,7 +128,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(sel(
             UserItem::Trace(i),
             Line::from(vec![
-                Span::raw(format!("   {}  {corr}  ", c.short(at, None))),
+                Span::raw(format!(
+                    "   {}  {corr}  ",
+                    at.map_or_else(|| "— (odd)".to_string(), |t| c.short(&t, None))
+                )),
                 Span::styled(what.clone(), DIM),
             ]),
         ));
