@@ -28,7 +28,7 @@ impl App {
                     j.title.clone(),
                 ),
                 Overlay::Diff(d) => (
-                    pretty(&json!({"before": d.row.before_json, "after": d.row.after_json})),
+                    diff_copy(&d.row),
                     format!(
                         "{} #{} before/after",
                         d.row.entity_type,
@@ -45,7 +45,7 @@ impl App {
             (Pane::Jobs, _) => self
                 .jobs
                 .selected_job()
-                .map(|j| (pretty(&j.to_json()), format!("job #{}", j.id))),
+                .map(|j| (j.to_json_text(), format!("job #{}", j.id))),
             (Pane::Trace, Action::CopyAll) => self
                 .trace
                 .trace
@@ -66,17 +66,15 @@ impl App {
                 let t = self.trace.trace.as_ref()?;
                 match self.trace.items.get(self.trace.scroll.selected)? {
                     TraceItem::Audit(i) => Some((
-                        pretty(&t.audit[*i].to_json()),
+                        t.audit[*i].to_json_text(),
                         format!("audit row #{}", t.audit[*i].id),
                     )),
-                    TraceItem::Job(i) => Some((
-                        pretty(&t.jobs[*i].to_json()),
-                        format!("job #{}", t.jobs[*i].id),
-                    )),
-                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => Some((
-                        pretty(&t.logs[*i].to_json()),
-                        format!("log #{}", t.logs[*i].id),
-                    )),
+                    TraceItem::Job(i) => {
+                        Some((t.jobs[*i].to_json_text(), format!("job #{}", t.jobs[*i].id)))
+                    }
+                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
+                        Some((t.logs[*i].to_json_text(), format!("log #{}", t.logs[*i].id)))
+                    }
                     _ => None,
                 }
             }
@@ -91,7 +89,7 @@ impl App {
                                 .and_then(crate::clipboard::curl)
                                 .map(|c| (c, format!("log #{} as curl", l.id)))
                         } else {
-                            Some((pretty(&l.to_json()), format!("log #{}", l.id)))
+                            Some((l.to_json_text(), format!("log #{}", l.id)))
                         }
                     }
                     LockRow::Event(i) => Some((
@@ -103,7 +101,7 @@ impl App {
             (Pane::Audit, _) => {
                 let v = self.audit.visible();
                 let r = &self.audit.rows[*v.get(self.audit.scroll.selected)?];
-                Some((pretty(&r.to_json()), format!("audit row #{}", r.id)))
+                Some((r.to_json_text(), format!("audit row #{}", r.id)))
             }
             (Pane::User, _) => None,
         }
@@ -185,4 +183,19 @@ impl App {
         }
         out
     }
+}
+
+/// An audit row's before and after, a collapsed side whole as stored.
+fn diff_copy(row: &crate::store::traces::AuditRow) -> String {
+    let raws: Vec<(String, &'static str, &str)> = crate::store::traces::raw_columns(&row.odd)
+        .filter_map(|(column, raw)| match column {
+            "before_json" => Some((String::new(), "before", raw)),
+            "after_json" => Some((String::new(), "after", raw)),
+            _ => None,
+        })
+        .collect();
+    crate::store::traces::pretty_with_raw(
+        json!({"before": row.before_json, "after": row.after_json}),
+        &raws,
+    )
 }

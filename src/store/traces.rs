@@ -344,6 +344,12 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
 }
 
 impl AuditRow {
+    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
+    /// as Postgres stored it.
+    pub fn to_json_text(&self) -> String {
+        row_json_text(self.to_json(), &self.odd)
+    }
+
     pub fn to_json(&self) -> Value {
         nulls_back(
             json!({
@@ -359,6 +365,12 @@ impl AuditRow {
 }
 
 impl JobRow {
+    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
+    /// as Postgres stored it.
+    pub fn to_json_text(&self) -> String {
+        row_json_text(self.to_json(), &self.odd)
+    }
+
     /// The seed's Job JSON shape (`reconcile_job_id`, not `id`).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -400,6 +412,12 @@ impl JobRow {
 }
 
 impl LogRow {
+    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
+    /// as Postgres stored it.
+    pub fn to_json_text(&self) -> String {
+        row_json_text(self.to_json(), &self.odd)
+    }
+
     /// The seed's "Raw logs JSON" shape.
     pub fn to_json(&self) -> Value {
         nulls_back(

@@ -387,6 +387,22 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("a copy through OSC 52: {c}"));
     assert!(bytes > 20_001, "{bytes} bytes copied");
+    // The same from the pane itself, without opening the popup.
+    let p = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
+        "Gky",
+        (160, 40),
+        None,
+    )
+    .await;
+    let bytes: usize = p
+        .split("OSC 52, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a copy through OSC 52: {p}"));
+    assert!(bytes > 20_001, "{bytes} bytes copied from the pane");
     let r = crate::console::screen_with(
         &url,
         Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
