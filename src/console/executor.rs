@@ -96,6 +96,7 @@ impl Executor {
                 let providers = self.providers.clone();
                 let handle = tokio::spawn(async move {
                     let what = query.what();
+                    let statements = statements_of(&query);
                     let trail_load = matches!(query, Query::LockTrail { .. });
                     // The work runs in its own task, so that a panic in it
                     // (a bug, or a row no decoder expected) still answers:
@@ -111,14 +112,14 @@ impl Executor {
                         // A provider's failure already names the provider.
                         Ok(r) if trail_load => r,
                         Ok(r) => r.map_err(|e| LoadError {
-                            message: format!("loading {what}: {}", e.message),
+                            message: format!("loading {what} ({statements}): {}", e.message),
                             ..e
                         }),
                         Err(e) => {
                             tracing::error!("loading {what} panicked: {e}");
                             Err(LoadError {
                                 message: format!(
-                                    "loading {what} failed inside lockdesk (the log file has the details)"
+                                    "loading {what} ({statements}) failed inside lockdesk (the log file has the details)"
                                 ),
                                 connection_lost: false,
                             })
@@ -345,6 +346,27 @@ async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> 
     // A lock whose clock cannot be read still shows its trail.
     let clock = clock.result.ok().flatten().map(|t| (t, read_at));
     Ok(Data::LockTrail(events, clock))
+}
+
+/// The statements a load runs (names from `store::statements`), for the
+/// message that says which failed.
+fn statements_of(query: &Query) -> &'static str {
+    match query {
+        Query::Jobs { .. } => "jobs::page",
+        Query::JobCounts(_) => "jobs::counts_by_status, jobs::stuck_count",
+        Query::Job(_) => "jobs::by_id",
+        Query::Audit { before: None } => "audit::page_first",
+        Query::Audit { .. } => "audit::page_before",
+        Query::LockLogs(_) => "logs::of_lock",
+        Query::LockTrail { .. } => "no statement: a provider call",
+        Query::User(_) => {
+            "users::user, users::access, users::credentials, users::doors, jobs::of_user, users::traces"
+        }
+        Query::Trace(_) => {
+            "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::logs_of"
+        }
+        Query::Doors => "doors::every_with_sites or doors::every",
+    }
 }
 
 async fn load(

@@ -93,7 +93,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     );
     if let Some(e) = &l.error {
         f.render_widget(
-            Paragraph::new(format!(" {e}")).style(Style::new().fg(Color::Red)),
+            Paragraph::new(format!(" {e}"))
+                .style(Style::new().fg(Color::Red))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             body,
         );
         return;

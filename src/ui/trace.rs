@@ -29,7 +29,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             DIM
         };
-        f.render_widget(Paragraph::new(text).style(style), area);
+        // Wrapped: a failure's words must all be seen, whatever the width.
+        f.render_widget(
+            Paragraph::new(text)
+                .style(style)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
         return;
     };
     let c = &app.clock;

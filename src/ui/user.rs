@@ -19,7 +19,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             (Some(id), _, true) => format!(" Loading user {id}…"),
             _ => " No user open: type :user 9.".into(),
         };
-        f.render_widget(Paragraph::new(text).style(DIM), area);
+        f.render_widget(
+            Paragraph::new(text)
+                .style(DIM)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
         return;
     };
     let c = &app.clock;

@@ -430,3 +430,49 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
     let parsed = lockdesk::jsontext::parse(&text).expect("the export is JSON");
     assert!(parsed.collapsed_depth.is_some());
 }
+
+#[tokio::test]
+async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    // A support role that may not read the logs: the contract check passes
+    // (the catalog is visible), the trace's log statement is refused.
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let role = format!("{db}_support");
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("REVOKE SELECT ON integration_logs FROM {role}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let restricted = url.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(restricted, url, "the test URL names its user");
+    let t = crate::console::screen(
+        &restricted,
+        Some(lockdesk::console::options::Target::Trace {
+            id: "e4792295".into(),
+        }),
+        "",
+    )
+    .await;
+    assert!(t.contains("loading trace e4792295 (traces::"), "{t}");
+    assert!(
+        t.contains("permission denied for table integration_logs"),
+        "{t}"
+    );
+    assert!(t.contains("<C-r> retries"), "{t}");
+    assert!(!t.contains("Loading trace"), "never left pending: {t}");
+    // The queue, which needs no logs, still opens.
+    let q = crate::console::screen(&restricted, None, "").await;
+    assert!(
+        q.contains("reconcile_user") && !q.contains("permission denied"),
+        "{q}"
+    );
+}
