@@ -79,10 +79,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(line);
     }
     if let Some(e) = &a.error {
-        lines.push(Line::from(Span::styled(
-            format!("  {e}"),
-            Style::new().fg(Color::Red),
-        )));
+        for l in super::wrapped(&format!("  {e}"), w) {
+            lines.push(Line::from(Span::styled(l, Style::new().fg(Color::Red))));
+        }
     } else if visible.is_empty() && !a.loading {
         lines.push(Line::from(Span::styled("  no audit rows", DIM)));
     }

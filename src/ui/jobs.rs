@@ -87,10 +87,9 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     ))];
     if let Some(e) = &j.error {
         // A failed load is said where its rows would be, not as "no jobs".
-        lines.push(Line::from(Span::styled(
-            fit(&format!("  {e}"), w),
-            Style::new().fg(Color::Red),
-        )));
+        for l in super::wrapped(&format!("  {e}"), w) {
+            lines.push(Line::from(Span::styled(l, Style::new().fg(Color::Red))));
+        }
     } else if visible.is_empty() && !j.loading {
         lines.push(Line::from(Span::styled(
             if j.text.is_empty() {

@@ -105,6 +105,26 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` broken into lines of at most `width` columns (by display width), for
+/// messages that must be read whole.
+pub fn wrapped(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in visible(s).chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            out.push(String::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(line) = out.last_mut() {
+            line.push(c);
+        }
+    }
+    out
+}
+
 /// Pads or cuts to exactly `width` terminal columns.
 pub fn cell(s: &str, width: usize) -> String {
     let mut out = fit(s, width);

@@ -157,3 +157,24 @@ fn a_hostile_name_in_a_row_never_reorders_the_screen() {
     // The neighbours are still there.
     assert!(text.contains("access level changed"));
 }
+
+#[test]
+fn a_long_message_wraps_by_display_width() {
+    use unicode_width::UnicodeWidthStr;
+    let lines = super::wrapped(
+        "loading the job queue (jobs::page): permission denied 鍵鍵鍵",
+        10,
+    );
+    assert!(lines.len() >= 6, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| UnicodeWidthStr::width(l.as_str()) <= 10),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.concat(),
+        "loading the job queue (jobs::page): permission denied 鍵鍵鍵"
+    );
+    assert_eq!(super::wrapped("", 0), vec![String::new()]);
+}

@@ -446,6 +446,7 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
         format!("CREATE ROLE {role} LOGIN"),
         format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("REVOKE SELECT ON integration_logs FROM {role}"),
+        format!("REVOKE SELECT ON app_audit FROM {role}"),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&pool)
@@ -463,12 +464,20 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     )
     .await;
     assert!(t.contains("loading trace e4792295 (traces::"), "{t}");
-    assert!(
-        t.contains("permission denied for table integration_logs"),
-        "{t}"
-    );
+    assert!(t.contains("permission denied for table"), "{t}");
     assert!(t.contains("<C-r> retries"), "{t}");
     assert!(!t.contains("Loading trace"), "never left pending: {t}");
+    // The audit pane says it where its rows would be, whole (wrapped).
+    let a = crate::console::screen(&restricted, None, "2").await;
+    assert!(a.contains("permission denied for table app_audit"), "{a}");
+    let tail = a
+        .split("permission denied for table app_audit")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        tail.contains("<C-r> retries"),
+        "the message is wrapped, not cut: {a}"
+    );
     // The queue, which needs no logs, still opens.
     let q = crate::console::screen(&restricted, None, "").await;
     assert!(
