@@ -26,27 +26,47 @@ pub struct Parsed {
     pub collapsed_depth: Option<usize>,
 }
 
-/// The nesting depth of a JSON text, found without recursion.
-pub fn depth(text: &str) -> usize {
-    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
-    for b in text.bytes() {
-        if in_str {
+/// Reads JSON bytes one at a time and says which of them are brackets
+/// outside strings: the one place string and escape state is tracked.
+#[derive(Default)]
+struct Brackets {
+    in_str: bool,
+    escaped: bool,
+}
+
+impl Brackets {
+    /// `Some(+1)` for an opening bracket, `Some(-1)` for a closing one.
+    fn step(&mut self, b: u8) -> Option<i8> {
+        if self.in_str {
             match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_str = false,
+                _ if self.escaped => self.escaped = false,
+                b'\\' => self.escaped = true,
+                b'"' => self.in_str = false,
                 _ => {}
             }
-            continue;
+            return None;
         }
         match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => {
+            b'"' => self.in_str = true,
+            b'[' | b'{' => return Some(1),
+            b']' | b'}' => return Some(-1),
+            _ => {}
+        }
+        None
+    }
+}
+
+/// The nesting depth of a JSON text, found without recursion.
+pub fn depth(text: &str) -> usize {
+    let (mut depth, mut max, mut brackets) = (0usize, 0usize, Brackets::default());
+    for b in text.bytes() {
+        match brackets.step(b) {
+            Some(1) => {
                 depth += 1;
                 max = max.max(depth);
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            Some(_) => depth = depth.saturating_sub(1),
+            None => {}
         }
     }
     max
@@ -74,32 +94,22 @@ fn collapse(text: &str, limit: usize) -> String {
             b'[' | b'{' if depth == limit => {
                 // Skip this container whole, counting how deep it goes.
                 out.push_str(&text[copy_from..i]);
-                let (mut d, mut deepest, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+                let (mut d, mut deepest, mut brackets) = (0usize, 0usize, Brackets::default());
                 while i < bytes.len() {
-                    let b = bytes[i];
+                    let step = brackets.step(bytes[i]);
                     i += 1;
-                    if in_str {
-                        match b {
-                            _ if escaped => escaped = false,
-                            b'\\' => escaped = true,
-                            b'"' => in_str = false,
-                            _ => {}
-                        }
-                        continue;
-                    }
-                    match b {
-                        b'"' => in_str = true,
-                        b'[' | b'{' => {
+                    match step {
+                        Some(1) => {
                             d += 1;
                             deepest = deepest.max(d);
                         }
-                        b']' | b'}' => {
+                        Some(_) => {
                             d -= 1;
                             if d == 0 {
                                 break;
                             }
                         }
-                        _ => {}
+                        None => {}
                     }
                 }
                 out.push_str(&Value::String(marker(deepest)).to_string());

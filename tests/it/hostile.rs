@@ -340,6 +340,16 @@ async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
     );
 }
 
+/// How many bytes the status line says a copy sent through OSC 52.
+fn osc52_bytes(screen: &str) -> usize {
+    screen
+        .split("OSC 52, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a copy through OSC 52: {screen}"))
+}
+
 const DEEP: &str = "dee9dee9dee9dee9dee9dee9dee9dee9";
 
 #[tokio::test]
@@ -380,12 +390,7 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
     )
     .await;
     assert!(c.contains("log #"), "{c}");
-    let bytes: usize = c
-        .split("OSC 52, ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a copy through OSC 52: {c}"));
+    let bytes = osc52_bytes(&c);
     assert!(bytes > 20_001, "{bytes} bytes copied");
     // The same from the pane itself, without opening the popup.
     let p = crate::console::screen_with(
@@ -396,12 +401,7 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
         None,
     )
     .await;
-    let bytes: usize = p
-        .split("OSC 52, ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a copy through OSC 52: {p}"));
+    let bytes = osc52_bytes(&p);
     assert!(bytes > 20_001, "{bytes} bytes copied from the pane");
     let r = crate::console::screen_with(
         &url,
