@@ -70,6 +70,7 @@ fn big_trace(logs: usize) -> Trace {
                 request_json: Some(json!({"payload": {"keyboardPwdId": 50_000_000 + i}})),
                 response_json: None,
                 odd: Vec::new(),
+                raw_json: Vec::new(),
             })
             .collect(),
     }

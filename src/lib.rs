@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lockkey;
 pub mod logging;
 pub mod providers;
+pub mod secrets;
 pub mod seeds;
 pub mod sim;
 pub mod store;

@@ -185,9 +185,12 @@ impl App {
     }
 }
 
-/// An audit row's before and after, a collapsed side whole as stored.
+/// An audit row's before and after, each as Postgres's text (secrets replaced).
 fn diff_copy(row: &crate::store::traces::AuditRow) -> String {
-    let raws: Vec<(String, &'static str, &str)> = crate::store::traces::raw_columns(&row.odd)
+    let raws: Vec<(String, &'static str, &str)> = row
+        .raw_json
+        .iter()
+        .map(|(c, t)| (*c, t.as_str()))
         .filter_map(|(column, raw)| match column {
             "before_json" => Some((String::new(), "before", raw)),
             "after_json" => Some((String::new(), "after", raw)),

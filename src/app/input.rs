@@ -325,10 +325,12 @@ impl App {
                         } else {
                             ("response", "response_json", l.response_json.clone())
                         };
-                        // A collapsed column is copied as Postgres's text.
-                        let raw = crate::store::traces::raw_columns(&l.odd)
+                        // The copy is the column as Postgres wrote it.
+                        let raw = l
+                            .raw_json
+                            .iter()
                             .find(|(c, _)| *c == column)
-                            .map(|(_, r)| r.to_string());
+                            .map(|(_, r)| r.clone());
                         self.open_json_with(
                             format!("log #{} {} · {part}", l.id, l.action),
                             &v.unwrap_or(Value::Null),

@@ -316,7 +316,7 @@ impl App {
                 match v.get(self.lock.scroll.selected) {
                     Some(LockRow::Log(i)) => {
                         let l = self.lock.logs[*i].clone();
-                        let copy = whole(&l.to_json(), &l.odd);
+                        let copy = whole(&l.to_json(), &l.raw_json);
                         self.open_json_with(
                             format!("log #{} {}", l.id, l.action),
                             &l.to_json(),
@@ -365,13 +365,13 @@ impl App {
                     Some(TraceItem::Job(i)) => {
                         let j = t.jobs[i].to_json();
                         let id = t.jobs[i].id;
-                        let copy = whole(&j, &t.jobs[i].odd);
+                        let copy = whole(&j, &t.jobs[i].raw_json);
                         self.open_json_with(format!("job #{id}"), &j, copy);
                     }
                     Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
                         let l = t.logs[i].to_json();
                         let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);
-                        let copy = whole(&l, &t.logs[i].odd);
+                        let copy = whole(&l, &t.logs[i].raw_json);
                         self.open_json_with(title, &l, copy);
                     }
                     _ => {}
@@ -382,10 +382,7 @@ impl App {
     }
 }
 
-/// A row's copy text when it has a collapsed JSON column: the row with that
-/// column whole, as Postgres stored it.
-fn whole(value: &serde_json::Value, odd: &[crate::store::traces::Oddity]) -> Option<String> {
-    odd.iter()
-        .any(|o| o.raw.is_some())
-        .then(|| crate::store::traces::row_json_text(value.clone(), odd))
+/// A row's raw copy: its JSON columns as Postgres's text.
+fn whole(value: &serde_json::Value, raws: &crate::store::traces::RawJson) -> Option<String> {
+    Some(crate::store::traces::row_json_text(value.clone(), raws))
 }

@@ -294,7 +294,7 @@ async fn enforce_locked(
                 .push(json!({"op": "add", "code_name": a.code_name, "error": e.to_string()})),
         }
         write_step(conn, op, &ctx, "DRIFT_ENFORCE_ADD_PIN", ok, out.result.as_ref().err().map(ToString::to_string),
-            json!({"code_last4": a.pin.as_deref().map(crate::providers::redact::mask_pin), "correlation_id": "job",
+            json!({"code_last4": a.pin.as_deref().map(crate::secrets::mask_pin), "correlation_id": "job",
                    "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
                    "provider_type": door.provider}),
             json!({"provider_code_id": out.result.as_ref().ok()})).await?;

@@ -15,9 +15,14 @@ pub struct Oddity {
     /// Postgres's text of the value (for a JSON column too deep to hold,
     /// what is odd about it); `None` for NULL.
     pub text: Option<String>,
-    /// A JSON column's whole text, when its value was collapsed.
-    pub raw: Option<String>,
+    /// A JSON column too deep to hold: its value is collapsed, its text
+    /// (in the row's `raw_json`) is what exports carry.
+    pub collapsed: bool,
 }
+
+/// Postgres's text of each non-NULL JSON column of a row, by column, with
+/// secret values replaced: what a raw copy carries, byte for byte.
+pub type RawJson = Vec<(&'static str, String)>;
 
 impl Oddity {
     /// The value as Postgres writes it (`infinity`), or `NULL`.
@@ -50,7 +55,7 @@ pub(crate) fn stamp(
         odd.push(Oddity {
             column,
             text,
-            raw: None,
+            collapsed: false,
         });
     }
     Ok(None)
@@ -69,24 +74,30 @@ pub(crate) fn text_or_odd(
         odd.push(Oddity {
             column,
             text: None,
-            raw: None,
+            collapsed: false,
         });
         "—".to_string()
     }))
 }
 
-/// A JSON column read as Postgres's text and parsed at any depth; a value
-/// nested deeper than `jsontext::MAX_DEPTH` is collapsed, and its text kept.
+/// A JSON column read as Postgres's text, its secrets replaced (the text
+/// kept in `raws` for raw copies) and parsed at any depth; a value nested
+/// deeper than `jsontext::MAX_DEPTH` is collapsed.
 pub(crate) fn json_col(
     r: &PgRow,
     idx: usize,
     column: &'static str,
     odd: &mut Vec<Oddity>,
+    raws: &mut RawJson,
 ) -> Result<Option<Value>, sqlx::Error> {
     let Some(text) = r.try_get::<Option<String>, _>(idx)? else {
         return Ok(None);
     };
-    match crate::jsontext::parse(&text) {
+    let text = match crate::secrets::json_text(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(t) => t,
+    };
+    let value = match crate::jsontext::parse(&text) {
         Ok(p) => {
             if let Some(d) = p.collapsed_depth {
                 odd.push(Oddity {
@@ -95,27 +106,41 @@ pub(crate) fn json_col(
                         "nested {d} levels deep; the first {} are shown",
                         crate::jsontext::MAX_DEPTH
                     )),
-                    raw: Some(text),
+                    collapsed: true,
                 });
             }
-            Ok(Some(p.value))
+            p.value
         }
         // jsonb text always parses; a json column may hold anything.
         Err(e) => {
             odd.push(Oddity {
                 column,
                 text: Some(e),
-                raw: None,
+                collapsed: false,
             });
-            Ok(Some(Value::String(text)))
+            Value::String(text.clone())
         }
-    }
+    };
+    raws.push((column, text));
+    Ok(Some(value))
 }
 
-/// The whole text of a row's collapsed JSON columns, by column.
-pub fn raw_columns(odd: &[Oddity]) -> impl Iterator<Item = (&'static str, &str)> {
-    odd.iter()
-        .filter_map(|o| o.raw.as_deref().map(|r| (o.column, r)))
+/// An optional text column that may hold a secret (an error quoting a
+/// request, a reason pasted with a token), redacted as it is read.
+pub(crate) fn free_col(r: &PgRow, idx: usize) -> Result<Option<String>, sqlx::Error> {
+    Ok(crate::secrets::free_opt(r.try_get(idx)?))
+}
+
+/// The raw text of a row's JSON columns; only the collapsed ones when
+/// `collapsed_only` (the pretty exports re-serialise the others).
+pub fn raw_columns<'a>(
+    raws: &'a RawJson,
+    odd: &'a [Oddity],
+    collapsed_only: bool,
+) -> impl Iterator<Item = (&'static str, &'a str)> {
+    raws.iter()
+        .filter(move |(c, _)| !collapsed_only || odd.iter().any(|o| o.collapsed && o.column == *c))
+        .map(|(c, t)| (*c, t.as_str()))
 }
 
 /// `value` as pretty JSON text with the named members replaced by their
@@ -145,10 +170,12 @@ pub fn pretty_with_raw(mut value: Value, raws: &[(String, &'static str, &str)]) 
     text
 }
 
-/// One row's `to_json` as pretty text, its collapsed JSON columns whole.
-pub fn row_json_text(value: Value, odd: &[Oddity]) -> String {
-    let raws: Vec<(String, &'static str, &str)> = raw_columns(odd)
-        .map(|(column, raw)| (String::new(), column, raw))
+/// One row's `to_json` as pretty text, each JSON column as Postgres's text
+/// (secrets replaced): the raw copy.
+pub fn row_json_text(value: Value, raws: &RawJson) -> String {
+    let raws: Vec<(String, &'static str, &str)> = raws
+        .iter()
+        .map(|(column, raw)| (String::new(), *column, raw.as_str()))
         .collect();
     pretty_with_raw(value, &raws)
 }

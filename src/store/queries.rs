@@ -381,7 +381,7 @@ pub struct UserDetail {
 }
 
 /// `***` plus the last 4 digits for PINs of 6 or more digits, else `***`.
-pub use crate::providers::redact::mask_pin;
+pub use crate::secrets::mask_pin;
 
 pub async fn user(
     conn: &mut PgConnection,

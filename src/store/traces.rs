@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-pub use super::odd::{Oddity, odd_text, pretty_with_raw, raw_columns, row_json_text};
-use super::odd::{json_col, nulls_back, or_edge, stamp, text_or_odd};
+pub use super::odd::{Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text};
+use super::odd::{free_col, json_col, nulls_back, or_edge, stamp, text_or_odd};
 use super::statements;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub struct AuditRow {
     pub source: Option<String>,
     /// What is odd about this row (empty for almost every row).
     pub odd: Vec<Oddity>,
+    /// Postgres's text of the JSON columns, secrets replaced.
+    pub raw_json: RawJson,
 }
 
 /// A job's stored status. The contract's statuses are named; anything else a
@@ -107,6 +109,8 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
     /// What is odd about this row (empty for almost every row).
     pub odd: Vec<Oddity>,
+    /// Postgres's text of the JSON columns, secrets replaced.
+    pub raw_json: RawJson,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +132,8 @@ pub struct LogRow {
     pub response_json: Option<Value>,
     /// What is odd about this row (empty for almost every row).
     pub odd: Vec<Oddity>,
+    /// Postgres's text of the JSON columns, secrets replaced.
+    pub raw_json: RawJson,
 }
 
 /// Everything one correlation id touched, each part in time order.
@@ -141,6 +147,7 @@ pub struct Trace {
 
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
     let mut odd = Vec::new();
+    let mut raw_json = Vec::new();
     let created = stamp(r, 1, 10, "created_at", true, &mut odd)?;
     Ok(AuditRow {
         id: r.try_get(0)?,
@@ -148,17 +155,19 @@ pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
         entity_type: text_or_odd(r, 2, "entity_type", &mut odd)?,
         entity_id: r.try_get(3)?,
         action: text_or_odd(r, 4, "action", &mut odd)?,
-        before_json: json_col(r, 5, "before_json", &mut odd)?,
-        after_json: json_col(r, 6, "after_json", &mut odd)?,
+        before_json: json_col(r, 5, "before_json", &mut odd, &mut raw_json)?,
+        after_json: json_col(r, 6, "after_json", &mut odd, &mut raw_json)?,
         correlation_id: r.try_get(7)?,
-        actor: r.try_get(8)?,
-        source: r.try_get(9)?,
+        actor: free_col(r, 8)?,
+        source: free_col(r, 9)?,
         odd,
+        raw_json,
     })
 }
 
 pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
     let mut odd = Vec::new();
+    let mut raw_json = Vec::new();
     let next_run_at = stamp(r, 7, 13, "next_run_at", false, &mut odd)?;
     let created = stamp(r, 11, 14, "created_at", true, &mut odd)?;
     let updated = stamp(r, 12, 15, "updated_at", true, &mut odd)?;
@@ -166,22 +175,24 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
         id: r.try_get(0)?,
         job_type: text_or_odd(r, 1, "job_type", &mut odd)?,
         user_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-        reason: r.try_get(3)?,
+        reason: free_col(r, 3)?,
         status: JobStatus::from(text_or_odd(r, 4, "status", &mut odd)?),
         attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
-        last_error: r.try_get(6)?,
+        last_error: free_col(r, 6)?,
         next_run_at,
         correlation_id: r.try_get(8)?,
         debug_session_id: r.try_get(9)?,
-        payload: json_col(r, 10, "payload", &mut odd)?,
+        payload: json_col(r, 10, "payload", &mut odd, &mut raw_json)?,
         created_at: or_edge(created, &odd, "created_at"),
         updated_at: or_edge(updated, &odd, "updated_at"),
         odd,
+        raw_json,
     })
 }
 
 pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
     let mut odd = Vec::new();
+    let mut raw_json = Vec::new();
     let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
     Ok(LogRow {
         id: r.try_get(0)?,
@@ -190,8 +201,8 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
         created_at: or_edge(created, &odd, "created_at"),
         debug_session_id: r.try_get(4)?,
         door_id: r.try_get(5)?,
-        door_name: r.try_get(6)?,
-        error_message: r.try_get(7)?,
+        door_name: free_col(r, 6)?,
+        error_message: free_col(r, 7)?,
         external_id: r.try_get(8)?,
         lock_key: r.try_get(9)?,
         ok: match r.try_get::<Option<bool>, _>(10)? {
@@ -200,16 +211,17 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
                 odd.push(Oddity {
                     column: "ok",
                     text: None,
-                    raw: None,
+                    collapsed: false,
                 });
                 false
             }
         },
         provider_type: r.try_get(11)?,
         reconcile_job_id: r.try_get(12)?,
-        request_json: json_col(r, 13, "request_json", &mut odd)?,
-        response_json: json_col(r, 14, "response_json", &mut odd)?,
+        request_json: json_col(r, 13, "request_json", &mut odd, &mut raw_json)?,
+        response_json: json_col(r, 14, "response_json", &mut odd, &mut raw_json)?,
         odd,
+        raw_json,
     })
 }
 
@@ -344,10 +356,10 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
 }
 
 impl AuditRow {
-    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
-    /// as Postgres stored it.
+    /// The row as pretty JSON for a raw copy: each JSON column as Postgres's
+    /// text, secrets replaced.
     pub fn to_json_text(&self) -> String {
-        row_json_text(self.to_json(), &self.odd)
+        row_json_text(self.to_json(), &self.raw_json)
     }
 
     pub fn to_json(&self) -> Value {
@@ -365,10 +377,10 @@ impl AuditRow {
 }
 
 impl JobRow {
-    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
-    /// as Postgres stored it.
+    /// The row as pretty JSON for a raw copy: each JSON column as Postgres's
+    /// text, secrets replaced.
     pub fn to_json_text(&self) -> String {
-        row_json_text(self.to_json(), &self.odd)
+        row_json_text(self.to_json(), &self.raw_json)
     }
 
     /// The seed's Job JSON shape (`reconcile_job_id`, not `id`).
@@ -412,10 +424,10 @@ impl JobRow {
 }
 
 impl LogRow {
-    /// The row as pretty JSON for a copy: a collapsed JSON column whole,
-    /// as Postgres stored it.
+    /// The row as pretty JSON for a raw copy: each JSON column as Postgres's
+    /// text, secrets replaced.
     pub fn to_json_text(&self) -> String {
-        row_json_text(self.to_json(), &self.odd)
+        row_json_text(self.to_json(), &self.raw_json)
     }
 
     /// The seed's "Raw logs JSON" shape.
@@ -452,28 +464,25 @@ impl Trace {
     /// `to_json` as pretty text, with each collapsed JSON column written out
     /// whole as Postgres stored it (`trace --json`, the whole-trace copy).
     pub fn to_json_text(&self) -> String {
-        let tables: [(&str, Vec<&[Oddity]>); 3] = [
-            (
-                "app_audit",
-                self.audit.iter().map(|a| a.odd.as_slice()).collect(),
-            ),
-            (
-                "reconcile_jobs",
-                self.jobs.iter().map(|j| j.odd.as_slice()).collect(),
-            ),
-            (
-                "integration_logs",
-                self.logs.iter().map(|l| l.odd.as_slice()).collect(),
-            ),
-        ];
         let mut raws = Vec::new();
-        for (table, rows) in &tables {
-            for (i, odd) in rows.iter().enumerate() {
-                for (column, raw) in raw_columns(odd) {
-                    raws.push((format!("/{table}/{i}"), column, raw));
-                }
+        let mut add = |table: &str, i: usize, raw_json: &'_ RawJson, odd: &[Oddity]| {
+            for (column, raw) in raw_columns(raw_json, odd, true) {
+                raws.push((format!("/{table}/{i}"), column, raw.to_string()));
             }
+        };
+        for (i, a) in self.audit.iter().enumerate() {
+            add("app_audit", i, &a.raw_json, &a.odd);
         }
+        for (i, j) in self.jobs.iter().enumerate() {
+            add("reconcile_jobs", i, &j.raw_json, &j.odd);
+        }
+        for (i, l) in self.logs.iter().enumerate() {
+            add("integration_logs", i, &l.raw_json, &l.odd);
+        }
+        let raws: Vec<(String, &'static str, &str)> = raws
+            .iter()
+            .map(|(p, c, r)| (p.clone(), *c, r.as_str()))
+            .collect();
         pretty_with_raw(self.to_json(), &raws)
     }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::{DIM, HEADER, popup};
 use crate::app::{App, Dialog, DriftDialog};
 use crate::engine::plan::Plan;
-use crate::providers::redact::mask_pin;
+use crate::secrets::mask_pin;
 
 const WARN: Style = Style::new().fg(Color::Yellow);
 

@@ -40,6 +40,7 @@ fn app() -> App {
             created_at: now - Duration::seconds(id),
             updated_at: now,
             odd: Vec::new(),
+            raw_json: Vec::new(),
         })
         .collect();
     a

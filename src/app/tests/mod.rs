@@ -140,6 +140,7 @@ fn the_queue_polls_without_losing_the_selected_job() {
         created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
         updated_at: crate::demo::world::fixed_now(),
         odd: Vec::new(),
+        raw_json: Vec::new(),
     };
     answer(
         &mut a,
@@ -203,6 +204,7 @@ pub(super) fn job(id: i64, status: &str) -> JobRow {
         created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
         updated_at: crate::demo::world::fixed_now(),
         odd: Vec::new(),
+        raw_json: Vec::new(),
     }
 }
 

@@ -28,6 +28,7 @@ fn log(id: i64, action: &str, ok: bool) -> LogRow {
         request_json: Some(json!({"lockId": 28991110, "keyboardPwdId": 50957532})),
         response_json: Some(json!({"errcode": 0})),
         odd: Vec::new(),
+        raw_json: Vec::new(),
     }
 }
 

@@ -37,8 +37,9 @@ async fn lock_28991110_lists_passcode_50957532_exactly_as_seed_001_shows_it() {
         .find(|l| l.id == 1660)
         .unwrap();
     assert_eq!(
-        list[0].response, seed_log.response_json,
-        "the response, field for field"
+        list[0].response,
+        lockdesk::secrets::value(&seed_log.response_json),
+        "the response, field for field (with lockdesk's PIN mask)"
     );
     let (got, want) = (
         &list[0].request["payload"],
@@ -543,8 +544,8 @@ async fn no_secret_escapes_any_record_error_or_screen() {
         );
     }
     assert!(
-        everything.contains("***7777"),
-        "PINs keep their last four digits"
+        everything.contains("***77") && !everything.contains("***7777"),
+        "PINs keep at most their last two digits"
     );
 }
 

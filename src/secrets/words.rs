@@ -1,0 +1,175 @@
+//! Secrets in free text: found by key (`accessToken=…` in a URL or a form
+//! body, `"pin": "…"` in quoted JSON, `Authorization: …` headers) and by
+//! shape wherever they stand (`Bearer …`, JWTs, PEM blocks).
+
+use super::edits::Edits;
+use super::{MASK, Secret, classify, mask_pin};
+
+/// Header names whose value runs to the end of the line.
+const HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+/// `base` with the secrets found by shape or by unquoted key replaced, or
+/// `None` when there are none.
+pub(super) fn redact(base: &str) -> Option<String> {
+    let mut found = Vec::new();
+    let lower = base.to_ascii_lowercase();
+    pem_blocks(&lower, &mut found);
+    schemes(&lower, &mut found);
+    jwts(base, &mut found);
+    pairs(base, &lower, &mut found);
+    if found.is_empty() {
+        return None;
+    }
+    found.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+    let mut out = Edits::new(base);
+    let mut last = 0;
+    for (start, end, with) in found {
+        if start >= last {
+            out.replace(start, end, with);
+            last = end;
+        }
+    }
+    out.finish()
+}
+
+/// Whether a byte ends a token or a value.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'&' | b'"'
+                | b'\''
+                | b'\\'
+                | b';'
+                | b','
+                | b')'
+                | b'('
+                | b'<'
+                | b'>'
+                | b']'
+                | b'['
+                | b'}'
+                | b'{'
+        )
+}
+
+fn run_end(b: &[u8], mut i: usize, stop: fn(u8) -> bool) -> usize {
+    while i < b.len() && !stop(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The body of each `-----BEGIN …-----` block, to its END line (or the text's end).
+fn pem_blocks(lower: &str, found: &mut Vec<(usize, usize, String)>) {
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("-----begin ") {
+        let begin = from + at;
+        let Some(h) = lower[begin + 11..].find("-----") else {
+            break;
+        };
+        let body = begin + 11 + h + 5;
+        let end = lower[body..]
+            .find("-----end ")
+            .map_or(lower.len(), |e| body + e);
+        if lower[body..end].trim() != MASK && end > body {
+            found.push((body, end, MASK.into()));
+        }
+        from = end.max(body);
+    }
+}
+
+/// `Bearer <token>` and `Basic <credentials>`, in any case.
+fn schemes(lower: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = lower.as_bytes();
+    for scheme in ["bearer ", "basic "] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(scheme) {
+            let start = from + at;
+            from = start + scheme.len();
+            if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let token = run_end(b, from, |c| c != b' ').min(b.len());
+            let end = run_end(b, token, ends_value);
+            if end > token && &lower[token..end] != MASK {
+                found.push((token, end, MASK.into()));
+            }
+        }
+    }
+}
+
+fn base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// JWT-shaped words: `eyJ…` in three dot-separated base64url parts.
+fn jwts(text: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("eyJ") {
+        let start = from + at;
+        from = start + 3;
+        if start > 0 && (base64url(b[start - 1]) || b[start - 1] == b'.') {
+            continue;
+        }
+        let end = run_end(b, start, |c| !(base64url(c) || c == b'.'));
+        let parts: Vec<&str> = text[start..end].split('.').collect();
+        if parts.len() == 3 && !parts[0].is_empty() && !parts[1].is_empty() && end - start >= 16 {
+            found.push((start, end, MASK.into()));
+            from = end;
+        }
+    }
+}
+
+fn key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// `key=value` (query strings, form bodies) and `key: value` with a secret key.
+fn pairs(text: &str, lower: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = text.as_bytes();
+    for (p, &c) in b.iter().enumerate() {
+        if c != b'=' && c != b':' {
+            continue;
+        }
+        let mut k = p;
+        while k > 0 && p - k < 64 && key_byte(b[k - 1]) {
+            k -= 1;
+        }
+        if k == p {
+            continue;
+        }
+        let key = &lower[k..p];
+        let Some(kind) = classify(key) else {
+            continue;
+        };
+        let mut start = p + 1;
+        if c == b':' {
+            start = run_end(b, start, |c| c != b' ' && c != b'\t');
+        }
+        if b.get(start) == Some(&b'"') {
+            continue; // quoted: the JSON pass has it
+        }
+        let end = if c == b':' && HEADERS.contains(&key) {
+            run_end(b, start, |c| matches!(c, b'\n' | b'\r' | b'"'))
+        } else {
+            run_end(b, start, ends_value)
+        };
+        let value = &text[start..end];
+        if value.is_empty() || value == MASK {
+            continue;
+        }
+        let with = match kind {
+            Secret::Pin if mask_pin(value) == value => continue,
+            Secret::Pin => mask_pin(value),
+            Secret::Whole => MASK.into(),
+        };
+        found.push((start, end, with));
+    }
+}
