@@ -197,7 +197,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e:#}");
+            // Errors quote URLs and provider answers: the same redaction as rows.
+            eprintln!("{}", crate::secrets::free_text(&format!("{e:#}")));
             match e.downcast_ref::<Exit>() {
                 Some(Exit(code, _)) => ExitCode::from(*code),
                 None => ExitCode::FAILURE,

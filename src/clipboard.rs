@@ -2,13 +2,11 @@
 //! clipboard kept for the session, as X11 needs its owner alive); otherwise
 //! OSC 52 through the terminal, which works over SSH and inside tmux; otherwise
 //! (too big for OSC 52, or no terminal) a private file whose path is shown.
-//! Also the text of each kind of copy: pretty JSON, curl, Markdown.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use base64::Engine;
-use serde_json::Value;
 
 /// Terminals and tmux limit OSC 52 payloads; above this a file is written.
 pub const OSC52_MAX: usize = 100_000;
@@ -83,11 +81,7 @@ impl Clipboard {
                 return Ok(Copied::Osc52 { bytes: text.len() });
             }
         }
-        let dir = crate::logging::log_path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(std::env::temp_dir);
-        std::fs::create_dir_all(&dir)?;
+        let dir = crate::logging::state_dir()?;
         let path = dir.join(format!(
             "copy-{}.txt",
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
@@ -103,60 +97,9 @@ impl Default for Clipboard {
     }
 }
 
-/// A logged request as a curl command, with a placeholder for the token
-/// (the stored request holds `***` where the token was).
-pub fn curl(request: &Value) -> Option<String> {
-    let method = request.get("method")?.as_str()?;
-    let url = request.get("url")?.as_str()?;
-    let payload = request.get("payload").cloned().unwrap_or(Value::Null);
-    let placeholder = |k: &str, v: &Value| -> String {
-        match (k, v) {
-            ("accessToken", _) => "$TTLOCK_ACCESS_TOKEN".into(),
-            (_, Value::String(s)) if s.starts_with("***") => {
-                format!("$SECRET_{}", k.to_uppercase())
-            }
-            (_, Value::String(s)) => s.clone(),
-            (_, other) => other.to_string(),
-        }
-    };
-    let doordeck = url.contains("doordeck");
-    let mut out = format!("curl -X {method} '");
-    if method == "GET" && !doordeck {
-        let pairs: Vec<String> = payload
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}={}", placeholder(k, v)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.push_str(&format!("{url}?{}'", pairs.join("&")));
-    } else {
-        out.push_str(&format!("{url}'"));
-    }
-    if doordeck {
-        out.push_str(" \\\n  -H 'Authorization: Bearer '\"$DOORDECK_TOKEN\"");
-        out.push_str(" \\\n  -H 'Accept: application/vnd.doordeck.api-v2+json'");
-        if method == "POST" {
-            out.push_str(&format!(" \\\n  --data '{}'", payload));
-        }
-    } else if method == "POST" {
-        if let Some(m) = payload.as_object() {
-            for (k, v) in m {
-                out.push_str(&format!(
-                    " \\\n  --data-urlencode \"{k}={}\"",
-                    placeholder(k, v)
-                ));
-            }
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn the_osc52_sequence_is_exact() {
@@ -182,23 +125,5 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(std::fs::read_to_string(&p).unwrap().len(), OSC52_MAX + 1);
         std::fs::remove_file(p).unwrap();
-    }
-
-    #[test]
-    fn curl_uses_placeholders_for_secrets() {
-        let req = json!({"base_host": "https://api.ttlock.com", "method": "POST", "path": "/v3/keyboardPwd/delete",
-            "payload": {"accessToken": "***", "clientId": "6636", "date": 1770217136181_i64, "deleteType": 2, "keyboardPwdId": 50957532, "lockId": 28991110},
-            "url": "https://api.ttlock.com/v3/keyboardPwd/delete"});
-        let c = curl(&req).unwrap();
-        assert!(
-            c.starts_with("curl -X POST 'https://api.ttlock.com/v3/keyboardPwd/delete'"),
-            "{c}"
-        );
-        assert!(
-            c.contains("--data-urlencode \"accessToken=$TTLOCK_ACCESS_TOKEN\""),
-            "{c}"
-        );
-        assert!(c.contains("keyboardPwdId=50957532"));
-        assert!(!c.contains("***"));
     }
 }

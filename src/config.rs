@@ -88,7 +88,18 @@ impl Config {
     pub fn load() -> anyhow::Result<Config> {
         let path = config_path();
         match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&path.display().to_string(), &text),
+            Ok(text) => {
+                let config = Config::parse(&path.display().to_string(), &text)?;
+                let password = |u: &Option<String>| {
+                    u.as_deref()
+                        .is_some_and(|u| crate::secrets::free_text(u) != u)
+                };
+                if config.profiles.values().any(|p| password(&p.database_url)) {
+                    crate::files::check_private(&path, "a database password")
+                        .map_err(|e| anyhow!(e))?;
+                }
+                Ok(config)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }

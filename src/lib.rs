@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod console;
+pub mod curl;
 pub mod demo;
 pub mod diff;
 pub mod engine;

@@ -56,12 +56,7 @@ impl App {
                 .trace
                 .as_ref()
                 .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
-            (Pane::Trace, Action::CopyCurl) => self.trace.selected_log().and_then(|l| {
-                l.request_json
-                    .as_ref()
-                    .and_then(crate::clipboard::curl)
-                    .map(|c| (c, format!("log #{} as curl", l.id)))
-            }),
+            (Pane::Trace, Action::CopyCurl) => self.trace.selected_log().and_then(curl_of),
             (Pane::Trace, _) => {
                 let t = self.trace.trace.as_ref()?;
                 match self.trace.items.get(self.trace.scroll.selected)? {
@@ -84,10 +79,7 @@ impl App {
                     LockRow::Log(i) => {
                         let l = &self.lock.logs[*i];
                         if a == Action::CopyCurl {
-                            l.request_json
-                                .as_ref()
-                                .and_then(crate::clipboard::curl)
-                                .map(|c| (c, format!("log #{} as curl", l.id)))
+                            curl_of(l)
                         } else {
                             Some((l.to_json_text(), format!("log #{}", l.id)))
                         }
@@ -183,6 +175,13 @@ impl App {
         }
         out
     }
+}
+
+/// A logged request as a curl command to paste.
+fn curl_of(l: &crate::store::traces::LogRow) -> Option<(String, String)> {
+    let request = l.request_json.as_ref()?;
+    crate::curl::command(request, l.provider_type.as_deref())
+        .map(|c| (c, format!("log #{} as curl", l.id)))
 }
 
 /// An audit row's before and after, each as Postgres's text (secrets replaced).

@@ -173,8 +173,15 @@ impl App {
             .and_then(|z| z.parse().ok())
     }
 
+    /// Sets the status line. Messages quote errors from the database and
+    /// the providers, so they pass the same redaction as rows.
     pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some((level, text.into()));
+        let text = text.into();
+        let text = match crate::secrets::free_text(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(r) => r,
+        };
+        self.message = Some((level, text));
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {

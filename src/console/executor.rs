@@ -82,6 +82,14 @@ impl Executor {
         }
     }
 
+    /// What copies sent to a buffered terminal (headless runs).
+    pub fn terminal_bytes(&mut self) -> Vec<u8> {
+        match &mut self.copy_out {
+            CopyOut::Terminal => Vec::new(),
+            CopyOut::Buffer(b) => std::mem::take(b),
+        }
+    }
+
     pub fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Load { slot, id, query } => {

@@ -15,6 +15,13 @@ use crate::console::executor::{CopyOut, Executor, Settings};
 use crate::keys::Key;
 use crate::providers::settings::Providers;
 
+/// What a headless run leaves: the last frame, and the bytes its copies sent
+/// to the terminal (OSC 52 sequences), as a terminal would have received them.
+pub struct Headless {
+    pub screen: Buffer,
+    pub copies: Vec<u8>,
+}
+
 /// Runs the app without a terminal: replays `keys`, waiting after each until
 /// no query is in flight (at most `wait` per key), and returns the last frame.
 #[allow(clippy::too_many_arguments)]
@@ -27,7 +34,7 @@ pub async fn run(
     keys: &[Key],
     size: (u16, u16),
     wait: Duration,
-) -> anyhow::Result<Buffer> {
+) -> anyhow::Result<Headless> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Headless copies go where they would over SSH: OSC 52, here into a buffer.
     let mut exec = Executor::new(
@@ -55,7 +62,10 @@ pub async fn run(
         }
     }
     terminal.draw(|f| crate::ui::draw(f, &app))?;
-    Ok(terminal.backend().buffer().clone())
+    Ok(Headless {
+        screen: terminal.backend().buffer().clone(),
+        copies: exec.terminal_bytes(),
+    })
 }
 
 async fn drain(

@@ -244,7 +244,8 @@ async fn print_snapshot(
         args.size,
         Duration::from_secs(10),
     )
-    .await?;
+    .await?
+    .screen;
     let out = if args.color {
         screen::to_ansi(&buf)
     } else {

@@ -140,7 +140,10 @@ impl ProviderSettings {
     pub fn load(profile_file: Option<&str>) -> anyhow::Result<ProviderSettings> {
         let path = Self::path(profile_file);
         match std::fs::read_to_string(&path) {
-            Ok(t) => Self::parse(&path.display().to_string(), &t),
+            Ok(t) => {
+                crate::files::check_private(&path, "provider passwords").map_err(|e| anyhow!(e))?;
+                Self::parse(&path.display().to_string(), &t)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::parse("(none)", ""),
             Err(e) => Err(anyhow!("reading {}: {e}", path.display())),
         }

@@ -19,6 +19,7 @@ pub(super) fn redact(base: &str) -> Option<String> {
     let mut found = Vec::new();
     let lower = base.to_ascii_lowercase();
     pem_blocks(&lower, &mut found);
+    url_passwords(base, &mut found);
     schemes(&lower, &mut found);
     jwts(base, &mut found);
     pairs(base, &lower, &mut found);
@@ -81,6 +82,26 @@ fn pem_blocks(lower: &str, found: &mut Vec<(usize, usize, String)>) {
             found.push((body, end, MASK.into()));
         }
         from = end.max(body);
+    }
+}
+
+/// The password of `scheme://user:password@host` (a database URL in an error).
+fn url_passwords(text: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("://") {
+        let start = from + at + 3;
+        from = start;
+        let end = run_end(b, start, |c| {
+            matches!(c, b'/' | b'?' | b'#') || c.is_ascii_whitespace() || c == b'"' || c == b'\''
+        });
+        let authority = &text[start..end];
+        let (Some(at), Some(colon)) = (authority.rfind('@'), authority.find(':')) else {
+            continue;
+        };
+        if colon < at && &authority[colon + 1..at] != MASK {
+            found.push((start + colon + 1, start + at, MASK.into()));
+        }
     }
 }
 

@@ -54,6 +54,22 @@ pub async fn screen_as(
     keymap: Option<Keymap>,
     providers: Option<lockdesk::providers::settings::ProviderSettings>,
 ) -> String {
+    run_as(g, url, target, keys, size, keymap, providers)
+        .await
+        .0
+}
+
+/// The final screen and every copy the keys made (decoded from the OSC 52
+/// sequences a terminal would have received).
+pub async fn run_as(
+    g: &Global,
+    url: &str,
+    target: Option<Target>,
+    keys: &str,
+    size: (u16, u16),
+    keymap: Option<Keymap>,
+    providers: Option<lockdesk::providers::settings::ProviderSettings>,
+) -> (String, Vec<String>) {
     let now = Some(lockdesk::demo::world::fixed_now());
     let config = lockdesk::config::Config::default();
     let providers = providers.unwrap_or_default();
@@ -68,7 +84,7 @@ pub async fn screen_as(
     }
     let keys = parse_sequence(keys).unwrap();
     let wait = Duration::from_secs(10);
-    let buf = headless::run(
+    let out = headless::run(
         s.app,
         s.pool,
         s.settings,
@@ -80,7 +96,23 @@ pub async fn screen_as(
     )
     .await
     .unwrap();
-    screen::to_text(&buf)
+    (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+}
+
+/// The texts inside OSC 52 sequences (`ESC ] 52 ; c ; BASE64 BEL`).
+pub fn osc52_payloads(bytes: &[u8]) -> Vec<String> {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(bytes);
+    text.split("\x1b]52;c;")
+        .skip(1)
+        .filter_map(|part| part.split('\x07').next())
+        .map(|b64| {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("OSC 52 carries base64");
+            String::from_utf8(raw).expect("a copy is UTF-8")
+        })
+        .collect()
 }
 
 pub async fn screen(url: &str, target: Option<Target>, keys: &str) -> String {

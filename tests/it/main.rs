@@ -13,3 +13,4 @@ mod foundation;
 mod hostile;
 mod hostile_rows;
 mod providers;
+mod secrets;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::demo_db;
 
-mod fixtures;
+pub mod fixtures;
 mod hostile;
 
 pub use fixtures::sim_for;
