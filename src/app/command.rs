@@ -25,6 +25,10 @@ pub enum Command {
         reason: String,
     },
     ReadOnly,
+    Reveal {
+        duration: Duration,
+        reason: String,
+    },
 }
 
 /// One row of the command table.
@@ -111,6 +115,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         verbs: &["write"],
         usage: ":write DURATION REASON",
         about: "allow changes for a while (at most 8h), e.g. :write 15m INC-1234",
+        help: Help::Unlisted,
+        hint: None,
+    },
+    CommandSpec {
+        verbs: &["reveal"],
+        usage: ":reveal DURATION REASON",
+        about: "the next y copies one value unmasked (at most 1h; recorded in app_audit), e.g. :reveal 10m INC-1234",
         help: Help::Unlisted,
         hint: None,
     },
@@ -287,6 +298,20 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
                 reason: rest.join(" "),
             }
         }
+        "reveal" => {
+            let usage = ":reveal needs a duration and a reason, e.g. :reveal 10m INC-1234";
+            let duration = arg.and_then(parse_duration).ok_or(usage)?;
+            if rest.is_empty() {
+                return Err(usage.into());
+            }
+            if duration > crate::app::reveal::MAX_REVEAL {
+                return Err("a reveal lasts at most 1 hour; it is for one value".into());
+            }
+            Command::Reveal {
+                duration,
+                reason: rest.join(" "),
+            }
+        }
         "readonly" | "ro" => Command::ReadOnly,
         other => return Err(unknown(other)),
     };
@@ -334,6 +359,10 @@ impl App {
             Command::Audit => self.go(Loc::Audit, true),
             Command::Write { duration, reason } => {
                 self.elevate(duration, reason);
+                Vec::new()
+            }
+            Command::Reveal { duration, reason } => {
+                self.arm_reveal(duration, reason);
                 Vec::new()
             }
             Command::ReadOnly => {

@@ -9,6 +9,9 @@ use crate::store::traces::JobRow;
 
 impl App {
     pub(crate) fn copy(&mut self, action: Action) -> Vec<Cmd> {
+        if let Some(cmds) = self.reveal_copy(action) {
+            return cmds;
+        }
         let made = self.copy_text(action);
         match made {
             Some((text, what)) => vec![Cmd::Copy { text, what }],

@@ -336,6 +336,7 @@ impl App {
                             &v.unwrap_or(Value::Null),
                             raw,
                         );
+                        self.shows_row(crate::store::reveal::RevealOf::LogColumn(l.id, column));
                     }
                     None => self.say(Level::Info, "select a log first"),
                 }

@@ -13,6 +13,7 @@ mod msg;
 mod nav;
 mod overlay;
 pub mod panes;
+mod reveal;
 mod scroll;
 mod write;
 
@@ -91,6 +92,8 @@ pub struct App {
     /// Changes are allowed until then (`--write`: forever; `:write 15m`).
     pub write_until: Option<DateTime<Utc>>,
     pub write_reason: Option<String>,
+    /// `:reveal 10m REASON`: the next `y` copies one value unmasked, until then.
+    pub reveal: Option<(DateTime<Utc>, String)>,
     /// Who the operator is, for the audit trail.
     pub operator: String,
     /// The drift mode a plan starts in (config; `standard`).
@@ -101,7 +104,7 @@ pub struct App {
     pub no_color: bool,
     ticks: u64,
     /// Actions sent and not yet answered.
-    acting: usize,
+    pub(crate) acting: usize,
     next_id: u64,
     pending: HashMap<Slot, (u64, Query)>,
 }
@@ -135,6 +138,7 @@ impl App {
             db_lost: None,
             write_until: None,
             write_reason: None,
+            reveal: None,
             operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
             default_mode: crate::engine::plan::Mode::Standard,
             dialog: None,
@@ -190,6 +194,7 @@ impl App {
             Msg::Key(k) => self.key(k),
             Msg::Loaded { slot, id, result } => self.loaded(slot, id, *result),
             Msg::Acted { id, result } => self.acted(id, *result),
+            Msg::Revealed(result) => self.revealed(*result),
             Msg::Copied(text) => {
                 self.say(Level::Info, text);
                 Vec::new()

@@ -97,6 +97,12 @@ pub enum Cmd {
         op: crate::engine::Operator,
         req: ActRequest,
     },
+    /// Reads one value unmasked, records the reveal, answers `Revealed`.
+    Reveal {
+        of: crate::store::reveal::RevealOf,
+        reason: String,
+        operator: String,
+    },
     /// Text for the clipboard; `what` names it in the status line.
     Copy {
         text: String,
@@ -153,6 +159,8 @@ pub enum Msg {
     },
     /// Where a copy went, in words.
     Copied(String),
+    /// A reveal's text to copy (`what`, the text), or why there is none.
+    Revealed(Box<Result<(String, crate::store::reveal::Unmasked), String>>),
     /// The terminal changed size (columns, rows); the next frame redraws.
     Resize(u16, u16),
 }

@@ -6,6 +6,7 @@ use crate::app::{
     TraceState, UserItem, UserState,
 };
 use crate::store::queries::{Keyset, Page};
+use crate::store::reveal::RevealOf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -322,6 +323,7 @@ impl App {
                             &l.to_json(),
                             copy,
                         );
+                        self.shows_row(RevealOf::Log(l.id));
                     }
                     Some(LockRow::Event(i)) => {
                         let e = self.lock.trail.events[*i].clone();
@@ -367,12 +369,15 @@ impl App {
                         let id = t.jobs[i].id;
                         let copy = whole(&j, &t.jobs[i].raw_json);
                         self.open_json_with(format!("job #{id}"), &j, copy);
+                        self.shows_row(RevealOf::Job(id));
                     }
                     Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
                         let l = t.logs[i].to_json();
                         let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);
                         let copy = whole(&l, &t.logs[i].raw_json);
+                        let id = t.logs[i].id;
                         self.open_json_with(title, &l, copy);
+                        self.shows_row(RevealOf::Log(id));
                     }
                     _ => {}
                 }

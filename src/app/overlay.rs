@@ -15,6 +15,8 @@ pub struct JsonView {
     pub value: Value,
     /// What a copy takes instead, when the value shown was collapsed.
     pub copy: Option<String>,
+    /// The row (or log column) shown, for `:reveal`.
+    pub reveal: Option<crate::store::reveal::RevealOf>,
     pub scroll: Scroll,
 }
 
@@ -45,7 +47,15 @@ impl App {
             value: value.clone(),
             scroll: Scroll::default(),
             copy,
+            reveal: None,
         }));
+    }
+
+    /// Names the row the popup just opened shows, for `:reveal`.
+    pub(crate) fn shows_row(&mut self, of: crate::store::reveal::RevealOf) {
+        if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+            j.reveal = Some(of);
+        }
     }
 
     pub(crate) fn open_diff(&mut self, row: AuditRow) {

@@ -157,6 +157,26 @@ impl Executor {
                     });
                 });
             }
+            Cmd::Reveal {
+                of,
+                reason,
+                operator,
+            } => {
+                let (pool, tx) = (self.pool.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let who = crate::store::reveal::Revealer {
+                        operator,
+                        os_user: std::env::var("USER")
+                            .or_else(|_| std::env::var("LOGNAME"))
+                            .unwrap_or_else(|_| "unknown".into()),
+                        reason,
+                    };
+                    let result = crate::store::reveal::reveal(&pool, &of, &who)
+                        .await
+                        .map(|t| (of.describe(), t));
+                    let _ = tx.send(Msg::Revealed(Box::new(result)));
+                });
+            }
             Cmd::Copy { text, what } => {
                 let mut stdout = std::io::stdout();
                 let out: &mut dyn std::io::Write = match &mut self.copy_out {

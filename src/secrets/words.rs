@@ -99,7 +99,9 @@ fn url_passwords(text: &str, found: &mut Vec<(usize, usize, String)>) {
         let (Some(at), Some(colon)) = (authority.rfind('@'), authority.find(':')) else {
             continue;
         };
-        if colon < at && &authority[colon + 1..at] != MASK {
+        let password = &authority[colon.min(at)..at].trim_start_matches(':');
+        // `user:password@host` in a usage message is an example, not a secret.
+        if colon < at && *password != MASK && !password.eq_ignore_ascii_case("password") {
             found.push((start + colon + 1, start + at, MASK.into()));
         }
     }

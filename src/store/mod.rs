@@ -6,6 +6,7 @@ pub mod logs;
 pub mod migrate;
 pub mod odd;
 pub mod queries;
+pub mod reveal;
 pub mod schema;
 pub mod statements;
 pub mod traces;

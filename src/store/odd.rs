@@ -80,6 +80,14 @@ pub(crate) fn text_or_odd(
     }))
 }
 
+/// Whether a row is read with its secrets masked: always, except for the
+/// one value an operator reveals (`:reveal`), which goes straight to a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Masking {
+    On,
+    Off,
+}
+
 /// A JSON column read as Postgres's text, its secrets replaced (the text
 /// kept in `raws` for raw copies) and parsed at any depth; a value nested
 /// deeper than `jsontext::MAX_DEPTH` is collapsed.
@@ -89,13 +97,14 @@ pub(crate) fn json_col(
     column: &'static str,
     odd: &mut Vec<Oddity>,
     raws: &mut RawJson,
+    masking: Masking,
 ) -> Result<Option<Value>, sqlx::Error> {
     let Some(text) = r.try_get::<Option<String>, _>(idx)? else {
         return Ok(None);
     };
     let text = match crate::secrets::json_text(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(t) => t,
+        std::borrow::Cow::Owned(t) if masking == Masking::On => t,
+        _ => text,
     };
     let value = match crate::jsontext::parse(&text) {
         Ok(p) => {
@@ -127,8 +136,16 @@ pub(crate) fn json_col(
 
 /// An optional text column that may hold a secret (an error quoting a
 /// request, a reason pasted with a token), redacted as it is read.
-pub(crate) fn free_col(r: &PgRow, idx: usize) -> Result<Option<String>, sqlx::Error> {
-    Ok(crate::secrets::free_opt(r.try_get(idx)?))
+pub(crate) fn free_col(
+    r: &PgRow,
+    idx: usize,
+    masking: Masking,
+) -> Result<Option<String>, sqlx::Error> {
+    let v: Option<String> = r.try_get(idx)?;
+    Ok(match masking {
+        Masking::On => crate::secrets::free_opt(v),
+        Masking::Off => v,
+    })
 }
 
 /// The raw text of a row's JSON columns; only the collapsed ones when

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-pub use super::odd::{Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text};
+pub use super::odd::{
+    Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
+};
 use super::odd::{free_col, json_col, nulls_back, or_edge, stamp, text_or_odd};
 use super::statements;
 
@@ -146,6 +148,10 @@ pub struct Trace {
 }
 
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
+    audit_row_as(r, Masking::On)
+}
+
+pub fn audit_row_as(r: &PgRow, masking: Masking) -> Result<AuditRow, sqlx::Error> {
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let created = stamp(r, 1, 10, "created_at", true, &mut odd)?;
@@ -155,17 +161,21 @@ pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
         entity_type: text_or_odd(r, 2, "entity_type", &mut odd)?,
         entity_id: r.try_get(3)?,
         action: text_or_odd(r, 4, "action", &mut odd)?,
-        before_json: json_col(r, 5, "before_json", &mut odd, &mut raw_json)?,
-        after_json: json_col(r, 6, "after_json", &mut odd, &mut raw_json)?,
+        before_json: json_col(r, 5, "before_json", &mut odd, &mut raw_json, masking)?,
+        after_json: json_col(r, 6, "after_json", &mut odd, &mut raw_json, masking)?,
         correlation_id: r.try_get(7)?,
-        actor: free_col(r, 8)?,
-        source: free_col(r, 9)?,
+        actor: free_col(r, 8, masking)?,
+        source: free_col(r, 9, masking)?,
         odd,
         raw_json,
     })
 }
 
 pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
+    job_row_as(r, Masking::On)
+}
+
+pub fn job_row_as(r: &PgRow, masking: Masking) -> Result<JobRow, sqlx::Error> {
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let next_run_at = stamp(r, 7, 13, "next_run_at", false, &mut odd)?;
@@ -175,14 +185,14 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
         id: r.try_get(0)?,
         job_type: text_or_odd(r, 1, "job_type", &mut odd)?,
         user_id: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-        reason: free_col(r, 3)?,
+        reason: free_col(r, 3, masking)?,
         status: JobStatus::from(text_or_odd(r, 4, "status", &mut odd)?),
         attempt_count: r.try_get::<Option<i32>, _>(5)?.unwrap_or(0),
-        last_error: free_col(r, 6)?,
+        last_error: free_col(r, 6, masking)?,
         next_run_at,
         correlation_id: r.try_get(8)?,
         debug_session_id: r.try_get(9)?,
-        payload: json_col(r, 10, "payload", &mut odd, &mut raw_json)?,
+        payload: json_col(r, 10, "payload", &mut odd, &mut raw_json, masking)?,
         created_at: or_edge(created, &odd, "created_at"),
         updated_at: or_edge(updated, &odd, "updated_at"),
         odd,
@@ -191,6 +201,10 @@ pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {
 }
 
 pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
+    log_row_as(r, Masking::On)
+}
+
+pub fn log_row_as(r: &PgRow, masking: Masking) -> Result<LogRow, sqlx::Error> {
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
@@ -201,8 +215,8 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
         created_at: or_edge(created, &odd, "created_at"),
         debug_session_id: r.try_get(4)?,
         door_id: r.try_get(5)?,
-        door_name: free_col(r, 6)?,
-        error_message: free_col(r, 7)?,
+        door_name: free_col(r, 6, masking)?,
+        error_message: free_col(r, 7, masking)?,
         external_id: r.try_get(8)?,
         lock_key: r.try_get(9)?,
         ok: match r.try_get::<Option<bool>, _>(10)? {
@@ -218,8 +232,8 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
         },
         provider_type: r.try_get(11)?,
         reconcile_job_id: r.try_get(12)?,
-        request_json: json_col(r, 13, "request_json", &mut odd, &mut raw_json)?,
-        response_json: json_col(r, 14, "response_json", &mut odd, &mut raw_json)?,
+        request_json: json_col(r, 13, "request_json", &mut odd, &mut raw_json, masking)?,
+        response_json: json_col(r, 14, "response_json", &mut odd, &mut raw_json, masking)?,
         odd,
         raw_json,
     })

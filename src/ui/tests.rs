@@ -64,6 +64,7 @@ fn every_popup() -> Vec<App> {
         value,
         scroll: Default::default(),
         copy: None,
+        reveal: None,
     }));
     let mut dialog = app();
     let job = dialog.jobs.rows[2].clone();

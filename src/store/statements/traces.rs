@@ -32,6 +32,20 @@ pub const LOGS_OF: Statement = Statement {
     params: &[Text("e4792295b2f441f0b205e154984e92fc")],
 };
 
+/// One audit row (the row an operator reveals).
+pub const AUDIT_BY_ID: Statement = Statement {
+    name: "traces::audit_by_id",
+    sql: concat!(audit_select!(), " WHERE id = $1"),
+    params: &[Int(1)],
+};
+
+/// One integration log (the row an operator reveals).
+pub const LOG_BY_ID: Statement = Statement {
+    name: "traces::log_by_id",
+    sql: concat!(log_select!(), " WHERE id = $1"),
+    params: &[Int(1660)],
+};
+
 /// The correlation id exactly as stored, if any table has it.
 pub const RESOLVE_EXACT: Statement = Statement {
     name: "traces::resolve_exact",
@@ -68,6 +82,8 @@ pub const ALL: &[&Statement] = &[
     &AUDIT_OF,
     &JOBS_OF,
     &LOGS_OF,
+    &AUDIT_BY_ID,
+    &LOG_BY_ID,
     &RESOLVE_EXACT,
     &RESOLVE_PREFIX,
 ];

@@ -5,16 +5,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lockdesk::console::options::Target;
-use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 
 use crate::console::{global, run_as};
 use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+
+mod curl;
+mod tmux;
+
+use tmux::Tmux;
 
 const TRACE: &str = "ca9a27ca9a27ca9a27ca9a27ca9a27ca";
 const LOCK: &str = "TTLOCK:28991110";
@@ -220,7 +224,7 @@ fn with_password(url: &str, password: &str) -> String {
     format!("{scheme}://{user}:{password}@{rest}")
 }
 
-fn lockdesk_cmd(home: &Path) -> Command {
+pub(crate) fn lockdesk_cmd(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
     c.env("LOCKDESK_CONFIG_DIR", home.join("config"))
         .env("XDG_STATE_HOME", home.join("state"))
@@ -257,99 +261,11 @@ fn home_with(url: &str, providers_text: &str) -> PathBuf {
     home
 }
 
-fn rand_suffix() -> u64 {
+pub(crate) fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
-}
-
-struct Tmux {
-    session: String,
-    socket: String,
-}
-
-impl Tmux {
-    fn start(home: &Path, size: (u16, u16), args: &str) -> Tmux {
-        let session = format!("ldsec{}", rand_suffix() % 1_000_000);
-        let socket = home.join("tmux.sock").display().to_string();
-        let q = |p: &Path| lockdesk::curl::shell_quote(&p.display().to_string());
-        // The same environment as `lockdesk_cmd`, for a program tmux starts.
-        let script = format!(
-            "#!/bin/sh\nunset DISPLAY WAYLAND_DISPLAY LOCKDESK_LOG LOCKDESK_PROVIDERS_FILE DATABASE_URL\n\
-             export LOCKDESK_CONFIG_DIR={} XDG_STATE_HOME={} TZ=UTC\nexec {} {args}\n",
-            q(&home.join("config")),
-            q(&home.join("state")),
-            q(Path::new(env!("CARGO_BIN_EXE_lockdesk"))),
-        );
-        let run = home.join("run.sh");
-        std::fs::write(&run, script).unwrap();
-        let ok = Command::new("tmux")
-            .args([
-                "-S",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-            ])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .arg(format!("sh {}", q(&run)))
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        let t = Tmux { session, socket };
-        t.run(&["set", "-g", "set-clipboard", "on"]);
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-S", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.session])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "waited for {text}:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", &self.session, k]);
-            std::thread::sleep(Duration::from_millis(120));
-        }
-    }
-
-    /// Every paste buffer tmux made from the OSC 52 copies.
-    fn buffers(&self) -> Vec<String> {
-        self.run(&["list-buffers", "-F", "#{buffer_name}"])
-            .lines()
-            .map(|b| self.run(&["show-buffer", "-b", b]))
-            .collect()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
 }
 
 #[tokio::test]
@@ -503,177 +419,59 @@ async fn planted_secrets_never_leave() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
-/// Runs `script` in `shell` in an empty folder; returns its stdout and what
-/// the folder holds afterwards.
-fn run_in(shell: &str, script: &str) -> (Vec<u8>, Vec<String>) {
-    let dir = std::env::temp_dir().join(format!(
-        "lockdesk-curl-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let o = Command::new(shell)
-        .arg("-c")
-        .arg(script)
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{shell}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let left: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    let _ = std::fs::remove_dir_all(&dir);
-    (o.stdout, left)
-}
-
-fn shells() -> Vec<&'static str> {
-    ["sh", "bash", "zsh"]
-        .into_iter()
-        .filter(|s| Command::new(s).arg("-c").arg("true").output().is_ok())
-        .collect()
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse::<u32>().ok()).map_or(40, |n| (n / 250).max(1))
-    ))]
-
-    /// For any strings (a batch of them per run of each shell), the quoted
-    /// word prints back exactly.
-    #[test]
-    fn shell_quote_round_trips_in_every_shell(words in prop::collection::vec("[^\\x00]{0,40}", 1..250)) {
-        let script: String = words
-            .iter()
-            .map(|w| format!("printf '%s\\0' {}\n", lockdesk::curl::shell_quote(w)))
-            .collect();
-        for shell in shells() {
-            let (stdout, _) = run_in(shell, &script);
-            let got: Vec<String> = String::from_utf8(stdout).unwrap().split('\0').map(str::to_string).collect();
-            prop_assert_eq!(&got[..got.len() - 1], &words[..], "{}", shell);
-        }
-    }
-}
-
-/// What a shadowed `curl` recorded, read back into method, URL and fields.
-fn replayed(args: &[String]) -> (String, String, Vec<(String, String)>, Vec<String>) {
-    let mut method = String::new();
-    let mut url = String::new();
-    let mut fields = Vec::new();
-    let mut headers = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "-G" => method = "GET".into(),
-            "-X" => {
-                method = args[i + 1].clone();
-                i += 1;
-            }
-            "-H" => {
-                headers.push(args[i + 1].clone());
-                i += 1;
-            }
-            "--data-urlencode" | "--data" => {
-                let (k, v) = args[i + 1].split_once('=').unwrap_or((&args[i + 1], ""));
-                fields.push((k.to_string(), v.to_string()));
-                i += 1;
-            }
-            other => url = other.to_string(),
-        }
-        i += 1;
-    }
-    (method, url, fields, headers)
-}
-
 #[tokio::test]
-async fn every_curl_copy_runs_nothing_but_curl() {
+async fn reveal_lets_exactly_one_copy_through_and_records_it() {
     let db = demo_db().await;
     let pool = PgPool::connect(&db).await.unwrap();
-    let evil = "'$(touch X)'`touch Y`\n$(touch Z);touch W";
-    let hostile = json!({"method": format!("POST{evil}"), "url": format!("https://api.ttlock.com/v3/lock/x?a={evil}"),
-        "payload": {"accessToken": "***", "keyboardPwdName": evil, "n": 1, evil: "v", "pwd": "***"}});
-    let hostile_dd = json!({"method": "PUT", "url": format!("http://127.0.0.1:1/device/{evil}"), "payload": {"x": evil}});
-    for (req, provider) in [(&hostile, "TTLOCK"), (&hostile_dd, "DOORDECK")] {
-        sqlx::query("INSERT INTO integration_logs (action, correlation_id, created_at, ok, provider_type, request_json) VALUES ('X', 'evilcurl', now(), true, $1, $2)")
-            .bind(provider)
-            .bind(req)
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let mut logs = Vec::new();
-    for corr in [
-        lockdesk::seeds::TRACE_USER_ACCESS,
-        lockdesk::seeds::TRACE_DOOR_PROVISION,
-        "evilcurl",
-    ] {
-        logs.extend(
-            lockdesk::store::traces::fetch(&pool, corr)
-                .await
-                .unwrap()
-                .logs,
-        );
-    }
-    let mut script = String::from(
-        "curl() { for a in \"$@\"; do printf '%s\\0' \"$a\"; done; printf '\\n--end--\\0'; }\nTTLOCK_ACCESS_TOKEN='tt tok'\nDOORDECK_TOKEN=dd-tok\nSECRET_PWD=p\n",
+    let secrets = plant(&pool).await;
+    let job: i64 = sqlx::query_scalar("SELECT id FROM reconcile_jobs WHERE correlation_id = $1")
+        .bind(TRACE)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (screen, copies) = run_as(
+        &global(),
+        &db,
+        Some(Target::Job { id: job }),
+        ":reveal 10m INC-4242 customer asked<Enter>Myy",
+        (160, 45),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(copies.len(), 3, "{screen}");
+    let leaked = |text: &str| secrets.iter().filter(|s| text.contains(s.as_str())).count();
+    assert_eq!(leaked(&copies[0]), 0, "Markdown stays masked while armed");
+    assert_eq!(
+        leaked(&copies[1]),
+        4,
+        "the revealed job, whole: {}",
+        copies[1]
     );
-    let mut want = Vec::new();
-    for l in &logs {
-        let Some(req) = &l.request_json else { continue };
-        let Some(c) = lockdesk::curl::command(req, l.provider_type.as_deref()) else {
-            continue;
-        };
-        script.push_str(&c);
-        script.push('\n');
-        want.push((req.clone(), l.provider_type.clone()));
-    }
-    assert!(want.len() >= 6, "curl copies: {}", want.len());
-    for shell in shells() {
-        let (stdout, left) = run_in(shell, &script);
-        assert!(left.is_empty(), "{shell} ran more than curl: {left:?}");
-        let text = String::from_utf8(stdout).unwrap();
-        let calls: Vec<Vec<String>> = text
-            .split("\n--end--\0")
-            .filter(|c| !c.is_empty())
-            .map(|c| {
-                c.split('\0')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect();
-        assert_eq!(calls.len(), want.len(), "{shell}: one curl per copy");
-        for (call, (req, provider)) in calls.iter().zip(&want) {
-            let (method, url, fields, headers) = replayed(call);
-            assert_eq!(method, req["method"].as_str().unwrap(), "{shell}");
-            assert_eq!(url, req["url"].as_str().unwrap(), "{shell}");
-            if provider.as_deref() == Some("DOORDECK") {
-                assert!(
-                    headers.contains(&"Authorization: Bearer dd-tok".to_string()),
-                    "{shell}: {headers:?}"
-                );
-                continue;
-            }
-            let payload = req["payload"].as_object().cloned().unwrap_or_default();
-            let expected: Vec<(String, String)> = payload
-                .iter()
-                .map(|(k, v)| {
-                    let v = match (k.as_str(), v) {
-                        ("accessToken", _) => "tt tok".to_string(),
-                        ("pwd", _) => "p".to_string(),
-                        (_, Value::String(s)) if s.starts_with("***") => String::new(),
-                        (_, Value::String(s)) => s.clone(),
-                        (_, other) => other.to_string(),
-                    };
-                    (k.clone(), v)
-                })
-                .collect();
-            assert_eq!(fields, expected, "{shell}");
-        }
-    }
+    assert_eq!(leaked(&copies[2]), 0, "the reveal is spent after one copy");
+    assert_eq!(leaked(&screen), 0, "never on the screen: {screen}");
+    let records: Vec<(Option<String>, serde_json::Value)> = sqlx::query_as(
+        "SELECT actor, after_json FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(records.len(), 1, "one record per reveal");
+    let (actor, after) = &records[0];
+    assert_eq!(actor.as_deref(), Some("alice"));
+    assert_eq!(after["reason"], "INC-4242 customer asked");
+    assert_eq!(after["revealed"], format!("job #{job}"));
+    assert!(after["os_user"].as_str().is_some_and(|u| !u.is_empty()));
+    // A reveal that runs out copies nothing unmasked; too long is refused.
+    let (screen, _) = run_as(
+        &global(),
+        &db,
+        None,
+        ":reveal 2h x<Enter>",
+        (160, 45),
+        None,
+        None,
+    )
+    .await;
+    assert!(screen.contains("a reveal lasts at most 1 hour"), "{screen}");
 }
