@@ -142,7 +142,8 @@ fn plant_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
         a.password = dd_password.clone();
     }
     let code = canary("sim", "keyboardPwd", 53);
-    let now = chrono::Utc::now().timestamp_millis();
+    // At the headless runs' fixed clock, so the lock pane's window holds it.
+    let now = lockdesk::demo::world::fixed_now().timestamp_millis();
     if let Some(l) = st.tt_locks.get_mut(&28991110) {
         l.records.push(json!({"recordId": 9_999_999_999_i64, "lockId": 28991110, "recordType": 4, "recordTypeFromLock": 4,
             "success": 1, "username": "AB U9 C6", "keyboardPwd": code, "lockDate": now - 60_000, "serverDate": now - 59_000}));
@@ -268,7 +269,9 @@ pub(crate) fn rand_suffix() -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
+// Several threads: the simulators must answer while this thread waits for
+// a lockdesk process or for tmux.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_never_leave() {
     let db = demo_db().await;
     let pool = PgPool::connect(&db).await.unwrap();
@@ -309,6 +312,11 @@ async fn planted_secrets_never_leave() {
             out.add(format!("headless copy in {keys}"), c);
         }
     }
+    // The simulators' answers reached the copies, masked.
+    assert!(
+        out.0.iter().any(|(_, t)| t.contains(r#""keyboardPwd": "***53""#)),
+        "the lock record planted in the simulator was copied"
+    );
     let copied: usize = out.0.iter().filter(|(p, _)| p.contains("copy")).count();
     assert!(copied >= 20, "the tours copied: {copied}");
 
