@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if a.loading {
         spans.push(Span::styled("  loading…", DIM));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), head);
+    f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), head);
     let visible = a.visible();
     let height = body.height.saturating_sub(1) as usize;
     let off = a.scroll.offset_for(height);
@@ -85,5 +85,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     } else if visible.is_empty() && !a.loading {
         lines.push(Line::from(Span::styled("  no audit rows", DIM)));
     }
-    f.render_widget(Paragraph::new(lines), body);
+    f.render_widget(Paragraph::new(super::shown(lines)), body);
 }

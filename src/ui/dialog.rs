@@ -79,7 +79,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
         .title(title)
         .border_style(Style::new().fg(Color::Yellow));
     f.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(super::shown(lines))
             .block(block)
             .wrap(Wrap { trim: false }),
         r,

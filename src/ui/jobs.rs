@@ -50,7 +50,7 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
     if app.jobs.loading {
         spans.push(Span::styled("  loading…", DIM));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), area);
 }
 
 const WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
@@ -157,7 +157,7 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             DIM,
         )));
     }
-    f.render_widget(Paragraph::new(lines), area);
+    f.render_widget(Paragraph::new(super::shown(lines)), area);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
@@ -166,7 +166,10 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new("").block(block), area);
         return;
     };
-    f.render_widget(Paragraph::new(detail_lines(app, job)).block(block), area);
+    f.render_widget(
+        Paragraph::new(super::shown(detail_lines(app, job))).block(block),
+        area,
+    );
 }
 
 /// The selected job's fields, times in full with their zone.

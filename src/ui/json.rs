@@ -83,7 +83,7 @@ pub fn draw_json(f: &mut Frame, _app: &App, j: &JsonView, area: Rect) {
     let block = Block::bordered()
         .title(title)
         .border_style(Style::new().fg(Color::Cyan));
-    f.render_widget(Paragraph::new(lines).block(block), area);
+    f.render_widget(Paragraph::new(super::shown(lines)).block(block), area);
 }
 
 fn compact(v: &serde_json::Value) -> String {
@@ -169,5 +169,5 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
     let block = Block::bordered()
         .title(" Audit change: before → after ")
         .border_style(Style::new().fg(Color::Cyan));
-    f.render_widget(Paragraph::new(shown).block(block), area);
+    f.render_widget(Paragraph::new(super::shown(shown)).block(block), area);
 }

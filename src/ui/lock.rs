@@ -88,7 +88,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     f.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        Paragraph::new(super::shown(vec![Line::from(first), Line::from(second)])),
         head,
     );
     if let Some(e) = &l.error {
@@ -184,5 +184,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             DIM,
         )));
     }
-    f.render_widget(Paragraph::new(lines), body);
+    f.render_widget(Paragraph::new(super::shown(lines)), body);
 }

@@ -81,6 +81,24 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Lines with every span made visible: a control, bidi or zero-width
+/// character from a row is shown escaped (`\u{0007}`) wherever a pane
+/// formats row text itself, since ratatui would drop a control character
+/// silently. Text already made visible passes unchanged.
+pub fn shown<'a>(lines: impl IntoIterator<Item = Line<'a>>) -> Vec<Line<'a>> {
+    lines
+        .into_iter()
+        .map(|mut l| {
+            for span in &mut l.spans {
+                if let std::borrow::Cow::Owned(v) = visible(&span.content) {
+                    span.content = std::borrow::Cow::Owned(v);
+                }
+            }
+            l
+        })
+        .collect()
+}
+
 /// Cuts `s` to `width` terminal columns (wide characters count two),
 /// marking the cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {
@@ -247,7 +265,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     if app.in_flight() > 0 {
         spans.push(Span::styled(" ⟳", Style::new().fg(Color::Yellow)));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
 
 fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
@@ -288,7 +306,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     if let Some(d) = &app.session.drift_disabled {
         spans.push(Span::styled(fit(d, 60), DIM));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
 
 /// A centred rectangle of `pw`% × `ph`% of `area`.
@@ -342,7 +360,7 @@ fn help(f: &mut Frame, app: &App, area: Rect) {
         .title(" Help ")
         .border_style(Style::new().fg(Color::Cyan));
     f.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(shown(lines))
             .block(block)
             .wrap(Wrap { trim: false }),
         r,

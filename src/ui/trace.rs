@@ -76,7 +76,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             DIM,
         )),
     ];
-    f.render_widget(Paragraph::new(head_lines), head);
+    f.render_widget(Paragraph::new(super::shown(head_lines)), head);
 
     let height = body.height as usize;
     let off = t.scroll.offset_for(height);
@@ -89,7 +89,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), body);
+    f.render_widget(Paragraph::new(super::shown(lines)), body);
 }
 
 fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {

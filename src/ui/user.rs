@@ -170,5 +170,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let height = area.height as usize;
     let off = selected_line.saturating_sub(height.saturating_sub(3));
     let visible: Vec<Line> = lines.into_iter().skip(off).take(height).collect();
-    f.render_widget(Paragraph::new(visible), area);
+    f.render_widget(Paragraph::new(super::shown(visible)), area);
 }

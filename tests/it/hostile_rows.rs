@@ -243,6 +243,13 @@ async fn every_pane_opens_every_hostile_row() {
             h.name
         );
         assert!(!t.contains('\u{202E}'), "{}: {t}", h.name);
+        if h.name.contains("bidi") {
+            // Every odd character shows escaped, the bell too (ratatui
+            // alone would drop it without a trace).
+            for shown in ["\\u{202E}", "\\u{200B}", "\\u{0007}"] {
+                assert!(t.contains(shown), "{}: {shown} in {t}", h.name);
+            }
+        }
         let out = lockdesk(&url, &["trace", h.corr, "--json"]);
         assert!(
             out.status.success(),
