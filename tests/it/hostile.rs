@@ -485,3 +485,73 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
         "{q}"
     );
 }
+
+/// A timestamp as Postgres reads it: any year it holds, or an infinity.
+fn pg_time() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        1 => Just("infinity".to_string()),
+        1 => Just("-infinity".to_string()),
+        20 => (1i64..=294_276, any::<bool>(), 1u32..=12, 1u32..=28, 0u32..24, 0u32..60, 0u32..60, 0u32..1_000_000)
+            .prop_map(|(y, bc, mo, d, h, mi, s, us)| {
+                // Postgres holds 4713 BC to 294276 AD.
+                let (y, era) = if bc && y <= 4713 { (y, " BC") } else { (y, "") };
+                format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}+00{era}")
+            }),
+    ]
+}
+
+#[test]
+fn time_decode_never_panics_and_keeps_what_postgres_wrote() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    // 100 values a batch: PROPTEST_CASES values in all (10,000 by default).
+    let total: u32 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = rt.block_on(demo_db());
+    let pool = rt.block_on(PgPool::connect(&url)).unwrap();
+    let mut runner = TestRunner::new(Config::with_cases((total / 100).max(1)));
+    let batch = proptest::collection::vec(pg_time(), 100);
+    let n = std::sync::atomic::AtomicU32::new(0);
+    runner
+        .run(&batch, |times| {
+            let corr = format!("t1me{:028}", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            rt.block_on(async {
+                for t in &times {
+                    sqlx::query("INSERT INTO integration_logs (action, correlation_id, created_at, ok) VALUES ('X', $1, $2::timestamptz, true)")
+                        .bind(&corr)
+                        .bind(t)
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+                let trace = traces::fetch(&pool, &corr).await.expect("every time decodes");
+                prop_assert_eq!(trace.logs.len(), times.len());
+                let want: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, created_at::text, CASE WHEN isfinite(created_at) THEN (extract(epoch FROM created_at) * 1000000)::numeric(30,0)::text END
+                     FROM integration_logs WHERE correlation_id = $1",
+                )
+                .bind(&corr)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                for (id, text, micros) in want {
+                    let l = trace.logs.iter().find(|l| l.id == id).unwrap();
+                    match traces::odd_text(&l.odd, "created_at") {
+                        // Odd: shown exactly as Postgres writes it.
+                        Some(shown) => prop_assert_eq!(shown, text.as_str()),
+                        // Held: the same instant, to the microsecond.
+                        None => prop_assert_eq!(Some(l.created_at.timestamp_micros().to_string()), micros, "{}", text),
+                    }
+                }
+                Ok(())
+            })
+        })
+        .unwrap();
+}
