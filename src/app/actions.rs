@@ -29,9 +29,10 @@ pub enum ActRequest {
         filter: JobFilter,
         now: DateTime<Utc>,
     },
+    /// Exactly the jobs the confirmation listed (id, status, updated_at),
+    /// each retried under its own guard.
     RetryAll {
-        filter: JobFilter,
-        now: DateTime<Utc>,
+        jobs: Vec<(i64, String, DateTime<Utc>)>,
     },
     DriftPreview {
         door: i64,
@@ -71,6 +72,25 @@ pub enum ActResult {
     /// The lock changed since the plan was shown: here is the new one.
     PlanChanged(Box<Plan>),
     Enqueued(Result<i64, String>),
+    /// The action's task failed inside lockdesk (a panic): nothing waits for it.
+    Failed(String),
+}
+
+impl ActRequest {
+    /// The action in the words a failure message uses.
+    pub fn what(&self) -> String {
+        match self {
+            ActRequest::Retry { job, .. } => format!("retrying job #{job}"),
+            ActRequest::Cancel { job, .. } => format!("cancelling job #{job}"),
+            ActRequest::CountRetryable { .. } => "counting the jobs to retry".into(),
+            ActRequest::RetryAll { jobs } => format!("retrying {} jobs", jobs.len()),
+            ActRequest::DriftPreview { door, .. } => format!("the drift plan of door #{door}"),
+            ActRequest::DriftRun { door, .. } => format!("drift enforcement on door #{door}"),
+            ActRequest::DriftEnqueue { door, .. } => {
+                format!("queueing drift enforcement on door #{door}")
+            }
+        }
+    }
 }
 
 impl App {
@@ -313,6 +333,18 @@ impl App {
             }
             ActResult::RetriedAll(Err(e)) | ActResult::Enqueued(Err(e)) => {
                 self.say(Level::Error, e)
+            }
+            ActResult::Failed(e) => {
+                match &mut self.dialog {
+                    Some(Dialog::Drift(d)) => {
+                        d.running = false;
+                        d.typed.clear();
+                        d.error = Some(e.clone());
+                    }
+                    Some(Dialog::RetryAll { jobs: None, .. }) => self.dialog = None,
+                    _ => {}
+                }
+                self.say(Level::Error, e);
             }
             ActResult::Enqueued(Ok(job)) => {
                 self.dialog = None;

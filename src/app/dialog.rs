@@ -81,13 +81,13 @@ impl App {
                 })
             }
             Some(Dialog::RetryAll {
-                filter,
                 jobs: Some(jobs),
                 typed,
+                ..
             }) if typed.trim() == jobs.len().to_string() && !jobs.is_empty() => {
                 self.dialog = None;
-                let now = self.now;
-                self.act_cmd(ActRequest::RetryAll { filter, now })
+                // The jobs the operator confirmed, not the filter run again.
+                self.act_cmd(ActRequest::RetryAll { jobs })
             }
             Some(Dialog::Drift(d)) if !d.running => {
                 let Some(Ok(plan)) = d.preview.as_ref().map(|p| p.plan.clone()) else {

@@ -46,6 +46,12 @@ pub enum CopyOut {
 /// work it started too.
 struct AbortOnDrop<T>(JoinHandle<T>);
 
+impl<T> AbortOnDrop<T> {
+    async fn wait(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
@@ -150,7 +156,21 @@ impl Executor {
                     self.settings.stuck_after_secs,
                 );
                 tokio::spawn(async move {
-                    let result = act(&pool, &providers, &op, req, stuck).await;
+                    let what = req.what();
+                    // Its own task, so that a panic in it still answers: the
+                    // dialog stops "running" and the console says so.
+                    let work = AbortOnDrop(tokio::spawn(async move {
+                        act(&pool, &providers, &op, req, stuck).await
+                    }));
+                    let result = match work.wait().await {
+                        Ok(r) => r,
+                        Err(e) => {
+                            tracing::error!("{what} panicked: {e}");
+                            ActResult::Failed(format!(
+                                "{what} failed inside lockdesk (the log file has the details); check the job and the lock before trying again"
+                            ))
+                        }
+                    };
                     let _ = tx.send(Msg::Acted {
                         id,
                         result: Box::new(result),
@@ -270,11 +290,7 @@ async fn act(
                 .await
                 .map_err(|e| e.0),
         ),
-        ActRequest::RetryAll { filter, now } => {
-            let jobs = match engine::retryable(pool, &filter, now, stuck_after_secs).await {
-                Ok(j) => j,
-                Err(e) => return ActResult::RetriedAll(Err(e.0)),
-            };
+        ActRequest::RetryAll { jobs } => {
             let (mut done, mut changed) = (0, 0);
             for (job, status, updated) in jobs {
                 match engine::retry_job(pool, op, job, &status, updated).await {

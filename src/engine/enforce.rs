@@ -68,8 +68,11 @@ pub async fn enforce(
     confirmed: Option<&Plan>,
     job: Option<(i64, String, i32)>,
 ) -> Result<Enforced, Refused> {
-    // The advisory lock lives on its own connection for the whole run.
-    let mut lock_conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    // The advisory lock lives on its own connection for the whole run,
+    // detached from the pool: it is closed when the run ends however it
+    // ends (a panic, an abort), and a closed session holds no lock. A pooled
+    // one would go back to the pool still holding it.
+    let mut lock_conn = pool.acquire().await.map_err(|e| explain(&e))?.detach();
     let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
     let door = door(&mut conn, door_id)
         .await
@@ -78,7 +81,7 @@ pub async fn enforce(
     let key = advisory_key(&door.provider, &door.external_id);
     let (got,): (bool,) = sqlx::query_as(statements::drift::ENFORCE_TRY_LOCK.sql)
         .bind(&key)
-        .fetch_one(&mut *lock_conn)
+        .fetch_one(&mut lock_conn)
         .await
         .map_err(|e| explain(&e))?;
     if !got {
@@ -91,8 +94,9 @@ pub async fn enforce(
     let result = enforce_locked(&mut conn, providers, op, &door, mode, confirmed, job).await;
     let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.sql)
         .bind(&key)
-        .execute(&mut *lock_conn)
+        .execute(&mut lock_conn)
         .await;
+    let _ = sqlx::Connection::close(lock_conn).await;
     result
 }
 

@@ -199,6 +199,21 @@ impl Providers {
         }
     }
 
+    /// Uses `client` for one customer's account at `provider` (`TTLOCK` or
+    /// `DOORDECK`) instead of building one from the settings: for a client
+    /// that wraps another, or a test's own.
+    pub fn with_client(
+        self,
+        customer: i64,
+        provider: &'static str,
+        client: Arc<dyn Provider>,
+    ) -> Providers {
+        if let Ok(mut c) = self.clients.lock() {
+            c.insert((customer, provider), client);
+        }
+        self
+    }
+
     pub fn settings(&self) -> &ProviderSettings {
         &self.settings
     }

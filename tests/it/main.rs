@@ -14,3 +14,4 @@ mod hostile;
 mod hostile_rows;
 mod providers;
 mod secrets;
+mod supervised;

@@ -163,3 +163,34 @@ fn ctrl_c_in_a_prompt_closes_the_prompt() {
     assert!(a.prompt.is_none());
     assert!(!a.quit);
 }
+
+#[test]
+fn retry_all_applies_exactly_the_jobs_it_listed() {
+    let mut a = writable(with_jobs(vec![job(1, "failed")]));
+    a.command("jobs failed");
+    let cmds = a.act(Action::RetryAll);
+    let id = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Act { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let t = a.now;
+    let listed = vec![(5, "failed".to_string(), t), (7, "dead".to_string(), t)];
+    a.update(Msg::Acted {
+        id,
+        result: Box::new(crate::app::ActResult::Count(Ok(listed.clone()))),
+    });
+    press(&mut a, "2");
+    let cmds = a.update(Msg::Key(
+        crate::keys::Key::parse("<Enter>").unwrap().to_event(),
+    ));
+    let all: Vec<ActRequest> = acts(&cmds);
+    assert_eq!(
+        all,
+        vec![ActRequest::RetryAll { jobs: listed }],
+        "{:?}",
+        a.dialog
+    );
+}

@@ -1,0 +1,140 @@
+// Supervised actions: a panic inside an action (here, a provider client that
+// panics mid-enforcement) answers the console instead of leaving it waiting,
+// and never leaves the lock's advisory lock held on a pooled connection.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use lockdesk::app::{ActRequest, ActResult, Cmd, Msg};
+use lockdesk::engine::plan::Mode;
+use lockdesk::engine::{self, Operator};
+use lockdesk::providers::settings::Providers;
+use lockdesk::providers::{BoxFut, Grant, LockAccess, LockEvent, Outcome, Provider};
+use sqlx::PgPool;
+
+use crate::providers::sim_for;
+use crate::support::demo_db;
+
+/// The real client, except that every change panics half-way.
+struct PanicsOnChange(Arc<dyn Provider>);
+
+impl Provider for PanicsOnChange {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+        self.0.list_access(lock_id)
+    }
+    fn grant<'a>(&'a self, _: &'a str, _: &'a Grant) -> BoxFut<'a, Outcome<String>> {
+        Box::pin(async { panic!("injected: grant") })
+    }
+    fn revoke<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFut<'a, Outcome<()>> {
+        Box::pin(async { panic!("injected: revoke") })
+    }
+    fn audit_trail<'a>(
+        &'a self,
+        lock_id: &'a str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> BoxFut<'a, Outcome<Vec<LockEvent>>> {
+        self.0.audit_trail(lock_id, from, to)
+    }
+    fn lock_time<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Option<DateTime<Utc>>>> {
+        self.0.lock_time(lock_id)
+    }
+    fn probe<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<()>> {
+        self.0.probe(lock_id)
+    }
+}
+
+fn operator() -> Operator {
+    Operator {
+        name: "alice".into(),
+        reason: Some("INC-1".into()),
+        write: true,
+        source: "console",
+    }
+}
+
+async fn advisory_locks_held(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_mid_enforcement_answers_and_holds_no_lock() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    // A small pool: a connection that went back holding the lock would be
+    // the one the next run gets.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .connect(&url)
+        .await
+        .unwrap();
+    let real = Providers::new(sim.provider_settings());
+    let client = real.client(Some(1), "TTLOCK").unwrap();
+    let panicking = Arc::new(Providers::new(sim.provider_settings()).with_client(
+        1,
+        "TTLOCK",
+        Arc::new(PanicsOnChange(client)),
+    ));
+    let plan = engine::preview(&pool, &panicking, 2, Mode::UltraStrict, Utc::now())
+        .await
+        .unwrap()
+        .plan
+        .unwrap();
+    assert!(
+        !plan.deletes.is_empty() || !plan.adds.is_empty(),
+        "the plan changes something"
+    );
+
+    // Through the console's executor, as the drift dialog runs it.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let settings = lockdesk::console::executor::Settings {
+        stuck_after_secs: 900,
+        broker_tables: true,
+    };
+    let mut exec = lockdesk::console::executor::Executor::new(
+        pool.clone(),
+        tx,
+        settings,
+        panicking.clone(),
+        lockdesk::clipboard::Clipboard::terminal_only(),
+        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
+    );
+    exec.run(Cmd::Act {
+        id: 1,
+        op: operator(),
+        req: ActRequest::DriftRun {
+            door: 2,
+            mode: Mode::UltraStrict,
+            plan: Box::new(plan.clone()),
+        },
+    });
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the panicking action answers")
+        .unwrap();
+    let Msg::Acted { id: 1, result } = answer else {
+        panic!("an answer to the action: {answer:?}")
+    };
+    let ActResult::Failed(why) = *result else {
+        panic!("a failure: {result:?}")
+    };
+    assert!(
+        why.contains("drift enforcement on door #2 failed inside lockdesk"),
+        "{why}"
+    );
+
+    // Nobody holds the lock's advisory lock, and the next run is not refused
+    // as "already running" by our own session.
+    assert_eq!(advisory_locks_held(&pool).await, 0);
+    for _ in 0..3 {
+        let r = engine::enforce(&pool, &real, &operator(), 2, Mode::UltraStrict, None, None).await;
+        assert!(r.is_ok(), "{:?}", r.err());
+    }
+    assert_eq!(advisory_locks_held(&pool).await, 0);
+}
