@@ -382,13 +382,17 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
     let state = crate::sim::seed::from_database(&pool, chrono::Utc::now(), seed).await?;
     pool.close().await;
     let sim = crate::sim::Sim::start(state, true).await?;
-    let dir = std::env::temp_dir().join(format!("lockdesk-sim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    // The providers file holds the simulated accounts: a fresh private folder.
+    let dir = crate::files::fresh_private_dir("lockdesk-sim")?;
     let file = dir.join("providers.toml");
     crate::files::write_private(&file, &sim.provider_settings().to_file_text())?;
-    println!("export LOCKDESK_PROVIDERS_FILE='{}'", file.display());
-    println!("export LOCKDESK_TTLOCK_BASE_URL='{}'", sim.ttlock_url);
-    println!("export LOCKDESK_DOORDECK_BASE_URL='{}'", sim.doordeck_url);
+    let q = crate::curl::shell_quote;
+    println!(
+        "export LOCKDESK_PROVIDERS_FILE={}",
+        q(&file.display().to_string())
+    );
+    println!("export LOCKDESK_TTLOCK_BASE_URL={}", q(&sim.ttlock_url));
+    println!("export LOCKDESK_DOORDECK_BASE_URL={}", q(&sim.doordeck_url));
     eprintln!(
         "Simulating TTLock at {} and Doordeck at {} for {label}. Ctrl-C stops them.",
         sim.ttlock_url, sim.doordeck_url

@@ -36,6 +36,32 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
+/// A new folder only this user can enter, under the temp folder, with an
+/// unpredictable name: created fresh (never an existing folder or a symlink
+/// someone planted), mode 0700 whatever the umask.
+pub fn fresh_private_dir(prefix: &str) -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let rng = ring::rand::SystemRandom::new();
+    for _ in 0..16 {
+        let mut b = [0u8; 12];
+        ring::rand::SecureRandom::fill(&rng, &mut b)
+            .map_err(|_| std::io::Error::other("no randomness for a folder name"))?;
+        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let dir = std::env::temp_dir().join(format!("{prefix}-{name}"));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => {
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "could not create a fresh private folder",
+    ))
+}
+
 /// Refuses a file holding secrets that the group or others can read, with
 /// the command that fixes it.
 pub fn check_private(path: &Path, holds: &str) -> Result<(), String> {
@@ -51,4 +77,26 @@ pub fn check_private(path: &Path, holds: &str) -> Result<(), String> {
         path.display(),
         path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_private_dir_is_new_unpredictable_and_0700() {
+        let a = fresh_private_dir("lockdesk-test").unwrap();
+        let b = fresh_private_dir("lockdesk-test").unwrap();
+        assert_ne!(a, b);
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        assert!(
+            !std::fs::symlink_metadata(&a)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        std::fs::remove_dir(a).unwrap();
+        std::fs::remove_dir(b).unwrap();
+    }
 }
