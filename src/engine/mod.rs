@@ -50,6 +50,11 @@ pub fn explain(e: &sqlx::Error) -> Refused {
              or type :write 15m <reason> to allow changes for 15 minutes."
                 .into(),
         ),
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03") => Refused(
+            "nothing was changed: the row is locked by another session (the broker's worker, or another console) \
+             for more than 3 s; try again in a moment"
+                .into(),
+        ),
         sqlx::Error::Database(d) => Refused(format!("the database refused the change: {}", d.message())),
         other => Refused(format!("the change failed: {other}")),
     }
@@ -67,7 +72,11 @@ pub(crate) async fn begin(conn: &mut PgConnection, op: &Operator) -> Result<(), 
     } else {
         statements::session::BEGIN.sql
     };
-    sqlx::query(sql).execute(&mut *conn).await.map(|_| ())
+    sqlx::query(sql).execute(&mut *conn).await?;
+    sqlx::query(statements::session::WRITE_LOCK_TIMEOUT.sql)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }
 
 pub(crate) async fn finish<T>(

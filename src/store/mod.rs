@@ -75,6 +75,9 @@ impl fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
+/// How long a console session may sit idle inside a transaction.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Parses a URL into connect options carrying lockdesk's session settings:
 /// `application_name` (so DBAs see who we are), a statement timeout (so a
 /// console can never hold a production query forever) and UTC as session zone
@@ -100,12 +103,23 @@ fn session_options(
     }
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| ConnectError::BadUrl(scrub(&e.to_string(), url)))?;
+    // A console session never sits in a transaction holding locks on the
+    // broker: Postgres ends one idle for 30 s (admin commands may pause).
+    let idle_in_tx = if statement_timeout.is_zero() {
+        0
+    } else {
+        IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
+    };
     Ok(opts
         .application_name("lockdesk")
         .options([
             (
                 "statement_timeout",
                 format!("{}", statement_timeout.as_millis()),
+            ),
+            (
+                "idle_in_transaction_session_timeout",
+                format!("{idle_in_tx}"),
             ),
             ("TimeZone", "UTC".to_string()),
         ])

@@ -138,3 +138,37 @@ async fn a_panic_mid_enforcement_answers_and_holds_no_lock() {
     }
     assert_eq!(advisory_locks_held(&pool).await, 0);
 }
+
+#[tokio::test]
+async fn a_write_behind_a_held_row_lock_gives_up_with_a_clear_message() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let (id, status, updated): (i64, String, DateTime<Utc>) = sqlx::query_as(
+        "SELECT id, status, updated_at FROM reconcile_jobs WHERE status IN ('failed', 'dead') ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // Another session (a worker) holds the job's row.
+    let mut worker = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN").execute(&mut *worker).await.unwrap();
+    sqlx::query("SELECT 1 FROM reconcile_jobs WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *worker)
+        .await
+        .unwrap();
+    let r = engine::retry_job(&pool, &operator(), id, &status, updated).await;
+    let e = r.expect_err("the lock is held");
+    assert!(e.0.contains("locked by another session"), "{e}");
+    sqlx::query("ROLLBACK").execute(&mut *worker).await.unwrap();
+    // Console sessions never sit in a transaction for long.
+    let opts = lockdesk::store::options(&url).unwrap();
+    let mut c = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
+        .await
+        .unwrap();
+    let idle: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(idle, "30s");
+}

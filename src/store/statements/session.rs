@@ -9,6 +9,14 @@ pub const BEGIN_WRITE: Statement = Statement {
     params: &[],
 };
 
+/// A write waits at most 3 s for a row lock (the broker's worker may hold
+/// one): it fails with a clear message instead of queueing behind it.
+pub const WRITE_LOCK_TIMEOUT: Statement = Statement {
+    name: "session::write_lock_timeout",
+    sql: "SET LOCAL lock_timeout = '3s'",
+    params: &[],
+};
+
 /// A transaction in the session's default mode (read-only unless --write).
 pub const BEGIN: Statement = Statement {
     name: "session::begin",
@@ -45,6 +53,7 @@ pub const CANCEL_BACKEND: Statement = Statement {
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[
     &BEGIN_WRITE,
+    &WRITE_LOCK_TIMEOUT,
     &BEGIN,
     &COMMIT,
     &ROLLBACK,
