@@ -118,15 +118,25 @@ impl Executor {
                     let mut work = AbortOnDrop(tokio::spawn(async move {
                         match &query {
                             // Provider calls: no database connection needed.
-                            Query::LockTrail { .. } => trail(&providers, &query).await,
-                            _ => load(&pool, &query, settings, &pid2).await,
+                            Query::LockTrail { .. } => (trail(&providers, &query).await, None),
+                            _ => {
+                                crate::store::statements::tracking(load(
+                                    &pool, &query, settings, &pid2,
+                                ))
+                                .await
+                            }
                         }
                     }));
                     let result = match (&mut work.0).await {
                         // A provider's failure already names the provider.
-                        Ok(r) if trail_load => r,
-                        Ok(r) => r.map_err(|e| LoadError {
-                            message: format!("loading {what} ({statements}): {}", e.message),
+                        Ok((r, _)) if trail_load => r,
+                        // A failure names the statement that failed.
+                        Ok((r, last)) => r.map_err(|e| LoadError {
+                            message: format!(
+                                "loading {what} ({}): {}",
+                                last.unwrap_or(statements),
+                                e.message
+                            ),
                             ..e
                         }),
                         Err(e) => {

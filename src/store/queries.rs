@@ -201,15 +201,16 @@ pub async fn job_counts(
     now: DateTime<Utc>,
     stuck_after_secs: i64,
 ) -> Result<JobCounts, sqlx::Error> {
-    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.sql)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(Option<String>, i64)> =
+        sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.marked())
+            .fetch_all(&mut *conn)
+            .await?;
     // Jobs with no status at all are counted under `—`, not dropped.
     let rows = rows
         .into_iter()
         .map(|(s, n)| (s.unwrap_or_else(|| "—".to_string()), n))
         .collect();
-    let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.sql)
+    let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.marked())
         .bind(before(now, stuck_after_secs))
         .fetch_one(&mut *conn)
         .await?;
@@ -220,7 +221,7 @@ pub async fn job_counts(
 }
 
 pub async fn job(conn: &mut PgConnection, id: i64) -> Result<Option<JobRow>, sqlx::Error> {
-    let row = sqlx::query(statements::jobs::BY_ID.sql)
+    let row = sqlx::query(statements::jobs::BY_ID.marked())
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -235,13 +236,13 @@ pub async fn audit_page(
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     let rows = match before {
         None => {
-            sqlx::query(statements::audit::PAGE_FIRST.sql)
+            sqlx::query(statements::audit::PAGE_FIRST.marked())
                 .bind(limit)
                 .fetch_all(&mut *conn)
                 .await?
         }
         Some((t, id)) => {
-            sqlx::query(statements::audit::PAGE_BEFORE.sql)
+            sqlx::query(statements::audit::PAGE_BEFORE.marked())
                 .bind(t)
                 .bind(id)
                 .bind(limit)
@@ -282,9 +283,9 @@ impl Door {
 /// zone when the sites table exists.
 pub async fn doors(conn: &mut PgConnection, with_sites: bool) -> Result<Vec<Door>, sqlx::Error> {
     let sql = if with_sites {
-        statements::doors::EVERY_WITH_SITES.sql
+        statements::doors::EVERY_WITH_SITES.marked()
     } else {
-        statements::doors::EVERY.sql
+        statements::doors::EVERY.marked()
     };
     let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     rows.iter()
@@ -313,7 +314,7 @@ pub async fn lock_logs(
     lock_key: &str,
     limit: i64,
 ) -> Result<Vec<LogRow>, sqlx::Error> {
-    let rows = sqlx::query(statements::logs::OF_LOCK.sql)
+    let rows = sqlx::query(statements::logs::OF_LOCK.marked())
         .bind(lock_key)
         .bind(limit)
         .fetch_all(&mut *conn)
@@ -393,7 +394,7 @@ pub async fn user(
         ..Default::default()
     };
     if broker_tables {
-        if let Some(r) = sqlx::query(statements::users::USER.sql)
+        if let Some(r) = sqlx::query(statements::users::USER.marked())
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -405,7 +406,7 @@ pub async fn user(
             u.time_zone = r.try_get(4)?;
         }
         let access: Vec<(i64, String, String, Option<DateTime<Utc>>)> =
-            sqlx::query_as(statements::users::ACCESS.sql)
+            sqlx::query_as(statements::users::ACCESS.marked())
                 .bind(id)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -420,7 +421,7 @@ pub async fn user(
             })
             .collect();
         let creds: Vec<(i64, Option<String>, Option<String>)> =
-            sqlx::query_as(statements::users::CREDENTIALS.sql)
+            sqlx::query_as(statements::users::CREDENTIALS.marked())
                 .bind(id)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -435,7 +436,7 @@ pub async fn user(
             })
             .collect();
         let doors: Vec<(i64, Option<String>, Option<String>)> =
-            sqlx::query_as(statements::users::DOORS.sql)
+            sqlx::query_as(statements::users::DOORS.marked())
                 .bind(id)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -453,13 +454,13 @@ pub async fn user(
                 .into(),
         );
     }
-    let rows = sqlx::query(statements::jobs::OF_USER.sql)
+    let rows = sqlx::query(statements::jobs::OF_USER.marked())
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
     let traces: Vec<(String, Option<DateTime<Utc>>, Option<String>)> =
-        sqlx::query_as(statements::users::TRACES.sql)
+        sqlx::query_as(statements::users::TRACES.marked())
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;

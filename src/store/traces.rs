@@ -241,13 +241,13 @@ pub fn log_row_as(r: &PgRow, masking: Masking) -> Result<LogRow, sqlx::Error> {
 
 /// Loads the whole trace of one full correlation id.
 pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::Error> {
-    let audit = sqlx::query(statements::traces::AUDIT_OF.sql)
+    let audit = sqlx::query(statements::traces::AUDIT_OF.marked())
         .bind(correlation_id)
         .fetch_all(pool);
-    let jobs = sqlx::query(statements::traces::JOBS_OF.sql)
+    let jobs = sqlx::query(statements::traces::JOBS_OF.marked())
         .bind(correlation_id)
         .fetch_all(pool);
-    let logs = sqlx::query(statements::traces::LOGS_OF.sql)
+    let logs = sqlx::query(statements::traces::LOGS_OF.marked())
         .bind(correlation_id)
         .fetch_all(pool);
     // The three run at once on the pool's connections.
@@ -266,15 +266,15 @@ pub async fn fetch_on(
     conn: &mut sqlx::PgConnection,
     correlation_id: &str,
 ) -> Result<Trace, sqlx::Error> {
-    let audit = sqlx::query(statements::traces::AUDIT_OF.sql)
+    let audit = sqlx::query(statements::traces::AUDIT_OF.marked())
         .bind(correlation_id)
         .fetch_all(&mut *conn)
         .await?;
-    let jobs = sqlx::query(statements::traces::JOBS_OF.sql)
+    let jobs = sqlx::query(statements::traces::JOBS_OF.marked())
         .bind(correlation_id)
         .fetch_all(&mut *conn)
         .await?;
-    let logs = sqlx::query(statements::traces::LOGS_OF.sql)
+    let logs = sqlx::query(statements::traces::LOGS_OF.marked())
         .bind(correlation_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -309,7 +309,7 @@ pub async fn resolve(conn: &mut sqlx::PgConnection, input: &str) -> Result<Resol
     {
         return Err(ResolveError::NotAnId(id.to_string()));
     }
-    let exact: Option<(String,)> = sqlx::query_as(statements::traces::RESOLVE_EXACT.sql)
+    let exact: Option<(String,)> = sqlx::query_as(statements::traces::RESOLVE_EXACT.marked())
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
@@ -318,7 +318,7 @@ pub async fn resolve(conn: &mut sqlx::PgConnection, input: &str) -> Result<Resol
         return Ok(Resolved::One(full));
     }
     let escaped = id.replace('_', "\\_");
-    let rows: Vec<(String,)> = sqlx::query_as(statements::traces::RESOLVE_PREFIX.sql)
+    let rows: Vec<(String,)> = sqlx::query_as(statements::traces::RESOLVE_PREFIX.marked())
         .bind(escaped.to_ascii_lowercase())
         .bind(escaped.to_ascii_uppercase())
         .fetch_all(&mut *conn)

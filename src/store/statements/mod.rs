@@ -78,6 +78,32 @@ pub enum Param {
     NullTime,
 }
 
+tokio::task_local! {
+    /// The statement a load ran last, for its failure message.
+    static RUNNING: std::cell::Cell<&'static str>;
+}
+
+impl Statement {
+    /// This statement's SQL, noted as the one the current load runs (so a
+    /// failure names it: `loading user 9 (users::credentials): …`).
+    pub fn marked(&self) -> &'static str {
+        let _ = RUNNING.try_with(|c| c.set(self.name));
+        self.sql
+    }
+}
+
+/// Runs a load, and says which statement it ran last (the failing one when
+/// it failed); `None` when it ran none through `marked`.
+pub async fn tracking<F: std::future::Future>(f: F) -> (F::Output, Option<&'static str>) {
+    RUNNING
+        .scope(std::cell::Cell::new(""), async {
+            let out = f.await;
+            let last = RUNNING.with(std::cell::Cell::get);
+            (out, (!last.is_empty()).then_some(last))
+        })
+        .await
+}
+
 /// Every fixed statement (the job page's shapes are in `jobs::page_samples`).
 pub fn all() -> Vec<&'static Statement> {
     [
