@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diff;
 pub mod engine;
 pub mod files;
+pub mod intents;
 pub mod jsondoc;
 pub mod jsontext;
 pub mod keys;

@@ -126,7 +126,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             lg.door_name.clone_from(&l.door_name);
         }
         lg.logs.push(i);
-        if !l.ok {
+        if crate::intents::failed(l) {
             lg.failed += 1;
         }
     }
@@ -157,6 +157,13 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
                 o.shown()
             ));
         }
+    }
+    // A change sent by a run that died before logging what happened.
+    for i in crate::intents::unsettled(&trace.logs) {
+        anomalies.push(format!(
+            "interrupted after a change was sent to the provider: log #{} {} has no outcome; the lock's next drift preview settles it",
+            i.id, i.action
+        ));
     }
     for j in &trace.jobs {
         if is_stuck(j.status.as_str(), &j.updated_at, now, stuck_after) {
@@ -252,7 +259,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         }
     }
 
-    let failed_logs = trace.logs.iter().any(|l| !l.ok);
+    let failed_logs = trace.logs.iter().any(crate::intents::failed);
     let job_failed = trace
         .jobs
         .iter()

@@ -59,6 +59,9 @@ pub struct PreviewView {
     pub lock_key: String,
     pub plan: Result<Plan, String>,
     pub reachable: Result<(), String>,
+    /// Changes a dead run sent without logging their outcome, and what
+    /// this preview did about them.
+    pub interrupted: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

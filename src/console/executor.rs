@@ -322,12 +322,33 @@ async fn act(
         {
             Ok(p) => {
                 p.calls.iter().for_each(providers::log_look);
+                // A run that died between a change and its log: write the
+                // missing outcome from this re-list (write mode), send nothing.
+                let mut interrupted: Vec<String> = p
+                    .interrupted
+                    .iter()
+                    .map(engine::interrupted::Interrupted::describe)
+                    .collect();
+                if !p.interrupted.is_empty() {
+                    let note = if op.write {
+                        match engine::interrupted::settle(pool, op, &p.interrupted).await {
+                            Ok(n) => format!(
+                                "{n} missing outcome(s) written from this listing; nothing was sent again"
+                            ),
+                            Err(e) => format!("writing the missing outcomes failed: {}", e.0),
+                        }
+                    } else {
+                        "read-only: the missing outcomes are written by the next preview in write mode".into()
+                    };
+                    interrupted.push(note);
+                }
                 Ok(PreviewView {
                     door_id: p.door.id,
                     door_name: p.door.name.clone(),
                     lock_key: LockKey::new(&p.door.provider, &p.door.external_id).to_string(),
                     plan: p.plan,
                     reachable: p.reachable,
+                    interrupted,
                 })
             }
             Err(e) => Err(e.0),

@@ -108,6 +108,8 @@ pub struct Preview {
     /// the job can be left to the worker instead.
     pub reachable: Result<(), String>,
     pub calls: Vec<CallRecord>,
+    /// Changes on this lock sent by a run that died before logging them.
+    pub interrupted: Vec<super::interrupted::Interrupted>,
 }
 
 pub const GRACE: i64 = 3600;
@@ -134,6 +136,7 @@ pub async fn preview(
                 plan: Err(e.to_string()),
                 reachable: Err(e.to_string()),
                 calls,
+                interrupted: Vec::new(),
             });
         }
     };
@@ -141,10 +144,21 @@ pub async fn preview(
     calls.extend(probe.calls);
     let listed = client.list_access(&door.external_id).await;
     calls.extend(listed.calls);
+    let mut interrupted = Vec::new();
     let plan = match listed.result {
-        Ok(actual) => Ok(build_plan(&mut conn, &door, actual, mode, now)
+        Ok(actual) => {
+            interrupted = super::interrupted::find(
+                &mut conn,
+                &crate::lockkey::LockKey::new(&door.provider, &door.external_id),
+                &actual,
+                now,
+            )
             .await
-            .map_err(|e| explain(&e))?),
+            .map_err(|e| explain(&e))?;
+            Ok(build_plan(&mut conn, &door, actual, mode, now)
+                .await
+                .map_err(|e| explain(&e))?)
+        }
         Err(e) => Err(format!("{}: {e}", door.provider)),
     };
     Ok(Preview {
@@ -152,6 +166,7 @@ pub async fn preview(
         door,
         plan,
         calls,
+        interrupted,
     })
 }
 

@@ -100,6 +100,29 @@ pub async fn enforce(
     result
 }
 
+/// Commits the intent of one provider change before it is sent: if the
+/// process dies before the outcome is written, the intent says so.
+async fn write_intent(
+    conn: &mut PgConnection,
+    op: &Operator,
+    ctx: &LogContext,
+    door: &DoorRef,
+    action: &str,
+    request: &Value,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let intent = format!("{action}{}", crate::intents::SUFFIX);
+    let r = logs::insert_intent(
+        conn,
+        &intent,
+        request,
+        (&door.provider, &door.external_id),
+        ctx,
+    )
+    .await;
+    finish(conn, r).await.map(|_| ())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn write_step(
     conn: &mut PgConnection,
@@ -259,6 +282,17 @@ async fn enforce_locked(
     let mut failures: Vec<Value> = Vec::new();
     let (mut deletes_ok, mut adds_ok) = (0, 0);
     for d in &plan.deletes {
+        let request = json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
+                   "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
+        write_intent(
+            conn,
+            op,
+            &door_ctx,
+            door,
+            "DRIFT_ENFORCE_DELETE_PIN",
+            &request,
+        )
+        .await?;
         let out = client.revoke(&door.external_id, &d.vendor_pin_id).await;
         write_calls(conn, op, &door_ctx, &out.calls).await?;
         let result = out
@@ -275,10 +309,17 @@ async fn enforce_locked(
                 json!({"op": "delete", "vendor_pin_id": d.vendor_pin_id, "error": e.to_string()}),
             );
         }
-        write_step(conn, op, &ctx, "DRIFT_ENFORCE_DELETE_PIN", ok, out.result.as_ref().err().map(ToString::to_string),
-            json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
-                   "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null}),
-            json!({"result": result})).await?;
+        write_step(
+            conn,
+            op,
+            &ctx,
+            "DRIFT_ENFORCE_DELETE_PIN",
+            ok,
+            out.result.as_ref().err().map(ToString::to_string),
+            request,
+            json!({"result": result}),
+        )
+        .await?;
     }
     for a in &plan.adds {
         let grant = Grant {
@@ -286,6 +327,10 @@ async fn enforce_locked(
             pin: a.pin.clone(),
             user_email: a.email.clone(),
         };
+        let request = json!({"code_last4": a.pin.as_deref().map(crate::secrets::mask_pin), "correlation_id": "job",
+                   "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
+                   "provider_type": door.provider});
+        write_intent(conn, op, &door_ctx, door, "DRIFT_ENFORCE_ADD_PIN", &request).await?;
         let out = client.grant(&door.external_id, &grant).await;
         write_calls(conn, op, &door_ctx, &out.calls).await?;
         let ok = out.result.is_ok();
@@ -297,11 +342,17 @@ async fn enforce_locked(
             Err(e) => failures
                 .push(json!({"op": "add", "code_name": a.code_name, "error": e.to_string()})),
         }
-        write_step(conn, op, &ctx, "DRIFT_ENFORCE_ADD_PIN", ok, out.result.as_ref().err().map(ToString::to_string),
-            json!({"code_last4": a.pin.as_deref().map(crate::secrets::mask_pin), "correlation_id": "job",
-                   "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
-                   "provider_type": door.provider}),
-            json!({"provider_code_id": out.result.as_ref().ok()})).await?;
+        write_step(
+            conn,
+            op,
+            &ctx,
+            "DRIFT_ENFORCE_ADD_PIN",
+            ok,
+            out.result.as_ref().err().map(ToString::to_string),
+            request,
+            json!({"provider_code_id": out.result.as_ref().ok()}),
+        )
+        .await?;
     }
     let filters = json!({"door_id": door.id, "integration_device_id": door.device, "provider_type": door.provider});
     let s = plan.summary_json();

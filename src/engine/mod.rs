@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod drift;
 pub mod enforce;
+pub mod interrupted;
 pub mod jobs;
 pub mod plan;
 

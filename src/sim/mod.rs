@@ -31,6 +31,9 @@ pub enum Fault {
     GatewayOffline,
     Busy,
     Slow(Duration),
+    /// A change is applied at once, its answer sent only after the wait:
+    /// the caller can die between the change and its log.
+    SlowAnswer(Duration),
     ServerError,
     /// Every token of the lock's account expires now.
     TokenExpiry,
@@ -45,6 +48,7 @@ impl Fault {
             "gateway_offline" | "offline" => Fault::GatewayOffline,
             "busy" => Fault::Busy,
             "slow" => Fault::Slow(Duration::from_secs(20)),
+            "slow_answer" => Fault::SlowAnswer(Duration::from_secs(20)),
             "server_error" | "5xx" => Fault::ServerError,
             "token_expiry" => Fault::TokenExpiry,
             "rate_limit" => Fault::RateLimit,
@@ -112,6 +116,8 @@ pub struct SimState {
     pub faults: HashMap<String, Fault>,
     pub next_id: i64,
     pub rng_state: u64,
+    /// Passcodes deleted, over all locks (what a test counts).
+    pub tt_deletes: u64,
 }
 
 impl SimState {

@@ -63,6 +63,25 @@ fn control(s: &Shared, r: &Req) -> Resp {
 }
 
 pub async fn handle(s: Shared, r: Req) -> Resp {
+    // A lock with a slow answer: the change happens now, the answer later.
+    let gateway = matches!(
+        r.path.as_str(),
+        "/v3/keyboardPwd/add" | "/v3/keyboardPwd/change" | "/v3/keyboardPwd/delete"
+    );
+    let lock = params(&r)
+        .ok()
+        .and_then(|p| get(&p, "lockId").map(str::to_string));
+    let resp = handle_now(s.clone(), r).await;
+    if let (true, Some(l)) = (gateway, lock) {
+        let fault = state(&s).fault(&format!("TTLOCK:{l}"));
+        if let Some(Fault::SlowAnswer(d)) = fault {
+            tokio::time::sleep(d).await;
+        }
+    }
+    resp
+}
+
+async fn handle_now(s: Shared, r: Req) -> Resp {
     if r.path == "/_sim/fault" && r.method == "POST" {
         return control(&s, &r);
     }
@@ -268,6 +287,7 @@ pub async fn handle(s: Shared, r: Req) -> Resp {
                     return err(-3, "Invalid Parameter.");
                 }
                 l.passcodes.remove(i);
+                st.tt_deletes += 1;
             } else if let Some(n) = get(&p, "keyboardPwdName") {
                 l.passcodes[i]["keyboardPwdName"] = json!(n);
             }

@@ -87,3 +87,32 @@ pub async fn insert_step(
         .await?;
     Ok(id)
 }
+
+/// Commits nothing by itself: stores the intent row of one provider change
+/// on `lock_key` (ok = false, no response), before the change is sent.
+pub async fn insert_intent(
+    conn: &mut PgConnection,
+    action: &str,
+    request: &Value,
+    lock: (&str, &str),
+    ctx: &LogContext,
+) -> Result<i64, sqlx::Error> {
+    let (provider, external) = lock;
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
+        .bind(action)
+        .bind(&ctx.correlation_id)
+        .bind(Utc::now())
+        .bind(ctx.door_id)
+        .bind(&ctx.door_name)
+        .bind(None::<String>)
+        .bind(external)
+        .bind(format!("{provider}:{external}"))
+        .bind(false)
+        .bind(provider)
+        .bind(ctx.reconcile_job_id)
+        .bind(json_or_null(request))
+        .bind(None::<sqlx::types::Json<&Value>>)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(id)
+}

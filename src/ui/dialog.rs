@@ -204,6 +204,9 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
     match &d.preview {
         None => out.push(Line::from("Listing the lock and reading the broker's side…").style(DIM)),
         Some(p) => {
+            for i in &p.interrupted {
+                out.push(Line::from(format!("⚠ {i}")).style(Style::new().fg(Color::Yellow)));
+            }
             if let Err(e) = &p.reachable {
                 out.push(
                     Line::from(format!(

@@ -33,7 +33,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
         None => "no door in this database has this lock".into(),
     };
-    let failed = l.logs.iter().filter(|x| !x.ok).count();
+    let failed = l.logs.iter().filter(|x| crate::intents::failed(x)).count();
     let mut first = vec![
         Span::styled(" Lock ", HEADER),
         Span::styled(key.clone(), Style::new().bold()),
@@ -135,7 +135,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     )),
                     Span::styled(cell("broker", 10), Style::new().fg(Color::Cyan)),
                     Span::raw(cell(&log.action, 26)),
-                    ok_span(log.ok),
+                    super::log_span(log),
                     Span::raw(if log.ok { "      " } else { "  " }),
                     Span::raw(cell(
                         &log.reconcile_job_id

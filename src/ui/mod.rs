@@ -40,6 +40,16 @@ pub fn status_style(status: &str) -> Style {
     }
 }
 
+/// A log row's result: `ok`, `failed`, or `sent` for an intent (a change
+/// about to be sent; its outcome row follows).
+pub fn log_span(l: &crate::store::traces::LogRow) -> Span<'static> {
+    if crate::intents::is_intent(l) {
+        Span::styled("sent", Style::new().fg(Color::Yellow))
+    } else {
+        ok_span(l.ok)
+    }
+}
+
 pub fn ok_span(ok: bool) -> Span<'static> {
     if ok {
         Span::styled("ok", Style::new().fg(Color::Green))

@@ -71,7 +71,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 if trace.jobs.len() == 1 { "" } else { "s" },
                 trace.logs.len(),
                 if trace.logs.len() == 1 { "" } else { "s" },
-                trace.logs.iter().filter(|l| !l.ok).count()
+                trace
+                    .logs
+                    .iter()
+                    .filter(|l| crate::intents::failed(l))
+                    .count()
             ),
             DIM,
         )),
@@ -208,7 +212,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
                     when(&l.odd, "created_at", || c.full(&l.created_at, zone)),
                     l.action
                 )),
-                ok_span(l.ok),
+                super::log_span(l),
             ];
             if let Some(e) = &l.error_message {
                 spans.push(Span::styled(
@@ -230,7 +234,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
                 Span::raw(" "),
                 Span::raw(cell(&l.action, 26)),
                 Span::raw(" "),
-                ok_span(l.ok),
+                super::log_span(l),
             ];
             if let Some(j) = l.reconcile_job_id {
                 spans.push(Span::styled(format!("  job #{j}"), DIM));

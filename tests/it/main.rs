@@ -12,6 +12,7 @@ mod console;
 mod foundation;
 mod hostile;
 mod hostile_rows;
+mod kill;
 mod providers;
 mod secrets;
 mod supervised;

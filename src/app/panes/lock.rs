@@ -55,7 +55,7 @@ impl LockState {
                     .as_deref()
                     .is_some_and(|c| c.starts_with(&t))
                 || l.reconcile_job_id.is_some_and(|j| j.to_string() == t)
-                || (t == "failed" && !l.ok);
+                || (t == "failed" && crate::intents::failed(l));
             if hit {
                 rows.push((l.created_at, LockRow::Log(i)));
             }

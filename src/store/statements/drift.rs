@@ -50,6 +50,18 @@ pub const ENFORCE_UNLOCK: Statement = Statement {
     params: &[Text("TTLOCK:28991110")],
 };
 
+/// The recent change intents on one lock (each then checked for its outcome
+/// under its own correlation id).
+pub const INTENTS_OF_LOCK: Statement = Statement {
+    name: "drift::intents_of_lock",
+    sql: concat!(
+        log_select!(),
+        " WHERE lock_key = $1 AND created_at > $2 AND action LIKE '%\\_INTENT' ESCAPE '\\'",
+        " ORDER BY created_at DESC, id DESC LIMIT 50"
+    ),
+    params: &[Text("TTLOCK:28991110"), Time("2026-11-20T15:30:00Z")],
+};
+
 /// Takes one lock's enforcement lock, or says it is taken.
 pub const ENFORCE_TRY_LOCK: Statement = Statement {
     name: "drift::enforce_try_lock",
@@ -117,6 +129,7 @@ pub const DOOR: Statement = Statement {
 
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[
+    &INTENTS_OF_LOCK,
     &PIN_STATE_ADDED,
     &PIN_STATE_MARK,
     &PIN_STATE_FIRST_SEEN,

@@ -1,0 +1,80 @@
+//! Intent before, outcome after: before each provider change lockdesk
+//! commits an `<ACTION>_INTENT` log row, and after it the `<ACTION>` outcome
+//! as always. An intent with no outcome is a change that was sent to the
+//! provider by a process that died before it could say what happened:
+//! "interrupted", derived when shown, settled by the lock's next drift preview.
+
+use serde_json::Value;
+
+use crate::store::traces::LogRow;
+
+/// What an intent's action ends with.
+pub const SUFFIX: &str = "_INTENT";
+
+/// The outcome action an intent waits for (`DRIFT_ENFORCE_DELETE_PIN`).
+pub fn outcome_of(intent: &str) -> Option<&str> {
+    intent.strip_suffix(SUFFIX)
+}
+
+/// Whether a log row failed: an intent is `ok = false` by design (it says
+/// a change is about to be sent) and is not a failure.
+pub fn failed(l: &LogRow) -> bool {
+    !l.ok && outcome_of(&l.action).is_none()
+}
+
+/// Whether a log row is an intent.
+pub fn is_intent(l: &LogRow) -> bool {
+    outcome_of(&l.action).is_some()
+}
+
+/// Whether two requests name the same change: the same code name and the
+/// same provider code id (an add has none until the provider answers).
+pub fn same_change(a: &Value, b: &Value) -> bool {
+    ["name", "provider_code_id"]
+        .iter()
+        .all(|k| a.get(k).filter(|v| !v.is_null()) == b.get(k).filter(|v| !v.is_null()))
+}
+
+/// The intents among `logs` (one trace) that have no outcome.
+pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
+    logs.iter()
+        .filter(|i| {
+            let Some(outcome) = outcome_of(&i.action) else {
+                return false;
+            };
+            let req = i.request_json.clone().unwrap_or(Value::Null);
+            !logs.iter().any(|o| {
+                o.action == outcome
+                    && o.correlation_id == i.correlation_id
+                    && same_change(&req, o.request_json.as_ref().unwrap_or(&Value::Null))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_outcome_matches_its_intent_by_the_change_it_names() {
+        let del =
+            json!({"name": "AB U9 C6", "provider_code_id": "50957532", "provider_type": "TTLOCK"});
+        let add = json!({"name": "AB U9 C6", "code_last4": "***11"});
+        assert!(same_change(&del, &del));
+        assert!(!same_change(
+            &del,
+            &json!({"name": "AB U9 C6", "provider_code_id": "1"})
+        ));
+        assert!(same_change(
+            &add,
+            &json!({"name": "AB U9 C6", "code_last4": null})
+        ));
+        assert_eq!(
+            outcome_of("DRIFT_ENFORCE_DELETE_PIN_INTENT"),
+            Some("DRIFT_ENFORCE_DELETE_PIN")
+        );
+        assert_eq!(outcome_of("DRIFT_ENFORCE_DELETE_PIN"), None);
+    }
+}
