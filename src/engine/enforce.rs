@@ -100,6 +100,38 @@ pub async fn enforce(
     result
 }
 
+/// Bumps the job's `updated_at` after a provider call, so a long apply is
+/// never taken for stuck; guarded by our previous beat (`None` for the
+/// first), so a job someone else changed meanwhile is noticed.
+async fn heartbeat(
+    conn: &mut PgConnection,
+    op: &Operator,
+    job: i64,
+    last: &mut Option<DateTime<Utc>>,
+) -> Result<(), Refused> {
+    begin(conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<Option<(DateTime<Utc>,)>, sqlx::Error> =
+        sqlx::query_as(statements::drift::ENFORCE_HEARTBEAT.sql)
+            .bind(job)
+            .bind(*last)
+            .fetch_optional(&mut *conn)
+            .await;
+    match finish(conn, r).await? {
+        Some((at,)) => {
+            *last = Some(at);
+            Ok(())
+        }
+        None => Err(lost_guard(job)),
+    }
+}
+
+fn lost_guard(job: i64) -> Refused {
+    Refused(format!(
+        "job #{job} was changed by someone else during this run (it is no longer running as this run left it): \
+         the run stopped, its calls are logged, and the job was left as the other change made it"
+    ))
+}
+
 /// Commits the intent of one provider change before it is sent: if the
 /// process dies before the outcome is written, the intent says so.
 async fn write_intent(
@@ -232,9 +264,12 @@ async fn enforce_locked(
     write_step(conn, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
         json!({"attempt_count": attempt, "job_id": job_id, "job_type": "drift_enforce_lock_truth", "reason": reason, "user_id": 0}), Value::Null).await?;
 
+    let mut beat = None;
+    heartbeat(conn, op, job_id, &mut beat).await?;
     // List the lock again, under the job.
     let listed = client.list_access(&door.external_id).await;
     write_calls(conn, op, &door_ctx, &listed.calls).await?;
+    heartbeat(conn, op, job_id, &mut beat).await?;
     let actual = match listed.result {
         Ok(a) => a,
         Err(e) => {
@@ -244,6 +279,7 @@ async fn enforce_locked(
                 op,
                 &ctx,
                 job_id,
+                beat,
                 attempt,
                 Err(msg.clone()),
                 json!({"ok": false, "error": msg}),
@@ -265,6 +301,7 @@ async fn enforce_locked(
                 op,
                 &ctx,
                 job_id,
+                beat,
                 attempt,
                 Err(msg.clone()),
                 json!({"ok": false, "error": msg, "plan_changed": true}),
@@ -295,6 +332,7 @@ async fn enforce_locked(
         .await?;
         let out = client.revoke(&door.external_id, &d.vendor_pin_id).await;
         write_calls(conn, op, &door_ctx, &out.calls).await?;
+        heartbeat(conn, op, job_id, &mut beat).await?;
         let result = out
             .calls
             .last()
@@ -333,6 +371,7 @@ async fn enforce_locked(
         write_intent(conn, op, &door_ctx, door, "DRIFT_ENFORCE_ADD_PIN", &request).await?;
         let out = client.grant(&door.external_id, &grant).await;
         write_calls(conn, op, &door_ctx, &out.calls).await?;
+        heartbeat(conn, op, job_id, &mut beat).await?;
         let ok = out.result.is_ok();
         match &out.result {
             Ok(vendor) => {
@@ -379,7 +418,7 @@ async fn enforce_locked(
     } else {
         Err(failure_texts.join("; "))
     };
-    finish_job(conn, op, &ctx, job_id, attempt, status, done).await?;
+    finish_job(conn, op, &ctx, job_id, beat, attempt, status, done).await?;
     // What drift remains: list once more, outside the job (a look).
     let after = client.list_access(&door.external_id).await;
     after.calls.iter().for_each(crate::providers::log_look);
@@ -400,17 +439,19 @@ async fn enforce_locked(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn finish_job(
     conn: &mut PgConnection,
     op: &Operator,
     ctx: &LogContext,
     job: i64,
+    beat: Option<DateTime<Utc>>,
     attempt: i32,
     status: Result<(), String>,
     response: Value,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
-    let r: Result<(), sqlx::Error> = async {
+    let r: Result<bool, sqlx::Error> = async {
         logs::insert_step(
             conn,
             &Step {
@@ -424,16 +465,23 @@ async fn finish_job(
             ctx,
         )
         .await?;
-        sqlx::query(statements::drift::ENFORCE_JOB_FINISH.sql)
+        let done = sqlx::query(statements::drift::ENFORCE_JOB_FINISH.sql)
             .bind(job)
             .bind(if status.is_ok() { "done" } else { "failed" })
             .bind(status.err())
+            .bind(beat)
             .execute(&mut *conn)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
     .await;
-    finish(conn, r).await
+    // Finishing is guarded by our last beat: a job someone else changed
+    // meanwhile is left as they made it, and the run says so.
+    if finish(conn, r).await? {
+        Ok(())
+    } else {
+        Err(lost_guard(job))
+    }
 }
 
 async fn remember_new(

@@ -172,3 +172,107 @@ async fn a_write_behind_a_held_row_lock_gives_up_with_a_clear_message() {
         .unwrap();
     assert_eq!(idle, "30s");
 }
+
+/// The real client; on each change it first notes the run's job as the
+/// database has it, and optionally cancels that job (as another operator
+/// would) before the change goes out.
+struct Watching {
+    inner: Arc<dyn Provider>,
+    pool: PgPool,
+    cancel: bool,
+    seen: std::sync::Mutex<Vec<(String, DateTime<Utc>)>>,
+}
+
+impl Watching {
+    async fn note(&self) {
+        let (id, status, at): (i64, String, DateTime<Utc>) = sqlx::query_as(
+            "SELECT id, status, updated_at FROM reconcile_jobs WHERE job_type = 'drift_enforce_lock_truth' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        self.seen.lock().unwrap().push((status, at));
+        if self.cancel {
+            sqlx::query(
+                "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now() WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+impl Provider for Watching {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+        self.inner.list_access(lock_id)
+    }
+    fn grant<'a>(&'a self, lock_id: &'a str, g: &'a Grant) -> BoxFut<'a, Outcome<String>> {
+        Box::pin(async move {
+            self.note().await;
+            self.inner.grant(lock_id, g).await
+        })
+    }
+    fn revoke<'a>(&'a self, lock_id: &'a str, id: &'a str) -> BoxFut<'a, Outcome<()>> {
+        Box::pin(async move {
+            self.note().await;
+            self.inner.revoke(lock_id, id).await
+        })
+    }
+    fn audit_trail<'a>(
+        &'a self,
+        lock_id: &'a str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> BoxFut<'a, Outcome<Vec<LockEvent>>> {
+        self.inner.audit_trail(lock_id, from, to)
+    }
+    fn lock_time<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Option<DateTime<Utc>>>> {
+        self.inner.lock_time(lock_id)
+    }
+    fn probe<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<()>> {
+        self.inner.probe(lock_id)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_job_beats_after_each_call_and_a_lost_guard_is_said() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let real = Providers::new(sim.provider_settings());
+    let watching = |cancel: bool| {
+        Arc::new(Watching {
+            inner: real.client(Some(1), "TTLOCK").unwrap(),
+            pool: pool.clone(),
+            cancel,
+            seen: std::sync::Mutex::new(Vec::new()),
+        })
+    };
+    // Someone cancels the job while the run applies: the run stops, says
+    // so, and leaves the job as they made it (not "done" over their change).
+    let w = watching(true);
+    let p = Providers::new(sim.provider_settings()).with_client(1, "TTLOCK", w.clone());
+    let r = engine::enforce(&pool, &p, &operator(), 2, Mode::UltraStrict, None, None).await;
+    let e = r.expect_err("the guard is lost");
+    assert!(
+        e.0.contains("was changed by someone else during this run"),
+        "{e}"
+    );
+    let (status,): (String,) = sqlx::query_as(
+        "SELECT status FROM reconcile_jobs WHERE job_type = 'drift_enforce_lock_truth' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "cancelled");
+    // Before the change went out the job was running, touched by the run's
+    // own beats (after the job start and after the listing).
+    let seen = w.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "one change sent before the run stopped");
+    assert_eq!(seen[0].0, "running");
+}

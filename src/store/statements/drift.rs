@@ -31,8 +31,24 @@ pub const PIN_STATE_FIRST_SEEN: Statement = Statement {
 /// Finishes an enforcement job: done or failed.
 pub const ENFORCE_JOB_FINISH: Statement = Statement {
     name: "drift::enforce_job_finish",
-    sql: "UPDATE reconcile_jobs SET status = $2, last_error = $3, updated_at = now() WHERE id = $1",
-    params: &[Int(72), Text("done"), NullText],
+    sql: "UPDATE reconcile_jobs SET status = $2, last_error = $3, updated_at = clock_timestamp()
+          WHERE id = $1 AND status = 'running' AND updated_at = $4",
+    params: &[
+        Int(72),
+        Text("done"),
+        NullText,
+        Time("2026-11-20T15:30:00Z"),
+    ],
+};
+
+/// The run's heartbeat: the job is still ours (running, and last touched by
+/// our previous beat); its new `updated_at` is returned.
+pub const ENFORCE_HEARTBEAT: Statement = Statement {
+    name: "drift::enforce_heartbeat",
+    sql: "UPDATE reconcile_jobs SET updated_at = clock_timestamp()
+          WHERE id = $1 AND status = 'running' AND ($2::timestamptz IS NULL OR updated_at = $2)
+          RETURNING updated_at",
+    params: &[Int(72), Time("2026-11-20T15:30:00Z")],
 };
 
 /// The job a console enforcement runs under, already running.
@@ -129,6 +145,7 @@ pub const DOOR: Statement = Statement {
 
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[
+    &ENFORCE_HEARTBEAT,
     &INTENTS_OF_LOCK,
     &PIN_STATE_ADDED,
     &PIN_STATE_MARK,
