@@ -108,7 +108,8 @@ pub struct DemoArgs {
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
     /// Fill a database with millions of realistic rows for benchmarks (COPY).
-    /// Needs --database-url or DATABASE_URL; migrates the database first.
+    /// Needs --database-url or DATABASE_URL naming an empty database (or one
+    /// it seeded before); refuses any other.
     Seed(SeedArgs),
 }
 
@@ -123,9 +124,6 @@ pub struct SeedArgs {
     /// Audit rows to add (default: logs / 10).
     #[arg(long)]
     pub audit: Option<u64>,
-    /// Seed a database that holds tables lockdesk did not create.
-    #[arg(long)]
-    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -411,7 +409,12 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
         .connect_with(opts)
         .await
         .map_err(|e| store::classify(e, &label, &url))?;
-    store::migrate::run(&pool, s.force).await?;
+    // Only an empty database or one the demo marked: never production.
+    store::migrate::demo_only(&pool, &label, "demo seed")
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    store::migrate::run(&pool, false).await?;
+    store::migrate::mark_demo(&pool).await?;
     let scale = demo::scale::Scale {
         logs: s.logs,
         jobs: s.jobs.unwrap_or((s.logs / 10).max(1)),

@@ -64,6 +64,7 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
         .connect_with(crate::store::admin_options(&url)?)
         .await?;
     migrate::run(&pool, false).await?;
+    migrate::mark_demo(&pool).await?;
     let now = now.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     load_world(&pool, now).await?;
     let state = crate::sim::seed::from_database(&pool, now, u64::from(std::process::id())).await?;

@@ -81,6 +81,43 @@ pub async fn foreign_tables(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
         .collect())
 }
 
+/// Demo-only operations (`demo seed` drops indexes and bulk-loads rows) run
+/// only on a database the demo created: an empty one (which they then mark)
+/// or one already marked. Anything else is refused, naming the database.
+pub async fn demo_only(pool: &PgPool, label: &str, what: &str) -> Result<(), String> {
+    let failed = |e: sqlx::Error| format!("checking {label} before `{what}` failed: {e}");
+    let tables: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.sql)
+        .fetch_all(pool)
+        .await
+        .map_err(failed)?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if tables.iter().any(|(t,)| t == LEDGER) {
+        let (demo,): (bool,) = sqlx::query_as(statements::schema::IS_DEMO.sql)
+            .fetch_one(pool)
+            .await
+            .map_err(failed)?;
+        if demo {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "Refusing `{what}` on {label}: it is not a lockdesk demo database ({} tables there, and no demo mark).\n\
+         `{what}` drops indexes and bulk-loads rows, so it runs only on an empty database (which it marks as a demo) \
+         or one it marked before; there is no override. Create an empty database for it, e.g. `createdb lockdesk_bench`.",
+        tables.len()
+    ))
+}
+
+/// Marks the database as a demo (after `demo_only` allowed it).
+pub async fn mark_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query(statements::schema::DEMO_MARK.sql)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
 /// Applies every migration not yet applied. Returns the names applied.
 pub async fn run(pool: &PgPool, force: bool) -> Result<Vec<&'static str>, MigrateError> {
     if !force {

@@ -55,6 +55,21 @@ pub const MIGRATION_RECORD: Statement = Statement {
     params: &[Text("0001_broker")],
 };
 
+/// Marks a database as a lockdesk demo: written only when the demo (or
+/// `demo seed`) found it empty, so demo-only operations can tell it apart.
+pub const DEMO_MARK: Statement = Statement {
+    name: "schema::demo_mark",
+    sql: "INSERT INTO lockdesk_migrations (name) VALUES ('demo') ON CONFLICT DO NOTHING",
+    params: &[],
+};
+
+/// Whether a database with lockdesk's ledger is a demo.
+pub const IS_DEMO: Statement = Statement {
+    name: "schema::is_demo",
+    sql: "SELECT EXISTS (SELECT 1 FROM lockdesk_migrations WHERE name = 'demo')",
+    params: &[],
+};
+
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[
     &CATALOG,
@@ -62,4 +77,6 @@ pub const ALL: &[&Statement] = &[
     &LEDGER,
     &MIGRATION_DONE,
     &MIGRATION_RECORD,
+    &DEMO_MARK,
+    &IS_DEMO,
 ];
