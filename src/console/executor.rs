@@ -255,6 +255,22 @@ impl Executor {
     }
 }
 
+/// A load's connection: back to the pool when the load ends (answered or
+/// failed), closed when the load is aborted (superseded), so that the
+/// server-side cancel sent for it can only ever hit this load's own query.
+struct LoadConn {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    done: bool,
+}
+
+impl Drop for LoadConn {
+    fn drop(&mut self) {
+        if let (false, Some(c)) = (self.done, self.conn.as_mut()) {
+            c.close_on_drop();
+        }
+    }
+}
+
 fn error(e: sqlx::Error) -> LoadError {
     let connection_lost = matches!(
         e,
@@ -264,9 +280,16 @@ fn error(e: sqlx::Error) -> LoadError {
             | sqlx::Error::Tls(_)
     ) || matches!(&e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("08") || c == "57P01"));
     let message = match &e {
-        sqlx::Error::Database(d) if d.code().as_deref() == Some("57014") => {
-            "the query took longer than the statement timeout and was cancelled".to_string()
+        // Our own cancel (a superseded load) is not a timeout: say which.
+        sqlx::Error::Database(d)
+            if d.code().as_deref() == Some("57014") && d.message().contains("user request") =>
+        {
+            "cancelled (superseded)".to_string()
         }
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("57014") => format!(
+            "the query took longer than the statement timeout ({} s) and was cancelled",
+            crate::store::STATEMENT_TIMEOUT.as_secs()
+        ),
         sqlx::Error::Database(d) => format!("the database refused the query: {}", d.message()),
         _ if connection_lost => format!("the database cannot be reached ({e}); retrying"),
         other => format!("the query failed: {other}"),
@@ -450,15 +473,21 @@ async fn load(
     settings: Settings,
     pid: &Mutex<Option<i32>>,
 ) -> Result<Data, LoadError> {
-    let mut conn = pool.acquire().await.map_err(error)?;
+    let mut guard = LoadConn {
+        conn: Some(pool.acquire().await.map_err(error)?),
+        done: false,
+    };
+    let Some(conn) = guard.conn.as_mut() else {
+        return Err(error(sqlx::Error::PoolClosed));
+    };
     let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.sql)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut **conn)
         .await
         .map_err(error)?;
     if let Ok(mut p) = pid.lock() {
         *p = Some(backend);
     }
-    let c = &mut *conn;
+    let c = &mut **conn;
     let data = match query {
         Query::Jobs {
             filter,
@@ -507,5 +536,6 @@ async fn load(
             }
         }),
     };
+    guard.done = true;
     Ok(data)
 }

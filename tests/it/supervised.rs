@@ -276,3 +276,91 @@ async fn the_job_beats_after_each_call_and_a_lost_guard_is_said() {
     assert_eq!(seen.len(), 1, "one change sent before the run stopped");
     assert_eq!(seen[0].0, "running");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superseded_load_closes_its_connection() {
+    use lockdesk::app::{Query, Slot};
+    let url = demo_db().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .connect_with(lockdesk::store::options(&url).unwrap())
+        .await
+        .unwrap();
+    let other = PgPool::connect(&url).await.unwrap();
+    // Another session holds the table, so the first load waits on the server.
+    let mut holder = other.acquire().await.unwrap();
+    sqlx::query("BEGIN").execute(&mut *holder).await.unwrap();
+    sqlx::query("LOCK TABLE integration_logs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let settings = lockdesk::console::executor::Settings {
+        stuck_after_secs: 900,
+        broker_tables: true,
+    };
+    let mut exec = lockdesk::console::executor::Executor::new(
+        pool.clone(),
+        tx,
+        settings,
+        Arc::new(Providers::new(Default::default())),
+        lockdesk::clipboard::Clipboard::terminal_only(),
+        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
+    );
+    let load = |id| Cmd::Load {
+        slot: Slot::Trace,
+        id,
+        query: Query::Trace(lockdesk::seeds::TRACE_USER_ACCESS.into()),
+    };
+    exec.run(load(1));
+    let waiting = || async {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'lockdesk' AND wait_event_type = 'Lock'",
+        )
+        .fetch_optional(&other)
+        .await
+        .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pid = loop {
+        if let Some(p) = waiting().await {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first load never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    // A newer load in the same slot supersedes it.
+    exec.run(load(2));
+    sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let Msg::Loaded { id, result, .. } = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(id, 2, "only the newest load answers");
+    assert!(result.is_ok(), "{result:?}");
+    // The superseded load's server session is gone, not back in the pool
+    // where a later cancel by its pid could hit someone else's query.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let alive: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)")
+                .bind(pid)
+                .fetch_one(&other)
+                .await
+                .unwrap();
+        if !alive {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "backend {pid} still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
