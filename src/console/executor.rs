@@ -60,6 +60,8 @@ impl<T> Drop for AbortOnDrop<T> {
 
 pub struct Executor {
     pool: PgPool,
+    /// Cancels go on their own connection: a busy pool never delays one.
+    cancels: PgPool,
     clipboard: Clipboard,
     copy_out: CopyOut,
     tx: UnboundedSender<Msg>,
@@ -77,8 +79,13 @@ impl Executor {
         clipboard: Clipboard,
         copy_out: CopyOut,
     ) -> Executor {
+        let cancels = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_lazy_with((*pool.connect_options()).clone());
         Executor {
             pool,
+            cancels,
             clipboard,
             copy_out,
             tx,
@@ -196,9 +203,7 @@ impl Executor {
                 tokio::spawn(async move {
                     let who = crate::store::reveal::Revealer {
                         operator,
-                        os_user: std::env::var("USER")
-                            .or_else(|_| std::env::var("LOGNAME"))
-                            .unwrap_or_else(|_| "unknown".into()),
+                        os_user: crate::engine::audit::os_user(),
                         reason,
                     };
                     let result = crate::store::reveal::reveal(&pool, &of, &who)
@@ -243,7 +248,7 @@ impl Executor {
         r.handle.abort();
         let pid = r.pid.lock().ok().and_then(|p| *p);
         if let Some(pid) = pid {
-            let pool = self.pool.clone();
+            let pool = self.cancels.clone();
             tokio::spawn(async move {
                 let _ = sqlx::query(statements::session::CANCEL_BACKEND.sql)
                     .bind(pid)
@@ -274,10 +279,7 @@ impl Drop for LoadConn {
 fn error(e: sqlx::Error) -> LoadError {
     let connection_lost = matches!(
         e,
-        sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_)
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
     ) || matches!(&e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("08") || c == "57P01"));
     let message = match &e {
         // Our own cancel (a superseded load) is not a timeout: say which.
@@ -291,6 +293,11 @@ fn error(e: sqlx::Error) -> LoadError {
             crate::store::STATEMENT_TIMEOUT.as_secs()
         ),
         sqlx::Error::Database(d) => format!("the database refused the query: {}", d.message()),
+        // Every connection is busy (an action holds some): the database is
+        // there, this console is waiting for itself.
+        sqlx::Error::PoolTimedOut => {
+            "every database connection of this console is busy (an action may be running): the load gave up waiting; try again when it is done".to_string()
+        }
         _ if connection_lost => format!("the database cannot be reached ({e}); retrying"),
         other => format!("the query failed: {other}"),
     };

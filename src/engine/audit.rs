@@ -18,8 +18,13 @@ pub async fn audit(
     mut after: Value,
     corr: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    if let (Some(r), Some(o)) = (&op.reason, after.as_object_mut()) {
-        o.insert("operator_reason".into(), json!(r));
+    if let Some(o) = after.as_object_mut() {
+        if let Some(r) = &op.reason {
+            o.insert("operator_reason".into(), json!(r));
+        }
+        // Who really acted, whatever name the config gives the operator:
+        // the OS user here, and the database role (added by the statement).
+        o.insert("os_user".into(), json!(os_user()));
     }
     sqlx::query(statements::audit::INSERT.sql)
         .bind(entity)
@@ -33,4 +38,11 @@ pub async fn audit(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The OS user running lockdesk (`$USER`, else `$LOGNAME`).
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }

@@ -57,6 +57,10 @@ pub fn explain(e: &sqlx::Error) -> Refused {
                 .into(),
         ),
         sqlx::Error::Database(d) => Refused(format!("the database refused the change: {}", d.message())),
+        sqlx::Error::PoolTimedOut => Refused(
+            "nothing was changed: every database connection of this console is busy; try again when the running action is done"
+                .into(),
+        ),
         other => Refused(format!("the change failed: {other}")),
     }
 }

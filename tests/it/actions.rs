@@ -87,6 +87,15 @@ async fn retry_moves_a_failed_job_to_queued_and_the_worker_to_done() {
         audit.after_json.as_ref().unwrap()["operator_reason"],
         "INC-1234"
     );
+    // The typed operator name, and who really acted: the OS user and the
+    // database role.
+    let after = audit.after_json.as_ref().unwrap();
+    assert_eq!(after["os_user"], lockdesk::engine::audit::os_user());
+    let role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after["db_role"], role);
     // The worker takes it (other due jobs may come first) and finishes it.
     for _ in 0..30 {
         lockdesk::demo::worker::run_once(&pool, &providers)

@@ -364,3 +364,46 @@ async fn a_superseded_load_closes_its_connection() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_pool_is_reported_as_busy_not_as_a_lost_database() {
+    use lockdesk::app::{Query, Slot};
+    let url = demo_db().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_millis(300))
+        .connect_with(lockdesk::store::options(&url).unwrap())
+        .await
+        .unwrap();
+    let held = pool.acquire().await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let settings = lockdesk::console::executor::Settings {
+        stuck_after_secs: 900,
+        broker_tables: true,
+    };
+    let mut exec = lockdesk::console::executor::Executor::new(
+        pool.clone(),
+        tx,
+        settings,
+        Arc::new(Providers::new(Default::default())),
+        lockdesk::clipboard::Clipboard::terminal_only(),
+        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
+    );
+    exec.run(Cmd::Load {
+        slot: Slot::Trace,
+        id: 1,
+        query: Query::Trace(lockdesk::seeds::TRACE_USER_ACCESS.into()),
+    });
+    let Some(Msg::Loaded { result, .. }) = rx.recv().await else {
+        panic!("an answer")
+    };
+    let e = result.expect_err("no connection free");
+    assert!(!e.connection_lost, "the database is there: {}", e.message);
+    assert!(
+        e.message
+            .contains("every database connection of this console is busy"),
+        "{}",
+        e.message
+    );
+    drop(held);
+}

@@ -6,7 +6,7 @@ use super::{Param::*, Statement};
 pub const INSERT: Statement = Statement {
     name: "audit::insert",
     sql: "INSERT INTO app_audit (created_at, entity_type, entity_id, action, before_json, after_json, correlation_id, actor, source)
-         VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES (now(), $1, $2, $3, $4, $5::jsonb || jsonb_build_object('db_role', current_user::text), $6, $7, $8)",
     params: &[Text("ReconcileJob"), Int(72), Text("retry"), Json("{\"status\": \"failed\"}"), Json("{\"status\": \"queued\"}"), Text("e4792295b2f441f0b205e154984e92fc"), Text("operator"), Text("console")],
 };
 
