@@ -13,6 +13,8 @@ pub enum PromptKind {
     Command,
     Filter,
     Search,
+    /// Why the operator writes: asked when `--write` came without `--reason`.
+    Reason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +157,7 @@ impl App {
                     ));
                 }
             }
-            PromptKind::Command => {}
+            PromptKind::Command | PromptKind::Reason => {}
         }
     }
 
@@ -181,6 +183,26 @@ impl App {
         match p.kind {
             PromptKind::Filter | PromptKind::Search => Vec::new(),
             PromptKind::Command => self.command(p.text.trim()),
+            PromptKind::Reason => {
+                let reason = p.text.trim().to_string();
+                if reason.is_empty() {
+                    self.say(
+                        Level::Warn,
+                        "no reason given: the session stays read-only (:write 15m REASON allows changes later)",
+                    );
+                } else {
+                    self.write_until = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                    self.say(
+                        Level::Warn,
+                        format!(
+                            "write mode: every change is audited as {} ({reason})",
+                            self.operator
+                        ),
+                    );
+                    self.write_reason = Some(reason);
+                }
+                Vec::new()
+            }
         }
     }
 

@@ -112,9 +112,20 @@ pub async fn setup_with(
     );
     if g.write {
         // --write: for the whole session (Postgres still gets READ WRITE
-        // only on the transactions that change something).
-        app.write_until = Some(DateTime::<Utc>::MAX_UTC);
-        app.write_reason = g.reason.clone();
+        // only on the transactions that change something), always with a
+        // reason: asked for first when none came on the command line.
+        match g.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => {
+                app.write_until = Some(DateTime::<Utc>::MAX_UTC);
+                app.write_reason = Some(r.to_string());
+            }
+            None => {
+                app.prompt = Some(crate::app::Prompt {
+                    kind: crate::app::PromptKind::Reason,
+                    text: String::new(),
+                });
+            }
+        }
     }
     // no-color.org: set and not empty.
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

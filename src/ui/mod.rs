@@ -284,6 +284,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
             PromptKind::Search => "search: ",
+            PromptKind::Reason => "why are you writing? (recorded with every change) ",
         };
         let line = Line::from(vec![
             Span::styled(lead, Style::new().fg(Color::Yellow).bold()),

@@ -192,38 +192,3 @@ async fn no_color_means_no_colour_codes_and_the_selection_in_reverse_video() {
         "the selection is in reverse video"
     );
 }
-
-#[tokio::test]
-async fn demo_seed_refuses_a_database_that_is_not_a_demo() {
-    // A database that is not a demo (here: the broker's world, migrated but
-    // never marked) is refused, with or without --force, and left as it was.
-    let broker = crate::support::demo_db().await;
-    let pool = sqlx::PgPool::connect(&broker).await.unwrap();
-    let count = |pool: sqlx::PgPool| async move {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM integration_logs")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
-    let before = count(pool.clone()).await;
-    let out = lockdesk(&["demo", "seed", "--logs", "100"], Some(&broker));
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    let db = broker.split('/').nth(3).unwrap().split('?').next().unwrap();
-    assert!(err.contains("Refusing `demo seed` on"), "{err}");
-    assert!(err.contains(db), "the message names the database: {err}");
-    assert!(err.contains("there is no override"), "{err}");
-    let out = lockdesk(&["demo", "seed", "--logs", "100", "--force"], Some(&broker));
-    assert!(!out.status.success(), "--force does not override");
-    assert_eq!(count(pool.clone()).await, before, "nothing was written");
-    // An empty database is seeded and marked; seeding it again is allowed.
-    let empty = crate::support::blank_db().await;
-    for _ in 0..2 {
-        let out = lockdesk(&["demo", "seed", "--logs", "100"], Some(&empty));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}

@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod console;
 mod foundation;
+mod guards;
 mod hostile;
 mod hostile_rows;
 mod kill;

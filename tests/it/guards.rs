@@ -1,0 +1,94 @@
+// Guard rails around production: demo-only operations refuse any database
+// the demo did not create, and write mode always has a reason.
+
+use std::process::Command;
+
+use lockdesk::console::options::Global;
+
+use crate::console::{global, screen_as};
+use crate::support::demo_db;
+
+fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config");
+    if let Some(u) = url {
+        c.env("DATABASE_URL", u);
+    }
+    c.output().unwrap()
+}
+
+#[tokio::test]
+async fn demo_seed_refuses_a_database_that_is_not_a_demo() {
+    // A database that is not a demo (here: the broker's world, migrated but
+    // never marked) is refused, with or without --force, and left as it was.
+    let broker = crate::support::demo_db().await;
+    let pool = sqlx::PgPool::connect(&broker).await.unwrap();
+    let count = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM integration_logs")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = count(pool.clone()).await;
+    let out = lockdesk(&["demo", "seed", "--logs", "100"], Some(&broker));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let db = broker.split('/').nth(3).unwrap().split('?').next().unwrap();
+    assert!(err.contains("Refusing `demo seed` on"), "{err}");
+    assert!(err.contains(db), "the message names the database: {err}");
+    assert!(err.contains("there is no override"), "{err}");
+    let out = lockdesk(&["demo", "seed", "--logs", "100", "--force"], Some(&broker));
+    assert!(!out.status.success(), "--force does not override");
+    assert_eq!(count(pool.clone()).await, before, "nothing was written");
+    // An empty database is seeded and marked; seeding it again is allowed.
+    let empty = crate::support::blank_db().await;
+    for _ in 0..2 {
+        let out = lockdesk(&["demo", "seed", "--logs", "100"], Some(&empty));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn write_without_a_reason_asks_for_one_first() {
+    let url = demo_db().await;
+    let g = Global {
+        write: true,
+        reason: None,
+        ..global()
+    };
+    let asked = screen_as(&g, &url, None, "", (140, 40), None, None).await;
+    assert!(
+        asked.contains("why are you writing? (recorded with every change)"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("READ-ONLY"),
+        "no write before the reason: {asked}"
+    );
+    let given = screen_as(
+        &g,
+        &url,
+        None,
+        "INC-9 lock 2 PIN<Enter>",
+        (140, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(
+        given.contains("write mode: every change is audited as alice (INC-9 lock 2 PIN)"),
+        "{given}"
+    );
+    assert!(given.contains(" WRITE "), "{given}");
+    let skipped = screen_as(&g, &url, None, "<Enter>", (140, 40), None, None).await;
+    assert!(
+        skipped.contains("no reason given: the session stays read-only"),
+        "{skipped}"
+    );
+}
