@@ -15,5 +15,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(lockdesk::cli::run(cli))
+    let code = runtime.block_on(lockdesk::cli::run(cli));
+    // Whatever a task still waits on (a cancel sent for a superseded query,
+    // a blocking lookup), the process ends now: every change already has
+    // its outcome logged before `run` returns.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }

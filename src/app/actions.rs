@@ -392,6 +392,19 @@ impl App {
                         }
                         Err(e) => d.error = Some(e),
                     }
+                } else {
+                    // The dialog was closed while the run went on: the
+                    // result still comes back where it is seen.
+                    let (level, text, remaining) = match r {
+                        Ok((msg, remaining)) => (Level::Info, msg, remaining),
+                        Err(e) => (Level::Error, e, None),
+                    };
+                    let value = serde_json::json!({
+                        "result": text,
+                        "drift_remaining": remaining.map(|p| p.summary_json()),
+                    });
+                    self.open_json("drift enforcement result".into(), &value);
+                    self.say(level, format!("drift enforcement: {text}"));
                 }
             }
         }

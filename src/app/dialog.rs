@@ -53,6 +53,12 @@ impl App {
             Dialog::Drift(d) => &mut d.typed,
         };
         match ev.code {
+            // Ctrl-C is never swallowed by a dialog: it quits (stopping a
+            // running apply first, see the console loop).
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.quit = true;
+                vec![Cmd::Quit]
+            }
             KeyCode::Esc => {
                 self.dialog = None;
                 Vec::new()

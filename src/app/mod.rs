@@ -177,6 +177,14 @@ impl App {
             .and_then(|z| z.parse().ok())
     }
 
+    /// A stop was asked for while an action runs: say what happens now.
+    pub fn stopping(&mut self, why: &str) {
+        self.say(
+            Level::Warn,
+            format!("stopping ({why}): finishing the call in flight and logging it, skipping the rest; press q again to exit at once"),
+        );
+    }
+
     /// Sets the status line. Messages quote errors from the database and
     /// the providers, so they pass the same redaction as rows.
     pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
@@ -195,6 +203,10 @@ impl App {
             Msg::Loaded { slot, id, result } => self.loaded(slot, id, *result),
             Msg::Acted { id, result } => self.acted(id, *result),
             Msg::Revealed(result) => self.revealed(*result),
+            Msg::Stop(why) => {
+                self.stopping(why);
+                Vec::new()
+            }
             Msg::Copied(text) => {
                 self.say(Level::Info, text);
                 Vec::new()

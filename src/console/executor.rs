@@ -332,7 +332,13 @@ async fn act(
         ),
         ActRequest::RetryAll { jobs } => {
             let (mut done, mut changed) = (0, 0);
-            for (job, status, updated) in jobs {
+            let total = jobs.len();
+            for (n, (job, status, updated)) in jobs.into_iter().enumerate() {
+                if engine::stop::requested() {
+                    return ActResult::RetriedAll(Err(format!(
+                        "stopped by operator after {n} of {total} ({done} re-enqueued)"
+                    )));
+                }
                 match engine::retry_job(pool, op, job, &status, updated).await {
                     Ok(engine::JobChange::Done { .. }) => done += 1,
                     Ok(engine::JobChange::Changed { .. }) => changed += 1,

@@ -71,6 +71,13 @@ pub async fn run(
         exec.run(c);
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    // Set once the operator (q, Ctrl-C) or a signal asked to stop while an
+    // action runs: the call in flight finishes and is logged, the rest is
+    // skipped, then the console exits; a second request exits at once.
+    let mut stopping = false;
     let result: anyhow::Result<()> = async {
         loop {
             terminal.draw(|f| crate::ui::draw(f, &app))?;
@@ -78,20 +85,41 @@ pub async fn run(
                 Some(m) = key_rx.recv() => m,
                 Some(m) = rx.recv() => m,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
+                _ = term.recv() => Msg::Stop("SIGTERM"),
+                _ = hup.recv() => Msg::Stop("SIGHUP"),
             };
-            let mut cmds = app.update(msg);
+            let mut msgs = vec![msg];
             // Coalesce: apply everything already waiting before drawing again.
             while let Ok(m) = rx.try_recv().or_else(|_| key_rx.try_recv()) {
-                cmds.extend(app.update(m));
+                msgs.push(m);
             }
-            for c in cmds {
-                let quit = c == Cmd::Quit;
-                exec.run(c);
-                if quit {
-                    return Ok(());
+            let mut cmds = Vec::new();
+            let mut stop = None;
+            for m in msgs {
+                match m {
+                    Msg::Stop(why) => stop = Some(why),
+                    m => cmds.extend(app.update(m)),
                 }
             }
-            if app.quit {
+            for c in cmds {
+                if c == Cmd::Quit {
+                    stop = Some("quit");
+                    app.quit = false;
+                    continue;
+                }
+                exec.run(c);
+            }
+            if let Some(why) = stop {
+                if stopping || app.acting == 0 {
+                    exec.run(Cmd::Quit);
+                    return Ok(());
+                }
+                stopping = true;
+                crate::engine::stop::request();
+                app.stopping(why);
+            }
+            if stopping && app.acting == 0 {
+                exec.run(Cmd::Quit);
                 return Ok(());
             }
         }

@@ -318,7 +318,17 @@ async fn enforce_locked(
 
     let mut failures: Vec<Value> = Vec::new();
     let (mut deletes_ok, mut adds_ok) = (0, 0);
+    // A stop request (q, Ctrl-C, SIGTERM, SIGHUP) lets the call in flight
+    // finish and be logged, and skips the rest.
+    let total = plan.deletes.len() + plan.adds.len();
+    let mut sent = 0usize;
+    let mut stopped = false;
     for d in &plan.deletes {
+        if super::stop::requested() {
+            stopped = true;
+            break;
+        }
+        sent += 1;
         let request = json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
                    "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
         write_intent(
@@ -360,6 +370,11 @@ async fn enforce_locked(
         .await?;
     }
     for a in &plan.adds {
+        if stopped || super::stop::requested() {
+            stopped = true;
+            break;
+        }
+        sent += 1;
         let grant = Grant {
             name: a.code_name.clone(),
             pin: a.pin.clone(),
@@ -413,7 +428,9 @@ async fn enforce_locked(
         .iter()
         .map(|f| f["error"].as_str().unwrap_or("").to_string())
         .collect();
-    let status = if failures.is_empty() {
+    let status = if stopped {
+        Err(format!("stopped by operator after {sent} of {total}"))
+    } else if failures.is_empty() {
         Ok(())
     } else {
         Err(failure_texts.join("; "))

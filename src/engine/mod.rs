@@ -10,6 +10,7 @@ pub mod enforce;
 pub mod interrupted;
 pub mod jobs;
 pub mod plan;
+pub mod stop;
 
 pub use drift::{DoorRef, GRACE, Preview, door, enqueue_drift, expected, preview};
 pub use enforce::{Enforced, enforce, mark, record_add};

@@ -16,4 +16,5 @@ mod hostile_rows;
 mod kill;
 mod providers;
 mod secrets;
+mod stopping;
 mod supervised;

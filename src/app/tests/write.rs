@@ -194,3 +194,35 @@ fn retry_all_applies_exactly_the_jobs_it_listed() {
         a.dialog
     );
 }
+
+#[test]
+fn ctrl_c_in_a_dialog_quits_instead_of_being_typed() {
+    let mut a = writable(with_jobs(vec![job(1, "failed")]));
+    a.command("jobs failed");
+    a.act(Action::RetryAll);
+    assert!(a.dialog.is_some());
+    let cmds = a.update(Msg::Key(
+        crate::keys::Key::parse("<C-c>").unwrap().to_event(),
+    ));
+    assert!(cmds.contains(&Cmd::Quit), "{cmds:?}");
+}
+
+#[test]
+fn a_drift_result_after_esc_comes_back_in_a_popup() {
+    let mut a = writable(with_jobs(vec![]));
+    a.update(Msg::Acted {
+        id: 9,
+        result: Box::new(crate::app::ActResult::Enforced(Ok((
+            "job #5: 1 deleted, 0 added".into(),
+            None,
+        )))),
+    });
+    match a.overlays.last() {
+        Some(crate::app::Overlay::Json(j)) => {
+            assert_eq!(j.title, "drift enforcement result");
+            assert_eq!(j.value["result"], "job #5: 1 deleted, 0 added");
+        }
+        other => panic!("a popup: {other:?}"),
+    }
+    assert_eq!(said(&a), "drift enforcement: job #5: 1 deleted, 0 added");
+}

@@ -14,16 +14,33 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(home: &Path, size: (u16, u16), args: &str) -> Tmux {
+        Tmux::start_with(home, size, args, false)
+    }
+
+    /// The same, with lockdesk run as a child of the shell, which writes its
+    /// exit status to `home/exit` (tmux may be slow to reap a pane's
+    /// process; the shell is not).
+    pub fn start_keeping_status(home: &Path, size: (u16, u16), args: &str) -> Tmux {
+        Tmux::start_with(home, size, args, true)
+    }
+
+    fn start_with(home: &Path, size: (u16, u16), args: &str, keep_status: bool) -> Tmux {
         let session = format!("ldsec{}", rand_suffix() % 1_000_000);
         let socket = home.join("tmux.sock").display().to_string();
         let q = |p: &Path| lockdesk::curl::shell_quote(&p.display().to_string());
         // The same environment as `lockdesk_cmd`, for a program tmux starts.
         let script = format!(
             "#!/bin/sh\nunset DISPLAY WAYLAND_DISPLAY LOCKDESK_LOG LOCKDESK_PROVIDERS_FILE DATABASE_URL\n\
-             export LOCKDESK_CONFIG_DIR={} XDG_STATE_HOME={} TZ=UTC\nexec {} {args}\n",
+             export LOCKDESK_CONFIG_DIR={} XDG_STATE_HOME={} TZ=UTC\n{} {} {args}\n{}",
             q(&home.join("config")),
             q(&home.join("state")),
+            if keep_status { "" } else { "exec" },
             q(Path::new(env!("CARGO_BIN_EXE_lockdesk"))),
+            if keep_status {
+                format!("echo $? > {}\n", q(&home.join("exit")))
+            } else {
+                String::new()
+            },
         );
         let run = home.join("run.sh");
         std::fs::write(&run, script).unwrap();
