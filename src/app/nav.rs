@@ -317,7 +317,7 @@ impl App {
                 match v.get(self.lock.scroll.selected) {
                     Some(LockRow::Log(i)) => {
                         let l = self.lock.logs[*i].clone();
-                        let copy = whole(&l.to_json(), &l.raw_json);
+                        let copy = Some(whole(&l.to_json(), &l.raw_json));
                         self.open_json_with(
                             format!("log #{} {}", l.id, l.action),
                             &l.to_json(),
@@ -367,14 +367,14 @@ impl App {
                     Some(TraceItem::Job(i)) => {
                         let j = t.jobs[i].to_json();
                         let id = t.jobs[i].id;
-                        let copy = whole(&j, &t.jobs[i].raw_json);
+                        let copy = Some(whole(&j, &t.jobs[i].raw_json));
                         self.open_json_with(format!("job #{id}"), &j, copy);
                         self.shows_row(RevealOf::Job(id));
                     }
                     Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
                         let l = t.logs[i].to_json();
                         let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);
-                        let copy = whole(&l, &t.logs[i].raw_json);
+                        let copy = Some(whole(&l, &t.logs[i].raw_json));
                         let id = t.logs[i].id;
                         self.open_json_with(title, &l, copy);
                         self.shows_row(RevealOf::Log(id));
@@ -388,6 +388,6 @@ impl App {
 }
 
 /// A row's raw copy: its JSON columns as Postgres's text.
-fn whole(value: &serde_json::Value, raws: &crate::store::traces::RawJson) -> Option<String> {
-    Some(crate::store::traces::row_json_text(value.clone(), raws))
+fn whole(value: &serde_json::Value, raws: &crate::store::traces::RawJson) -> String {
+    crate::store::traces::row_json_text(value.clone(), raws)
 }

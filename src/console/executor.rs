@@ -264,14 +264,14 @@ impl Executor {
 /// failed), closed when the load is aborted (superseded), so that the
 /// server-side cancel sent for it can only ever hit this load's own query.
 struct LoadConn {
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
     done: bool,
 }
 
 impl Drop for LoadConn {
     fn drop(&mut self) {
-        if let (false, Some(c)) = (self.done, self.conn.as_mut()) {
-            c.close_on_drop();
+        if !self.done {
+            self.conn.close_on_drop();
         }
     }
 }
@@ -487,20 +487,17 @@ async fn load(
     pid: &Mutex<Option<i32>>,
 ) -> Result<Data, LoadError> {
     let mut guard = LoadConn {
-        conn: Some(pool.acquire().await.map_err(error)?),
+        conn: pool.acquire().await.map_err(error)?,
         done: false,
     };
-    let Some(conn) = guard.conn.as_mut() else {
-        return Err(error(sqlx::Error::PoolClosed));
-    };
     let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.sql)
-        .fetch_one(&mut **conn)
+        .fetch_one(&mut *guard.conn)
         .await
         .map_err(error)?;
     if let Ok(mut p) = pid.lock() {
         *p = Some(backend);
     }
-    let c = &mut **conn;
+    let c = &mut *guard.conn;
     let data = match query {
         Query::Jobs {
             filter,

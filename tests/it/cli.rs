@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::support::demo_db;
 
-fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
+/// Runs the binary with no config of the machine's, and `url` as DATABASE_URL.
+pub(crate) fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
     c.args(args)
         .env_remove("DATABASE_URL")

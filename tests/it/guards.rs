@@ -1,23 +1,11 @@
 // Guard rails around production: demo-only operations refuse any database
 // the demo did not create, and write mode always has a reason.
 
-use std::process::Command;
-
 use lockdesk::console::options::Global;
 
+use crate::cli::lockdesk;
 use crate::console::{global, screen_as};
 use crate::support::demo_db;
-
-fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
-    c.args(args)
-        .env_remove("DATABASE_URL")
-        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config");
-    if let Some(u) = url {
-        c.env("DATABASE_URL", u);
-    }
-    c.output().unwrap()
-}
 
 #[tokio::test]
 async fn demo_seed_refuses_a_database_that_is_not_a_demo() {

@@ -96,16 +96,19 @@ async fn kill_between_call_and_log() {
     );
 
     // The next preview, in write mode, settles it from the re-list.
-    let d = screen_as(
-        &writer(),
-        &url,
-        Some(Target::Door { id: "2".into() }),
-        "d",
-        (200, 50),
-        None,
-        Some(sim.provider_settings()),
-    )
-    .await;
+    let preview = || async {
+        screen_as(
+            &writer(),
+            &url,
+            Some(Target::Door { id: "2".into() }),
+            "d",
+            (200, 50),
+            None,
+            Some(sim.provider_settings()),
+        )
+        .await
+    };
+    let d = preview().await;
     assert!(
         d.contains("was interrupted after it was sent: the lock shows it done"),
         "{d}"
@@ -119,16 +122,7 @@ async fn kill_between_call_and_log() {
     assert!(o[0].0, "the delete happened: {:?}", o[0].1);
     assert_eq!(o[0].1["settled_by"], "drift preview");
     // A second preview finds nothing left to settle.
-    let again = screen_as(
-        &writer(),
-        &url,
-        Some(Target::Door { id: "2".into() }),
-        "d",
-        (200, 50),
-        None,
-        Some(sim.provider_settings()),
-    )
-    .await;
+    let again = preview().await;
     assert!(!again.contains("was interrupted"), "{again}");
     assert_eq!(outcomes(pool.clone(), corr.clone()).await.len(), 1);
     let t = screen_with(&url, Some(Target::Trace { id: corr }), "", (200, 50), None).await;

@@ -47,6 +47,30 @@ impl Provider for PanicsOnChange {
     }
 }
 
+/// The console's executor on `pool`, and the channel its answers come on.
+fn executor(
+    pool: PgPool,
+    providers: Arc<Providers>,
+) -> (
+    lockdesk::console::executor::Executor,
+    tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let settings = lockdesk::console::executor::Settings {
+        stuck_after_secs: 900,
+        broker_tables: true,
+    };
+    let exec = lockdesk::console::executor::Executor::new(
+        pool,
+        tx,
+        settings,
+        providers,
+        lockdesk::clipboard::Clipboard::terminal_only(),
+        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
+    );
+    (exec, rx)
+}
+
 fn operator() -> Operator {
     Operator {
         name: "alice".into(),
@@ -92,19 +116,7 @@ async fn a_panic_mid_enforcement_answers_and_holds_no_lock() {
     );
 
     // Through the console's executor, as the drift dialog runs it.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let settings = lockdesk::console::executor::Settings {
-        stuck_after_secs: 900,
-        broker_tables: true,
-    };
-    let mut exec = lockdesk::console::executor::Executor::new(
-        pool.clone(),
-        tx,
-        settings,
-        panicking.clone(),
-        lockdesk::clipboard::Clipboard::terminal_only(),
-        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
-    );
+    let (mut exec, mut rx) = executor(pool.clone(), panicking.clone());
     exec.run(Cmd::Act {
         id: 1,
         op: operator(),
@@ -294,19 +306,7 @@ async fn a_superseded_load_closes_its_connection() {
         .execute(&mut *holder)
         .await
         .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let settings = lockdesk::console::executor::Settings {
-        stuck_after_secs: 900,
-        broker_tables: true,
-    };
-    let mut exec = lockdesk::console::executor::Executor::new(
-        pool.clone(),
-        tx,
-        settings,
-        Arc::new(Providers::new(Default::default())),
-        lockdesk::clipboard::Clipboard::terminal_only(),
-        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
-    );
+    let (mut exec, mut rx) = executor(pool.clone(), Arc::new(Providers::new(Default::default())));
     let load = |id| Cmd::Load {
         slot: Slot::Trace,
         id,
@@ -376,19 +376,7 @@ async fn a_busy_pool_is_reported_as_busy_not_as_a_lost_database() {
         .await
         .unwrap();
     let held = pool.acquire().await.unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let settings = lockdesk::console::executor::Settings {
-        stuck_after_secs: 900,
-        broker_tables: true,
-    };
-    let mut exec = lockdesk::console::executor::Executor::new(
-        pool.clone(),
-        tx,
-        settings,
-        Arc::new(Providers::new(Default::default())),
-        lockdesk::clipboard::Clipboard::terminal_only(),
-        lockdesk::console::executor::CopyOut::Buffer(Vec::new()),
-    );
+    let (mut exec, mut rx) = executor(pool.clone(), Arc::new(Providers::new(Default::default())));
     exec.run(Cmd::Load {
         slot: Slot::Trace,
         id: 1,
