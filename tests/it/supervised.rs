@@ -81,10 +81,23 @@ fn operator() -> Operator {
 }
 
 async fn advisory_locks_held(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+    // This database's only (other tests run enforcements beside it), and a
+    // closed session's locks go as soon as the server sees it gone.
+    let mut held = 0;
+    for _ in 0..40 {
+        held = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
         .fetch_one(pool)
         .await
-        .unwrap()
+        .unwrap();
+        if held == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    held
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
