@@ -404,11 +404,7 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
     let url = database_url(g)?;
     let opts = store::admin_options(&url)?;
     let label = store::label(&opts);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(3)
-        .connect_with(opts)
-        .await
-        .map_err(|e| store::classify(e, &label, &url))?;
+    let pool = store::connect(opts, 3, &url).await?;
     // Only an empty database or one the demo marked: never production.
     store::migrate::demo_only(&pool, &label, "demo seed")
         .await

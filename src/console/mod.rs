@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgPoolOptions;
 
 use crate::app::{App, Loc, Session};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
@@ -85,12 +84,7 @@ pub async fn setup_with(
     if !g.write {
         opts = opts.options([("default_transaction_read_only", "on")]);
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(6)
-        .acquire_timeout(Duration::from_secs(8))
-        .connect_with(opts)
-        .await
-        .map_err(|e| store::classify(e, &db.label, url))?;
+    let pool = store::connect(opts, 6, url).await?;
     let stuck_after_secs = config.stuck_after_secs.unwrap_or(DEFAULT_STUCK_AFTER_SECS);
     let broker_tables = db.report.drift_enabled();
     let session = Session {

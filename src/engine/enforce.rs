@@ -73,8 +73,7 @@ pub async fn enforce(
     // ends (a panic, an abort), and a closed session holds no lock. A pooled
     // one would go back to the pool still holding it.
     let mut lock_conn = pool.acquire().await.map_err(|e| explain(&e))?.detach();
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
-    let door = door(&mut conn, door_id)
+    let door = door(&mut *db(pool).await?, door_id)
         .await
         .map_err(|e| explain(&e))?
         .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
@@ -91,13 +90,20 @@ pub async fn enforce(
             holder(pool, &key).await
         )));
     }
-    let result = enforce_locked(&mut conn, providers, op, &door, mode, confirmed, job).await;
+    let result = enforce_locked(pool, providers, op, &door, mode, confirmed, job).await;
     let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.sql)
         .bind(&key)
         .execute(&mut lock_conn)
         .await;
     let _ = sqlx::Connection::close(lock_conn).await;
     result
+}
+
+/// A pooled connection for one statement or one short transaction: a run
+/// never holds one across a provider call, so a slow provider cannot starve
+/// the console's pool.
+async fn db(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, Refused> {
+    pool.acquire().await.map_err(|e| explain(&e))
 }
 
 /// Bumps the job's `updated_at` after a provider call, so a long apply is
@@ -202,7 +208,7 @@ async fn write_calls(
 
 #[allow(clippy::too_many_lines)]
 async fn enforce_locked(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     providers: &Providers,
     op: &Operator,
     door: &DoorRef,
@@ -229,6 +235,8 @@ async fn enforce_locked(
         Some(j) => j,
         None => {
             let corr = new_correlation_id();
+            let mut held = db(pool).await?;
+            let conn = &mut *held;
             begin(conn, op).await.map_err(|e| explain(&e))?;
             let r: Result<i64, sqlx::Error> = async {
                 let (id,): (i64,) = sqlx::query_as(
@@ -261,21 +269,21 @@ async fn enforce_locked(
         door_name: Some(door.name.clone()),
         ..ctx.clone()
     };
-    write_step(conn, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
+    write_step(&mut *db(pool).await?, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
         json!({"attempt_count": attempt, "job_id": job_id, "job_type": "drift_enforce_lock_truth", "reason": reason, "user_id": 0}), Value::Null).await?;
 
     let mut beat = None;
-    heartbeat(conn, op, job_id, &mut beat).await?;
+    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
     // List the lock again, under the job.
     let listed = client.list_access(&door.external_id).await;
-    write_calls(conn, op, &door_ctx, &listed.calls).await?;
-    heartbeat(conn, op, job_id, &mut beat).await?;
+    write_calls(&mut *db(pool).await?, op, &door_ctx, &listed.calls).await?;
+    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
     let actual = match listed.result {
         Ok(a) => a,
         Err(e) => {
             let msg = format!("{}: {e}", door.provider);
             finish_job(
-                conn,
+                &mut *db(pool).await?,
                 op,
                 &ctx,
                 job_id,
@@ -290,14 +298,14 @@ async fn enforce_locked(
             )));
         }
     };
-    let plan = build_plan(conn, door, actual, mode, now)
+    let plan = build_plan(&mut *db(pool).await?, door, actual, mode, now)
         .await
         .map_err(|e| explain(&e))?;
     if let Some(c) = confirmed {
         if !c.same_changes(&plan) {
             let msg = "the lock changed since the plan was shown; nothing was changed".to_string();
             finish_job(
-                conn,
+                &mut *db(pool).await?,
                 op,
                 &ctx,
                 job_id,
@@ -314,7 +322,7 @@ async fn enforce_locked(
         }
     }
     // Remember strays first seen now, so the grace window can run out.
-    remember_new(conn, op, door, &plan, now).await?;
+    remember_new(&mut *db(pool).await?, op, door, &plan, now).await?;
 
     let mut failures: Vec<Value> = Vec::new();
     let (mut deletes_ok, mut adds_ok) = (0, 0);
@@ -332,7 +340,7 @@ async fn enforce_locked(
         let request = json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
                    "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
         write_intent(
-            conn,
+            &mut *db(pool).await?,
             op,
             &door_ctx,
             door,
@@ -341,8 +349,8 @@ async fn enforce_locked(
         )
         .await?;
         let out = client.revoke(&door.external_id, &d.vendor_pin_id).await;
-        write_calls(conn, op, &door_ctx, &out.calls).await?;
-        heartbeat(conn, op, job_id, &mut beat).await?;
+        write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
+        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
         let result = out
             .calls
             .last()
@@ -351,14 +359,21 @@ async fn enforce_locked(
         let ok = out.result.is_ok();
         if ok {
             deletes_ok += 1;
-            mark(conn, op, door.id, &d.vendor_pin_id, "deleted").await?;
+            mark(
+                &mut *db(pool).await?,
+                op,
+                door.id,
+                &d.vendor_pin_id,
+                "deleted",
+            )
+            .await?;
         } else if let Err(e) = &out.result {
             failures.push(
                 json!({"op": "delete", "vendor_pin_id": d.vendor_pin_id, "error": e.to_string()}),
             );
         }
         write_step(
-            conn,
+            &mut *db(pool).await?,
             op,
             &ctx,
             "DRIFT_ENFORCE_DELETE_PIN",
@@ -383,21 +398,29 @@ async fn enforce_locked(
         let request = json!({"code_last4": a.pin.as_deref().map(crate::secrets::mask_pin), "correlation_id": "job",
                    "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
                    "provider_type": door.provider});
-        write_intent(conn, op, &door_ctx, door, "DRIFT_ENFORCE_ADD_PIN", &request).await?;
+        write_intent(
+            &mut *db(pool).await?,
+            op,
+            &door_ctx,
+            door,
+            "DRIFT_ENFORCE_ADD_PIN",
+            &request,
+        )
+        .await?;
         let out = client.grant(&door.external_id, &grant).await;
-        write_calls(conn, op, &door_ctx, &out.calls).await?;
-        heartbeat(conn, op, job_id, &mut beat).await?;
+        write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
+        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
         let ok = out.result.is_ok();
         match &out.result {
             Ok(vendor) => {
                 adds_ok += 1;
-                record_add(conn, op, door.id, a, vendor).await?;
+                record_add(&mut *db(pool).await?, op, door.id, a, vendor).await?;
             }
             Err(e) => failures
                 .push(json!({"op": "add", "code_name": a.code_name, "error": e.to_string()})),
         }
         write_step(
-            conn,
+            &mut *db(pool).await?,
             op,
             &ctx,
             "DRIFT_ENFORCE_ADD_PIN",
@@ -435,12 +458,22 @@ async fn enforce_locked(
     } else {
         Err(failure_texts.join("; "))
     };
-    finish_job(conn, op, &ctx, job_id, beat, attempt, status, done).await?;
+    finish_job(
+        &mut *db(pool).await?,
+        op,
+        &ctx,
+        job_id,
+        beat,
+        attempt,
+        status,
+        done,
+    )
+    .await?;
     // What drift remains: list once more, outside the job (a look).
     let after = client.list_access(&door.external_id).await;
     after.calls.iter().for_each(crate::providers::log_look);
     let remaining = match after.result {
-        Ok(a) => build_plan(conn, door, a, mode, Utc::now())
+        Ok(a) => build_plan(&mut *db(pool).await?, door, a, mode, Utc::now())
             .await
             .ok()
             .map(Box::new),

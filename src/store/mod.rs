@@ -86,6 +86,35 @@ pub fn options(url: &str) -> Result<PgConnectOptions, ConnectError> {
     session_options(url, STATEMENT_TIMEOUT)
 }
 
+/// Idle time on a TCP connection before the server's keepalive probes start.
+pub const TCP_KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+
+/// How long opening a connection may take before lockdesk gives up with
+/// "could not reach": a black-holed host otherwise hangs for minutes.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a pool of at most `max` connections, giving up on a server that does
+/// not answer within [`CONNECT_TIMEOUT`]; a later connection waits at most 8 s
+/// for a free slot (then "every connection is busy").
+pub async fn connect(
+    opts: PgConnectOptions,
+    max: u32,
+    url: &str,
+) -> Result<sqlx::PgPool, ConnectError> {
+    let target = label(&opts);
+    let pending = PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(8))
+        .connect_with(opts);
+    match tokio::time::timeout(CONNECT_TIMEOUT, pending).await {
+        Ok(r) => r.map_err(|e| classify(e, &target, url)),
+        Err(_) => Err(ConnectError::Unreachable {
+            target,
+            detail: format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
+        }),
+    }
+}
+
 /// Options for administrative commands (migrate, bulk seeding), which may
 /// legitimately run for minutes: no statement timeout.
 pub fn admin_options(url: &str) -> Result<PgConnectOptions, ConnectError> {
@@ -122,6 +151,15 @@ fn session_options(
                 format!("{idle_in_tx}"),
             ),
             ("TimeZone", "UTC".to_string()),
+            // The server notices a lockdesk that vanished (laptop lid,
+            // dropped VPN) after about a minute, and ends its session and
+            // locks; ignored on a Unix socket.
+            (
+                "tcp_keepalives_idle",
+                format!("{}", TCP_KEEPALIVE_IDLE.as_secs()),
+            ),
+            ("tcp_keepalives_interval", "10".to_string()),
+            ("tcp_keepalives_count", "3".to_string()),
         ])
         .log_statements(tracing::log::LevelFilter::Debug)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2)))
@@ -143,12 +181,7 @@ pub fn label(opts: &PgConnectOptions) -> String {
 pub async fn open(url: &str) -> Result<Db, ConnectError> {
     let opts = options(url)?;
     let target = label(&opts);
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(8))
-        .connect_with(opts)
-        .await
-        .map_err(|e| classify(e, &target, url))?;
+    let pool = connect(opts, 4, url).await?;
     let report = schema::check(&pool)
         .await
         .map_err(|e| classify(e, &target, url))?;
@@ -222,6 +255,21 @@ mod tests {
         assert_eq!(label(&o), "db.internal:6543/broker");
         let o = options("postgresql://postgres@localhost:5432/x?host=/tmp/sock").unwrap();
         assert_eq!(label(&o), "/tmp/sock/x");
+    }
+
+    #[test]
+    fn sessions_carry_their_timeouts_and_keepalives() {
+        let o = options("postgresql://ops@db.internal/broker").unwrap();
+        let set = o.get_options().unwrap_or_default().to_string();
+        for want in [
+            "statement_timeout=15000",
+            "idle_in_transaction_session_timeout=30000",
+            "tcp_keepalives_idle=30",
+            "tcp_keepalives_interval=10",
+            "tcp_keepalives_count=3",
+        ] {
+            assert!(set.contains(want), "{want} in {set}");
+        }
     }
 
     #[test]

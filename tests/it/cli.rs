@@ -90,6 +90,26 @@ fn a_bad_url_or_unreachable_server_is_a_message_not_a_panic() {
     assert!(err.contains("No database given"), "{err}");
 }
 
+/// A host that accepts the connection and never answers (a half-dead
+/// tunnel): lockdesk gives up after its 5 s connect timeout, saying so,
+/// instead of hanging for the kernel's minutes.
+#[test]
+fn a_server_that_never_answers_is_given_up_after_5_seconds() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("postgresql://nobody@127.0.0.1:{port}/x");
+    let started = std::time::Instant::now();
+    let out = lockdesk(&["--database-url", &url, "job", "72"], None);
+    let took = started.elapsed();
+    drop(silent);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Could not reach the database server"), "{err}");
+    assert!(err.contains("no answer within 5 seconds"), "{err}");
+    // Bounded, not timed: the timeout fired rather than the process hanging.
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}
+
 #[tokio::test]
 async fn snapshot_prints_the_screen_and_global_options_go_anywhere() {
     let url = demo_db().await;

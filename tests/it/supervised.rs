@@ -206,6 +206,10 @@ struct Watching {
     pool: PgPool,
     cancel: bool,
     seen: std::sync::Mutex<Vec<(String, DateTime<Utc>)>>,
+    /// How many of the pool's connections were free while each change was
+    /// in flight (counted only when `count_free`).
+    count_free: bool,
+    free: std::sync::Mutex<Vec<usize>>,
 }
 
 impl Watching {
@@ -225,6 +229,21 @@ impl Watching {
             .execute(&self.pool)
             .await
             .unwrap();
+        }
+        if self.count_free {
+            let mut got = Vec::new();
+            for _ in 0..self.pool.options().get_max_connections() {
+                match tokio::time::timeout(
+                    std::time::Duration::from_millis(500),
+                    self.pool.acquire(),
+                )
+                .await
+                {
+                    Ok(Ok(c)) => got.push(c),
+                    _ => break,
+                }
+            }
+            self.free.lock().unwrap().push(got.len());
         }
     }
 }
@@ -264,20 +283,48 @@ impl Provider for Watching {
     }
 }
 
+fn watching(real: &Providers, pool: &PgPool, cancel: bool, count_free: bool) -> Arc<Watching> {
+    Arc::new(Watching {
+        inner: real.client(Some(1), "TTLOCK").unwrap(),
+        pool: pool.clone(),
+        cancel,
+        seen: std::sync::Mutex::new(Vec::new()),
+        count_free,
+        free: std::sync::Mutex::new(Vec::new()),
+    })
+}
+
+/// A provider call can take seconds; a run must not sit on pooled
+/// connections meanwhile (the advisory lock has its own, detached one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforcement_holds_no_pooled_connection_across_a_provider_call() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(lockdesk::store::options(&url).unwrap())
+        .await
+        .unwrap();
+    let real = Providers::new(sim.provider_settings());
+    let w = watching(&real, &pool, false, true);
+    let p = Providers::new(sim.provider_settings()).with_client(1, "TTLOCK", w.clone());
+    let r = engine::enforce(&pool, &p, &operator(), 2, Mode::UltraStrict, None, None).await;
+    assert!(r.is_ok(), "{r:?}");
+    let free = w.free.lock().unwrap().clone();
+    assert!(!free.is_empty(), "the run sent changes");
+    assert!(
+        free.iter().all(|&n| n == 2),
+        "both connections free during every provider change: {free:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_job_beats_after_each_call_and_a_lost_guard_is_said() {
     let url = demo_db().await;
     let sim = sim_for(&url).await;
     let pool = PgPool::connect(&url).await.unwrap();
     let real = Providers::new(sim.provider_settings());
-    let watching = |cancel: bool| {
-        Arc::new(Watching {
-            inner: real.client(Some(1), "TTLOCK").unwrap(),
-            pool: pool.clone(),
-            cancel,
-            seen: std::sync::Mutex::new(Vec::new()),
-        })
-    };
+    let watching = |cancel: bool| watching(&real, &pool, cancel, false);
     // Someone cancels the job while the run applies: the run stops, says
     // so, and leaves the job as they made it (not "done" over their change).
     let w = watching(true);
