@@ -212,8 +212,13 @@ fn info() {
         crate::config::keymap_path().display()
     );
     println!(
-        "providers:    {} (credentials per integration customer; $LOCKDESK_PROVIDERS_FILE overrides)",
-        crate::providers::settings::ProviderSettings::path(None).display()
+        "providers:    {} (credentials per integration customer; $LOCKDESK_PROVIDERS_FILE overrides \
+         unless a named profile does not allow it)",
+        crate::providers::settings::ProviderSettings::path(
+            None,
+            &crate::providers::settings::EnvOverrides::from_env()
+        )
+        .display()
     );
     println!("log file:     {}", crate::logging::log_path().display());
     println!("actions a keymap can bind:");

@@ -26,6 +26,11 @@ pub struct Profile {
     pub database_url: Option<String>,
     /// This profile's providers file (credentials per integration customer).
     pub providers_file: Option<String>,
+    /// Whether LOCKDESK_*_BASE_URL and LOCKDESK_PROVIDERS_FILE may redirect
+    /// this profile's provider calls (off: a demo's exports left in a shell
+    /// are ignored, and the console says so).
+    #[serde(default)]
+    pub allow_env_overrides: bool,
 }
 
 pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;
@@ -103,6 +108,22 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
+    }
+
+    /// The profile in effect, by name: `--profile`, else the default profile
+    /// when neither --database-url nor DATABASE_URL named a database.
+    pub fn named_profile<'a>(
+        &'a self,
+        flag: Option<&str>,
+        profile: Option<&'a str>,
+        env: Option<&str>,
+    ) -> Option<(&'a str, &'a Profile)> {
+        let name = match profile {
+            Some(p) => p,
+            None if flag.is_none() && env.is_none() => self.default_profile.as_deref()?,
+            None => return None,
+        };
+        self.profiles.get(name).map(|p| (name, p))
     }
 
     /// The database URL and where it came from: --database-url, --profile,

@@ -67,6 +67,9 @@ pub struct Session {
     pub read_only: bool,
     pub drift_disabled: Option<String>,
     pub broker_tables: bool,
+    /// Where provider calls go (`ProviderSettings::destinations`), always
+    /// in the header: `local`, `none`, or the provider host.
+    pub calls_to: String,
 }
 
 pub struct App {

@@ -13,11 +13,11 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
 
-use crate::app::{App, Loc, Session};
+use crate::app::{App, Level, Loc, Session};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
 use crate::keys::{Keymap, parse_sequence};
 use crate::lockkey::LockKey;
-use crate::providers::settings::{ProviderSettings, Providers};
+use crate::providers::settings::{EnvOverrides, ProviderSettings, Providers};
 use crate::store;
 use crate::timefmt::{Clock, Zone};
 use executor::Settings;
@@ -51,13 +51,19 @@ pub async fn setup(
     now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Setup> {
     let config = Config::load()?;
-    let providers = ProviderSettings::load(
-        g.profile
-            .as_deref()
-            .and_then(|p| config.profiles.get(p))
-            .and_then(|p| p.providers_file.as_deref()),
-    )?;
-    setup_with(g, url, source, target, now, config, providers).await
+    let env_url = std::env::var("DATABASE_URL").ok();
+    let profile = config.named_profile(
+        g.database_url.as_deref(),
+        g.profile.as_deref(),
+        env_url.as_deref(),
+    );
+    let (providers, ignored) = ProviderSettings::load(profile, EnvOverrides::from_env())?;
+    let mut s = setup_with(g, url, source, target, now, config, providers).await?;
+    if let Some(notice) = ignored {
+        tracing::warn!("{notice}");
+        s.app.say(Level::Warn, notice);
+    }
+    Ok(s)
 }
 
 /// `setup` with the config and provider settings given (tests use this, so
@@ -92,6 +98,7 @@ pub async fn setup_with(
         read_only: !g.write,
         drift_disabled: db.report.drift_disabled_reason(),
         broker_tables,
+        calls_to: providers.destinations(),
     };
     let settings = Settings {
         stuck_after_secs,
@@ -214,6 +221,7 @@ pub async fn run_on(
 ) -> anyhow::Result<()> {
     let mut s = setup(g, url, source, target, None).await?;
     if let Some(p) = providers {
+        s.app.session.calls_to = p.destinations();
         s.providers = Arc::new(Providers::new(p));
     }
     terminal::run(s.app, s.pool, s.settings, s.providers, s.start).await

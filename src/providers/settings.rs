@@ -76,6 +76,12 @@ impl ProviderSettings {
     /// `ttlock_password`, `ttlock_base_url`, `doordeck_email`,
     /// `doordeck_password`, `doordeck_base_url`.
     pub fn parse(file: &str, text: &str) -> anyhow::Result<ProviderSettings> {
+        Self::parse_with(file, text, &EnvOverrides::default())
+    }
+
+    /// `parse`, with the environment's base URLs laid over the file's
+    /// top-level ones (a customer's own base URL still wins).
+    fn parse_with(file: &str, text: &str, env: &EnvOverrides) -> anyhow::Result<ProviderSettings> {
         let f: SettingsFile = tomlfile::parse(file, text).map_err(|e| anyhow!(e))?;
         let mut s = ProviderSettings::default();
         if let Some(t) = &f.timeout_secs {
@@ -94,11 +100,11 @@ impl ProviderSettings {
         if let Some(u) = f.doordeck_base_url {
             s.doordeck_base_url = u;
         }
-        if let Ok(u) = std::env::var("LOCKDESK_TTLOCK_BASE_URL") {
-            s.ttlock_base_url = u;
+        if let Some(u) = &env.ttlock_base_url {
+            s.ttlock_base_url = u.clone();
         }
-        if let Ok(u) = std::env::var("LOCKDESK_DOORDECK_BASE_URL") {
-            s.doordeck_base_url = u;
+        if let Some(u) = &env.doordeck_base_url {
+            s.doordeck_base_url = u.clone();
         }
         for (name, c) in f.customers {
             let id: i64 = name.parse().map_err(|_| {
@@ -127,25 +133,69 @@ impl ProviderSettings {
         Ok(s)
     }
 
-    /// The providers file in effect: $LOCKDESK_PROVIDERS_FILE, else the
-    /// profile's, else `providers.toml` in the config folder.
-    pub fn path(profile_file: Option<&str>) -> PathBuf {
-        std::env::var_os("LOCKDESK_PROVIDERS_FILE")
-            .map(PathBuf::from)
+    /// The providers file in effect: the environment's, else the profile's,
+    /// else `providers.toml` in the config folder.
+    pub fn path(profile_file: Option<&str>, env: &EnvOverrides) -> PathBuf {
+        env.providers_file
+            .clone()
             .or_else(|| profile_file.map(PathBuf::from))
             .unwrap_or_else(|| crate::config::config_dir().join("providers.toml"))
     }
 
-    /// Reads the providers file; none means no provider is configured.
-    pub fn load(profile_file: Option<&str>) -> anyhow::Result<ProviderSettings> {
-        let path = Self::path(profile_file);
-        match std::fs::read_to_string(&path) {
+    /// Reads the providers file for `profile` (the named profile in effect,
+    /// if any); none means no provider is configured. Under a named profile
+    /// the environment's overrides count only if the profile allows them:
+    /// a demo's exports left in a shell must never send a production
+    /// profile's calls to a simulator. What was ignored comes back, to say.
+    pub fn load(
+        profile: Option<(&str, &crate::config::Profile)>,
+        env: EnvOverrides,
+    ) -> anyhow::Result<(ProviderSettings, Option<String>)> {
+        let (env, ignored) = match profile {
+            Some((name, p)) if !p.allow_env_overrides && !env.names().is_empty() => {
+                let notice = format!(
+                    "ignored {} from the environment: profile `{name}` does not allow it \
+                     (add allow_env_overrides = true to [profiles.{name}] if it should)",
+                    env.names().join(", ")
+                );
+                (EnvOverrides::default(), Some(notice))
+            }
+            _ => (env, None),
+        };
+        let path = Self::path(profile.and_then(|(_, p)| p.providers_file.as_deref()), &env);
+        let settings = match std::fs::read_to_string(&path) {
             Ok(t) => {
                 crate::files::check_private(&path, "provider passwords").map_err(|e| anyhow!(e))?;
-                Self::parse(&path.display().to_string(), &t)
+                Self::parse_with(&path.display().to_string(), &t, &env)?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::parse("(none)", ""),
-            Err(e) => Err(anyhow!("reading {}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Self::parse_with("(none)", "", &env)?
+            }
+            Err(e) => return Err(anyhow!("reading {}: {e}", path.display())),
+        };
+        Ok((settings, ignored))
+    }
+
+    /// Where provider calls go, for the header: `none` without accounts,
+    /// `local` when every account is on this machine (a simulator), else
+    /// the first host and how many others.
+    pub fn destinations(&self) -> String {
+        let mut hosts: Vec<String> = Vec::new();
+        for c in self.customers.values() {
+            let urls = c.ttlock.iter().map(|t| &t.base_url);
+            for u in urls.chain(c.doordeck.iter().map(|d| &d.base_url)) {
+                let h = host_of(u);
+                if !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
+        }
+        let local = |h: &String| matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
+        match hosts.as_slice() {
+            [] => "none".into(),
+            all if all.iter().all(local) => "local".into(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} +{}", rest.len()),
         }
     }
 
@@ -180,6 +230,54 @@ impl ProviderSettings {
             }
         }
         out
+    }
+}
+
+/// The host of a base URL, without scheme, credentials, port or path.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port
+            .split_inclusive(']')
+            .next()
+            .unwrap_or(host_port)
+            .to_string();
+    }
+    host_port.split(':').next().unwrap_or("").to_string()
+}
+
+/// The environment variables a demo or simulator exports to point lockdesk
+/// at itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvOverrides {
+    pub ttlock_base_url: Option<String>,
+    pub doordeck_base_url: Option<String>,
+    pub providers_file: Option<PathBuf>,
+}
+
+impl EnvOverrides {
+    pub fn from_env() -> EnvOverrides {
+        EnvOverrides {
+            ttlock_base_url: std::env::var("LOCKDESK_TTLOCK_BASE_URL").ok(),
+            doordeck_base_url: std::env::var("LOCKDESK_DOORDECK_BASE_URL").ok(),
+            providers_file: std::env::var_os("LOCKDESK_PROVIDERS_FILE").map(PathBuf::from),
+        }
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        let mut n = Vec::new();
+        if self.ttlock_base_url.is_some() {
+            n.push("LOCKDESK_TTLOCK_BASE_URL");
+        }
+        if self.doordeck_base_url.is_some() {
+            n.push("LOCKDESK_DOORDECK_BASE_URL");
+        }
+        if self.providers_file.is_some() {
+            n.push("LOCKDESK_PROVIDERS_FILE");
+        }
+        n
     }
 }
 
@@ -295,5 +393,62 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("p.toml:2: unknown setting `colour`"), "{e}");
+    }
+
+    #[test]
+    fn a_named_profile_ignores_the_demo_environment_unless_it_allows_it() {
+        let dir = crate::files::fresh_private_dir("lockdesk-settings-test").unwrap();
+        let prod_file = dir.join("prod.toml");
+        crate::files::write_private(&prod_file, "[customers.1]\nttlock_client_id = \"c\"\n")
+            .unwrap();
+        let env = EnvOverrides {
+            ttlock_base_url: Some("http://127.0.0.1:4100".into()),
+            doordeck_base_url: None,
+            providers_file: Some(dir.join("sim-providers.toml")),
+        };
+        let mut prod = crate::config::Profile {
+            database_url: None,
+            providers_file: Some(prod_file.display().to_string()),
+            allow_env_overrides: false,
+        };
+        let (s, ignored) = ProviderSettings::load(Some(("prod", &prod)), env.clone()).unwrap();
+        let t = s.customers[&1].ttlock.as_ref().unwrap();
+        assert_eq!(t.base_url, "https://euapi.ttlock.com");
+        assert_eq!(s.destinations(), "euapi.ttlock.com");
+        let said = ignored.expect("says what it ignored");
+        assert!(
+            said.contains("LOCKDESK_TTLOCK_BASE_URL, LOCKDESK_PROVIDERS_FILE"),
+            "{said}"
+        );
+        assert!(said.contains("[profiles.prod]"), "{said}");
+        // Allowed: the environment wins (its providers file is missing: no accounts).
+        prod.allow_env_overrides = true;
+        let (s, ignored) = ProviderSettings::load(Some(("prod", &prod)), env.clone()).unwrap();
+        assert_eq!(ignored, None);
+        assert_eq!(s.ttlock_base_url, "http://127.0.0.1:4100");
+        assert_eq!(s.destinations(), "none");
+        // No named profile (DATABASE_URL, as the demo's exports set): the
+        // environment counts.
+        let (s, ignored) = ProviderSettings::load(
+            None,
+            EnvOverrides {
+                providers_file: Some(prod_file.clone()),
+                ..env
+            },
+        )
+        .unwrap();
+        assert_eq!(ignored, None);
+        assert_eq!(s.destinations(), "local");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn destinations_name_hosts_only() {
+        assert_eq!(
+            host_of("https://user:pw@euapi.ttlock.com:443/v3"),
+            "euapi.ttlock.com"
+        );
+        assert_eq!(host_of("http://[::1]:8080"), "[::1]");
+        assert_eq!(host_of("api.doordeck.com"), "api.doordeck.com");
     }
 }

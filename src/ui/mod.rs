@@ -261,6 +261,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         Span::raw(app.session.target.clone()),
         Span::raw(" "),
         mode,
+        Span::styled(format!(" ⇄ {} ·", app.session.calls_to), DIM),
         Span::styled(format!(" {} ", app.clock.label()), DIM),
         Span::raw("│"),
     ];

@@ -80,3 +80,59 @@ async fn write_without_a_reason_asks_for_one_first() {
         "{skipped}"
     );
 }
+
+/// A demo's exports left in a shell, then `lockdesk --profile prod`: the
+/// profile's own providers stand, the header says where calls go, and the
+/// status line says what was ignored. With DATABASE_URL (no profile) the
+/// same exports do count: that is how the demo is used.
+#[tokio::test]
+async fn demo_exports_never_redirect_a_named_profile() {
+    let url = demo_db().await;
+    let dir = lockdesk::files::fresh_private_dir("lockdesk-guards").unwrap();
+    let prod_providers = dir.join("prod-providers.toml");
+    lockdesk::files::write_private(
+        &prod_providers,
+        "[customers.1]\nttlock_client_id = \"c\"\nttlock_base_url = \"https://euapi.ttlock.com\"\n",
+    )
+    .unwrap();
+    let sim_providers = dir.join("sim-providers.toml");
+    lockdesk::files::write_private(
+        &sim_providers,
+        "[customers.1]\nttlock_client_id = \"c\"\nttlock_base_url = \"http://127.0.0.1:4100\"\n",
+    )
+    .unwrap();
+    let config = format!(
+        "[profiles.prod]\ndatabase_url = \"{url}\"\nproviders_file = \"{}\"\n",
+        prod_providers.display()
+    );
+    lockdesk::files::write_private(&dir.join("config.toml"), &config).unwrap();
+    let run = |args: &[&str], database_url: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"));
+        c.args(args)
+            .env_remove("DATABASE_URL")
+            .env("LOCKDESK_CONFIG_DIR", &dir)
+            .env("LOCKDESK_TTLOCK_BASE_URL", "http://127.0.0.1:4100")
+            .env("LOCKDESK_PROVIDERS_FILE", &sim_providers)
+            .env("TZ", "UTC");
+        if let Some(u) = database_url {
+            c.env("DATABASE_URL", u);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let prod = run(&["--profile", "prod", "snapshot", "--size", "160x30"], None);
+    assert!(prod.contains("⇄ euapi.ttlock.com ·"), "{prod}");
+    assert!(
+        prod.contains("ignored LOCKDESK_TTLOCK_BASE_URL, LOCKDESK_PROVIDERS_FILE"),
+        "{prod}"
+    );
+    let demo = run(&["snapshot", "--size", "160x30"], Some(&url));
+    assert!(demo.contains("⇄ local ·"), "{demo}");
+    assert!(!demo.contains("ignored LOCKDESK_"), "{demo}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

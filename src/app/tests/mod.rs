@@ -21,6 +21,7 @@ pub(super) fn app() -> App {
             read_only: true,
             drift_disabled: None,
             broker_tables: true,
+            calls_to: "none".into(),
         },
         Keymap::defaults(),
         Clock::new(Zone::Utc),
