@@ -17,7 +17,10 @@ use crate::providers::settings::Providers;
 use crate::store::logs::{self, LogContext, Step};
 
 mod steps;
-use steps::{db, finish_job, heartbeat, remember_new, write_calls, write_intent, write_step};
+use steps::{
+    BEAT_EVERY, Beater, beat_quietly, db, finish_job, heartbeat, remember_new, while_beating,
+    write_calls, write_intent, write_step,
+};
 pub use steps::{mark, record_add};
 /// The advisory lock key of one lock: one enforcement per lock at a time,
 /// across consoles and workers.
@@ -169,12 +172,23 @@ async fn enforce_locked(
     write_step(&mut *db(pool).await?, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
         json!({"attempt_count": attempt, "job_id": job_id, "job_type": "drift_enforce_lock_truth", "reason": reason, "user_id": 0}), Value::Null).await?;
 
-    let mut beat = None;
-    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
+    let mut beat = Beater {
+        pool,
+        op,
+        job: job_id,
+        last: None,
+    };
+    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
     // List the lock again, under the job.
-    let listed = client.list_access(&door.external_id).await;
+    let listed = while_beating(
+        client.list_access(&door.external_id),
+        BEAT_EVERY,
+        &mut beat,
+        beat_quietly,
+    )
+    .await;
     write_calls(&mut *db(pool).await?, op, &door_ctx, &listed.calls).await?;
-    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
+    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
     let actual = match listed.result {
         Ok(a) => a,
         Err(e) => {
@@ -184,7 +198,7 @@ async fn enforce_locked(
                 op,
                 &ctx,
                 job_id,
-                beat,
+                beat.last,
                 attempt,
                 Err(msg.clone()),
                 json!({"ok": false, "error": msg}),
@@ -206,7 +220,7 @@ async fn enforce_locked(
                 op,
                 &ctx,
                 job_id,
-                beat,
+                beat.last,
                 attempt,
                 Err(msg.clone()),
                 json!({"ok": false, "error": msg, "plan_changed": true}),
@@ -245,9 +259,15 @@ async fn enforce_locked(
             &request,
         )
         .await?;
-        let out = client.revoke(&door.external_id, &d.vendor_pin_id).await;
+        let out = while_beating(
+            client.revoke(&door.external_id, &d.vendor_pin_id),
+            BEAT_EVERY,
+            &mut beat,
+            beat_quietly,
+        )
+        .await;
         write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
-        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
+        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
         let result = out
             .calls
             .last()
@@ -304,9 +324,15 @@ async fn enforce_locked(
             &request,
         )
         .await?;
-        let out = client.grant(&door.external_id, &grant).await;
+        let out = while_beating(
+            client.grant(&door.external_id, &grant),
+            BEAT_EVERY,
+            &mut beat,
+            beat_quietly,
+        )
+        .await;
         write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
-        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat).await?;
+        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
         let ok = out.result.is_ok();
         match &out.result {
             Ok(vendor) => {
@@ -360,7 +386,7 @@ async fn enforce_locked(
         op,
         &ctx,
         job_id,
-        beat,
+        beat.last,
         attempt,
         status,
         done,

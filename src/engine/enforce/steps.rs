@@ -23,6 +23,56 @@ pub(super) async fn db(
     pool.acquire().await.map_err(|e| explain(&e))
 }
 
+/// How often the job is touched while one provider call is in flight: a
+/// call that retries or refreshes its token can outlast 30 s, and the job
+/// must never look stuck meanwhile.
+pub(super) const BEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A boxed beat, borrowing the run's state for as long as it takes.
+pub(super) type Beat<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+/// Runs `call` to its end, running `beat` on `state` every `every` while it
+/// is in flight. The call is never cut short: its outcome must be logged.
+pub(super) async fn while_beating<T, S>(
+    call: impl std::future::Future<Output = T>,
+    every: std::time::Duration,
+    state: &mut S,
+    beat: impl for<'a> Fn(&'a mut S) -> Beat<'a>,
+) -> T {
+    tokio::pin!(call);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            out = &mut call => return out,
+            _ = ticks.tick() => beat(state).await,
+        }
+    }
+}
+
+/// What a beat during a call needs: the run's job and its last beat.
+pub(super) struct Beater<'p> {
+    pub pool: &'p PgPool,
+    pub op: &'p Operator,
+    pub job: i64,
+    /// Our last heartbeat, which guards the job's finish.
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// A beat during a call: a failure is only noted, since the call is still
+/// in flight; the beat after the call sees a lost guard and stops the run.
+pub(super) fn beat_quietly<'a>(b: &'a mut Beater<'_>) -> Beat<'a> {
+    Box::pin(async move {
+        let r = match db(b.pool).await {
+            Ok(mut c) => heartbeat(&mut c, b.op, b.job, &mut b.last).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = r {
+            tracing::warn!("heartbeat of job #{} during a provider call: {e}", b.job);
+        }
+    })
+}
+
 /// Bumps the job's `updated_at` after a provider call, so a long apply is
 /// never taken for stuck; guarded by our previous beat (`None` for the
 /// first), so a job someone else changed meanwhile is noticed.
@@ -237,4 +287,34 @@ pub async fn record_add(
         .await
         .map(|_| ());
     finish(conn, r).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_call_is_beaten_every_20_seconds_and_runs_to_its_end() {
+        let call = async {
+            tokio::time::sleep(std::time::Duration::from_secs(65)).await;
+            "answered"
+        };
+        let mut beats = 0u32;
+        let out = while_beating(call, BEAT_EVERY, &mut beats, |n| {
+            Box::pin(async move {
+                *n += 1;
+            })
+        })
+        .await;
+        assert_eq!(out, "answered");
+        assert_eq!(beats, 3, "at 20, 40 and 60 s");
+        let mut none = 0u32;
+        let quick = while_beating(async { 1 }, BEAT_EVERY, &mut none, |n| {
+            Box::pin(async move {
+                *n += 1;
+            })
+        })
+        .await;
+        assert_eq!((quick, none), (1, 0));
+    }
 }
