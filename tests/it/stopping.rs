@@ -17,6 +17,8 @@ const LOCK: &str = "TTLOCK:28991110";
 enum Stop {
     Key,
     Signal(&'static str),
+    /// The same signal twice: the second does not wait for the call.
+    Twice(&'static str),
 }
 
 async fn stop_mid_apply(stop: Stop) {
@@ -33,7 +35,13 @@ async fn stop_mid_apply(stop: Stop) {
         stray["keyboardPwd"] = serde_json::json!("9911");
         lock.passcodes.push(stray);
     }
-    sim.set_fault(LOCK, Some(Fault::SlowAnswer(Duration::from_secs(3))));
+    // Twice: the call in flight outlasts the test's patience.
+    let slow = if matches!(stop, Stop::Twice(_)) {
+        60
+    } else {
+        3
+    };
+    sim.set_fault(LOCK, Some(Fault::SlowAnswer(Duration::from_secs(slow))));
     let home = std::env::temp_dir().join(format!(
         "lockdesk-stop-{}-{}",
         std::process::id(),
@@ -65,9 +73,10 @@ async fn stop_mid_apply(stop: Stop) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let twice = matches!(stop, Stop::Twice(_));
     match stop {
         Stop::Key => t.keys(&["C-c"]),
-        Stop::Signal(sig) => {
+        Stop::Signal(sig) | Stop::Twice(sig) => {
             // lockdesk is the shell's child in the pane.
             let sh = t.run(&["display", "-p", "#{pane_pid}"]).trim().to_string();
             let pid = std::fs::read_to_string(format!("/proc/{sh}/task/{sh}/children"))
@@ -80,10 +89,19 @@ async fn stop_mid_apply(stop: Stop) {
                 .status()
                 .unwrap();
             assert!(ok.success());
+            if twice {
+                t.wait_for("stopping");
+                let again = std::process::Command::new("kill")
+                    .args([&format!("-{sig}"), &pid])
+                    .status()
+                    .unwrap();
+                assert!(again.success());
+            }
         }
     }
-    // It exits 0 once the call in flight is logged.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // It exits 0 once the call in flight is logged (twice: at once, long
+    // before the 60 s answer).
+    let deadline = Instant::now() + Duration::from_secs(if twice { 20 } else { 30 });
     let status = loop {
         if let Ok(s) = std::fs::read_to_string(home.join("exit")) {
             if s.ends_with('\n') {
@@ -94,6 +112,28 @@ async fn stop_mid_apply(stop: Stop) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(status.trim(), "0", "exit status");
+    if twice {
+        // Gone at once, with the delete still unanswered: its intent is the
+        // record, and the job is left running (shown "interrupted"; the next
+        // preview settles it, as kill_between_call_and_log shows).
+        assert!(
+            lockdesk::sim::state(&sim.state).tt_deletes == 1,
+            "one delete sent"
+        );
+        let (status, intents, outcomes): (String, i64, i64) = sqlx::query_as(
+            "SELECT j.status,
+                    (SELECT count(*) FROM integration_logs l WHERE l.reconcile_job_id = j.id AND l.action = 'DRIFT_ENFORCE_DELETE_PIN_INTENT'),
+                    (SELECT count(*) FROM integration_logs l WHERE l.reconcile_job_id = j.id AND l.action = 'DRIFT_ENFORCE_DELETE_PIN')
+               FROM reconcile_jobs j WHERE j.job_type = 'drift_enforce_lock_truth' ORDER BY j.id DESC LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((status.as_str(), intents, outcomes), ("running", 1, 0));
+        drop(t);
+        let _ = std::fs::remove_dir_all(&home);
+        return;
+    }
     assert_eq!(
         lockdesk::sim::state(&sim.state).tt_deletes,
         1,
@@ -132,4 +172,9 @@ async fn sigterm_mid_apply_stops_after_the_call_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_mid_apply_stops_after_the_call_in_flight() {
     stop_mid_apply(Stop::Signal("HUP")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once() {
+    stop_mid_apply(Stop::Twice("TERM")).await;
 }
