@@ -25,6 +25,7 @@ fn app() -> App {
             read_only: true,
             drift_disabled: None,
             broker_tables: true,
+            calls_to: "none".into(),
         },
         Keymap::defaults(),
         Clock::new(Zone::Utc),

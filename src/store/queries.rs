@@ -177,7 +177,39 @@ pub async fn jobs_page(
     if matches!(page, Page::Newer(_)) {
         jobs.reverse();
     }
+    mark_interrupted(conn, &mut jobs).await?;
     Ok(jobs)
+}
+
+/// Notes which drift enforcement jobs among `jobs` were interrupted after a
+/// change was sent (only those write intents; one statement per page).
+async fn mark_interrupted(conn: &mut PgConnection, jobs: &mut [JobRow]) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = jobs
+        .iter()
+        .filter(|j| j.job_type == statements::drift::JOB_TYPE)
+        .map(|j| j.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let hit: Vec<(i64,)> = match sqlx::query_as(statements::jobs::INTERRUPTED.marked())
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await
+    {
+        Ok(hit) => hit,
+        // A role that may read the queue but not the logs still gets its
+        // queue, without the derived note.
+        Err(sqlx::Error::Database(e)) => {
+            tracing::warn!("jobs::interrupted: {}", e.message());
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    for j in jobs.iter_mut() {
+        j.interrupted = hit.iter().any(|(id,)| *id == j.id);
+    }
+    Ok(())
 }
 
 /// Jobs per status, and how many running jobs are stuck.
@@ -225,7 +257,9 @@ pub async fn job(conn: &mut PgConnection, id: i64) -> Result<Option<JobRow>, sql
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(job_row).transpose()
+    let mut job: Vec<JobRow> = row.as_ref().map(job_row).transpose()?.into_iter().collect();
+    mark_interrupted(conn, &mut job).await?;
+    Ok(job.pop())
 }
 
 /// Audit rows, newest first, older than `before` when given.

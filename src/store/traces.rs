@@ -113,6 +113,9 @@ pub struct JobRow {
     pub odd: Vec<Oddity>,
     /// Postgres's text of the JSON columns, secrets replaced.
     pub raw_json: RawJson,
+    /// A change this job sent has no logged outcome (derived, never in
+    /// `status`: see `intents`).
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +200,7 @@ pub fn job_row_as(r: &PgRow, masking: Masking) -> Result<JobRow, sqlx::Error> {
         updated_at: or_edge(updated, &odd, "updated_at"),
         odd,
         raw_json,
+        interrupted: false,
     })
 }
 

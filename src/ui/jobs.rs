@@ -53,6 +53,9 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), area);
 }
 
+/// What a job with an intent and no outcome shows.
+const INTERRUPTED_NOTE: &str = "interrupted after a change was sent to the provider";
+
 const WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
@@ -139,10 +142,16 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(" "),
             Span::raw(cell(&next, WIDTHS[7])),
             Span::raw(" "),
-            Span::styled(
-                fit(job.last_error.as_deref().unwrap_or(""), err_w),
-                Style::new().fg(Color::Red),
-            ),
+            if job.interrupted {
+                // Derived, never the broker's status: a change went out
+                // and its outcome was never logged.
+                Span::styled(fit(INTERRUPTED_NOTE, err_w), status_style("stuck"))
+            } else {
+                Span::styled(
+                    fit(job.last_error.as_deref().unwrap_or(""), err_w),
+                    Style::new().fg(Color::Red),
+                )
+            },
         ];
         if row == j.scroll.selected {
             for s in &mut spans {
@@ -184,6 +193,12 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     if stuck {
         status.push(Span::styled(
             format!("  STUCK: no update for {}", age(app.now - job.updated_at)),
+            status_style("stuck"),
+        ));
+    }
+    if job.interrupted {
+        status.push(Span::styled(
+            format!("  {INTERRUPTED_NOTE}: the next drift preview of its lock settles it"),
             status_style("stuck"),
         ));
     }

@@ -42,6 +42,7 @@ fn app() -> App {
             updated_at: now,
             odd: Vec::new(),
             raw_json: Vec::new(),
+            interrupted: false,
         })
         .collect();
     a

@@ -59,8 +59,8 @@ async fn kill_between_call_and_log() {
     child.wait().unwrap();
     sim.set_fault(LOCK, None);
 
-    let (corr, intent): (String, i64) = sqlx::query_as(
-        "SELECT correlation_id, id FROM integration_logs WHERE action = 'DRIFT_ENFORCE_DELETE_PIN_INTENT' AND lock_key = $1",
+    let (corr, intent, job): (String, i64, i64) = sqlx::query_as(
+        "SELECT correlation_id, id, reconcile_job_id FROM integration_logs WHERE action = 'DRIFT_ENFORCE_DELETE_PIN_INTENT' AND lock_key = $1",
     )
     .bind(LOCK)
     .fetch_one(&pool)
@@ -95,6 +95,24 @@ async fn kill_between_call_and_log() {
         "{t}"
     );
 
+    // The job's row and detail in the queue say it too (its status stays
+    // the broker's `running`).
+    let queue = || screen_with(&url, Some(Target::Job { id: job }), "", (200, 50), None);
+    let q = queue().await;
+    let row = q
+        .lines()
+        .find(|l| l.contains(&format!("#{job} ")))
+        .unwrap_or_else(|| panic!("job #{job} is listed: {q}"));
+    assert!(row.contains("running"), "{row}");
+    assert!(
+        row.contains("interrupted after a change was sent to the provider"),
+        "{row}"
+    );
+    assert!(
+        q.contains("the next drift preview of its lock settles it"),
+        "{q}"
+    );
+
     // The next preview, in write mode, settles it from the re-list.
     let preview = || async {
         screen_as(
@@ -127,6 +145,8 @@ async fn kill_between_call_and_log() {
     assert_eq!(outcomes(pool.clone(), corr.clone()).await.len(), 1);
     let t = screen_with(&url, Some(Target::Trace { id: corr }), "", (200, 50), None).await;
     assert!(!t.contains("interrupted after a change"), "{t}");
+    let q = queue().await;
+    assert!(!q.contains("interrupted after a change"), "{q}");
     // Exactly one delete reached the provider.
     assert_eq!(lockdesk::sim::state(&sim.state).tt_deletes, 1);
     let _ = std::fs::remove_dir_all(&home);

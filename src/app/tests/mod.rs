@@ -126,23 +126,6 @@ fn the_queue_polls_without_losing_the_selected_job() {
     let mut a = app();
     let cmds = a.start(Loc::Jobs);
     let id = load_id(&cmds, Slot::Jobs);
-    let job = |id: i64, status: &str| JobRow {
-        id,
-        job_type: "reconcile_user".into(),
-        user_id: 9,
-        reason: None,
-        status: status.into(),
-        attempt_count: 1,
-        last_error: None,
-        next_run_at: None,
-        correlation_id: None,
-        debug_session_id: None,
-        payload: None,
-        created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
-        updated_at: crate::demo::world::fixed_now(),
-        odd: Vec::new(),
-        raw_json: Vec::new(),
-    };
     answer(
         &mut a,
         Slot::Jobs,
@@ -206,6 +189,7 @@ pub(super) fn job(id: i64, status: &str) -> JobRow {
         updated_at: crate::demo::world::fixed_now(),
         odd: Vec::new(),
         raw_json: Vec::new(),
+        interrupted: false,
     }
 }
 

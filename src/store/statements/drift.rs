@@ -2,6 +2,9 @@
 
 use super::{Param::*, Statement};
 
+/// The job type of a drift enforcement run, the only job that writes intents.
+pub const JOB_TYPE: &str = "drift_enforce_lock_truth";
+
 /// Records a passcode the broker added to a lock.
 pub const PIN_STATE_ADDED: Statement = Statement {
     name: "drift::pin_state_added",

@@ -49,6 +49,23 @@ pub const BY_ID: Statement = Statement {
     params: &[Int(72)],
 };
 
+/// Which of these jobs have an intent with no outcome: a change sent to a
+/// provider by a run that died before it could log what happened. Through
+/// the job index of integration_logs; the outcome matches as
+/// `intents::same_change` does (same code name and provider code id).
+pub const INTERRUPTED: Statement = Statement {
+    name: "jobs::interrupted",
+    sql: "SELECT DISTINCT i.reconcile_job_id FROM integration_logs i \
+          WHERE i.reconcile_job_id = ANY($1) AND i.action LIKE '%\\_INTENT' ESCAPE '\\' \
+            AND NOT EXISTS (SELECT 1 FROM integration_logs o \
+                WHERE o.reconcile_job_id = i.reconcile_job_id \
+                  AND o.action = left(i.action, -length('_INTENT')) \
+                  AND o.correlation_id IS NOT DISTINCT FROM i.correlation_id \
+                  AND o.request_json->>'name' IS NOT DISTINCT FROM i.request_json->>'name' \
+                  AND o.request_json->>'provider_code_id' IS NOT DISTINCT FROM i.request_json->>'provider_code_id')",
+    params: &[IntArray(&[72, 1939])],
+};
+
 /// A user's newest jobs.
 pub const OF_USER: Statement = Statement {
     name: "jobs::of_user",
@@ -68,6 +85,7 @@ pub const ALL: &[&Statement] = &[
     &COUNTS_BY_STATUS,
     &BY_ID,
     &OF_USER,
+    &INTERRUPTED,
 ];
 
 /// Which status condition a job page has.

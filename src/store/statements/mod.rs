@@ -73,6 +73,7 @@ pub enum Param {
     Time(&'static str),
     Json(&'static str),
     TextArray(&'static [&'static str]),
+    IntArray(&'static [i64]),
     NullInt,
     NullText,
     NullTime,
