@@ -8,6 +8,7 @@ mod architecture;
 
 mod cli;
 mod cluster;
+mod explain;
 mod console;
 mod foundation;
 mod guards;

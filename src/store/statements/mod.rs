@@ -8,13 +8,16 @@
 // zone read as UTC) all decode. A time chrono cannot hold (`infinity`, year
 // 262000 and later) comes as NULL, with Postgres's own text of it at the end
 // of the row, so that decoding it cannot panic and the row is shown as odd.
-// JSON columns come as Postgres's text, parsed by `jsontext` (any depth). Macros, so that `concat!` can build the
-// statements that start with them at compile time.
+// JSON columns come as Postgres's text, parsed by `jsontext` (any depth).
+// The text columns are aliased: unaliased, `created_at::text` would be the
+// output column `created_at`, and `ORDER BY created_at` would sort by that
+// text, past every index. Macros, so that `concat!` can build the statements
+// that start with them at compile time.
 macro_rules! audit_select {
     () => {
         "SELECT id::int8, CASE WHEN isfinite(created_at) AND created_at < '262000-01-01' THEN created_at END::timestamptz, entity_type::text, entity_id::int8, \
          action::text, before_json::text, after_json::text, correlation_id::text, actor::text, source::text, \
-         created_at::text FROM app_audit"
+         created_at::text AS created_at_text FROM app_audit"
     };
 }
 macro_rules! job_select {
@@ -22,7 +25,7 @@ macro_rules! job_select {
         "SELECT id::int8, job_type::text, user_id::int8, reason::text, status::text, \
          attempt_count::int4, last_error::text, CASE WHEN isfinite(next_run_at) AND next_run_at < '262000-01-01' THEN next_run_at END::timestamptz, correlation_id::text, debug_session_id::text, \
          payload::text, CASE WHEN isfinite(created_at) AND created_at < '262000-01-01' THEN created_at END::timestamptz, CASE WHEN isfinite(updated_at) AND updated_at < '262000-01-01' THEN updated_at END::timestamptz, \
-         next_run_at::text, created_at::text, updated_at::text FROM reconcile_jobs"
+         next_run_at::text AS next_run_at_text, created_at::text AS created_at_text, updated_at::text AS updated_at_text FROM reconcile_jobs"
     };
 }
 macro_rules! log_select {
@@ -30,7 +33,7 @@ macro_rules! log_select {
         "SELECT id::int8, action::text, correlation_id::text, CASE WHEN isfinite(created_at) AND created_at < '262000-01-01' THEN created_at END::timestamptz, \
          debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
          ok::bool, provider_type::text, reconcile_job_id::int8, request_json::text, response_json::text, \
-         created_at::text FROM integration_logs"
+         created_at::text AS created_at_text FROM integration_logs"
     };
 }
 
