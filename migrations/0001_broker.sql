@@ -207,3 +207,6 @@ CREATE INDEX IF NOT EXISTS lock_pin_states_door_idx    ON lock_pin_states (door_
 CREATE INDEX IF NOT EXISTS integration_logs_correlation_prefix_idx ON integration_logs (correlation_id text_pattern_ops);
 CREATE INDEX IF NOT EXISTS reconcile_jobs_correlation_prefix_idx   ON reconcile_jobs (correlation_id text_pattern_ops);
 CREATE INDEX IF NOT EXISTS app_audit_correlation_prefix_idx        ON app_audit (correlation_id text_pattern_ops);
+-- The user pane's traces of access levels and credentials, deleted ones too.
+CREATE INDEX IF NOT EXISTS app_audit_user_ref_idx ON app_audit ((coalesce(after_json, before_json)->>'user_id'), created_at DESC)
+    WHERE entity_type IN ('UserAccessLevel', 'Credential');

@@ -283,6 +283,25 @@ async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
             if let Some(r) = db.report.drift_disabled_reason() {
                 println!("{r}");
             }
+            let mut conn = db.pool.acquire().await?;
+            let missing = store::indexes::missing(&store::indexes::present(&mut conn).await?);
+            if missing.is_empty() {
+                println!("Every index lockdesk's statements are built for is there.");
+            } else {
+                println!(
+                    "\n{} recommended index(es) are missing. lockdesk works without them, slower; it never \
+                     creates them itself. Each can be added without blocking writes (run it outside a transaction):",
+                    missing.len()
+                );
+                for w in missing {
+                    println!(
+                        "\n  -- {}: speeds up {}\n  {}",
+                        w.name,
+                        w.speeds_up,
+                        w.create_sql()
+                    );
+                }
+            }
             Ok(())
         }
         DbCommand::Migrate { force } => {

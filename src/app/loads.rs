@@ -30,7 +30,9 @@ impl App {
     }
 
     pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
-        self.now = now;
+        if !self.clock_pinned {
+            self.now = now + self.clock_skew;
+        }
         self.ticks += 1;
         if self.write_until.is_some_and(|t| t <= now) {
             self.write_until = None;
@@ -56,7 +58,7 @@ impl App {
         let probe = self.db_lost.is_some() && self.ticks % 2 == 0;
         if (probe || self.ticks % COUNTS_EVERY == 0) && !self.pending.contains_key(&Slot::JobCounts)
         {
-            cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.now)));
+            cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
         }
         cmds
     }
@@ -66,7 +68,7 @@ impl App {
             Pane::Jobs => {
                 let page = self.jobs.window_start.map_or(Page::First, Page::From);
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);
-                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.now)));
+                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
                 c
             }
             Pane::Audit => {
@@ -167,7 +169,15 @@ impl App {
                     self.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
                 }
             }
-            Data::JobCounts(c) => self.jobs.counts = c,
+            Data::JobCounts(c) => {
+                if let (Some(db), false) = (c.db_now, self.clock_pinned) {
+                    // self.now is this machine's last tick plus the old skew.
+                    let local = self.now - self.clock_skew;
+                    self.clock_skew = db - local;
+                    self.now = db;
+                }
+                self.jobs.counts = c;
+            }
             Data::Job(id, job) => match job {
                 Some(j) => {
                     self.jobs.filter = JobFilter::default();

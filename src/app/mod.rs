@@ -86,7 +86,13 @@ pub struct App {
     pub message: Option<(Level, String)>,
     pub session: Session,
     pub clock: Clock,
+    /// The database's time: this machine's clock plus `clock_skew`.
     pub now: DateTime<Utc>,
+    /// The database's clock minus this machine's, measured with each counts
+    /// poll, so that "stuck" and ages mean the same as on the server.
+    pub clock_skew: chrono::Duration,
+    /// The clock is pinned (`snapshot --now`, tests): never corrected.
+    pub clock_pinned: bool,
     pub keymap: Keymap,
     pub stuck_after: Duration,
     pub doors: Vec<Door>,
@@ -135,6 +141,8 @@ impl App {
             session,
             clock,
             now,
+            clock_skew: chrono::Duration::zero(),
+            clock_pinned: false,
             keymap,
             stuck_after,
             doors: Vec::new(),
@@ -154,6 +162,12 @@ impl App {
         }
     }
 
+    /// The time queries measure from when the clock is pinned; `None` means
+    /// the server's own `now()`.
+    pub(crate) fn pinned_now(&self) -> Option<DateTime<Utc>> {
+        self.clock_pinned.then_some(self.now)
+    }
+
     /// Requests still waiting for an answer.
     pub fn in_flight(&self) -> usize {
         self.pending.len() + self.acting
@@ -167,7 +181,7 @@ impl App {
             cmds.push(self.load(Slot::Doors, Query::Doors));
         }
         cmds.extend(self.go(start, false));
-        cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.now)));
+        cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
         cmds
     }
 

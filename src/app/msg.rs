@@ -41,7 +41,9 @@ pub enum Query {
         /// Rows wanted: a page, or the whole window on a refresh.
         limit: i64,
     },
-    JobCounts(DateTime<Utc>),
+    /// The counts; stuck relative to this time when the clock is pinned,
+    /// else to the server's `now()`.
+    JobCounts(Option<DateTime<Utc>>),
     /// One job, to open the queue on it.
     Job(i64),
     Audit {

@@ -26,6 +26,9 @@ use crate::store::{queries, traces};
 pub struct Settings {
     pub stuck_after_secs: i64,
     pub broker_tables: bool,
+    /// The database has the recommended `app_audit_user_ref_idx`: the user
+    /// pane also finds audit rows of deleted access levels and credentials.
+    pub user_ref_index: bool,
 }
 
 struct Running {
@@ -464,7 +467,7 @@ async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> 
 fn statements_of(query: &Query) -> &'static str {
     match query {
         Query::Jobs { .. } => "jobs::page",
-        Query::JobCounts(_) => "jobs::counts_by_status, jobs::stuck_count",
+        Query::JobCounts(_) => "jobs::counts",
         Query::Job(_) => "jobs::by_id",
         Query::Audit { before: None } => "audit::page_first",
         Query::Audit { .. } => "audit::page_before",
@@ -510,8 +513,8 @@ async fn load(
                 .await
                 .map_err(error)?,
         ),
-        Query::JobCounts(now) => Data::JobCounts(
-            queries::job_counts(c, *now, settings.stuck_after_secs)
+        Query::JobCounts(pinned) => Data::JobCounts(
+            queries::job_counts(c, *pinned, settings.stuck_after_secs)
                 .await
                 .map_err(error)?,
         ),
@@ -521,7 +524,7 @@ async fn load(
         }
         Query::LockLogs(key) => Data::Lock(queries::lock_logs(c, key, 500).await.map_err(error)?),
         Query::User(id) => Data::User(
-            queries::user(c, *id, settings.broker_tables)
+            queries::user(c, *id, settings.broker_tables, settings.user_ref_index)
                 .await
                 .map_err(error)?,
         ),

@@ -84,6 +84,15 @@ pub async fn setup_with(
     let keymap = keymap()?;
     // The contract check first, with its own clear messages.
     let db = store::open(url).await?;
+    // The indexes lockdesk's statements want; a missing one is said once
+    // (lockdesk never creates one itself: `db check` lists the statements).
+    let missing = match db.pool.acquire().await {
+        Ok(mut c) => store::indexes::present(&mut c)
+            .await
+            .map(|p| store::indexes::missing(&p))
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
     db.pool.close().await;
     // The console's own pool: read-only unless --write, enforced by Postgres.
     let mut opts = store::options(url)?;
@@ -103,6 +112,8 @@ pub async fn setup_with(
     let settings = Settings {
         stuck_after_secs,
         broker_tables,
+        user_ref_index: broker_tables
+            && !missing.iter().any(|w| w.name == store::indexes::USER_REF),
     };
     let mut app = App::new(
         session,
@@ -111,6 +122,17 @@ pub async fn setup_with(
         now.unwrap_or_else(Utc::now),
         store::queries::seconds(stuck_after_secs),
     );
+    app.clock_pinned = now.is_some();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|w| w.name).collect();
+        let notice = format!(
+            "{} recommended index(es) missing ({}): some panes are slower or show less; `lockdesk db check` lists the CREATE INDEX statements",
+            missing.len(),
+            names.join(", ")
+        );
+        tracing::warn!("{notice}");
+        app.say(Level::Warn, notice);
+    }
     if g.write {
         // --write: for the whole session (Postgres still gets READ WRITE
         // only on the transactions that change something), always with a

@@ -36,6 +36,7 @@ const BIG_INDEXES: &[&str] = &[
     "app_audit_entity_time_idx",
     "app_audit_time_idx",
     "app_audit_correlation_prefix_idx",
+    "app_audit_user_ref_idx",
     "reconcile_jobs_status_time_idx",
     "reconcile_jobs_time_idx",
     "reconcile_jobs_user_idx",

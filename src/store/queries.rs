@@ -212,43 +212,90 @@ async fn mark_interrupted(conn: &mut PgConnection, jobs: &mut [JobRow]) -> Resul
     Ok(())
 }
 
-/// Jobs per status, and how many running jobs are stuck.
+/// The statuses counted exactly (through the status index); the others
+/// come from the planner's statistics.
+pub const EXACT_STATUSES: [&str; 4] = ["queued", "running", "failed", "dead"];
+
+/// Jobs per status, how many running jobs are stuck, and the server's clock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobCounts {
-    pub by_status: Vec<(String, i64)>,
+    /// queued, running, failed, dead: exact.
+    pub exact: Vec<(String, i64)>,
+    /// Every other status the statistics know (done, cancelled), estimated.
+    pub estimated: Vec<(String, i64)>,
     pub stuck: i64,
+    /// `now()` on the server when counted.
+    pub db_now: Option<DateTime<Utc>>,
+}
+
+/// One status's count, as the header draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(i64),
+    Estimate(i64),
+    /// The statistics do not know it (never analysed, or too rare to list).
+    Unknown,
 }
 
 impl JobCounts {
-    pub fn get(&self, status: &str) -> i64 {
-        self.by_status
-            .iter()
-            .find(|(s, _)| s == status)
-            .map_or(0, |(_, n)| *n)
+    pub fn get(&self, status: &str) -> Count {
+        let find = |v: &[(String, i64)]| v.iter().find(|(s, _)| s == status).map(|(_, n)| *n);
+        match (find(&self.exact), find(&self.estimated)) {
+            (Some(n), _) => Count::Exact(n),
+            (None, Some(n)) => Count::Estimate(n),
+            (None, None) if EXACT_STATUSES.contains(&status) => Count::Exact(0),
+            (None, None) => Count::Unknown,
+        }
     }
 }
 
+/// The statuses the header shows besides the exact ones.
+const ESTIMATED_STATUSES: [&str; 2] = ["done", "cancelled"];
+
 pub async fn job_counts(
     conn: &mut PgConnection,
-    now: DateTime<Utc>,
+    pinned_now: Option<DateTime<Utc>>,
     stuck_after_secs: i64,
 ) -> Result<JobCounts, sqlx::Error> {
-    let rows: Vec<(Option<String>, i64)> =
-        sqlx::query_as(statements::jobs::COUNTS_BY_STATUS.marked())
+    let (db_now, queued, running, failed, dead, stuck): (DateTime<Utc>, i64, i64, i64, i64, i64) =
+        sqlx::query_as(statements::jobs::COUNTS.marked())
+            .bind(stuck_after_secs)
+            .bind(pinned_now)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut exact: Vec<(String, i64)> = EXACT_STATUSES
+        .iter()
+        .zip([queued, running, failed, dead])
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
+    let estimated: Vec<(Option<String>, i64)> =
+        sqlx::query_as(statements::jobs::STATUS_ESTIMATES.marked())
             .fetch_all(&mut *conn)
             .await?;
-    // Jobs with no status at all are counted under `—`, not dropped.
-    let rows = rows
+    let estimated: Vec<(String, i64)> = estimated
         .into_iter()
-        .map(|(s, n)| (s.unwrap_or_else(|| "—".to_string()), n))
+        .filter_map(|(s, n)| s.map(|s| (s, n)))
+        .filter(|(s, _)| !EXACT_STATUSES.contains(&s.as_str()))
         .collect();
-    let (stuck,): (i64,) = sqlx::query_as(statements::jobs::STUCK_COUNT.marked())
-        .bind(before(now, stuck_after_secs))
-        .fetch_one(&mut *conn)
-        .await?;
+    // Analysed, but a status is not among the most common values: it is
+    // rare, so its index range is short and counted exactly. Never analysed
+    // (no statistics at all): unknown, never a scan.
+    if !estimated.is_empty() {
+        for s in ESTIMATED_STATUSES {
+            if !estimated.iter().any(|(e, _)| e == s) {
+                let (n,): (i64,) = sqlx::query_as(statements::jobs::COUNT_OF_STATUS.marked())
+                    .bind(s)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                exact.push((s.to_string(), n));
+            }
+        }
+    }
     Ok(JobCounts {
-        by_status: rows,
+        exact,
+        estimated,
         stuck,
+        db_now: Some(db_now),
     })
 }
 
@@ -422,6 +469,7 @@ pub async fn user(
     conn: &mut PgConnection,
     id: i64,
     broker_tables: bool,
+    user_ref_index: bool,
 ) -> Result<UserDetail, sqlx::Error> {
     let mut u = UserDetail {
         id,
@@ -493,8 +541,13 @@ pub async fn user(
         .fetch_all(&mut *conn)
         .await?;
     u.jobs = rows.iter().map(job_row).collect::<Result<_, _>>()?;
+    let statement = match (broker_tables, user_ref_index) {
+        (false, _) => &statements::users::TRACES_CONTRACT_ONLY,
+        (true, false) => &statements::users::TRACES,
+        (true, true) => &statements::users::TRACES_WITH_DELETED,
+    };
     let traces: Vec<(String, Option<DateTime<Utc>>, Option<String>)> =
-        sqlx::query_as(statements::users::TRACES.marked())
+        sqlx::query_as(statement.marked())
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;

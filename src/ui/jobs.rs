@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{DIM, HEADER, SELECTED, cell, fit, status_style, when};
 use crate::app::App;
+use crate::store::queries::Count;
 use crate::store::traces::JobRow;
 use crate::timefmt::{age, relative};
 
@@ -27,11 +28,26 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// A count as the header shows it: exact in full, an estimate rounded and
+/// marked `~`.
+fn count(c: Count) -> String {
+    match c {
+        Count::Exact(n) => n.to_string(),
+        Count::Estimate(n) if n < 10_000 => format!("~{n}"),
+        Count::Estimate(n) if n < 1_000_000 => format!("~{}k", n / 1_000),
+        Count::Estimate(n) => format!("~{:.1}M", n as f64 / 1e6),
+        Count::Unknown => "?".into(),
+    }
+}
+
 fn header(f: &mut Frame, app: &App, area: Rect) {
     let c = &app.jobs.counts;
     let mut spans = vec![Span::styled(" Job queue ", HEADER)];
     for s in ["queued", "running", "failed", "dead", "done", "cancelled"] {
-        spans.push(Span::styled(format!("{s} {}", c.get(s)), status_style(s)));
+        spans.push(Span::styled(
+            format!("{s} {}", count(c.get(s))),
+            status_style(s),
+        ));
         if s == "running" && c.stuck > 0 {
             spans.push(Span::styled(
                 format!(" ({} stuck)", c.stuck),

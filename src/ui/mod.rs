@@ -263,8 +263,21 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         mode,
         Span::styled(format!(" ⇄ {} ·", app.session.calls_to), DIM),
         Span::styled(format!(" {} ", app.clock.label()), DIM),
-        Span::raw("│"),
     ];
+    // Ages and "stuck" follow the database's clock; say when this machine's
+    // is off by more than a few seconds.
+    let skew = app.clock_skew.num_seconds();
+    if skew.unsigned_abs() > 5 {
+        let sign = if skew > 0 { "behind" } else { "ahead" };
+        spans.push(Span::styled(
+            format!(
+                "this clock {} {sign} the database ",
+                crate::timefmt::age(app.clock_skew.abs())
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    spans.push(Span::raw("│"));
     for (i, p) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
         spans.push(if *p == app.pane {

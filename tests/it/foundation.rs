@@ -156,6 +156,7 @@ async fn compatible_types_open_with_a_warning_and_missing_broker_tables_only_dis
     let pool = PgPool::connect(&url).await.unwrap();
     pool.execute(
         "ALTER TABLE app_audit ALTER COLUMN created_at TYPE timestamp without time zone;
+         DROP INDEX app_audit_user_ref_idx; -- it cannot exist over a json/jsonb mix
          ALTER TABLE app_audit ALTER COLUMN after_json TYPE json;
          ALTER TABLE doors ALTER COLUMN id TYPE integer;
          DROP TABLE lock_pin_states;",

@@ -8,8 +8,8 @@ mod architecture;
 
 mod cli;
 mod cluster;
-mod explain;
 mod console;
+mod explain;
 mod foundation;
 mod guards;
 mod hostile;

@@ -59,6 +59,7 @@ fn executor(
     let settings = lockdesk::console::executor::Settings {
         stuck_after_secs: 900,
         broker_tables: true,
+        user_ref_index: false,
     };
     let exec = lockdesk::console::executor::Executor::new(
         pool,

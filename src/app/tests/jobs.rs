@@ -4,6 +4,7 @@ use super::{answer, app, job, load_id, loads, press, with_jobs};
 use crate::app::{Cmd, Data, JobsLoad, LoadError, Loc, Msg, PAGE, Pane, Query, Slot};
 use crate::keys::Action;
 use crate::store::queries::{Page, StatusFilter};
+use chrono::Duration;
 
 fn tick(a: &mut crate::app::App) -> Vec<Cmd> {
     let now = a.now;
@@ -239,4 +240,45 @@ fn an_unknown_stored_status_is_shown_as_written() {
     let j = a.jobs.selected_job().unwrap();
     assert_eq!(j.status.as_str(), "paused_by_ops");
     assert_eq!(j.to_json()["status"], "paused_by_ops");
+}
+
+#[test]
+fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
+    use crate::store::queries::JobCounts;
+    let mut a = app();
+    let local = a.now;
+    let id = load_id(&a.start(Loc::Jobs), Slot::JobCounts);
+    let db_now = local + Duration::minutes(10);
+    let counts = JobCounts {
+        db_now: Some(db_now),
+        ..Default::default()
+    };
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        id,
+        Ok(Data::JobCounts(counts.clone())),
+    );
+    assert_eq!(a.now, db_now);
+    assert_eq!(a.clock_skew, Duration::minutes(10));
+    // The next tick of this machine's clock keeps the skew.
+    a.update(Msg::Tick(local + Duration::seconds(1)));
+    assert_eq!(a.now, db_now + Duration::seconds(1));
+    // The counts query measures stuck from the server's clock, not ours.
+    assert!(matches!(
+        a.load(Slot::JobCounts, Query::JobCounts(a.pinned_now())),
+        Cmd::Load {
+            query: Query::JobCounts(None),
+            ..
+        }
+    ));
+    // Pinned (snapshot --now): never corrected, and queries use the pin.
+    let mut p = app();
+    p.clock_pinned = true;
+    let pinned = p.now;
+    let id = load_id(&p.start(Loc::Jobs), Slot::JobCounts);
+    answer(&mut p, Slot::JobCounts, id, Ok(Data::JobCounts(counts)));
+    p.update(Msg::Tick(pinned + Duration::seconds(30)));
+    assert_eq!(p.now, pinned);
+    assert_eq!(p.pinned_now(), Some(pinned));
 }

@@ -27,18 +27,42 @@ pub const STATUS_OF: Statement = Statement {
     params: &[Int(72)],
 };
 
-/// Running jobs without an update since the cut-off.
-pub const STUCK_COUNT: Statement = Statement {
-    name: "jobs::stuck_count",
-    sql: "SELECT count(*)::int8 FROM reconcile_jobs
-         WHERE status = 'running' AND updated_at < $1",
-    params: &[Time("2026-11-20T15:30:00Z")],
+/// Exact counts of the statuses an incident is about, each through the
+/// status index (never a scan of the whole queue), the stuck count, and the
+/// server's clock (stuck cut-offs and ages use it, not the laptop's; `$2`
+/// pins it for snapshots).
+pub const COUNTS: Statement = Statement {
+    name: "jobs::counts",
+    sql: "SELECT now(),
+                 (SELECT count(*) FROM reconcile_jobs WHERE status = 'queued')::int8,
+                 (SELECT count(*) FROM reconcile_jobs WHERE status = 'running')::int8,
+                 (SELECT count(*) FROM reconcile_jobs WHERE status = 'failed')::int8,
+                 (SELECT count(*) FROM reconcile_jobs WHERE status = 'dead')::int8,
+                 (SELECT count(*) FROM reconcile_jobs
+                   WHERE status = 'running'
+                     AND updated_at < coalesce($2, now()) - $1::int8 * interval '1 second')::int8",
+    params: &[Int(900), NullTime],
 };
 
-/// Jobs per status.
-pub const COUNTS_BY_STATUS: Statement = Statement {
-    name: "jobs::counts_by_status",
-    sql: "SELECT status::text, count(*)::int8 FROM reconcile_jobs GROUP BY status ORDER BY status",
+/// One status's exact count, for a status too rare to be among the
+/// statistics' most common values (so the index range is short).
+pub const COUNT_OF_STATUS: Statement = Statement {
+    name: "jobs::count_of_status",
+    sql: "SELECT count(*)::int8 FROM reconcile_jobs WHERE status = $1",
+    params: &[Text("cancelled")],
+};
+
+/// The planner's estimate of every other status (done, cancelled: the bulk
+/// of the queue), from the table's statistics: rows × most-common frequency.
+/// Empty before the table was first analysed.
+pub const STATUS_ESTIMATES: Statement = Statement {
+    name: "jobs::status_estimates",
+    sql: "SELECT v.status::text, (greatest(c.reltuples, 0) * v.freq)::int8
+            FROM pg_class c
+            JOIN pg_stats s ON s.schemaname = c.relnamespace::regnamespace::text
+                           AND s.tablename = c.relname AND s.attname = 'status'
+            CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(status, freq)
+           WHERE c.oid = to_regclass('reconcile_jobs')",
     params: &[],
 };
 
@@ -81,8 +105,9 @@ pub const ALL: &[&Statement] = &[
     &CANCEL,
     &RETRY,
     &STATUS_OF,
-    &STUCK_COUNT,
-    &COUNTS_BY_STATUS,
+    &COUNTS,
+    &STATUS_ESTIMATES,
+    &COUNT_OF_STATUS,
     &BY_ID,
     &OF_USER,
     &INTERRUPTED,

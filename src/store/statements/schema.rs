@@ -71,7 +71,19 @@ pub const IS_DEMO: Statement = Statement {
 };
 
 /// Every statement of this module, for the EXPLAIN test.
+/// The indexes of the tables lockdesk reads, as Postgres would create them.
+pub const INDEXES: Statement = Statement {
+    name: "schema::indexes",
+    sql: "SELECT c.relname::text, pg_get_indexdef(i.indexrelid)::text
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           WHERE i.indrelid = ANY (ARRAY[to_regclass('app_audit'), to_regclass('reconcile_jobs'),
+                 to_regclass('integration_logs'), to_regclass('user_access_levels'),
+                 to_regclass('credentials'), to_regclass('doors'), to_regclass('lock_pin_states')]::oid[])",
+    params: &[],
+};
+
 pub const ALL: &[&Statement] = &[
+    &INDEXES,
     &CATALOG,
     &TABLES,
     &LEDGER,

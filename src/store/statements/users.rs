@@ -2,20 +2,70 @@
 
 use super::{Param::*, Statement};
 
-/// The traces a user appears in: their jobs and the audit rows about them.
+// A user's traces: the newest 60 rows of each way a row names the user,
+// each through an index, then grouped by correlation id. Pieces, so the
+// three variants share them.
+macro_rules! traces_head {
+    () => {
+        "SELECT correlation_id::text, (min(created_at) FILTER (WHERE isfinite(created_at) AND created_at < '262000-01-01'))::timestamptz, \
+                string_agg(DISTINCT what, ', ')::text FROM ( \
+           (SELECT correlation_id, created_at, job_type || ' ' || status AS what FROM reconcile_jobs \
+             WHERE user_id = $1 AND correlation_id IS NOT NULL ORDER BY created_at DESC LIMIT 60) \
+           UNION ALL \
+           (SELECT correlation_id, created_at, entity_type || ' ' || action FROM app_audit \
+             WHERE entity_type = 'User' AND entity_id = $1 AND correlation_id IS NOT NULL ORDER BY created_at DESC LIMIT 60)"
+    };
+}
+macro_rules! traces_of_owned {
+    ($entity:literal, $table:literal) => {
+        concat!(
+            " UNION ALL (SELECT a.correlation_id, a.created_at, a.entity_type || ' ' || a.action FROM app_audit a \
+               WHERE a.entity_type = '", $entity, "' AND a.entity_id IN (SELECT id FROM ", $table, " WHERE user_id = $1) \
+                 AND a.correlation_id IS NOT NULL ORDER BY a.created_at DESC LIMIT 60)"
+        )
+    };
+}
+macro_rules! traces_tail {
+    () => {
+        ") t GROUP BY correlation_id ORDER BY 2 DESC NULLS LAST LIMIT 30"
+    };
+}
+
+/// A user's traces, newest first: the user's jobs, audit rows of the user,
+/// and of the user's access levels and credentials (through their ids).
 pub const TRACES: Statement = Statement {
     name: "users::traces",
-    sql: "SELECT correlation_id::text, (min(created_at) FILTER (WHERE isfinite(created_at) AND created_at < '262000-01-01'))::timestamptz, string_agg(DISTINCT what, ', ')::text FROM (
-             SELECT correlation_id, created_at, job_type || ' ' || status AS what
-               FROM reconcile_jobs WHERE user_id = $1 AND correlation_id IS NOT NULL
-             UNION ALL
-             SELECT a.correlation_id, a.created_at, a.entity_type || ' ' || a.action
-               FROM app_audit a
-              WHERE a.correlation_id IS NOT NULL
-                AND ((a.entity_type = 'User' AND a.entity_id = $1)
-                  OR (a.entity_type = 'UserAccessLevel' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text))
-                  OR (a.entity_type = 'Credential' AND (a.after_json->>'user_id' = $1::text OR a.before_json->>'user_id' = $1::text)))
-         ) t GROUP BY correlation_id ORDER BY 2 DESC NULLS LAST LIMIT 30",
+    sql: concat!(
+        traces_head!(),
+        traces_of_owned!("UserAccessLevel", "user_access_levels"),
+        traces_of_owned!("Credential", "credentials"),
+        traces_tail!()
+    ),
+    params: &[Int(9)],
+};
+
+/// `TRACES`, plus audit rows of access levels and credentials already
+/// deleted, through the recommended expression index (`db check`).
+pub const TRACES_WITH_DELETED: Statement = Statement {
+    name: "users::traces_with_deleted",
+    sql: concat!(
+        traces_head!(),
+        traces_of_owned!("UserAccessLevel", "user_access_levels"),
+        traces_of_owned!("Credential", "credentials"),
+        " UNION ALL (SELECT correlation_id, created_at, entity_type || ' ' || action FROM app_audit \
+           WHERE entity_type IN ('UserAccessLevel', 'Credential') \
+             AND (COALESCE(after_json, before_json) ->> 'user_id') = $1::text \
+             AND correlation_id IS NOT NULL ORDER BY created_at DESC LIMIT 60)",
+        traces_tail!()
+    ),
+    params: &[Int(9)],
+};
+
+/// A user's traces on a database without the broker's user tables: jobs
+/// and audit rows of the user only.
+pub const TRACES_CONTRACT_ONLY: Statement = Statement {
+    name: "users::traces_contract_only",
+    sql: concat!(traces_head!(), traces_tail!()),
     params: &[Int(9)],
 };
 
@@ -60,4 +110,12 @@ pub const USER: Statement = Statement {
 };
 
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&TRACES, &DOORS, &CREDENTIALS, &ACCESS, &USER];
+pub const ALL: &[&Statement] = &[
+    &TRACES,
+    &TRACES_WITH_DELETED,
+    &TRACES_CONTRACT_ONLY,
+    &DOORS,
+    &CREDENTIALS,
+    &ACCESS,
+    &USER,
+];

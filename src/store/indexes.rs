@@ -1,0 +1,188 @@
+//! The indexes lockdesk's statements are built for. lockdesk never creates
+//! anything in a broker's database by itself: `db check` lists each one that
+//! is missing with the exact `CREATE INDEX CONCURRENTLY` statement and what it
+//! speeds up, and the operator decides. Without them the console still works,
+//! slower (and says so once).
+
+use sqlx::PgConnection;
+
+use super::statements;
+
+/// One index lockdesk's statements want.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub name: &'static str,
+    pub table: &'static str,
+    /// What follows `USING` in Postgres's own definition of it.
+    pub using: &'static str,
+    pub speeds_up: &'static str,
+}
+
+impl Wanted {
+    /// The statement an operator runs to add it without blocking writes.
+    pub fn create_sql(&self) -> String {
+        format!(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {};",
+            self.name, self.table, self.using
+        )
+    }
+}
+
+/// The expression index on how an access level or credential audit row
+/// names its user, for `users::traces_with_deleted`.
+pub const USER_REF: &str = "app_audit_user_ref_idx";
+
+pub const WANTED: &[Wanted] = &[
+    Wanted {
+        name: "app_audit_entity_time_idx",
+        table: "app_audit",
+        using: "btree (entity_type, entity_id, created_at DESC)",
+        speeds_up: "the user pane and an entity's audit history",
+    },
+    Wanted {
+        name: "app_audit_time_idx",
+        table: "app_audit",
+        using: "btree (created_at DESC, id DESC)",
+        speeds_up: "the audit pane (newest first, paged)",
+    },
+    Wanted {
+        name: "app_audit_correlation_prefix_idx",
+        table: "app_audit",
+        using: "btree (correlation_id text_pattern_ops)",
+        speeds_up: "opening a trace by an id prefix (`:trace e4792295`)",
+    },
+    Wanted {
+        name: USER_REF,
+        table: "app_audit",
+        using: "btree (((COALESCE(after_json, before_json) ->> 'user_id'::text)), created_at DESC) WHERE (entity_type = ANY (ARRAY['UserAccessLevel'::text, 'Credential'::text]))",
+        speeds_up: "the user pane's traces of access levels and credentials already deleted (without it they are not shown)",
+    },
+    Wanted {
+        name: "reconcile_jobs_status_time_idx",
+        table: "reconcile_jobs",
+        using: "btree (status, created_at DESC, id DESC)",
+        speeds_up: "the job counts and `:jobs failed` / `:jobs stuck`",
+    },
+    Wanted {
+        name: "reconcile_jobs_time_idx",
+        table: "reconcile_jobs",
+        using: "btree (created_at DESC, id DESC)",
+        speeds_up: "the job queue (newest first, paged)",
+    },
+    Wanted {
+        name: "reconcile_jobs_user_idx",
+        table: "reconcile_jobs",
+        using: "btree (user_id, created_at DESC)",
+        speeds_up: "the user pane and `:jobs user 9`",
+    },
+    Wanted {
+        name: "reconcile_jobs_correlation_prefix_idx",
+        table: "reconcile_jobs",
+        using: "btree (correlation_id text_pattern_ops)",
+        speeds_up: "opening a trace by an id prefix",
+    },
+    Wanted {
+        name: "integration_logs_correlation_idx",
+        table: "integration_logs",
+        using: "btree (correlation_id, created_at, id)",
+        speeds_up: "a trace's logs, in order",
+    },
+    Wanted {
+        name: "integration_logs_lock_time_idx",
+        table: "integration_logs",
+        using: "btree (lock_key, created_at DESC, id DESC)",
+        speeds_up: "the lock pane and drift's interrupted-change check",
+    },
+    Wanted {
+        name: "integration_logs_door_time_idx",
+        table: "integration_logs",
+        using: "btree (door_id, created_at DESC, id DESC)",
+        speeds_up: "a door's logs",
+    },
+    Wanted {
+        name: "integration_logs_job_idx",
+        table: "integration_logs",
+        using: "btree (reconcile_job_id, created_at, id)",
+        speeds_up: "a job's logs and its interrupted mark in the queue",
+    },
+    Wanted {
+        name: "integration_logs_correlation_prefix_idx",
+        table: "integration_logs",
+        using: "btree (correlation_id text_pattern_ops)",
+        speeds_up: "opening a trace by an id prefix",
+    },
+    Wanted {
+        name: "user_access_levels_user_idx",
+        table: "user_access_levels",
+        using: "btree (user_id)",
+        speeds_up: "the user pane",
+    },
+    Wanted {
+        name: "credentials_user_idx",
+        table: "credentials",
+        using: "btree (user_id)",
+        speeds_up: "the user pane",
+    },
+    Wanted {
+        name: "lock_pin_states_door_idx",
+        table: "lock_pin_states",
+        using: "btree (door_id)",
+        speeds_up: "drift plans",
+    },
+];
+
+/// The wanted indexes `present` (name, Postgres's definition) lacks. An
+/// index counts when it has the wanted name, or the same table and the same
+/// definition under another name.
+pub fn missing(present: &[(String, String)]) -> Vec<&'static Wanted> {
+    let shapes: Vec<(String, String)> = present
+        .iter()
+        .filter_map(|(_, def)| {
+            let (_, on) = def.split_once(" ON ")?;
+            let (table, using) = on.split_once(" USING ")?;
+            let table = table.rsplit('.').next().unwrap_or(table).trim_matches('"');
+            Some((table.to_string(), using.to_string()))
+        })
+        .collect();
+    WANTED
+        .iter()
+        .filter(|w| {
+            !present.iter().any(|(n, _)| n == w.name)
+                && !shapes.iter().any(|(t, u)| t == w.table && u == w.using)
+        })
+        .collect()
+}
+
+/// The indexes the database has on the tables lockdesk reads.
+pub async fn present(conn: &mut PgConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(statements::schema::INDEXES.sql)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_counts_by_its_name_or_by_its_definition() {
+        let all_but_two: Vec<(String, String)> = WANTED
+            .iter()
+            .filter(|w| w.name != USER_REF && w.name != "reconcile_jobs_user_idx")
+            .map(|w| (w.name.to_string(), format!("CREATE INDEX {} ON public.{} USING {}", w.name, w.table, w.using)))
+            .chain([(
+                "jobs_by_user".to_string(),
+                "CREATE INDEX jobs_by_user ON broker.reconcile_jobs USING btree (user_id, created_at DESC)".to_string(),
+            )])
+            .collect();
+        let m = missing(&all_but_two);
+        assert_eq!(m.iter().map(|w| w.name).collect::<Vec<_>>(), vec![USER_REF]);
+        assert_eq!(
+            m[0].create_sql(),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS app_audit_user_ref_idx ON app_audit USING btree \
+             (((COALESCE(after_json, before_json) ->> 'user_id'::text)), created_at DESC) \
+             WHERE (entity_type = ANY (ARRAY['UserAccessLevel'::text, 'Credential'::text]));"
+        );
+        assert_eq!(missing(&[]).len(), WANTED.len());
+    }
+}

@@ -1,0 +1,238 @@
+// Every statement lockdesk sends is index-bound on a big broker: the private
+// cluster is seeded with 200k logs / 20k jobs / 20k audit rows and analysed,
+// then each statement of `store/statements` (and each shape of the job page)
+// is EXPLAINed with its sample parameters, as is and with seqscan off. A Seq
+// Scan of a big table that survives seqscan off (no index can serve it), or a
+// Sort whose input is far above what the statement's LIMIT keeps, fails it.
+
+use chrono::{DateTime, Utc};
+use lockdesk::store::statements::{self, Param, Statement};
+use serde_json::Value;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{Connection, Postgres};
+
+use crate::support::demo_db;
+
+const BIG: &[&str] = &["integration_logs", "reconcile_jobs", "app_audit"];
+
+/// Statements that run only on a demo or simulator database, never on a
+/// broker's (the `demo seed` guard refuses any other).
+const DEMO_ONLY: &[&str] = &["demo::max_ids"];
+
+fn bind<'q>(
+    mut q: Query<'q, Postgres, PgArguments>,
+    params: &[Param],
+) -> Query<'q, Postgres, PgArguments> {
+    for p in params {
+        let time = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        q = match *p {
+            Param::Int(v) => q.bind(v),
+            Param::Int4(v) => q.bind(v),
+            Param::Bool(v) => q.bind(v),
+            Param::Text(v) => q.bind(v),
+            Param::Time(t) => q.bind(time(t)),
+            Param::Json(j) => q.bind(sqlx::types::Json(serde_json::from_str::<Value>(j).unwrap())),
+            Param::TextArray(a) => q.bind(a.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            Param::IntArray(a) => q.bind(a.to_vec()),
+            Param::NullInt => q.bind(None::<i64>),
+            Param::NullText => q.bind(None::<String>),
+            Param::NullTime => q.bind(None::<DateTime<Utc>>),
+        };
+    }
+    q
+}
+
+/// Only plannable statements: not BEGIN, SET, CREATE, ANALYZE.
+fn explainable(sql: &str) -> bool {
+    let first = sql
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "SELECT" | "WITH" | "INSERT" | "UPDATE" | "DELETE"
+    )
+}
+
+/// What is wrong with one plan: Seq Scans of big tables, and Sorts whose
+/// input is over 10x the rows the nearest Limit above keeps.
+fn faults(node: &Value, limit: Option<f64>, seq_ok: bool, out: &mut Vec<String>) {
+    let kind = node["Node Type"].as_str().unwrap_or("");
+    let rel = node["Relation Name"].as_str().unwrap_or("");
+    if kind == "Seq Scan" && BIG.contains(&rel) && !seq_ok {
+        out.push(format!(
+            "Seq Scan on {rel} (est. {} rows)",
+            node["Plan Rows"]
+        ));
+    }
+    let limit = if kind == "Limit" {
+        node["Plan Rows"].as_f64()
+    } else {
+        limit
+    };
+    if kind == "Sort" {
+        if let (Some(l), Some(input)) = (limit, node["Plans"][0]["Plan Rows"].as_f64()) {
+            if input > 10.0 * l.max(1.0) {
+                out.push(format!("Sort of est. {input} rows under a Limit of {l}"));
+            }
+        }
+    }
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        faults(child, limit, seq_ok, out);
+    }
+    // A scan or sort inside an InitPlan/SubPlan is listed among Plans too.
+}
+
+async fn plan(conn: &mut sqlx::PgConnection, sql: &str, params: &[Param]) -> Result<Value, String> {
+    let text = format!("EXPLAIN (FORMAT JSON) {sql}");
+    let q = bind(sqlx::query(sqlx::AssertSqlSafe(text)), params);
+    let row = q.fetch_one(&mut *conn).await.map_err(|e| e.to_string())?;
+    let v: sqlx::types::Json<Value> = sqlx::Row::try_get(&row, 0).map_err(|e| e.to_string())?;
+    Ok(v.0[0]["Plan"].clone())
+}
+
+#[tokio::test]
+async fn every_statement_is_index_bound() {
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    lockdesk::demo::scale::seed(
+        &pool,
+        lockdesk::demo::scale::Scale {
+            logs: 200_000,
+            jobs: 20_000,
+            audit: 20_000,
+        },
+        lockdesk::demo::world::fixed_now(),
+    )
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+
+    let mut owned: Vec<(String, String, Vec<Param>)> = statements::all()
+        .into_iter()
+        .map(|s: &Statement| (s.name.to_string(), s.sql.to_string(), s.params.to_vec()))
+        .collect();
+    for shape in statements::jobs::page_samples() {
+        owned.push((
+            format!("jobs::page {shape:?}"),
+            statements::jobs::page(&shape),
+            statements::jobs::page_params(&shape),
+        ));
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (name, sql, params) in &owned {
+        if !explainable(sql) || DEMO_ONLY.contains(&name.as_str()) {
+            continue;
+        }
+        sqlx::query("SET enable_seqscan = on")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let as_is = plan(&mut conn, sql, params).await;
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let forced = plan(&mut conn, sql, params).await;
+        let (as_is, forced) = match (as_is, forced) {
+            (Ok(a), Ok(f)) => (a, f),
+            (Err(e), _) | (_, Err(e)) => {
+                failures.push(format!("{name}: EXPLAIN failed: {e}\n{sql}"));
+                continue;
+            }
+        };
+        checked += 1;
+        let mut found = Vec::new();
+        faults(&forced, None, false, &mut found);
+        // With seqscan on, only the Sort rule: the planner may rightly scan
+        // a small sample table, but it must never sort far more than it keeps.
+        let mut sorts = Vec::new();
+        faults(&as_is, None, true, &mut sorts);
+        found.extend(sorts);
+        found.dedup();
+        if !found.is_empty() {
+            failures.push(format!(
+                "{name}: {}\n  {sql}\n  plan (seqscan off): {forced}",
+                found.join("; ")
+            ));
+        }
+    }
+    assert!(checked > 100, "{checked} statements explained");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} statements are not index-bound:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// lockdesk never creates objects in a broker's database: `db check` lists
+/// each missing index with the statement that adds it, and that statement,
+/// run by the operator, is what makes the next check pass.
+#[tokio::test]
+async fn db_check_recommends_missing_indexes_and_creates_none() {
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    for idx in [
+        "app_audit_user_ref_idx",
+        "integration_logs_correlation_prefix_idx",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {idx}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    let out = crate::cli::lockdesk(&["db", "check"], Some(&url));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.contains("2 recommended index(es) are missing"),
+        "{text}"
+    );
+    let creates: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("CREATE INDEX CONCURRENTLY"))
+        .collect();
+    assert_eq!(creates.len(), 2, "{text}");
+    assert!(
+        text.contains("-- app_audit_user_ref_idx: speeds up the user pane"),
+        "{text}"
+    );
+    assert_eq!(count().await, before, "db check created nothing");
+    // The console still opens, and says so once.
+    let screen = crate::console::screen(&url, None, "").await;
+    assert!(
+        screen.contains("2 recommended index(es) missing"),
+        "{screen}"
+    );
+    assert!(screen.contains("reconcile_user"), "{screen}");
+    // The operator runs what it printed; then nothing is missing.
+    for c in creates {
+        sqlx::query(sqlx::AssertSqlSafe(c.to_string()))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let out = crate::cli::lockdesk(&["db", "check"], Some(&url));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.contains("Every index lockdesk's statements are built for is there."),
+        "{text}"
+    );
+}
