@@ -67,7 +67,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     28,
                 ) + " ",
             ),
-            Span::raw(cell(&entity, 24) + " "),
+            Span::raw(super::pad(&entity, 24) + " "),
             Span::styled(cell(&r.action, 7) + " ", action_style),
             Span::raw(cell(r.actor.as_deref().unwrap_or(""), 28) + " "),
             Span::styled(cell(r.source.as_deref().unwrap_or(""), 23) + " ", DIM),

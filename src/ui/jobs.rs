@@ -72,7 +72,20 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
 /// What a job with an intent and no outcome shows.
 const INTERRUPTED_NOTE: &str = "interrupted after a change was sent to the provider";
 
-const WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
+/// The columns' least widths; ID, USER and ATT grow to the widest value on
+/// screen, so no id is ever cut (`#9223372036854775807` fits).
+const MIN_WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
+
+/// The widths for the rows on screen.
+fn widths<'a>(jobs: impl Iterator<Item = &'a JobRow>) -> [usize; 8] {
+    let mut w = MIN_WIDTHS;
+    for job in jobs {
+        w[0] = w[0].max(format!("#{}", job.id).len());
+        w[2] = w[2].max(job.user_id.to_string().len());
+        w[5] = w[5].max(job.attempt_count.to_string().len());
+    }
+    w
+}
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
     let j = &app.jobs;
@@ -80,7 +93,9 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let height = area.height.saturating_sub(1) as usize;
     let off = j.scroll.offset_for(height);
     let w = area.width as usize;
-    let err_w = w.saturating_sub(WIDTHS.iter().sum::<usize>() + WIDTHS.len());
+    let on_screen = visible.iter().skip(off).take(height).map(|&i| &j.rows[i]);
+    let widths = widths(on_screen);
+    let err_w = w.saturating_sub(widths.iter().sum::<usize>() + widths.len());
     let titles = [
         "ID",
         "TYPE",
@@ -95,7 +110,7 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let mut head = String::new();
     for (t, cw) in titles
         .iter()
-        .zip(WIDTHS.iter().chain(std::iter::once(&err_w)))
+        .zip(widths.iter().chain(std::iter::once(&err_w)))
     {
         head.push_str(&cell(t, *cw));
         head.push(' ');
@@ -132,9 +147,9 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             .map(|t| relative(&t, &app.now))
             .unwrap_or_default();
         let mut spans = vec![
-            Span::raw(cell(&format!("#{}", job.id), WIDTHS[0])),
+            Span::raw(cell(&format!("#{}", job.id), widths[0])),
             Span::raw(" "),
-            Span::raw(cell(&job.job_type, WIDTHS[1])),
+            Span::raw(cell(&job.job_type, widths[1])),
             Span::raw(" "),
             Span::raw(cell(
                 &if job.user_id == 0 {
@@ -142,21 +157,21 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
                 } else {
                     job.user_id.to_string()
                 },
-                WIDTHS[2],
+                widths[2],
             )),
             Span::raw(" "),
-            Span::raw(cell(job.reason.as_deref().unwrap_or(""), WIDTHS[3])),
+            Span::raw(cell(job.reason.as_deref().unwrap_or(""), widths[3])),
             Span::raw(" "),
-            Span::styled(cell(status, WIDTHS[4]), status_style(status)),
+            Span::styled(cell(status, widths[4]), status_style(status)),
             Span::raw(" "),
-            Span::raw(cell(&job.attempt_count.to_string(), WIDTHS[5])),
+            Span::raw(cell(&job.attempt_count.to_string(), widths[5])),
             Span::raw(" "),
             Span::raw(cell(
                 &when(&job.odd, "created_at", || age(app.now - job.created_at)),
-                WIDTHS[6],
+                widths[6],
             )),
             Span::raw(" "),
-            Span::raw(cell(&next, WIDTHS[7])),
+            Span::raw(cell(&next, widths[7])),
             Span::raw(" "),
             if job.interrupted {
                 // Derived, never the broker's status: a change went out

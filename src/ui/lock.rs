@@ -137,12 +137,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     Span::raw(cell(&log.action, 26)),
                     super::log_span(log),
                     Span::raw(if log.ok { "      " } else { "  " }),
-                    Span::raw(cell(
+                    Span::raw(super::pad(
                         &log.reconcile_job_id
                             .map_or(String::new(), |j| format!("#{j}")),
                         9,
                     )),
-                    Span::styled(cell(log.correlation_id.as_deref().unwrap_or(""), 34), DIM),
+                    Span::styled(
+                        super::pad(log.correlation_id.as_deref().unwrap_or(""), 34),
+                        DIM,
+                    ),
                     Span::styled(
                         log.error_message.clone().unwrap_or_default(),
                         Style::new().fg(Color::Red),

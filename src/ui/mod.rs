@@ -154,6 +154,15 @@ pub fn wrapped(s: &str, width: usize) -> Vec<String> {
 }
 
 /// Pads or cuts to exactly `width` terminal columns.
+/// An identifier in a column: padded to `width` like `cell`, but never cut
+/// (a longer one pushes the rest of the line right instead).
+pub fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
 pub fn cell(s: &str, width: usize) -> String {
     let mut out = fit(s, width);
     let w = UnicodeWidthStr::width(out.as_str());

@@ -182,3 +182,34 @@ fn a_long_message_wraps_by_display_width() {
     );
     assert_eq!(super::wrapped("", 0), vec![String::new()]);
 }
+
+/// The text of a frame, row by row.
+fn text_at(a: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    t.draw(|f| super::draw(f, a)).expect("a frame");
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn ids_are_never_cut() {
+    let mut a = app();
+    a.jobs.rows[0].id = i64::MAX;
+    a.jobs.rows[0].user_id = 1_000_000_000_007;
+    a.jobs.rows[1].id = 10_000_123;
+    let screen = text_at(&a, 160, 30);
+    assert!(screen.contains("#9223372036854775807 "), "{screen}");
+    assert!(screen.contains(" 1000000000007 "), "{screen}");
+    assert!(screen.contains("#10000123 "), "{screen}");
+    // The columns line up under the widest id.
+    let header = screen.lines().find(|l| l.contains("TYPE")).unwrap();
+    let row = screen.lines().find(|l| l.contains("#10000123")).unwrap();
+    assert_eq!(
+        header.find("TYPE"),
+        row.find("reconcile_user"),
+        "{header}\n{row}"
+    );
+}
