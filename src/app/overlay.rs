@@ -24,6 +24,9 @@ pub struct JsonView {
 pub struct DiffView {
     pub row: AuditRow,
     pub changes: Vec<Change>,
+    /// Both documents, laid out once when the overlay opens (never per frame).
+    pub before: Box<crate::jsondoc::JsonDoc>,
+    pub after: Box<crate::jsondoc::JsonDoc>,
     pub scroll: Scroll,
 }
 
@@ -63,6 +66,8 @@ impl App {
         let after = row.after_json.clone().unwrap_or(Value::Null);
         self.overlays.push(Overlay::Diff(DiffView {
             changes: diff(&before, &after),
+            before: Box::new(crate::jsondoc::JsonDoc::new(&before)),
+            after: Box::new(crate::jsondoc::JsonDoc::new(&after)),
             row,
             scroll: Scroll::default(),
         }));

@@ -212,6 +212,42 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// How much of a payload the one-line preview writes (the line is cut to
+/// the pane anyway; `Y` copies all of it).
+const PREVIEW_BYTES: usize = 1024;
+
+/// The start of `v`'s compact JSON: at most about `max` bytes are written,
+/// so a 5 MiB payload costs the same per frame as a small one.
+fn preview(v: &serde_json::Value, max: usize) -> String {
+    struct Capped(Vec<u8>, usize);
+    impl std::io::Write for Capped {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            let room = self.1.saturating_sub(self.0.len());
+            if room == 0 {
+                return Err(std::io::Error::other("enough"));
+            }
+            let n = room.min(b.len());
+            self.0.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = Capped(Vec::new(), max);
+    let whole = serde_json::to_writer(&mut w, v).is_ok();
+    // A cut can fall inside a character: keep what is whole.
+    let valid = match std::str::from_utf8(&w.0) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&w.0[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let mut text = valid.to_string();
+    if !whole {
+        text.push('…');
+    }
+    text
+}
+
 /// The selected job's fields, times in full with their zone.
 pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     let c = &app.clock;
@@ -267,9 +303,24 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
                 "payload {}",
                 job.payload
                     .as_ref()
-                    .map_or("null".to_string(), |p| p.to_string())
+                    .map_or("null".to_string(), |p| preview(p, PREVIEW_BYTES))
             ),
             DIM,
         )),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_payload_preview_writes_only_its_start() {
+        let big = serde_json::json!({"blob": "x".repeat(5 << 20)});
+        let p = super::preview(&big, 1024);
+        assert!(p.len() < 2048, "{}", p.len());
+        assert!(p.starts_with("{\"blob\":\"xxx") && p.ends_with('…'));
+        assert_eq!(
+            super::preview(&serde_json::json!({"a": 1}), 1024),
+            "{\"a\":1}"
+        );
+    }
 }

@@ -154,18 +154,39 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
             ]),
         });
     }
-    for (label, v) in [("Before", &r.before_json), ("After", &r.after_json)] {
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(label, HEADER)));
-        let value = v.clone().unwrap_or(serde_json::Value::Null);
-        let doc = JsonDoc::new(&value);
-        for &l in &doc.visible {
-            lines.push(json_line(&doc, l));
-        }
-    }
     let height = area.height.saturating_sub(2) as usize;
-    let off = d.scroll.selected.min(lines.len().saturating_sub(1));
-    let shown: Vec<Line> = lines.into_iter().skip(off).take(height).collect();
+    // Lines are counted, and only the ones on screen styled: a 5 MiB
+    // document costs a screenful per frame, not its size.
+    let docs = [("Before", &d.before), ("After", &d.after)];
+    let total = lines.len()
+        + docs
+            .iter()
+            .map(|(_, doc)| doc.visible.len() + 2)
+            .sum::<usize>();
+    let mut skip = d.scroll.selected.min(total.saturating_sub(1));
+    let head = lines.len();
+    let mut shown: Vec<Line> = lines.into_iter().skip(skip).take(height).collect();
+    skip = skip.saturating_sub(head);
+    for (label, doc) in docs {
+        let block = 2 + doc.visible.len();
+        if skip >= block {
+            skip -= block;
+            continue;
+        }
+        let heading = [Line::from(""), Line::from(Span::styled(label, HEADER))];
+        shown.extend(heading.into_iter().skip(skip));
+        let from = skip.saturating_sub(2);
+        skip = 0;
+        let room = height.saturating_sub(shown.len());
+        shown.extend(
+            doc.visible
+                .iter()
+                .skip(from)
+                .take(room)
+                .map(|&l| json_line(doc, l)),
+        );
+    }
+    shown.truncate(height);
     let block = Block::bordered()
         .title(" Audit change: before → after ")
         .border_style(Style::new().fg(Color::Cyan));
