@@ -64,10 +64,14 @@ pub struct PreviewView {
     pub interrupted: Vec<String>,
 }
 
+/// A job retry-all would retry: id, status and `updated_at` as listed.
+pub type RetryableJob = (i64, String, DateTime<Utc>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActResult {
     Job(Result<JobChange, Refused>),
-    Count(Result<Vec<(i64, String, DateTime<Utc>)>, String>),
+    /// The retryable jobs, and whether more matched than the cap.
+    Count(Result<(Vec<RetryableJob>, bool), String>),
     RetriedAll(Result<(usize, usize), String>),
     Preview(Result<PreviewView, String>),
     /// A finished run: a message, and the plan of what drift remains.
@@ -176,6 +180,7 @@ impl App {
                 self.dialog = Some(Dialog::RetryAll {
                     filter: self.jobs.filter.clone(),
                     jobs: None,
+                    more: false,
                     typed: String::new(),
                 });
                 let filter = self.jobs.filter.clone();
@@ -323,7 +328,15 @@ impl App {
             ActResult::Count(r) => {
                 refresh = false;
                 match (r, &mut self.dialog) {
-                    (Ok(jobs), Some(Dialog::RetryAll { jobs: slot, .. })) => *slot = Some(jobs),
+                    (
+                        Ok((jobs, capped)),
+                        Some(Dialog::RetryAll {
+                            jobs: slot, more, ..
+                        }),
+                    ) => {
+                        *slot = Some(jobs);
+                        *more = capped;
+                    }
                     (Err(e), _) => {
                         self.dialog = None;
                         self.say(Level::Error, e);

@@ -34,6 +34,8 @@ pub enum Dialog {
     RetryAll {
         filter: JobFilter,
         jobs: Option<Vec<(i64, String, DateTime<Utc>)>>,
+        /// More jobs matched than the cap: only the newest `jobs` are retried.
+        more: bool,
         typed: String,
     },
     Drift(Box<DriftDialog>),

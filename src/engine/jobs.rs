@@ -142,33 +142,19 @@ pub async fn cancel_job(
     finish(&mut conn, result).await
 }
 
-/// The failed or dead jobs a filter matches (at most 10,000), with the state
-/// each was seen in, for "retry all".
+/// At most this many jobs in one retry-all; the dialog says when more match.
+pub const RETRY_ALL_CAP: usize = 10_000;
+
+/// The failed and dead jobs `filter` matches, newest first (one
+/// index-bound statement), at most `RETRY_ALL_CAP`, and whether more matched.
 pub async fn retryable(
     pool: &PgPool,
     filter: &crate::store::queries::JobFilter,
     now: DateTime<Utc>,
     stuck_after_secs: i64,
-) -> Result<Vec<(i64, String, DateTime<Utc>)>, Refused> {
+) -> Result<(Vec<(i64, String, DateTime<Utc>)>, bool), Refused> {
     let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
-    let mut out = Vec::new();
-    let mut page = crate::store::queries::Page::First;
-    loop {
-        let rows =
-            crate::store::queries::jobs_page(&mut conn, filter, now, stuck_after_secs, page, 1000)
-                .await
-                .map_err(|e| explain(&e))?;
-        let last = rows.last().map(crate::store::queries::Keyset::of_job);
-        out.extend(
-            rows.iter()
-                .filter(|j| j.status.is_retryable())
-                .map(|j| (j.id, j.status.to_string(), j.updated_at)),
-        );
-        match last {
-            Some(k) if rows.len() == 1000 && out.len() < 10_000 => {
-                page = crate::store::queries::Page::Older(k)
-            }
-            _ => return Ok(out),
-        }
-    }
+    crate::store::queries::retryable_jobs(&mut conn, filter, now, stuck_after_secs, RETRY_ALL_CAP)
+        .await
+        .map_err(|e| explain(&e))
 }

@@ -2,6 +2,7 @@
 //! pages, per-lock logs, one user, doors. The SQL is in `statements`; every
 //! value is a bind parameter.
 
+pub use super::counts::{Count, EXACT_STATUSES, JobCounts, job_counts};
 use crate::lockkey::LockKey;
 use crate::store::statements;
 use crate::store::statements::jobs as jobs_sql;
@@ -126,18 +127,9 @@ pub enum Page {
     Newer(Keyset),
 }
 
-/// One page of the job queue, newest first.
-pub async fn jobs_page(
-    conn: &mut PgConnection,
-    filter: &JobFilter,
-    now: DateTime<Utc>,
-    stuck_after_secs: i64,
-    page: Page,
-    limit: i64,
-) -> Result<Vec<JobRow>, sqlx::Error> {
-    // Cut-offs come from the console's clock (the one it shows ages by), so
-    // "stuck" and "age" mean the same on screen and in the query.
-    let shape = jobs_sql::PageShape {
+/// The statement shape of a filter and a page.
+fn shape_of(filter: &JobFilter, page: Page) -> jobs_sql::PageShape {
+    jobs_sql::PageShape {
         status: filter.status.map(|s| match s {
             StatusFilter::Stuck => jobs_sql::StatusPart::Stuck,
             _ => jobs_sql::StatusPart::Is,
@@ -151,9 +143,20 @@ pub async fn jobs_page(
             Page::From(_) => jobs_sql::Side::From,
             Page::Newer(_) => jobs_sql::Side::Newer,
         },
-    };
-    let sql = jobs_sql::page(&shape);
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    }
+}
+
+/// Binds a filter's values (and the page's keyset) in the order
+/// `jobs_sql::conditions` numbers them.
+fn bind_filter<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    filter: &JobFilter,
+    now: DateTime<Utc>,
+    stuck_after_secs: i64,
+    page: Page,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    // Cut-offs come from the console's clock (the database's, corrected
+    // for skew), so "stuck" and "age" mean the same on screen and in the query.
     if let Some(s) = filter.status {
         q = match s {
             StatusFilter::Stuck => q.bind(before(now, stuck_after_secs)),
@@ -172,6 +175,26 @@ pub async fn jobs_page(
     if let Page::Older(k) | Page::From(k) | Page::Newer(k) = page {
         q = q.bind(k.created_at).bind(k.id);
     }
+    q
+}
+
+/// One page of the job queue, newest first.
+pub async fn jobs_page(
+    conn: &mut PgConnection,
+    filter: &JobFilter,
+    now: DateTime<Utc>,
+    stuck_after_secs: i64,
+    page: Page,
+    limit: i64,
+) -> Result<Vec<JobRow>, sqlx::Error> {
+    let sql = jobs_sql::page(&shape_of(filter, page));
+    let q = bind_filter(
+        sqlx::query(sqlx::AssertSqlSafe(sql)),
+        filter,
+        now,
+        stuck_after_secs,
+        page,
+    );
     let rows = q.bind(limit).fetch_all(&mut *conn).await?;
     let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>, _>>()?;
     if matches!(page, Page::Newer(_)) {
@@ -179,6 +202,34 @@ pub async fn jobs_page(
     }
     mark_interrupted(conn, &mut jobs).await?;
     Ok(jobs)
+}
+
+/// The failed and dead jobs a filter matches, newest first, at most `cap`
+/// (id, status, updated_at), and whether more matched than the cap.
+pub async fn retryable_jobs(
+    conn: &mut PgConnection,
+    filter: &JobFilter,
+    now: DateTime<Utc>,
+    stuck_after_secs: i64,
+    cap: usize,
+) -> Result<(Vec<(i64, String, DateTime<Utc>)>, bool), sqlx::Error> {
+    let sql = jobs_sql::retryable(&shape_of(filter, Page::First));
+    let q = bind_filter(
+        sqlx::query(sqlx::AssertSqlSafe(sql)),
+        filter,
+        now,
+        stuck_after_secs,
+        Page::First,
+    );
+    let over = i64::try_from(cap).unwrap_or(i64::MAX).saturating_add(1);
+    let rows = q.bind(over).fetch_all(&mut *conn).await?;
+    let mut rows = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<Vec<(i64, String, DateTime<Utc>)>, sqlx::Error>>()?;
+    let more = rows.len() > cap;
+    rows.truncate(cap);
+    Ok((rows, more))
 }
 
 /// Notes which drift enforcement jobs among `jobs` were interrupted after a
@@ -210,93 +261,6 @@ async fn mark_interrupted(conn: &mut PgConnection, jobs: &mut [JobRow]) -> Resul
         j.interrupted = hit.iter().any(|(id,)| *id == j.id);
     }
     Ok(())
-}
-
-/// The statuses counted exactly (through the status index); the others
-/// come from the planner's statistics.
-pub const EXACT_STATUSES: [&str; 4] = ["queued", "running", "failed", "dead"];
-
-/// Jobs per status, how many running jobs are stuck, and the server's clock.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobCounts {
-    /// queued, running, failed, dead: exact.
-    pub exact: Vec<(String, i64)>,
-    /// Every other status the statistics know (done, cancelled), estimated.
-    pub estimated: Vec<(String, i64)>,
-    pub stuck: i64,
-    /// `now()` on the server when counted.
-    pub db_now: Option<DateTime<Utc>>,
-}
-
-/// One status's count, as the header draws it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Count {
-    Exact(i64),
-    Estimate(i64),
-    /// The statistics do not know it (never analysed, or too rare to list).
-    Unknown,
-}
-
-impl JobCounts {
-    pub fn get(&self, status: &str) -> Count {
-        let find = |v: &[(String, i64)]| v.iter().find(|(s, _)| s == status).map(|(_, n)| *n);
-        match (find(&self.exact), find(&self.estimated)) {
-            (Some(n), _) => Count::Exact(n),
-            (None, Some(n)) => Count::Estimate(n),
-            (None, None) if EXACT_STATUSES.contains(&status) => Count::Exact(0),
-            (None, None) => Count::Unknown,
-        }
-    }
-}
-
-/// The statuses the header shows besides the exact ones.
-const ESTIMATED_STATUSES: [&str; 2] = ["done", "cancelled"];
-
-pub async fn job_counts(
-    conn: &mut PgConnection,
-    pinned_now: Option<DateTime<Utc>>,
-    stuck_after_secs: i64,
-) -> Result<JobCounts, sqlx::Error> {
-    let (db_now, queued, running, failed, dead, stuck): (DateTime<Utc>, i64, i64, i64, i64, i64) =
-        sqlx::query_as(statements::jobs::COUNTS.marked())
-            .bind(stuck_after_secs)
-            .bind(pinned_now)
-            .fetch_one(&mut *conn)
-            .await?;
-    let mut exact: Vec<(String, i64)> = EXACT_STATUSES
-        .iter()
-        .zip([queued, running, failed, dead])
-        .map(|(s, n)| (s.to_string(), n))
-        .collect();
-    let estimated: Vec<(Option<String>, i64)> =
-        sqlx::query_as(statements::jobs::STATUS_ESTIMATES.marked())
-            .fetch_all(&mut *conn)
-            .await?;
-    let estimated: Vec<(String, i64)> = estimated
-        .into_iter()
-        .filter_map(|(s, n)| s.map(|s| (s, n)))
-        .filter(|(s, _)| !EXACT_STATUSES.contains(&s.as_str()))
-        .collect();
-    // Analysed, but a status is not among the most common values: it is
-    // rare, so its index range is short and counted exactly. Never analysed
-    // (no statistics at all): unknown, never a scan.
-    if !estimated.is_empty() {
-        for s in ESTIMATED_STATUSES {
-            if !estimated.iter().any(|(e, _)| e == s) {
-                let (n,): (i64,) = sqlx::query_as(statements::jobs::COUNT_OF_STATUS.marked())
-                    .bind(s)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                exact.push((s.to_string(), n));
-            }
-        }
-    }
-    Ok(JobCounts {
-        exact,
-        estimated,
-        stuck,
-        db_now: Some(db_now),
-    })
 }
 
 pub async fn job(conn: &mut PgConnection, id: i64) -> Result<Option<JobRow>, sqlx::Error> {

@@ -45,6 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
         Dialog::RetryAll {
             filter,
             jobs,
+            more,
             typed,
         } => {
             let mut l = vec![Line::from(format!(
@@ -63,6 +64,15 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                         ))
                         .style(WARN),
                     );
+                    if *more {
+                        l.push(
+                            Line::from(format!(
+                                "More match: only the newest {} (the most one retry-all takes). Narrow the filter (:jobs failed 24h) for the rest.",
+                                j.len()
+                            ))
+                            .style(WARN),
+                        );
+                    }
                     l.push(Line::from(""));
                     l.push(mode_line(app));
                     l.push(typed_line(

@@ -122,6 +122,15 @@ async fn every_statement_is_index_bound() {
             statements::jobs::page_params(&shape),
         ));
     }
+    for shape in statements::jobs::page_samples() {
+        if shape.side == statements::jobs::Side::First {
+            owned.push((
+                format!("jobs::retryable {shape:?}"),
+                statements::jobs::retryable(&shape),
+                statements::jobs::retryable_params(&shape),
+            ));
+        }
+    }
     let mut checked = 0;
     let mut failures = Vec::new();
     for (name, sql, params) in &owned {

@@ -180,7 +180,7 @@ fn retry_all_applies_exactly_the_jobs_it_listed() {
     let listed = vec![(5, "failed".to_string(), t), (7, "dead".to_string(), t)];
     a.update(Msg::Acted {
         id,
-        result: Box::new(crate::app::ActResult::Count(Ok(listed.clone()))),
+        result: Box::new(crate::app::ActResult::Count(Ok((listed.clone(), false)))),
     });
     press(&mut a, "2");
     let cmds = a.update(Msg::Key(

@@ -146,11 +146,27 @@ pub struct PageShape {
 /// The SQL of one job page, newest first (oldest first for `Newer`, which
 /// the caller reverses).
 pub fn page(shape: &PageShape) -> String {
-    let mut sql = format!("{JOB_SELECT} WHERE true");
     let mut n = 0;
+    let mut sql = format!("{JOB_SELECT} WHERE true{}", conditions(shape, &mut n));
+    let order = if shape.side == Side::Newer {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    n += 1;
+    sql.push_str(&format!(
+        " ORDER BY created_at {order}, id {order} LIMIT ${n}"
+    ));
+    sql
+}
+
+/// The filter's conditions, numbering parameters from `n + 1`: status, job
+/// type, user, age cut-off, keyset.
+fn conditions(shape: &PageShape, n: &mut usize) -> String {
+    let mut sql = String::new();
     let mut next = || {
-        n += 1;
-        n
+        *n += 1;
+        *n
     };
     match shape.status {
         Some(StatusPart::Stuck) => sql.push_str(&format!(
@@ -169,21 +185,38 @@ pub fn page(shape: &PageShape) -> String {
     if shape.max_age {
         sql.push_str(&format!(" AND created_at > ${}", next()));
     }
-    let (cmp, order) = match shape.side {
-        Side::First => ("", "DESC"),
-        Side::Older => ("<", "DESC"),
-        Side::From => ("<=", "DESC"),
-        Side::Newer => (">", "ASC"),
+    let cmp = match shape.side {
+        Side::First => "",
+        Side::Older => "<",
+        Side::From => "<=",
+        Side::Newer => ">",
     };
     if !cmp.is_empty() {
         let (a, b) = (next(), next());
         sql.push_str(&format!(" AND (created_at, id) {cmp} (${a}, ${b})"));
     }
-    let l = next();
-    sql.push_str(&format!(
-        " ORDER BY created_at {order}, id {order} LIMIT ${l}"
-    ));
     sql
+}
+
+/// The retryable (failed and dead) jobs a filter matches, newest first, as
+/// id, status and `updated_at` only: one statement, each status through the
+/// status index, at most `$last` rows (the caller asks one over its cap, to
+/// know the cap was hit). `shape.side` is always `First`.
+pub fn retryable(shape: &PageShape) -> String {
+    let mut n = 0;
+    let cond = conditions(shape, &mut n);
+    let limit = n + 1;
+    let part = |status: &str| {
+        format!(
+            "(SELECT id::int8, status::text, updated_at::timestamptz, created_at FROM reconcile_jobs \
+              WHERE status = '{status}'{cond} ORDER BY created_at DESC, id DESC LIMIT ${limit})"
+        )
+    };
+    format!(
+        "SELECT id, status, updated_at FROM ({} UNION ALL {}) r ORDER BY created_at DESC, id DESC LIMIT ${limit}",
+        part("failed"),
+        part("dead")
+    )
 }
 
 /// Sample parameters for a page of this shape.
@@ -208,6 +241,14 @@ pub fn page_params(shape: &PageShape) -> Vec<Param> {
         p.push(Int(1000));
     }
     p.push(Int(200));
+    p
+}
+
+/// Sample parameters for `retryable` of this shape (its cap, 10,001).
+pub fn retryable_params(shape: &PageShape) -> Vec<Param> {
+    let mut p = page_params(shape);
+    p.pop();
+    p.push(Int(10_001));
     p
 }
 

@@ -1,0 +1,96 @@
+//! The job counts of the queue's header: exact where an incident looks
+//! (through the status index), estimated from the planner's statistics for
+//! the bulk (done, cancelled), never a scan of the whole queue; and the
+//! server's clock with them.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use super::statements;
+
+/// The statuses counted exactly (through the status index); the others
+/// come from the planner's statistics.
+pub const EXACT_STATUSES: [&str; 4] = ["queued", "running", "failed", "dead"];
+
+/// Jobs per status, how many running jobs are stuck, and the server's clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// queued, running, failed, dead: exact.
+    pub exact: Vec<(String, i64)>,
+    /// Every other status the statistics know (done, cancelled), estimated.
+    pub estimated: Vec<(String, i64)>,
+    pub stuck: i64,
+    /// `now()` on the server when counted.
+    pub db_now: Option<DateTime<Utc>>,
+}
+
+/// One status's count, as the header draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(i64),
+    Estimate(i64),
+    /// The statistics do not know it (never analysed, or too rare to list).
+    Unknown,
+}
+
+impl JobCounts {
+    pub fn get(&self, status: &str) -> Count {
+        let find = |v: &[(String, i64)]| v.iter().find(|(s, _)| s == status).map(|(_, n)| *n);
+        match (find(&self.exact), find(&self.estimated)) {
+            (Some(n), _) => Count::Exact(n),
+            (None, Some(n)) => Count::Estimate(n),
+            (None, None) if EXACT_STATUSES.contains(&status) => Count::Exact(0),
+            (None, None) => Count::Unknown,
+        }
+    }
+}
+
+/// The statuses the header shows besides the exact ones.
+const ESTIMATED_STATUSES: [&str; 2] = ["done", "cancelled"];
+
+pub async fn job_counts(
+    conn: &mut PgConnection,
+    pinned_now: Option<DateTime<Utc>>,
+    stuck_after_secs: i64,
+) -> Result<JobCounts, sqlx::Error> {
+    let (db_now, queued, running, failed, dead, stuck): (DateTime<Utc>, i64, i64, i64, i64, i64) =
+        sqlx::query_as(statements::jobs::COUNTS.marked())
+            .bind(stuck_after_secs)
+            .bind(pinned_now)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut exact: Vec<(String, i64)> = EXACT_STATUSES
+        .iter()
+        .zip([queued, running, failed, dead])
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
+    let estimated: Vec<(Option<String>, i64)> =
+        sqlx::query_as(statements::jobs::STATUS_ESTIMATES.marked())
+            .fetch_all(&mut *conn)
+            .await?;
+    let estimated: Vec<(String, i64)> = estimated
+        .into_iter()
+        .filter_map(|(s, n)| s.map(|s| (s, n)))
+        .filter(|(s, _)| !EXACT_STATUSES.contains(&s.as_str()))
+        .collect();
+    // Analysed, but a status is not among the most common values: it is
+    // rare, so its index range is short and counted exactly. Never analysed
+    // (no statistics at all): unknown, never a scan.
+    if !estimated.is_empty() {
+        for s in ESTIMATED_STATUSES {
+            if !estimated.iter().any(|(e, _)| e == s) {
+                let (n,): (i64,) = sqlx::query_as(statements::jobs::COUNT_OF_STATUS.marked())
+                    .bind(s)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                exact.push((s.to_string(), n));
+            }
+        }
+    }
+    Ok(JobCounts {
+        exact,
+        estimated,
+        stuck,
+        db_now: Some(db_now),
+    })
+}
