@@ -252,8 +252,11 @@ async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let trace = store::traces::fetch(&db.pool, &full).await?;
-    println!("{}", trace.to_json_text());
+    drop(conn);
+    // Streamed: rows go out as they arrive, so memory stays one row's.
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    store::export::write_trace(&db.pool, &full, &mut out).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! (`statements`). The private cluster for demo and tests is in `demo`.
 
 pub mod counts;
+pub mod export;
 pub mod indexes;
 pub mod logs;
 pub mod migrate;

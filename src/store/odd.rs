@@ -164,7 +164,18 @@ pub fn raw_columns<'a>(
 /// raw text (a collapsed column is exported whole, never re-serialised from
 /// its collapsed form). Each member is found by a placeholder that cannot
 /// occur in data (it starts with a control character).
-pub fn pretty_with_raw(mut value: Value, raws: &[(String, &'static str, &str)]) -> String {
+pub fn pretty_with_raw(value: Value, raws: &[(String, &'static str, &str)]) -> String {
+    pretty_with_raw_at(value, raws, "")
+}
+
+/// `pretty_with_raw`, each line after the first indented by `indent` (as
+/// serde's pretty printer indents a value nested that deep), the raw text
+/// spliced in after indenting, exactly as the whole document would have it.
+pub fn pretty_with_raw_at(
+    mut value: Value,
+    raws: &[(String, &'static str, &str)],
+    indent: &str,
+) -> String {
     let mut swaps = Vec::new();
     for (n, (path, column, raw)) in raws.iter().enumerate() {
         let placeholder = format!("\u{1}lockdesk raw {n}\u{1}");
@@ -181,6 +192,9 @@ pub fn pretty_with_raw(mut value: Value, raws: &[(String, &'static str, &str)]) 
         }
     }
     let mut text = crate::jsondoc::pretty(&value);
+    if !indent.is_empty() {
+        text = text.replace('\n', &format!("\n{indent}"));
+    }
     for (quoted, raw) in swaps {
         text = text.replacen(&quoted, raw, 1);
     }

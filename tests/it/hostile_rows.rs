@@ -275,3 +275,40 @@ async fn every_pane_opens_every_hostile_row() {
         );
     }
 }
+
+/// `trace --json` streams its rows; the bytes are exactly the whole
+/// document's, for the demo's traces and for every hostile row (collapsed
+/// JSON written as stored, NULLs, infinities, control characters).
+#[tokio::test]
+async fn trace_json_streams_the_whole_documents_bytes() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    plant(&pool).await;
+    let mut ids: Vec<String> = hostile_rows().iter().map(|h| h.corr.to_string()).collect();
+    let demo: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT correlation_id FROM integration_logs WHERE correlation_id IS NOT NULL ORDER BY 1 LIMIT 60",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    ids.extend(demo.into_iter().map(|(c,)| c));
+    ids.push("no-such-trace".into());
+    for id in ids {
+        let whole = format!(
+            "{}\n",
+            lockdesk::store::traces::fetch(&pool, &id)
+                .await
+                .unwrap()
+                .to_json_text()
+        );
+        let mut streamed = Vec::new();
+        lockdesk::store::export::write_trace(&pool, &id, &mut streamed)
+            .await
+            .unwrap();
+        let streamed = String::from_utf8(streamed).unwrap();
+        assert!(
+            streamed == whole,
+            "{id}:\n--- streamed\n{streamed}\n--- whole\n{whole}"
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! `lockdesk trace <id> --json`, streamed: the trace's logs are written to
+//! the output as the server sends them, each row on its own, so a trace of
+//! 20,000 logs needs the memory of one row, not of the trace. The bytes are
+//! exactly `Trace::to_json_text` (keys in order: app_audit, integration_logs,
+//! reconcile_jobs; serde's pretty layout; collapsed JSON columns as stored).
+
+use std::io::Write;
+
+use futures_util::TryStreamExt;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use super::odd::{Oddity, RawJson, pretty_with_raw_at, raw_columns};
+use super::statements;
+use super::traces::{audit_row, job_row, log_row};
+
+/// One array member's text at the depth the trace puts it (4 spaces).
+fn member(value: Value, raw_json: &RawJson, odd: &[Oddity]) -> String {
+    let raws: Vec<(String, &'static str, &str)> = raw_columns(raw_json, odd, true)
+        .map(|(c, r)| (String::new(), c, r))
+        .collect();
+    pretty_with_raw_at(value, &raws, "    ")
+}
+
+/// Writes `[`, the members, `]` as serde's pretty printer lays out an array
+/// that is an object's member.
+struct Array {
+    first: bool,
+}
+
+impl Array {
+    fn start() -> Array {
+        Array { first: true }
+    }
+
+    fn push(&mut self, out: &mut impl Write, text: &str) -> std::io::Result<()> {
+        if self.first {
+            out.write_all(b"[\n    ")?;
+            self.first = false;
+        } else {
+            out.write_all(b",\n    ")?;
+        }
+        out.write_all(text.as_bytes())
+    }
+
+    fn end(self, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(if self.first { b"[]" } else { b"\n  ]" })
+    }
+}
+
+/// Why a streamed export stopped.
+#[derive(Debug)]
+pub enum ExportError {
+    Db(sqlx::Error),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Db(e) => write!(f, "reading the trace: {e}"),
+            ExportError::Io(e) => write!(f, "writing the trace: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<sqlx::Error> for ExportError {
+    fn from(e: sqlx::Error) -> Self {
+        ExportError::Db(e)
+    }
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Io(e)
+    }
+}
+
+/// Streams one trace as JSON text to `out`, ending with a newline.
+pub async fn write_trace(
+    pool: &PgPool,
+    correlation_id: &str,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
+    // The audit rows and jobs of one trace are few; the logs can be many.
+    let audit = sqlx::query(statements::traces::AUDIT_OF.marked())
+        .bind(correlation_id)
+        .fetch_all(pool);
+    let jobs = sqlx::query(statements::traces::JOBS_OF.marked())
+        .bind(correlation_id)
+        .fetch_all(pool);
+    let (audit, jobs) = tokio::try_join!(audit, jobs)?;
+    out.write_all(b"{\n  \"app_audit\": ")?;
+    let mut a = Array::start();
+    for r in &audit {
+        let row = audit_row(r)?;
+        a.push(out, &member(row.to_json(), &row.raw_json, &row.odd))?;
+    }
+    a.end(out)?;
+    out.write_all(b",\n  \"integration_logs\": ")?;
+    let mut a = Array::start();
+    let mut logs = sqlx::query(statements::traces::LOGS_OF.marked())
+        .bind(correlation_id)
+        .fetch(pool);
+    while let Some(r) = logs.try_next().await? {
+        let row = log_row(&r)?;
+        a.push(out, &member(row.to_json(), &row.raw_json, &row.odd))?;
+    }
+    a.end(out)?;
+    out.write_all(b",\n  \"reconcile_jobs\": ")?;
+    let mut a = Array::start();
+    for r in &jobs {
+        let row = job_row(r)?;
+        a.push(out, &member(row.to_json(), &row.raw_json, &row.odd))?;
+    }
+    a.end(out)?;
+    out.write_all(b"\n}\n")?;
+    out.flush()?;
+    Ok(())
+}
