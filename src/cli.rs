@@ -76,6 +76,10 @@ pub enum Command {
         /// Print the `:` commands as the README's Markdown table.
         #[arg(long)]
         commands_markdown: bool,
+        /// Print the SQL of one named statement (`traces::logs_of`), e.g. to
+        /// run it in psql for comparison (scripts/bench.sh does).
+        #[arg(long, value_name = "NAME")]
+        sql: Option<String>,
     },
 }
 
@@ -172,6 +176,30 @@ pub async fn run(cli: Cli) -> ExitCode {
                 crate::keys::markdown_table(&crate::keys::Keymap::defaults())
             );
             Ok(())
+        }
+        Some(Command::Info { sql: Some(name), .. }) => {
+            // `jobs::page`: the queue's first page, unfiltered (the other
+            // shapes add conditions to it).
+            let page = (name == "jobs::page").then(|| {
+                crate::store::statements::jobs::page(&crate::store::statements::jobs::PageShape {
+                    status: None,
+                    job_type: false,
+                    user: false,
+                    max_age: false,
+                    side: crate::store::statements::jobs::Side::First,
+                })
+            });
+            match crate::store::statements::all().iter().find(|s| s.name == name) {
+                Some(s) => {
+                    println!("{}", s.sql);
+                    Ok(())
+                }
+                None if page.is_some() => {
+                    println!("{}", page.unwrap_or_default());
+                    Ok(())
+                }
+                None => Err(Exit(2, format!("no statement is named `{name}` (see src/store/statements/)")).into()),
+            }
         }
         Some(Command::Info { .. }) => {
             info();

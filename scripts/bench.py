@@ -1,0 +1,163 @@
+"""The body of scripts/bench.sh: see there for usage.
+
+Every figure is measured after a warm-up run, `--runs` times, alternating a
+lockdesk run and a psql run of the same statements (the SQL comes from
+`lockdesk info --sql NAME`, so both sides run exactly the same text). Times
+are whole processes, wall clock; the ratio is lockdesk's median over psql's.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+BIN = os.path.abspath("target/release/lockdesk")
+TYPICAL = "e4792295b2f441f0b205e154984e92fc"
+BIG = {3000: "bench3000" + "0" * 23, 20000: "bench20000" + "0" * 22}
+
+
+def sh(args, env=None, **kw):
+    return subprocess.run(args, env=env, check=True, **kw)
+
+
+def sql_of(name):
+    return subprocess.run([BIN, "info", "--sql", name], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def psql_script(pairs):
+    """PREPARE and EXECUTE each (statement name, argument list)."""
+    out = []
+    for i, (name, args) in enumerate(pairs):
+        out.append(f"PREPARE s{i} AS {sql_of(name)};")
+        out.append(f"EXECUTE s{i}({', '.join(args)});" if args else f"EXECUTE s{i};")
+    return "\n".join(out)
+
+
+def timed(cmd, env, stdin=None):
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    return time.perf_counter() - start
+
+
+def rss_kib(cmd, env):
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return int(r.stderr.strip().splitlines()[-1])
+
+
+def ms(x):
+    return f"{x * 1000:.1f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--logs", type=int, default=10_000_000)
+    ap.add_argument("--runs", type=int, default=7)
+    a = ap.parse_args()
+
+    print(f"starting the demo cluster and seeding {a.logs:,} logs / {a.logs // 10:,} jobs / {a.logs // 10:,} audit rows …", flush=True)
+    demo = subprocess.Popen([BIN, "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env = dict(os.environ)
+    while "DATABASE_URL" not in env or "LOCKDESK_DOORDECK_BASE_URL" not in env:
+        line = demo.stdout.readline()
+        if not line:
+            sys.exit("the demo did not start")
+        m = re.match(r"export (\w+)='(.*)'", line.strip())
+        if m:
+            env[m.group(1)] = m.group(2)
+    env["LOCKDESK_CONFIG_DIR"] = "/nonexistent-lockdesk-bench"
+    url = env["DATABASE_URL"]
+    socket_dir = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["host"][0]
+    psql = ["psql", url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"]
+    rows = []
+    try:
+        started = time.perf_counter()
+        sh([BIN, "demo", "seed", "--logs", str(a.logs)], env=env, stdout=subprocess.DEVNULL)
+        seeded = time.perf_counter() - started
+        rows.append(("seeding (demo seed, COPY + indexes)", f"{seeded:.1f} s", "", "", ""))
+
+        # Two big traces: copies of the typical trace's first log.
+        for n, corr in BIG.items():
+            sh(psql + ["-c", f"""INSERT INTO integration_logs (action, correlation_id, created_at, door_id, door_name, external_id, lock_key, ok,
+                provider_type, reconcile_job_id, request_json, response_json)
+              SELECT l.action, '{corr}', l.created_at + g * interval '1 ms', l.door_id, l.door_name, l.external_id, l.lock_key, l.ok,
+                l.provider_type, l.reconcile_job_id, l.request_json, l.response_json
+                FROM generate_series(1, {n}) g,
+                     (SELECT * FROM integration_logs WHERE correlation_id = '{TYPICAL}' ORDER BY id LIMIT 1) l"""], env=env)
+        sh(psql + ["-c", "ANALYZE"], env=env)
+
+        def q(s):
+            return f"'{s}'"
+
+        trace_pairs = lambda c: [("traces::resolve_exact", [q(c)]), ("traces::audit_of", [q(c)]),
+                                 ("traces::jobs_of", [q(c)]), ("traces::logs_of", [q(c)])]
+        figures = [
+            ("trace --json (typical, 5 logs)", [BIN, "trace", TYPICAL, "--json"], trace_pairs(TYPICAL)),
+            ("trace --json (3,000 logs)", [BIN, "trace", BIG[3000], "--json"], trace_pairs(BIG[3000])),
+            ("trace --json (20,000 logs)", [BIN, "trace", BIG[20000], "--json"], trace_pairs(BIG[20000])),
+            ("snapshot: job queue (start to first screen)", [BIN, "snapshot"],
+             [("jobs::counts", ["900", "NULL"]), ("jobs::status_estimates", []), ("jobs::page", ["200"]), ("doors::every", [])]),
+            ("snapshot: audit", [BIN, "snapshot", "--keys", "2"], [("audit::page_first", ["200"])]),
+            ("snapshot: lock TTLOCK:28991110", [BIN, "snapshot", "lock", "TTLOCK:28991110"], [("logs::of_lock", ["'TTLOCK:28991110'", "500"])]),
+            ("snapshot: user 9", [BIN, "snapshot", "user", "9"],
+             [("users::user", ["9"]), ("users::access", ["9"]), ("users::credentials", ["9"]), ("users::doors", ["9"]),
+              ("jobs::of_user", ["9"]), ("users::traces_with_deleted", ["9"])]),
+            ("snapshot: trace (typical)", [BIN, "snapshot", "trace", TYPICAL], trace_pairs(TYPICAL)),
+            ("snapshot: :jobs failed", [BIN, "snapshot", "--keys", ":jobs failed<Enter>"],
+             [("jobs::counts", ["900", "NULL"]), ("jobs::status_estimates", [])]),
+        ]
+        for label, cmd, pairs in figures:
+            script = psql_script(pairs)
+            timed(cmd, env)
+            timed(psql, env, script)
+            ours, theirs = [], []
+            for _ in range(a.runs):
+                ours.append(timed(cmd, env))
+                theirs.append(timed(psql, env, script))
+            m, p = statistics.median(ours), statistics.median(theirs)
+            rows.append((label, ms(m), f"{ms(min(ours))}–{ms(max(ours))}", ms(p), f"{m / p:.2f}×"))
+        for label, cmd in [("peak RSS: trace --json (20,000 logs)", [BIN, "trace", BIG[20000], "--json"]),
+                           ("peak RSS: snapshot of the 20,000-log trace", [BIN, "snapshot", "trace", BIG[20000]])]:
+            rows.append((label, f"{rss_kib(cmd, env) / 1024:.1f} MiB", "", "", ""))
+
+        # Statements over 50 ms during a tour of every pane, the console open 30 s.
+        sh(psql + ["-c", "ALTER SYSTEM SET log_min_duration_statement = 50"], env=env)
+        sh(psql + ["-c", "ALTER SYSTEM SET log_line_prefix = '%m [%p] app=%a '"], env=env)
+        sh(psql + ["-c", "SELECT pg_reload_conf()"], env=env, stdout=subprocess.DEVNULL)
+        log = os.path.join(socket_dir, "server.log")
+        offset = os.path.getsize(log)
+        if shutil.which("tmux"):
+            session = f"lockdesk-bench-{os.getpid()}"
+            sh(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "45",
+                "env", f"DATABASE_URL={url}", "LOCKDESK_CONFIG_DIR=/nonexistent-lockdesk-bench", BIN], env=env)
+            for keys in ["", "2", "3", "4", "5", "1"]:
+                time.sleep(5)
+                if keys:
+                    sh(["tmux", "send-keys", "-t", session, keys], env=env)
+            sh(["tmux", "send-keys", "-t", session, "q"], env=env)
+            time.sleep(1)
+            subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
+        for _, cmd, _ in figures:
+            timed(cmd, env)
+        with open(log, errors="replace") as f:
+            f.seek(offset)
+            slow = [l for l in f if "app=lockdesk" in l and "duration:" in l]
+        rows.append(("statements over 50 ms (tour + console open 30 s)", str(len(slow)), "", "", ""))
+        for l in slow[:10]:
+            print("  slow:", l.strip()[:200])
+    finally:
+        demo.terminate()
+        demo.wait()
+
+    print()
+    print(f"{'figure':<52} {'lockdesk':>11} {'spread':>22} {'psql':>11} {'ratio':>7}")
+    for r in rows:
+        print(f"{r[0]:<52} {r[1]:>11} {r[2]:>22} {r[3]:>11} {r[4]:>7}")
+
+
+if __name__ == "__main__":
+    main()
