@@ -177,7 +177,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             );
             Ok(())
         }
-        Some(Command::Info { sql: Some(name), .. }) => {
+        Some(Command::Info {
+            sql: Some(name), ..
+        }) => {
             // `jobs::page`: the queue's first page, unfiltered (the other
             // shapes add conditions to it).
             let page = (name == "jobs::page").then(|| {
@@ -189,7 +191,10 @@ pub async fn run(cli: Cli) -> ExitCode {
                     side: crate::store::statements::jobs::Side::First,
                 })
             });
-            match crate::store::statements::all().iter().find(|s| s.name == name) {
+            match crate::store::statements::all()
+                .iter()
+                .find(|s| s.name == name)
+            {
                 Some(s) => {
                     println!("{}", s.sql);
                     Ok(())
@@ -198,7 +203,11 @@ pub async fn run(cli: Cli) -> ExitCode {
                     println!("{}", page.unwrap_or_default());
                     Ok(())
                 }
-                None => Err(Exit(2, format!("no statement is named `{name}` (see src/store/statements/)")).into()),
+                None => Err(Exit(
+                    2,
+                    format!("no statement is named `{name}` (see src/store/statements/)"),
+                )
+                .into()),
             }
         }
         Some(Command::Info { .. }) => {

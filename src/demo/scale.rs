@@ -90,9 +90,18 @@ fn ts(t: DateTime<Utc>, buf: &mut String) {
 
 /// Adds the rows. The database must be migrated.
 pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Result<Report> {
-    let (job, log, audit): (i64, i64, i64) = sqlx::query_as(statements::demo::MAX_IDS.sql)
-        .fetch_one(pool)
-        .await?;
+    // Each table's id range is reserved first, so rows a running demo
+    // worker inserts meanwhile never collide with the COPY's.
+    let reserve = |table: &'static str, n: u64| async move {
+        let (first,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(statements::demo::reserve_ids(table, n)))
+                .fetch_one(pool)
+                .await?;
+        anyhow::Ok(first - 1)
+    };
+    let job = reserve("reconcile_jobs", scale.jobs).await?;
+    let log = reserve("integration_logs", scale.logs).await?;
+    let audit = reserve("app_audit", scale.audit).await?;
     let span_secs = 180 * 86_400;
     let base = std::sync::Arc::new(Base {
         job: job + 1,

@@ -61,5 +61,15 @@ pub fn bump_sequence(table: &str) -> String {
     )
 }
 
+/// Reserves the next `n` ids of `table` (a running demo worker inserts
+/// meanwhile): moves the sequence past them and returns the first.
+pub fn reserve_ids(table: &str, n: u64) -> String {
+    format!(
+        "SELECT (setval(pg_get_serial_sequence('{table}', 'id'), \
+                 GREATEST((SELECT COALESCE(max(id), 0) FROM {table}), \
+                          (SELECT last_value FROM {table}_id_seq)) + {n}) - {n} + 1)::int8"
+    )
+}
+
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[&ANALYZE_ALL, &OFFLINE_LOCKS, &MAX_IDS];
