@@ -53,25 +53,30 @@ fn big_trace(logs: usize) -> Trace {
         audit: Vec::new(),
         jobs: Vec::new(),
         logs: (0..logs)
-            .map(|i| LogRow {
-                id: i as i64,
-                action: "PASSCODE_ADD".into(),
-                correlation_id: Some("b".repeat(32)),
-                created_at: now - chrono::Duration::seconds(logs as i64 - i as i64),
-                debug_session_id: None,
-                door_id: Some((i % 40) as i64),
-                door_name: Some(format!("Door {}", i % 40)),
-                error_message: (i % 17 == 0)
-                    .then(|| "TTLock errcode -3002: gateway offline".into()),
-                external_id: Some("28991110".into()),
-                lock_key: Some(format!("TTLOCK:{}", 28_990_000 + i % 40)),
-                ok: i % 17 != 0,
-                provider_type: Some("TTLOCK".into()),
-                reconcile_job_id: Some(1),
-                request_json: Some(json!({"payload": {"keyboardPwdId": 50_000_000 + i}})),
-                response_json: None,
-                odd: Vec::new(),
-                raw_json: Vec::new(),
+            .map(|i| {
+                let request = json!({"payload": {"keyboardPwdId": 50_000_000 + i}});
+                LogRow {
+                    id: i as i64,
+                    action: "PASSCODE_ADD".into(),
+                    correlation_id: Some("b".repeat(32)),
+                    created_at: now - chrono::Duration::seconds(logs as i64 - i as i64),
+                    debug_session_id: None,
+                    door_id: Some((i % 40) as i64),
+                    door_name: Some(format!("Door {}", i % 40)),
+                    error_message: (i % 17 == 0)
+                        .then(|| "TTLock errcode -3002: gateway offline".into()),
+                    external_id: Some("28991110".into()),
+                    lock_key: Some(format!("TTLOCK:{}", 28_990_000 + i % 40)),
+                    ok: i % 17 != 0,
+                    provider_type: Some("TTLOCK".into()),
+                    reconcile_job_id: Some(1),
+                    facts: lockdesk::store::facts::LogFacts::of(Some(&request), None),
+                    request_json: Some(request),
+                    response_json: None,
+                    odd: Vec::new(),
+                    raw_json: Vec::new(),
+                    detached: false,
+                }
             })
             .collect(),
     }

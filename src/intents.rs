@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use crate::store::facts::LogFacts;
 use crate::store::traces::LogRow;
 
 /// What an intent's action ends with.
@@ -30,9 +31,7 @@ pub fn is_intent(l: &LogRow) -> bool {
 /// Whether two requests name the same change: the same code name and the
 /// same provider code id (an add has none until the provider answers).
 pub fn same_change(a: &Value, b: &Value) -> bool {
-    ["name", "provider_code_id"]
-        .iter()
-        .all(|k| a.get(k).filter(|v| !v.is_null()) == b.get(k).filter(|v| !v.is_null()))
+    LogFacts::of(Some(a), None).change == LogFacts::of(Some(b), None).change
 }
 
 /// The intents among `logs` (one trace) that have no outcome.
@@ -42,11 +41,11 @@ pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
             let Some(outcome) = outcome_of(&i.action) else {
                 return false;
             };
-            let req = i.request_json.clone().unwrap_or(Value::Null);
+            // By the facts, not the payloads: a big trace's logs are heads.
             !logs.iter().any(|o| {
                 o.action == outcome
                     && o.correlation_id == i.correlation_id
-                    && same_change(&req, o.request_json.as_ref().unwrap_or(&Value::Null))
+                    && o.facts.change == i.facts.change
             })
         })
         .collect()

@@ -70,14 +70,6 @@ pub fn is_stuck(
     status == "running" && *now - *updated_at > stuck_after
 }
 
-fn provider_call_target(l: &LogRow) -> Option<String> {
-    let payload = l.request_json.as_ref()?.get("payload")?;
-    let id = payload
-        .get("keyboardPwdId")
-        .or_else(|| payload.get("operation").and_then(|o| o.get("user")))?;
-    Some(id.to_string())
-}
-
 pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> Summary {
     // The window is the times lockdesk could read: an odd one (`infinity`)
     // is listed among the anomalies, not stretched over the window.
@@ -184,7 +176,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             .iter()
             .filter(|l| l.provider_type.as_deref() != Some("ACCESS_BROKER"))
         {
-            if let Some(target) = provider_call_target(l) {
+            if let Some(target) = l.facts.target.clone() {
                 *seen
                     .entry((
                         l.action.clone(),
@@ -212,7 +204,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             .filter(|l| matches!(l.action.as_str(), "PASSCODE_DELETE" | "LOCK_REVOKE") && l.ok)
             .count() as i64;
         for l in logs.iter().filter(|l| l.action == "RECONCILE_JOB_DONE") {
-            let summary = l.response_json.as_ref().and_then(|r| r.get("summary"));
+            let summary = l.facts.summary.as_ref();
             let n = |k: &str| {
                 summary
                     .and_then(|s| s.get(k))

@@ -12,6 +12,12 @@ impl App {
         if let Some(cmds) = self.reveal_copy(action) {
             return cmds;
         }
+        if self.overlays.is_empty() && self.pane == Pane::Trace {
+            if let Some(why) = self.trace_copy_refused(action) {
+                self.say(Level::Info, why);
+                return Vec::new();
+            }
+        }
         let made = self.copy_text(action);
         match made {
             Some((text, what)) => vec![Cmd::Copy { text, what }],
@@ -19,6 +25,27 @@ impl App {
                 self.say(Level::Info, "nothing to copy here");
                 Vec::new()
             }
+        }
+    }
+
+    /// A big trace holds only some payloads: a copy that needs one it
+    /// lacks says so instead of copying a log without its request.
+    fn trace_copy_refused(&self, action: Action) -> Option<String> {
+        let t = self.trace.trace.as_ref()?;
+        match action {
+            Action::CopyMarkdown => None,
+            Action::CopyAll if self.trace.has_detached() => Some(format!(
+                "this trace has {} logs, too many to copy whole: `lockdesk trace {} --json > trace.json` writes it",
+                t.logs.len(),
+                t.correlation_id
+            )),
+            Action::CopyAll => None,
+            _ => self.trace.selected_log().filter(|l| l.detached).map(|l| {
+                format!(
+                    "log #{}: its payloads are still being read; copy again in a moment",
+                    l.id
+                )
+            }),
         }
     }
 

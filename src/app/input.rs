@@ -341,6 +341,13 @@ impl App {
             Action::ShowRequest | Action::ShowResponse => {
                 let log = self.trace.selected_log().cloned();
                 match log {
+                    Some(l) if l.detached => self.say(
+                        Level::Info,
+                        format!(
+                            "log #{}: its payloads are still being read; press again in a moment",
+                            l.id
+                        ),
+                    ),
                     Some(l) => {
                         let (part, column, v) = if action == Action::ShowRequest {
                             ("request", "request_json", l.request_json.clone())

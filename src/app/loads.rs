@@ -156,6 +156,7 @@ impl App {
                         self.trace.loading = false;
                         self.trace.error = Some(e.message);
                     }
+                    Slot::TracePayloads => self.trace.open_when_loaded = None,
                     _ => {}
                 }
                 return Vec::new();
@@ -189,6 +190,19 @@ impl App {
                 }
                 None => self.say(Level::Error, format!("there is no job #{id}")),
             },
+            Data::JobsRefreshed(r) => {
+                let limit = match query {
+                    Query::Jobs { limit, .. } => limit,
+                    _ => PAGE,
+                };
+                self.jobs.error = None;
+                // The selection follows its job (merging takes the rows).
+                if self.jobs.focus.is_none() {
+                    self.jobs.focus = self.jobs.selected_job().map(|j| j.id);
+                }
+                let rows = self.jobs.merge(r);
+                self.jobs_arrived(rows, JobsLoad::Refresh, limit);
+            }
             Data::Jobs(rows) => {
                 let (mode, limit) = match query {
                     Query::Jobs { mode, limit, .. } => (mode, limit),
@@ -228,6 +242,7 @@ impl App {
                             Some(timeline::summarize(&t, &self.now, self.stuck_after));
                         self.trace.trace = Some(t);
                         self.trace.rebuild();
+                        return self.trace_payloads();
                     }
                     TraceResult::NotFound(q) => {
                         self.trace.error = Some(format!("no trace matches `{q}`"));
@@ -241,7 +256,41 @@ impl App {
                     TraceResult::Invalid(m) => self.trace.error = Some(m),
                 }
             }
+            Data::LogPayloads(whole) => {
+                let selected = self.trace.selected_log_index().unwrap_or(0);
+                if let Some(t) = &mut self.trace.trace {
+                    crate::store::heads::attach(&mut t.logs, whole, selected);
+                }
+                let wanted = self.trace.open_when_loaded.take();
+                let here = self.trace.selected_log().filter(|l| !l.detached);
+                if wanted.is_some() && here.map(|l| l.id) == wanted {
+                    return self.open();
+                }
+                // The selection may have moved on while this page was read.
+                return self.trace_payloads();
+            }
         }
         Vec::new()
+    }
+
+    /// A big trace's payloads around the selected log, when it has none
+    /// yet and no page that holds it is being read.
+    pub(crate) fn trace_payloads(&mut self) -> Vec<Cmd> {
+        if self.pane != Pane::Trace || !self.trace.has_detached() {
+            return Vec::new();
+        }
+        let (Some(t), Some(i)) = (&self.trace.trace, self.trace.selected_log_index()) else {
+            return Vec::new();
+        };
+        let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
+            return Vec::new();
+        };
+        if let Some((_, Query::LogPayloads(ids))) = self.pending.get(&Slot::TracePayloads) {
+            if ids.contains(&log.id) {
+                return Vec::new();
+            }
+        }
+        let ids = crate::store::heads::page_around(&t.logs, i);
+        self.reload(Slot::TracePayloads, Query::LogPayloads(ids))
     }
 }

@@ -216,7 +216,11 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Tick(now) => self.tick(now),
-            Msg::Key(k) => self.key(k),
+            Msg::Key(k) => {
+                let mut cmds = self.key(k);
+                cmds.extend(self.trace_payloads());
+                cmds
+            }
             Msg::Loaded { slot, id, result } => self.loaded(slot, id, *result),
             Msg::Acted { id, result } => self.acted(id, *result),
             Msg::Revealed(result) => self.revealed(*result),

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::app::{ActRequest, ActResult};
 use crate::providers::LockEvent;
-use crate::store::queries::{Door, JobCounts, JobFilter, Page, UserDetail};
+use crate::store::queries::{Door, JobCounts, JobFilter, JobStamp, Page, Refreshed, UserDetail};
 use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
 
 /// A query slot: a newer request in a slot supersedes the older one.
@@ -20,6 +20,8 @@ pub enum Slot {
     LockTrail,
     User,
     Trace,
+    /// Whole logs of a big trace (its payloads, a page at a time).
+    TracePayloads,
     Doors,
 }
 
@@ -40,6 +42,9 @@ pub enum Query {
         now: DateTime<Utc>,
         /// Rows wanted: a page, or the whole window on a refresh.
         limit: i64,
+        /// On a refresh, the versions of the rows on screen: only new or
+        /// changed rows are read whole.
+        known: Vec<JobStamp>,
     },
     /// The counts; stuck relative to this time when the clock is pinned,
     /// else to the server's `now()`.
@@ -61,6 +66,8 @@ pub enum Query {
     User(i64),
     /// A correlation id or a unique prefix of one.
     Trace(String),
+    /// Whole logs of the open trace by id (a big trace's payloads).
+    LogPayloads(Vec<i64>),
     Doors,
 }
 
@@ -76,6 +83,7 @@ impl Query {
             Query::LockTrail { provider, .. } => format!("the {provider} audit trail"),
             Query::User(id) => format!("user {id}"),
             Query::Trace(q) => format!("trace {q}"),
+            Query::LogPayloads(ids) => format!("the payloads of {} logs", ids.len()),
             Query::Doors => "the doors".into(),
         }
     }
@@ -124,6 +132,8 @@ pub enum TraceResult {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
     Jobs(Vec<JobRow>),
+    /// A refresh: the window's order, and only its new or changed rows.
+    JobsRefreshed(Refreshed),
     JobCounts(JobCounts),
     Job(i64, Option<JobRow>),
     Audit(Vec<AuditRow>),
@@ -132,6 +142,7 @@ pub enum Data {
     LockTrail(Vec<LockEvent>, Option<(DateTime<Utc>, DateTime<Utc>)>),
     User(UserDetail),
     Trace(TraceResult),
+    LogPayloads(Vec<LogRow>),
     Doors(Vec<Door>),
 }
 

@@ -371,6 +371,15 @@ impl App {
                         self.open_json_with(format!("job #{id}"), &j, copy);
                         self.shows_row(RevealOf::Job(id));
                     }
+                    Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i))
+                        if t.logs[i].detached =>
+                    {
+                        // A big trace's log: opened when its page comes.
+                        let id = t.logs[i].id;
+                        self.trace.open_when_loaded = Some(id);
+                        self.say(Level::Info, format!("log #{id}: reading its payloads…"));
+                        return self.trace_payloads();
+                    }
                     Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
                         let l = t.logs[i].to_json();
                         let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);

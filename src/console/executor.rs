@@ -3,6 +3,7 @@
 //! aborted here and cancelled on the server (`pg_cancel_backend`), because
 //! dropping a future does not stop the query Postgres is running.
 
+use crate::app::JobsLoad;
 use crate::store::statements;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -477,8 +478,9 @@ fn statements_of(query: &Query) -> &'static str {
             "users::user, users::access, users::credentials, users::doors, jobs::of_user, users::traces"
         }
         Query::Trace(_) => {
-            "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::logs_of"
+            "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::log_count_of, traces::logs_of or traces::log_heads_of"
         }
+        Query::LogPayloads(_) => "traces::logs_by_ids",
         Query::Doors => "doors::every_with_sites or doors::every",
     }
 }
@@ -502,6 +504,26 @@ async fn load(
     }
     let c = &mut *guard.conn;
     let data = match query {
+        Query::Jobs {
+            filter,
+            page,
+            now,
+            limit,
+            mode: JobsLoad::Refresh,
+            known,
+        } => Data::JobsRefreshed(
+            queries::jobs_refresh(
+                c,
+                filter,
+                *now,
+                settings.stuck_after_secs,
+                *page,
+                *limit,
+                known,
+            )
+            .await
+            .map_err(error)?,
+        ),
         Query::Jobs {
             filter,
             page,
@@ -534,6 +556,9 @@ async fn load(
                 connection_lost: false,
             });
         }
+        Query::LogPayloads(ids) => {
+            Data::LogPayloads(traces::logs_by_ids(c, ids).await.map_err(error)?)
+        }
         Query::Doors => Data::Doors(
             queries::doors(c, settings.broker_tables)
                 .await
@@ -545,7 +570,7 @@ async fn load(
             Ok(traces::Resolved::None) => TraceResult::NotFound(q.clone()),
             Ok(traces::Resolved::Many(ids)) => TraceResult::Ambiguous(q.clone(), ids),
             Ok(traces::Resolved::One(id)) => {
-                TraceResult::Found(traces::fetch_on(c, &id).await.map_err(error)?)
+                TraceResult::Found(crate::store::heads::fetch_on(c, &id).await.map_err(error)?)
             }
         }),
     };

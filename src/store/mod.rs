@@ -4,11 +4,14 @@
 
 pub mod counts;
 pub mod export;
+pub mod facts;
+pub mod heads;
 pub mod indexes;
 pub mod logs;
 pub mod migrate;
 pub mod odd;
 pub mod queries;
+pub mod queue;
 pub mod reveal;
 pub mod schema;
 pub mod statements;

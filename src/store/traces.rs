@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+pub use super::facts::LogFacts;
 pub use super::odd::{
     Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
 };
@@ -139,6 +140,10 @@ pub struct LogRow {
     pub odd: Vec<Oddity>,
     /// Postgres's text of the JSON columns, secrets replaced.
     pub raw_json: RawJson,
+    /// The payload values the trace's findings read (kept when detached).
+    pub facts: LogFacts,
+    /// The payloads are not loaded (a big trace's head: `heads`).
+    pub detached: bool,
 }
 
 /// Everything one correlation id touched, each part in time order.
@@ -212,6 +217,8 @@ pub fn log_row_as(r: &PgRow, masking: Masking) -> Result<LogRow, sqlx::Error> {
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
+    let request_json = json_col(r, 13, "request_json", &mut odd, &mut raw_json, masking)?;
+    let response_json = json_col(r, 14, "response_json", &mut odd, &mut raw_json, masking)?;
     Ok(LogRow {
         id: r.try_get(0)?,
         action: text_or_odd(r, 1, "action", &mut odd)?,
@@ -236,10 +243,12 @@ pub fn log_row_as(r: &PgRow, masking: Masking) -> Result<LogRow, sqlx::Error> {
         },
         provider_type: r.try_get(11)?,
         reconcile_job_id: r.try_get(12)?,
-        request_json: json_col(r, 13, "request_json", &mut odd, &mut raw_json, masking)?,
-        response_json: json_col(r, 14, "response_json", &mut odd, &mut raw_json, masking)?,
+        facts: LogFacts::of(request_json.as_ref(), response_json.as_ref()),
+        request_json,
+        response_json,
         odd,
         raw_json,
+        detached: false,
     })
 }
 
@@ -264,30 +273,16 @@ pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::E
     })
 }
 
-/// The same trace on one connection, the three queries in turn (the console
-/// runs each load on one connection so it can cancel it on the server).
-pub async fn fetch_on(
+/// Whole logs by id (a page of a big trace's payloads), in no order.
+pub async fn logs_by_ids(
     conn: &mut sqlx::PgConnection,
-    correlation_id: &str,
-) -> Result<Trace, sqlx::Error> {
-    let audit = sqlx::query(statements::traces::AUDIT_OF.marked())
-        .bind(correlation_id)
+    ids: &[i64],
+) -> Result<Vec<LogRow>, sqlx::Error> {
+    let rows = sqlx::query(statements::traces::LOGS_BY_IDS.marked())
+        .bind(ids)
         .fetch_all(&mut *conn)
         .await?;
-    let jobs = sqlx::query(statements::traces::JOBS_OF.marked())
-        .bind(correlation_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let logs = sqlx::query(statements::traces::LOGS_OF.marked())
-        .bind(correlation_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(Trace {
-        correlation_id: correlation_id.to_string(),
-        audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
-        jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
-        logs: logs.iter().map(log_row).collect::<Result<_, _>>()?,
-    })
+    rows.iter().map(log_row).collect()
 }
 
 /// What a correlation-id prefix matched.

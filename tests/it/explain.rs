@@ -123,6 +123,13 @@ async fn every_statement_is_index_bound() {
         ));
     }
     for shape in statements::jobs::page_samples() {
+        owned.push((
+            format!("jobs::stamps {shape:?}"),
+            statements::jobs::stamps(&shape),
+            statements::jobs::page_params(&shape),
+        ));
+    }
+    for shape in statements::jobs::page_samples() {
         if shape.side == statements::jobs::Side::First {
             owned.push((
                 format!("jobs::retryable {shape:?}"),

@@ -323,3 +323,47 @@ async fn the_scale_seeder_adds_linked_rows_with_copy() {
             .unwrap();
     assert_eq!(idx.0, 6, "primary key plus five lookup indexes");
 }
+
+#[tokio::test]
+async fn the_queue_refresh_reads_whole_rows_only_when_they_change() {
+    use lockdesk::store::queries::{self, JobFilter, JobStamp, Page};
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let mut c = pool.acquire().await.unwrap();
+    let now = lockdesk::demo::world::fixed_now();
+    let filter = JobFilter::default();
+    let first = queries::jobs_refresh(&mut c, &filter, now, 900, Page::First, 50, &[])
+        .await
+        .unwrap();
+    assert_eq!(first.order.len(), 50);
+    assert_eq!(
+        first.fresh.len(),
+        50,
+        "nothing known: every row is read whole"
+    );
+    let known: Vec<JobStamp> = first.fresh.iter().map(JobStamp::of).collect();
+    let again = queries::jobs_refresh(&mut c, &filter, now, 900, Page::First, 50, &known)
+        .await
+        .unwrap();
+    assert_eq!(again.order, first.order);
+    assert!(again.fresh.is_empty(), "unchanged rows are not read again");
+    // The broker changes one job (without touching updated_at, even).
+    let changed = first.order[7];
+    sqlx::query("UPDATE reconcile_jobs SET attempt_count = attempt_count + 1 WHERE id = $1")
+        .bind(changed)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let third = queries::jobs_refresh(&mut c, &filter, now, 900, Page::First, 50, &known)
+        .await
+        .unwrap();
+    assert_eq!(
+        third.fresh.iter().map(|j| j.id).collect::<Vec<_>>(),
+        [changed]
+    );
+    // And the same order as a whole page has.
+    let page = queries::jobs_page(&mut c, &filter, now, 900, Page::First, 50)
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|j| j.id).collect::<Vec<_>>(), third.order);
+}

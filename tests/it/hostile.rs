@@ -323,6 +323,18 @@ async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
     assert!(t.contains("20000 logs"), "{t}");
     assert!(t.contains("job #"), "{t}");
     assert!(!t.contains("Loading trace"), "{t}");
+    // Its logs come without payloads; the last one's page is read when it
+    // is selected, and Enter shows its request whole.
+    let last = crate::console::screen_with(
+        &url,
+        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
+        "G<Enter>",
+        (160, 40),
+        None,
+    )
+    .await;
+    assert!(last.contains("PASSCODE_LIST"), "{last}");
+    assert!(last.contains("\"pageNo\": 1"), "{last}");
     // The job with the 5 MiB payload opens in the JSON viewer and copies.
     let j = crate::console::screen_with(
         &url,

@@ -2,7 +2,7 @@
 //! jobs), the text filter, and how pages, refreshes and focus arrive.
 
 use crate::app::{App, Cmd, JobsLoad, PAGE, Pane, Query, Scroll, Slot, WINDOW_CAP};
-use crate::store::queries::{JobCounts, JobFilter, Keyset, Page};
+use crate::store::queries::{JobCounts, JobFilter, JobStamp, Keyset, Page, Refreshed};
 use crate::store::traces::JobRow;
 
 #[derive(Debug, Default)]
@@ -24,6 +24,30 @@ pub struct JobsState {
 }
 
 impl JobsState {
+    /// The rows of a refreshed window: each id's fresh row, or the one on
+    /// screen when it did not change. (An id in neither, which only a
+    /// window replaced meanwhile could cause, is left to the next refresh.)
+    pub(crate) fn merge(&mut self, r: Refreshed) -> Vec<JobRow> {
+        if r.order.is_empty() {
+            // (An empty answer leaves a scrolled window as it is.)
+            return Vec::new();
+        }
+        let mut fresh: std::collections::HashMap<i64, JobRow> =
+            r.fresh.into_iter().map(|j| (j.id, j)).collect();
+        let mut old: std::collections::HashMap<i64, JobRow> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(|j| (j.id, j))
+            .collect();
+        r.order
+            .iter()
+            .filter_map(|id| fresh.remove(id).or_else(|| old.remove(id)))
+            .map(|mut j| {
+                j.interrupted = r.interrupted.contains(&j.id);
+                j
+            })
+            .collect()
+    }
+
     /// Indices of the rows the text filter lets through.
     pub fn visible(&self) -> Vec<usize> {
         let t = self.text.to_lowercase();
@@ -59,9 +83,16 @@ impl App {
         self.jobs.loading = true;
         // A refresh re-reads the whole window, so scrolled-in pages stay.
         let limit = if mode == JobsLoad::Refresh {
-            (self.jobs.rows.len() as i64).max(PAGE)
+            i64::try_from(self.jobs.rows.len())
+                .unwrap_or(i64::MAX)
+                .max(PAGE)
         } else {
             PAGE
+        };
+        let known = if mode == JobsLoad::Refresh {
+            self.jobs.rows.iter().map(JobStamp::of).collect()
+        } else {
+            Vec::new()
         };
         self.reload(
             Slot::Jobs,
@@ -71,6 +102,7 @@ impl App {
                 mode,
                 now: self.now,
                 limit,
+                known,
             },
         )
     }

@@ -43,6 +43,8 @@ pub struct TraceState {
     pub scroll: Scroll,
     pub loading: bool,
     pub error: Option<String>,
+    /// A detached log Enter was pressed on: opened when its payloads come.
+    pub open_when_loaded: Option<i64>,
 }
 
 impl TraceState {
@@ -141,10 +143,21 @@ impl TraceState {
     }
 
     pub fn selected_log(&self) -> Option<&LogRow> {
-        let t = self.trace.as_ref()?;
+        self.trace.as_ref()?.logs.get(self.selected_log_index()?)
+    }
+
+    /// The index into the trace's logs of the selected row, if it is a log.
+    pub fn selected_log_index(&self) -> Option<usize> {
         match self.items.get(self.scroll.selected)? {
-            TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => t.logs.get(*i),
+            TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => Some(*i),
             _ => None,
         }
+    }
+
+    /// Whether some logs were loaded without their payloads (a big trace).
+    pub fn has_detached(&self) -> bool {
+        self.trace
+            .as_ref()
+            .is_some_and(|t| t.logs.iter().any(|l| l.detached))
     }
 }

@@ -3,7 +3,7 @@
 use super::{answer, app, job, load_id, loads, press, with_jobs};
 use crate::app::{Cmd, Data, JobsLoad, LoadError, Loc, Msg, PAGE, Pane, Query, Slot};
 use crate::keys::Action;
-use crate::store::queries::{Page, StatusFilter};
+use crate::store::queries::{Page, Refreshed, StatusFilter};
 use chrono::Duration;
 
 fn tick(a: &mut crate::app::App) -> Vec<Cmd> {
@@ -281,4 +281,58 @@ fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
     p.update(Msg::Tick(pinned + Duration::seconds(30)));
     assert_eq!(p.now, pinned);
     assert_eq!(p.pinned_now(), Some(pinned));
+}
+
+#[test]
+fn the_refresh_sends_the_rows_versions_and_keeps_the_unchanged_rows() {
+    let mut a = with_jobs(vec![job(3, "running"), job(2, "failed"), job(1, "done")]);
+    a.jobs.scroll.selected = 1;
+    let mut cmds = Vec::new();
+    for _ in 0..crate::app::POLL_EVERY {
+        cmds.extend(a.update(Msg::Tick(a.now)));
+    }
+    let (id, known) = match cmds.iter().find_map(|c| match c {
+        Cmd::Load {
+            slot: Slot::Jobs,
+            id,
+            query: Query::Jobs { mode, known, .. },
+        } => Some((*id, mode, known.clone())),
+        _ => None,
+    }) {
+        Some((id, JobsLoad::Refresh, known)) => (id, known),
+        other => panic!("a refresh: {other:?}"),
+    };
+    assert_eq!(known.iter().map(|k| k.id).collect::<Vec<_>>(), [3, 2, 1]);
+    // Job 4 is new, job 3 changed, 2 and 1 did not; 1 left the window.
+    let mut changed = job(3, "done");
+    changed.attempt_count = 2;
+    answer(
+        &mut a,
+        Slot::Jobs,
+        id,
+        Ok(Data::JobsRefreshed(Refreshed {
+            order: vec![4, 3, 2],
+            fresh: vec![job(4, "queued"), changed],
+            interrupted: vec![2],
+        })),
+    );
+    let rows: Vec<(i64, &str, bool)> = a
+        .jobs
+        .rows
+        .iter()
+        .map(|j| (j.id, j.status.as_str(), j.interrupted))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (4, "queued", false),
+            (3, "done", false),
+            (2, "failed", true)
+        ]
+    );
+    assert_eq!(
+        a.jobs.selected_job().map(|j| j.id),
+        Some(2),
+        "the selection follows its job"
+    );
 }

@@ -3,8 +3,8 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::{answer, app, job, load_id, press, said};
-use crate::app::{App, Cmd, Data, Overlay, Pane, Slot, TraceItem, TraceResult};
+use super::{answer, app, job, load_id, loads, press, said};
+use crate::app::{App, Cmd, Data, Overlay, Pane, Query, Slot, TraceItem, TraceResult};
 use crate::keys::Action;
 use crate::store::traces::{LogRow, Trace};
 
@@ -29,6 +29,8 @@ fn log(id: i64, action: &str, ok: bool) -> LogRow {
         response_json: Some(json!({"errcode": 0})),
         odd: Vec::new(),
         raw_json: Vec::new(),
+        facts: crate::store::facts::LogFacts::default(),
+        detached: false,
     }
 }
 
@@ -201,4 +203,87 @@ fn a_copy_reports_back_in_the_status_line() {
         "copied log #2 (OSC 52, 120 bytes)".into(),
     ));
     assert_eq!(said(&a), "copied log #2 (OSC 52, 120 bytes)");
+}
+
+/// A trace of 5,000 logs as the heads statement gives it: no payloads.
+fn big_trace() -> Trace {
+    let mut t = full_trace();
+    t.logs = (1..=5_000)
+        .map(|id| {
+            let mut l = log(id, "PASSCODE_LIST", true);
+            l.detach();
+            l
+        })
+        .collect();
+    t
+}
+
+fn whole_logs(ids: &[i64]) -> Vec<LogRow> {
+    ids.iter()
+        .map(|&id| log(id, "PASSCODE_LIST", true))
+        .collect()
+}
+
+#[test]
+fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
+    let mut a = opened(ID, big_trace());
+    a.trace.scroll.selected = a.trace.items.len() - 1;
+    let first = a.trace.selected_log().expect("a log").id;
+    // Enter on a log without payloads reads its page, then opens it.
+    let cmds = press(&mut a, "<Enter>");
+    assert!(a.overlays.is_empty(), "nothing to show yet");
+    assert!(said(&a).contains("reading its payloads"), "{}", said(&a));
+    let page = match loads(&cmds).as_slice() {
+        [(Slot::TracePayloads, Query::LogPayloads(ids))] => ids.clone(),
+        other => panic!("one page of payloads: {other:?}"),
+    };
+    assert!(page.contains(&first));
+    assert!(page.len() <= crate::store::heads::PAYLOAD_PAGE);
+    // A copy while the page is read says so instead of copying a bare row.
+    press(&mut a, "y");
+    assert!(said(&a).contains("still being read"), "{}", said(&a));
+    press(&mut a, "Y");
+    assert!(said(&a).contains("--json"), "{}", said(&a));
+    let id = load_id(&cmds, Slot::TracePayloads);
+    answer(
+        &mut a,
+        Slot::TracePayloads,
+        id,
+        Ok(Data::LogPayloads(whole_logs(&page))),
+    );
+    match a.overlays.last() {
+        Some(Overlay::Json(j)) => {
+            assert!(
+                j.title.starts_with(&format!("log #{first} ")),
+                "{}",
+                j.title
+            );
+            assert_eq!(j.value["request_json"]["lockId"], 28991110);
+        }
+        other => panic!("the log opened once its page came: {other:?}"),
+    }
+    // Scrolling the whole trace never holds more than PAYLOADS_KEPT whole.
+    press(&mut a, "<Esc>");
+    for _ in 0..40 {
+        let cmds = press(&mut a, "<PageUp><PageUp><PageUp><PageUp><PageUp>");
+        for (slot, q) in loads(&cmds) {
+            if let (Slot::TracePayloads, Query::LogPayloads(ids)) = (slot, q) {
+                let id = a.pending[&Slot::TracePayloads].0;
+                answer(&mut a, slot, id, Ok(Data::LogPayloads(whole_logs(&ids))));
+            }
+        }
+    }
+    let t = a.trace.trace.as_ref().unwrap();
+    let whole = t.logs.iter().filter(|l| !l.detached).count();
+    assert!(
+        whole > crate::store::heads::PAYLOAD_PAGE,
+        "pages came: {whole}"
+    );
+    assert!(
+        whole <= crate::store::heads::PAYLOADS_KEPT,
+        "{whole} kept whole"
+    );
+    if let Some(l) = a.trace.selected_log() {
+        assert!(!l.detached, "the selected log is whole");
+    }
 }

@@ -109,6 +109,7 @@ pub const ALL: &[&Statement] = &[
     &STATUS_ESTIMATES,
     &COUNT_OF_STATUS,
     &BY_ID,
+    &BY_IDS,
     &OF_USER,
     &INTERRUPTED,
 ];
@@ -146,8 +147,29 @@ pub struct PageShape {
 /// The SQL of one job page, newest first (oldest first for `Newer`, which
 /// the caller reverses).
 pub fn page(shape: &PageShape) -> String {
+    page_of(JOB_SELECT, shape)
+}
+
+/// The columns of a job row's version on the queue (`stamps::JobStamp`).
+const STAMP_SELECT: &str = "SELECT id::int8, CASE WHEN isfinite(updated_at) AND updated_at < '262000-01-01' THEN updated_at END::timestamptz, \
+     status::text, attempt_count::int4, job_type::text FROM reconcile_jobs";
+
+/// The same page as `page`, only each row's version: what the queue's
+/// refresh reads every 2 s (whole rows only for the new or changed).
+pub fn stamps(shape: &PageShape) -> String {
+    page_of(STAMP_SELECT, shape)
+}
+
+/// Whole jobs by id (the new or changed rows of a refresh).
+pub const BY_IDS: Statement = Statement {
+    name: "jobs::by_ids",
+    sql: concat!(job_select!(), " WHERE id = ANY($1)"),
+    params: &[IntArray(&[72, 1939])],
+};
+
+fn page_of(select: &str, shape: &PageShape) -> String {
     let mut n = 0;
-    let mut sql = format!("{JOB_SELECT} WHERE true{}", conditions(shape, &mut n));
+    let mut sql = format!("{select} WHERE true{}", conditions(shape, &mut n));
     let order = if shape.side == Side::Newer {
         "ASC"
     } else {

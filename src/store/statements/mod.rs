@@ -37,6 +37,21 @@ macro_rules! log_select {
     };
 }
 
+// A log with only the payload values `facts::LogFacts` reads in place of
+// its two payload columns (same column order as `log_select`).
+macro_rules! log_head_select {
+    () => {
+        "SELECT id::int8, action::text, correlation_id::text, CASE WHEN isfinite(created_at) AND created_at < '262000-01-01' THEN created_at END::timestamptz, \
+         debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
+         ok::bool, provider_type::text, reconcile_job_id::int8, \
+         json_strip_nulls(json_build_object('payload', json_build_object('keyboardPwdId', request_json->'payload'->'keyboardPwdId', \
+           'operation', json_build_object('user', request_json->'payload'->'operation'->'user')), \
+           'name', request_json->'name', 'provider_code_id', request_json->'provider_code_id'))::text, \
+         json_strip_nulls(json_build_object('summary', response_json->'summary'))::text, \
+         created_at::text AS created_at_text FROM integration_logs"
+    };
+}
+
 pub mod audit;
 pub mod demo;
 pub mod doors;

@@ -32,6 +32,30 @@ pub const LOGS_OF: Statement = Statement {
     params: &[Text("e4792295b2f441f0b205e154984e92fc")],
 };
 
+/// How many integration logs one correlation id has (whole or heads).
+pub const LOG_COUNT_OF: Statement = Statement {
+    name: "traces::log_count_of",
+    sql: "SELECT count(*)::int8 FROM integration_logs WHERE correlation_id = $1",
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// A big trace's logs, in order, without their payloads (`heads`).
+pub const LOG_HEADS_OF: Statement = Statement {
+    name: "traces::log_heads_of",
+    sql: concat!(
+        log_head_select!(),
+        " WHERE correlation_id = $1 ORDER BY created_at, id"
+    ),
+    params: &[Text("e4792295b2f441f0b205e154984e92fc")],
+};
+
+/// Whole logs by id: a page of a big trace's payloads.
+pub const LOGS_BY_IDS: Statement = Statement {
+    name: "traces::logs_by_ids",
+    sql: concat!(log_select!(), " WHERE id = ANY($1)"),
+    params: &[IntArray(&[1660, 1661, 1662])],
+};
+
 /// One audit row (the row an operator reveals).
 pub const AUDIT_BY_ID: Statement = Statement {
     name: "traces::audit_by_id",
@@ -82,6 +106,9 @@ pub const ALL: &[&Statement] = &[
     &AUDIT_OF,
     &JOBS_OF,
     &LOGS_OF,
+    &LOG_COUNT_OF,
+    &LOG_HEADS_OF,
+    &LOGS_BY_IDS,
     &AUDIT_BY_ID,
     &LOG_BY_ID,
     &RESOLVE_EXACT,

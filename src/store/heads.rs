@@ -1,0 +1,115 @@
+//! A big trace's logs without their payloads. A trace of 20,000 logs is
+//! 20,000 request and response documents; the console reads each log's
+//! columns and only the few payload values its findings use (`facts::LogFacts`),
+//! and loads whole rows in pages as the operator scrolls or opens one.
+
+use sqlx::postgres::PgRow;
+
+use super::odd::Masking;
+use super::statements;
+use super::traces::{LogRow, Trace, audit_row, job_row, log_row, log_row_as};
+
+/// Above this many logs a trace is loaded as heads (payloads in pages).
+pub const WHOLE_TRACE_LOGS: i64 = 2_000;
+
+/// How many whole logs a page of payloads holds (centred on the selection).
+pub const PAYLOAD_PAGE: usize = 200;
+
+/// How many whole logs a big trace keeps at most; the ones farthest from
+/// the selection are detached again past it, so scrolling a 20,000-log
+/// trace end to end stays in bounded memory.
+pub const PAYLOADS_KEPT: usize = 1_000;
+
+/// The same trace on one connection, the statements in turn (the console
+/// runs each load on one connection so it can cancel it on the server). A
+/// trace of more than `heads::WHOLE_TRACE_LOGS` logs comes as heads: its
+/// logs without payloads, which the console loads in pages.
+pub async fn fetch_on(
+    conn: &mut sqlx::PgConnection,
+    correlation_id: &str,
+) -> Result<Trace, sqlx::Error> {
+    let audit = sqlx::query(statements::traces::AUDIT_OF.marked())
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let jobs = sqlx::query(statements::traces::JOBS_OF.marked())
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let n: i64 = sqlx::query_scalar(statements::traces::LOG_COUNT_OF.marked())
+        .bind(correlation_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let big = n > WHOLE_TRACE_LOGS;
+    let logs = if big {
+        &statements::traces::LOG_HEADS_OF
+    } else {
+        &statements::traces::LOGS_OF
+    };
+    let logs = sqlx::query(logs.marked())
+        .bind(correlation_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let decode = if big { log_head } else { log_row };
+    Ok(Trace {
+        correlation_id: correlation_id.to_string(),
+        audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
+        jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
+        logs: logs.iter().map(decode).collect::<Result<_, _>>()?,
+    })
+}
+
+/// A log read by `traces::log_heads_of`: its columns, with the two payload
+/// columns holding only the values `LogFacts` reads. The row is detached:
+/// no payloads, no payload oddities, nothing of them to copy.
+pub fn log_head(r: &PgRow) -> Result<LogRow, sqlx::Error> {
+    let mut row = log_row_as(r, Masking::On)?;
+    row.detach();
+    Ok(row)
+}
+
+impl LogRow {
+    /// Drops the payloads (kept: the facts the findings read).
+    pub fn detach(&mut self) {
+        let payload = |c: &str| matches!(c, "request_json" | "response_json");
+        self.request_json = None;
+        self.response_json = None;
+        self.raw_json.retain(|(c, _)| !payload(c));
+        self.odd.retain(|o| !payload(o.column));
+        self.detached = true;
+    }
+}
+
+/// Which logs of a big trace to load whole when `selected` (an index into
+/// the trace's logs) is shown: a page around it, minus the ones loaded.
+pub fn page_around(logs: &[LogRow], selected: usize) -> Vec<i64> {
+    let start = selected.saturating_sub(PAYLOAD_PAGE / 2);
+    let end = start.saturating_add(PAYLOAD_PAGE).min(logs.len());
+    logs.get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .filter(|l| l.detached)
+        .map(|l| l.id)
+        .collect()
+}
+
+/// Puts whole rows in place of their heads, then detaches the ones
+/// farthest from `selected` while more than `PAYLOADS_KEPT` are whole.
+pub fn attach(logs: &mut [LogRow], whole: Vec<LogRow>, selected: usize) {
+    let mut by_id: std::collections::HashMap<i64, LogRow> =
+        whole.into_iter().map(|l| (l.id, l)).collect();
+    for l in logs.iter_mut() {
+        if let Some(w) = by_id.remove(&l.id) {
+            *l = w;
+        }
+    }
+    let mut kept: Vec<usize> = (0..logs.len()).filter(|&i| !logs[i].detached).collect();
+    if kept.len() <= PAYLOADS_KEPT {
+        return;
+    }
+    kept.sort_by_key(|&i| std::cmp::Reverse(i.abs_diff(selected)));
+    let over = kept.len() - PAYLOADS_KEPT;
+    for &i in &kept[..over] {
+        logs[i].detach();
+    }
+}
