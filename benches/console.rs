@@ -3,7 +3,8 @@
 //   cargo bench --bench console                       draw times only
 //   LOCKDESK_BENCH_DATABASE_URL=... cargo bench --bench console
 //       also: key press → painted trace, `trace --json` vs psql, RSS while
-//       paging through the whole job queue (use a `lockdesk demo seed` database)
+//       paging through the whole job queue (use a `lockdesk demo seed` database;
+//       LOCKDESK_BENCH_TRACE=<id> times that trace instead of the newest 40)
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -183,11 +184,17 @@ async fn database_benchmarks(url: &str) {
         .await
         .unwrap();
     let pool = s.pool.clone();
-    let ids: Vec<(String,)> =
-        sqlx::query_as("SELECT correlation_id FROM reconcile_jobs ORDER BY id DESC LIMIT 40")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    // The key-press figure opens LOCKDESK_BENCH_TRACE 20 times when set
+    // (scripts/bench.sh makes a 500-log trace), else the newest 40 traces.
+    let ids: Vec<(String,)> = match std::env::var("LOCKDESK_BENCH_TRACE") {
+        Ok(id) => vec![(id,); 20],
+        Err(_) => {
+            sqlx::query_as("SELECT correlation_id FROM reconcile_jobs ORDER BY id DESC LIMIT 40")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut exec = lockdesk::console::executor::Executor::new(
@@ -238,6 +245,8 @@ async fn database_benchmarks(url: &str) {
     // executor and database, until the frame with the trace is drawn.
     let mut samples = Vec::new();
     for (id,) in &ids {
+        // (The open trace is dropped first: the same id is not read twice.)
+        a.trace = Default::default();
         let t = Instant::now();
         for c in a.command(&format!("trace {id}")) {
             exec.run(c);

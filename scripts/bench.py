@@ -18,7 +18,9 @@ import urllib.parse
 
 BIN = os.path.abspath("target/release/lockdesk")
 TYPICAL = "e4792295b2f441f0b205e154984e92fc"
-BIG = {3000: "bench3000" + "0" * 23, 20000: "bench20000" + "0" * 22}
+BIG = {500: "bench500" + "0" * 24, 3000: "bench3000" + "0" * 23, 20000: "bench20000" + "0" * 22}
+# Above this many logs the console reads a trace as heads (store/heads.rs).
+WHOLE_TRACE_LOGS = 2000
 
 
 def sh(args, env=None, **kw):
@@ -93,22 +95,41 @@ def main():
         def q(s):
             return f"'{s}'"
 
+        # `trace --json`: resolve, then the three tables (logs streamed).
         trace_pairs = lambda c: [("traces::resolve_exact", [q(c)]), ("traces::audit_of", [q(c)]),
                                  ("traces::jobs_of", [q(c)]), ("traces::logs_of", [q(c)])]
+
+        # The console's trace load: the log count decides whole rows or heads.
+        def console_trace_pairs(c, n):
+            logs = "traces::logs_of" if n <= WHOLE_TRACE_LOGS else "traces::log_heads_of"
+            return [("traces::resolve_exact", [q(c)]), ("traces::audit_of", [q(c)]), ("traces::jobs_of", [q(c)]),
+                    ("traces::log_count_of", [q(c)]), (logs, [q(c)])]
+        first_screen = [("jobs::counts", ["900", "NULL"]), ("jobs::status_estimates", []), ("doors::every", [])]
+        cutoff = lambda secs: f"now() - interval '{secs} seconds'"
+        jobs_filter = lambda label, keys, page, args: (
+            f"snapshot: :jobs {label}", [BIN, "snapshot", "--keys", f":jobs {keys}<Enter>"],
+            first_screen + [("jobs::page", ["200"]), (page, args + ["200"])])
         figures = [
             ("trace --json (typical, 5 logs)", [BIN, "trace", TYPICAL, "--json"], trace_pairs(TYPICAL)),
             ("trace --json (3,000 logs)", [BIN, "trace", BIG[3000], "--json"], trace_pairs(BIG[3000])),
             ("trace --json (20,000 logs)", [BIN, "trace", BIG[20000], "--json"], trace_pairs(BIG[20000])),
-            ("snapshot: job queue (start to first screen)", [BIN, "snapshot"],
-             [("jobs::counts", ["900", "NULL"]), ("jobs::status_estimates", []), ("jobs::page", ["200"]), ("doors::every", [])]),
+            ("snapshot: job queue (start to first screen)", [BIN, "snapshot"], first_screen + [("jobs::page", ["200"])]),
             ("snapshot: audit", [BIN, "snapshot", "--keys", "2"], [("audit::page_first", ["200"])]),
             ("snapshot: lock TTLOCK:28991110", [BIN, "snapshot", "lock", "TTLOCK:28991110"], [("logs::of_lock", ["'TTLOCK:28991110'", "500"])]),
             ("snapshot: user 9", [BIN, "snapshot", "user", "9"],
              [("users::user", ["9"]), ("users::access", ["9"]), ("users::credentials", ["9"]), ("users::doors", ["9"]),
               ("jobs::of_user", ["9"]), ("users::traces_with_deleted", ["9"])]),
-            ("snapshot: trace (typical)", [BIN, "snapshot", "trace", TYPICAL], trace_pairs(TYPICAL)),
-            ("snapshot: :jobs failed", [BIN, "snapshot", "--keys", ":jobs failed<Enter>"],
-             [("jobs::counts", ["900", "NULL"]), ("jobs::status_estimates", [])]),
+            ("snapshot: door 2 (its lock's logs)", [BIN, "snapshot", "door", "2"],
+             [("doors::every", []), ("logs::of_lock", ["'TTLOCK:28991110'", "500"])]),
+            ("snapshot: trace (typical)", [BIN, "snapshot", "trace", TYPICAL], console_trace_pairs(TYPICAL, 5)),
+            ("snapshot: trace (500 logs)", [BIN, "snapshot", "trace", BIG[500]], console_trace_pairs(BIG[500], 500)),
+            ("snapshot: trace (20,000 logs, first screen)", [BIN, "snapshot", "trace", BIG[20000]],
+             console_trace_pairs(BIG[20000], 20000)),
+            jobs_filter("failed", "failed", "jobs::page+status", ["'failed'"]),
+            jobs_filter("stuck", "stuck", "jobs::page+stuck", [cutoff(900)]),
+            jobs_filter("user 9", "user 9", "jobs::page+user", ["9"]),
+            jobs_filter("24h", "24h", "jobs::page+age", [cutoff(86400)]),
+            jobs_filter("failed user 9 7d", "failed user 9 7d", "jobs::page+status+user+age", ["'failed'", "9", cutoff(7 * 86400)]),
         ]
         for label, cmd, pairs in figures:
             script = psql_script(pairs)
@@ -123,6 +144,19 @@ def main():
         for label, cmd in [("peak RSS: trace --json (20,000 logs)", [BIN, "trace", BIG[20000], "--json"]),
                            ("peak RSS: snapshot of the 20,000-log trace", [BIN, "snapshot", "trace", BIG[20000]])]:
             rows.append((label, f"{rss_kib(cmd, env) / 1024:.1f} MiB", "", "", ""))
+
+        # Key press → painted frame on the 500-log trace, and RSS while paging
+        # the whole queue: the console benchmark, on this database.
+        bench_env = dict(env, LOCKDESK_BENCH_DATABASE_URL=url, LOCKDESK_BENCH_TRACE=BIG[500])
+        out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "console"], env=bench_env, check=True,
+                             capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("key press → painted trace"):
+                m = re.search(r"median\s+([\d.]+) ms\s+p90\s+([\d.]+) ms\s+max\s+([\d.]+) ms", line)
+                rows.append(("key press → painted frame (500-log trace)", f"{m.group(1)} ms", f"p90 {m.group(2)} ms, max {m.group(3)} ms", "", ""))
+            if line.startswith("browse the whole job queue"):
+                m = re.search(r"(\d+) pages in ([\d.]+) s; peak RSS (\d+) MiB", line)
+                rows.append(("peak RSS: paging the whole queue (PageDown)", f"{m.group(3)} MiB", f"{m.group(1)} pages, {m.group(2)} s", "", ""))
 
         # Statements over 50 ms during a tour of every pane, the console open 30 s.
         sh(psql + ["-c", "ALTER SYSTEM SET log_min_duration_statement = 50"], env=env)
@@ -141,14 +175,27 @@ def main():
             sh(["tmux", "send-keys", "-t", session, "q"], env=env)
             time.sleep(1)
             subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
-        for _, cmd, _ in figures:
-            timed(cmd, env)
-        with open(log, errors="replace") as f:
-            f.seek(offset)
-            slow = [l for l in f if "app=lockdesk" in l and "duration:" in l]
+        # Every pane once more, headless (the big traces are counted apart:
+        # reading 20,000 logs is over 50 ms in psql too).
+        big = lambda label: "3,000" in label or "20,000" in label
+        for label, cmd, _ in figures:
+            if not big(label):
+                timed(cmd, env)
+
+        def slow_since(start):
+            with open(log, errors="replace") as f:
+                f.seek(start)
+                return [l for l in f if "app=lockdesk" in l and "duration:" in l]
+        slow = slow_since(offset)
         rows.append(("statements over 50 ms (tour + console open 30 s)", str(len(slow)), "", "", ""))
         for l in slow[:10]:
             print("  slow:", l.strip()[:200])
+        offset = os.path.getsize(log)
+        timed([BIN, "snapshot", "trace", BIG[20000]], env)
+        slow = slow_since(offset)
+        rows.append(("statements over 50 ms (opening the 20,000-log trace)", str(len(slow)), "", "", ""))
+        for l in slow[:10]:
+            print("  slow (20,000-log trace):", l.strip()[:200])
     finally:
         demo.terminate()
         demo.wait()

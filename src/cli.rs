@@ -180,17 +180,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Info {
             sql: Some(name), ..
         }) => {
-            // `jobs::page`: the queue's first page, unfiltered (the other
-            // shapes add conditions to it).
-            let page = (name == "jobs::page").then(|| {
-                crate::store::statements::jobs::page(&crate::store::statements::jobs::PageShape {
-                    status: None,
-                    job_type: false,
-                    user: false,
-                    max_age: false,
-                    side: crate::store::statements::jobs::Side::First,
-                })
-            });
+            let page = crate::store::statements::jobs::named_page(&name);
             match crate::store::statements::all()
                 .iter()
                 .find(|s| s.name == name)

@@ -78,6 +78,21 @@ impl From<std::io::Error> for ExportError {
     }
 }
 
+/// How many logs a formatting batch holds, and how many batches may be
+/// read ahead of the output (memory: about 2,000 formatted logs).
+const BATCH: usize = 256;
+const IN_FLIGHT: usize = 6;
+
+/// Each log of a batch as its array member's text.
+fn format_logs(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<String>, sqlx::Error> {
+    rows.iter()
+        .map(|r| {
+            let mut row = log_row(r)?;
+            Ok(member(row.take_json(), &row.raw_json, &row.odd))
+        })
+        .collect()
+}
+
 /// Streams one trace as JSON text to `out`, ending with a newline.
 pub async fn write_trace(
     pool: &PgPool,
@@ -104,9 +119,33 @@ pub async fn write_trace(
     let mut logs = sqlx::query(statements::traces::LOGS_OF.marked())
         .bind(correlation_id)
         .fetch(pool);
-    while let Some(r) = logs.try_next().await? {
-        let row = log_row(&r)?;
-        a.push(out, &member(row.to_json(), &row.raw_json, &row.odd))?;
+    // Decoding and pretty-printing a log costs more than reading it, so
+    // batches are formatted on blocking threads while the next ones are
+    // read, and written in order: at most `IN_FLIGHT` batches are held.
+    let mut formatting = std::collections::VecDeque::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let next = logs.try_next().await?;
+        let done = next.is_none();
+        batch.extend(next);
+        if batch.len() == BATCH || (done && !batch.is_empty()) {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            formatting.push_back(tokio::task::spawn_blocking(move || format_logs(&rows)));
+        }
+        while formatting.len() > IN_FLIGHT || (done && !formatting.is_empty()) {
+            let Some(f) = formatting.pop_front() else {
+                break;
+            };
+            for text in f
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))??
+            {
+                a.push(out, &text)?;
+            }
+        }
+        if done {
+            break;
+        }
     }
     a.end(out)?;
     out.write_all(b",\n  \"reconcile_jobs\": ")?;

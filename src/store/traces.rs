@@ -445,6 +445,17 @@ impl LogRow {
 
     /// The seed's "Raw logs JSON" shape.
     pub fn to_json(&self) -> Value {
+        self.json_with(self.request_json.clone(), self.response_json.clone())
+    }
+
+    /// `to_json`, the payloads moved out instead of copied (an export
+    /// writes each row once).
+    pub fn take_json(&mut self) -> Value {
+        let (request, response) = (self.request_json.take(), self.response_json.take());
+        self.json_with(request, response)
+    }
+
+    fn json_with(&self, request: Option<Value>, response: Option<Value>) -> Value {
         nulls_back(
             json!({
                 "action": self.action, "correlation_id": self.correlation_id, "created_at": time_of(&self.odd, "created_at", &self.created_at),
@@ -452,8 +463,8 @@ impl LogRow {
                 "error_message": self.error_message, "external_id": self.external_id, "id": self.id,
                 "lock_key": self.lock_key, "ok": self.ok, "provider_type": self.provider_type,
                 "reconcile_job_id": self.reconcile_job_id,
-                "request_json": self.request_json.clone().unwrap_or(Value::Null),
-                "response_json": self.response_json.clone().unwrap_or(Value::Null),
+                "request_json": request.unwrap_or(Value::Null),
+                "response_json": response.unwrap_or(Value::Null),
             }),
             &self.odd,
         )

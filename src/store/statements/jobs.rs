@@ -241,6 +241,41 @@ pub fn retryable(shape: &PageShape) -> String {
     )
 }
 
+/// A first page by name, for `lockdesk info --sql`: `jobs::page` (the
+/// unfiltered queue) or `jobs::stamps`, with `+status`, `+stuck`, `+type`,
+/// `+user`, `+age` for the conditions a `:jobs` filter adds, in the order
+/// of their parameters (`jobs::page+status+user`).
+pub fn named_page(name: &str) -> Option<String> {
+    let mut parts = name.split('+');
+    let versions = match parts.next()? {
+        "jobs::page" => false,
+        "jobs::stamps" => true,
+        _ => return None,
+    };
+    let mut shape = PageShape {
+        status: None,
+        job_type: false,
+        user: false,
+        max_age: false,
+        side: Side::First,
+    };
+    for p in parts {
+        match p {
+            "status" => shape.status = Some(StatusPart::Is),
+            "stuck" => shape.status = Some(StatusPart::Stuck),
+            "type" => shape.job_type = true,
+            "user" => shape.user = true,
+            "age" => shape.max_age = true,
+            _ => return None,
+        }
+    }
+    Some(if versions {
+        stamps(&shape)
+    } else {
+        page(&shape)
+    })
+}
+
 /// Sample parameters for a page of this shape.
 pub fn page_params(shape: &PageShape) -> Vec<Param> {
     let mut p = Vec::new();
