@@ -254,7 +254,7 @@ impl Executor {
         if let Some(pid) = pid {
             let pool = self.cancels.clone();
             tokio::spawn(async move {
-                let _ = sqlx::query(statements::session::CANCEL_BACKEND.sql)
+                let _ = sqlx::query(statements::session::CANCEL_BACKEND.tagged())
                     .bind(pid)
                     .execute(&pool)
                     .await;
@@ -495,7 +495,7 @@ async fn load(
         conn: pool.acquire().await.map_err(error)?,
         done: false,
     };
-    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.sql)
+    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.tagged())
         .fetch_one(&mut *guard.conn)
         .await
         .map_err(error)?;

@@ -30,7 +30,7 @@ pub async fn load_world(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()>
     }
     tx.commit().await?;
     // Fresh statistics, so the first queries get good plans.
-    conn.execute(statements::demo::ANALYZE_ALL.sql).await?;
+    conn.execute(statements::demo::ANALYZE_ALL.tagged()).await?;
     Ok(())
 }
 
@@ -71,7 +71,7 @@ pub async fn start(now: Option<DateTime<Utc>>) -> anyhow::Result<Demo> {
     let sim = crate::sim::Sim::start(state, true).await?;
     // The world's failures continue: Berlin's gateway is still offline, and
     // so is one Sydney Doordeck device.
-    let offline: Vec<(String,)> = sqlx::query_as(statements::demo::OFFLINE_LOCKS.sql)
+    let offline: Vec<(String,)> = sqlx::query_as(statements::demo::OFFLINE_LOCKS.tagged())
         .fetch_all(&pool)
         .await?;
     for (key,) in offline {

@@ -35,7 +35,7 @@ pub struct Claimed {
 
 /// Takes the next due job, if any.
 pub async fn claim(pool: &PgPool) -> Result<Option<Claimed>, sqlx::Error> {
-    let row = sqlx::query(statements::worker::CLAIM.sql)
+    let row = sqlx::query(statements::worker::CLAIM.tagged())
         .fetch_optional(pool)
         .await?;
     row.map(|r| {
@@ -93,7 +93,7 @@ async fn settle_failure(
     error: &str,
 ) -> Result<(), sqlx::Error> {
     let dead = attempt_in_budget >= MAX_ATTEMPTS;
-    sqlx::query(statements::worker::SETTLE_FAILURE.sql)
+    sqlx::query(statements::worker::SETTLE_FAILURE.tagged())
         .bind(job)
         .bind(if dead { "dead" } else { "failed" })
         .bind(error)
@@ -117,7 +117,7 @@ async fn drift(pool: &PgPool, providers: &Providers, job: &Claimed) -> Result<()
                 .get("integration_device_id")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
-            let row: Option<(i64,)> = sqlx::query_as(statements::worker::DOOR_OF_DEVICE.sql)
+            let row: Option<(i64,)> = sqlx::query_as(statements::worker::DOOR_OF_DEVICE.tagged())
                 .bind(device)
                 .fetch_optional(pool)
                 .await
@@ -183,7 +183,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
         json!({"attempt_count": job.attempt, "job_id": job.id, "job_type": "reconcile_user", "reason": job.reason, "user_id": job.user_id}),
         Value::Null).await?;
     // Doors where the user should be, and where the broker last saw them.
-    let should: Vec<(i64,)> = sqlx::query_as(statements::worker::USER_DOORS.sql)
+    let should: Vec<(i64,)> = sqlx::query_as(statements::worker::USER_DOORS.tagged())
         .bind(job.user_id)
         .fetch_all(&mut *conn)
         .await
@@ -205,7 +205,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             continue;
         };
         desired += 1;
-        let present: Option<(String,)> = sqlx::query_as(statements::worker::PIN_PRESENT.sql)
+        let present: Option<(String,)> = sqlx::query_as(statements::worker::PIN_PRESENT.tagged())
             .bind(door_id)
             .bind(mine.credential_id)
             .fetch_optional(&mut *conn)
@@ -256,7 +256,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
     }
     if failure.is_none() {
         // PINs of this user on doors they may no longer open.
-        let stale: Vec<(i64, String)> = sqlx::query_as(statements::worker::USER_PINS.sql)
+        let stale: Vec<(i64, String)> = sqlx::query_as(statements::worker::USER_PINS.tagged())
             .bind(job.user_id)
             .fetch_all(&mut *conn)
             .await
@@ -307,7 +307,7 @@ async fn reconcile_user(pool: &PgPool, providers: &Providers, job: &Claimed) -> 
             step(&mut conn, &ctx, "RECONCILE_JOB_DONE", true, None,
                 json!({"attempt_count": job.attempt, "job_id": job.id, "user_id": job.user_id}),
                 json!({"job_status": "done", "summary": {"adds_updates": adds, "desired": desired, "removes": removes}})).await?;
-            sqlx::query(statements::worker::DONE.sql)
+            sqlx::query(statements::worker::DONE.tagged())
                 .bind(job.id)
                 .execute(&mut *conn)
                 .await

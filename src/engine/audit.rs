@@ -26,7 +26,7 @@ pub async fn audit(
         // the OS user here, and the database role (added by the statement).
         o.insert("os_user".into(), json!(os_user()));
     }
-    sqlx::query(statements::audit::INSERT.sql)
+    sqlx::query(statements::audit::INSERT.tagged())
         .bind(entity)
         .bind(id)
         .bind(action)

@@ -27,7 +27,7 @@ pub struct DoorRef {
 }
 
 pub async fn door(conn: &mut PgConnection, id: i64) -> Result<Option<DoorRef>, sqlx::Error> {
-    let row = sqlx::query(statements::drift::DOOR.sql)
+    let row = sqlx::query(statements::drift::DOOR.tagged())
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -54,7 +54,7 @@ pub async fn expected(
     door: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<Expected>, sqlx::Error> {
-    let rows = sqlx::query(statements::drift::EXPECTED_PINS.sql)
+    let rows = sqlx::query(statements::drift::EXPECTED_PINS.tagged())
         .bind(door)
         .bind(now)
         .fetch_all(&mut *conn)
@@ -76,7 +76,7 @@ pub async fn expected(
 
 async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::Error> {
     let rows: Vec<(String, Option<i64>, DateTime<Utc>, String)> =
-        sqlx::query_as(statements::drift::KNOWN_PINS.sql)
+        sqlx::query_as(statements::drift::KNOWN_PINS.tagged())
             .bind(door)
             .fetch_all(&mut *conn)
             .await?;
@@ -92,7 +92,7 @@ async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::E
 }
 
 async fn credentials(conn: &mut PgConnection) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(statements::drift::CREDENTIAL_OWNERS.sql)
+    let rows: Vec<(i64, i64)> = sqlx::query_as(statements::drift::CREDENTIAL_OWNERS.tagged())
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.into_iter().collect())
@@ -220,7 +220,7 @@ pub async fn enqueue_drift(
                              "external_id": d.external_id, "mode": mode.name(), "grace_window_seconds": GRACE});
         let reason = format!("console drift_enforce {} {} door:{}", d.provider, d.external_id, d.id);
         let (id,): (i64,) = sqlx::query_as(
-            statements::drift::ENQUEUE_ENFORCE.sql,
+            statements::drift::ENQUEUE_ENFORCE.tagged(),
         )
         .bind(&reason)
         .bind(&corr)

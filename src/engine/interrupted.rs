@@ -55,7 +55,7 @@ pub(crate) async fn find(
     now: DateTime<Utc>,
 ) -> Result<Vec<Interrupted>, sqlx::Error> {
     let key = lock.to_string();
-    let rows = sqlx::query(statements::drift::INTENTS_OF_LOCK.sql)
+    let rows = sqlx::query(statements::drift::INTENTS_OF_LOCK.tagged())
         .bind(&key)
         .bind(now - Duration::days(LOOK_BACK_DAYS))
         .fetch_all(&mut *conn)
@@ -66,7 +66,7 @@ pub(crate) async fn find(
         let Some(corr) = i.correlation_id.clone() else {
             continue;
         };
-        let rows = sqlx::query(statements::traces::LOGS_OF.sql)
+        let rows = sqlx::query(statements::traces::LOGS_OF.tagged())
             .bind(&corr)
             .fetch_all(&mut *conn)
             .await?;

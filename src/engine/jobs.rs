@@ -26,7 +26,7 @@ pub enum JobChange {
 
 /// The guard did not match: report the status the job has now.
 async fn changed(conn: &mut PgConnection, job: i64) -> Result<JobChange, sqlx::Error> {
-    let now: Option<(String,)> = sqlx::query_as(statements::jobs::STATUS_OF.sql)
+    let now: Option<(String,)> = sqlx::query_as(statements::jobs::STATUS_OF.tagged())
         .bind(job)
         .fetch_optional(&mut *conn)
         .await?;
@@ -51,7 +51,7 @@ pub async fn retry_job(
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
         let row = sqlx::query(
-            statements::jobs::RETRY.sql,
+            statements::jobs::RETRY.tagged(),
         )
         .bind(job)
         .bind(seen_status)
@@ -114,7 +114,7 @@ pub async fn cancel_job(
     let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
-        let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.sql)
+        let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.tagged())
             .bind(job)
             .bind(seen_status)
             .fetch_optional(&mut *conn)

@@ -74,12 +74,12 @@ pub fn new_correlation_id() -> String {
 
 pub(crate) async fn begin(conn: &mut PgConnection, op: &Operator) -> Result<(), sqlx::Error> {
     let sql = if op.write {
-        statements::session::BEGIN_WRITE.sql
+        statements::session::BEGIN_WRITE.tagged()
     } else {
-        statements::session::BEGIN.sql
+        statements::session::BEGIN.tagged()
     };
     sqlx::query(sql).execute(&mut *conn).await?;
-    sqlx::query(statements::session::WRITE_LOCK_TIMEOUT.sql)
+    sqlx::query(statements::session::WRITE_LOCK_TIMEOUT.tagged())
         .execute(&mut *conn)
         .await
         .map(|_| ())
@@ -91,14 +91,14 @@ pub(crate) async fn finish<T>(
 ) -> Result<T, Refused> {
     match result {
         Ok(v) => {
-            sqlx::query(statements::session::COMMIT.sql)
+            sqlx::query(statements::session::COMMIT.tagged())
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| explain(&e))?;
             Ok(v)
         }
         Err(e) => {
-            let _ = sqlx::query(statements::session::ROLLBACK.sql)
+            let _ = sqlx::query(statements::session::ROLLBACK.tagged())
                 .execute(&mut *conn)
                 .await;
             Err(explain(&e))

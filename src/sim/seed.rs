@@ -35,7 +35,7 @@ pub async fn from_database(
 ) -> Result<SimState, sqlx::Error> {
     let mut st = SimState::new();
     let mut rng = Rng(0xD00D ^ secret_seed);
-    let customers: Vec<(i64, String, String)> = sqlx::query_as(statements::sim::CUSTOMERS.sql)
+    let customers: Vec<(i64, String, String)> = sqlx::query_as(statements::sim::CUSTOMERS.tagged())
         .fetch_all(pool)
         .await?;
     for (id, provider, account) in &customers {
@@ -71,7 +71,7 @@ pub async fn from_database(
     }
 
     // TTLock locks and the PINs on them.
-    let rows = sqlx::query(statements::sim::TTLOCK_PASSCODES.sql)
+    let rows = sqlx::query(statements::sim::TTLOCK_PASSCODES.tagged())
         .fetch_all(pool)
         .await?;
     for r in &rows {
@@ -120,7 +120,7 @@ pub async fn from_database(
 
     // Doordeck devices and who they are shared with.
     let devices: Vec<(String, String, Option<i64>)> =
-        sqlx::query_as(statements::sim::DOORDECK_DEVICES.sql)
+        sqlx::query_as(statements::sim::DOORDECK_DEVICES.tagged())
             .fetch_all(pool)
             .await?;
     for (id, name, customer) in devices {
@@ -144,7 +144,7 @@ pub async fn from_database(
         );
     }
     let shares: Vec<(String, String, String, String)> =
-        sqlx::query_as(statements::sim::DOORDECK_SHARES.sql)
+        sqlx::query_as(statements::sim::DOORDECK_SHARES.tagged())
             .bind(now)
             .fetch_all(pool)
             .await?;
@@ -154,7 +154,7 @@ pub async fn from_database(
                                 "orphan": false, "role": "USER", "foreign": false, "start": null, "end": null}));
         }
     }
-    let people: Vec<(String, String)> = sqlx::query_as(statements::sim::DOORDECK_USERS.sql)
+    let people: Vec<(String, String)> = sqlx::query_as(statements::sim::DOORDECK_USERS.tagged())
         .fetch_all(pool)
         .await?;
     for (email, id) in people {

@@ -155,7 +155,7 @@ pub fn missing(present: &[(String, String)]) -> Vec<&'static Wanted> {
 
 /// The indexes the database has on the tables lockdesk reads.
 pub async fn present(conn: &mut PgConnection) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(statements::schema::INDEXES.sql)
+    sqlx::query_as(statements::schema::INDEXES.tagged())
         .fetch_all(&mut *conn)
         .await
 }

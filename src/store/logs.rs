@@ -44,7 +44,7 @@ pub async fn insert_call(
         call.provider,
         external.as_deref().unwrap_or("unknown")
     );
-    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.tagged())
         .bind(&call.action)
         .bind(&ctx.correlation_id)
         .bind(call.at)
@@ -69,7 +69,7 @@ pub async fn insert_step(
     step: &Step<'_>,
     ctx: &LogContext,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.tagged())
         .bind(step.action)
         .bind(&ctx.correlation_id)
         .bind(step.at)
@@ -98,7 +98,7 @@ pub async fn insert_intent(
     ctx: &LogContext,
 ) -> Result<i64, sqlx::Error> {
     let (provider, external) = lock;
-    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.sql)
+    let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.tagged())
         .bind(action)
         .bind(&ctx.correlation_id)
         .bind(Utc::now())

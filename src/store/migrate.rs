@@ -68,7 +68,7 @@ impl From<sqlx::Error> for MigrateError {
 
 /// Tables in the current schema that are not lockdesk's.
 pub async fn foreign_tables(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
-    let all: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.sql)
+    let all: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.tagged())
         .fetch_all(pool)
         .await?;
     let has_ledger = all.iter().any(|(t,)| t == LEDGER);
@@ -86,7 +86,7 @@ pub async fn foreign_tables(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
 /// or one already marked. Anything else is refused, naming the database.
 pub async fn demo_only(pool: &PgPool, label: &str, what: &str) -> Result<(), String> {
     let failed = |e: sqlx::Error| format!("checking {label} before `{what}` failed: {e}");
-    let tables: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.sql)
+    let tables: Vec<(String,)> = sqlx::query_as(statements::schema::TABLES.tagged())
         .fetch_all(pool)
         .await
         .map_err(failed)?;
@@ -94,7 +94,7 @@ pub async fn demo_only(pool: &PgPool, label: &str, what: &str) -> Result<(), Str
         return Ok(());
     }
     if tables.iter().any(|(t,)| t == LEDGER) {
-        let (demo,): (bool,) = sqlx::query_as(statements::schema::IS_DEMO.sql)
+        let (demo,): (bool,) = sqlx::query_as(statements::schema::IS_DEMO.tagged())
             .fetch_one(pool)
             .await
             .map_err(failed)?;
@@ -112,7 +112,7 @@ pub async fn demo_only(pool: &PgPool, label: &str, what: &str) -> Result<(), Str
 
 /// Marks the database as a demo (after `demo_only` allowed it).
 pub async fn mark_demo(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query(statements::schema::DEMO_MARK.sql)
+    sqlx::query(statements::schema::DEMO_MARK.tagged())
         .execute(pool)
         .await
         .map(|_| ())
@@ -126,11 +126,11 @@ pub async fn run(pool: &PgPool, force: bool) -> Result<Vec<&'static str>, Migrat
             return Err(MigrateError::ForeignTables(foreign));
         }
     }
-    pool.execute(statements::schema::LEDGER.sql).await?;
+    pool.execute(statements::schema::LEDGER.tagged()).await?;
     let mut applied = Vec::new();
     for (name, sql) in MIGRATIONS {
         let mut tx = pool.begin().await?;
-        let done: Option<(String,)> = sqlx::query_as(statements::schema::MIGRATION_DONE.sql)
+        let done: Option<(String,)> = sqlx::query_as(statements::schema::MIGRATION_DONE.tagged())
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?;
@@ -139,7 +139,7 @@ pub async fn run(pool: &PgPool, force: bool) -> Result<Vec<&'static str>, Migrat
         }
         // A raw multi-statement script: the simple query protocol runs it whole.
         (&mut *tx).execute(sqlx::AssertSqlSafe(*sql)).await?;
-        sqlx::query(statements::schema::MIGRATION_RECORD.sql)
+        sqlx::query(statements::schema::MIGRATION_RECORD.tagged())
             .bind(name)
             .execute(&mut *tx)
             .await?;

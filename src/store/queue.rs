@@ -185,7 +185,7 @@ pub async fn jobs_page(
     page: Page,
     limit: i64,
 ) -> Result<Vec<JobRow>, sqlx::Error> {
-    let sql = jobs_sql::page(&shape_of(filter, page));
+    let sql = statements::tag("jobs::page", &jobs_sql::page(&shape_of(filter, page)));
     let q = bind_filter(
         sqlx::query(sqlx::AssertSqlSafe(sql)),
         filter,
@@ -211,7 +211,10 @@ pub async fn retryable_jobs(
     stuck_after_secs: i64,
     cap: usize,
 ) -> Result<(Vec<(i64, String, DateTime<Utc>)>, bool), sqlx::Error> {
-    let sql = jobs_sql::retryable(&shape_of(filter, Page::First));
+    let sql = statements::tag(
+        "jobs::retryable",
+        &jobs_sql::retryable(&shape_of(filter, Page::First)),
+    );
     let q = bind_filter(
         sqlx::query(sqlx::AssertSqlSafe(sql)),
         filter,
@@ -321,7 +324,7 @@ pub async fn jobs_refresh(
     limit: i64,
     known: &[JobStamp],
 ) -> Result<Refreshed, sqlx::Error> {
-    let sql = jobs_sql::stamps(&shape_of(filter, page));
+    let sql = statements::tag("jobs::stamps", &jobs_sql::stamps(&shape_of(filter, page)));
     let q = bind_filter(
         sqlx::query(sqlx::AssertSqlSafe(sql)),
         filter,

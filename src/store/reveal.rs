@@ -54,13 +54,13 @@ pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unma
     // A reveal is its own elevation: it writes its record even in a
     // read-only session (and a role that may not write gets no reveal).
     let mut tx = pool
-        .begin_with(statements::session::BEGIN_WRITE.sql)
+        .begin_with(statements::session::BEGIN_WRITE.tagged())
         .await
         .map_err(failed)?;
     let (sql, id) = match of {
-        RevealOf::Audit(id) => (statements::traces::AUDIT_BY_ID.sql, *id),
-        RevealOf::Job(id) => (statements::jobs::BY_ID.sql, *id),
-        RevealOf::Log(id) | RevealOf::LogColumn(id, _) => (statements::traces::LOG_BY_ID.sql, *id),
+        RevealOf::Audit(id) => (statements::traces::AUDIT_BY_ID.tagged(), *id),
+        RevealOf::Job(id) => (statements::jobs::BY_ID.tagged(), *id),
+        RevealOf::Log(id) | RevealOf::LogColumn(id, _) => (statements::traces::LOG_BY_ID.tagged(), *id),
     };
     let row = sqlx::query(sql)
         .bind(id)
@@ -86,7 +86,7 @@ pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unma
     }
     .map_err(failed)?;
     let after = json!({"revealed": of.describe(), "reason": who.reason, "os_user": who.os_user});
-    sqlx::query(statements::audit::INSERT.sql)
+    sqlx::query(statements::audit::INSERT.tagged())
         .bind("Session")
         .bind(None::<i64>)
         .bind("reveal")

@@ -286,7 +286,7 @@ pub async fn check(pool: &PgPool) -> Result<SchemaReport, sqlx::Error> {
         .map(|t| t.name)
         .chain(DRIFT_TABLES.iter().copied())
         .collect();
-    let rows: Vec<(String, String, String)> = sqlx::query_as(statements::schema::CATALOG.sql)
+    let rows: Vec<(String, String, String)> = sqlx::query_as(statements::schema::CATALOG.tagged())
         .bind(&names)
         .fetch_all(pool)
         .await?;

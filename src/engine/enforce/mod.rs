@@ -31,7 +31,7 @@ fn advisory_key(provider: &str, external: &str) -> String {
 /// Who holds a lock's enforcement, for the "already running" message.
 async fn holder(pool: &PgPool, key: &str) -> String {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as(statements::drift::ENFORCE_HOLDER.sql)
+        sqlx::query_as(statements::drift::ENFORCE_HOLDER.tagged())
             .bind(key)
             .fetch_optional(pool)
             .await
@@ -85,7 +85,7 @@ pub async fn enforce(
         .map_err(|e| explain(&e))?
         .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
     let key = advisory_key(&door.provider, &door.external_id);
-    let (got,): (bool,) = sqlx::query_as(statements::drift::ENFORCE_TRY_LOCK.sql)
+    let (got,): (bool,) = sqlx::query_as(statements::drift::ENFORCE_TRY_LOCK.tagged())
         .bind(&key)
         .fetch_one(&mut lock_conn)
         .await
@@ -98,7 +98,7 @@ pub async fn enforce(
         )));
     }
     let result = enforce_locked(pool, providers, op, &door, mode, confirmed, job).await;
-    let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.sql)
+    let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.tagged())
         .bind(&key)
         .execute(&mut lock_conn)
         .await;
@@ -140,7 +140,7 @@ async fn enforce_locked(
             begin(conn, op).await.map_err(|e| explain(&e))?;
             let r: Result<i64, sqlx::Error> = async {
                 let (id,): (i64,) = sqlx::query_as(
-                    statements::drift::ENFORCE_JOB_INSERT.sql,
+                    statements::drift::ENFORCE_JOB_INSERT.tagged(),
                 )
                 .bind(&reason)
                 .bind(&corr)

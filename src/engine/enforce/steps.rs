@@ -84,7 +84,7 @@ pub(super) async fn heartbeat(
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
     let r: Result<Option<(DateTime<Utc>,)>, sqlx::Error> =
-        sqlx::query_as(statements::drift::ENFORCE_HEARTBEAT.sql)
+        sqlx::query_as(statements::drift::ENFORCE_HEARTBEAT.tagged())
             .bind(job)
             .bind(*last)
             .fetch_optional(&mut *conn)
@@ -199,7 +199,7 @@ pub(super) async fn finish_job(
             ctx,
         )
         .await?;
-        let done = sqlx::query(statements::drift::ENFORCE_JOB_FINISH.sql)
+        let done = sqlx::query(statements::drift::ENFORCE_JOB_FINISH.tagged())
             .bind(job)
             .bind(if status.is_ok() { "done" } else { "failed" })
             .bind(status.err())
@@ -237,7 +237,7 @@ pub(super) async fn remember_new(
     begin(conn, op).await.map_err(|e| explain(&e))?;
     let r: Result<(), sqlx::Error> = async {
         for d in fresh {
-            sqlx::query(statements::drift::PIN_STATE_FIRST_SEEN.sql)
+            sqlx::query(statements::drift::PIN_STATE_FIRST_SEEN.tagged())
                 .bind(door.id)
                 .bind(d.credential_id)
                 .bind(&d.code_name)
@@ -260,7 +260,7 @@ pub async fn mark(
     state: &str,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
-    let r = sqlx::query(statements::drift::PIN_STATE_MARK.sql)
+    let r = sqlx::query(statements::drift::PIN_STATE_MARK.tagged())
         .bind(door)
         .bind(vendor)
         .bind(state)
@@ -278,7 +278,7 @@ pub async fn record_add(
     vendor: &str,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
-    let r = sqlx::query(statements::drift::PIN_STATE_ADDED.sql)
+    let r = sqlx::query(statements::drift::PIN_STATE_ADDED.tagged())
         .bind(door)
         .bind(e.credential_id)
         .bind(&e.code_name)

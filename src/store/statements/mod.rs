@@ -104,11 +104,29 @@ tokio::task_local! {
 
 impl Statement {
     /// This statement's SQL, noted as the one the current load runs (so a
-    /// failure names it: `loading user 9 (users::credentials): …`).
+    /// failure names it: `loading user 9 (users::credentials): …`), tagged.
     pub fn marked(&self) -> &'static str {
         let _ = RUNNING.try_with(|c| c.set(self.name));
-        self.sql
+        self.tagged()
     }
+
+    /// The SQL as sent: `/* lockdesk:<name> */ …`, so that a server's log
+    /// (and pg_stat_activity) says which statement ran where. Built once per
+    /// statement and kept for the process's life: the set is fixed.
+    pub fn tagged(&self) -> &'static str {
+        static TAGGED: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
+        > = std::sync::OnceLock::new();
+        let map = TAGGED.get_or_init(Default::default);
+        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(self.name)
+            .or_insert_with(|| Box::leak(tag(self.name, self.sql).into_boxed_str()))
+    }
+}
+
+/// A statement's SQL with its tag (for the dynamic job pages too).
+pub fn tag(name: &str, sql: &str) -> String {
+    format!("/* lockdesk:{name} */ {sql}")
 }
 
 /// Runs a load, and says which statement it ran last (the failing one when
