@@ -128,6 +128,10 @@ pub struct SeedArgs {
     /// Audit rows to add (default: logs / 10).
     #[arg(long)]
     pub audit: Option<u64>,
+    /// Partition integration_logs by month first (rows kept), as a grown
+    /// broker has it.
+    #[arg(long)]
+    pub partitioned: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -474,6 +478,9 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
         "Seeding {label}: {} logs, {} jobs, {} audit rows…",
         scale.logs, scale.jobs, scale.audit
     );
+    if s.partitioned && demo::partitions::by_month(&pool).await? {
+        eprintln!("Partitioned integration_logs by month (rows kept).");
+    }
     let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;

@@ -285,12 +285,12 @@ impl App {
         let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
             return Vec::new();
         };
-        if let Some((_, Query::LogPayloads(ids))) = self.pending.get(&Slot::TracePayloads) {
-            if ids.contains(&log.id) {
+        if let Some((_, Query::LogPayloads(p))) = self.pending.get(&Slot::TracePayloads) {
+            if p.ids.contains(&log.id) {
                 return Vec::new();
             }
         }
-        let ids = crate::store::heads::page_around(&t.logs, i);
-        self.reload(Slot::TracePayloads, Query::LogPayloads(ids))
+        let page = crate::store::heads::page_around(&t.logs, i);
+        self.reload(Slot::TracePayloads, Query::LogPayloads(page))
     }
 }

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 
 use crate::app::{ActRequest, ActResult};
 use crate::providers::LockEvent;
+use crate::store::heads::PayloadPage;
 use crate::store::queries::{Door, JobCounts, JobFilter, JobStamp, Page, Refreshed, UserDetail};
 use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
 
@@ -67,7 +68,7 @@ pub enum Query {
     /// A correlation id or a unique prefix of one.
     Trace(String),
     /// Whole logs of the open trace by id (a big trace's payloads).
-    LogPayloads(Vec<i64>),
+    LogPayloads(PayloadPage),
     Doors,
 }
 
@@ -83,7 +84,7 @@ impl Query {
             Query::LockTrail { provider, .. } => format!("the {provider} audit trail"),
             Query::User(id) => format!("user {id}"),
             Query::Trace(q) => format!("trace {q}"),
-            Query::LogPayloads(ids) => format!("the payloads of {} logs", ids.len()),
+            Query::LogPayloads(p) => format!("the payloads of {} logs", p.ids.len()),
             Query::Doors => "the doors".into(),
         }
     }

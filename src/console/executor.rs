@@ -480,7 +480,7 @@ fn statements_of(query: &Query) -> &'static str {
         Query::Trace(_) => {
             "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::log_count_of, traces::logs_of or traces::log_heads_of"
         }
-        Query::LogPayloads(_) => "traces::logs_by_ids",
+        Query::LogPayloads(_) => "traces::logs_by_ids_within or traces::logs_by_ids",
         Query::Doors => "doors::every_with_sites or doors::every",
     }
 }
@@ -556,9 +556,11 @@ async fn load(
                 connection_lost: false,
             });
         }
-        Query::LogPayloads(ids) => {
-            Data::LogPayloads(traces::logs_by_ids(c, ids).await.map_err(error)?)
-        }
+        Query::LogPayloads(page) => Data::LogPayloads(
+            crate::store::heads::read_page(c, page)
+                .await
+                .map_err(error)?,
+        ),
         Query::Doors => Data::Doors(
             queries::doors(c, settings.broker_tables)
                 .await

@@ -2,6 +2,7 @@
 //! and the bulk seeder behind `lockdesk demo seed` for benchmarks.
 
 pub mod cluster;
+pub mod partitions;
 pub mod rows;
 pub mod scale;
 pub mod worker;

@@ -3,6 +3,7 @@
 //! columns and only the few payload values its findings use (`facts::LogFacts`),
 //! and loads whole rows in pages as the operator scrolls or opens one.
 
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 
 use super::odd::Masking;
@@ -80,17 +81,62 @@ impl LogRow {
     }
 }
 
+/// A page of a big trace's payloads to read: the ids, and the time span
+/// they lie in when every one has a readable time (on a broker whose logs
+/// are partitioned by month, the span keeps the read to its partitions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayloadPage {
+    pub ids: Vec<i64>,
+    pub within: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
 /// Which logs of a big trace to load whole when `selected` (an index into
 /// the trace's logs) is shown: a page around it, minus the ones loaded.
-pub fn page_around(logs: &[LogRow], selected: usize) -> Vec<i64> {
+pub fn page_around(logs: &[LogRow], selected: usize) -> PayloadPage {
     let start = selected.saturating_sub(PAYLOAD_PAGE / 2);
     let end = start.saturating_add(PAYLOAD_PAGE).min(logs.len());
-    logs.get(start..end)
+    let page: Vec<&LogRow> = logs
+        .get(start..end)
         .unwrap_or_default()
         .iter()
         .filter(|l| l.detached)
-        .map(|l| l.id)
-        .collect()
+        .collect();
+    let readable = page
+        .iter()
+        .all(|l| !l.odd.iter().any(|o| o.column == "created_at"));
+    let times = page.iter().map(|l| l.created_at);
+    let within = match (times.clone().min(), times.max()) {
+        (Some(a), Some(b)) if readable => Some((a, b)),
+        _ => None,
+    };
+    PayloadPage {
+        ids: page.iter().map(|l| l.id).collect(),
+        within,
+    }
+}
+
+/// Reads one page of whole logs, in no order.
+pub async fn read_page(
+    conn: &mut sqlx::PgConnection,
+    page: &PayloadPage,
+) -> Result<Vec<LogRow>, sqlx::Error> {
+    let rows = match page.within {
+        Some((from, to)) => {
+            sqlx::query(statements::traces::LOGS_BY_IDS_WITHIN.marked())
+                .bind(&page.ids)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query(statements::traces::LOGS_BY_IDS.marked())
+                .bind(&page.ids)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    rows.iter().map(log_row).collect()
 }
 
 /// Puts whole rows in place of their heads, then detaches the ones

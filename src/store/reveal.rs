@@ -60,7 +60,9 @@ pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unma
     let (sql, id) = match of {
         RevealOf::Audit(id) => (statements::traces::AUDIT_BY_ID.tagged(), *id),
         RevealOf::Job(id) => (statements::jobs::BY_ID.tagged(), *id),
-        RevealOf::Log(id) | RevealOf::LogColumn(id, _) => (statements::traces::LOG_BY_ID.tagged(), *id),
+        RevealOf::Log(id) | RevealOf::LogColumn(id, _) => {
+            (statements::traces::LOG_BY_ID.tagged(), *id)
+        }
     };
     let row = sqlx::query(sql)
         .bind(id)

@@ -273,18 +273,6 @@ pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::E
     })
 }
 
-/// Whole logs by id (a page of a big trace's payloads), in no order.
-pub async fn logs_by_ids(
-    conn: &mut sqlx::PgConnection,
-    ids: &[i64],
-) -> Result<Vec<LogRow>, sqlx::Error> {
-    let rows = sqlx::query(statements::traces::LOGS_BY_IDS.marked())
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(log_row).collect()
-}
-
 /// What a correlation-id prefix matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {

@@ -234,7 +234,10 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
     assert!(a.overlays.is_empty(), "nothing to show yet");
     assert!(said(&a).contains("reading its payloads"), "{}", said(&a));
     let page = match loads(&cmds).as_slice() {
-        [(Slot::TracePayloads, Query::LogPayloads(ids))] => ids.clone(),
+        [(Slot::TracePayloads, Query::LogPayloads(p))] => {
+            assert!(p.within.is_some(), "every time is readable: {p:?}");
+            p.ids.clone()
+        }
         other => panic!("one page of payloads: {other:?}"),
     };
     assert!(page.contains(&first));
@@ -267,9 +270,9 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
     for _ in 0..40 {
         let cmds = press(&mut a, "<PageUp><PageUp><PageUp><PageUp><PageUp>");
         for (slot, q) in loads(&cmds) {
-            if let (Slot::TracePayloads, Query::LogPayloads(ids)) = (slot, q) {
+            if let (Slot::TracePayloads, Query::LogPayloads(p)) = (slot, q) {
                 let id = a.pending[&Slot::TracePayloads].0;
-                answer(&mut a, slot, id, Ok(Data::LogPayloads(whole_logs(&ids))));
+                answer(&mut a, slot, id, Ok(Data::LogPayloads(whole_logs(&p.ids))));
             }
         }
     }

@@ -26,6 +26,43 @@ pub const MAX_IDS: Statement = Statement {
     params: &[],
 };
 
+/// Whether integration_logs is partitioned already.
+pub const LOGS_PARTITIONED: Statement = Statement {
+    name: "demo::logs_partitioned",
+    sql: "SELECT coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('integration_logs')), false)",
+    params: &[],
+};
+
+/// Rebuilds integration_logs partitioned by month of `created_at`, rows
+/// kept, as a grown broker has it: primary key `(id, created_at)`, a
+/// partition per month from a year before now to three months after, and
+/// a default partition for the rest (`infinity` included). One transaction;
+/// the indexes come back from the migration script (they are built on the
+/// partitioned table, so on every partition).
+pub const PARTITION_LOGS_BY_MONTH: &str = r#"
+BEGIN;
+ALTER SEQUENCE integration_logs_id_seq OWNED BY NONE;
+CREATE TABLE integration_logs_by_month
+    (LIKE integration_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (id, created_at))
+    PARTITION BY RANGE (created_at);
+DO $$
+DECLARE m timestamptz;
+BEGIN
+    FOR m IN SELECT generate_series(date_trunc('month', now()) - interval '12 months',
+                                    date_trunc('month', now()) + interval '3 months', interval '1 month')
+    LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF integration_logs_by_month FOR VALUES FROM (%L) TO (%L)',
+                       'integration_logs_' || to_char(m, '"y"YYYY"m"MM'), m, m + interval '1 month');
+    END LOOP;
+END $$;
+CREATE TABLE integration_logs_default PARTITION OF integration_logs_by_month DEFAULT;
+INSERT INTO integration_logs_by_month SELECT * FROM integration_logs;
+DROP TABLE integration_logs;
+ALTER TABLE integration_logs_by_month RENAME TO integration_logs;
+ALTER SEQUENCE integration_logs_id_seq OWNED BY integration_logs.id;
+COMMIT;
+"#;
+
 /// The bulk seeder's COPY of reconcile jobs.
 pub const COPY_JOBS: &str = "COPY reconcile_jobs (id, job_type, user_id, reason, status, attempt_count, last_error, next_run_at, correlation_id, payload, created_at, updated_at) FROM STDIN";
 /// The bulk seeder's COPY of audit rows.
@@ -72,4 +109,4 @@ pub fn reserve_ids(table: &str, n: u64) -> String {
 }
 
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&ANALYZE_ALL, &OFFLINE_LOCKS, &MAX_IDS];
+pub const ALL: &[&Statement] = &[&ANALYZE_ALL, &OFFLINE_LOCKS, &MAX_IDS, &LOGS_PARTITIONED];

@@ -118,7 +118,9 @@ impl Statement {
             std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
         > = std::sync::OnceLock::new();
         let map = TAGGED.get_or_init(Default::default);
-        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.entry(self.name)
             .or_insert_with(|| Box::leak(tag(self.name, self.sql).into_boxed_str()))
     }

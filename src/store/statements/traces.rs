@@ -56,6 +56,21 @@ pub const LOGS_BY_IDS: Statement = Statement {
     params: &[IntArray(&[1660, 1661, 1662])],
 };
 
+/// The same, within the time span the page's logs lie in: on logs
+/// partitioned by month, only those months' partitions are read.
+pub const LOGS_BY_IDS_WITHIN: Statement = Statement {
+    name: "traces::logs_by_ids_within",
+    sql: concat!(
+        log_select!(),
+        " WHERE id = ANY($1) AND created_at BETWEEN $2 AND $3"
+    ),
+    params: &[
+        IntArray(&[1660, 1661, 1662]),
+        Time("2026-11-20T15:00:00Z"),
+        Time("2026-11-20T16:00:00Z"),
+    ],
+};
+
 /// One audit row (the row an operator reveals).
 pub const AUDIT_BY_ID: Statement = Statement {
     name: "traces::audit_by_id",
@@ -109,6 +124,7 @@ pub const ALL: &[&Statement] = &[
     &LOG_COUNT_OF,
     &LOG_HEADS_OF,
     &LOGS_BY_IDS,
+    &LOGS_BY_IDS_WITHIN,
     &AUDIT_BY_ID,
     &LOG_BY_ID,
     &RESOLVE_EXACT,
