@@ -179,6 +179,8 @@ async fn database_benchmarks(url: &str) {
         write: false,
         reason: None,
         tz: Some("UTC".into()),
+        read_url: None,
+        read_fallback: false,
     };
     let s = lockdesk::console::setup(&global, url, "bench", None, None)
         .await

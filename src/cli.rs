@@ -205,7 +205,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Info { .. }) => {
-            info();
+            info(g);
             Ok(())
         }
         Some(Command::Trace { id, json: true }) => trace_json(g, &id).await,
@@ -236,8 +236,30 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn info() {
+fn info(g: &Global) {
     println!("config file:  {}", crate::config::config_path().display());
+    // Which server serves reads and which writes (labels: never a password).
+    let label = |url: &str| {
+        store::options(url).map_or_else(|e| format!("unusable URL ({e})"), |o| store::label(&o))
+    };
+    match database_url(g) {
+        Ok(url) => {
+            println!("writes:       {}", label(&url));
+            match read_url(g) {
+                Ok((Some(r), fallback)) => println!(
+                    "reads:        {} (a standby{})",
+                    label(&r),
+                    if fallback {
+                        "; the primary when it cannot be reached"
+                    } else {
+                        ""
+                    }
+                ),
+                _ => println!("reads:        the same server"),
+            }
+        }
+        Err(_) => println!("database:     none named (--database-url, --profile, DATABASE_URL)"),
+    }
     println!(
         "keymap file:  {} (laid over the built-in keymaps/default.toml)",
         crate::config::keymap_path().display()
@@ -258,10 +280,27 @@ fn info() {
     }
 }
 
-/// `lockdesk trace <id> --json`: the trace in seed-rows.json's shape.
+/// `lockdesk trace <id> --json`: the trace in seed-rows.json's shape, read
+/// from the standby when there is one.
 async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
     let url = database_url(g)?;
-    let db = store::open(&url).await?;
+    let db = match read_url(g)? {
+        (Some(standby), fallback) => match store::open(&standby).await {
+            Ok(db) => db,
+            Err(e) if fallback => {
+                eprintln!(
+                    "the standby cannot be reached ({e}): reading from the primary, as allowed"
+                );
+                store::open(&url).await?
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "the standby (--read-url) cannot be reached: {e}. Check it, or add --read-fallback to read from the primary meanwhile"
+                ));
+            }
+        },
+        (None, _) => store::open(&url).await?,
+    };
     let mut conn = db.pool.acquire().await?;
     let full = match store::traces::resolve(&mut conn, id).await {
         Ok(store::traces::Resolved::One(full)) => full,
@@ -300,6 +339,26 @@ fn database_url(g: &Global) -> anyhow::Result<String> {
         std::env::var("DATABASE_URL").ok(),
     )?;
     Ok(url)
+}
+
+/// The standby to read from (--read-url, else the profile's) and whether
+/// the primary may serve reads when it cannot be reached.
+fn read_url(g: &Global) -> anyhow::Result<(Option<String>, bool)> {
+    if g.read_url.is_some() {
+        return Ok((g.read_url.clone(), g.read_fallback));
+    }
+    let config = crate::config::Config::load()?;
+    let env = std::env::var("DATABASE_URL").ok();
+    Ok(
+        match config.named_profile(
+            g.database_url.as_deref(),
+            g.profile.as_deref(),
+            env.as_deref(),
+        ) {
+            Some((_, p)) => (p.read_url.clone(), g.read_fallback || p.read_fallback),
+            None => (None, g.read_fallback),
+        },
+    )
 }
 
 async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {

@@ -31,6 +31,12 @@ pub struct Profile {
     /// are ignored, and the console says so).
     #[serde(default)]
     pub allow_env_overrides: bool,
+    /// A hot standby that serves this profile's reads (`database_url` is
+    /// then the primary, for writes and the reads they depend on).
+    pub read_url: Option<String>,
+    /// Read from the primary when the standby cannot be reached.
+    #[serde(default)]
+    pub read_fallback: bool,
 }
 
 pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;

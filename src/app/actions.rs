@@ -51,6 +51,14 @@ pub enum ActRequest {
     },
 }
 
+impl ActRequest {
+    /// Whether it may change the database (a drift preview may: it writes
+    /// the outcome of an interrupted change it settles).
+    pub fn writes(&self) -> bool {
+        !matches!(self, ActRequest::CountRetryable { .. })
+    }
+}
+
 /// A drift plan as the dialog shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreviewView {

@@ -232,6 +232,10 @@ impl App {
                 self.say(Level::Info, text);
                 Vec::new()
             }
+            Msg::Warn(text) => {
+                self.say(Level::Warn, text);
+                Vec::new()
+            }
             // Draw code reads the size from the frame; nothing to keep.
             Msg::Resize(..) => Vec::new(),
         }

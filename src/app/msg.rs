@@ -173,6 +173,8 @@ pub enum Msg {
     },
     /// Where a copy went, in words.
     Copied(String),
+    /// Something the operator must know, from a background task.
+    Warn(String),
     /// A reveal's text to copy (`what`, the text), or why there is none.
     Revealed(Box<Result<(String, crate::store::reveal::Unmasked), String>>),
     /// A request to stop (a signal's name, or `quit`): handled by the

@@ -3,7 +3,9 @@
 //! aborted here and cancelled on the server (`pg_cancel_backend`), because
 //! dropping a future does not stop the query Postgres is running.
 
-use crate::app::JobsLoad;
+pub use super::loads::Settings;
+use super::loads::{load, statements_of, trail};
+use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,25 +14,12 @@ use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::{
-    ActRequest, ActResult, Cmd, Data, LoadError, Msg, PAGE, PreviewView, Query, Slot, TraceResult,
-};
+use crate::app::{ActRequest, ActResult, Cmd, LoadError, Msg, PreviewView, Query, Slot};
 use crate::clipboard::Clipboard;
 use crate::engine::{self, Operator};
 use crate::lockkey::LockKey;
+use crate::providers;
 use crate::providers::settings::Providers;
-use crate::providers::{self, ProviderError};
-use crate::store::{queries, traces};
-
-/// What the queries need to know about the session.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    pub stuck_after_secs: i64,
-    pub broker_tables: bool,
-    /// The database has the recommended `app_audit_user_ref_idx`: the user
-    /// pane also finds audit rows of deleted access levels and credentials.
-    pub user_ref_index: bool,
-}
 
 struct Running {
     id: u64,
@@ -63,8 +52,13 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 pub struct Executor {
+    /// The primary: actions, reveals, and the reads they depend on.
     pool: PgPool,
-    /// Cancels go on their own connection: a busy pool never delays one.
+    /// Where loads read: the standby when there is one, else `pool`.
+    reads: PgPool,
+    standby: Option<Standby>,
+    /// Cancels go on their own connection (a busy pool never delays one),
+    /// to the server that runs the loads.
     cancels: PgPool,
     clipboard: Clipboard,
     copy_out: CopyOut,
@@ -83,13 +77,11 @@ impl Executor {
         clipboard: Clipboard,
         copy_out: CopyOut,
     ) -> Executor {
-        let cancels = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy_with((*pool.connect_options()).clone());
         Executor {
+            cancels: cancels_for(&pool),
+            reads: pool.clone(),
+            standby: None,
             pool,
-            cancels,
             clipboard,
             copy_out,
             tx,
@@ -97,6 +89,17 @@ impl Executor {
             providers,
             running: HashMap::new(),
         }
+    }
+
+    /// Loads read from `standby` (and are cancelled there); after each
+    /// write the executor waits for the standby to replay it.
+    pub fn with_standby(mut self, standby: Option<Standby>) -> Executor {
+        if let Some(s) = &standby {
+            self.reads = s.pool.clone();
+            self.cancels = cancels_for(&s.pool);
+        }
+        self.standby = standby;
+        self
     }
 
     /// What copies sent to a buffered terminal (headless runs).
@@ -113,7 +116,7 @@ impl Executor {
                 self.cancel(slot, None);
                 let pid = Arc::new(Mutex::new(None));
                 let (pool, tx, settings, pid2) = (
-                    self.pool.clone(),
+                    self.reads.clone(),
                     self.tx.clone(),
                     self.settings,
                     pid.clone(),
@@ -170,14 +173,17 @@ impl Executor {
             }
             Cmd::Cancel { slot, id } => self.cancel(slot, Some(id)),
             Cmd::Act { id, op, req } => {
-                let (pool, tx, providers, stuck) = (
+                let (pool, tx, providers, stuck, standby) = (
                     self.pool.clone(),
                     self.tx.clone(),
                     self.providers.clone(),
                     self.settings.stuck_after_secs,
+                    self.standby.clone(),
                 );
                 tokio::spawn(async move {
                     let what = req.what();
+                    let writes = req.writes();
+                    let primary = pool.clone();
                     // Its own task, so that a panic in it still answers: the
                     // dialog stops "running" and the console says so.
                     let work = AbortOnDrop(tokio::spawn(async move {
@@ -192,10 +198,20 @@ impl Executor {
                             ))
                         }
                     };
+                    // The console reloads what it shows after an answer:
+                    // from a standby, only once the standby has the write.
+                    let behind = match (&standby, writes) {
+                        (Some(s), true) => replica::after_write(&primary, s).await,
+                        _ => None,
+                    };
                     let _ = tx.send(Msg::Acted {
                         id,
                         result: Box::new(result),
                     });
+                    if let Some(note) = behind {
+                        tracing::warn!("{note}");
+                        let _ = tx.send(Msg::Warn(note));
+                    }
                 });
             }
             Cmd::Reveal {
@@ -264,52 +280,12 @@ impl Executor {
     }
 }
 
-/// A load's connection: back to the pool when the load ends (answered or
-/// failed), closed when the load is aborted (superseded), so that the
-/// server-side cancel sent for it can only ever hit this load's own query.
-struct LoadConn {
-    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
-    done: bool,
-}
-
-impl Drop for LoadConn {
-    fn drop(&mut self) {
-        if !self.done {
-            self.conn.close_on_drop();
-        }
-    }
-}
-
-fn error(e: sqlx::Error) -> LoadError {
-    let connection_lost = matches!(
-        e,
-        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
-    ) || matches!(&e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("08") || c == "57P01"));
-    let message = match &e {
-        // Our own cancel (a superseded load) is not a timeout: say which.
-        sqlx::Error::Database(d)
-            if d.code().as_deref() == Some("57014") && d.message().contains("user request") =>
-        {
-            "cancelled (superseded)".to_string()
-        }
-        sqlx::Error::Database(d) if d.code().as_deref() == Some("57014") => format!(
-            "the query took longer than the statement timeout ({} s) and was cancelled",
-            crate::store::STATEMENT_TIMEOUT.as_secs()
-        ),
-        sqlx::Error::Database(d) => format!("the database refused the query: {}", d.message()),
-        // Every connection is busy (an action holds some): the database is
-        // there, this console is waiting for itself.
-        sqlx::Error::PoolTimedOut => {
-            "every database connection of this console is busy (an action may be running): the load gave up waiting; try again when it is done".to_string()
-        }
-        _ if connection_lost => format!("the database cannot be reached ({e}); retrying"),
-        other => format!("the query failed: {other}"),
-    };
-    tracing::warn!("{message}");
-    LoadError {
-        message,
-        connection_lost,
-    }
+/// A one-connection pool for cancels, to the server `pool` connects to.
+fn cancels_for(pool: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 /// Runs one action through the engine.
@@ -425,157 +401,4 @@ async fn act(
                 .map_err(|e| e.0),
         ),
     }
-}
-
-fn provider_error(provider: &str, e: &ProviderError) -> LoadError {
-    LoadError {
-        message: format!("{provider}: {e}"),
-        connection_lost: false,
-    }
-}
-
-/// The lock's own audit trail and clock, from its provider.
-async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> {
-    let Query::LockTrail {
-        provider,
-        customer,
-        external_id,
-        from,
-        to,
-    } = query
-    else {
-        return Err(LoadError {
-            message: "not a trail query".into(),
-            connection_lost: false,
-        });
-    };
-    let client = providers
-        .client(*customer, provider)
-        .map_err(|e| provider_error(provider, &e))?;
-    let events = client.audit_trail(external_id, *from, *to).await;
-    events.calls.iter().for_each(providers::log_look);
-    let events = events.result.map_err(|e| provider_error(provider, &e))?;
-    let read_at = chrono::Utc::now();
-    let clock = client.lock_time(external_id).await;
-    clock.calls.iter().for_each(providers::log_look);
-    // A lock whose clock cannot be read still shows its trail.
-    let clock = clock.result.ok().flatten().map(|t| (t, read_at));
-    Ok(Data::LockTrail(events, clock))
-}
-
-/// The statements a load runs (names from `store::statements`), for the
-/// message that says which failed.
-fn statements_of(query: &Query) -> &'static str {
-    match query {
-        Query::Jobs { .. } => "jobs::page",
-        Query::JobCounts(_) => "jobs::counts",
-        Query::Job(_) => "jobs::by_id",
-        Query::Audit { before: None } => "audit::page_first",
-        Query::Audit { .. } => "audit::page_before",
-        Query::LockLogs(_) => "logs::of_lock",
-        Query::LockTrail { .. } => "no statement: a provider call",
-        Query::User(_) => {
-            "users::user, users::access, users::credentials, users::doors, jobs::of_user, users::traces"
-        }
-        Query::Trace(_) => {
-            "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::log_count_of, traces::logs_of or traces::log_heads_of"
-        }
-        Query::LogPayloads(_) => "traces::logs_by_ids_within or traces::logs_by_ids",
-        Query::Doors => "doors::every_with_sites or doors::every",
-    }
-}
-
-async fn load(
-    pool: &PgPool,
-    query: &Query,
-    settings: Settings,
-    pid: &Mutex<Option<i32>>,
-) -> Result<Data, LoadError> {
-    let mut guard = LoadConn {
-        conn: pool.acquire().await.map_err(error)?,
-        done: false,
-    };
-    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.tagged())
-        .fetch_one(&mut *guard.conn)
-        .await
-        .map_err(error)?;
-    if let Ok(mut p) = pid.lock() {
-        *p = Some(backend);
-    }
-    let c = &mut *guard.conn;
-    let data = match query {
-        Query::Jobs {
-            filter,
-            page,
-            now,
-            limit,
-            mode: JobsLoad::Refresh,
-            known,
-        } => Data::JobsRefreshed(
-            queries::jobs_refresh(
-                c,
-                filter,
-                *now,
-                settings.stuck_after_secs,
-                *page,
-                *limit,
-                known,
-            )
-            .await
-            .map_err(error)?,
-        ),
-        Query::Jobs {
-            filter,
-            page,
-            now,
-            limit,
-            ..
-        } => Data::Jobs(
-            queries::jobs_page(c, filter, *now, settings.stuck_after_secs, *page, *limit)
-                .await
-                .map_err(error)?,
-        ),
-        Query::JobCounts(pinned) => Data::JobCounts(
-            queries::job_counts(c, *pinned, settings.stuck_after_secs)
-                .await
-                .map_err(error)?,
-        ),
-        Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
-        Query::Audit { before } => {
-            Data::Audit(queries::audit_page(c, *before, PAGE).await.map_err(error)?)
-        }
-        Query::LockLogs(key) => Data::Lock(queries::lock_logs(c, key, 500).await.map_err(error)?),
-        Query::User(id) => Data::User(
-            queries::user(c, *id, settings.broker_tables, settings.user_ref_index)
-                .await
-                .map_err(error)?,
-        ),
-        Query::LockTrail { .. } => {
-            return Err(LoadError {
-                message: "the provider trail is not a database query".into(),
-                connection_lost: false,
-            });
-        }
-        Query::LogPayloads(page) => Data::LogPayloads(
-            crate::store::heads::read_page(c, page)
-                .await
-                .map_err(error)?,
-        ),
-        Query::Doors => Data::Doors(
-            queries::doors(c, settings.broker_tables)
-                .await
-                .map_err(error)?,
-        ),
-        Query::Trace(q) => Data::Trace(match traces::resolve(&mut *c, q).await {
-            Err(e @ traces::ResolveError::NotAnId(_)) => TraceResult::Invalid(e.to_string()),
-            Err(traces::ResolveError::Db(e)) => return Err(error(e)),
-            Ok(traces::Resolved::None) => TraceResult::NotFound(q.clone()),
-            Ok(traces::Resolved::Many(ids)) => TraceResult::Ambiguous(q.clone(), ids),
-            Ok(traces::Resolved::One(id)) => {
-                TraceResult::Found(crate::store::heads::fetch_on(c, &id).await.map_err(error)?)
-            }
-        }),
-    };
-    guard.done = true;
-    Ok(data)
 }

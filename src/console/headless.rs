@@ -28,6 +28,7 @@ pub struct Headless {
 pub async fn run(
     mut app: App,
     pool: sqlx::PgPool,
+    standby: Option<crate::store::replica::Standby>,
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
@@ -44,7 +45,8 @@ pub async fn run(
         providers,
         Clipboard::terminal_only(),
         CopyOut::Buffer(Vec::new()),
-    );
+    )
+    .with_standby(standby);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     for c in app.start(start) {
         exec.run(c);

@@ -3,6 +3,7 @@
 
 pub mod executor;
 pub mod headless;
+mod loads;
 pub mod options;
 pub mod screen;
 pub mod terminal;
@@ -27,6 +28,8 @@ use options::{Global, SnapshotArgs, Target};
 pub struct Setup {
     pub app: App,
     pub pool: sqlx::PgPool,
+    /// The hot standby loads read from, when `--read-url` names one.
+    pub standby: Option<crate::store::replica::Standby>,
     pub settings: Settings,
     pub providers: Arc<Providers>,
     pub start: Loc,
@@ -58,12 +61,44 @@ pub async fn setup(
         env_url.as_deref(),
     );
     let (providers, ignored) = ProviderSettings::load(profile, EnvOverrides::from_env())?;
-    let mut s = setup_with(g, url, source, target, now, config, providers).await?;
+    // The profile's standby, unless --read-url names one.
+    let mut g = g.clone();
+    if let (None, Some((_, p))) = (&g.read_url, profile) {
+        g.read_url = p.read_url.clone();
+        g.read_fallback |= p.read_fallback;
+    }
+    let mut s = setup_with(&g, url, source, target, now, config, providers).await?;
     if let Some(notice) = ignored {
         tracing::warn!("{notice}");
         s.app.say(Level::Warn, notice);
     }
     Ok(s)
+}
+
+/// The hot standby `--read-url` names, connected (always read-only). When
+/// it cannot be reached: an error saying what to do, or, with
+/// `--read-fallback`, no standby and the notice that reads go to the primary.
+pub async fn standby(
+    g: &Global,
+) -> anyhow::Result<(Option<crate::store::replica::Standby>, Option<String>)> {
+    let Some(read_url) = g.read_url.as_deref() else {
+        return Ok((None, None));
+    };
+    let opts = store::options(read_url)?.options([("default_transaction_read_only", "on")]);
+    let label = store::label(&opts);
+    match store::connect(opts, 6, read_url).await {
+        Ok(pool) => Ok((Some(crate::store::replica::Standby { pool, label }), None)),
+        Err(e) if g.read_fallback => Ok((
+            None,
+            Some(format!(
+                "reading from the primary (read fallback): the standby {label} cannot be reached — {}",
+                format!("{e:#}").lines().next().unwrap_or_default()
+            )),
+        )),
+        Err(e) => Err(anyhow!(
+            "the standby {label} (--read-url) cannot be reached: {e}. Check it, or add --read-fallback to read from the primary meanwhile"
+        )),
+    }
 }
 
 /// `setup` with the config and provider settings given (tests use this, so
@@ -100,10 +135,15 @@ pub async fn setup_with(
         opts = opts.options([("default_transaction_read_only", "on")]);
     }
     let pool = store::connect(opts, 6, url).await?;
+    let (standby, fallback) = standby(g).await?;
     let stuck_after_secs = config.stuck_after_secs.unwrap_or(DEFAULT_STUCK_AFTER_SECS);
     let broker_tables = db.report.drift_enabled();
     let session = Session {
-        target: format!("{source} · {}", db.label),
+        target: match (&standby, &fallback) {
+            (Some(s), _) => format!("{source} · writes {} · reads {}", db.label, s.label),
+            (None, Some(_)) => format!("{source} · {} · reads here: standby unreachable", db.label),
+            (None, None) => format!("{source} · {}", db.label),
+        },
         read_only: !g.write,
         drift_disabled: db.report.drift_disabled_reason(),
         broker_tables,
@@ -114,6 +154,7 @@ pub async fn setup_with(
         broker_tables,
         user_ref_index: broker_tables
             && !missing.iter().any(|w| w.name == store::indexes::USER_REF),
+        standby: standby.is_some(),
     };
     let mut app = App::new(
         session,
@@ -123,6 +164,10 @@ pub async fn setup_with(
         store::queries::seconds(stuck_after_secs),
     );
     app.clock_pinned = now.is_some();
+    if let Some(notice) = fallback {
+        tracing::warn!("{notice}");
+        app.say(Level::Warn, notice);
+    }
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|w| w.name).collect();
         let notice = format!(
@@ -194,6 +239,7 @@ pub async fn setup_with(
     Ok(Setup {
         app,
         pool,
+        standby,
         settings,
         providers,
         start,
@@ -246,7 +292,7 @@ pub async fn run_on(
         s.app.session.calls_to = p.destinations();
         s.providers = Arc::new(Providers::new(p));
     }
-    terminal::run(s.app, s.pool, s.settings, s.providers, s.start).await
+    terminal::run(s.app, s.pool, s.standby, s.settings, s.providers, s.start).await
 }
 
 async fn print_snapshot(
@@ -272,6 +318,7 @@ async fn print_snapshot(
     let buf = headless::run(
         s.app,
         s.pool,
+        s.standby,
         s.settings,
         s.providers,
         s.start,

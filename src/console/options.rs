@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// The broker's Postgres (postgresql://user:password@host/db). Else --profile, $DATABASE_URL, the config's default profile.
     #[arg(long, global = true, value_name = "URL")]
@@ -20,6 +20,14 @@ pub struct Global {
     /// Show times in this zone (IANA name such as Europe/Berlin, or UTC).
     #[arg(long, global = true, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// A hot standby to read from (panes, traces, snapshot, --json); writes
+    /// and the reads they depend on stay on --database-url, the primary.
+    #[arg(long, global = true, value_name = "URL")]
+    pub read_url: Option<String>,
+    /// If the standby cannot be reached, read from the primary instead of
+    /// stopping.
+    #[arg(long, global = true)]
+    pub read_fallback: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ use crate::providers::settings::Providers;
 pub async fn run(
     mut app: App,
     pool: sqlx::PgPool,
+    standby: Option<crate::store::replica::Standby>,
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
@@ -31,7 +32,8 @@ pub async fn run(
         providers,
         clipboard,
         CopyOut::Terminal,
-    );
+    )
+    .with_standby(standby);
     let mut terminal = ratatui::init();
     // ratatui's hook restores the terminal on any panic. A panic in a tokio
     // task (one load or action) is answered as a failed message by the

@@ -88,12 +88,59 @@ pub struct Cluster {
     run_as: Option<String>,
     watchdog: Option<Child>,
     stopped: bool,
+    /// More server settings (`-c name=value` each), e.g. for a test's logs.
+    settings: Vec<String>,
 }
 
 impl Cluster {
     /// Starts a fresh cluster in a new temporary directory, reachable only
     /// through a Unix socket in that directory.
     pub fn start() -> Result<Cluster, ClusterError> {
+        Cluster::start_with(&[])
+    }
+
+    /// `start`, with more server settings (`name=value`).
+    pub fn start_with(settings: &[&str]) -> Result<Cluster, ClusterError> {
+        let cluster = Cluster::empty(settings)?;
+        cluster.initdb()?;
+        cluster.start_server()?;
+        Ok(cluster)
+    }
+
+    /// A streaming hot standby of `primary`, from the same server binaries
+    /// (`pg_basebackup -R`), in its own temporary directory and socket.
+    pub fn standby_of(primary: &Cluster, settings: &[&str]) -> Result<Cluster, ClusterError> {
+        let cluster = Cluster::empty(settings)?;
+        let out = cluster
+            .command("pg_basebackup")
+            .arg("-D")
+            .arg(&cluster.data)
+            .args(["-R", "-X", "stream", "--no-sync", "--checkpoint=fast"])
+            .args(["-U", SUPERUSER, "-h"])
+            .arg(&primary.root)
+            .arg("-p")
+            .arg(primary.port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| step("running pg_basebackup", e.to_string(), String::new()))?;
+        if !out.status.success() {
+            return Err(step(
+                "running pg_basebackup",
+                format!("exit status {}", out.status),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ));
+        }
+        cluster.start_server()?;
+        Ok(cluster)
+    }
+
+    /// The server's log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("server.log")
+    }
+
+    /// A cluster's directory and watchdog, nothing started yet.
+    fn empty(settings: &[&str]) -> Result<Cluster, ClusterError> {
         let bin = find_server_binaries()?;
         let run_as = if effective_uid_is_root() {
             Some(unprivileged_user().ok_or(ClusterError::NoUnprivilegedUser)?)
@@ -111,11 +158,10 @@ impl Cluster {
             run_as,
             watchdog: None,
             stopped: false,
+            settings: settings.iter().map(|s| s.to_string()).collect(),
         };
         // From here on, Drop cleans up whatever was made if a step fails.
         cluster.watchdog = Some(cluster.spawn_watchdog()?);
-        cluster.initdb()?;
-        cluster.start_server()?;
         Ok(cluster)
     }
 
@@ -183,14 +229,17 @@ impl Cluster {
     }
 
     fn start_server(&self) -> Result<(), ClusterError> {
-        let log = self.root.join("server.log");
-        let opts = format!(
+        let log = self.log_path();
+        let mut opts = format!(
             "-k {} -p {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off \
              -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB \
              -c max_wal_size=2GB -c checkpoint_timeout=30min",
             self.root.display(),
             self.port
         );
+        for s in &self.settings {
+            opts.push_str(&format!(" -c {s}"));
+        }
         let out = self
             .command("pg_ctl")
             .arg("-D")

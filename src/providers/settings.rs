@@ -410,6 +410,8 @@ mod tests {
             database_url: None,
             providers_file: Some(prod_file.display().to_string()),
             allow_env_overrides: false,
+            read_url: None,
+            read_fallback: false,
         };
         let (s, ignored) = ProviderSettings::load(Some(("prod", &prod)), env.clone()).unwrap();
         let t = s.customers[&1].ttlock.as_ref().unwrap();

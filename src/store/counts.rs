@@ -22,6 +22,8 @@ pub struct JobCounts {
     pub stuck: i64,
     /// `now()` on the server when counted.
     pub db_now: Option<DateTime<Utc>>,
+    /// Reads come from a standby this far behind, in milliseconds.
+    pub standby_lag_ms: Option<u64>,
 }
 
 /// One status's count, as the header draws it.
@@ -88,6 +90,7 @@ pub async fn job_counts(
         }
     }
     Ok(JobCounts {
+        standby_lag_ms: None,
         exact,
         estimated,
         stuck,

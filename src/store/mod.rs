@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod odd;
 pub mod queries;
 pub mod queue;
+pub mod replica;
 pub mod reveal;
 pub mod schema;
 pub mod statements;

@@ -133,6 +133,53 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Fits a ` · `-separated label (`demo · writes HOST/DB · reads HOST/DB`)
+/// into `width` columns by cutting the middle of its longest parts, so each
+/// part keeps its first word (`writes`, `reads`), its start and its end (a
+/// host and its database).
+pub fn fit_parts(s: &str, width: usize) -> String {
+    const SEP: &str = " · ";
+    let text = visible(s);
+    // (kept word with its space, the rest as characters)
+    let parts: Vec<(&str, Vec<char>)> = text
+        .split(SEP)
+        .map(|p| match p.find(' ') {
+            Some(i) if i < 8 => (&p[..=i], p[i + 1..].chars().collect()),
+            _ => ("", p.chars().collect()),
+        })
+        .collect();
+    let fixed: usize = parts.iter().map(|(w, _)| w.len()).sum::<usize>()
+        + UnicodeWidthStr::width(SEP).saturating_mul(parts.len().saturating_sub(1));
+    let mut widths: Vec<usize> = parts.iter().map(|(_, r)| r.len()).collect();
+    // Shorten the longest part one column at a time, down to 9 columns each.
+    while fixed + widths.iter().sum::<usize>() > width {
+        let Some((i, w)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w) else {
+            break;
+        };
+        if w <= 9 {
+            break;
+        }
+        widths[i] = w - 1;
+    }
+    let cut: Vec<String> = parts
+        .iter()
+        .zip(&widths)
+        .map(|((word, rest), &w)| {
+            let mut out = word.to_string();
+            if rest.len() <= w {
+                out.extend(rest);
+                return out;
+            }
+            let head = (w - 1) / 2;
+            out.extend(&rest[..head]);
+            out.push('…');
+            out.extend(&rest[rest.len() - (w - 1 - head)..]);
+            out
+        })
+        .collect();
+    fit(&cut.join(SEP), width)
+}
+
 /// `s` broken into lines of at most `width` columns (by display width), for
 /// messages that must be read whole.
 pub fn wrapped(s: &str, width: usize) -> Vec<String> {
@@ -267,7 +314,8 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Style::new().bg(Color::Cyan).fg(Color::Black).bold(),
         ),
         Span::raw(" "),
-        Span::raw(app.session.target.clone()),
+        // The target, fitted below once the rest of the line is known.
+        Span::raw(""),
         Span::raw(" "),
         mode,
         Span::styled(format!(" ⇄ {} ·", app.session.calls_to), DIM),
@@ -286,6 +334,13 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
     }
+    // Reads from a standby: say when it is more than a second behind.
+    if let Some(ms) = app.jobs.counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
+        spans.push(Span::styled(
+            format!("standby {:.1} s behind ", ms as f64 / 1000.0),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     spans.push(Span::raw("│"));
     for (i, p) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
@@ -298,6 +353,12 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     if app.in_flight() > 0 {
         spans.push(Span::styled(" ⟳", Style::new().fg(Color::Yellow)));
     }
+    // Where the console is connected is the one part that may be long (a
+    // socket path, two servers with a standby): it gives way, so that the
+    // mode, the warnings and the panes always show.
+    let rest: usize = spans.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(rest).max(12);
+    spans[2] = Span::raw(fit_parts(&app.session.target, room));
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
 

@@ -213,3 +213,39 @@ fn ids_are_never_cut() {
         "{header}\n{row}"
     );
 }
+
+#[test]
+fn a_long_target_gives_way_keeping_each_servers_start_and_end() {
+    let target = "prod · writes db-primary.broker.internal/broker · reads db-replica-eu-west-3.broker.internal/broker";
+    let short = super::fit_parts(target, 60);
+    assert!(
+        unicode_width::UnicodeWidthStr::width(short.as_str()) <= 60,
+        "{short}"
+    );
+    assert!(short.starts_with("prod · writes db-"), "{short}");
+    assert!(short.contains(" · reads db-rep"), "{short}");
+    assert!(short.ends_with("/broker"), "{short}");
+    assert_eq!(super::fit_parts(target, 200), target);
+    // Nothing to cut with, still within the width.
+    assert!(super::fit_parts(target, 5).chars().count() <= 5);
+    assert_eq!(super::fit_parts("", 0), "");
+}
+
+#[test]
+fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
+    let mut a = app();
+    a.session.target = format!(
+        "prod · writes {} · reads {}",
+        "p".repeat(120),
+        "r".repeat(120)
+    );
+    a.jobs.counts.standby_lag_ms = Some(12_345);
+    let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
+    t.draw(|f| super::draw(f, &a)).unwrap();
+    let top: String = (0..160)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(top.contains("standby 12.3 s behind"), "{top}");
+    assert!(top.contains("5 Trace"), "{top}");
+    assert!(top.contains("· reads r"), "{top}");
+}

@@ -18,6 +18,8 @@ pub fn global() -> Global {
         write: false,
         reason: None,
         tz: Some("America/Winnipeg".into()),
+        read_url: None,
+        read_fallback: false,
     }
 }
 
@@ -77,7 +79,10 @@ pub async fn run_as(
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
     // The socket path and the user differ per run: keep snapshots stable.
-    s.app.session.target = "demo · lockdesk_demo".into();
+    // A run with a standby keeps its target: it says where reads go.
+    if s.standby.is_none() {
+        s.app.session.target = "demo · lockdesk_demo".into();
+    }
     s.app.operator = "alice".into();
     if let Some(k) = keymap {
         s.app.keymap = k;
@@ -87,6 +92,7 @@ pub async fn run_as(
     let out = headless::run(
         s.app,
         s.pool,
+        s.standby,
         s.settings,
         s.providers,
         s.start,

@@ -16,6 +16,7 @@ mod hostile;
 mod hostile_rows;
 mod kill;
 mod providers;
+mod replica;
 mod secrets;
 mod stopping;
 mod supervised;

@@ -60,6 +60,7 @@ fn executor(
         stuck_after_secs: 900,
         broker_tables: true,
         user_ref_index: false,
+        standby: false,
     };
     let exec = lockdesk::console::executor::Executor::new(
         pool,

@@ -50,6 +50,35 @@ pub const CANCEL_BACKEND: Statement = Statement {
     params: &[Int4(0)],
 };
 
+/// The primary's WAL position now: after a write has committed, the point
+/// a standby must have replayed for the write to be seen there. The insert
+/// position, not the write position: with `synchronous_commit = off` a
+/// commit returns before its record is written out.
+pub const CURRENT_LSN: Statement = Statement {
+    name: "session::current_lsn",
+    sql: "SELECT pg_current_wal_insert_lsn()::text",
+    params: &[],
+};
+
+/// Whether a standby has replayed up to a primary's position (a server
+/// that is not a standby has everything).
+pub const REPLAYED_TO: Statement = Statement {
+    name: "session::replayed_to",
+    sql: "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, NOT pg_is_in_recovery())",
+    params: &[Text("0/0")],
+};
+
+/// How far behind a standby is, in seconds: 0 when it has replayed all it
+/// received, else the age of the last transaction it replayed; NULL on a
+/// server that is not a standby.
+pub const STANDBY_LAG: Statement = Statement {
+    name: "session::standby_lag",
+    sql: "SELECT CASE WHEN pg_is_in_recovery() THEN \
+            CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
+                 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END END::float8",
+    params: &[],
+};
+
 /// Every statement of this module, for the EXPLAIN test.
 pub const ALL: &[&Statement] = &[
     &BEGIN_WRITE,
@@ -59,4 +88,7 @@ pub const ALL: &[&Statement] = &[
     &ROLLBACK,
     &BACKEND_PID,
     &CANCEL_BACKEND,
+    &CURRENT_LSN,
+    &REPLAYED_TO,
+    &STANDBY_LAG,
 ];

@@ -1,0 +1,112 @@
+//! A hot standby for reads. A grown broker gives its support tools a
+//! streaming standby: every read that only shows goes there, writes and the
+//! reads a write depends on stay on the primary, and after a write the
+//! console waits (bounded) for the standby to replay it, so an operator never
+//! sees their own change missing.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use super::statements;
+
+/// The standby's pool and its label (`host/db`, never a password).
+#[derive(Clone, Debug)]
+pub struct Standby {
+    pub pool: PgPool,
+    pub label: String,
+}
+
+/// How long the console waits for a standby to replay its own write.
+pub const REPLAY_WAIT: Duration = Duration::from_secs(5);
+
+/// What waiting for the standby found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replay {
+    /// The standby has the write.
+    Seen,
+    /// Not within the wait: the standby is paused or far behind.
+    Behind(Duration),
+    /// The standby could not be asked (its error, in words).
+    Unknown(String),
+}
+
+/// The primary's WAL position now (after a write has committed).
+pub async fn primary_position(primary: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(statements::session::CURRENT_LSN.tagged())
+        .fetch_one(primary)
+        .await
+}
+
+/// Waits until the standby has replayed `position`, at most `within`.
+pub async fn wait_for(standby: &PgPool, position: &str, within: Duration) -> Replay {
+    let started = tokio::time::Instant::now();
+    loop {
+        let reached: Result<bool, _> =
+            sqlx::query_scalar(statements::session::REPLAYED_TO.tagged())
+                .bind(position)
+                .fetch_one(standby)
+                .await;
+        match reached {
+            Ok(true) => return Replay::Seen,
+            Ok(false) if started.elapsed() >= within => return Replay::Behind(within),
+            Ok(false) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => return Replay::Unknown(e.to_string()),
+        }
+    }
+}
+
+/// After a write on the primary: waits for the standby to have it. `None`
+/// when it does; else what to tell the operator.
+pub async fn after_write(primary: &PgPool, standby: &Standby) -> Option<String> {
+    let position = match primary_position(primary).await {
+        Ok(p) => p,
+        Err(e) => return Some(format!("could not read the primary's WAL position: {e}")),
+    };
+    match wait_for(&standby.pool, &position, REPLAY_WAIT).await {
+        Replay::Seen => None,
+        Replay::Behind(d) => Some(format!(
+            "the change is on the primary, but the standby {} has not replayed it within {} s \
+             (paused or lagging): panes may not show it yet; refresh once the header shows no lag",
+            standby.label,
+            d.as_secs()
+        )),
+        Replay::Unknown(e) => Some(format!(
+            "the change is on the primary; the standby {} could not be asked whether it has it: {e}",
+            standby.label
+        )),
+    }
+}
+
+/// How far behind the standby is, in milliseconds (`None` on a server that
+/// is not a standby).
+pub async fn lag_ms(conn: &mut sqlx::PgConnection) -> Result<Option<u64>, sqlx::Error> {
+    let secs: Option<f64> = sqlx::query_scalar(statements::session::STANDBY_LAG.marked())
+        .fetch_one(conn)
+        .await?;
+    Ok(secs.and_then(millis))
+}
+
+/// Seconds from the server as whole milliseconds: a clock step makes the
+/// age negative (0 here); NaN or a value past u64 is no answer.
+fn millis(secs: f64) -> Option<u64> {
+    let ms = (secs * 1000.0).round();
+    if ms.is_nan() || ms >= u64::MAX as f64 {
+        return None;
+    }
+    Some(if ms <= 0.0 { 0 } else { ms as u64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::millis;
+
+    #[test]
+    fn lag_seconds_become_milliseconds_without_panicking() {
+        assert_eq!(millis(1.2345), Some(1235));
+        assert_eq!(millis(-3.0), Some(0));
+        assert_eq!(millis(f64::NAN), None);
+        assert_eq!(millis(f64::INFINITY), None);
+        assert_eq!(millis(1e30), None);
+    }
+}
