@@ -1,6 +1,14 @@
 //! The command line: what each command does, in the words `--help` shows.
 //! Options before the command are global, so they may come before or after it.
 
+/// `println!` for the command line's output: a reader that went away
+/// (`lockdesk info | head -3`) ends the process quietly instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -190,11 +198,11 @@ pub async fn run(cli: Cli) -> ExitCode {
                 .find(|s| s.name == name)
             {
                 Some(s) => {
-                    println!("{}", s.sql);
+                    out!("{}", s.sql);
                     Ok(())
                 }
                 None if page.is_some() => {
-                    println!("{}", page.unwrap_or_default());
+                    out!("{}", page.unwrap_or_default());
                     Ok(())
                 }
                 None => Err(Exit(
@@ -225,6 +233,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if reader_gone(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Errors quote URLs and provider answers: the same redaction as rows.
             eprintln!("{}", crate::secrets::free_text(&format!("{e:#}")));
@@ -237,16 +246,16 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 fn info(g: &Global) {
-    println!("config file:  {}", crate::config::config_path().display());
+    out!("config file:  {}", crate::config::config_path().display());
     // Which server serves reads and which writes (labels: never a password).
     let label = |url: &str| {
         store::options(url).map_or_else(|e| format!("unusable URL ({e})"), |o| store::label(&o))
     };
     match database_url(g) {
         Ok(url) => {
-            println!("writes:       {}", label(&url));
+            out!("writes:       {}", label(&url));
             match read_url(g) {
-                Ok((Some(r), fallback)) => println!(
+                Ok((Some(r), fallback)) => out!(
                     "reads:        {} (a standby{})",
                     label(&r),
                     if fallback {
@@ -255,16 +264,16 @@ fn info(g: &Global) {
                         ""
                     }
                 ),
-                _ => println!("reads:        the same server"),
+                _ => out!("reads:        the same server"),
             }
         }
-        Err(_) => println!("database:     none named (--database-url, --profile, DATABASE_URL)"),
+        Err(_) => out!("database:     none named (--database-url, --profile, DATABASE_URL)"),
     }
-    println!(
+    out!(
         "keymap file:  {} (laid over the built-in keymaps/default.toml)",
         crate::config::keymap_path().display()
     );
-    println!(
+    out!(
         "providers:    {} (credentials per integration customer; $LOCKDESK_PROVIDERS_FILE overrides \
          unless a named profile does not allow it)",
         crate::providers::settings::ProviderSettings::path(
@@ -273,10 +282,10 @@ fn info(g: &Global) {
         )
         .display()
     );
-    println!("log file:     {}", crate::logging::log_path().display());
-    println!("actions a keymap can bind:");
+    out!("log file:     {}", crate::logging::log_path().display());
+    out!("actions a keymap can bind:");
     for a in crate::keys::Action::ALL {
-        println!("  {:<16} {}", a.name(), a.describe());
+        out!("  {:<16} {}", a.name(), a.describe());
     }
 }
 
@@ -366,28 +375,28 @@ async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Check => {
             let db = store::open(&url).await?;
-            println!(
+            out!(
                 "{}: every contract table and column lockdesk reads is there.",
                 db.label
             );
             for w in &db.report.warnings {
-                println!("note: {w}");
+                out!("note: {w}");
             }
             if let Some(r) = db.report.drift_disabled_reason() {
-                println!("{r}");
+                out!("{r}");
             }
             let mut conn = db.pool.acquire().await?;
             let missing = store::indexes::missing(&store::indexes::present(&mut conn).await?);
             if missing.is_empty() {
-                println!("Every index lockdesk's statements are built for is there.");
+                out!("Every index lockdesk's statements are built for is there.");
             } else {
-                println!(
+                out!(
                     "\n{} recommended index(es) are missing. lockdesk works without them, slower; it never \
                      creates them itself. Each can be added without blocking writes (run it outside a transaction):",
                     missing.len()
                 );
                 for w in missing {
-                    println!(
+                    out!(
                         "\n  -- {}: speeds up {}\n  {}",
                         w.name,
                         w.speeds_up,
@@ -405,9 +414,9 @@ async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
                 .map_err(|e| store::classify(e, &label, &url))?;
             let applied = store::migrate::run(&pool, force).await?;
             if applied.is_empty() {
-                println!("{label}: the schema is up to date.");
+                out!("{label}: the schema is up to date.");
             } else {
-                println!("{label}: applied {}.", applied.join(", "));
+                out!("{label}: applied {}.", applied.join(", "));
             }
             Ok(())
         }
@@ -438,7 +447,7 @@ async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
         return result;
     }
     for line in demo::exports(&demo) {
-        println!("{line}");
+        out!("{line}");
     }
     eprintln!(
         "The demo world is up ({:.1} s). In another shell: eval the export lines above, then `lockdesk` or `psql \"$DATABASE_URL\"`.",
@@ -476,7 +485,7 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
                     e.without_url()
                 )
             })?;
-        println!(
+        out!(
             "{}: {}",
             lock,
             if resp.status().is_success() {
@@ -502,12 +511,12 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
     let file = dir.join("providers.toml");
     crate::files::write_private(&file, &sim.provider_settings().to_file_text())?;
     let q = crate::curl::shell_quote;
-    println!(
+    out!(
         "export LOCKDESK_PROVIDERS_FILE={}",
         q(&file.display().to_string())
     );
-    println!("export LOCKDESK_TTLOCK_BASE_URL={}", q(&sim.ttlock_url));
-    println!("export LOCKDESK_DOORDECK_BASE_URL={}", q(&sim.doordeck_url));
+    out!("export LOCKDESK_TTLOCK_BASE_URL={}", q(&sim.ttlock_url));
+    out!("export LOCKDESK_DOORDECK_BASE_URL={}", q(&sim.doordeck_url));
     eprintln!(
         "Simulating TTLock at {} and Doordeck at {} for {label}. Ctrl-C stops them.",
         sim.ttlock_url, sim.doordeck_url
@@ -543,7 +552,7 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
     let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;
-    println!(
+    out!(
         "seeded {} logs, {} jobs, {} audit rows: COPY {:.1} s, indexes {:.1} s, total {:.1} s",
         r.logs,
         r.jobs,
@@ -553,4 +562,12 @@ async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
         r.copy_secs + r.index_secs
     );
     Ok(())
+}
+
+/// Whether an error is only the reader of our output going away.
+fn reader_gone(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -23,6 +23,9 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// The primary: writes, and the reads a write depends on (`write_url`
+    /// names the same thing in a profile that also has a `read_url`).
+    #[serde(alias = "write_url")]
     pub database_url: Option<String>,
     /// This profile's providers file (credentials per integration customer).
     pub providers_file: Option<String>,
@@ -105,7 +108,11 @@ impl Config {
                     u.as_deref()
                         .is_some_and(|u| crate::secrets::free_text(u) != u)
                 };
-                if config.profiles.values().any(|p| password(&p.database_url)) {
+                if config
+                    .profiles
+                    .values()
+                    .any(|p| password(&p.database_url) || password(&p.read_url))
+                {
                     crate::files::check_private(&path, "a database password")
                         .map_err(|e| anyhow!(e))?;
                 }
@@ -220,6 +227,36 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("no profile `nope`")
+        );
+    }
+
+    #[test]
+    fn a_profile_names_its_write_and_read_servers() {
+        let c = Config::parse(
+            "c.toml",
+            "[profiles.prod]\nwrite_url = \"postgresql://primary/broker\"\nread_url = \"postgresql://standby/broker\"\nread_fallback = true\n[profiles.staging]\ndatabase_url = \"postgresql://s/broker\"\n",
+        )
+        .unwrap();
+        let prod = &c.profiles["prod"];
+        assert_eq!(
+            prod.database_url.as_deref(),
+            Some("postgresql://primary/broker")
+        );
+        assert_eq!(
+            prod.read_url.as_deref(),
+            Some("postgresql://standby/broker")
+        );
+        assert!(prod.read_fallback);
+        let staging = &c.profiles["staging"];
+        assert_eq!(staging.read_url, None);
+        assert!(!staging.read_fallback);
+        // Both names for the primary in one profile is a mistake, said as one.
+        assert!(
+            Config::parse(
+                "c.toml",
+                "[profiles.prod]\nwrite_url = \"postgresql://a/b\"\ndatabase_url = \"postgresql://a/b\"\n"
+            )
+            .is_err()
         );
     }
 

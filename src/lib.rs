@@ -18,6 +18,7 @@ pub mod jsontext;
 pub mod keys;
 pub mod lockkey;
 pub mod logging;
+pub mod output;
 pub mod providers;
 pub mod secrets;
 pub mod seeds;

@@ -333,6 +333,6 @@ async fn print_snapshot(
     } else {
         screen::to_text(&buf)
     };
-    print!("{out}");
+    crate::output::write_stdout(&out);
     Ok(())
 }

@@ -175,6 +175,8 @@ fn session_options(
 /// `host/database` for display: never the user's password.
 pub fn label(opts: &PgConnectOptions) -> String {
     let host = match opts.get_socket() {
+        // Two servers may share a socket directory: the port tells them apart.
+        Some(s) if opts.get_port() != 5432 => format!("{}:{}", s.display(), opts.get_port()),
         Some(s) => s.display().to_string(),
         None => format!("{}:{}", opts.get_host(), opts.get_port()),
     };

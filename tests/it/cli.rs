@@ -213,3 +213,20 @@ async fn no_color_means_no_colour_codes_and_the_selection_in_reverse_video() {
         "the selection is in reverse video"
     );
 }
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    // `lockdesk info | head -0`: the reader is gone before the first line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+        .arg("info")
+        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+}
