@@ -3,6 +3,8 @@
 //! only the secret values are rewritten. Works on fragments too (an error
 //! message quoting half a response), since it needs no valid document.
 
+use std::borrow::Cow;
+
 use super::edits::Edits;
 use super::{MASK, Secret, classify, in_text, mask_pin};
 
@@ -62,15 +64,16 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// A string literal's content, when it is a whole literal.
-fn decode(lit: &str) -> Option<String> {
+/// A string literal's content, when it is a whole literal (borrowed when
+/// it has no escapes: every key and value of every row comes through here).
+fn decode(lit: &str) -> Option<Cow<'_, str>> {
     if lit.len() < 2 || !lit.ends_with('"') {
         return None;
     }
     if !lit.contains('\\') {
-        return Some(lit[1..lit.len() - 1].to_string());
+        return Some(Cow::Borrowed(&lit[1..lit.len() - 1]));
     }
-    serde_json::from_str::<String>(lit).ok()
+    serde_json::from_str::<String>(lit).ok().map(Cow::Owned)
 }
 
 /// The extent of the value at `start`, and what replaces it (`None`: keep it,

@@ -91,10 +91,26 @@ const SECRET_ENDINGS: &[&str] = &[
 
 /// Whether values under `key` are secret, and how they are masked.
 pub fn classify(key: &str) -> Option<Secret> {
-    let k = key.trim().to_ascii_lowercase();
-    if PIN_KEYS.contains(&k.as_str()) {
+    let key = key.trim();
+    // Every key of every row is classified: lowercase a short one on the
+    // stack (no secret key is longer than 64 bytes without its ending).
+    let mut buf = [0u8; 64];
+    let owned;
+    let k: &str = match buf.get_mut(..key.len()) {
+        Some(short) => {
+            short.copy_from_slice(key.as_bytes());
+            short.make_ascii_lowercase();
+            // ASCII lowercasing keeps UTF-8 valid.
+            std::str::from_utf8(short).unwrap_or(key)
+        }
+        None => {
+            owned = key.to_ascii_lowercase();
+            &owned
+        }
+    };
+    if PIN_KEYS.contains(&k) {
         Some(Secret::Pin)
-    } else if SECRET_KEYS.contains(&k.as_str()) || SECRET_ENDINGS.iter().any(|e| k.ends_with(e)) {
+    } else if SECRET_KEYS.contains(&k) || SECRET_ENDINGS.iter().any(|e| k.ends_with(e)) {
         Some(Secret::Whole)
     } else {
         None

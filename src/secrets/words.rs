@@ -17,12 +17,25 @@ const HEADERS: &[&str] = &[
 /// `None` when there are none.
 pub(super) fn redact(base: &str) -> Option<String> {
     let mut found = Vec::new();
-    let lower = base.to_ascii_lowercase();
-    pem_blocks(&lower, &mut found);
-    url_passwords(base, &mut found);
-    schemes(&lower, &mut found);
-    jwts(base, &mut found);
-    pairs(base, &lower, &mut found);
+    // Each finder needs a byte most strings lack (`GET`, an id, a sentence):
+    // one fast scan for it skips the finder.
+    let b = base.as_bytes();
+    let (colon, equals) = (b.contains(&b':'), b.contains(&b'='));
+    if b.contains(&b'-') {
+        pem_blocks(base, &mut found);
+    }
+    if colon {
+        url_passwords(base, &mut found);
+    }
+    if b.contains(&b' ') {
+        schemes(base, &mut found);
+    }
+    if b.contains(&b'J') {
+        jwts(base, &mut found);
+    }
+    if colon || equals {
+        pairs(base, &mut found);
+    }
     if found.is_empty() {
         return None;
     }
@@ -59,6 +72,24 @@ fn ends_value(b: u8) -> bool {
         )
 }
 
+/// Where `needle` starts in `hay` at or after `from`; with `any_case`, its
+/// letters (written lowercase) match either case. A plain scan: every string
+/// of every row comes through here, the texts are short, and building a
+/// substring searcher for each needle cost more than the search.
+fn find(hay: &[u8], from: usize, needle: &[u8], any_case: bool) -> Option<usize> {
+    let first = *needle.first()?;
+    let last = hay.len().checked_sub(needle.len())?;
+    (from..=last).find(|&i| {
+        let b = hay[i];
+        let here = &hay[i..i + needle.len()];
+        if any_case {
+            b.to_ascii_lowercase() == first && here.eq_ignore_ascii_case(needle)
+        } else {
+            b == first && here == needle
+        }
+    })
+}
+
 fn run_end(b: &[u8], mut i: usize, stop: fn(u8) -> bool) -> usize {
     while i < b.len() && !stop(b[i]) {
         i += 1;
@@ -67,18 +98,16 @@ fn run_end(b: &[u8], mut i: usize, stop: fn(u8) -> bool) -> usize {
 }
 
 /// The body of each `-----BEGIN …-----` block, to its END line (or the text's end).
-fn pem_blocks(lower: &str, found: &mut Vec<(usize, usize, String)>) {
+fn pem_blocks(text: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = text.as_bytes();
     let mut from = 0;
-    while let Some(at) = lower[from..].find("-----begin ") {
-        let begin = from + at;
-        let Some(h) = lower[begin + 11..].find("-----") else {
+    while let Some(begin) = find(b, from, b"-----begin ", true) {
+        let Some(h) = find(b, begin + 11, b"-----", false) else {
             break;
         };
-        let body = begin + 11 + h + 5;
-        let end = lower[body..]
-            .find("-----end ")
-            .map_or(lower.len(), |e| body + e);
-        if lower[body..end].trim() != MASK && end > body {
+        let body = h + 5;
+        let end = find(b, body, b"-----end ", true).unwrap_or(b.len());
+        if text[body..end].trim() != MASK && end > body {
             found.push((body, end, MASK.into()));
         }
         from = end.max(body);
@@ -89,8 +118,8 @@ fn pem_blocks(lower: &str, found: &mut Vec<(usize, usize, String)>) {
 fn url_passwords(text: &str, found: &mut Vec<(usize, usize, String)>) {
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(at) = text[from..].find("://") {
-        let start = from + at + 3;
+    while let Some(at) = find(b, from, b"://", false) {
+        let start = at + 3;
         from = start;
         let end = run_end(b, start, |c| {
             matches!(c, b'/' | b'?' | b'#') || c.is_ascii_whitespace() || c == b'"' || c == b'\''
@@ -108,19 +137,18 @@ fn url_passwords(text: &str, found: &mut Vec<(usize, usize, String)>) {
 }
 
 /// `Bearer <token>` and `Basic <credentials>`, in any case.
-fn schemes(lower: &str, found: &mut Vec<(usize, usize, String)>) {
-    let b = lower.as_bytes();
+fn schemes(text: &str, found: &mut Vec<(usize, usize, String)>) {
+    let b = text.as_bytes();
     for scheme in ["bearer ", "basic "] {
         let mut from = 0;
-        while let Some(at) = lower[from..].find(scheme) {
-            let start = from + at;
+        while let Some(start) = find(b, from, scheme.as_bytes(), true) {
             from = start + scheme.len();
             if start > 0 && b[start - 1].is_ascii_alphanumeric() {
                 continue;
             }
             let token = run_end(b, from, |c| c != b' ').min(b.len());
             let end = run_end(b, token, ends_value);
-            if end > token && &lower[token..end] != MASK {
+            if end > token && &text[token..end] != MASK {
                 found.push((token, end, MASK.into()));
             }
         }
@@ -135,8 +163,7 @@ fn base64url(b: u8) -> bool {
 fn jwts(text: &str, found: &mut Vec<(usize, usize, String)>) {
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(at) = text[from..].find("eyJ") {
-        let start = from + at;
+    while let Some(start) = find(b, from, b"eyJ", false) {
         from = start + 3;
         if start > 0 && (base64url(b[start - 1]) || b[start - 1] == b'.') {
             continue;
@@ -155,7 +182,7 @@ fn key_byte(b: u8) -> bool {
 }
 
 /// `key=value` (query strings, form bodies) and `key: value` with a secret key.
-fn pairs(text: &str, lower: &str, found: &mut Vec<(usize, usize, String)>) {
+fn pairs(text: &str, found: &mut Vec<(usize, usize, String)>) {
     let b = text.as_bytes();
     for (p, &c) in b.iter().enumerate() {
         if c != b'=' && c != b':' {
@@ -168,7 +195,7 @@ fn pairs(text: &str, lower: &str, found: &mut Vec<(usize, usize, String)>) {
         if k == p {
             continue;
         }
-        let key = &lower[k..p];
+        let key = &text[k..p];
         let Some(kind) = classify(key) else {
             continue;
         };
@@ -179,7 +206,7 @@ fn pairs(text: &str, lower: &str, found: &mut Vec<(usize, usize, String)>) {
         if b.get(start) == Some(&b'"') {
             continue; // quoted: the JSON pass has it
         }
-        let end = if c == b':' && HEADERS.contains(&key) {
+        let end = if c == b':' && HEADERS.iter().any(|h| h.eq_ignore_ascii_case(key)) {
             run_end(b, start, |c| matches!(c, b'\n' | b'\r' | b'"'))
         } else {
             run_end(b, start, ends_value)
