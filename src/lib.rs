@@ -14,6 +14,7 @@ pub mod engine;
 pub mod files;
 pub mod intents;
 pub mod jsondoc;
+pub mod jsonpretty;
 pub mod jsontext;
 pub mod keys;
 pub mod lockkey;

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 use super::odd::{Oddity, RawJson, pretty_with_raw_at, raw_columns};
 use super::statements;
-use super::traces::{audit_row, job_row, log_row};
+use super::traces::{audit_row, job_row, log_row, log_row_unparsed};
 
 /// One array member's text at the depth the trace puts it (4 spaces).
 fn member(value: Value, raw_json: &RawJson, odd: &[Oddity]) -> String {
@@ -87,10 +87,33 @@ const IN_FLIGHT: usize = 6;
 fn format_logs(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<String>, sqlx::Error> {
     rows.iter()
         .map(|r| {
+            if let Some(text) = laid_out(r)? {
+                return Ok(text);
+            }
             let mut row = log_row(r)?;
             Ok(member(row.take_json(), &row.raw_json, &row.odd))
         })
         .collect()
+}
+
+/// A log's member text with its JSON columns laid out straight from their
+/// text (`jsonpretty`), the same bytes as parsing them; `None` when a
+/// column needs the parsing path (odd, deep, not JSON).
+fn laid_out(r: &sqlx::postgres::PgRow) -> Result<Option<String>, sqlx::Error> {
+    let mut row = log_row_unparsed(r)?;
+    // A JSON column's value stands 3 levels in: the document, the logs, the row.
+    let mut texts = Vec::with_capacity(row.raw_json.len());
+    for (column, text) in &row.raw_json {
+        match crate::jsonpretty::pretty_at(text, 3) {
+            Some(t) => texts.push((String::new(), *column, t)),
+            None => return Ok(None),
+        }
+    }
+    let raws: Vec<(String, &'static str, &str)> = texts
+        .iter()
+        .map(|(path, column, t)| (path.clone(), *column, t.as_str()))
+        .collect();
+    Ok(Some(pretty_with_raw_at(row.take_json(), &raws, "    ")))
 }
 
 /// Streams one trace as JSON text to `out`, ending with a newline.

@@ -99,6 +99,20 @@ pub(crate) fn json_col(
     raws: &mut RawJson,
     masking: Masking,
 ) -> Result<Option<Value>, sqlx::Error> {
+    json_col_as(r, idx, column, odd, raws, masking, true)
+}
+
+/// `json_col`; without `parse` only the (redacted) text is kept in `raws`
+/// and the value is `null` (an export that lays the text out itself).
+pub(crate) fn json_col_as(
+    r: &PgRow,
+    idx: usize,
+    column: &'static str,
+    odd: &mut Vec<Oddity>,
+    raws: &mut RawJson,
+    masking: Masking,
+    parse: bool,
+) -> Result<Option<Value>, sqlx::Error> {
     let Some(text) = r.try_get::<Option<String>, _>(idx)? else {
         return Ok(None);
     };
@@ -106,6 +120,10 @@ pub(crate) fn json_col(
         std::borrow::Cow::Owned(t) if masking == Masking::On => t,
         _ => text,
     };
+    if !parse {
+        raws.push((column, text));
+        return Ok(Some(Value::Null));
+    }
     let value = match crate::jsontext::parse(&text) {
         Ok(p) => {
             if let Some(d) = p.collapsed_depth {

@@ -10,7 +10,7 @@ pub use super::facts::LogFacts;
 pub use super::odd::{
     Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
 };
-use super::odd::{free_col, json_col, nulls_back, or_edge, stamp, text_or_odd};
+use super::odd::{free_col, json_col, json_col_as, nulls_back, or_edge, stamp, text_or_odd};
 use super::statements;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -214,11 +214,24 @@ pub fn log_row(r: &PgRow) -> Result<LogRow, sqlx::Error> {
 }
 
 pub fn log_row_as(r: &PgRow, masking: Masking) -> Result<LogRow, sqlx::Error> {
+    log_row_with(r, masking, true)
+}
+
+/// A log whose JSON columns are kept only as their redacted text
+/// (`raw_json`; the values are `null`), for an export that lays the text
+/// out itself.
+pub fn log_row_unparsed(r: &PgRow) -> Result<LogRow, sqlx::Error> {
+    log_row_with(r, Masking::On, false)
+}
+
+fn log_row_with(r: &PgRow, masking: Masking, parse: bool) -> Result<LogRow, sqlx::Error> {
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let created = stamp(r, 3, 15, "created_at", true, &mut odd)?;
-    let request_json = json_col(r, 13, "request_json", &mut odd, &mut raw_json, masking)?;
-    let response_json = json_col(r, 14, "response_json", &mut odd, &mut raw_json, masking)?;
+    let mut json =
+        |idx, column| json_col_as(r, idx, column, &mut odd, &mut raw_json, masking, parse);
+    let request_json = json(13, "request_json")?;
+    let response_json = json(14, "response_json")?;
     Ok(LogRow {
         id: r.try_get(0)?,
         action: text_or_odd(r, 1, "action", &mut odd)?,
