@@ -181,8 +181,8 @@ impl<'a> Reader<'a> {
         }
         // Members are laid out in a scratch buffer, then written sorted by
         // key, as serde's map holds them.
-        let mut scratch = String::new();
-        let mut members: Vec<(Cow<'a, str>, std::ops::Range<usize>)> = Vec::new();
+        let mut scratch = String::with_capacity(256);
+        let mut members: Vec<(Cow<'a, str>, std::ops::Range<usize>)> = Vec::with_capacity(8);
         loop {
             self.ws();
             if self.b.get(self.i) != Some(&b'"') {

@@ -19,21 +19,20 @@ pub(super) fn redact(base: &str) -> Option<String> {
     let mut found = Vec::new();
     // Each finder needs a byte most strings lack (`GET`, an id, a sentence):
     // one fast scan for it skips the finder.
-    let b = base.as_bytes();
-    let (colon, equals) = (b.contains(&b':'), b.contains(&b'='));
-    if b.contains(&b'-') {
+    let seen = Triggers::of(base.as_bytes());
+    if seen.dash {
         pem_blocks(base, &mut found);
     }
-    if colon {
+    if seen.colon {
         url_passwords(base, &mut found);
     }
-    if b.contains(&b' ') {
+    if seen.space {
         schemes(base, &mut found);
     }
-    if b.contains(&b'J') {
+    if seen.jay {
         jwts(base, &mut found);
     }
-    if colon || equals {
+    if seen.colon || seen.equals {
         pairs(base, &mut found);
     }
     if found.is_empty() {
@@ -49,6 +48,34 @@ pub(super) fn redact(base: &str) -> Option<String> {
         }
     }
     out.finish()
+}
+
+/// Which trigger bytes a text holds, in one pass (most strings are short:
+/// one loop beats a search per byte).
+#[derive(Default)]
+struct Triggers {
+    dash: bool,
+    colon: bool,
+    equals: bool,
+    space: bool,
+    jay: bool,
+}
+
+impl Triggers {
+    fn of(b: &[u8]) -> Triggers {
+        let mut t = Triggers::default();
+        for &c in b {
+            match c {
+                b'-' => t.dash = true,
+                b':' => t.colon = true,
+                b'=' => t.equals = true,
+                b' ' => t.space = true,
+                b'J' => t.jay = true,
+                _ => {}
+            }
+        }
+        t
+    }
 }
 
 /// Whether a byte ends a token or a value.

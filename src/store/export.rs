@@ -100,20 +100,16 @@ fn format_logs(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<String>, sqlx::Erro
 /// text (`jsonpretty`), the same bytes as parsing them; `None` when a
 /// column needs the parsing path (odd, deep, not JSON).
 fn laid_out(r: &sqlx::postgres::PgRow) -> Result<Option<String>, sqlx::Error> {
-    let mut row = log_row_unparsed(r)?;
+    let row = log_row_unparsed(r)?;
     // A JSON column's value stands 3 levels in: the document, the logs, the row.
     let mut texts = Vec::with_capacity(row.raw_json.len());
     for (column, text) in &row.raw_json {
         match crate::jsonpretty::pretty_at(text, 3) {
-            Some(t) => texts.push((String::new(), *column, t)),
+            Some(t) => texts.push((*column, t)),
             None => return Ok(None),
         }
     }
-    let raws: Vec<(String, &'static str, &str)> = texts
-        .iter()
-        .map(|(path, column, t)| (path.clone(), *column, t.as_str()))
-        .collect();
-    Ok(Some(pretty_with_raw_at(row.take_json(), &raws, "    ")))
+    Ok(row.member_text(&texts))
 }
 
 /// Streams one trace as JSON text to `out`, ending with a newline.
