@@ -91,26 +91,18 @@ const SECRET_ENDINGS: &[&str] = &[
 
 /// Whether values under `key` are secret, and how they are masked.
 pub fn classify(key: &str) -> Option<Secret> {
-    let key = key.trim();
-    // Every key of every row is classified: lowercase a short one on the
-    // stack (no secret key is longer than 64 bytes without its ending).
-    let mut buf = [0u8; 64];
-    let owned;
-    let k: &str = match buf.get_mut(..key.len()) {
-        Some(short) => {
-            short.copy_from_slice(key.as_bytes());
-            short.make_ascii_lowercase();
-            // ASCII lowercasing keeps UTF-8 valid.
-            std::str::from_utf8(short).unwrap_or(key)
-        }
-        None => {
-            owned = key.to_ascii_lowercase();
-            &owned
-        }
+    // Every key of every row comes through here: compared in place, in any
+    // ASCII case, against the lowercase lists (no lowered copy).
+    let k = key.trim().as_bytes();
+    let is = |w: &&str| k.eq_ignore_ascii_case(w.as_bytes());
+    let ends = |e: &&str| {
+        k.len()
+            .checked_sub(e.len())
+            .is_some_and(|at| k[at..].eq_ignore_ascii_case(e.as_bytes()))
     };
-    if PIN_KEYS.contains(&k) {
+    if PIN_KEYS.iter().any(is) {
         Some(Secret::Pin)
-    } else if SECRET_KEYS.contains(&k) || SECRET_ENDINGS.iter().any(|e| k.ends_with(e)) {
+    } else if SECRET_KEYS.iter().any(is) || SECRET_ENDINGS.iter().any(ends) {
         Some(Secret::Whole)
     } else {
         None

@@ -113,3 +113,17 @@ fn a_million_levels_deep_are_read_without_recursion() {
         .unwrap();
     t.join().expect("no stack overflow");
 }
+
+#[test]
+fn the_key_lists_are_lowercase_so_any_case_matches_them() {
+    for k in super::PIN_KEYS
+        .iter()
+        .chain(super::SECRET_KEYS)
+        .chain(super::SECRET_ENDINGS)
+    {
+        assert_eq!(*k, k.to_ascii_lowercase(), "{k}");
+    }
+    assert_eq!(super::classify(" AccessToken "), Some(super::Secret::Whole));
+    assert_eq!(super::classify("MD5_PASSWORD"), Some(super::Secret::Whole));
+    assert_eq!(super::classify("lockId"), None);
+}

@@ -6,13 +6,15 @@
 
 use std::io::Write;
 
+use chrono::SecondsFormat;
+
 use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::PgPool;
 
 use super::odd::{Oddity, RawJson, pretty_with_raw_at, raw_columns};
 use super::statements;
-use super::traces::{audit_row, job_row, log_row, log_row_unparsed};
+use super::traces::{LogRow, audit_row, job_row, log_row, log_row_unparsed};
 
 /// One array member's text at the depth the trace puts it (4 spaces).
 fn member(value: Value, raw_json: &RawJson, odd: &[Oddity]) -> String {
@@ -109,7 +111,97 @@ fn laid_out(r: &sqlx::postgres::PgRow) -> Result<Option<String>, sqlx::Error> {
             None => return Ok(None),
         }
     }
-    Ok(row.member_text(&texts))
+    Ok(log_member(&row, &texts))
+}
+
+/// The columns of a log as the export writes them, in the order serde's
+/// map holds them (sorted).
+const LOG_KEYS: [&str; 15] = [
+    "action",
+    "correlation_id",
+    "created_at",
+    "debug_session_id",
+    "door_id",
+    "door_name",
+    "error_message",
+    "external_id",
+    "id",
+    "lock_key",
+    "ok",
+    "provider_type",
+    "reconcile_job_id",
+    "request_json",
+    "response_json",
+];
+
+/// A log's member text (`LogRow::to_json`'s object, pretty, 2 levels in)
+/// written without building the object; `texts` are its JSON columns laid
+/// out at their depth. The same bytes as the `member` path, which
+/// `trace_json_streams_the_whole_documents_bytes` holds it to; `None` when
+/// an oddity needs that path.
+fn log_member(row: &LogRow, texts: &[(&'static str, String)]) -> Option<String> {
+    use serde_json::to_writer;
+    // A NULL the row was read with is exported as null (`nulls_back`).
+    let null = |c: &str| row.odd.iter().any(|o| o.text.is_none() && o.column == c);
+    if row
+        .odd
+        .iter()
+        .any(|o| o.text.is_none() && !LOG_KEYS.contains(&o.column))
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(512 + texts.iter().map(|(_, t)| t.len()).sum::<usize>());
+    out.push(b'{');
+    for (n, key) in LOG_KEYS.iter().enumerate() {
+        out.extend_from_slice(if n == 0 {
+            b"\n      \""
+        } else {
+            b",\n      \""
+        });
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
+        if null(key) {
+            out.extend_from_slice(b"null");
+            continue;
+        }
+        let w = &mut out;
+        let written = match *key {
+            "action" => to_writer(w, &row.action),
+            "correlation_id" => to_writer(w, &row.correlation_id),
+            // An odd time is exported as Postgres wrote it.
+            "created_at" => match row.odd.iter().find(|o| o.column == "created_at") {
+                Some(o) => to_writer(w, &o.text),
+                None => to_writer(
+                    w,
+                    &row.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                ),
+            },
+            "debug_session_id" => to_writer(w, &row.debug_session_id),
+            "door_id" => to_writer(w, &row.door_id),
+            "door_name" => to_writer(w, &row.door_name),
+            "error_message" => to_writer(w, &row.error_message),
+            "external_id" => to_writer(w, &row.external_id),
+            "id" => to_writer(w, &row.id),
+            "lock_key" => to_writer(w, &row.lock_key),
+            "ok" => to_writer(w, &row.ok),
+            "provider_type" => to_writer(w, &row.provider_type),
+            "reconcile_job_id" => to_writer(w, &row.reconcile_job_id),
+            json => match texts.iter().find(|(c, _)| *c == json) {
+                Some((_, t)) => {
+                    w.extend_from_slice(t.as_bytes());
+                    Ok(())
+                }
+                // A SQL NULL (a present column always has its text).
+                None => {
+                    w.extend_from_slice(b"null");
+                    Ok(())
+                }
+            },
+        };
+        written.ok()?;
+    }
+    out.extend_from_slice(b"\n    }");
+    String::from_utf8(out).ok()
 }
 
 /// Streams one trace as JSON text to `out`, ending with a newline.
@@ -177,4 +269,12 @@ pub async fn write_trace(
     out.write_all(b"\n}\n")?;
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_keys_are_in_the_order_a_map_holds_them() {
+        assert!(super::LOG_KEYS.windows(2).all(|w| w[0] < w[1]));
+    }
 }

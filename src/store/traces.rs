@@ -456,59 +456,6 @@ impl LogRow {
         self.json_with(request, response)
     }
 
-    /// The export's member text of this row (`json_with`'s object, pretty,
-    /// 2 levels in) written without building the object: `texts` are the
-    /// JSON columns already laid out at their depth. The same bytes as
-    /// `pretty_with_raw_at(json_with(..), texts, "    ")`, which
-    /// `trace_json_streams_the_whole_documents_bytes` holds it to; `None`
-    /// when an oddity would need that path.
-    pub(crate) fn member_text(&self, texts: &[(&'static str, String)]) -> Option<String> {
-        use std::borrow::Cow;
-        let created = match self.odd.iter().find(|o| o.column == "created_at") {
-            Some(o) => js(&o.text),
-            None => js(&self.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-        };
-        let laid = |column: &str, v: &Option<Value>| match texts.iter().find(|(c, _)| *c == column)
-        {
-            Some((_, t)) => Cow::Borrowed(t.as_str()),
-            None => Cow::Owned(js(v)),
-        };
-        let mut members: [(&str, Cow<str>); 15] = [
-            ("action", js(&self.action).into()),
-            ("correlation_id", js(&self.correlation_id).into()),
-            ("created_at", created.into()),
-            ("debug_session_id", js(&self.debug_session_id).into()),
-            ("door_id", js(&self.door_id).into()),
-            ("door_name", js(&self.door_name).into()),
-            ("error_message", js(&self.error_message).into()),
-            ("external_id", js(&self.external_id).into()),
-            ("id", js(&self.id).into()),
-            ("lock_key", js(&self.lock_key).into()),
-            ("ok", js(&self.ok).into()),
-            ("provider_type", js(&self.provider_type).into()),
-            ("reconcile_job_id", js(&self.reconcile_job_id).into()),
-            ("request_json", laid("request_json", &self.request_json)),
-            ("response_json", laid("response_json", &self.response_json)),
-        ];
-        // `nulls_back`: a NULL the row was read with is exported as null.
-        for o in self.odd.iter().filter(|o| o.text.is_none()) {
-            let m = members.iter_mut().find(|(k, _)| *k == o.column)?;
-            m.1 = Cow::Borrowed("null");
-        }
-        members.sort_by_key(|(k, _)| *k);
-        let mut out =
-            String::with_capacity(members.iter().map(|(k, v)| k.len() + v.len() + 12).sum());
-        out.push('{');
-        for (n, (k, v)) in members.iter().enumerate() {
-            out.push_str(if n == 0 { "\n      \"" } else { ",\n      \"" });
-            out.push_str(k);
-            out.push_str("\": ");
-            out.push_str(v);
-        }
-        out.push_str("\n    }");
-        Some(out)
-    }
-
     fn json_with(&self, request: Option<Value>, response: Option<Value>) -> Value {
         nulls_back(
             json!({
@@ -563,10 +510,4 @@ impl Trace {
             .collect();
         pretty_with_raw(self.to_json(), &raws)
     }
-}
-
-/// A column's value as JSON text (strings, numbers, bools and options
-/// always serialise).
-fn js<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
