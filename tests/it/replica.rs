@@ -140,6 +140,19 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
         s.contains("queued"),
         "the queue, read from the standby after the retry, shows it: {s}"
     );
+    // Retry-all's count and list feed a write: the primary's (the dialog opened,
+    // nothing typed, so nothing retried).
+    let s = screen_as(
+        &write,
+        &url,
+        None,
+        ":jobs dead<Enter>R",
+        (160, 40),
+        None,
+        None,
+    )
+    .await;
+    assert!(s.contains("dead"), "{s}");
     let sim = crate::providers::sim_for(&url).await;
     let s = screen_as(
         &write,
@@ -204,6 +217,7 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
     // Writes, and the reads a write depends on, on the primary only.
     for write in [
         "jobs::retry",
+        "jobs::retryable",
         "drift::enforce_try_lock",
         "drift::expected_pins",
         "logs::insert",
