@@ -90,6 +90,25 @@ async fn pair() -> Pair {
     Pair { primary, standby }
 }
 
+/// A write on the primary (one row rewritten as it is).
+async fn touch(primary: &PgPool) {
+    sqlx::query("UPDATE doors SET name = name WHERE id = (SELECT min(id) FROM doors)")
+        .execute(primary)
+        .await
+        .unwrap();
+}
+
+/// Waits until the standby has replayed all the primary has written.
+async fn caught_up(primary: &PgPool, standby: &PgPool) {
+    let position: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+        .fetch_one(primary)
+        .await
+        .unwrap();
+    let seen =
+        lockdesk::store::replica::wait_for(standby, &position, Duration::from_secs(10)).await;
+    assert_eq!(seen, lockdesk::store::replica::Replay::Seen);
+}
+
 fn has(list: &[String], name: &str) -> bool {
     list.iter().any(|t| t == name)
 }
@@ -244,26 +263,14 @@ async fn lag_is_shown_and_own_writes_are_seen() {
     let primary = PgPool::connect(&url).await.unwrap();
     // A standby in service has replayed transactions (their age is its lag):
     // one written and seen before replay pauses.
-    sqlx::query("UPDATE doors SET name = name WHERE id = (SELECT min(id) FROM doors)")
-        .execute(&primary)
-        .await
-        .unwrap();
-    let position: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
-        .fetch_one(&primary)
-        .await
-        .unwrap();
-    let seen =
-        lockdesk::store::replica::wait_for(&standby, &position, Duration::from_secs(10)).await;
-    assert_eq!(seen, lockdesk::store::replica::Replay::Seen);
+    touch(&primary).await;
+    caught_up(&primary, &standby).await;
     sqlx::query("SELECT pg_wal_replay_pause()")
         .execute(&standby)
         .await
         .unwrap();
     // Something the standby has received but not replayed, a while ago.
-    sqlx::query("UPDATE doors SET name = name WHERE id = (SELECT min(id) FROM doors)")
-        .execute(&primary)
-        .await
-        .unwrap();
+    touch(&primary).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let (job,): (i64,) = sqlx::query_as(
         "SELECT id FROM reconcile_jobs WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -298,13 +305,7 @@ async fn lag_is_shown_and_own_writes_are_seen() {
         .execute(&standby)
         .await
         .unwrap();
-    let position: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
-        .fetch_one(&primary)
-        .await
-        .unwrap();
-    let caught_up =
-        lockdesk::store::replica::wait_for(&standby, &position, Duration::from_secs(10)).await;
-    assert_eq!(caught_up, lockdesk::store::replica::Replay::Seen);
+    caught_up(&primary, &standby).await;
     let s = screen_as(
         &p.global(false),
         &url,
