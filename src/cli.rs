@@ -254,11 +254,15 @@ fn info(g: &Global) {
     match database_url(g) {
         Ok(url) => {
             out!("writes:       {}", label(&url));
-            match read_url(g) {
-                Ok((Some(r), fallback)) => out!(
+            match reads(g) {
+                Ok(Global {
+                    read_url: Some(r),
+                    read_fallback,
+                    ..
+                }) => out!(
                     "reads:        {} (a standby{})",
                     label(&r),
-                    if fallback {
+                    if read_fallback {
                         "; the primary when it cannot be reached"
                     } else {
                         ""
@@ -293,22 +297,20 @@ fn info(g: &Global) {
 /// from the standby when there is one.
 async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
     let url = database_url(g)?;
-    let db = match read_url(g)? {
-        (Some(standby), fallback) => match store::open(&standby).await {
+    let reads = reads(g)?;
+    let db = match reads.read_url.as_deref() {
+        Some(standby) => match store::open(standby).await {
             Ok(db) => db,
-            Err(e) if fallback => {
-                eprintln!(
-                    "the standby cannot be reached ({e}): reading from the primary, as allowed"
-                );
+            Err(e) => {
+                let label =
+                    store::options(standby).map_or_else(|_| "?".into(), |o| store::label(&o));
+                let notice = store::replica::unreachable(&label, &e, reads.read_fallback)
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("{}", crate::secrets::free_text(&notice));
                 store::open(&url).await?
             }
-            Err(e) => {
-                return Err(anyhow::anyhow!(
-                    "the standby (--read-url) cannot be reached: {e}. Check it, or add --read-fallback to read from the primary meanwhile"
-                ));
-            }
         },
-        (None, _) => store::open(&url).await?,
+        None => store::open(&url).await?,
     };
     let mut conn = db.pool.acquire().await?;
     let full = match store::traces::resolve(&mut conn, id).await {
@@ -350,24 +352,17 @@ fn database_url(g: &Global) -> anyhow::Result<String> {
     Ok(url)
 }
 
-/// The standby to read from (--read-url, else the profile's) and whether
-/// the primary may serve reads when it cannot be reached.
-fn read_url(g: &Global) -> anyhow::Result<(Option<String>, bool)> {
-    if g.read_url.is_some() {
-        return Ok((g.read_url.clone(), g.read_fallback));
-    }
+/// The options with the profile's standby filled in (as the console has
+/// them), for the commands that read without opening a console.
+fn reads(g: &Global) -> anyhow::Result<Global> {
     let config = crate::config::Config::load()?;
     let env = std::env::var("DATABASE_URL").ok();
-    Ok(
-        match config.named_profile(
-            g.database_url.as_deref(),
-            g.profile.as_deref(),
-            env.as_deref(),
-        ) {
-            Some((_, p)) => (p.read_url.clone(), g.read_fallback || p.read_fallback),
-            None => (None, g.read_fallback),
-        },
-    )
+    let profile = config.named_profile(
+        g.database_url.as_deref(),
+        g.profile.as_deref(),
+        env.as_deref(),
+    );
+    Ok(g.with_profile_reads(profile.map(|(_, p)| p)))
 }
 
 async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {

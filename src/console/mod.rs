@@ -61,12 +61,7 @@ pub async fn setup(
         env_url.as_deref(),
     );
     let (providers, ignored) = ProviderSettings::load(profile, EnvOverrides::from_env())?;
-    // The profile's standby, unless --read-url names one.
-    let mut g = g.clone();
-    if let (None, Some((_, p))) = (&g.read_url, profile) {
-        g.read_url = p.read_url.clone();
-        g.read_fallback |= p.read_fallback;
-    }
+    let g = g.with_profile_reads(profile.map(|(_, p)| p));
     let mut s = setup_with(&g, url, source, target, now, config, providers).await?;
     if let Some(notice) = ignored {
         tracing::warn!("{notice}");
@@ -88,16 +83,9 @@ pub async fn standby(
     let label = store::label(&opts);
     match store::connect(opts, 6, read_url).await {
         Ok(pool) => Ok((Some(crate::store::replica::Standby { pool, label }), None)),
-        Err(e) if g.read_fallback => Ok((
-            None,
-            Some(format!(
-                "reading from the primary (read fallback): the standby {label} cannot be reached — {}",
-                format!("{e:#}").lines().next().unwrap_or_default()
-            )),
-        )),
-        Err(e) => Err(anyhow!(
-            "the standby {label} (--read-url) cannot be reached: {e}. Check it, or add --read-fallback to read from the primary meanwhile"
-        )),
+        Err(e) => crate::store::replica::unreachable(&label, &e, g.read_fallback)
+            .map(|notice| (None, Some(notice)))
+            .map_err(|m| anyhow!(m)),
     }
 }
 

@@ -30,6 +30,19 @@ pub struct Global {
     pub read_fallback: bool,
 }
 
+impl Global {
+    /// These options with the profile's standby filled in, unless
+    /// --read-url named one (either may allow the read fallback).
+    pub fn with_profile_reads(&self, profile: Option<&crate::config::Profile>) -> Global {
+        let mut g = self.clone();
+        if let (None, Some(p)) = (&g.read_url, profile) {
+            g.read_url = p.read_url.clone();
+            g.read_fallback |= p.read_fallback;
+        }
+        g
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// The screen size, columns x rows.

@@ -78,6 +78,26 @@ pub async fn after_write(primary: &PgPool, standby: &Standby) -> Option<String> 
     }
 }
 
+/// A standby that cannot be reached: with the fallback allowed, the notice
+/// that reads go to the primary (`Ok`); else the error saying what to do.
+pub fn unreachable(
+    label: &str,
+    error: &dyn std::fmt::Display,
+    fallback: bool,
+) -> Result<String, String> {
+    let why = format!("{error:#}");
+    let why = why.lines().next().unwrap_or_default();
+    if fallback {
+        Ok(format!(
+            "reading from the primary (read fallback): the standby {label} cannot be reached — {why}"
+        ))
+    } else {
+        Err(format!(
+            "the standby {label} (--read-url) cannot be reached: {why}. Check it, or add --read-fallback to read from the primary meanwhile"
+        ))
+    }
+}
+
 /// How far behind the standby is, in milliseconds (`None` on a server that
 /// is not a standby).
 pub async fn lag_ms(conn: &mut sqlx::PgConnection) -> Result<Option<u64>, sqlx::Error> {
