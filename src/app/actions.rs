@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::app::{App, Cmd, Dialog, DriftDialog, JobsLoad, Level, Pane, TraceItem};
+use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Pane, TextScope, TraceItem};
 use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Refused};
 use crate::keys::Action;
-use crate::store::queries::{JobFilter, Page};
+use crate::store::queries::JobFilter;
 use crate::store::traces::JobRow;
 
 /// A request to the engine, carried by `Cmd::Act`.
@@ -23,6 +23,7 @@ pub enum ActRequest {
     Cancel {
         job: i64,
         status: String,
+        updated: DateTime<Utc>,
     },
     /// How many failed or dead jobs match (for the typed confirmation).
     CountRetryable {
@@ -56,6 +57,16 @@ impl ActRequest {
     /// the outcome of an interrupted change it settles).
     pub fn writes(&self) -> bool {
         !matches!(self, ActRequest::CountRetryable { .. })
+    }
+
+    /// Whether it is a change the operator asked for, which only write mode
+    /// sends. (A preview is a look: it settles interrupted changes only in
+    /// write mode, the engine decides that from the operator.)
+    pub fn is_change(&self) -> bool {
+        !matches!(
+            self,
+            ActRequest::CountRetryable { .. } | ActRequest::DriftPreview { .. }
+        )
     }
 }
 
@@ -110,6 +121,10 @@ impl ActRequest {
 
 impl App {
     pub(crate) fn act_cmd(&mut self, req: ActRequest) -> Vec<Cmd> {
+        // The client refuses first; Postgres is the second guard.
+        if req.is_change() && self.refuse_read_only() {
+            return Vec::new();
+        }
         self.next_id += 1;
         self.acting += 1;
         vec![Cmd::Act {
@@ -160,11 +175,11 @@ impl App {
         match action {
             Action::Retry => self.retry(),
             Action::CancelJob => match self.target_job() {
+                Some(_) if self.refuse_read_only() => Vec::new(),
                 Some(j) if matches!(j.status.as_str(), "queued" | "failed") => {
-                    self.act_cmd(ActRequest::Cancel {
-                        job: j.id,
-                        status: j.status.to_string(),
-                    })
+                    // A cancelled job cannot be retried: ask first.
+                    self.dialog = Some(Dialog::Cancel { job: j });
+                    Vec::new()
                 }
                 Some(j) => {
                     self.say(
@@ -182,7 +197,32 @@ impl App {
                 }
             },
             Action::RetryAll => {
-                if self.pane != Pane::Jobs {
+                if self.pane != Pane::Jobs || self.refuse_read_only() {
+                    return Vec::new();
+                }
+                if !self.jobs.text.is_empty() {
+                    // A text filter narrows what is seen: retry exactly the
+                    // failed and dead rows it shows, never the hidden ones.
+                    let jobs: Vec<RetryableJob> = self
+                        .jobs
+                        .visible()
+                        .into_iter()
+                        .map(|i| &self.jobs.rows[i])
+                        .filter(|j| matches!(j.status.as_str(), "failed" | "dead"))
+                        .map(|j| (j.id, j.status.to_string(), j.updated_at))
+                        .collect();
+                    let window = self.jobs.more_below || self.jobs.more_above;
+                    self.dialog = Some(Dialog::RetryAll {
+                        filter: self.jobs.filter.clone(),
+                        jobs: Some(jobs),
+                        more: false,
+                        typed: String::new(),
+                        text: Some(TextScope {
+                            text: self.jobs.text.clone(),
+                            loaded: self.jobs.rows.len(),
+                            more_beyond: window,
+                        }),
+                    });
                     return Vec::new();
                 }
                 self.dialog = Some(Dialog::RetryAll {
@@ -190,6 +230,7 @@ impl App {
                     jobs: None,
                     more: false,
                     typed: String::new(),
+                    text: None,
                 });
                 let filter = self.jobs.filter.clone();
                 let now = self.now;
@@ -246,6 +287,10 @@ impl App {
                 _ => Vec::new(),
             },
             Action::Enqueue => match &self.dialog {
+                Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
+                    self.refuse_in_drift_dialog();
+                    Vec::new()
+                }
                 Some(Dialog::Drift(d)) if !d.running => {
                     let (door, mode) = (d.door_id, d.mode);
                     self.act_cmd(ActRequest::DriftEnqueue { door, mode })
@@ -265,6 +310,8 @@ impl App {
             return Vec::new();
         };
         match j.status.as_str() {
+            "failed" | "dead" if self.refuse_read_only() => Vec::new(),
+            "running" if self.is_stuck(&j) && self.refuse_read_only() => Vec::new(),
             "failed" | "dead" => {
                 let req = ActRequest::Retry {
                     job: j.id,
@@ -326,12 +373,16 @@ impl App {
         let mut refresh = true;
         match result {
             ActResult::Job(Ok(JobChange::Done { job, status })) => {
+                self.pin_acted_on(job, &status);
                 self.say(Level::Info, format!("job #{job} is now {status}"))
             }
-            ActResult::Job(Ok(JobChange::Changed { job, now })) => self.say(
-                Level::Warn,
-                format!("job #{job} changed meanwhile (it is {now} now): nothing was done"),
-            ),
+            ActResult::Job(Ok(JobChange::Changed { job, now })) => {
+                self.pin_acted_on(job, &now);
+                self.say(
+                    Level::Warn,
+                    format!("job #{job} changed meanwhile (it is {now} now): nothing was done"),
+                )
+            }
             ActResult::Job(Err(e)) => self.say(Level::Error, e.0),
             ActResult::Count(r) => {
                 refresh = false;
@@ -432,17 +483,7 @@ impl App {
         if !refresh {
             return Vec::new();
         }
-        // Show the change: the queue (and the open trace) reload.
-        let mut cmds = self.load_jobs(
-            self.jobs.window_start.map_or(Page::First, Page::From),
-            JobsLoad::Refresh,
-        );
-        if self.pane == Pane::Trace {
-            if let Some(q) = self.trace.query.clone() {
-                self.trace.trace = None;
-                cmds.extend(self.go(super::Loc::Trace(q), false));
-            }
-        }
-        cmds
+        // Show the change: every pane holding data reloads.
+        self.reload_after_change()
     }
 }

@@ -23,9 +23,36 @@ pub struct DriftDialog {
     pub error: Option<String>,
 }
 
+/// What a text filter let retry-all see: exactly its rows among the loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextScope {
+    pub text: String,
+    /// How many rows were loaded (the only ones the filter searched).
+    pub loaded: usize,
+    /// Whether the loaded window is not all the status filter matches.
+    pub more_beyond: bool,
+}
+
+/// How many ids a confirmation lists before "and N more".
+pub const LISTED_IDS: usize = 20;
+
+/// `#1936 #1935 … and 12 more`: the ids a confirmation will act on.
+pub fn listed_ids(ids: impl ExactSizeIterator<Item = i64>) -> String {
+    let n = ids.len();
+    let mut out: Vec<String> = ids.take(LISTED_IDS).map(|i| format!("#{i}")).collect();
+    if n > LISTED_IDS {
+        out.push(format!("and {} more", n - LISTED_IDS));
+    }
+    out.join(" ")
+}
+
 /// A popup that needs a typed confirmation before anything changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
+    /// A cancelled job cannot be retried: y confirms, anything else closes.
+    Cancel {
+        job: JobRow,
+    },
     /// A running job without updates may still have a live worker.
     RetryStuck {
         job: JobRow,
@@ -37,6 +64,8 @@ pub enum Dialog {
         /// More jobs matched than the cap: only the newest `jobs` are retried.
         more: bool,
         typed: String,
+        /// Set when a text filter chose the jobs among the loaded rows.
+        text: Option<TextScope>,
     },
     Drift(Box<DriftDialog>),
 }
@@ -45,14 +74,51 @@ pub enum Dialog {
 pub const RETRY_WORD: &str = "retry";
 
 impl App {
+    /// The drift dialog outside write mode: it shows the plan, and says how
+    /// to elevate instead of running anything.
+    pub(crate) fn refuse_in_drift_dialog(&mut self) {
+        if let Some(Dialog::Drift(d)) = &mut self.dialog {
+            d.typed.clear();
+            d.error = Some(crate::app::READ_ONLY_REFUSAL.into());
+        }
+    }
+
     /// Typing into a confirmation; Enter confirms, Esc closes.
     pub(crate) fn dialog_key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+        let writable = self.can_write();
         let Some(dialog) = &mut self.dialog else {
             return Vec::new();
         };
+        // Outside write mode the drift dialog shows its plan, and typed
+        // text runs nothing: it is not even taken.
+        if let (Dialog::Drift(_), false, KeyCode::Char(_) | KeyCode::Enter) =
+            (&*dialog, writable, ev.code)
+        {
+            if !ev.modifiers.contains(KeyModifiers::CONTROL) {
+                self.refuse_in_drift_dialog();
+                return Vec::new();
+            }
+        }
         let typed = match dialog {
             Dialog::RetryStuck { typed, .. } | Dialog::RetryAll { typed, .. } => typed,
             Dialog::Drift(d) => &mut d.typed,
+            Dialog::Cancel { job } => {
+                // y/N: only y (or Y) cancels the job; any other key closes.
+                let job = job.clone();
+                self.dialog = None;
+                return match ev.code {
+                    KeyCode::Char('y' | 'Y') => self.act_cmd(ActRequest::Cancel {
+                        job: job.id,
+                        status: job.status.to_string(),
+                        updated: job.updated_at,
+                    }),
+                    KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                        self.quit = true;
+                        vec![Cmd::Quit]
+                    }
+                    _ => Vec::new(),
+                };
+            }
         };
         match ev.code {
             // Ctrl-C is never swallowed by a dialog: it quits (stopping a
@@ -96,6 +162,10 @@ impl App {
                 self.dialog = None;
                 // The jobs the operator confirmed, not the filter run again.
                 self.act_cmd(ActRequest::RetryAll { jobs })
+            }
+            Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
+                self.refuse_in_drift_dialog();
+                Vec::new()
             }
             Some(Dialog::Drift(d)) if !d.running => {
                 let Some(Ok(plan)) = d.preview.as_ref().map(|p| p.plan.clone()) else {

@@ -161,6 +161,11 @@ impl App {
         }
     }
 
+    /// Whether `/` filters the pane the operator is on.
+    pub fn filters_here(&self) -> bool {
+        matches!(self.pane, Pane::Jobs | Pane::Audit | Pane::Locks)
+    }
+
     pub(crate) fn set_text_filter(&mut self, text: String) {
         match self.pane {
             Pane::Jobs => {
@@ -231,11 +236,15 @@ impl App {
                         kind: PromptKind::Search,
                         text: String::new(),
                     });
-                } else if matches!(self.pane, Pane::Jobs | Pane::Audit | Pane::Locks) {
+                } else {
+                    // Every pane opens a prompt, so typed text never reaches
+                    // the keymap; where the pane cannot be searched yet, the
+                    // prompt says so (`filters_here`).
                     let text = match self.pane {
                         Pane::Jobs => self.jobs.text.clone(),
                         Pane::Audit => self.audit.text.clone(),
-                        _ => self.lock.text.clone(),
+                        Pane::Locks => self.lock.text.clone(),
+                        Pane::User | Pane::Trace => String::new(),
                     };
                     self.prompt = Some(Prompt {
                         kind: PromptKind::Filter,

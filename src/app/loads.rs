@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::{
-    App, AuditState, COUNTS_EVERY, Cmd, Data, JobsLoad, Level, LoadError, Loc, PAGE, POLL_EVERY,
-    Pane, Query, Slot, TraceResult,
+    App, AuditState, COUNTS_EVERY, Cmd, Data, JobsLoad, Level, LoadError, PAGE, POLL_EVERY, Pane,
+    Query, Slot, TraceResult, TraceState,
 };
 use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
@@ -34,7 +34,8 @@ impl App {
             self.now = now + self.clock_skew;
         }
         self.ticks += 1;
-        if self.write_until.is_some_and(|t| t <= now) {
+        // A write window is on the database's clock, as it was set.
+        if self.write_until.is_some_and(|t| t <= now + self.clock_skew) {
             self.write_until = None;
             self.say(
                 Level::Warn,
@@ -64,7 +65,32 @@ impl App {
     }
 
     pub(crate) fn refresh(&mut self) -> Vec<Cmd> {
-        match self.pane {
+        self.reload_pane(self.pane)
+    }
+
+    /// After a change of the operator's own: every pane holding data reloads
+    /// (the queue, the open trace, lock, user and audit rows), wherever the
+    /// operator is, so none shows the state from before the change.
+    pub(crate) fn reload_after_change(&mut self) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for pane in Pane::ALL {
+            let holds = match pane {
+                Pane::Jobs => true,
+                Pane::Audit => self.audit.loaded,
+                Pane::Locks => self.lock.lock_key.is_some(),
+                Pane::User => self.user.user_id.is_some(),
+                Pane::Trace => self.trace.query.is_some(),
+            };
+            if holds {
+                cmds.extend(self.reload_pane(pane));
+            }
+        }
+        cmds
+    }
+
+    /// Reads a pane's data again (Ctrl-R on it), without moving there.
+    fn reload_pane(&mut self, pane: Pane) -> Vec<Cmd> {
+        match pane {
             Pane::Jobs => {
                 let page = self.jobs.window_start.map_or(Page::First, Page::From);
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);
@@ -92,8 +118,12 @@ impl App {
             },
             Pane::Trace => match self.trace.query.clone() {
                 Some(q) => {
-                    self.trace.trace = None;
-                    self.go(Loc::Trace(q), false)
+                    self.trace = TraceState {
+                        query: Some(q.clone()),
+                        loading: true,
+                        ..TraceState::default()
+                    };
+                    self.reload(Slot::Trace, Query::Trace(q))
                 }
                 None => Vec::new(),
             },
@@ -215,11 +245,16 @@ impl App {
                 self.audit.loading = false;
                 self.audit.error = None;
                 self.audit.loaded = true;
+                if self.audit.loaded_at.is_none() {
+                    self.audit.loaded_at = Some(self.now);
+                }
                 self.audit.more_below = rows.len() as i64 == PAGE;
                 self.audit.rows.extend(rows);
             }
             Data::Lock(logs) => {
                 self.lock.loading = false;
+                self.lock.error = None;
+                self.lock.loaded_at = Some(self.now);
                 self.lock.logs = logs;
             }
             Data::LockTrail(events, clock) => {
@@ -230,6 +265,11 @@ impl App {
             }
             Data::User(d) => {
                 self.user.loading = false;
+                self.user.error = None;
+                self.user.loaded_at = Some(self.now);
+                if !d.exists() {
+                    self.say(Level::Warn, format!("there is no user #{}", d.id));
+                }
                 self.user.detail = Some(d);
             }
             Data::Trace(r) => {
@@ -238,6 +278,7 @@ impl App {
                     TraceResult::Found(t) => {
                         // Remember the full id, so Esc comes back to the same trace.
                         self.trace.query = Some(t.correlation_id.clone());
+                        self.trace.loaded_at = Some(self.now);
                         self.trace.summary =
                             Some(timeline::summarize(&t, &self.now, self.stuck_after));
                         self.trace.trace = Some(t);

@@ -22,7 +22,7 @@ pub use actions::{ActRequest, ActResult, PreviewView};
 pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
 };
-pub use dialog::{Dialog, DriftDialog, RETRY_WORD};
+pub use dialog::{Dialog, DriftDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
 pub use nav::{Loc, Pane};
@@ -33,6 +33,7 @@ pub use panes::lock::{LockRow, LockState, Trail};
 pub use panes::trace::{TraceItem, TraceState};
 pub use panes::user::{UserItem, UserState};
 pub use scroll::Scroll;
+pub use write::READ_ONLY_REFUSAL;
 
 use std::collections::HashMap;
 

@@ -246,6 +246,10 @@ impl App {
             self.trace.step(delta > 0, delta.unsigned_abs());
             return Vec::new();
         }
+        if self.pane == Pane::Jobs {
+            // The cursor moved: the job acted on goes at the next refresh.
+            self.jobs.acted_on = None;
+        }
         let len = self.list_len();
         self.scroll_mut().move_by(delta, len);
         self.maybe_page()

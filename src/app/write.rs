@@ -6,6 +6,9 @@ use chrono::Duration;
 use crate::app::{App, Level};
 use crate::engine::Operator;
 
+/// What a change outside write mode gets: nothing is sent, and how to elevate.
+pub const READ_ONLY_REFUSAL: &str = "read-only session: nothing was sent. Type :write 15m REASON to allow changes for 15 minutes (or start lockdesk with --write --reason TEXT)";
+
 impl App {
     pub fn can_write(&self) -> bool {
         self.write_until.is_some_and(|t| t > self.now)
@@ -33,6 +36,16 @@ impl App {
             ),
         );
         self.write_reason = Some(reason);
+    }
+
+    /// Refuses a change outside write mode before anything is sent (Postgres
+    /// would refuse it too, as the second guard): true when refused.
+    pub(crate) fn refuse_read_only(&mut self) -> bool {
+        if self.can_write() {
+            return false;
+        }
+        self.say(Level::Warn, READ_ONLY_REFUSAL);
+        true
     }
 
     pub(crate) fn operator(&self) -> Operator {

@@ -302,9 +302,11 @@ async fn act(
             status,
             updated,
         } => ActResult::Job(engine::retry_job(pool, op, job, &status, updated).await),
-        ActRequest::Cancel { job, status } => {
-            ActResult::Job(engine::cancel_job(pool, op, job, &status).await)
-        }
+        ActRequest::Cancel {
+            job,
+            status,
+            updated,
+        } => ActResult::Job(engine::cancel_job(pool, op, job, &status, updated).await),
         ActRequest::CountRetryable { filter, now } => ActResult::Count(
             engine::retryable(pool, &filter, now, stuck_after_secs)
                 .await

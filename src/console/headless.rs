@@ -26,13 +26,34 @@ pub struct Headless {
 /// no query is in flight (at most `wait` per key), and returns the last frame.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
-    mut app: App,
+    app: App,
     pool: sqlx::PgPool,
     standby: Option<crate::store::replica::Standby>,
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
     keys: &[Key],
+    size: (u16, u16),
+    wait: Duration,
+) -> anyhow::Result<Headless> {
+    let msgs: Vec<Msg> = keys.iter().map(|k| Msg::Key(k.to_event())).collect();
+    run_msgs(
+        app, pool, standby, settings, providers, start, msgs, size, wait,
+    )
+    .await
+}
+
+/// The same with any messages (keys, and ticks of the clock: a test can let
+/// a `:write 15m` window run out).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_msgs(
+    mut app: App,
+    pool: sqlx::PgPool,
+    standby: Option<crate::store::replica::Standby>,
+    settings: Settings,
+    providers: Arc<Providers>,
+    start: Loc,
+    msgs: Vec<Msg>,
     size: (u16, u16),
     wait: Duration,
 ) -> anyhow::Result<Headless> {
@@ -52,10 +73,10 @@ pub async fn run(
         exec.run(c);
     }
     drain(&mut app, &mut exec, &mut rx, wait).await;
-    for k in keys {
+    for m in msgs {
         // Drawing between keys matches what a person sees (and sets scroll offsets).
         terminal.draw(|f| crate::ui::draw(f, &app))?;
-        for c in app.update(Msg::Key(k.to_event())) {
+        for c in app.update(m) {
             exec.run(c);
         }
         drain(&mut app, &mut exec, &mut rx, wait).await;

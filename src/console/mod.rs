@@ -117,11 +117,11 @@ pub async fn setup_with(
         Err(_) => Vec::new(),
     };
     db.pool.close().await;
-    // The console's own pool: read-only unless --write, enforced by Postgres.
-    let mut opts = store::options(url)?;
-    if !g.write {
-        opts = opts.options([("default_transaction_read_only", "on")]);
-    }
+    // The console's own pool is read-only by default whatever the session
+    // started as: only the engine's permitted writes open `BEGIN READ WRITE`
+    // (every other transaction `BEGIN READ ONLY`), so a session that left
+    // write mode cannot write even through a statement sent on its own.
+    let opts = store::options(url)?.options([("default_transaction_read_only", "on")]);
     let pool = store::connect(opts, 6, url).await?;
     let (standby, fallback) = standby(g).await?;
     let stuck_after_secs = config.stuck_after_secs.unwrap_or(DEFAULT_STUCK_AFTER_SECS);

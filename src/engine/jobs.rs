@@ -104,12 +104,14 @@ pub async fn retry_job(
     finish(&mut conn, result).await
 }
 
-/// Cancels a queued or failed job, guarded the same way.
+/// Cancels a queued or failed job, guarded the same way: on the status and
+/// update time the operator saw (a job a worker touched meanwhile is left).
 pub async fn cancel_job(
     pool: &PgPool,
     op: &Operator,
     job: i64,
     seen_status: &str,
+    seen_updated: DateTime<Utc>,
 ) -> Result<JobChange, Refused> {
     let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
@@ -117,6 +119,7 @@ pub async fn cancel_job(
         let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.tagged())
             .bind(job)
             .bind(seen_status)
+            .bind(seen_updated)
             .fetch_optional(&mut *conn)
             .await?;
         let Some((corr,)) = row else {

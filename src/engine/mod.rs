@@ -25,8 +25,9 @@ use crate::store::statements;
 pub struct Operator {
     pub name: String,
     pub reason: Option<String>,
-    /// Whether the session may write. When false, writes are still sent in a
-    /// plain (read-only) transaction, and Postgres refuses them.
+    /// Whether the session may write now. When false, the console refuses
+    /// before sending; anything sent anyway opens `BEGIN READ ONLY`, and
+    /// Postgres refuses it.
     pub write: bool,
     /// `console` or `worker`.
     pub source: &'static str,
@@ -76,7 +77,7 @@ pub(crate) async fn begin(conn: &mut PgConnection, op: &Operator) -> Result<(), 
     let sql = if op.write {
         statements::session::BEGIN_WRITE.tagged()
     } else {
-        statements::session::BEGIN.tagged()
+        statements::session::BEGIN_READ_ONLY.tagged()
     };
     sqlx::query(sql).execute(&mut *conn).await?;
     sqlx::query(statements::session::WRITE_LOCK_TIMEOUT.tagged())

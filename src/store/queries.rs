@@ -163,6 +163,22 @@ pub struct UserDetail {
     pub traces: Vec<UserTrace>,
     /// Set when the broker tables are missing: only jobs and traces are shown.
     pub partial: Option<String>,
+    /// The `users` row was found.
+    pub found: bool,
+}
+
+impl UserDetail {
+    /// Whether anything at all knows this user id: a `users` row, or (where
+    /// the broker tables are missing, or the row was deleted) their jobs,
+    /// traces, access or credentials.
+    pub fn exists(&self) -> bool {
+        self.found
+            || self.partial.is_some()
+            || !self.jobs.is_empty()
+            || !self.traces.is_empty()
+            || !self.access.is_empty()
+            || !self.credentials.is_empty()
+    }
 }
 
 /// `***` plus the last 4 digits for PINs of 6 or more digits, else `***`.
@@ -184,6 +200,7 @@ pub async fn user(
             .fetch_optional(&mut *conn)
             .await?
         {
+            u.found = true;
             u.name = r.try_get(0)?;
             u.email = r.try_get(1)?;
             u.status = r.try_get(2)?;

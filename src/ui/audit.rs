@@ -25,6 +25,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if a.loading {
         spans.push(Span::styled("  loading…", DIM));
     }
+    spans.extend(super::as_of(app, a.loaded_at));
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), head);
     let visible = a.visible();
     let height = body.height.saturating_sub(1) as usize;

@@ -27,6 +27,25 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     let r = popup(area, 88, 86);
     f.render_widget(Clear, r);
     let (title, lines) = match d {
+        Dialog::Cancel { job } => (
+            " Cancel a job ",
+            vec![
+                Line::from(format!(
+                    "Cancel job #{} ({}, {})?",
+                    job.id, job.job_type, job.status
+                )),
+                Line::from("A cancelled job is never run again and cannot be retried.").style(WARN),
+                Line::from(""),
+                mode_line(app),
+                Line::from(vec![
+                    Span::styled(
+                        "Press y to cancel it; any other key keeps it. ",
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled("[y/N]", Style::new().fg(Color::Yellow)),
+                ]),
+            ],
+        ),
         Dialog::RetryStuck { job, typed } => (
             " Retry a stuck job ",
             vec![
@@ -47,10 +66,24 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             jobs,
             more,
             typed,
+            text,
         } => {
-            let mut l = vec![Line::from(format!(
-                "Retry every failed or dead job matching: {filter}"
-            ))];
+            let mut l = vec![Line::from(match text {
+                None => format!("Retry every failed or dead job matching: {filter}"),
+                Some(t) => format!(
+                    "Retry the failed or dead jobs the filter /{} shows, among the {} loaded rows of: {filter}",
+                    t.text, t.loaded
+                ),
+            })];
+            if let Some(t) = text.as_ref().filter(|t| t.more_beyond) {
+                l.push(
+                    Line::from(format!(
+                        "More jobs may match /{} beyond the loaded window: only the rows shown are retried.",
+                        t.text
+                    ))
+                    .style(WARN),
+                );
+            }
             match jobs {
                 None => l.push(Line::from("Counting…").style(DIM)),
                 Some(j) if j.is_empty() => l.push(Line::from(
@@ -64,6 +97,10 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                         ))
                         .style(WARN),
                     );
+                    l.push(Line::from(format!(
+                        "Jobs: {}",
+                        crate::app::listed_ids(j.iter().map(|x| x.0))
+                    )));
                     if *more {
                         l.push(
                             Line::from(format!(
@@ -104,7 +141,7 @@ fn mode_line(app: &App) -> Line<'static> {
             app.operator
         ))
     } else {
-        Line::from("Session: READ-ONLY. Postgres will refuse the change: start with --write or type :write 15m <reason> first.")
+        Line::from("Session: READ-ONLY. Nothing is sent (and Postgres would refuse the change): Esc, then type :write 15m <reason>, or start with --write.")
             .style(Style::new().fg(Color::Red))
     }
 }
@@ -267,9 +304,11 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         k(crate::keys::Action::Enqueue)
     ))
     .style(DIM));
-    out.push(typed_line(
-        &format!("Type the door's name ({}) and Enter to run: ", d.door_name),
-        &d.typed,
-    ));
+    if app.can_write() {
+        out.push(typed_line(
+            &format!("Type the door's name ({}) and Enter to run: ", d.door_name),
+            &d.typed,
+        ));
+    }
     out
 }

@@ -58,6 +58,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if l.loading {
         second.push(Span::styled("  loading…", DIM));
     }
+    second.extend(super::as_of(app, l.loaded_at));
     let t = &l.trail;
     match (&t.provider, t.loading, &t.error) {
         (None, _, _) => {}

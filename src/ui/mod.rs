@@ -362,6 +362,29 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
 
+/// `  as of 14:02:11 CST · C-r reloads`: how old a pane's data is, for the
+/// panes that do not poll (the queue refreshes itself every 2 s).
+pub(crate) fn as_of(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> Option<Span<'static>> {
+    use chrono::SubsecRound;
+    let at = at?.trunc_subsecs(0);
+    // The pane's own key, also while a popup is over it.
+    let keys = app.keymap.keys_for(
+        &[crate::keys::Context::List, crate::keys::Context::Global],
+        crate::keys::Action::Refresh,
+    );
+    let key = keys.first().map(|k| k.label()).unwrap_or_default();
+    let key = key.trim_start_matches('<').trim_end_matches('>');
+    let reload = if key.is_empty() {
+        String::new()
+    } else {
+        format!(" · {key} reloads")
+    };
+    Some(Span::styled(
+        format!("  as of {}{reload}", app.clock.time_of_day(&at, None)),
+        DIM,
+    ))
+}
+
 fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     if let Some(p) = &app.prompt {
         let lead = match p.kind {
@@ -370,11 +393,21 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             PromptKind::Search => "search: ",
             PromptKind::Reason => "why are you writing? (recorded with every change) ",
         };
-        let line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(lead, Style::new().fg(Color::Yellow).bold()),
             Span::raw(p.text.clone()),
             Span::styled("█", Style::new().fg(Color::Yellow)),
-        ]);
+        ];
+        if p.kind == PromptKind::Filter && !app.filters_here() {
+            spans.push(Span::styled(
+                format!(
+                    "  searching the {} pane is not built yet: Enter or Esc closes, nothing typed here runs",
+                    app.pane.title()
+                ),
+                DIM,
+            ));
+        }
+        let line = Line::from(spans);
         f.render_widget(Paragraph::new(line), area);
         return;
     }

@@ -63,22 +63,27 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Span::raw("  "),
             Span::raw(window),
         ]),
-        Line::from(Span::styled(
-            format!(
-                " {} audit · {} job{} · {} log{} ({} failed)",
-                trace.audit.len(),
-                trace.jobs.len(),
-                if trace.jobs.len() == 1 { "" } else { "s" },
-                trace.logs.len(),
-                if trace.logs.len() == 1 { "" } else { "s" },
-                trace
-                    .logs
-                    .iter()
-                    .filter(|l| crate::intents::failed(l))
-                    .count()
-            ),
-            DIM,
-        )),
+        Line::from(
+            vec![Span::styled(
+                format!(
+                    " {} audit · {} job{} · {} log{} ({} failed)",
+                    trace.audit.len(),
+                    trace.jobs.len(),
+                    if trace.jobs.len() == 1 { "" } else { "s" },
+                    trace.logs.len(),
+                    if trace.logs.len() == 1 { "" } else { "s" },
+                    trace
+                        .logs
+                        .iter()
+                        .filter(|l| crate::intents::failed(l))
+                        .count()
+                ),
+                DIM,
+            )]
+            .into_iter()
+            .chain(super::as_of(app, t.loaded_at))
+            .collect::<Vec<_>>(),
+        ),
     ];
     f.render_widget(Paragraph::new(super::shown(head_lines)), head);
 

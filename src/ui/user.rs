@@ -27,6 +27,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
+    if !d.exists() {
+        f.render_widget(
+            Paragraph::new(format!(
+                " There is no user #{}: no users row, and no job, trace, access level or credential names that id. Check the id (:user 9).",
+                d.id
+            ))
+            .style(Style::new().fg(Color::Yellow))
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
     let c = &app.clock;
     let items = u.items();
     let selected = items.get(u.scroll.selected).cloned();
@@ -54,6 +66,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::styled(format!("  {}", d.site.clone().unwrap_or_default()), DIM),
     ]));
+    if let (Some(s), Some(l)) = (super::as_of(app, u.loaded_at), lines.last_mut()) {
+        l.spans.push(s);
+    }
     if let Some(p) = &d.partial {
         lines.push(Line::from(Span::styled(
             format!(" {p}"),

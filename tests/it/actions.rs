@@ -145,43 +145,13 @@ async fn two_concurrent_retries_enqueue_once() {
 }
 
 #[tokio::test]
-async fn a_retry_on_a_read_only_session_is_refused_by_postgres_and_explained() {
-    let url = demo_db().await;
-    let opts = lockdesk::store::options(&url)
-        .unwrap()
-        .options([("default_transaction_read_only", "on")]);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_with(opts)
-        .await
-        .unwrap();
-    let id = a_failed_job(&pool).await;
-    let (status, updated, _) = job(&pool, id).await;
-    let e = engine::retry_job(&pool, &console(false), id, &status, updated)
-        .await
-        .unwrap_err();
-    assert!(
-        e.0.starts_with("Postgres refused the change: this session is read-only"),
-        "{e}"
-    );
-    assert!(e.0.contains(":write 15m"), "{e}");
-    assert_eq!(job(&pool, id).await.0, "failed");
-    // Cancel and drift are refused the same way.
-    assert!(
-        engine::cancel_job(&pool, &console(false), id, "failed")
-            .await
-            .unwrap_err()
-            .0
-            .contains("read-only")
-    );
-}
-
-#[tokio::test]
 async fn cancel_applies_to_queued_and_failed_jobs_only() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
     let id = a_failed_job(&pool).await;
+    let (_, updated, _) = job(&pool, id).await;
     assert_eq!(
-        engine::cancel_job(&pool, &console(true), id, "failed")
+        engine::cancel_job(&pool, &console(true), id, "failed", updated)
             .await
             .unwrap(),
         JobChange::Done {
@@ -190,13 +160,43 @@ async fn cancel_applies_to_queued_and_failed_jobs_only() {
         }
     );
     assert_eq!(
-        engine::cancel_job(&pool, &console(true), 72, "done")
+        engine::cancel_job(&pool, &console(true), 72, "done", updated)
             .await
             .unwrap(),
         JobChange::Changed {
             job: 72,
             now: "done".into()
         }
+    );
+}
+
+#[tokio::test]
+async fn cancel_is_guarded_on_the_update_time_the_operator_saw() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let id = a_failed_job(&pool).await;
+    let (_, seen, _) = job(&pool, id).await;
+    // A worker touched the job after the operator looked (same status).
+    sqlx::query(
+        "UPDATE reconcile_jobs SET updated_at = updated_at + interval '1 second' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        engine::cancel_job(&pool, &console(true), id, "failed", seen)
+            .await
+            .unwrap(),
+        JobChange::Changed {
+            job: id,
+            now: "failed".into()
+        }
+    );
+    assert_eq!(
+        job(&pool, id).await.0,
+        "failed",
+        "left as the worker made it"
     );
 }
 

@@ -311,6 +311,15 @@ async fn user_9_shows_access_masked_credentials_and_traces() {
 }
 
 #[tokio::test]
+async fn an_unknown_user_says_so() {
+    let url = demo_db().await;
+    let s = screen(&url, None, ":user 9999<Enter>").await;
+    assert!(s.contains("There is no user #9999"), "{s}");
+    assert!(s.contains("there is no user #9999"), "said too: {s}");
+    assert!(!s.contains("Access levels"), "{s}");
+}
+
+#[tokio::test]
 async fn help_overlay_comes_from_the_keymap() {
     let url = demo_db().await;
     let s = screen_with(&url, None, "?", (140, 60), None).await;
@@ -383,11 +392,12 @@ fn writer() -> Global {
 }
 
 #[tokio::test]
-async fn r_retries_a_failed_job_in_write_mode_and_postgres_refuses_it_read_only() {
+async fn r_retries_a_failed_job_in_write_mode_and_is_refused_read_only() {
     let url = demo_db().await;
+    // Read-only: the console refuses before sending (Postgres would too).
     let read_only = screen(&url, None, ":jobs failed<Enter>r").await;
     assert!(
-        read_only.contains("Postgres refused the change: this session is read-only"),
+        read_only.contains("read-only session: nothing was sent. Type :write 15m REASON"),
         "{read_only}"
     );
     let s = screen_as(

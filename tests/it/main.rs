@@ -16,6 +16,7 @@ mod hostile;
 mod hostile_rows;
 mod kill;
 mod providers;
+mod readonly;
 mod replica;
 mod secrets;
 mod stopping;

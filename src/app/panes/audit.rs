@@ -13,6 +13,8 @@ pub struct AuditState {
     pub loaded: bool,
     /// Why the last load failed, until one succeeds.
     pub error: Option<String>,
+    /// When the first page was read (the pane does not poll).
+    pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl AuditState {

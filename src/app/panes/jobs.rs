@@ -21,6 +21,10 @@ pub struct JobsState {
     pub focus: Option<i64>,
     /// Why the last load failed, until one succeeds.
     pub error: Option<String>,
+    /// The job an action was just taken on, and where it was listed: it stays
+    /// listed (with its new status) and selected until the cursor moves, so
+    /// that a second key press never lands on a job the operator never saw.
+    pub acted_on: Option<(usize, JobRow)>,
 }
 
 impl JobsState {
@@ -79,6 +83,18 @@ fn job_matches(j: &JobRow, t: &str) -> bool {
 }
 
 impl App {
+    /// Keeps the job just acted on listed and selected, with the status the
+    /// action left it in, until the cursor moves.
+    pub(crate) fn pin_acted_on(&mut self, job: i64, status: &str) {
+        let j = &mut self.jobs;
+        let Some(i) = j.rows.iter().position(|r| r.id == job) else {
+            return;
+        };
+        j.rows[i].status = status.into();
+        j.acted_on = Some((i, j.rows[i].clone()));
+        j.focus = Some(job);
+    }
+
     pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
         self.jobs.loading = true;
         // A refresh re-reads the whole window, so scrolled-in pages stay.
@@ -112,6 +128,7 @@ impl App {
         self.jobs.window_start = None;
         self.jobs.scroll = Scroll::default();
         self.jobs.focus = None;
+        self.jobs.acted_on = None;
         self.pane = Pane::Jobs;
         self.load_jobs(Page::First, JobsLoad::Replace)
     }
@@ -164,6 +181,14 @@ impl App {
                     j.more_below = true;
                 }
                 j.scroll.offset.set(j.scroll.offset.get() + n);
+            }
+        }
+        // The job just acted on stays where it was, even when the filter
+        // no longer matches its new status.
+        if let Some((at, row)) = &j.acted_on {
+            if !j.rows.iter().any(|r| r.id == row.id) {
+                let at = (*at).min(j.rows.len());
+                j.rows.insert(at, row.clone());
             }
         }
         let want = j.focus.take().or(if mode == JobsLoad::Replace {

@@ -20,6 +20,8 @@ pub struct LockState {
     pub error: Option<String>,
     /// The provider's own audit trail for the lock, loaded on its own.
     pub trail: Trail,
+    /// When the logs were read (the pane does not poll).
+    pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The lock's own audit trail, as its provider reports it.

@@ -45,6 +45,8 @@ pub struct TraceState {
     pub error: Option<String>,
     /// A detached log Enter was pressed on: opened when its payloads come.
     pub open_when_loaded: Option<i64>,
+    /// When it was read (the pane does not poll).
+    pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TraceState {

@@ -19,6 +19,8 @@ pub struct UserState {
     pub scroll: Scroll,
     pub loading: bool,
     pub error: Option<String>,
+    /// When it was read (the pane does not poll).
+    pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl UserState {

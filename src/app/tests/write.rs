@@ -55,14 +55,50 @@ fn retrying_a_failed_job_sends_the_state_the_operator_saw() {
 }
 
 #[test]
-fn a_retry_in_a_read_only_session_still_goes_to_postgres_which_refuses_it() {
-    // Read-only is enforced by the database (default_transaction_read_only),
-    // so the console sends the guarded change and shows Postgres's refusal.
-    let mut a = with_jobs(vec![job(72, "failed")]);
-    let cmds = a.act(Action::Retry);
-    match cmds.as_slice() {
-        [Cmd::Act { op, .. }] => assert!(!op.write),
-        other => panic!("{other:?}"),
+fn a_change_in_a_read_only_session_is_refused_before_sending() {
+    // The client refuses first, with how to elevate; Postgres (BEGIN READ
+    // ONLY) is the second guard, tested on its own in tests/it/actions.rs.
+    let mut stuck = job(5, "running");
+    stuck.updated_at -= Duration::hours(2);
+    let mut a = with_jobs(vec![job(72, "failed"), job(2, "queued"), stuck]);
+    a.command("jobs failed");
+    for action in [Action::Retry, Action::CancelJob, Action::RetryAll] {
+        assert!(a.act(action).is_empty(), "{action:?} sent something");
+        assert_eq!(said(&a), crate::app::READ_ONLY_REFUSAL, "{action:?}");
+        assert!(a.dialog.is_none(), "{action:?} asked for a confirmation");
+    }
+    assert_eq!(a.in_flight(), 1, "only the filter's own load");
+    // Even a request built some other way never leaves read-only.
+    assert!(
+        a.act_cmd(ActRequest::Cancel {
+            job: 2,
+            status: "queued".into(),
+            updated: a.now,
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn readonly_after_write_refuses_every_change_in_the_app() {
+    // Each way back to read-only: :readonly, an expired :write, Esc at the
+    // reason prompt of a --write start.
+    let mut a = writable(with_jobs(vec![job(72, "failed")]));
+    a.command("readonly");
+    assert!(a.act(Action::Retry).is_empty());
+    let mut b = with_jobs(vec![job(72, "failed")]);
+    b.command("write 15m INC-1");
+    b.update(Msg::Tick(b.now + Duration::minutes(16)));
+    assert!(b.act(Action::Retry).is_empty());
+    let mut c = with_jobs(vec![job(72, "failed")]);
+    c.prompt = Some(crate::app::Prompt {
+        kind: crate::app::PromptKind::Reason,
+        text: String::new(),
+    });
+    press(&mut c, "INC<Esc>");
+    assert!(c.act(Action::Retry).is_empty());
+    for x in [&a, &b, &c] {
+        assert_eq!(said(x), crate::app::READ_ONLY_REFUSAL);
     }
 }
 
@@ -112,13 +148,160 @@ fn cancel_applies_to_queued_and_failed_jobs_only() {
         "job #1 is done: only queued or failed jobs can be cancelled"
     );
     a.act(Action::Down);
+    let seen = a.jobs.selected_job().unwrap().updated_at;
+    // x asks y/N first: anything but y keeps the job.
+    assert!(a.act(Action::CancelJob).is_empty());
+    assert!(matches!(a.dialog, Some(Dialog::Cancel { .. })));
+    assert!(press(&mut a, "n").is_empty());
+    assert!(a.dialog.is_none());
+    a.act(Action::CancelJob);
+    assert!(press(&mut a, "<Enter>").is_empty(), "Enter is not y");
+    a.act(Action::CancelJob);
     assert_eq!(
-        acts(&a.act(Action::CancelJob)),
+        acts(&press(&mut a, "y")),
         vec![ActRequest::Cancel {
             job: 2,
             status: "queued".into(),
+            updated: seen,
         }]
     );
+}
+
+/// Answers the newest action with `result`.
+fn answer_act(a: &mut crate::app::App, cmds: &[Cmd], result: crate::app::ActResult) -> Vec<Cmd> {
+    let id = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Act { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("an action");
+    a.update(Msg::Acted {
+        id,
+        result: Box::new(result),
+    })
+}
+
+#[test]
+fn a_second_r_never_retries_another_job() {
+    use crate::app::{Data, Slot};
+    use crate::store::queue::Refreshed;
+    let mut a = writable(with_jobs(vec![job(1936, "failed"), job(1935, "failed")]));
+    a.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
+    let first = press(&mut a, "r");
+    assert_eq!(acts(&first).len(), 1);
+    let cmds = answer_act(
+        &mut a,
+        &first,
+        crate::app::ActResult::Job(Ok(crate::engine::JobChange::Done {
+            job: 1936,
+            status: "queued".into(),
+        })),
+    );
+    // The refreshed window no longer holds the retried job (the filter is
+    // `failed`): it stays listed, queued, under the cursor.
+    let id = super::load_id(&cmds, Slot::Jobs);
+    super::answer(
+        &mut a,
+        Slot::Jobs,
+        id,
+        Ok(Data::JobsRefreshed(Refreshed {
+            order: vec![1935],
+            fresh: Vec::new(),
+            interrupted: Vec::new(),
+        })),
+    );
+    let sel = a.jobs.selected_job().unwrap();
+    assert_eq!((sel.id, sel.status.as_str()), (1936, "queued"));
+    let second = press(&mut a, "r");
+    assert!(acts(&second).is_empty(), "{second:?}");
+    assert!(
+        said(&a).starts_with("job #1936 is already queued"),
+        "{}",
+        said(&a)
+    );
+    // Once the cursor moves, the next refresh drops it.
+    press(&mut a, "j");
+    assert_eq!(a.jobs.selected_job().unwrap().id, 1935);
+}
+
+#[test]
+fn retry_all_under_a_text_filter_takes_exactly_the_rows_shown() {
+    let mut rows = vec![
+        job(1, "failed"),
+        job(2, "failed"),
+        job(3, "dead"),
+        job(4, "done"),
+    ];
+    rows[1].last_error = Some("Doordeck: 503".into());
+    rows[3].last_error = Some("Doordeck: 503".into());
+    let mut a = writable(with_jobs(rows));
+    press(&mut a, "/doordeck<Enter>");
+    assert_eq!(a.jobs.visible().len(), 2);
+    let cmds = a.act(Action::RetryAll);
+    assert!(acts(&cmds).is_empty(), "nothing counted in the database");
+    match &a.dialog {
+        Some(Dialog::RetryAll {
+            jobs: Some(j),
+            text: Some(t),
+            ..
+        }) => {
+            assert_eq!(j.iter().map(|x| x.0).collect::<Vec<_>>(), vec![2]);
+            assert_eq!((t.text.as_str(), t.loaded), ("doordeck", 4));
+        }
+        other => panic!("{other:?}"),
+    }
+    let all = acts(&press(&mut a, "1<Enter>"));
+    assert!(
+        matches!(all.as_slice(), [ActRequest::RetryAll { jobs }] if jobs.len() == 1 && jobs[0].0 == 2)
+    );
+}
+
+#[test]
+fn confirmations_list_the_ids_they_act_on() {
+    assert_eq!(crate::app::listed_ids([7, 5].into_iter()), "#7 #5");
+    let many = crate::app::listed_ids((1..=25).collect::<Vec<i64>>().into_iter());
+    assert!(many.starts_with("#1 #2 "), "{many}");
+    assert!(many.ends_with("#20 and 5 more"), "{many}");
+}
+
+#[test]
+fn slash_on_every_pane_opens_a_prompt_and_typed_text_runs_nothing() {
+    for pane in ["4", "5"] {
+        let mut a = writable(with_jobs(vec![job(1, "failed")]));
+        press(&mut a, pane);
+        let cmds = press(&mut a, "/retry");
+        assert!(cmds.is_empty(), "{cmds:?}");
+        assert!(a.prompt.is_some());
+        assert!(!a.filters_here());
+        assert!(press(&mut a, "<Enter>").is_empty());
+        assert!(a.prompt.is_none());
+        assert!(a.dialog.is_none() && !a.quit);
+    }
+}
+
+#[test]
+fn the_drift_dialog_in_read_only_runs_nothing_and_says_how_to_elevate() {
+    let mut a = with_jobs(vec![]);
+    a.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
+        door_id: 2,
+        door_name: "ttlock".into(),
+        mode: crate::engine::plan::Mode::Standard,
+        preview: None,
+        typed: String::new(),
+        running: false,
+        outcome: None,
+        remaining: None,
+        error: None,
+    })));
+    assert!(press(&mut a, "ttlock<Enter>").is_empty());
+    match &a.dialog {
+        Some(Dialog::Drift(d)) => {
+            assert!(d.typed.is_empty(), "nothing typed is taken");
+            assert_eq!(d.error.as_deref(), Some(crate::app::READ_ONLY_REFUSAL));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -225,4 +408,28 @@ fn a_drift_result_after_esc_comes_back_in_a_popup() {
         other => panic!("a popup: {other:?}"),
     }
     assert_eq!(said(&a), "drift enforcement: job #5: 1 deleted, 0 added");
+}
+
+#[test]
+fn own_changes_reload_every_pane_that_shows_data() {
+    use crate::app::Slot;
+    let mut a = writable(with_jobs(vec![job(72, "failed")]));
+    a.audit.loaded = true;
+    a.lock.lock_key = Some("TTLOCK:28991110".into());
+    a.user.user_id = Some(9);
+    a.trace.query = Some("e4792295".into());
+    let cmds = press(&mut a, "r");
+    let cmds = answer_act(
+        &mut a,
+        &cmds,
+        crate::app::ActResult::Job(Ok(crate::engine::JobChange::Done {
+            job: 72,
+            status: "queued".into(),
+        })),
+    );
+    let slots: Vec<Slot> = super::loads(&cmds).into_iter().map(|(s, _)| s).collect();
+    for want in [Slot::Jobs, Slot::Audit, Slot::Lock, Slot::User, Slot::Trace] {
+        assert!(slots.contains(&want), "{want:?} not reloaded: {slots:?}");
+    }
+    assert_eq!(a.pane, crate::app::Pane::Jobs, "nothing moved the operator");
 }

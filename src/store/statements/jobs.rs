@@ -6,8 +6,10 @@ use super::{JOB_SELECT, Param, Param::*, Statement};
 pub const CANCEL: Statement = Statement {
     name: "jobs::cancel",
     sql: "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now()
-             WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed') RETURNING correlation_id::text",
-    params: &[Int(72), Text("failed")],
+             WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed')
+               AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
+             RETURNING correlation_id::text",
+    params: &[Int(72), Text("failed"), Time("2026-11-20T15:30:00Z")],
 };
 
 /// Re-enqueues a job, guarded on the status and update time the operator saw; `retry_base_attempts` gives it a fresh attempt budget.

@@ -17,10 +17,11 @@ pub const WRITE_LOCK_TIMEOUT: Statement = Statement {
     params: &[],
 };
 
-/// A transaction in the session's default mode (read-only unless --write).
-pub const BEGIN: Statement = Statement {
-    name: "session::begin",
-    sql: "BEGIN",
+/// A transaction outside write mode: read-only whatever the session started
+/// as, so Postgres refuses a change even on a pool opened for --write.
+pub const BEGIN_READ_ONLY: Statement = Statement {
+    name: "session::begin_read_only",
+    sql: "BEGIN READ ONLY",
     params: &[],
 };
 
@@ -83,7 +84,7 @@ pub const STANDBY_LAG: Statement = Statement {
 pub const ALL: &[&Statement] = &[
     &BEGIN_WRITE,
     &WRITE_LOCK_TIMEOUT,
-    &BEGIN,
+    &BEGIN_READ_ONLY,
     &COMMIT,
     &ROLLBACK,
     &BACKEND_PID,
