@@ -4,6 +4,30 @@
 use chrono::{DateTime, Duration, Local, Utc};
 use chrono_tz::Tz;
 
+thread_local! {
+    /// How far this thread's view of the machine's clock is moved (tests
+    /// only: Postgres's `now()` cannot be moved, so a test of "one clock"
+    /// moves lockdesk's own instead).
+    static LOCAL_SHIFT_MS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// This machine's clock: what lockdesk's own measurements (a provider
+/// call's start) are stamped with before they are put on the database's
+/// clock. Never what a plan or a written row is timed by.
+pub fn local_now() -> DateTime<Utc> {
+    let shift = LOCAL_SHIFT_MS.with(std::cell::Cell::get);
+    Utc::now()
+        .checked_add_signed(Duration::milliseconds(shift))
+        .unwrap_or_else(Utc::now)
+}
+
+/// Test seam: moves `local_now` on this thread (a `#[tokio::test]` runs its
+/// tasks on one thread), as a laptop whose clock is off would see it.
+#[doc(hidden)]
+pub fn shift_local_clock_for_tests(by: Duration) {
+    LOCAL_SHIFT_MS.with(|s| s.set(by.num_milliseconds()));
+}
+
 /// The zone times are shown in when no toggle is active.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Zone {

@@ -347,11 +347,16 @@ async fn act(
                     .iter()
                     .map(engine::interrupted::Interrupted::describe)
                     .collect();
-                if !p.interrupted.is_empty() {
+                let dead = p.interrupted.iter().filter(|i| !i.in_flight).count();
+                if dead > 0 {
+                    let lock = LockKey::new(&p.door.provider, &p.door.external_id);
                     let note = if op.write {
-                        match engine::interrupted::settle(pool, op, &p.interrupted).await {
-                            Ok(n) => format!(
+                        match engine::interrupted::settle(pool, op, &lock, &p.interrupted).await {
+                            Ok(n) if n == dead => format!(
                                 "{n} missing outcome(s) written from this listing; nothing was sent again"
+                            ),
+                            Ok(n) => format!(
+                                "{n} of {dead} missing outcome(s) written from this listing (the rest were settled meanwhile, or a run on this lock is under way); nothing was sent again"
                             ),
                             Err(e) => format!("writing the missing outcomes failed: {}", e.0),
                         }

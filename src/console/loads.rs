@@ -134,10 +134,21 @@ pub async fn load(
     settings: Settings,
     pid: &Mutex<Option<i32>>,
 ) -> Result<Data, LoadError> {
-    let mut guard = LoadConn {
-        conn: pool.acquire().await.map_err(error)?,
-        done: false,
+    let conn = match pool.acquire().await {
+        Ok(c) => c,
+        // No connection at all, or only a busy console? Say which.
+        Err(sqlx::Error::PoolTimedOut) => {
+            return Err(match crate::store::unreachable(pool).await {
+                Some(why) => LoadError {
+                    message: format!("{why}; retrying"),
+                    connection_lost: true,
+                },
+                None => error(sqlx::Error::PoolTimedOut),
+            });
+        }
+        Err(e) => return Err(error(e)),
     };
+    let mut guard = LoadConn { conn, done: false };
     let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.tagged())
         .fetch_one(&mut *guard.conn)
         .await

@@ -161,7 +161,7 @@ async fn step(
             error,
             request,
             response,
-            at: Utc::now(),
+            at: None,
         },
         ctx,
     )

@@ -115,6 +115,9 @@ pub struct Preview {
 pub const GRACE: i64 = 3600;
 
 /// Lists the lock, reads the broker's side and plans: nothing is written.
+/// A connection is taken only around the statements, never across the
+/// provider's probe and listing (which may take minutes on a slow lock):
+/// previews never fill the pool, whatever the lock does.
 pub async fn preview(
     pool: &PgPool,
     providers: &Providers,
@@ -122,11 +125,13 @@ pub async fn preview(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Preview, Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
-    let door = door(&mut conn, door_id)
-        .await
-        .map_err(|e| explain(&e))?
-        .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
+    let door = {
+        let mut conn = super::acquire(pool).await?;
+        door(&mut conn, door_id)
+            .await
+            .map_err(|e| explain(&e))?
+            .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?
+    };
     let mut calls = Vec::new();
     let client = match providers.client(door.customer, &door.provider) {
         Ok(c) => c,
@@ -147,6 +152,7 @@ pub async fn preview(
     let mut interrupted = Vec::new();
     let plan = match listed.result {
         Ok(actual) => {
+            let mut conn = super::acquire(pool).await?;
             interrupted = super::interrupted::find(
                 &mut conn,
                 &crate::lockkey::LockKey::new(&door.provider, &door.external_id),
@@ -208,7 +214,7 @@ pub async fn enqueue_drift(
     door_id: i64,
     mode: Mode,
 ) -> Result<i64, Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut conn = super::acquire(pool).await?;
     let d = door(&mut conn, door_id)
         .await
         .map_err(|e| explain(&e))?
@@ -230,7 +236,7 @@ pub async fn enqueue_drift(
         let ctx = LogContext { correlation_id: Some(corr.clone()), reconcile_job_id: Some(id), ..LogContext::default() };
         logs::insert_step(&mut conn, &Step { action: "RECONCILE_ENQUEUED", ok: true, error: None,
             request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
-            response: json!({"job_id": id}), at: Utc::now() }, &ctx).await?;
+            response: json!({"job_id": id}), at: None }, &ctx).await?;
         audit(&mut conn, op, "Door", d.id, "drift_enqueue", Value::Null, json!({"job_id": id, "mode": mode.name()}), Some(&corr)).await?;
         Ok(id)
     }

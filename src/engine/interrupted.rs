@@ -28,6 +28,9 @@ pub struct Interrupted {
     pub job: Option<i64>,
     /// Whether the lock, listed again now, shows the change made.
     pub applied: bool,
+    /// A run holds the lock now, or its job beat recently: the change may
+    /// still be in flight, and is settled only once that run is over.
+    pub in_flight: bool,
 }
 
 impl Interrupted {
@@ -37,6 +40,12 @@ impl Interrupted {
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or("?");
+        if self.in_flight {
+            return format!(
+                "{} of {what} (log #{}) is in flight: a run on this lock is sending it now (or beat its job within {LIVE_WITHIN_SECS} s); it is settled only once that run is over",
+                self.action, self.intent_log_id
+            );
+        }
         format!(
             "{} of {what} (log #{}) was interrupted after it was sent: the lock shows it {}",
             self.action,
@@ -46,8 +55,37 @@ impl Interrupted {
     }
 }
 
-/// The interrupted changes on one lock, judged against `actual` (the lock
-/// as just listed).
+use super::runs::{LIVE_WITHIN_SECS, advisory_key};
+
+/// Whether a run holds the lock now (in this console or another), or the
+/// job of `intent` was beaten recently: its change may still be in flight.
+async fn in_flight(
+    conn: &mut PgConnection,
+    advisory: &str,
+    job: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let held: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as(statements::drift::ENFORCE_HOLDER.tagged())
+            .bind(advisory)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if held.is_some() {
+        return Ok(true);
+    }
+    let Some(job) = job else {
+        return Ok(false);
+    };
+    let (live,): (bool,) = sqlx::query_as(statements::drift::RUN_IS_LIVE.tagged())
+        .bind(job)
+        .bind(LIVE_WITHIN_SECS)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(live)
+}
+
+/// The intents with no outcome on one lock, judged against `actual` (the
+/// lock as just listed). A change a live run (here or in another console)
+/// has in flight is marked so: only those whose run is over are settled.
 pub(crate) async fn find(
     conn: &mut PgConnection,
     lock: &LockKey,
@@ -55,6 +93,7 @@ pub(crate) async fn find(
     now: DateTime<Utc>,
 ) -> Result<Vec<Interrupted>, sqlx::Error> {
     let key = lock.to_string();
+    let advisory = advisory_key(&lock.provider, &lock.external_id);
     let rows = sqlx::query(statements::drift::INTENTS_OF_LOCK.tagged())
         .bind(&key)
         .bind(now - Duration::days(LOOK_BACK_DAYS))
@@ -77,6 +116,7 @@ pub(crate) async fn find(
         {
             continue;
         }
+        let in_flight = in_flight(conn, &advisory, i.reconcile_job_id).await?;
         let action = crate::intents::outcome_of(&i.action)
             .unwrap_or_default()
             .to_string();
@@ -96,34 +136,90 @@ pub(crate) async fn find(
             correlation_id: Some(corr),
             job: i.reconcile_job_id,
             applied,
+            in_flight,
         });
     }
     Ok(out)
 }
 
-/// Writes the missing outcome of each interrupted change (write mode).
-pub async fn settle(pool: &PgPool, op: &Operator, list: &[Interrupted]) -> Result<usize, Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
-    for i in list {
-        let ctx = LogContext {
-            correlation_id: i.correlation_id.clone(),
-            reconcile_job_id: i.job,
-            ..LogContext::default()
-        };
-        begin(&mut conn, op).await.map_err(|e| explain(&e))?;
-        let step = Step {
-            action: &i.action,
-            ok: i.applied,
-            error: (!i.applied).then(|| {
-                "interrupted after it was sent; the lock, listed again, does not show it done"
-                    .to_string()
-            }),
-            request: i.request.clone(),
-            response: json!({"settled_by": "drift preview", "intent_log_id": i.intent_log_id, "applied": i.applied}),
-            at: Utc::now(),
-        };
-        let r = logs::insert_step(&mut conn, &step, &ctx).await;
-        finish(&mut conn, r).await?;
+/// Whether an intent still has no outcome (read again, under the lock).
+async fn still_unsettled(conn: &mut PgConnection, i: &Interrupted) -> Result<bool, sqlx::Error> {
+    let Some(corr) = &i.correlation_id else {
+        return Ok(false);
+    };
+    let rows = sqlx::query(statements::traces::LOGS_OF.tagged())
+        .bind(corr)
+        .fetch_all(&mut *conn)
+        .await?;
+    let logs: Vec<LogRow> = rows.iter().map(log_row).collect::<Result<_, _>>()?;
+    Ok(crate::intents::unsettled(&logs)
+        .iter()
+        .any(|u| u.id == i.intent_log_id))
+}
+
+/// Writes the missing outcome of each interrupted change on `lock` (write
+/// mode), each at most once: in one transaction holding the lock's
+/// enforcement lock (so never beside a live run, nor beside another
+/// console settling the same intents), each intent read again first and
+/// skipped when it got its outcome meanwhile, or its run beat again.
+/// Returns how many outcomes this call wrote.
+pub async fn settle(
+    pool: &PgPool,
+    op: &Operator,
+    lock: &LockKey,
+    list: &[Interrupted],
+) -> Result<usize, Refused> {
+    let mut conn = super::acquire(pool).await?;
+    let advisory = advisory_key(&lock.provider, &lock.external_id);
+    begin(&mut conn, op).await.map_err(|e| explain(&e))?;
+    let r: Result<usize, sqlx::Error> = async {
+        let (got,): (bool,) = sqlx::query_as(statements::drift::SETTLE_TRY_LOCK.tagged())
+            .bind(&advisory)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !got {
+            return Ok(0);
+        }
+        let mut written = 0;
+        for i in list.iter().filter(|i| !i.in_flight) {
+            if !still_unsettled(&mut conn, i).await? {
+                continue;
+            }
+            if let Some(job) = i.job {
+                let (live,): (bool,) = sqlx::query_as(statements::drift::RUN_IS_LIVE.tagged())
+                    .bind(job)
+                    .bind(LIVE_WITHIN_SECS)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if live {
+                    continue;
+                }
+            }
+            written += settle_one(&mut conn, i).await?;
+        }
+        Ok(written)
     }
-    Ok(list.len())
+    .await;
+    finish(&mut conn, r).await
+}
+
+async fn settle_one(conn: &mut PgConnection, i: &Interrupted) -> Result<usize, sqlx::Error> {
+    let ctx = LogContext {
+        correlation_id: i.correlation_id.clone(),
+        reconcile_job_id: i.job,
+        ..LogContext::default()
+    };
+    let step = Step {
+        action: &i.action,
+        ok: i.applied,
+        error: (!i.applied).then(|| {
+            "interrupted after it was sent; the lock, listed again, does not show it done"
+                .to_string()
+        }),
+        request: i.request.clone(),
+        response: json!({"settled_by": "drift preview", "intent_log_id": i.intent_log_id, "applied": i.applied}),
+        at: None,
+    };
+    logs::insert_step(conn, &step, &ctx).await?;
+    Ok(1)
 }

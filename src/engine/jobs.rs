@@ -47,7 +47,7 @@ pub async fn retry_job(
     seen_status: &str,
     seen_updated: DateTime<Utc>,
 ) -> Result<JobChange, Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut conn = super::acquire(pool).await?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
         let row = sqlx::query(
@@ -79,7 +79,7 @@ pub async fn retry_job(
                 request: json!({"deduped": false, "reason": reason, "source": op.source, "user_id": user,
                                 "operator": op.name, "retry_of_status": seen_status}),
                 response: json!({"job_id": job}),
-                at: Utc::now(),
+                at: None,
             },
             &ctx,
         )
@@ -113,7 +113,7 @@ pub async fn cancel_job(
     seen_status: &str,
     seen_updated: DateTime<Utc>,
 ) -> Result<JobChange, Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut conn = super::acquire(pool).await?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
         let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.tagged())
@@ -156,7 +156,7 @@ pub async fn retryable(
     now: DateTime<Utc>,
     stuck_after_secs: i64,
 ) -> Result<(Vec<(i64, String, DateTime<Utc>)>, bool), Refused> {
-    let mut conn = pool.acquire().await.map_err(|e| explain(&e))?;
+    let mut conn = super::acquire(pool).await?;
     crate::store::queries::retryable_jobs(&mut conn, filter, now, stuck_after_secs, RETRY_ALL_CAP)
         .await
         .map_err(|e| explain(&e))

@@ -5,11 +5,13 @@
 //! (`plan`); the rest is the thin part that reads, calls and writes.
 
 pub mod audit;
+pub mod clock;
 pub mod drift;
 pub mod enforce;
 pub mod interrupted;
 pub mod jobs;
 pub mod plan;
+pub mod runs;
 pub mod stop;
 
 pub use drift::{DoorRef, GRACE, Preview, door, enqueue_drift, expected, preview};
@@ -45,6 +47,22 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+/// How every "nothing happened" explanation starts.
+const NOTHING_CHANGED: &str = "nothing was changed: ";
+
+impl Refused {
+    /// The same failure, after a provider change went through: the lock
+    /// *was* changed, and what is missing is its record.
+    pub fn after_change(self, change: &str) -> Refused {
+        let cause = self.0.strip_prefix(NOTHING_CHANGED).unwrap_or(&self.0);
+        Refused(format!(
+            "the lock was changed ({change}), but recording it failed: {cause}. \
+             Its outcome is not in integration_logs yet (the intent row is); the lock's next drift preview \
+             in write mode writes it from the lock's listing, without sending anything again"
+        ))
+    }
+}
+
 /// A database error explained; a read-only refusal says how to elevate.
 pub fn explain(e: &sqlx::Error) -> Refused {
     match e {
@@ -64,6 +82,24 @@ pub fn explain(e: &sqlx::Error) -> Refused {
                 .into(),
         ),
         other => Refused(format!("the change failed: {other}")),
+    }
+}
+
+/// A connection from the pool, or why there is none in the operator's
+/// words: a pool that timed out because the database cannot be reached at
+/// all says so (with the host), not that the console is busy.
+pub(crate) async fn acquire(
+    pool: &sqlx::PgPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, Refused> {
+    match pool.acquire().await {
+        Ok(c) => Ok(c),
+        Err(sqlx::Error::PoolTimedOut) => Err(match crate::store::unreachable(pool).await {
+            Some(why) => Refused(format!(
+                "{NOTHING_CHANGED}{why}; check the host, the network, VPN or SSH tunnel, then try again"
+            )),
+            None => explain(&sqlx::Error::PoolTimedOut),
+        }),
+        Err(e) => Err(explain(&e)),
     }
 }
 
@@ -104,5 +140,23 @@ pub(crate) async fn finish<T>(
                 .await;
             Err(explain(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_after_a_change_says_the_lock_was_changed() {
+        let busy = explain(&sqlx::Error::PoolTimedOut);
+        assert!(busy.0.starts_with("nothing was changed: "), "{busy}");
+        let after = busy.after_change("AB U9 C6 deleted from TTLOCK:28991110");
+        assert!(
+            after.0.starts_with("the lock was changed (AB U9 C6 deleted from TTLOCK:28991110), but recording it failed: every database connection"),
+            "{after}"
+        );
+        assert!(!after.0.contains("nothing was changed"), "{after}");
+        assert!(after.0.contains("next drift preview"), "{after}");
     }
 }

@@ -213,7 +213,7 @@ impl DoordeckClient {
             }
             let secrets = self.secrets(std::slice::from_ref(&token));
             let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-            let started = Utc::now();
+            let started = crate::timefmt::local_now();
             let result = super::send_json(req, self.timeout, &refs, meaning).await;
             calls.push(CallRecord {
                 action: action.to_string(),

@@ -25,17 +25,30 @@ pub struct Step<'a> {
     pub error: Option<String>,
     pub request: Value,
     pub response: Value,
-    pub at: DateTime<Utc>,
+    /// When it happened, on the database's clock; `None`: the database's
+    /// `now()` as the row is written.
+    pub at: Option<DateTime<Utc>>,
 }
 
 fn json_or_null(v: &Value) -> Option<sqlx::types::Json<&Value>> {
     (!v.is_null()).then_some(sqlx::types::Json(v))
 }
 
-/// Stores one provider call; returns the new row's id.
+/// Stores one provider call, stamped with when it started; returns the new
+/// row's id.
 pub async fn insert_call(
     conn: &mut PgConnection,
     call: &CallRecord,
+    ctx: &LogContext,
+) -> Result<i64, sqlx::Error> {
+    insert_call_at(conn, call, call.at, ctx).await
+}
+
+/// The same, stamped `at` (the call's start on the database's clock).
+pub async fn insert_call_at(
+    conn: &mut PgConnection,
+    call: &CallRecord,
+    at: DateTime<Utc>,
     ctx: &LogContext,
 ) -> Result<i64, sqlx::Error> {
     let external = call.lock_id.clone();
@@ -47,7 +60,7 @@ pub async fn insert_call(
     let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.tagged())
         .bind(&call.action)
         .bind(&ctx.correlation_id)
-        .bind(call.at)
+        .bind(at)
         .bind(ctx.door_id)
         .bind(&ctx.door_name)
         .bind(&call.error)
@@ -89,7 +102,8 @@ pub async fn insert_step(
 }
 
 /// Commits nothing by itself: stores the intent row of one provider change
-/// on `lock_key` (ok = false, no response), before the change is sent.
+/// on `lock_key` (ok = false, no response), before the change is sent,
+/// timed by the database's `now()`.
 pub async fn insert_intent(
     conn: &mut PgConnection,
     action: &str,
@@ -101,7 +115,7 @@ pub async fn insert_intent(
     let (id,): (i64,) = sqlx::query_as(statements::logs::INSERT.tagged())
         .bind(action)
         .bind(&ctx.correlation_id)
-        .bind(Utc::now())
+        .bind(None::<DateTime<Utc>>)
         .bind(ctx.door_id)
         .bind(&ctx.door_name)
         .bind(None::<String>)

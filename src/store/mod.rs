@@ -122,6 +122,31 @@ pub async fn connect(
     }
 }
 
+/// How long the check after a pool timeout waits for a connection of its own.
+pub const REACH_PROBE: Duration = Duration::from_secs(3);
+
+/// After the pool gave up waiting: is the database there at all? A host
+/// that drops packets hangs a connect past the pool's wait, which reads as
+/// "every connection is busy" although none could be opened. `Some(why)`
+/// (naming the host) when no connection opens now, `None` when one does
+/// (the pool was only busy).
+pub async fn unreachable(pool: &PgPool) -> Option<String> {
+    use sqlx::Connection;
+    let opts = pool.connect_options();
+    let target = label(&opts);
+    match tokio::time::timeout(REACH_PROBE, sqlx::PgConnection::connect_with(&opts)).await {
+        Ok(Ok(c)) => {
+            let _ = c.close().await;
+            None
+        }
+        Ok(Err(e)) => Some(format!("the database cannot be reached at {target} ({e})")),
+        Err(_) => Some(format!(
+            "the database cannot be reached at {target}: no connection could be opened (no answer within {} s)",
+            (CONNECT_TIMEOUT + REACH_PROBE).as_secs()
+        )),
+    }
+}
+
 /// Options for administrative commands (migrate, bulk seeding), which may
 /// legitimately run for minutes: no statement timeout.
 pub fn admin_options(url: &str) -> Result<PgConnectOptions, ConnectError> {

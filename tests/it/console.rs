@@ -311,15 +311,6 @@ async fn user_9_shows_access_masked_credentials_and_traces() {
 }
 
 #[tokio::test]
-async fn an_unknown_user_says_so() {
-    let url = demo_db().await;
-    let s = screen(&url, None, ":user 9999<Enter>").await;
-    assert!(s.contains("There is no user #9999"), "{s}");
-    assert!(s.contains("there is no user #9999"), "said too: {s}");
-    assert!(!s.contains("Access levels"), "{s}");
-}
-
-#[tokio::test]
 async fn help_overlay_comes_from_the_keymap() {
     let url = demo_db().await;
     let s = screen_with(&url, None, "?", (140, 60), None).await;

@@ -113,6 +113,15 @@ async fn kill_between_call_and_log() {
         "{q}"
     );
 
+    // The killed run's last heartbeat ages past twice the beat interval (moved
+    // back here instead of waiting 40 s): its change is no longer in flight.
+    sqlx::query(
+        "UPDATE reconcile_jobs SET updated_at = updated_at - interval '5 minutes' WHERE id = $1",
+    )
+    .bind(job)
+    .execute(&pool)
+    .await
+    .unwrap();
     // The next preview, in write mode, settles it from the re-list.
     let preview = || async {
         screen_as(

@@ -20,4 +20,5 @@ mod readonly;
 mod replica;
 mod secrets;
 mod stopping;
+mod stress;
 mod supervised;

@@ -132,6 +132,15 @@ async fn run(
 }
 
 #[tokio::test]
+async fn an_unknown_user_says_so() {
+    let url = demo_db().await;
+    let s = crate::console::screen(&url, None, ":user 9999<Enter>").await;
+    assert!(s.contains("There is no user #9999"), "{s}");
+    assert!(s.contains("there is no user #9999"), "said too: {s}");
+    assert!(!s.contains("Access levels"), "{s}");
+}
+
+#[tokio::test]
 async fn readonly_after_write_refuses_every_change() {
     let url = demo_db().await;
     let sim = sim_for(&url).await;

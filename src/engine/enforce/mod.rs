@@ -3,11 +3,11 @@
 //! it keeps.
 
 use crate::store::statements;
-use chrono::Utc;
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::audit::audit;
+use super::clock::DbClock;
 use super::drift::{DoorRef, GRACE, build_plan, door};
 use super::plan::{Mode, Plan};
 use super::{Operator, Refused, begin, explain, finish, new_correlation_id};
@@ -18,15 +18,12 @@ use crate::store::logs::{self, LogContext, Step};
 
 mod steps;
 use steps::{
-    BEAT_EVERY, Beater, beat_quietly, db, finish_job, heartbeat, remember_new, while_beating,
+    BEAT_EVERY, Beater, beat_quietly, finish_job, heartbeat, remember_new, while_beating,
     write_calls, write_intent, write_step,
 };
 pub use steps::{mark, record_add};
-/// The advisory lock key of one lock: one enforcement per lock at a time,
-/// across consoles and workers.
-fn advisory_key(provider: &str, external: &str) -> String {
-    format!("lockdesk-drift:{provider}:{external}")
-}
+
+use super::runs::advisory_key;
 
 /// Who holds a lock's enforcement, for the "already running" message.
 async fn holder(pool: &PgPool, key: &str) -> String {
@@ -75,12 +72,14 @@ pub async fn enforce(
     confirmed: Option<&Plan>,
     job: Option<(i64, String, i32)>,
 ) -> Result<Enforced, Refused> {
-    // The advisory lock lives on its own connection for the whole run,
-    // detached from the pool: it is closed when the run ends however it
-    // ends (a panic, an abort), and a closed session holds no lock. A pooled
-    // one would go back to the pool still holding it.
-    let mut lock_conn = pool.acquire().await.map_err(|e| explain(&e))?.detach();
-    let door = door(&mut *db(pool).await?, door_id)
+    // The run has its own connection, detached from the pool: it holds the
+    // advisory lock and carries every write of the run, so the run never
+    // waits behind the pool (previews filling it cannot keep a sent change
+    // from being recorded). It is closed when the run ends however it ends
+    // (a panic, an abort), and a closed session holds no lock; a pooled one
+    // would go back to the pool still holding it.
+    let mut lock_conn = super::acquire(pool).await?.detach();
+    let door = door(&mut lock_conn, door_id)
         .await
         .map_err(|e| explain(&e))?
         .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
@@ -97,7 +96,7 @@ pub async fn enforce(
             holder(pool, &key).await
         )));
     }
-    let result = enforce_locked(pool, providers, op, &door, mode, confirmed, job).await;
+    let result = enforce_locked(&mut lock_conn, providers, op, &door, mode, confirmed, job).await;
     let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.tagged())
         .bind(&key)
         .execute(&mut lock_conn)
@@ -108,7 +107,7 @@ pub async fn enforce(
 
 #[allow(clippy::too_many_lines)]
 async fn enforce_locked(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     providers: &Providers,
     op: &Operator,
     door: &DoorRef,
@@ -116,7 +115,10 @@ async fn enforce_locked(
     confirmed: Option<&Plan>,
     job: Option<(i64, String, i32)>,
 ) -> Result<Enforced, Refused> {
-    let now = Utc::now();
+    // One clock: the plan's grace window and every row written are on the
+    // database's time, whatever this machine's clock says.
+    let clock = DbClock::read(conn).await.map_err(|e| explain(&e))?;
+    let now = clock.now();
     let client = providers
         .client(door.customer, &door.provider)
         .map_err(|e| Refused(e.to_string()))?;
@@ -135,8 +137,6 @@ async fn enforce_locked(
         Some(j) => j,
         None => {
             let corr = new_correlation_id();
-            let mut held = db(pool).await?;
-            let conn = &mut *held;
             begin(conn, op).await.map_err(|e| explain(&e))?;
             let r: Result<i64, sqlx::Error> = async {
                 let (id,): (i64,) = sqlx::query_as(
@@ -150,7 +150,7 @@ async fn enforce_locked(
                 let ctx = LogContext { correlation_id: Some(corr.clone()), reconcile_job_id: Some(id), ..LogContext::default() };
                 logs::insert_step(conn, &Step { action: "RECONCILE_ENQUEUED", ok: true, error: None,
                     request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
-                    response: json!({"job_id": id}), at: Utc::now() }, &ctx).await?;
+                    response: json!({"job_id": id}), at: None }, &ctx).await?;
                 audit(conn, op, "Door", door.id, "drift_enforce", Value::Null,
                       json!({"job_id": id, "mode": mode.name(), "lock": LockKey::new(&door.provider, &door.external_id).to_string()}), Some(&corr)).await?;
                 Ok(id)
@@ -169,16 +169,16 @@ async fn enforce_locked(
         door_name: Some(door.name.clone()),
         ..ctx.clone()
     };
-    write_step(&mut *db(pool).await?, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
+    write_step(conn, op, &ctx, "DRIFT_ENFORCE_JOB_START", true, None,
         json!({"attempt_count": attempt, "job_id": job_id, "job_type": "drift_enforce_lock_truth", "reason": reason, "user_id": 0}), Value::Null).await?;
 
     let mut beat = Beater {
-        pool,
+        conn,
         op,
         job: job_id,
         last: None,
     };
-    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
+    heartbeat(beat.conn, op, job_id, &mut beat.last).await?;
     // List the lock again, under the job.
     let listed = while_beating(
         client.list_access(&door.external_id),
@@ -187,14 +187,14 @@ async fn enforce_locked(
         beat_quietly,
     )
     .await;
-    write_calls(&mut *db(pool).await?, op, &door_ctx, &listed.calls).await?;
-    heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
+    write_calls(beat.conn, op, &door_ctx, &listed.calls, &clock).await?;
+    heartbeat(beat.conn, op, job_id, &mut beat.last).await?;
     let actual = match listed.result {
         Ok(a) => a,
         Err(e) => {
             let msg = format!("{}: {e}", door.provider);
             finish_job(
-                &mut *db(pool).await?,
+                beat.conn,
                 op,
                 &ctx,
                 job_id,
@@ -209,14 +209,14 @@ async fn enforce_locked(
             )));
         }
     };
-    let plan = build_plan(&mut *db(pool).await?, door, actual, mode, now)
+    let plan = build_plan(beat.conn, door, actual, mode, now)
         .await
         .map_err(|e| explain(&e))?;
     if let Some(c) = confirmed {
         if !c.same_changes(&plan) {
             let msg = "the lock changed since the plan was shown; nothing was changed".to_string();
             finish_job(
-                &mut *db(pool).await?,
+                beat.conn,
                 op,
                 &ctx,
                 job_id,
@@ -233,7 +233,7 @@ async fn enforce_locked(
         }
     }
     // Remember strays first seen now, so the grace window can run out.
-    remember_new(&mut *db(pool).await?, op, door, &plan, now).await?;
+    remember_new(beat.conn, op, door, &plan, now).await?;
 
     let mut failures: Vec<Value> = Vec::new();
     let (mut deletes_ok, mut adds_ok) = (0, 0);
@@ -251,7 +251,7 @@ async fn enforce_locked(
         let request = json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
                    "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
         write_intent(
-            &mut *db(pool).await?,
+            beat.conn,
             op,
             &door_ctx,
             door,
@@ -266,8 +266,26 @@ async fn enforce_locked(
             beat_quietly,
         )
         .await;
-        write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
-        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
+        // From here on a failed write must not say "nothing was changed".
+        let change = format!(
+            "{} deleted from {}",
+            d.code_name.as_deref().unwrap_or("a code"),
+            LockKey::new(&door.provider, &door.external_id)
+        );
+        // A write after a change went through says the lock was changed.
+        let after = |e: Refused| {
+            if out.result.is_ok() {
+                e.after_change(&change)
+            } else {
+                e
+            }
+        };
+        write_calls(beat.conn, op, &door_ctx, &out.calls, &clock)
+            .await
+            .map_err(after)?;
+        heartbeat(beat.conn, op, job_id, &mut beat.last)
+            .await
+            .map_err(after)?;
         let result = out
             .calls
             .last()
@@ -276,21 +294,16 @@ async fn enforce_locked(
         let ok = out.result.is_ok();
         if ok {
             deletes_ok += 1;
-            mark(
-                &mut *db(pool).await?,
-                op,
-                door.id,
-                &d.vendor_pin_id,
-                "deleted",
-            )
-            .await?;
+            mark(beat.conn, op, door.id, &d.vendor_pin_id, "deleted")
+                .await
+                .map_err(after)?;
         } else if let Err(e) = &out.result {
             failures.push(
                 json!({"op": "delete", "vendor_pin_id": d.vendor_pin_id, "error": e.to_string()}),
             );
         }
         write_step(
-            &mut *db(pool).await?,
+            beat.conn,
             op,
             &ctx,
             "DRIFT_ENFORCE_DELETE_PIN",
@@ -299,7 +312,8 @@ async fn enforce_locked(
             request,
             json!({"result": result}),
         )
-        .await?;
+        .await
+        .map_err(after)?;
     }
     for a in &plan.adds {
         if stopped || super::stop::requested() {
@@ -316,7 +330,7 @@ async fn enforce_locked(
                    "device_external_id": door.external_id, "integration_device_id": door.device, "name": a.code_name,
                    "provider_type": door.provider});
         write_intent(
-            &mut *db(pool).await?,
+            beat.conn,
             op,
             &door_ctx,
             door,
@@ -331,19 +345,38 @@ async fn enforce_locked(
             beat_quietly,
         )
         .await;
-        write_calls(&mut *db(pool).await?, op, &door_ctx, &out.calls).await?;
-        heartbeat(&mut *db(pool).await?, op, job_id, &mut beat.last).await?;
+        let change = format!(
+            "{} added to {}",
+            a.code_name,
+            LockKey::new(&door.provider, &door.external_id)
+        );
+        // A write after a change went through says the lock was changed.
+        let after = |e: Refused| {
+            if out.result.is_ok() {
+                e.after_change(&change)
+            } else {
+                e
+            }
+        };
+        write_calls(beat.conn, op, &door_ctx, &out.calls, &clock)
+            .await
+            .map_err(after)?;
+        heartbeat(beat.conn, op, job_id, &mut beat.last)
+            .await
+            .map_err(after)?;
         let ok = out.result.is_ok();
         match &out.result {
             Ok(vendor) => {
                 adds_ok += 1;
-                record_add(&mut *db(pool).await?, op, door.id, a, vendor).await?;
+                record_add(beat.conn, op, door.id, a, vendor)
+                    .await
+                    .map_err(after)?;
             }
             Err(e) => failures
                 .push(json!({"op": "add", "code_name": a.code_name, "error": e.to_string()})),
         }
         write_step(
-            &mut *db(pool).await?,
+            beat.conn,
             op,
             &ctx,
             "DRIFT_ENFORCE_ADD_PIN",
@@ -352,7 +385,8 @@ async fn enforce_locked(
             request,
             json!({"provider_code_id": out.result.as_ref().ok()}),
         )
-        .await?;
+        .await
+        .map_err(after)?;
     }
     let filters = json!({"door_id": door.id, "integration_device_id": door.device, "provider_type": door.provider});
     let s = plan.summary_json();
@@ -382,21 +416,14 @@ async fn enforce_locked(
         Err(failure_texts.join("; "))
     };
     finish_job(
-        &mut *db(pool).await?,
-        op,
-        &ctx,
-        job_id,
-        beat.last,
-        attempt,
-        status,
-        done,
+        beat.conn, op, &ctx, job_id, beat.last, attempt, status, done,
     )
     .await?;
     // What drift remains: list once more, outside the job (a look).
     let after = client.list_access(&door.external_id).await;
     after.calls.iter().for_each(crate::providers::log_look);
     let remaining = match after.result {
-        Ok(a) => build_plan(&mut *db(pool).await?, door, a, mode, Utc::now())
+        Ok(a) => build_plan(beat.conn, door, a, mode, clock.now())
             .await
             .ok()
             .map(Box::new),

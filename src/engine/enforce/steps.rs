@@ -1,12 +1,15 @@
-//! The writes of an enforcement run, each its own short transaction on a
-//! connection taken from the pool for it: the job's heartbeat and guarded
-//! finish, the intent before each change, the logs after, and the per-lock
-//! PIN state.
+//! The writes of an enforcement run, each its own short transaction on the
+//! run's own connection (the one holding the lock's advisory lock, taken
+//! out of the pool for the run): the job's heartbeat and guarded finish, the
+//! intent before each change, the logs after, and the per-lock PIN state.
+//! A run never waits for the pool, so previews (or anything else) filling
+//! the pool can never keep a change that was sent from being recorded.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
+use super::super::clock::DbClock;
 use super::super::drift::DoorRef;
 use super::super::plan::{self, Expected, Plan};
 use super::super::{Operator, Refused, begin, explain, finish};
@@ -14,25 +17,21 @@ use crate::providers::CallRecord;
 use crate::store::logs::{self, LogContext, Step};
 use crate::store::statements;
 
-/// A pooled connection for one statement or one short transaction: a run
-/// never holds one across a provider call, so a slow provider cannot starve
-/// the console's pool.
-pub(super) async fn db(
-    pool: &PgPool,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, Refused> {
-    pool.acquire().await.map_err(|e| explain(&e))
-}
-
 /// How often the job is touched while one provider call is in flight: a
 /// call that retries or refreshes its token can outlast 30 s, and the job
 /// must never look stuck meanwhile.
-pub(super) const BEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+pub(super) const BEAT_EVERY: std::time::Duration =
+    std::time::Duration::from_secs(super::super::runs::BEAT_EVERY_SECS.unsigned_abs());
 
 /// A boxed beat, borrowing the run's state for as long as it takes.
 pub(super) type Beat<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
 
 /// Runs `call` to its end, running `beat` on `state` every `every` while it
-/// is in flight. The call is never cut short: its outcome must be logged.
+/// is in flight. The call is never cut short (its outcome must be logged)
+/// and is polled while a beat runs beside it: a beat that waits on the
+/// database never holds back an answer that arrived (which the call's own
+/// timeout would then take for no answer). A beat under way when the call
+/// ends is finished, never cut mid-transaction.
 pub(super) async fn while_beating<T, S>(
     call: impl std::future::Future<Output = T>,
     every: std::time::Duration,
@@ -45,15 +44,25 @@ pub(super) async fn while_beating<T, S>(
     loop {
         tokio::select! {
             out = &mut call => return out,
-            _ = ticks.tick() => beat(state).await,
+            _ = ticks.tick() => {}
+        }
+        let mut b = beat(state);
+        let done = tokio::select! {
+            out = &mut call => Some(out),
+            () = &mut b => None,
+        };
+        if let Some(out) = done {
+            b.await;
+            return out;
         }
     }
 }
 
-/// What a beat during a call needs: the run's job and its last beat.
-pub(super) struct Beater<'p> {
-    pub pool: &'p PgPool,
-    pub op: &'p Operator,
+/// What a beat during a call needs: the run's connection, its job and its
+/// last beat.
+pub(super) struct Beater<'c> {
+    pub conn: &'c mut PgConnection,
+    pub op: &'c Operator,
     pub job: i64,
     /// Our last heartbeat, which guards the job's finish.
     pub last: Option<DateTime<Utc>>,
@@ -63,11 +72,7 @@ pub(super) struct Beater<'p> {
 /// in flight; the beat after the call sees a lost guard and stops the run.
 pub(super) fn beat_quietly<'a>(b: &'a mut Beater<'_>) -> Beat<'a> {
     Box::pin(async move {
-        let r = match db(b.pool).await {
-            Ok(mut c) => heartbeat(&mut c, b.op, b.job, &mut b.last).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = r {
+        if let Err(e) = heartbeat(b.conn, b.op, b.job, &mut b.last).await {
             tracing::warn!("heartbeat of job #{} during a provider call: {e}", b.job);
         }
     })
@@ -148,7 +153,7 @@ pub(super) async fn write_step(
             error,
             request,
             response,
-            at: Utc::now(),
+            at: None,
         },
         ctx,
     )
@@ -156,16 +161,18 @@ pub(super) async fn write_step(
     finish(conn, r).await.map(|_| ())
 }
 
+/// Logs provider calls, each stamped with its start on the database's clock.
 pub(super) async fn write_calls(
     conn: &mut PgConnection,
     op: &Operator,
     ctx: &LogContext,
     calls: &[CallRecord],
+    clock: &DbClock,
 ) -> Result<(), Refused> {
     begin(conn, op).await.map_err(|e| explain(&e))?;
     let r: Result<(), sqlx::Error> = async {
         for c in calls {
-            logs::insert_call(conn, c, ctx).await?;
+            logs::insert_call_at(conn, c, clock.on_db(c.at), ctx).await?;
         }
         Ok(())
     }
@@ -194,7 +201,7 @@ pub(super) async fn finish_job(
                 error: status.clone().err(),
                 request: json!({"attempt_count": attempt, "job_id": job}),
                 response,
-                at: Utc::now(),
+                at: None,
             },
             ctx,
         )
@@ -316,5 +323,29 @@ mod tests {
         })
         .await;
         assert_eq!((quick, none), (1, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_beat_never_holds_back_the_call() {
+        // The answer arrives at 25 s while the beat started at 20 s waits on
+        // the database for a minute: the call is still polled (its answer
+        // taken at 25 s, not when the beat is done), and the beat is
+        // finished before the run goes on.
+        let start = tokio::time::Instant::now();
+        let call = async move {
+            tokio::time::sleep(std::time::Duration::from_secs(25)).await;
+            start.elapsed().as_secs()
+        };
+        let mut beats = 0u32;
+        let answered_at = while_beating(call, BEAT_EVERY, &mut beats, |n| {
+            Box::pin(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                *n += 1;
+            })
+        })
+        .await;
+        assert_eq!(answered_at, 25);
+        assert_eq!(beats, 1, "the beat under way was finished, not cut");
+        assert_eq!(start.elapsed().as_secs(), 80);
     }
 }

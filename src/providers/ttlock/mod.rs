@@ -216,7 +216,7 @@ impl TtLockClient {
             let mut secrets = self.secrets();
             secrets.push(token.clone());
             let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-            let started = Utc::now();
+            let started = crate::timefmt::local_now();
             let result = super::send_json(req, self.timeout, &secret_refs, http_meaning).await;
             let (response, outcome) = match result {
                 Ok(body) => {

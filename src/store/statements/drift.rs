@@ -88,6 +88,23 @@ pub const ENFORCE_TRY_LOCK: Statement = Statement {
     params: &[Text("TTLOCK:28991110")],
 };
 
+/// Takes one lock's enforcement lock for a transaction (settling an
+/// interrupted change): not while a run holds it, and never two at once.
+pub const SETTLE_TRY_LOCK: Statement = Statement {
+    name: "drift::settle_try_lock",
+    sql: "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
+    params: &[Text("lockdesk-drift:TTLOCK:28991110")],
+};
+
+/// Whether a job's run is alive: running, with a heartbeat newer than
+/// `$2` seconds on the database's clock.
+pub const RUN_IS_LIVE: Statement = Statement {
+    name: "drift::run_is_live",
+    sql: "SELECT EXISTS (SELECT 1 FROM reconcile_jobs WHERE id = $1 AND status = 'running' \
+            AND updated_at > now() - $2::bigint * interval '1 second')",
+    params: &[Int(72), Int(40)],
+};
+
 /// Who holds the advisory lock of one lock's enforcement.
 pub const ENFORCE_HOLDER: Statement = Statement {
     name: "drift::enforce_holder",
@@ -158,6 +175,8 @@ pub const ALL: &[&Statement] = &[
     &ENFORCE_UNLOCK,
     &ENFORCE_TRY_LOCK,
     &ENFORCE_HOLDER,
+    &SETTLE_TRY_LOCK,
+    &RUN_IS_LIVE,
     &ENQUEUE_ENFORCE,
     &CREDENTIAL_OWNERS,
     &KNOWN_PINS,

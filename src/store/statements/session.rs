@@ -25,6 +25,13 @@ pub const BEGIN_READ_ONLY: Statement = Statement {
     params: &[],
 };
 
+/// The database's clock: plans and the rows lockdesk writes are timed by it.
+pub const NOW: Statement = Statement {
+    name: "session::now",
+    sql: "SELECT now()",
+    params: &[],
+};
+
 pub const COMMIT: Statement = Statement {
     name: "session::commit",
     sql: "COMMIT",
@@ -85,6 +92,7 @@ pub const ALL: &[&Statement] = &[
     &BEGIN_WRITE,
     &WRITE_LOCK_TIMEOUT,
     &BEGIN_READ_ONLY,
+    &NOW,
     &COMMIT,
     &ROLLBACK,
     &BACKEND_PID,
