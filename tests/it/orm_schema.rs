@@ -190,6 +190,21 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
     .await
     .unwrap();
     assert!(base.is_some(), "the retry gave the job a fresh budget");
+    // What it wrote is stored as UTC: the job's time, its log's and its
+    // audit row's read back within a minute of the server's clock.
+    let skew: f64 = sqlx::query_scalar(
+        "SELECT greatest(
+                (SELECT abs(extract(epoch FROM updated_at::timestamptz - now())) FROM reconcile_jobs WHERE id = $1),
+                (SELECT max(abs(extract(epoch FROM created_at::timestamptz - now()))) FROM integration_logs
+                  WHERE reconcile_job_id = $1 AND request_json::jsonb->>'operator' = 'alice'),
+                (SELECT max(abs(extract(epoch FROM created_at::timestamptz - now()))) FROM app_audit
+                  WHERE entity_id = $1 AND action = 'retry'))::float8",
+    )
+    .bind(failed)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(skew < 60.0, "written {skew} s away from the server's clock");
     let queued = a_job(&pool, "queued").await;
     let r = engine::cancel_job(&pool, &op, queued, "queued").await;
     assert_eq!(
@@ -268,6 +283,20 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
     assert!(preview.interrupted[0].applied);
     let n = engine::interrupted::settle(&pool, &op, &preview.interrupted).await;
     assert_eq!(n, Ok(1));
+
+    // A reveal, recorded in app_audit before the copy.
+    let who = lockdesk::store::reveal::Revealer {
+        operator: "alice".into(),
+        os_user: "alice".into(),
+        reason: "INC-23".into(),
+    };
+    for of in [
+        lockdesk::store::reveal::RevealOf::Job(72),
+        lockdesk::store::reveal::RevealOf::LogColumn(1384, "request_json"),
+    ] {
+        let r = lockdesk::store::reveal::reveal(&pool, &of, &who).await;
+        assert!(r.is_ok(), "{of:?}: {r:?}");
+    }
 
     // An enforcement left to the worker.
     let id = engine::enqueue_drift(&pool, &op, 2, Mode::Standard)
