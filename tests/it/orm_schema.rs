@@ -298,6 +298,33 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
         assert!(r.is_ok(), "{of:?}: {r:?}");
     }
 
+    // An enforcement that adds: door 1's lock lost one of its PINs.
+    let removed = {
+        let mut st = lockdesk::sim::state(&sim.state);
+        st.tt_locks
+            .get_mut(&28_990_137)
+            .unwrap()
+            .passcodes
+            .remove(0)
+    };
+    sqlx::query(
+        "UPDATE lock_pin_states SET state = 'deleted' WHERE door_id = 1 AND vendor_pin_id = $1",
+    )
+    .bind(removed["keyboardPwdId"].to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    let done = engine::enforce(&pool, &providers, &op, 1, Mode::Standard, None, None)
+        .await
+        .unwrap();
+    let Enforced::Done {
+        adds_ok, failures, ..
+    } = done
+    else {
+        panic!("the plan did not change: {done:?}")
+    };
+    assert_eq!((adds_ok, failures.len()), (1, 0), "{failures:?}");
+
     // An enforcement left to the worker.
     let id = engine::enqueue_drift(&pool, &op, 2, Mode::Standard)
         .await
