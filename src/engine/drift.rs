@@ -74,21 +74,39 @@ pub async fn expected(
         .collect()
 }
 
-async fn known(conn: &mut PgConnection, door: i64) -> Result<Vec<Known>, sqlx::Error> {
-    let rows: Vec<(String, Option<i64>, DateTime<Utc>, String)> =
-        sqlx::query_as(statements::drift::KNOWN_PINS.tagged())
-            .bind(door)
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(v, c, f, s)| Known {
-            vendor_pin_id: v,
-            credential_id: c,
-            first_seen_at: f,
-            first_seen_source: s,
+/// What the broker remembers of the passcodes on the lock. A first time
+/// that cannot be held is read as the panes read it (`infinity`: never
+/// eligible, so blocked by the grace; `-infinity`: long past); a NULL one as
+/// not known yet (first seen by this run, and remembered by an enforcement).
+async fn known(
+    conn: &mut PgConnection,
+    door: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Known>, sqlx::Error> {
+    let rows = sqlx::query(statements::drift::KNOWN_PINS.tagged())
+        .bind(door)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let mut odd = Vec::new();
+            let at = crate::store::odd::stamp(r, 2, 3, "first_seen_at", false, &mut odd)?;
+            let source: Option<String> = r.try_get(4)?;
+            let (first_seen_at, first_seen_source) = match at {
+                None if odd.is_empty() => (now, "inferred_now".to_string()),
+                at => (
+                    crate::store::odd::or_edge(at, &odd, "first_seen_at"),
+                    source.unwrap_or_else(|| "unknown".into()),
+                ),
+            };
+            Ok(Known {
+                vendor_pin_id: r.try_get(0)?,
+                credential_id: r.try_get(1)?,
+                first_seen_at,
+                first_seen_source,
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn credentials(conn: &mut PgConnection) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
@@ -198,7 +216,7 @@ pub(crate) async fn build_plan(
                 provider_receipt_id: None,
             })
             .collect(),
-        known: known(conn, door.id).await?,
+        known: known(conn, door.id, now).await?,
         credentials: credentials(conn).await?,
         mode,
         grace: Duration::seconds(GRACE),

@@ -40,6 +40,8 @@ async fn changed(conn: &mut PgConnection, job: i64) -> Result<JobChange, sqlx::E
 /// saw, so that a job that moved meanwhile — or that another console just
 /// retried — is not enqueued twice. `attempt_count` keeps counting; the
 /// payload's `retry_base_attempts` gives the job a fresh attempt budget.
+/// An odd update time (NULL, `infinity`: the panes' and `retryable`'s edge
+/// times) guards as "still odd". A NULL user or attempt count is no bar.
 pub async fn retry_job(
     pool: &PgPool,
     op: &Operator,
@@ -50,21 +52,20 @@ pub async fn retry_job(
     let mut conn = super::acquire(pool).await?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
-        let row = sqlx::query(
-            statements::jobs::RETRY.tagged(),
-        )
-        .bind(job)
-        .bind(seen_status)
-        .bind(seen_updated)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row = sqlx::query(statements::jobs::RETRY.tagged())
+            .bind(job)
+            .bind(seen_status)
+            .bind(crate::store::odd::off_edge(seen_updated))
+            .fetch_optional(&mut *conn)
+            .await?;
         let Some(row) = row else {
             return changed(&mut conn, job).await;
         };
         let corr: Option<String> = row.try_get(0)?;
-        let user: i64 = row.try_get(1)?;
+        // Read as the panes read them: a broker may leave either NULL.
+        let user: Option<i64> = row.try_get(1)?;
         let reason: Option<String> = row.try_get(2)?;
-        let attempts: i32 = row.try_get(3)?;
+        let attempts: Option<i32> = row.try_get(3)?;
         let ctx = LogContext {
             correlation_id: corr.clone(),
             reconcile_job_id: Some(job),
@@ -91,7 +92,7 @@ pub async fn retry_job(
             job,
             "retry",
             json!({"status": seen_status, "attempt_count": attempts}),
-            json!({"status": "queued", "attempt_count": attempts, "retry_base_attempts": attempts}),
+            json!({"status": "queued", "attempt_count": attempts, "retry_base_attempts": attempts.unwrap_or(0)}),
             corr.as_deref(),
         )
         .await?;
@@ -119,7 +120,7 @@ pub async fn cancel_job(
         let row: Option<(Option<String>,)> = sqlx::query_as(statements::jobs::CANCEL.tagged())
             .bind(job)
             .bind(seen_status)
-            .bind(seen_updated)
+            .bind(crate::store::odd::off_edge(seen_updated))
             .fetch_optional(&mut *conn)
             .await?;
         let Some((corr,)) = row else {

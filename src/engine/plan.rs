@@ -195,7 +195,10 @@ pub fn plan(input: Input) -> Plan {
             Some(k) => (k.first_seen_at, k.first_seen_source.clone()),
             None => (input.now, "inferred_now".to_string()),
         };
-        let eligible_at = first_seen_at + input.grace;
+        // Saturating: a first time read as the far edge is never eligible.
+        let eligible_at = first_seen_at
+            .checked_add_signed(input.grace)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let within_grace = input.now < eligible_at;
         let reason = if cred.is_some() {
             "credential_revoked_or_missing"

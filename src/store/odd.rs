@@ -247,3 +247,10 @@ pub(crate) fn or_edge(at: Option<DateTime<Utc>>, odd: &[Oddity], column: &str) -
         _ => DateTime::<Utc>::MIN_UTC,
     })
 }
+
+/// The inverse of `or_edge` for a guard: the time, or `None` when it is one
+/// of the edges an odd value is read as (the guard then asks for a value
+/// that is still odd).
+pub fn off_edge(at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (at != DateTime::<Utc>::MIN_UTC && at != DateTime::<Utc>::MAX_UTC).then_some(at)
+}

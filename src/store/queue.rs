@@ -226,7 +226,17 @@ pub async fn retryable_jobs(
     let rows = q.bind(over).fetch_all(&mut *conn).await?;
     let mut rows = rows
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .map(|r| {
+            // An odd update time (`infinity`, NULL) is read as the panes
+            // read it, so one such job cannot fail the whole list.
+            let mut odd = Vec::new();
+            let at = super::odd::stamp(r, 2, 3, "updated_at", true, &mut odd)?;
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                super::odd::or_edge(at, &odd, "updated_at"),
+            ))
+        })
         .collect::<Result<Vec<(i64, String, DateTime<Utc>)>, sqlx::Error>>()?;
     let more = rows.len() > cap;
     rows.truncate(cap);

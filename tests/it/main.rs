@@ -15,6 +15,8 @@ mod guards;
 mod hostile;
 mod hostile_rows;
 mod kill;
+mod odd_actions;
+mod orm_schema;
 mod providers;
 mod readonly;
 mod replica;

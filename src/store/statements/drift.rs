@@ -50,7 +50,7 @@ pub const ENFORCE_HEARTBEAT: Statement = Statement {
     name: "drift::enforce_heartbeat",
     sql: "UPDATE reconcile_jobs SET updated_at = clock_timestamp()
           WHERE id = $1 AND status = 'running' AND ($2::timestamptz IS NULL OR updated_at = $2)
-          RETURNING updated_at",
+          RETURNING updated_at::timestamptz",
     params: &[Int(72), Time("2026-11-20T15:30:00Z")],
 };
 
@@ -58,7 +58,7 @@ pub const ENFORCE_HEARTBEAT: Statement = Statement {
 pub const ENFORCE_JOB_INSERT: Statement = Statement {
     name: "drift::enforce_job_insert",
     sql: "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, correlation_id, payload, created_at, updated_at)
-                     VALUES ('drift_enforce_lock_truth', 0, $1, 'running', 1, $2, $3, now(), now()) RETURNING id",
+                     VALUES ('drift_enforce_lock_truth', 0, $1, 'running', 1, $2, $3, now(), now()) RETURNING id::int8",
     params: &[Text("console drift_enforce TTLOCK 28991110 door:2"), Text("e4792295b2f441f0b205e154984e92fc"), Json("{}")],
 };
 
@@ -119,7 +119,7 @@ pub const ENFORCE_HOLDER: Statement = Statement {
 pub const ENQUEUE_ENFORCE: Statement = Statement {
     name: "drift::enqueue_enforce",
     sql: "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, next_run_at, correlation_id, payload)
-             VALUES ('drift_enforce_lock_truth', 0, $1, 'queued', 0, now(), $2, $3) RETURNING id",
+             VALUES ('drift_enforce_lock_truth', 0, $1, 'queued', 0, now(), $2, $3) RETURNING id::int8",
     params: &[Text("console drift_enforce TTLOCK 28991110 door:2"), Text("e4792295b2f441f0b205e154984e92fc"), Json("{}")],
 };
 
@@ -130,10 +130,14 @@ pub const CREDENTIAL_OWNERS: Statement = Statement {
     params: &[],
 };
 
-/// What the broker remembers of the passcodes on a door's lock.
+/// What the broker remembers of the passcodes on a door's lock. The first
+/// time is guarded as the panes' times are (a time chrono cannot hold comes
+/// as NULL, with Postgres's text of it after it).
 pub const KNOWN_PINS: Statement = Statement {
     name: "drift::known_pins",
-    sql: "SELECT vendor_pin_id::text, credential_id::int8, first_seen_at::timestamptz, first_seen_source::text
+    sql: "SELECT vendor_pin_id::text, credential_id::int8,
+                CASE WHEN isfinite(first_seen_at) AND first_seen_at < '262000-01-01' THEN first_seen_at END::timestamptz,
+                first_seen_at::text AS first_seen_at_text, first_seen_source::text
          FROM lock_pin_states WHERE door_id = $1 AND state = 'present' AND vendor_pin_id IS NOT NULL",
     params: &[Int(2)],
 };

@@ -2,22 +2,36 @@
 
 use super::{JOB_SELECT, Param, Param::*, Statement};
 
-/// Cancels a queued or failed job, guarded on the status the operator saw.
+/// Cancels a queued or failed job, guarded on the status and update time
+/// the operator saw (`$3` NULL: an odd `updated_at` that must still be, as
+/// for a retry).
 pub const CANCEL: Statement = Statement {
     name: "jobs::cancel",
     sql: "UPDATE reconcile_jobs SET status = 'cancelled', updated_at = now()
              WHERE id = $1 AND status = $2 AND status IN ('queued', 'failed')
-               AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
+               AND date_trunc('milliseconds', CASE WHEN isfinite(updated_at) AND updated_at < '262000-01-01' THEN updated_at END::timestamptz)
+                   IS NOT DISTINCT FROM date_trunc('milliseconds', $3::timestamptz)
              RETURNING correlation_id::text",
     params: &[Int(72), Text("failed"), Time("2026-11-20T15:30:00Z")],
 };
 
-/// Re-enqueues a job, guarded on the status and update time the operator saw; `retry_base_attempts` gives it a fresh attempt budget.
+/// Re-enqueues a job, guarded on the status and update time the operator
+/// saw (`$3` NULL: the job's `updated_at` was odd — NULL, `infinity`, past
+/// year 262000 — and must still be); `retry_base_attempts` gives it a fresh
+/// attempt budget. Typed for any compatible column: the payload is read as
+/// jsonb (a `json` column takes the result back by assignment), a payload
+/// that is not an object (nor NULL) is kept as it is, and the update time is
+/// compared as the panes read it.
 pub const RETRY: Statement = Statement {
     name: "jobs::retry",
     sql: "UPDATE reconcile_jobs SET status = 'queued', next_run_at = now(), updated_at = now(),
-                    payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{retry_base_attempts}', to_jsonb(attempt_count))
-             WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = date_trunc('milliseconds', $3::timestamptz)
+                    payload = CASE WHEN payload IS NULL OR jsonb_typeof(payload::jsonb) IN ('object', 'null')
+                              THEN jsonb_set(CASE WHEN jsonb_typeof(payload::jsonb) = 'object' THEN payload::jsonb ELSE '{}'::jsonb END,
+                                             '{retry_base_attempts}', to_jsonb(COALESCE(attempt_count, 0)))
+                              ELSE payload::jsonb END
+             WHERE id = $1 AND status = $2
+               AND date_trunc('milliseconds', CASE WHEN isfinite(updated_at) AND updated_at < '262000-01-01' THEN updated_at END::timestamptz)
+                   IS NOT DISTINCT FROM date_trunc('milliseconds', $3::timestamptz)
              RETURNING correlation_id::text, user_id::int8, reason::text, attempt_count::int4",
     params: &[Int(72), Text("failed"), Time("2026-11-20T15:30:00Z")],
 };
@@ -223,7 +237,8 @@ fn conditions(shape: &PageShape, n: &mut usize) -> String {
 }
 
 /// The retryable (failed and dead) jobs a filter matches, newest first, as
-/// id, status and `updated_at` only: one statement, each status through the
+/// id, status and `updated_at` only (guarded as the job rows are, with its
+/// text after it; aliased, so that `id` orders by the column itself): one statement, each status through the
 /// status index, at most `$last` rows (the caller asks one over its cap, to
 /// know the cap was hit). `shape.side` is always `First`.
 pub fn retryable(shape: &PageShape) -> String {
@@ -232,12 +247,15 @@ pub fn retryable(shape: &PageShape) -> String {
     let limit = n + 1;
     let part = |status: &str| {
         format!(
-            "(SELECT id::int8, status::text, updated_at::timestamptz, created_at FROM reconcile_jobs \
+            "(SELECT id::int8 AS job_id, status::text AS job_status, \
+                     CASE WHEN isfinite(updated_at) AND updated_at < '262000-01-01' THEN updated_at END::timestamptz AS updated, \
+                     updated_at::text AS updated_text, created_at FROM reconcile_jobs \
               WHERE status = '{status}'{cond} ORDER BY created_at DESC, id DESC LIMIT ${limit})"
         )
     };
     format!(
-        "SELECT id, status, updated_at FROM ({} UNION ALL {}) r ORDER BY created_at DESC, id DESC LIMIT ${limit}",
+        "SELECT job_id, job_status, updated, updated_text FROM ({} UNION ALL {}) r \
+         ORDER BY created_at DESC, job_id DESC LIMIT ${limit}",
         part("failed"),
         part("dead")
     )

@@ -19,7 +19,7 @@ pub const INSERT: Statement = Statement {
     (action, correlation_id, created_at, debug_session_id, door_id, door_name, error_message, external_id,
      lock_key, ok, provider_type, reconcile_job_id, request_json, response_json)
     VALUES ($1, $2, COALESCE($3, now()), NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    RETURNING id",
+    RETURNING id::int8",
     params: &[
         Text("PASSCODE_DELETE"),
         Text("e4792295b2f441f0b205e154984e92fc"),
