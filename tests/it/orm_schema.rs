@@ -206,7 +206,8 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
     .unwrap();
     assert!(skew < 60.0, "written {skew} s away from the server's clock");
     let queued = a_job(&pool, "queued").await;
-    let r = engine::cancel_job(&pool, &op, queued, "queued").await;
+    let (_, queued_at) = seen(&pool, queued).await;
+    let r = engine::cancel_job(&pool, &op, queued, "queued", queued_at).await;
     assert_eq!(
         r,
         Ok(JobChange::Done {
@@ -281,7 +282,8 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
         .unwrap();
     assert_eq!(preview.interrupted.len(), 1, "{:?}", preview.interrupted);
     assert!(preview.interrupted[0].applied);
-    let n = engine::interrupted::settle(&pool, &op, &preview.interrupted).await;
+    let lock = lockdesk::lockkey::LockKey::new("TTLOCK", "28991110");
+    let n = engine::interrupted::settle(&pool, &op, &lock, &preview.interrupted).await;
     assert_eq!(n, Ok(1));
 
     // A reveal, recorded in app_audit before the copy.
