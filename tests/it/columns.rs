@@ -138,4 +138,3 @@ async fn ids_and_times_are_never_cut_or_glued() {
         assert_whole("Trace", &trace, id);
     }
 }
-
