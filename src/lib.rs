@@ -19,6 +19,7 @@ pub mod jsontext;
 pub mod keys;
 pub mod lockkey;
 pub mod logging;
+pub mod osuser;
 pub mod output;
 pub mod providers;
 pub mod secrets;

@@ -151,7 +151,9 @@ impl App {
             write_until: None,
             write_reason: None,
             reveal: None,
-            operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+            // The OS account when a console opens (console::setup), or
+            // the config's `operator`; no I/O here.
+            operator: "operator".into(),
             default_mode: crate::engine::plan::Mode::Standard,
             dialog: None,
             quit: false,

@@ -185,9 +185,12 @@ pub async fn setup_with(
     }
     // no-color.org: set and not empty.
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if let Some(o) = &config.operator {
-        app.operator = o.clone();
-    }
+    // Who acts: the config's name, else the OS account running lockdesk
+    // (from the uid, not from $USER, which anyone sets).
+    app.operator = match &config.operator {
+        Some(o) => o.clone(),
+        None => crate::osuser::current().account.clone(),
+    };
     if let Some(m) = config.drift_mode.as_deref() {
         app.default_mode = crate::engine::plan::Mode::parse(m).ok_or_else(|| {
             anyhow!("drift_mode in the config is `{m}`: use standard or ultra_strict")

@@ -40,9 +40,9 @@ pub async fn audit(
     Ok(())
 }
 
-/// The OS user running lockdesk (`$USER`, else `$LOGNAME`).
+/// The OS user running lockdesk: the account of the process's real uid,
+/// with `$USER`/`$LOGNAME` noted only when they say otherwise
+/// (`alice (USER=bob)`). Read once per process (`osuser::current`).
 pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+    crate::osuser::current().recorded.clone()
 }

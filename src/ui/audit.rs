@@ -6,8 +6,28 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::columns::{self, Col};
 use super::{DIM, HEADER, SELECTED, cell, fit, when};
 use crate::app::App;
+
+/// The columns: TIME, ENTITY (its id) and CORRELATION grow to their widest
+/// value on screen, so none is ever cut; ACTION, ACTOR and SOURCE give way
+/// to them.
+const COLS: [Col; 6] = [
+    Col::Whole(28),
+    Col::Whole(24),
+    Col::Text { width: 7, least: 6 },
+    Col::Text {
+        width: 28,
+        least: 10,
+    },
+    Col::Text {
+        width: 23,
+        least: 10,
+    },
+    Col::Whole(32),
+];
+const TITLES: [&str; 6] = ["TIME", "ENTITY", "ACTION", "ACTOR", "SOURCE", "CORRELATION"];
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let a = &app.audit;
@@ -31,47 +51,64 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let height = body.height.saturating_sub(1) as usize;
     let off = a.scroll.offset_for(height);
     let w = body.width as usize;
-    let mut lines = vec![Line::from(Span::styled(
-        fit(
-            &format!(
-                "{}{}{}{}{}{}{}",
-                cell("TIME", 29),
-                cell("ENTITY", 25),
-                cell("ACTION", 8),
-                cell("ACTOR", 29),
-                cell("SOURCE", 24),
-                cell("CORRELATION", 32),
-                ""
-            ),
-            w,
+    // Each row's time and entity (a type and an id) as written, so that
+    // their columns can grow to the widest on screen.
+    let cells: Vec<(String, String)> = visible
+        .iter()
+        .skip(off)
+        .take(height)
+        .map(|&i| {
+            let r = &a.rows[i];
+            (
+                when(&r.odd, "created_at", || {
+                    app.clock.short(&r.created_at, None)
+                }),
+                format!(
+                    "{} #{}",
+                    r.entity_type,
+                    r.entity_id.map_or("?".into(), |e| e.to_string())
+                ),
+            )
+        })
+        .collect();
+    let widest = [
+        columns::widest(cells.iter().map(|c| c.0.as_str())),
+        columns::widest(cells.iter().map(|c| c.1.as_str())),
+        0,
+        0,
+        0,
+        columns::widest(
+            visible
+                .iter()
+                .skip(off)
+                .take(height)
+                .map(|&i| a.rows[i].correlation_id.as_deref().unwrap_or("")),
         ),
+    ];
+    // CORRELATION is last: no space after it.
+    let cw = columns::widths(COLS, widest, w + 1);
+    let mut head = String::new();
+    for (title, n) in TITLES.iter().zip(cw) {
+        head.push_str(&cell(title, n));
+        head.push(' ');
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        fit(head.trim_end(), w),
         DIM.bold(),
     ))];
-    for (row, &i) in visible.iter().enumerate().skip(off).take(height) {
+    for ((row, &i), (time, entity)) in visible.iter().enumerate().skip(off).zip(&cells) {
         let r = &a.rows[i];
-        let entity = format!(
-            "{} #{}",
-            r.entity_type,
-            r.entity_id.map_or("?".into(), |e| e.to_string())
-        );
         let action_style = match r.action.as_str() {
             "create" => Style::new().fg(Color::Green),
             "delete" => Style::new().fg(Color::Red),
             _ => Style::new().fg(Color::Yellow),
         };
         let mut line = Line::from(vec![
-            Span::raw(
-                cell(
-                    &when(&r.odd, "created_at", || {
-                        app.clock.short(&r.created_at, None)
-                    }),
-                    28,
-                ) + " ",
-            ),
-            Span::raw(super::pad(&entity, 24) + " "),
-            Span::styled(cell(&r.action, 7) + " ", action_style),
-            Span::raw(cell(r.actor.as_deref().unwrap_or(""), 28) + " "),
-            Span::styled(cell(r.source.as_deref().unwrap_or(""), 23) + " ", DIM),
+            Span::raw(cell(time, cw[0]) + " "),
+            Span::raw(cell(entity, cw[1]) + " "),
+            Span::styled(cell(&r.action, cw[2]) + " ", action_style),
+            Span::raw(cell(r.actor.as_deref().unwrap_or(""), cw[3]) + " "),
+            Span::styled(cell(r.source.as_deref().unwrap_or(""), cw[4]) + " ", DIM),
             Span::styled(r.correlation_id.clone().unwrap_or_default(), DIM),
         ]);
         if row == a.scroll.selected {

@@ -7,6 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::columns::{self, Col};
 use super::{DIM, HEADER, SELECTED, cell, fit, status_style, when};
 use crate::app::App;
 use crate::store::queries::Count;
@@ -72,19 +73,54 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
 /// What a job with an intent and no outcome shows.
 const INTERRUPTED_NOTE: &str = "interrupted after a change was sent to the provider";
 
-/// The columns' least widths; ID, USER and ATT grow to the widest value on
-/// screen, so no id is ever cut (`#9223372036854775807` fits).
-const MIN_WIDTHS: [usize; 8] = [7, 24, 6, 30, 10, 4, 8, 12];
+/// The columns: ID, USER, ATT, AGE and NEXT RUN grow to the widest value on
+/// screen, so no id or time is ever cut (`#9223372036854775807` fits); TYPE,
+/// REASON and STATUS give way to them; LAST ERROR takes what is left.
+const COLS: [Col; 8] = [
+    Col::Whole(7),
+    Col::Text {
+        width: 24,
+        least: 10,
+    },
+    Col::Whole(6),
+    Col::Text {
+        width: 30,
+        least: 10,
+    },
+    Col::Text {
+        width: 10,
+        least: 7,
+    },
+    Col::Whole(4),
+    Col::Whole(8),
+    Col::Whole(12),
+];
 
-/// The widths for the rows on screen.
-fn widths<'a>(jobs: impl Iterator<Item = &'a JobRow>) -> [usize; 8] {
-    let mut w = MIN_WIDTHS;
-    for job in jobs {
-        w[0] = w[0].max(format!("#{}", job.id).len());
-        w[2] = w[2].max(job.user_id.to_string().len());
-        w[5] = w[5].max(job.attempt_count.to_string().len());
+/// One job's values as the table writes them.
+struct JobCells {
+    id: String,
+    user: String,
+    att: String,
+    age: String,
+    next: String,
+}
+
+fn job_cells(app: &App, job: &JobRow) -> JobCells {
+    JobCells {
+        id: format!("#{}", job.id),
+        user: if job.user_id == 0 {
+            "—".to_string()
+        } else {
+            job.user_id.to_string()
+        },
+        att: job.attempt_count.to_string(),
+        age: when(&job.odd, "created_at", || age(app.now - job.created_at)),
+        next: job
+            .next_run_at
+            .filter(|_| matches!(job.status.as_str(), "queued" | "failed"))
+            .map(|t| relative(&t, &app.now))
+            .unwrap_or_default(),
     }
-    w
 }
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
@@ -93,8 +129,23 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let height = area.height.saturating_sub(1) as usize;
     let off = j.scroll.offset_for(height);
     let w = area.width as usize;
-    let on_screen = visible.iter().skip(off).take(height).map(|&i| &j.rows[i]);
-    let widths = widths(on_screen);
+    let cells: Vec<JobCells> = visible
+        .iter()
+        .skip(off)
+        .take(height)
+        .map(|&i| job_cells(app, &j.rows[i]))
+        .collect();
+    let widest = [
+        columns::widest(cells.iter().map(|c| c.id.as_str())),
+        0,
+        columns::widest(cells.iter().map(|c| c.user.as_str())),
+        0,
+        0,
+        columns::widest(cells.iter().map(|c| c.att.as_str())),
+        columns::widest(cells.iter().map(|c| c.age.as_str())),
+        columns::widest(cells.iter().map(|c| c.next.as_str())),
+    ];
+    let widths = columns::widths(COLS, widest, w);
     let err_w = w.saturating_sub(widths.iter().sum::<usize>() + widths.len());
     let titles = [
         "ID",
@@ -137,41 +188,26 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             DIM,
         )));
     }
-    for (row, &i) in visible.iter().enumerate().skip(off).take(height) {
+    for ((row, &i), c) in visible.iter().enumerate().skip(off).zip(&cells) {
         let job = &j.rows[i];
         let stuck = app.is_stuck(job);
         let status = if stuck { "stuck" } else { job.status.as_str() };
-        let next = job
-            .next_run_at
-            .filter(|_| matches!(job.status.as_str(), "queued" | "failed"))
-            .map(|t| relative(&t, &app.now))
-            .unwrap_or_default();
         let mut spans = vec![
-            Span::raw(cell(&format!("#{}", job.id), widths[0])),
+            Span::raw(cell(&c.id, widths[0])),
             Span::raw(" "),
             Span::raw(cell(&job.job_type, widths[1])),
             Span::raw(" "),
-            Span::raw(cell(
-                &if job.user_id == 0 {
-                    "—".to_string()
-                } else {
-                    job.user_id.to_string()
-                },
-                widths[2],
-            )),
+            Span::raw(cell(&c.user, widths[2])),
             Span::raw(" "),
             Span::raw(cell(job.reason.as_deref().unwrap_or(""), widths[3])),
             Span::raw(" "),
             Span::styled(cell(status, widths[4]), status_style(status)),
             Span::raw(" "),
-            Span::raw(cell(&job.attempt_count.to_string(), widths[5])),
+            Span::raw(cell(&c.att, widths[5])),
             Span::raw(" "),
-            Span::raw(cell(
-                &when(&job.odd, "created_at", || age(app.now - job.created_at)),
-                widths[6],
-            )),
+            Span::raw(cell(&c.age, widths[6])),
             Span::raw(" "),
-            Span::raw(cell(&next, widths[7])),
+            Span::raw(cell(&c.next, widths[7])),
             Span::raw(" "),
             if job.interrupted {
                 // Derived, never the broker's status: a change went out

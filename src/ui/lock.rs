@@ -7,9 +7,34 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::columns::{self, Col};
 use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, when};
 use crate::app::{App, LockRow};
 use crate::timefmt::age;
+
+/// The columns before ERROR (which runs to the pane's edge): TIME, RESULT,
+/// JOB and CORRELATION grow to their widest value on screen (a time to the
+/// microsecond in a zone written `+00:00`, an 8-digit job id, a UUID), so
+/// none is ever cut or glued; SOURCE and WHAT give way to them.
+const COLS: [Col; 6] = [
+    Col::Whole(31),
+    Col::Text { width: 9, least: 6 },
+    Col::Text {
+        width: 25,
+        least: 12,
+    },
+    Col::Whole(7),
+    Col::Whole(8),
+    Col::Whole(33),
+];
+const TITLES: [&str; 6] = [
+    "TIME",
+    "SOURCE",
+    "WHAT",
+    "RESULT",
+    "JOB",
+    "CORRELATION / WHO",
+];
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let l = &app.lock;
@@ -105,53 +130,67 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let height = body.height.saturating_sub(1) as usize;
     let off = l.scroll.offset_for(height);
     let w = body.width as usize;
-    let mut lines = vec![Line::from(Span::styled(
-        fit(
-            &format!(
-                "{}{}{}{}{}{}{}",
-                cell("TIME", 32),
-                cell("SOURCE", 10),
-                cell("WHAT", 26),
-                cell("RESULT", 8),
-                cell("JOB", 9),
-                cell("CORRELATION / WHO", 34),
-                "ERROR"
-            ),
-            w,
-        ),
-        DIM.bold(),
-    ))];
     let site = app.site_zone(l.door.as_ref().map(|d| d.id));
     let provider = t.provider.clone().unwrap_or_default();
-    for (row, r) in visible.iter().enumerate().skip(off).take(height) {
+    // Each row's time, job and correlation as written, so that their
+    // columns can grow to the widest on screen.
+    let cells: Vec<(String, String, String)> = visible
+        .iter()
+        .skip(off)
+        .take(height)
+        .map(|r| match *r {
+            LockRow::Log(i) => {
+                let log = &l.logs[i];
+                (
+                    when(&log.odd, "created_at", || {
+                        app.clock.full(&log.created_at, site)
+                    }),
+                    log.reconcile_job_id
+                        .map_or(String::new(), |j| format!("#{j}")),
+                    log.correlation_id.clone().unwrap_or_default(),
+                )
+            }
+            LockRow::Event(i) => (
+                app.clock.full(&t.events[i].at, site),
+                String::new(),
+                String::new(),
+            ),
+        })
+        .collect();
+    let widest = [
+        columns::widest(cells.iter().map(|c| c.0.as_str())),
+        0,
+        0,
+        0,
+        columns::widest(cells.iter().map(|c| c.1.as_str())),
+        columns::widest(cells.iter().map(|c| c.2.as_str())),
+    ];
+    let cw = columns::widths(COLS, widest, w);
+    let mut head = String::new();
+    for (title, n) in TITLES.iter().zip(cw) {
+        head.push_str(&cell(title, n));
+        head.push(' ');
+    }
+    head.push_str("ERROR");
+    let mut lines = vec![Line::from(Span::styled(fit(&head, w), DIM.bold()))];
+    for ((row, r), (time, job, corr)) in visible.iter().enumerate().skip(off).zip(&cells) {
         let mut line = match *r {
             LockRow::Log(i) => {
                 let log = &l.logs[i];
+                let result = super::log_span(log);
                 let mut line = Line::from(vec![
-                    Span::raw(cell(
-                        &when(&log.odd, "created_at", || {
-                            app.clock.full(&log.created_at, site)
-                        }),
-                        32,
-                    )),
-                    Span::styled(cell("broker", 10), Style::new().fg(Color::Cyan)),
-                    Span::raw(cell(&log.action, 26)),
-                    super::log_span(log),
-                    Span::raw(if log.ok { "      " } else { "  " }),
-                    Span::raw(super::pad(
-                        &log.reconcile_job_id
-                            .map_or(String::new(), |j| format!("#{j}")),
-                        9,
-                    )),
-                    Span::styled(
-                        super::pad(log.correlation_id.as_deref().unwrap_or(""), 34),
-                        DIM,
-                    ),
+                    Span::raw(cell(time, cw[0]) + " "),
+                    Span::styled(cell("broker", cw[1]) + " ", Style::new().fg(Color::Cyan)),
+                    Span::raw(cell(&log.action, cw[2]) + " "),
+                    Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
+                    Span::raw(cell(job, cw[4]) + " "),
+                    Span::styled(cell(corr, cw[5]) + " ", DIM),
                     Span::styled(
                         log.error_message.clone().unwrap_or_default(),
                         Style::new().fg(Color::Red),
                     ),
                 ]);
+                line.spans.insert(3, result);
                 if !log.ok {
                     line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
                 }
@@ -159,18 +198,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             }
             LockRow::Event(i) => {
                 let e = &t.events[i];
+                let result = ok_span(e.success);
                 let mut line = Line::from(vec![
-                    Span::raw(cell(&app.clock.full(&e.at, site), 32)),
+                    Span::raw(cell(time, cw[0]) + " "),
                     Span::styled(
-                        cell(&provider.to_lowercase(), 10),
+                        cell(&provider.to_lowercase(), cw[1]) + " ",
                         Style::new().fg(Color::Magenta),
                     ),
-                    Span::raw(cell(&e.kind, 26)),
-                    ok_span(e.success),
-                    Span::raw(if e.success { "      " } else { "  " }),
-                    Span::raw(cell("", 9)),
-                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), 34), DIM),
+                    Span::raw(cell(&e.kind, cw[2]) + " "),
+                    Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
+                    Span::raw(cell("", cw[4]) + " "),
+                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), cw[5]) + " ", DIM),
                 ]);
+                line.spans.insert(3, result);
                 if !e.success {
                     line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
                 }

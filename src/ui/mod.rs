@@ -3,6 +3,7 @@
 //! scroll offset cell that keeps the selection on screen).
 
 mod audit;
+mod columns;
 mod dialog;
 mod jobs;
 mod json;
@@ -200,7 +201,6 @@ pub fn wrapped(s: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// Pads or cuts to exactly `width` terminal columns.
 /// An identifier in a column: padded to `width` like `cell`, but never cut
 /// (a longer one pushes the rest of the line right instead).
 pub fn pad(s: &str, width: usize) -> String {
@@ -210,6 +210,7 @@ pub fn pad(s: &str, width: usize) -> String {
     out
 }
 
+/// Pads or cuts to exactly `width` terminal columns.
 pub fn cell(s: &str, width: usize) -> String {
     let mut out = fit(s, width);
     let w = UnicodeWidthStr::width(out.as_str());

@@ -7,8 +7,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, status_style, when};
+use super::{DIM, HEADER, SELECTED, cell, columns, fit, ok_span, status_style, when};
 use crate::app::{App, TraceItem};
+use crate::store::traces::LogRow;
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
 
@@ -90,9 +91,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let height = body.height as usize;
     let off = t.scroll.offset_for(height);
     let w = body.width as usize;
+    let cols = timeline_widths(
+        app,
+        t.items
+            .iter()
+            .skip(off)
+            .take(height)
+            .filter_map(|item| match item {
+                TraceItem::TimelineLog(i) => trace.logs.get(*i),
+                _ => None,
+            }),
+        w,
+    );
     let mut lines = Vec::with_capacity(height);
     for (i, item) in t.items.iter().enumerate().skip(off).take(height) {
-        let mut line = item_line(app, item, w);
+        let mut line = item_line(app, item, w, cols);
         if i == t.scroll.selected && item.selectable() {
             line = line.patch_style(SELECTED);
         }
@@ -101,7 +114,46 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(super::shown(lines)), body);
 }
 
-fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
+/// The timeline's lock key column (an id: as wide as the widest on screen,
+/// a Doordeck key is 45 characters) and its action column (text: it gives
+/// way so that each line's job and log ids fit the pane).
+#[derive(Clone, Copy)]
+struct Timeline {
+    key_w: usize,
+    action_w: usize,
+}
+
+fn timeline_widths<'a>(app: &App, logs: impl Iterator<Item = &'a LogRow>, w: usize) -> Timeline {
+    let (mut key_w, mut time_w, mut ids_w) = (24, 0, 0);
+    for l in logs {
+        key_w = key_w.max(columns::widest(l.lock_key.as_deref()));
+        time_w = time_w.max(columns::widest([log_time(app, l).as_str()]));
+        ids_w = ids_w.max(log_ids(l).len());
+    }
+    // `   TIME  KEY ACTION RESULT` and the ids after it.
+    let fixed = 3 + time_w + 2 + key_w + 1 + 1 + "failed".len() + ids_w;
+    Timeline {
+        key_w,
+        action_w: w.saturating_sub(fixed).clamp(12, 26),
+    }
+}
+
+/// A log's time as the trace shows it (in its site's zone when `z` is on).
+fn log_time(app: &App, l: &LogRow) -> String {
+    let zone = app.site_zone(l.door_id);
+    when(&l.odd, "created_at", || app.clock.full(&l.created_at, zone))
+}
+
+/// `  job #72  log #1384`: a timeline line's ids.
+fn log_ids(l: &LogRow) -> String {
+    let job = l
+        .reconcile_job_id
+        .map_or(String::new(), |j| format!("  job #{j}"));
+    format!("{job}  log #{}", l.id)
+}
+
+/// One item's line.
+fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'static> {
     let (Some(t), Some(s)) = (&app.trace.trace, &app.trace.summary) else {
         return Line::from("");
     };
@@ -149,24 +201,32 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
         TraceItem::Job(i) => {
             let j = &t.jobs[*i];
             let stuck = app.is_stuck(j);
+            let time = format!(
+                "   {}  ",
+                when(&j.odd, "created_at", || c.full(&j.created_at, None))
+            );
+            let id = format!("job #{}", j.id);
+            let kind = format!("  {}  user {}  ", j.job_type, j.user_id);
+            let tail = format!(
+                "  attempts {}  age {}",
+                j.attempt_count,
+                when(&j.odd, "created_at", || age(app.now - j.created_at))
+            );
+            // The reason is text: it gives way so that the numbers after it
+            // fit the pane.
+            let fixed = columns::widest([time.as_str()])
+                + id.len()
+                + columns::widest([kind.as_str()])
+                + 2
+                + columns::widest([j.status.as_str()])
+                + tail.len();
+            let reason = fit(j.reason.as_deref().unwrap_or(""), w.saturating_sub(fixed));
             let mut spans = vec![
-                Span::raw(format!(
-                    "   {}  ",
-                    when(&j.odd, "created_at", || c.full(&j.created_at, None))
-                )),
-                Span::styled(format!("job #{}", j.id), Style::new().bold()),
-                Span::raw(format!(
-                    "  {}  user {}  {}  ",
-                    j.job_type,
-                    j.user_id,
-                    j.reason.as_deref().unwrap_or("")
-                )),
+                Span::raw(time),
+                Span::styled(id, Style::new().bold()),
+                Span::raw(format!("{kind}{reason}  ")),
                 Span::styled(j.status.to_string(), status_style(j.status.as_str())),
-                Span::raw(format!(
-                    "  attempts {}  age {}",
-                    j.attempt_count,
-                    when(&j.odd, "created_at", || age(app.now - j.created_at))
-                )),
+                Span::raw(tail),
             ];
             if stuck {
                 spans.push(Span::styled("  STUCK", status_style("stuck")));
@@ -229,22 +289,15 @@ fn item_line(app: &App, item: &TraceItem, w: usize) -> Line<'static> {
         }
         TraceItem::TimelineLog(i) => {
             let l = &t.logs[*i];
-            let zone = app.site_zone(l.door_id);
             let mut spans = vec![
-                Span::raw(format!(
-                    "   {}  ",
-                    when(&l.odd, "created_at", || c.full(&l.created_at, zone))
-                )),
-                Span::styled(cell(l.lock_key.as_deref().unwrap_or(""), 24), DIM),
+                Span::raw(format!("   {}  ", log_time(app, l))),
+                Span::styled(cell(l.lock_key.as_deref().unwrap_or(""), cols.key_w), DIM),
                 Span::raw(" "),
-                Span::raw(cell(&l.action, 26)),
+                Span::raw(cell(&l.action, cols.action_w)),
                 Span::raw(" "),
                 super::log_span(l),
+                Span::styled(log_ids(l), DIM),
             ];
-            if let Some(j) = l.reconcile_job_id {
-                spans.push(Span::styled(format!("  job #{j}"), DIM));
-            }
-            spans.push(Span::styled(format!("  log #{}", l.id), DIM));
             if let Some(e) = &l.error_message {
                 spans.push(Span::styled(format!("  {e}"), Style::new().fg(Color::Red)));
             }

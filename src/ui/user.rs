@@ -80,10 +80,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.access.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
+    // Ids are never cut: each section's id column is as wide as its widest.
+    let id_w = |ids: &mut dyn Iterator<Item = i64>| ids.map(|i| i.to_string().len()).max();
+    let aw = id_w(&mut d.access.iter().map(|a| a.id)).unwrap_or(0).max(6);
     for a in &d.access {
         let (id, name, status, since) = (&a.id, &a.level, &a.status, &a.since);
         lines.push(Line::from(vec![
-            Span::raw(format!("   #{id:<6} {name:<28} ")),
+            Span::raw(format!("   #{id:<aw$} {name:<28} ")),
             Span::styled(
                 format!("{status:<9}"),
                 status_style(if status == "active" {
@@ -108,10 +111,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.credentials.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
+    let cw = id_w(&mut d.credentials.iter().map(|c| c.id))
+        .unwrap_or(0)
+        .max(6);
     for c in &d.credentials {
         let (id, name, masked, status) = (&c.id, &c.name, &c.masked_pin, &c.status);
         lines.push(Line::from(vec![
-            Span::raw(format!("   #{id:<6} {name:<14} {masked:<10} ")),
+            Span::raw(format!("   #{id:<cw$} {name:<14} {masked:<10} ")),
             Span::styled(
                 status.clone(),
                 status_style(if status == "active" {
@@ -126,6 +132,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if d.doors.is_empty() {
         lines.push(Line::from(Span::styled("   none", DIM)));
     }
+    let dw = id_w(&mut d.doors.iter().map(|d| d.id)).unwrap_or(0).max(4);
     for (i, door) in d.doors.iter().enumerate() {
         let (id, name, key) = (&door.id, &door.name, &door.lock_key);
         if selected == Some(UserItem::Door(i)) {
@@ -134,7 +141,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(sel(
             UserItem::Door(i),
             Line::from(format!(
-                "   door #{id:<4} {name:<20} {}",
+                "   door #{id:<dw$} {name:<20} {}",
                 key.clone().unwrap_or_default()
             )),
         ));
@@ -157,6 +164,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     lines.push(Line::from(Span::styled(" Recent jobs", HEADER)));
+    let jw = id_w(&mut d.jobs.iter().map(|j| j.id)).unwrap_or(0).max(7);
     for (i, j) in d.jobs.iter().enumerate() {
         if selected == Some(UserItem::Job(i)) {
             selected_line = lines.len();
@@ -169,7 +177,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(sel(
             UserItem::Job(i),
             Line::from(vec![
-                Span::raw(format!("   job #{:<7} {:<24} ", j.id, j.job_type)),
+                Span::raw(format!("   job #{:<jw$} {:<24} ", j.id, j.job_type)),
                 Span::styled(format!("{status:<10}"), status_style(status)),
                 Span::raw(format!(
                     " {:>8} ago  ",

@@ -574,3 +574,15 @@ async fn doordeck_drift_compares_shares_and_shares_or_revokes() {
     assert!(users.contains(&missing["userId"].as_str().unwrap()));
     assert!(!users.contains(&stranger.as_str()));
 }
+
+#[tokio::test]
+async fn the_default_operator_is_the_os_account() {
+    let url = demo_db().await;
+    let config = lockdesk::config::Config::default();
+    let g = crate::console::global();
+    let s = lockdesk::console::setup_with(&g, &url, "demo", None, None, config, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(s.app.operator, lockdesk::osuser::current().account);
+    assert_ne!(s.app.operator, "unknown");
+}

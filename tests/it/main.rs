@@ -8,6 +8,7 @@ mod architecture;
 
 mod cli;
 mod cluster;
+mod columns;
 mod console;
 mod explain;
 mod foundation;
