@@ -9,6 +9,7 @@ mod architecture;
 mod cli;
 mod cluster;
 mod console;
+mod drift;
 mod explain;
 mod foundation;
 mod guards;
