@@ -86,7 +86,10 @@ impl App {
                 .trace
                 .as_ref()
                 .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
-            (Pane::Trace, Action::CopyCurl) => self.trace.selected_log().and_then(curl_of),
+            (Pane::Trace, Action::CopyCurl) => self
+                .trace
+                .selected_log()
+                .and_then(|l| curl_of(l, &self.session.token_hosts)),
             (Pane::Trace, _) => {
                 let t = self.trace.trace.as_ref()?;
                 match self.trace.items.get(self.trace.scroll.selected)? {
@@ -109,7 +112,7 @@ impl App {
                     LockRow::Log(i) => {
                         let l = &self.lock.logs[*i];
                         if a == Action::CopyCurl {
-                            curl_of(l)
+                            curl_of(l, &self.session.token_hosts)
                         } else {
                             Some((l.to_json_text(), format!("log #{}", l.id)))
                         }
@@ -207,11 +210,24 @@ impl App {
     }
 }
 
-/// A logged request as a curl command to paste.
-fn curl_of(l: &crate::store::traces::LogRow) -> Option<(String, String)> {
+/// A logged request as a curl command to paste; one whose URL is not the
+/// provider's says, in the status line too, that it carries no token.
+fn curl_of(
+    l: &crate::store::traces::LogRow,
+    hosts: &crate::curl::TokenHosts,
+) -> Option<(String, String)> {
     let request = l.request_json.as_ref()?;
-    crate::curl::command(request, l.provider_type.as_deref())
-        .map(|c| (c, format!("log #{} as curl", l.id)))
+    crate::curl::command(request, l.provider_type.as_deref(), hosts).map(|c| {
+        let what = if c.without_token {
+            format!(
+                "log #{} as curl, without the token (its URL is not the provider's)",
+                l.id
+            )
+        } else {
+            format!("log #{} as curl", l.id)
+        };
+        (c.text, what)
+    })
 }
 
 /// An audit row's before and after, each as Postgres's text (secrets replaced).

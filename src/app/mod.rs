@@ -71,6 +71,9 @@ pub struct Session {
     /// Where provider calls go (`ProviderSettings::destinations`), always
     /// in the header: `local`, `none`, or the provider host.
     pub calls_to: String,
+    /// Where copy-as-curl may send a provider token: the documented hosts
+    /// and the configured base URLs.
+    pub token_hosts: crate::curl::TokenHosts,
 }
 
 pub struct App {

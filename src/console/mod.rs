@@ -136,6 +136,7 @@ pub async fn setup_with(
         drift_disabled: db.report.drift_disabled_reason(),
         broker_tables,
         calls_to: providers.destinations(),
+        token_hosts: providers.token_hosts(),
     };
     let settings = Settings {
         stuck_after_secs,
@@ -281,6 +282,7 @@ pub async fn run_on(
     let mut s = setup(g, url, source, target, None).await?;
     if let Some(p) = providers {
         s.app.session.calls_to = p.destinations();
+        s.app.session.token_hosts = p.token_hosts();
         s.providers = Arc::new(Providers::new(p));
     }
     terminal::run(s.app, s.pool, s.standby, s.settings, s.providers, s.start).await

@@ -109,8 +109,31 @@ async fn known(
         .collect()
 }
 
-async fn credentials(conn: &mut PgConnection) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
+/// The credential ids a plan of this lock can ask about: those named by the
+/// listed passcodes (`AB U{user} C{credential}`) and those the broker
+/// remembers on this door. Sorted, each once.
+pub(crate) fn credential_ids(actual: &[Actual], known: &[Known]) -> Vec<i64> {
+    let named = actual
+        .iter()
+        .filter_map(|a| a.code_name.as_deref().and_then(plan::parse_code_name))
+        .map(|(_, c)| c);
+    let remembered = known.iter().filter_map(|k| k.credential_id);
+    let mut ids: Vec<i64> = named.chain(remembered).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The owners of `ids` only, by primary key.
+async fn credentials(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let rows: Vec<(i64, i64)> = sqlx::query_as(statements::drift::CREDENTIAL_OWNERS.tagged())
+        .bind(ids)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.into_iter().collect())
@@ -201,6 +224,24 @@ pub(crate) async fn build_plan(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Plan, sqlx::Error> {
+    // A TTLock passcode's name not in the broker's form is a secret: masked
+    // here, before the plan shows it or any row of lockdesk's holds it (the
+    // broker's own names, all the plan matches by, are kept).
+    let ttlock = door.provider.eq_ignore_ascii_case("TTLOCK");
+    let actual: Vec<Actual> = actual
+        .into_iter()
+        .map(|a| Actual {
+            vendor_pin_id: a.id,
+            code_name: if ttlock {
+                plan::passcode_name(a.name.as_deref())
+            } else {
+                a.name
+            },
+            provider_receipt_id: None,
+        })
+        .collect();
+    let known = known(conn, door.id, now).await?;
+    let credentials = credentials(conn, &credential_ids(&actual, &known)).await?;
     let input = Input {
         door_id: door.id,
         door_name: door.name.clone(),
@@ -208,16 +249,9 @@ pub(crate) async fn build_plan(
         external_device_id: door.external_id.clone(),
         integration_device_id: door.device,
         expected: expected(conn, door.id, now).await?,
-        actual: actual
-            .into_iter()
-            .map(|a| Actual {
-                vendor_pin_id: a.id,
-                code_name: a.name,
-                provider_receipt_id: None,
-            })
-            .collect(),
-        known: known(conn, door.id, now).await?,
-        credentials: credentials(conn).await?,
+        actual,
+        known,
+        credentials,
         mode,
         grace: Duration::seconds(GRACE),
         now,
@@ -260,4 +294,35 @@ pub async fn enqueue_drift(
     }
     .await;
     finish(&mut conn, r).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_asks_for_the_credentials_its_codes_name_and_no_others() {
+        let act = |id: &str, name: Option<&str>| Actual {
+            vendor_pin_id: id.into(),
+            code_name: name.map(str::to_string),
+            provider_receipt_id: None,
+        };
+        let actual = [
+            act("1", Some("AB U9 C6")),
+            act("2", Some("AB U12 C9")),
+            act("3", Some("cleaner 4821")),
+            act("4", Some("***")),
+            act("5", None),
+            act("6", Some("AB U9 C99999999999999999999")),
+            act("7", Some("AB U9 C6")),
+        ];
+        let known = [Known {
+            vendor_pin_id: "8".into(),
+            credential_id: Some(41),
+            first_seen_at: Utc::now(),
+            first_seen_source: "lock".into(),
+        }];
+        assert_eq!(credential_ids(&actual, &known), [6, 9, 41]);
+        assert!(credential_ids(&[], &[]).is_empty());
+    }
 }

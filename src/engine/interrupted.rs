@@ -126,7 +126,10 @@ pub(crate) async fn find(
             let id = field("provider_code_id");
             !actual.iter().any(|a| Some(&a.id) == id.as_ref())
         } else {
-            let name = field("name");
+            // An add carries the broker's own name (never masked): it landed
+            // when the lock lists a passcode of that name. A name that is not
+            // the broker's form (a masked one) proves nothing.
+            let name = field("name").filter(|n| super::plan::is_broker_name(n));
             name.is_some() && actual.iter().any(|a| a.name == name)
         };
         out.push(Interrupted {

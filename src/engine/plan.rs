@@ -123,6 +123,25 @@ pub fn parse_code_name(name: &str) -> Option<(i64, i64)> {
     Some((u.parse().ok()?, c.parse().ok()?))
 }
 
+/// Whether `name` is exactly the broker's own form, `AB U{user} C{credential}`.
+pub fn is_broker_name(name: &str) -> bool {
+    parse_code_name(name).is_some_and(|(u, c)| format!("AB U{u} C{c}") == name)
+}
+
+/// A passcode's name as lockdesk shows and writes it: the broker's own
+/// `AB U{user} C{credential}` as it is, any other name masked (one typed
+/// into the provider's app, "cleaner 4821", is a secret: the redaction
+/// masks `keyboardPwdName` wherever it is read). An empty name stays empty.
+pub fn passcode_name(name: Option<&str>) -> Option<String> {
+    name.map(|n| {
+        if n.is_empty() || is_broker_name(n) {
+            n.to_string()
+        } else {
+            crate::secrets::MASK.to_string()
+        }
+    })
+}
+
 fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -268,9 +287,20 @@ impl Plan {
         })
     }
 
-    fn delete_json(d: &Delete) -> Value {
+    /// A name from the lock as written into lockdesk's own rows: a
+    /// TTLock passcode's only in the broker's form (Doordeck's is the
+    /// share's email, the broker's own data).
+    pub fn name_of(&self, name: Option<&String>) -> Option<String> {
+        if self.input.provider_type.eq_ignore_ascii_case("TTLOCK") {
+            passcode_name(name.map(String::as_str))
+        } else {
+            name.cloned()
+        }
+    }
+
+    fn delete_json(&self, d: &Delete) -> Value {
         json!({
-            "code_name": d.code_name, "eligible_at": ts(&d.eligible_at), "first_seen_at": ts(&d.first_seen_at),
+            "code_name": self.name_of(d.code_name.as_ref()), "eligible_at": ts(&d.eligible_at), "first_seen_at": ts(&d.first_seen_at),
             "first_seen_source": d.first_seen_source, "grace_bypassed": d.grace_bypassed,
             "provider_receipt_id": d.provider_receipt_id, "reason": d.reason, "source": "lock",
             "vendor_pin_id": d.vendor_pin_id,
@@ -281,12 +311,12 @@ impl Plan {
     pub fn door_json(&self) -> Value {
         let i = &self.input;
         json!({
-            "actual": i.actual.iter().map(|a| json!({"code_name": a.code_name, "provider_receipt_id": a.provider_receipt_id,
+            "actual": i.actual.iter().map(|a| json!({"code_name": self.name_of(a.code_name.as_ref()), "provider_receipt_id": a.provider_receipt_id,
                                                     "source": "lock", "vendor_pin_id": a.vendor_pin_id})).collect::<Vec<_>>(),
             "adds": self.adds.iter().map(|e| json!({"code_name": e.code_name, "credential_id": e.credential_id,
                                                     "user_id": e.user_id, "source": "broker"})).collect::<Vec<_>>(),
-            "blocked_by_grace": self.blocked_by_grace.iter().map(Self::delete_json).collect::<Vec<_>>(),
-            "deletes": self.deletes.iter().map(Self::delete_json).collect::<Vec<_>>(),
+            "blocked_by_grace": self.blocked_by_grace.iter().map(|d| self.delete_json(d)).collect::<Vec<_>>(),
+            "deletes": self.deletes.iter().map(|d| self.delete_json(d)).collect::<Vec<_>>(),
             "door_id": i.door_id,
             "expected": i.expected.iter().map(|e| json!({"code_name": e.code_name, "credential_id": e.credential_id,
                                                          "user_id": e.user_id})).collect::<Vec<_>>(),
@@ -296,7 +326,7 @@ impl Plan {
                                                          "credential_id": e.credential_id, "reason": why})).collect::<Vec<_>>(),
             "provider_type": i.provider_type,
             "summary": self.summary_json(),
-            "unknown": self.unknown.iter().map(|a| json!({"code_name": a.code_name, "vendor_pin_id": a.vendor_pin_id}))
+            "unknown": self.unknown.iter().map(|a| json!({"code_name": self.name_of(a.code_name.as_ref()), "vendor_pin_id": a.vendor_pin_id}))
                 .collect::<Vec<_>>(),
         })
     }
@@ -424,6 +454,40 @@ mod tests {
         // Ultra strict also removes the unknown code.
         i.mode = Mode::UltraStrict;
         assert_eq!(plan(i).deletes.len(), 2);
+    }
+
+    #[test]
+    fn names_not_the_brokers_are_masked_in_the_plan_json() {
+        for (name, shown) in [
+            ("AB U9 C6", "AB U9 C6"),
+            ("cleaner 4821", "***"),
+            ("AB U9 C6 cleaner 4821", "***"),
+            ("AB U+9 C06", "***"),
+            ("ab u9 c6", "***"),
+            ("", ""),
+        ] {
+            assert_eq!(passcode_name(Some(name)).as_deref(), Some(shown), "{name}");
+        }
+        assert_eq!(passcode_name(None), None);
+        let mut i = input(Mode::UltraStrict);
+        i.actual.push(act("61234567", "cleaner 4821"));
+        let text = plan(i.clone())
+            .enforce_plan_json(json!({}), i.now)
+            .to_string();
+        assert!(!text.contains("cleaner"), "{text}");
+        assert!(text.contains("AB U9 C6"), "{text}");
+        i.mode = Mode::Standard;
+        let text = plan(i.clone()).door_json().to_string();
+        assert!(!text.contains("4821"), "unknown and actual: {text}");
+        // A Doordeck share's name is its email, the broker's own data.
+        i.provider_type = "DOORDECK".into();
+        i.actual[1].code_name = Some("cleaner@example.com".into());
+        assert!(
+            plan(i)
+                .door_json()
+                .to_string()
+                .contains("cleaner@example.com")
+        );
     }
 
     #[test]

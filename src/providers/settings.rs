@@ -199,6 +199,17 @@ impl ProviderSettings {
         }
     }
 
+    /// The hosts copy-as-curl may send each provider's token to: the
+    /// documented ones and every base URL configured here.
+    pub fn token_hosts(&self) -> crate::curl::TokenHosts {
+        let tt = self.customers.values().filter_map(|c| c.ttlock.as_ref());
+        let dd = self.customers.values().filter_map(|c| c.doordeck.as_ref());
+        crate::curl::TokenHosts::with_bases(
+            std::iter::once(self.ttlock_base_url.as_str()).chain(tt.map(|t| t.base_url.as_str())),
+            std::iter::once(self.doordeck_base_url.as_str()).chain(dd.map(|d| d.base_url.as_str())),
+        )
+    }
+
     /// The text of a providers file holding these settings (the demo writes one).
     pub fn to_file_text(&self) -> String {
         let mut out = format!(

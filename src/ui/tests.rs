@@ -18,6 +18,7 @@ fn app() -> App {
             drift_disabled: None,
             broker_tables: true,
             calls_to: "none".into(),
+            token_hosts: Default::default(),
         },
         Keymap::defaults(),
         Clock::new(Zone::Utc),

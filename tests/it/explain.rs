@@ -14,7 +14,12 @@ use sqlx::{Connection, Postgres};
 
 use crate::support::demo_db;
 
-const BIG: &[&str] = &["integration_logs", "reconcile_jobs", "app_audit"];
+const BIG: &[&str] = &[
+    "integration_logs",
+    "reconcile_jobs",
+    "app_audit",
+    "credentials",
+];
 
 /// Statements that run only on a demo or simulator database, never on a
 /// broker's (the `demo seed` guard refuses any other).

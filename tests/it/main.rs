@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod columns;
 mod console;
+mod drift;
 mod explain;
 mod foundation;
 mod guards;

@@ -249,7 +249,7 @@ async fn enforce_locked(
         }
         sent += 1;
         let request = json!({"code_last4": null, "correlation_id": "job", "device_external_id": door.external_id, "integration_device_id": door.device,
-                   "name": d.code_name, "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
+                   "name": plan.name_of(d.code_name.as_ref()), "provider_code_id": d.vendor_pin_id, "provider_type": door.provider, "stray_id": null});
         write_intent(
             beat.conn,
             op,

@@ -247,7 +247,7 @@ pub(super) async fn remember_new(
             sqlx::query(statements::drift::PIN_STATE_FIRST_SEEN.tagged())
                 .bind(door.id)
                 .bind(d.credential_id)
-                .bind(&d.code_name)
+                .bind(plan.name_of(d.code_name.as_ref()))
                 .bind(&d.vendor_pin_id)
                 .bind(now)
                 .execute(&mut *conn)

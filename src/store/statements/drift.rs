@@ -123,11 +123,13 @@ pub const ENQUEUE_ENFORCE: Statement = Statement {
     params: &[Text("console drift_enforce TTLOCK 28991110 door:2"), Text("e4792295b2f441f0b205e154984e92fc"), Json("{}")],
 };
 
-/// Every credential and its user (to name a passcode's owner).
+/// The owners of the credentials a lock's passcodes name (to tell a revoked
+/// credential from a passcode unknown to the broker): by primary key, only
+/// the ids a plan needs, never the whole table.
 pub const CREDENTIAL_OWNERS: Statement = Statement {
     name: "drift::credential_owners",
-    sql: "SELECT id::int8, user_id::int8 FROM credentials",
-    params: &[],
+    sql: "SELECT id::int8, user_id::int8 FROM credentials WHERE id = ANY($1::int8[])",
+    params: &[IntArray(&[6, 7, 8])],
 };
 
 /// What the broker remembers of the passcodes on a door's lock. The first

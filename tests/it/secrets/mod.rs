@@ -156,6 +156,53 @@ fn plant_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
     vec![secret, password, dd_password, code, event_token]
 }
 
+/// Passcodes typed into the TTLock app on door 2's lock, named like people
+/// name them: one enforced away (ultra_strict: an intent, an outcome, a plan,
+/// a pin state), one left as unknown (standard) and still there for the
+/// tours. No row lockdesk wrote holds a name or a PIN of theirs.
+async fn enforce_strays(db: &str, sim: &lockdesk::sim::Sim) -> Vec<String> {
+    use lockdesk::engine::plan::Mode;
+    let pool = PgPool::connect(db).await.unwrap();
+    let providers = lockdesk::providers::settings::Providers::new(sim.provider_settings());
+    let op = lockdesk::engine::Operator {
+        name: "alice".into(),
+        reason: Some("INC-24".into()),
+        write: true,
+        source: "console",
+    };
+    let strays = [
+        (71_234_567, "cleaner 4821", "48214821", Mode::UltraStrict),
+        (71_234_568, "plumber 7716", "77167716", Mode::Standard),
+    ];
+    for (id, name, pin, mode) in strays {
+        lockdesk::sim::state(&sim.state)
+            .tt_locks
+            .get_mut(&28991110)
+            .unwrap()
+            .passcodes
+            .push(crate::drift::stray(id, name, pin));
+        let r = lockdesk::engine::enforce(&pool, &providers, &op, 2, mode, None, None).await;
+        assert!(
+            matches!(r, Ok(lockdesk::engine::Enforced::Done { .. })),
+            "{r:?}"
+        );
+    }
+    let secrets: Vec<String> = strays
+        .iter()
+        .flat_map(|(_, name, pin, _)| [name.to_string(), pin.to_string()])
+        .collect();
+    let rows = crate::drift::written_rows(&pool).await;
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("71234567") && r.contains("DELETE_PIN_INTENT"))
+    );
+    for r in rows {
+        assert!(!secrets.iter().any(|s| r.contains(s.as_str())), "{r}");
+    }
+    pool.close().await;
+    secrets
+}
+
 /// The tokens the simulators issued (the answers of their token calls).
 fn issued_tokens(sim: &lockdesk::sim::Sim) -> Vec<String> {
     let st = lockdesk::sim::state(&sim.state);
@@ -279,6 +326,7 @@ async fn planted_secrets_never_leave() {
     pool.close().await;
     let sim = sim_for(&db).await;
     secrets.extend(plant_in_sim(&sim));
+    secrets.extend(enforce_strays(&db, &sim).await);
     let url_password = canary("config", "database_url", 60);
     let url = with_password(&db, &url_password);
     secrets.push(url_password.clone());
