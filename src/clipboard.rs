@@ -63,10 +63,40 @@ impl Clipboard {
         Clipboard { system: None }
     }
 
+    /// Whether a system clipboard is there (else copies go through the
+    /// terminal, up to `OSC52_MAX`).
+    pub fn has_system(&self) -> bool {
+        self.system.is_some()
+    }
+
+    /// The longest text a copy takes without writing a file (`None`: any).
+    pub fn max_without_file(&self) -> Option<usize> {
+        (!self.has_system()).then_some(OSC52_MAX)
+    }
+
+    /// Copies an unmasked value: to the clipboard or through the terminal,
+    /// never to a file (refused instead, nothing written).
+    pub fn copy_unmasked(
+        &mut self,
+        text: &str,
+        terminal: Option<&mut dyn Write>,
+    ) -> std::io::Result<Copied> {
+        self.copy_to(text, terminal, false)
+    }
+
     pub fn copy(
         &mut self,
         text: &str,
         terminal: Option<&mut dyn Write>,
+    ) -> std::io::Result<Copied> {
+        self.copy_to(text, terminal, true)
+    }
+
+    fn copy_to(
+        &mut self,
+        text: &str,
+        terminal: Option<&mut dyn Write>,
+        file_allowed: bool,
     ) -> std::io::Result<Copied> {
         if let Some(c) = &mut self.system {
             if c.set_text(text.to_string()).is_ok() {
@@ -80,6 +110,11 @@ impl Clipboard {
                 out.flush()?;
                 return Ok(Copied::Osc52 { bytes: text.len() });
             }
+        }
+        if !file_allowed {
+            return Err(std::io::Error::other(
+                "a revealed value never goes to a file, and neither the clipboard nor the terminal could take it: nothing was written",
+            ));
         }
         let dir = crate::logging::state_dir()?;
         let path = dir.join(format!(
@@ -110,6 +145,30 @@ mod tests {
             .unwrap();
         assert_eq!(r, Copied::Osc52 { bytes: 8 });
         assert_eq!(out, b"\x1b]52;c;eyJhIjogMX0=\x07".to_vec());
+    }
+
+    #[test]
+    fn an_unmasked_copy_never_goes_to_a_file() {
+        let big = "s3cret".repeat(OSC52_MAX);
+        let mut out: Vec<u8> = Vec::new();
+        let before = std::fs::read_dir(crate::logging::state_dir().unwrap())
+            .map(|d| d.count())
+            .unwrap_or(0);
+        let e = Clipboard::terminal_only()
+            .copy_unmasked(&big, Some(&mut out))
+            .unwrap_err();
+        assert!(e.to_string().contains("never goes to a file"), "{e}");
+        assert!(out.is_empty());
+        let after = std::fs::read_dir(crate::logging::state_dir().unwrap())
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(before, after, "no file written");
+        assert!(
+            Clipboard::terminal_only()
+                .copy_unmasked("short", None)
+                .is_err(),
+            "no terminal either: refused"
+        );
     }
 
     #[test]

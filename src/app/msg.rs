@@ -113,6 +113,13 @@ pub enum Cmd {
         of: crate::store::reveal::RevealOf,
         reason: String,
         operator: String,
+        /// When the reveal runs out (armed again as it was if refused unused).
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// A revealed value for the clipboard: never written to a file.
+    CopyUnmasked {
+        text: String,
+        what: String,
     },
     /// Text for the clipboard; `what` names it in the status line.
     Copy {
@@ -176,7 +183,9 @@ pub enum Msg {
     /// Something the operator must know, from a background task.
     Warn(String),
     /// A reveal's text to copy (`what`, the text), or why there is none.
-    Revealed(Box<Result<(String, crate::store::reveal::Unmasked), String>>),
+    Revealed(
+        Box<Result<(String, crate::store::reveal::Unmasked), crate::store::reveal::NotRevealed>>,
+    ),
     /// A request to stop (a signal's name, or `quit`): handled by the
     /// console loop, never by the app.
     Stop(&'static str),

@@ -24,18 +24,18 @@ impl App {
         );
     }
 
-    /// The reason of an armed reveal that has not run out.
-    fn armed_reveal(&self) -> Option<String> {
+    /// An armed reveal that has not run out: its end and reason.
+    fn armed_reveal(&self) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
         self.reveal
             .as_ref()
             .filter(|(until, _)| *until > self.now)
-            .map(|(_, r)| r.clone())
+            .cloned()
     }
 
     /// A copy key while a reveal is armed: `y` on a row or a value reveals
     /// it (and spends the reveal); anything else copies masked as always.
     pub(crate) fn reveal_copy(&mut self, action: Action) -> Option<Vec<Cmd>> {
-        let reason = self.armed_reveal()?;
+        let (until, reason) = self.armed_reveal()?;
         if action != Action::Copy {
             return None;
         }
@@ -53,6 +53,7 @@ impl App {
             of,
             reason,
             operator: self.operator.clone(),
+            until,
         }])
     }
 
@@ -92,15 +93,22 @@ impl App {
     }
 
     /// The reveal's answer: copy the text, or say why nothing was copied.
-    pub(crate) fn revealed(&mut self, result: Result<(String, Unmasked), String>) -> Vec<Cmd> {
+    pub(crate) fn revealed(
+        &mut self,
+        result: Result<(String, Unmasked), crate::store::reveal::NotRevealed>,
+    ) -> Vec<Cmd> {
         self.acting = self.acting.saturating_sub(1);
         match result {
-            Ok((what, Unmasked(text))) => vec![Cmd::Copy {
+            Ok((what, Unmasked(text))) => vec![Cmd::CopyUnmasked {
                 text,
                 what: format!("{what} UNMASKED (recorded in app_audit)"),
             }],
             Err(e) => {
-                self.say(Level::Error, e);
+                // Refused before anything was read out: still armed.
+                if let Some(r) = e.rearm {
+                    self.reveal = Some(r);
+                }
+                self.say(Level::Error, e.message);
                 Vec::new()
             }
         }

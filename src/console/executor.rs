@@ -218,19 +218,62 @@ impl Executor {
                 of,
                 reason,
                 operator,
+                until,
             } => {
+                use crate::store::reveal::{NotRevealed, RevealError};
                 let (pool, tx) = (self.pool.clone(), self.tx.clone());
+                // What the copy can take without a file: a longer value is
+                // refused before it is read out (a reveal never goes to a file).
+                let max_len = self.clipboard.max_without_file();
                 tokio::spawn(async move {
+                    let what = of.describe();
+                    let rearm = Some((until, reason.clone()));
                     let who = crate::store::reveal::Revealer {
                         operator,
                         os_user: crate::engine::audit::os_user(),
                         reason,
                     };
-                    let result = crate::store::reveal::reveal(&pool, &of, &who)
+                    // Supervised and bounded, as actions are: a panic or a
+                    // half-open connection still answers (and `q` never
+                    // waits on it).
+                    let work = AbortOnDrop(tokio::spawn(async move {
+                        tokio::time::timeout(
+                            REVEAL_WAIT,
+                            crate::store::reveal::reveal(&pool, &of, &who, max_len),
+                        )
                         .await
-                        .map(|t| (of.describe(), t));
+                    }));
+                    let result = match work.wait().await {
+                        Ok(Ok(Ok(t))) => Ok((what, t)),
+                        Ok(Ok(Err(RevealError::TooLarge(message)))) => {
+                            Err(NotRevealed { message, rearm })
+                        }
+                        Ok(Ok(Err(e))) => Err(NotRevealed::from(e.message())),
+                        Ok(Err(_)) => Err(NotRevealed::from(format!(
+                            "revealing {what} got no answer within {} s: nothing was copied (if the database recorded the reveal, app_audit shows it)",
+                            REVEAL_WAIT.as_secs()
+                        ))),
+                        Err(e) => {
+                            tracing::error!("revealing {what} panicked: {e}");
+                            Err(NotRevealed::from(format!(
+                                "revealing {what} failed inside lockdesk (the log file has the details): nothing was copied"
+                            )))
+                        }
+                    };
                     let _ = tx.send(Msg::Revealed(Box::new(result)));
                 });
+            }
+            Cmd::CopyUnmasked { text, what } => {
+                let mut stdout = std::io::stdout();
+                let out: &mut dyn std::io::Write = match &mut self.copy_out {
+                    CopyOut::Terminal => &mut stdout,
+                    CopyOut::Buffer(b) => b,
+                };
+                let said = match self.clipboard.copy_unmasked(&text, Some(out)) {
+                    Ok(c) => c.describe(&what),
+                    Err(e) => format!("copying {what} failed: {e}"),
+                };
+                let _ = self.tx.send(Msg::Copied(said));
             }
             Cmd::Copy { text, what } => {
                 let mut stdout = std::io::stdout();
@@ -279,6 +322,10 @@ impl Executor {
         }
     }
 }
+
+/// The longest a reveal may take (read, record, commit) before the console
+/// stops waiting for it.
+const REVEAL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A one-connection pool for cancels, to the server `pool` connects to.
 fn cancels_for(pool: &PgPool) -> PgPool {

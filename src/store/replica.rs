@@ -56,9 +56,28 @@ pub async fn wait_for(standby: &PgPool, position: &str, within: Duration) -> Rep
     }
 }
 
+/// What the whole wait after a write may add to `REPLAY_WAIT` (reading the
+/// primary's position, a connection to either server).
+pub const AFTER_WRITE_SLACK: Duration = Duration::from_secs(2);
+
 /// After a write on the primary: waits for the standby to have it. `None`
-/// when it does; else what to tell the operator.
+/// when it does; else what to tell the operator. The whole wait is bounded,
+/// not only the polls: a half-open connection to either server never holds
+/// the action's answer (and with it `q`) back.
 pub async fn after_write(primary: &PgPool, standby: &Standby) -> Option<String> {
+    let bound = REPLAY_WAIT + AFTER_WRITE_SLACK;
+    match tokio::time::timeout(bound, after_write_unbounded(primary, standby)).await {
+        Ok(r) => r,
+        Err(_) => Some(format!(
+            "the change is on the primary; the standby {} did not answer within {} s whether it has it: \
+             panes may not show it yet; refresh once the header shows no lag",
+            standby.label,
+            bound.as_secs()
+        )),
+    }
+}
+
+async fn after_write_unbounded(primary: &PgPool, standby: &Standby) -> Option<String> {
     let position = match primary_position(primary).await {
         Ok(p) => p,
         Err(e) => return Some(format!("could not read the primary's WAL position: {e}")),

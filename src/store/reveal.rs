@@ -38,6 +38,24 @@ impl std::fmt::Debug for Unmasked {
     }
 }
 
+/// A reveal that did not happen: why, and whether it is still unused (then
+/// the console arms it again, as it was).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRevealed {
+    pub message: String,
+    /// Set when nothing was read or recorded: the reveal's end and reason.
+    pub rearm: Option<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+impl From<String> for NotRevealed {
+    fn from(message: String) -> NotRevealed {
+        NotRevealed {
+            message,
+            rearm: None,
+        }
+    }
+}
+
 /// Who reveals, and why (recorded with the reveal).
 #[derive(Debug, Clone)]
 pub struct Revealer {
@@ -46,9 +64,57 @@ pub struct Revealer {
     pub reason: String,
 }
 
+/// Why a reveal longer than the copy can take is refused.
+pub fn too_large(of: &RevealOf, len: usize, max: usize) -> String {
+    format!(
+        "reveal refused, still armed: {} is {len} bytes unmasked, over the terminal clipboard's {max} and no system clipboard here; \
+         a revealed value never goes to a file (nothing was read out or recorded). Open the row and press y on one column instead",
+        of.describe()
+    )
+}
+
 /// Reads `of` unmasked and records the reveal; the text to copy, once the
-/// record is committed. Without the record there is no copy.
-pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unmasked, String> {
+/// record is committed. Without the record there is no copy. A text longer
+/// than `max_len` (what the copy can take without a file) is refused before
+/// anything is recorded: the transaction is rolled back.
+pub async fn reveal(
+    pool: &PgPool,
+    of: &RevealOf,
+    who: &Revealer,
+    max_len: Option<usize>,
+) -> Result<Unmasked, RevealError> {
+    reveal_inner(pool, of, who, max_len).await
+}
+
+/// Why a reveal gave no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevealError {
+    /// Too long for any copy but a file: refused before anything was
+    /// recorded (the reveal is still unused).
+    TooLarge(String),
+    Failed(String),
+}
+
+impl RevealError {
+    pub fn message(self) -> String {
+        match self {
+            RevealError::TooLarge(m) | RevealError::Failed(m) => m,
+        }
+    }
+}
+
+impl From<String> for RevealError {
+    fn from(m: String) -> RevealError {
+        RevealError::Failed(m)
+    }
+}
+
+async fn reveal_inner(
+    pool: &PgPool,
+    of: &RevealOf,
+    who: &Revealer,
+    max_len: Option<usize>,
+) -> Result<Unmasked, RevealError> {
     let failed =
         |e: sqlx::Error| format!("the reveal was not recorded, so nothing was copied: {e}");
     // A reveal is its own elevation: it writes its record even in a
@@ -70,10 +136,10 @@ pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unma
         .await
         .map_err(failed)?
         .ok_or_else(|| {
-            format!(
+            RevealError::Failed(format!(
                 "{} is no longer in the database; nothing was copied",
                 of.describe()
-            )
+            ))
         })?;
     let text = match of {
         RevealOf::Audit(_) => audit_row_as(&row, Masking::Off).map(|r| r.to_json_text()),
@@ -87,6 +153,10 @@ pub async fn reveal(pool: &PgPool, of: &RevealOf, who: &Revealer) -> Result<Unma
         }),
     }
     .map_err(failed)?;
+    if let Some(max) = max_len.filter(|m| text.len() > *m) {
+        let _ = tx.rollback().await;
+        return Err(RevealError::TooLarge(too_large(of, text.len(), max)));
+    }
     let after = json!({"revealed": of.describe(), "reason": who.reason, "os_user": who.os_user});
     sqlx::query(statements::audit::INSERT.tagged())
         .bind("Session")

@@ -296,7 +296,7 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
         lockdesk::store::reveal::RevealOf::Job(72),
         lockdesk::store::reveal::RevealOf::LogColumn(1384, "request_json"),
     ] {
-        let r = lockdesk::store::reveal::reveal(&pool, &of, &who).await;
+        let r = lockdesk::store::reveal::reveal(&pool, &of, &who, None).await;
         assert!(r.is_ok(), "{of:?}: {r:?}");
     }
 

@@ -386,3 +386,34 @@ async fn a_connect_that_hangs_says_the_database_cannot_be_reached() {
     assert!(!e.0.contains("busy"), "{e}");
     hold.abort();
 }
+
+#[tokio::test]
+async fn the_wait_for_a_standby_after_a_write_is_bounded_as_a_whole() {
+    // A standby whose connection hangs (a half-open TCP connection): the
+    // wait after a write ends within its bound, and says so.
+    let url = demo_db().await;
+    let primary = PgPool::connect(&url).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let opts =
+        lockdesk::store::options(&format!("postgresql://ops@127.0.0.1:{port}/broker")).unwrap();
+    let standby = lockdesk::store::replica::Standby {
+        pool: sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(120))
+            .connect_lazy_with(opts),
+        label: format!("127.0.0.1:{port}/broker"),
+    };
+    let started = std::time::Instant::now();
+    let note = lockdesk::store::replica::after_write(&primary, &standby).await;
+    let took = started.elapsed();
+    let bound = lockdesk::store::replica::REPLAY_WAIT + lockdesk::store::replica::AFTER_WRITE_SLACK;
+    assert!(took < bound + Duration::from_secs(2), "waited {took:?}");
+    assert!(note.is_some_and(|n| n.contains("did not answer")));
+    hold.abort();
+}

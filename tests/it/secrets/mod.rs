@@ -16,6 +16,7 @@ use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
 
 mod curl;
+mod reveal;
 pub(crate) mod tmux;
 
 use tmux::Tmux;

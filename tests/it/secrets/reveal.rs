@@ -1,0 +1,88 @@
+// A revealed value never goes to a file: too long for the terminal's
+// clipboard (and no system clipboard), the reveal is refused before anything
+// is read out or recorded, nothing is written anywhere, and it stays armed.
+
+use lockdesk::console::options::Target;
+use sqlx::PgPool;
+
+use crate::console::{global, run_as};
+use crate::support::demo_db;
+
+#[tokio::test]
+async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
+    let db = demo_db().await;
+    let pool = PgPool::connect(&db).await.unwrap();
+    // A job whose payload holds a secret and is longer than OSC 52 takes.
+    let secret = "LDCANARY-big-reveal-secret";
+    let filler = "x".repeat(lockdesk::clipboard::OSC52_MAX + 10);
+    let job: i64 = sqlx::query_scalar(
+        "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, payload, created_at, updated_at) \
+         VALUES ('reconcile_user', 9, 'big', 'failed', 1, jsonb_build_object('password', $1::text, 'filler', $2::text), now(), now()) RETURNING id",
+    )
+    .bind(secret)
+    .bind(&filler)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // Where a copy too large for the terminal would otherwise be written:
+    // no file there may hold the secret (other tests may write copies).
+    let leaked_to_a_file = || {
+        std::fs::read_dir(lockdesk::logging::state_dir().unwrap())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("copy-"))
+                    .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(secret)))
+            })
+            .unwrap_or(false)
+    };
+    let (screen, copies) = run_as(
+        &global(),
+        &db,
+        Some(Target::Job { id: job }),
+        ":reveal 10m INC-9 customer asked<Enter>y",
+        (240, 45),
+        None,
+        None,
+    )
+    .await;
+    assert!(screen.contains("never goes to a file"), "{screen}");
+    assert!(screen.contains("still armed"), "{screen}");
+    assert!(
+        copies.iter().all(|c| !c.contains(secret)),
+        "nothing unmasked was copied"
+    );
+    let records: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(records, 0, "nothing was read out, so nothing is recorded");
+    assert!(!leaked_to_a_file(), "a copy file holds the revealed value");
+    // Still armed: the next y on a small row reveals it.
+    let (screen, copies) = run_as(
+        &global(),
+        &db,
+        Some(Target::Job { id: job }),
+        ":reveal 10m INC-9 customer asked<Enter>yjy",
+        (240, 45),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        copies.len(),
+        1,
+        "the next row's reveal was copied: {screen}"
+    );
+    let records: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        records, 1,
+        "the reveal, still armed, was spent on the next row: {screen}"
+    );
+}
