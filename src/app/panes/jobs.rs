@@ -91,6 +91,10 @@ impl App {
             return;
         };
         j.rows[i].status = status.into();
+        if status == "queued" {
+            // A retry makes it due now.
+            j.rows[i].next_run_at = Some(self.now);
+        }
         j.acted_on = Some((i, j.rows[i].clone()));
         j.focus = Some(job);
     }
