@@ -173,7 +173,7 @@ pub async fn preview(
 pub(crate) async fn build_plan(
     conn: &mut PgConnection,
     door: &DoorRef,
-    actual: Vec<crate::providers::LockAccess>,
+    listed: crate::providers::Listing,
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Plan, sqlx::Error> {
@@ -184,7 +184,8 @@ pub(crate) async fn build_plan(
         external_device_id: door.external_id.clone(),
         integration_device_id: door.device,
         expected: expected(conn, door.id, now).await?,
-        actual: actual
+        actual: listed
+            .items
             .into_iter()
             .map(|a| Actual {
                 vendor_pin_id: a.id,
@@ -197,6 +198,7 @@ pub(crate) async fn build_plan(
         mode,
         grace: Duration::seconds(GRACE),
         now,
+        list_incomplete: listed.incomplete,
     };
     Ok(plan::plan(input))
 }
