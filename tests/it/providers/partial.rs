@@ -322,3 +322,38 @@ async fn a_long_listing_is_logged_compactly_with_every_id_and_name() {
     ids.dedup();
     assert_eq!(ids.len(), 451, "every code's vendor id is in the log");
 }
+
+#[tokio::test]
+async fn the_drift_dialog_says_why_nothing_is_deleted() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    sim.set_fault(TTLOCK_KEY, Some(Fault::ListNoPages));
+    let g = lockdesk::console::options::Global {
+        write: true,
+        reason: Some("INC-24".into()),
+        ..crate::console::global()
+    };
+    // `d` previews in standard mode, Tab switches to ultra_strict.
+    let plan = crate::console::screen_as(
+        &g,
+        &url,
+        Some(lockdesk::console::options::Target::Door { id: "2".into() }),
+        "d<Tab>",
+        (160, 40),
+        None,
+        Some(sim.provider_settings()),
+    )
+    .await;
+    assert!(plan.contains("mode ultra_strict"), "{plan}");
+    assert!(
+        plan.contains(
+            "the lock's list is incomplete (the answer has no `pages`): nothing is deleted"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("~ AB U9 C6  #50957532  credential_revoked_or_missing: withheld"),
+        "{plan}"
+    );
+    assert!(!plan.contains(" - AB U9 C6"), "{plan}");
+}
