@@ -220,7 +220,7 @@ pub async fn preview(
 pub(crate) async fn build_plan(
     conn: &mut PgConnection,
     door: &DoorRef,
-    actual: Vec<crate::providers::LockAccess>,
+    listed: crate::providers::Listing,
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Plan, sqlx::Error> {
@@ -228,7 +228,9 @@ pub(crate) async fn build_plan(
     // here, before the plan shows it or any row of lockdesk's holds it (the
     // broker's own names, all the plan matches by, are kept).
     let ttlock = door.provider.eq_ignore_ascii_case("TTLOCK");
-    let actual: Vec<Actual> = actual
+    let list_incomplete = listed.incomplete.clone();
+    let actual: Vec<Actual> = listed
+        .items
         .into_iter()
         .map(|a| Actual {
             vendor_pin_id: a.id,
@@ -255,6 +257,7 @@ pub(crate) async fn build_plan(
         mode,
         grace: Duration::seconds(GRACE),
         now,
+        list_incomplete,
     };
     Ok(plan::plan(input))
 }

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::{Operator, Refused, begin, explain, finish};
 use crate::lockkey::LockKey;
-use crate::providers::LockAccess;
+use crate::providers::Listing;
 use crate::store::logs::{self, LogContext, Step};
 use crate::store::statements;
 use crate::store::traces::{LogRow, log_row};
@@ -83,13 +83,15 @@ async fn in_flight(
     Ok(live)
 }
 
-/// The intents with no outcome on one lock, judged against `actual` (the
+/// The intents with no outcome on one lock, judged against `listed` (the
 /// lock as just listed). A change a live run (here or in another console)
 /// has in flight is marked so: only those whose run is over are settled.
+/// From a list that is not whole only what it shows counts: a delete whose
+/// code is absent, or an add whose name is, is left for a whole list.
 pub(crate) async fn find(
     conn: &mut PgConnection,
     lock: &LockKey,
-    actual: &[LockAccess],
+    listed: &Listing,
     now: DateTime<Utc>,
 ) -> Result<Vec<Interrupted>, sqlx::Error> {
     let key = lock.to_string();
@@ -122,16 +124,22 @@ pub(crate) async fn find(
             .to_string();
         let request = i.request_json.clone().unwrap_or(Value::Null);
         let field = |k: &str| request.get(k).and_then(Value::as_str).map(str::to_string);
-        let applied = if action.ends_with("DELETE_PIN") {
+        let actual = &listed.items;
+        let (applied, shown) = if action.ends_with("DELETE_PIN") {
             let id = field("provider_code_id");
-            !actual.iter().any(|a| Some(&a.id) == id.as_ref())
+            let on_lock = actual.iter().any(|a| Some(&a.id) == id.as_ref());
+            (!on_lock, on_lock)
         } else {
             // An add carries the broker's own name (never masked): it landed
             // when the lock lists a passcode of that name. A name that is not
             // the broker's form (a masked one) proves nothing.
             let name = field("name").filter(|n| super::plan::is_broker_name(n));
-            name.is_some() && actual.iter().any(|a| a.name == name)
+            let on_lock = name.is_some() && actual.iter().any(|a| a.name == name);
+            (on_lock, on_lock)
         };
+        if !shown && !listed.is_complete() {
+            continue;
+        }
         out.push(Interrupted {
             intent_log_id: i.id,
             action,

@@ -3,6 +3,14 @@
 //! them — adds, deletes, deletes blocked by the grace window, passcodes
 //! unknown to the broker, expected PINs that cannot be sent — in the shape of
 //! seed 001's `enforce_plan`.
+//!
+//! A list of the lock that is not whole (`Input::list_incomplete`: a page
+//! count or total missing or inconsistent, a list cut at lockdesk's bound)
+//! never drives a delete: what would be deleted is `withheld`, with why.
+//! Adds still go: an add only grants what the broker says belongs, and one
+//! already on the lock in the part not listed is refused by the provider
+//! (TTLock -3007 same passcode) or a no-op (Doordeck ADD_USER of a user it
+//! has), never a removal.
 
 use std::collections::BTreeMap;
 
@@ -88,6 +96,8 @@ pub struct Input {
     pub mode: Mode,
     pub grace: Duration,
     pub now: DateTime<Utc>,
+    /// Why `actual` may not be the whole lock (`None`: it is).
+    pub list_incomplete: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +124,10 @@ pub struct Plan {
     pub unknown: Vec<Actual>,
     /// Expected but not sendable, with why.
     pub invalid_expected: Vec<(Expected, &'static str)>,
+    /// Why nothing is deleted (the list of the lock is not whole), and what
+    /// would be deleted from a whole one.
+    pub deletes_withheld: Option<String>,
+    pub withheld: Vec<Delete>,
 }
 
 /// `AB U9 C6` → (9, 6).
@@ -169,6 +183,7 @@ pub fn plan(input: Input) -> Plan {
     let mut deletes = Vec::new();
     let mut blocked = Vec::new();
     let mut unknown = Vec::new();
+    let mut withheld = Vec::new();
     let ttlock = input.provider_type.eq_ignore_ascii_case("TTLOCK");
 
     let on_lock: Vec<(Option<i64>, &Actual)> = input
@@ -239,10 +254,16 @@ pub fn plan(input: Input) -> Plan {
             // Standard: a passcode the broker never issued is not ours to remove.
             (Mode::Standard, false, _) => unknown.push(a.clone()),
             (Mode::Standard, true, true) => blocked.push(d),
+            _ if input.list_incomplete.is_some() => withheld.push(d),
             _ => deletes.push(d),
         }
     }
     Plan {
+        deletes_withheld: input
+            .list_incomplete
+            .as_ref()
+            .map(|why| format!("the lock's list is incomplete ({why}): nothing is deleted")),
+        withheld,
         input,
         adds,
         deletes,
@@ -307,8 +328,16 @@ impl Plan {
         })
     }
 
-    /// One door's entry of `enforce_plan.doors`, as seed 001 has it.
+    /// One door's entry of `enforce_plan.doors`, as seed 001 has it, with
+    /// whether the lock's list was whole and what that withheld.
     pub fn door_json(&self) -> Value {
+        let mut door = self.seed_door_json();
+        door["list_incomplete"] = json!(self.input.list_incomplete);
+        door["withheld_deletes"] = self.withheld.iter().map(|d| self.delete_json(d)).collect();
+        door
+    }
+
+    fn seed_door_json(&self) -> Value {
         let i = &self.input;
         json!({
             "actual": i.actual.iter().map(|a| json!({"code_name": self.name_of(a.code_name.as_ref()), "provider_receipt_id": a.provider_receipt_id,
@@ -333,6 +362,12 @@ impl Plan {
 
     /// The whole `enforce_plan` object.
     pub fn enforce_plan_json(&self, filters: Value, generated_at: DateTime<Utc>) -> Value {
+        let mut plan = self.seed_plan_json(filters, generated_at);
+        plan["deletes_withheld"] = json!(self.deletes_withheld);
+        plan
+    }
+
+    fn seed_plan_json(&self, filters: Value, generated_at: DateTime<Utc>) -> Value {
         let s = self.summary_json();
         json!({
             "doors": [self.door_json()],
@@ -387,6 +422,7 @@ mod tests {
             mode,
             grace: Duration::seconds(3600),
             now: t("2026-02-05T16:28:59Z"),
+            list_incomplete: None,
         }
     }
 
@@ -524,6 +560,35 @@ mod tests {
         assert_eq!(
             p.summary_json(),
             json!({"adds": 1, "blocked": 1, "deletes": 1, "grace_bypassed_deletes": 0, "invalid_expected": 1})
+        );
+    }
+
+    #[test]
+    fn a_partial_list_withholds_every_delete_and_says_why() {
+        let mut i = input(Mode::UltraStrict);
+        i.credentials.insert(7, 10);
+        i.expected = vec![exp(10, 7, "123456")];
+        i.actual.push(act("61234567", "cleaner"));
+        i.list_incomplete = Some("the answer has no `pages`".into());
+        let p = plan(i);
+        assert!(p.deletes.is_empty());
+        assert_eq!(p.withheld.len(), 2);
+        assert_eq!(p.adds.len(), 1, "adds still go");
+        let why = p.deletes_withheld.clone().unwrap();
+        assert!(
+            why.contains("no `pages`") && why.contains("nothing is deleted"),
+            "{why}"
+        );
+        let j = p.enforce_plan_json(json!({}), t("2026-02-05T16:28:59Z"));
+        assert_eq!(j["deletes_withheld"], json!(why));
+        assert_eq!(j["summary"]["deletes"], 0);
+        assert_eq!(
+            j["doors"][0]["withheld_deletes"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(
+            j["doors"][0]["list_incomplete"],
+            "the answer has no `pages`"
         );
     }
 }

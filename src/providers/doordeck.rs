@@ -13,6 +13,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use super::listing::{self, Listing};
 use super::{
     BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError, redact,
 };
@@ -214,7 +215,9 @@ impl DoordeckClient {
             let secrets = self.secrets(std::slice::from_ref(&token));
             let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = crate::timefmt::local_now();
-            let result = super::send_json(req, self.timeout, &refs, meaning).await;
+            let result = super::send_json(req, self.timeout, &refs, meaning)
+                .await
+                .map(|(v, _)| v);
             calls.push(CallRecord {
                 action: action.to_string(),
                 provider: "DOORDECK",
@@ -355,6 +358,16 @@ impl DoordeckClient {
     }
 }
 
+/// One entry of `/device/{id}/users`; `None` without a `userId`.
+fn user(u: &Value) -> Option<LockAccess> {
+    Some(LockAccess {
+        id: u.get("userId")?.as_str()?.to_string(),
+        name: u.get("email").and_then(Value::as_str).map(str::to_string),
+        start: u.get("start").and_then(seconds),
+        end: u.get("end").and_then(seconds),
+    })
+}
+
 /// Doordeck times are seconds, sometimes written as floats.
 fn seconds(v: &Value) -> Option<DateTime<Utc>> {
     let s = v.as_f64()?;
@@ -366,7 +379,7 @@ impl Provider for DoordeckClient {
         "DOORDECK"
     }
 
-    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Listing>> {
         Box::pin(async move {
             let mut calls = Vec::new();
             let result = self
@@ -381,21 +394,10 @@ impl Provider for DoordeckClient {
                     &mut calls,
                 )
                 .await
-                .map(|v| {
-                    v.as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|u| LockAccess {
-                            id: u
-                                .get("userId")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                            name: u.get("email").and_then(Value::as_str).map(str::to_string),
-                            start: u.get("start").and_then(seconds),
-                            end: u.get("end").and_then(seconds),
-                        })
-                        .collect()
+                .and_then(|v| {
+                    // One unpaged array: bounded, and its logged copy compacted.
+                    let logged = calls.last_mut().map(|c| &mut c.response);
+                    listing::doordeck_users(&v, logged, user)
                 });
             Outcome { result, calls }
         })

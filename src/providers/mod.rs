@@ -3,6 +3,7 @@
 //! shape, and redacted at the edge before anything else sees it.
 
 pub mod doordeck;
+pub mod listing;
 pub mod redact;
 pub mod settings;
 pub mod ttlock;
@@ -15,6 +16,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+
+pub use listing::Listing;
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -60,6 +63,8 @@ pub enum ProviderError {
     Decode(String),
     /// lockdesk has no credentials or URL for this customer and provider.
     NotConfigured(String),
+    /// The lock holds more than lockdesk lists (listing::MAX_LIST_*).
+    OverBound(String),
 }
 
 impl fmt::Display for ProviderError {
@@ -73,6 +78,10 @@ impl fmt::Display for ProviderError {
             ProviderError::Network(m) => write!(f, "network error: {m}"),
             ProviderError::Decode(m) => write!(f, "unexpected answer: {m}"),
             ProviderError::NotConfigured(m) => write!(f, "not configured: {m}"),
+            ProviderError::OverBound(m) => write!(
+                f,
+                "the lock holds more than lockdesk lists ({m}); lockdesk plans and changes nothing on it"
+            ),
         }
     }
 }
@@ -163,8 +172,9 @@ pub struct LockEvent {
 /// One provider account, as the engine and console use it.
 pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Everything on the lock now (all pages).
-    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>>;
+    /// Everything on the lock now (all pages, within listing's bounds), and
+    /// whether that is the whole lock.
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Listing>>;
     /// Puts a PIN (TTLock, via gateway) or a share (Doordeck) on the lock; returns its id.
     fn grant<'a>(&'a self, lock_id: &'a str, grant: &'a Grant) -> BoxFut<'a, Outcome<String>>;
     /// Removes a passcode or share by id.
@@ -222,12 +232,14 @@ pub fn network_error(e: reqwest::Error, timeout: Duration, secrets: &[&str]) -> 
 /// passcode list is far below this.
 pub const MAX_BODY: usize = 4 << 20;
 
-/// The most pages lockdesk reads of one list (200 items each): a provider
-/// whose page count never ends is cut off with an error, not followed.
+/// The most pages lockdesk reads of a lock's own audit trail (200 records
+/// each): a provider whose page count never ends is cut off with an error,
+/// not followed. (A lock's passcode list has its own, checked bounds:
+/// `listing`.)
 pub const MAX_PAGES: i64 = 100;
 
-/// The page count of a paged answer, checked: at least 1, and an error past
-/// `MAX_PAGES` (a partial passcode list must never look whole).
+/// The page count of an audit-trail answer: at least 1, and an error past
+/// `MAX_PAGES`. The trail is only looked at, never planned from.
 pub fn page_count(body: &Value) -> Result<i64, ProviderError> {
     let pages = body
         .get("pages")
@@ -285,16 +297,18 @@ fn too_large() -> ProviderError {
     ))
 }
 
-/// Sends one request and reads its JSON body (`{}` when empty). An HTTP
-/// error status becomes `ProviderError::Http` with the provider's own
-/// documented `meaning`; transport errors lose their URL and `secrets`.
+/// Sends one request and reads its JSON body (`{}` when empty) and the
+/// body's length in bytes. An HTTP error status becomes
+/// `ProviderError::Http` with the provider's own documented `meaning`;
+/// transport errors lose their URL and `secrets`.
 pub async fn send_json(
     req: reqwest::RequestBuilder,
     timeout: Duration,
     secrets: &[&str],
     meaning: fn(u16) -> &'static str,
-) -> Result<Value, ProviderError> {
+) -> Result<(Value, usize), ProviderError> {
     let (status, text) = send_bounded(req, timeout, secrets).await?;
+    let bytes = text.len();
     if status >= 400 {
         return Err(ProviderError::Http {
             status,
@@ -302,12 +316,12 @@ pub async fn send_json(
         });
     }
     if text.trim().is_empty() {
-        return Ok(Value::Object(serde_json::Map::new()));
+        return Ok((Value::Object(serde_json::Map::new()), bytes));
     }
     // Any depth: an answer nested deeper than lockdesk holds is collapsed
     // (jsontext), never a stack overflow.
     crate::jsontext::parse(&text)
-        .map(|p| p.value)
+        .map(|p| (p.value, bytes))
         .map_err(|_| ProviderError::Decode(format!("not JSON (HTTP {status})")))
 }
 

@@ -152,7 +152,16 @@ async fn authed(s: Shared, r: Req) -> Resp {
             }
             match (r.method.as_str(), rest) {
                 ("GET", []) => Resp::json(200, &device_json(&id, d)),
-                ("GET", ["users"]) => Resp::json(200, &Value::Array(d.users.clone())),
+                ("GET", ["users"]) => {
+                    let mut users = d.users.clone();
+                    if st.fault(&format!("DOORDECK:{id}")) == Some(Fault::UsersOverBound) {
+                        users.extend(super::fillers(users.len(), |i| {
+                            json!({"userId": format!("filler-{i}"), "email": format!("filler{i}@example.com"),
+                                   "role": "USER", "orphan": false})
+                        }));
+                    }
+                    Resp::json(200, &Value::Array(users))
+                }
                 ("GET", ["log"]) => {
                     let q = |k: &str| {
                         r.query
@@ -258,10 +267,12 @@ async fn authed(s: Shared, r: Req) -> Resp {
                                 .unwrap_or_default();
                             d.users
                                 .retain(|u| !users.iter().any(|x| u["userId"] == json!(x)));
+                            let revoked = users.len() as u64;
                             for u in users {
                                 d.events.push(json!({"timestamp": now, "type": "LOCK_REVOKED", "user": u, "email": actor,
                                                      "displayName": actor, "message": "Access revoked"}));
                             }
+                            st.dd_revokes += revoked;
                             Resp::json(200, &json!({}))
                         }
                         Some("MUTATE_LOCK") => {

@@ -40,6 +40,18 @@ pub enum Fault {
     RateLimit,
     /// The lock refuses the PINs it is sent.
     RefusePin,
+    /// TTLock's passcode list answers without `pages`.
+    ListNoPages,
+    /// TTLock's passcode list answers with `pages` that is not an integer.
+    ListPagesNotInteger,
+    /// TTLock's passcode list reports a `total` larger than the codes it sends.
+    ListTotalTooHigh,
+    /// TTLock's passcode list holds one code more than lockdesk lists
+    /// (filler codes after the lock's own).
+    ListOverBound,
+    /// Doordeck's users of the device hold one more than lockdesk lists
+    /// (filler users after the device's own).
+    UsersOverBound,
 }
 
 impl Fault {
@@ -53,6 +65,11 @@ impl Fault {
             "token_expiry" => Fault::TokenExpiry,
             "rate_limit" => Fault::RateLimit,
             "refuse_pin" => Fault::RefusePin,
+            "list_no_pages" => Fault::ListNoPages,
+            "list_pages_not_integer" => Fault::ListPagesNotInteger,
+            "list_total_too_high" => Fault::ListTotalTooHigh,
+            "list_over_bound" => Fault::ListOverBound,
+            "users_over_bound" => Fault::UsersOverBound,
             _ => return None,
         })
     }
@@ -118,6 +135,8 @@ pub struct SimState {
     pub rng_state: u64,
     /// Passcodes deleted, over all locks (what a test counts).
     pub tt_deletes: u64,
+    /// Doordeck users revoked, over all devices (what a test counts).
+    pub dd_revokes: u64,
 }
 
 impl SimState {
@@ -357,6 +376,13 @@ impl Drop for Sim {
             t.abort();
         }
     }
+}
+
+/// `n` filler entries made by `one(i)` for the over-bound faults: one more
+/// than lockdesk lists, together with what is already there.
+pub fn fillers(have: usize, one: impl Fn(usize) -> Value) -> Vec<Value> {
+    let want = crate::providers::listing::MAX_LIST_RECORDS + 1;
+    (0..want.saturating_sub(have)).map(one).collect()
 }
 
 /// Locks the shared state, surviving a poisoned mutex (a panicked handler

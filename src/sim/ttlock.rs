@@ -189,7 +189,26 @@ async fn handle_now(s: Shared, r: Req) -> Resp {
                     std::cmp::Reverse(x.get("sendDate").and_then(Value::as_i64).unwrap_or(0))
                 });
             }
-            Resp::json(200, &page(list, &p, 200))
+            let fault = st.fault(&format!("TTLOCK:{lock_id}"));
+            if fault == Some(Fault::ListOverBound) {
+                let filler = super::fillers(list.len(), |i| {
+                    json!({"keyboardPwdId": 90_000_000 + i, "lockId": lock_id, "keyboardPwd": format!("{}", 1_000_000 + i),
+                           "keyboardPwdName": format!("filler {i}"), "keyboardPwdType": 2, "status": 1})
+                });
+                list.extend(filler);
+            }
+            let mut answer = page(list, &p, 200);
+            match fault {
+                Some(Fault::ListNoPages) => {
+                    answer.as_object_mut().map(|m| m.remove("pages"));
+                }
+                Some(Fault::ListPagesNotInteger) => answer["pages"] = json!(1.5),
+                Some(Fault::ListTotalTooHigh) => {
+                    answer["total"] = json!(answer["total"].as_i64().unwrap_or(0) + 1);
+                }
+                _ => {}
+            }
+            Resp::json(200, &answer)
         }
         "lockRecord/list" => {
             let from = get(&p, "startDate")

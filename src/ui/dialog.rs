@@ -162,6 +162,7 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
     ]));
     let fmt =
         |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    withheld_lines(plan, out);
     for e in &plan.adds {
         let what = e
             .pin
@@ -229,11 +230,40 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
             Span::raw(format!("{}  cannot be sent: {why}", e.code_name)),
         ]));
     }
-    if plan.is_empty() && plan.blocked_by_grace.is_empty() && plan.unknown.is_empty() {
+    if plan.is_empty()
+        && plan.blocked_by_grace.is_empty()
+        && plan.unknown.is_empty()
+        && plan.deletes_withheld.is_none()
+    {
         out.push(
             Line::from("   no drift: the lock holds exactly what the broker expects")
                 .style(Style::new().fg(Color::Green)),
         );
+    }
+}
+
+/// A list of the lock that is not whole: why nothing is deleted, and what
+/// a whole list would have deleted.
+fn withheld_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
+    let Some(why) = &plan.deletes_withheld else {
+        return;
+    };
+    out.push(
+        Line::from(format!(
+            "⚠ {why}; adds still go. Preview again for a whole list."
+        ))
+        .style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+    );
+    for d in &plan.withheld {
+        out.push(Line::from(vec![
+            Span::styled(" ~ ", WARN.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                "{}  #{}  {}: withheld, the list is incomplete",
+                d.code_name.as_deref().unwrap_or("(no name)"),
+                d.vendor_pin_id,
+                d.reason
+            )),
+        ]));
     }
 }
 

@@ -9,7 +9,7 @@ use lockdesk::app::{ActRequest, ActResult, Cmd, Msg};
 use lockdesk::engine::plan::Mode;
 use lockdesk::engine::{self, Operator};
 use lockdesk::providers::settings::Providers;
-use lockdesk::providers::{BoxFut, Grant, LockAccess, LockEvent, Outcome, Provider};
+use lockdesk::providers::{BoxFut, Grant, Listing, LockEvent, Outcome, Provider};
 use sqlx::PgPool;
 
 use crate::providers::sim_for;
@@ -22,7 +22,7 @@ impl Provider for PanicsOnChange {
     fn name(&self) -> &'static str {
         self.0.name()
     }
-    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Listing>> {
         self.0.list_access(lock_id)
     }
     fn grant<'a>(&'a self, _: &'a str, _: &'a Grant) -> BoxFut<'a, Outcome<String>> {
@@ -254,7 +254,7 @@ impl Provider for Watching {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Listing>> {
         self.inner.list_access(lock_id)
     }
     fn grant<'a>(&'a self, lock_id: &'a str, g: &'a Grant) -> BoxFut<'a, Outcome<String>> {

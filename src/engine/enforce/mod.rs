@@ -395,6 +395,7 @@ async fn enforce_locked(
         "analysis": {"adds": s["adds"], "blocked": s["blocked"], "deletes": s["deletes"], "doors": 1,
                      "grace_bypassed_deletes": s["grace_bypassed_deletes"], "invalid_expected": s["invalid_expected"]},
         "deletes": {"attempted": plan.deletes.len(), "failed": plan.deletes.len() - deletes_ok, "ok": deletes_ok},
+        "deletes_withheld": plan.deletes_withheld,
         "enforce_plan": plan.enforce_plan_json(filters, now),
         "failures": failures,
         "generated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -236,6 +236,7 @@ pub(super) async fn remember_new(
         .deletes
         .iter()
         .chain(plan.blocked_by_grace.iter())
+        .chain(plan.withheld.iter())
         .filter(|d| d.first_seen_source == "inferred_now")
         .collect();
     if fresh.is_empty() {

@@ -1,5 +1,35 @@
 //! What TTLock's numbers mean, as its documentation gives them: errcodes,
-//! HTTP statuses, and lock record types.
+//! HTTP statuses, and lock record types; and a passcode list item read.
+
+use serde_json::Value;
+
+use crate::providers::{LockAccess, from_ms};
+
+/// One item of `/v3/lock/listKeyboardPwd` (unredacted: the name is matched
+/// against the broker's). `None` without a `keyboardPwdId`; the id may be
+/// a number or a string, as TTLock writes numbers either way.
+pub fn passcode(p: &Value) -> Option<LockAccess> {
+    let id = match p.get("keyboardPwdId")? {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let ms = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_i64)
+            .filter(|m| *m > 0)
+            .and_then(from_ms)
+    };
+    Some(LockAccess {
+        id,
+        name: p
+            .get("keyboardPwdName")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        start: ms("startDate"),
+        end: ms("endDate"),
+    })
+}
 
 /// The documented meaning of an errcode.
 pub fn meaning(code: i64) -> &'static str {

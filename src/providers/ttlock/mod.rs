@@ -15,9 +15,9 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use super::listing::{self, Listing, Pages};
 use super::{
-    BoxFut, CallRecord, Grant, LockAccess, LockEvent, Outcome, Provider, ProviderError, from_ms,
-    redact,
+    BoxFut, CallRecord, Grant, LockEvent, Outcome, Provider, ProviderError, from_ms, redact,
 };
 
 struct Token {
@@ -178,8 +178,7 @@ impl TtLockClient {
     }
 
     #[allow(clippy::too_many_arguments)]
-    /// One v3 call with the common params. Reads go as GET with a query
-    /// string, changes as POST with a form body, as the docs' examples do.
+    /// One v3 call with the common params (`call_sized` without the size).
     async fn call(
         &self,
         action: &str,
@@ -190,6 +189,25 @@ impl TtLockClient {
         lock_id: Option<&str>,
         calls: &mut Vec<CallRecord>,
     ) -> Result<Value, ProviderError> {
+        self.call_sized(action, method, path, params, retry, lock_id, calls)
+            .await
+            .map(|(v, _)| v)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    /// One v3 call with the common params, and its answer's size in bytes.
+    /// Reads go as GET with a query string, changes as POST with a form
+    /// body, as the docs' examples do.
+    async fn call_sized(
+        &self,
+        action: &str,
+        method: &str,
+        path: &str,
+        params: Value,
+        retry: Retry,
+        lock_id: Option<&str>,
+        calls: &mut Vec<CallRecord>,
+    ) -> Result<(Value, usize), ProviderError> {
         let mut token_retry = true;
         let mut attempt = 0;
         loop {
@@ -219,17 +237,18 @@ impl TtLockClient {
             let started = crate::timefmt::local_now();
             let result = super::send_json(req, self.timeout, &secret_refs, http_meaning).await;
             let (response, outcome) = match result {
-                Ok(body) => {
+                Ok((body, bytes)) => {
                     let code = body.get("errcode").and_then(Value::as_i64).unwrap_or(0);
+                    let response = redact::value(&body);
                     let r = if code == 0 {
-                        Ok(body.clone())
+                        Ok((body, bytes))
                     } else {
                         Err(ProviderError::TtLock {
                             code,
                             meaning: meaning(code),
                         })
                     };
-                    (redact::value(&body), r)
+                    (response, r)
                 }
                 Err(e) => (json!({"error": e.to_string()}), Err(e)),
             };
@@ -265,37 +284,35 @@ impl TtLockClient {
         }
     }
 
-    /// All passcodes on a lock, every page (at most 200 per page).
-    pub async fn list_passcodes(
+    /// All passcodes on a lock, every page (`listing::PAGE_SIZE` each),
+    /// within listing's bounds and checked for wholeness. Each page is read
+    /// into `LockAccess` and its logged response compacted, then dropped.
+    pub async fn list_codes(
         &self,
         lock_id: &str,
         calls: &mut Vec<CallRecord>,
-    ) -> Result<Vec<Value>, ProviderError> {
-        let mut all = Vec::new();
-        let mut page = 1;
+    ) -> Result<Listing, ProviderError> {
+        let mut pages = Pages::new();
         loop {
-            let body = self
-                .call(
+            let params = json!({"lockId": lock_number(lock_id), "pageNo": pages.page_no(),
+                                "pageSize": listing::PAGE_SIZE});
+            let (body, bytes) = self
+                .call_sized(
                     "PASSCODE_LIST",
                     "GET",
                     "/v3/lock/listKeyboardPwd",
-                    json!({"lockId": lock_number(lock_id), "pageNo": page, "pageSize": 200}),
+                    params,
                     Retry::Read,
                     Some(lock_id),
                     calls,
                 )
                 .await?;
-            let list = body
-                .get("list")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            all.extend(list);
-            let pages = super::page_count(&body)?;
-            if page >= pages {
-                return Ok(all);
+            if let Some(c) = calls.last_mut() {
+                pages.compact_logged(&mut c.response, listing::TTLOCK_LOGGED);
             }
-            page += 1;
+            if !pages.take(&body, bytes, codes::passcode)? {
+                return Ok(pages.finish());
+            }
         }
     }
 
@@ -394,31 +411,10 @@ impl Provider for TtLockClient {
         "TTLOCK"
     }
 
-    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Vec<LockAccess>>> {
+    fn list_access<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Listing>> {
         Box::pin(async move {
             let mut calls = Vec::new();
-            let result = self.list_passcodes(lock_id, &mut calls).await.map(|items| {
-                items
-                    .iter()
-                    .map(|p| LockAccess {
-                        id: p.get("keyboardPwdId").map(param_string).unwrap_or_default(),
-                        name: p
-                            .get("keyboardPwdName")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
-                        start: p
-                            .get("startDate")
-                            .and_then(Value::as_i64)
-                            .filter(|m| *m > 0)
-                            .and_then(from_ms),
-                        end: p
-                            .get("endDate")
-                            .and_then(Value::as_i64)
-                            .filter(|m| *m > 0)
-                            .and_then(from_ms),
-                    })
-                    .collect()
-            });
+            let result = self.list_codes(lock_id, &mut calls).await;
             Outcome { result, calls }
         })
     }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use lockdesk::providers::doordeck::{DoordeckAccount, DoordeckClient};
+use lockdesk::providers::listing::{MAX_LIST_BYTES, MAX_LIST_PAGES};
 use lockdesk::providers::ttlock::{TtLockAccount, TtLockClient};
 use lockdesk::providers::{MAX_BODY, Provider, ProviderError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -99,7 +100,7 @@ async fn a_token_lifetime_too_large_to_add_is_taken_as_the_documented_one() {
     .await;
     let c = ttlock(base, Duration::from_secs(5));
     let out = c.list_access("28991110").await;
-    assert_eq!(out.result.expect("the list").len(), 2);
+    assert_eq!(out.result.expect("the list").items.len(), 2);
 }
 
 #[tokio::test]
@@ -116,7 +117,9 @@ async fn a_page_count_that_never_ends_is_an_error_not_a_loop() {
     let started = Instant::now();
     let out = c.list_access("28991110").await;
     match out.result {
-        Err(ProviderError::Decode(m)) => assert!(m.contains("at most 100"), "{m}"),
+        Err(ProviderError::OverBound(m)) => {
+            assert!(m.contains(&format!("at most {MAX_LIST_PAGES}")), "{m}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(out.calls.len() <= 2, "{} calls", out.calls.len());
@@ -249,5 +252,60 @@ async fn an_answer_nested_a_million_deep_is_collapsed_not_a_crash() {
     .await;
     let c = ttlock(base, Duration::from_secs(10));
     let out = c.list_access("28991110").await;
-    assert_eq!(out.result.expect("the list").len(), 1);
+    assert_eq!(out.result.expect("the list").items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_listing_past_16_mib_is_refused_after_the_page_that_passes_it() {
+    let base = cloud(|path| {
+        if path.starts_with("/oauth2/token") {
+            ok_token("7776000")
+        } else {
+            // 200 codes of about 19 KB each: 3.7 MiB a page, 5 pages claimed.
+            let name = "n".repeat(19 * 1024);
+            let no: i64 = path
+                .split("pageNo=")
+                .nth(1)
+                .and_then(|r| r.split('&').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            let items: Vec<String> = (0..200)
+                .map(|i| {
+                    format!(
+                        r#"{{"keyboardPwdId":{},"keyboardPwdName":"{name}"}}"#,
+                        no * 1000 + i
+                    )
+                })
+                .collect();
+            Reply::Json(format!(
+                r#"{{"list":[{}],"pageNo":{no},"pages":5,"total":1000}}"#,
+                items.join(",")
+            ))
+        }
+    })
+    .await;
+    let c = ttlock(base, Duration::from_secs(10));
+    let out = c.list_access("28991110").await;
+    match out.result {
+        Err(ProviderError::OverBound(m)) => {
+            assert!(m.contains(&format!("{} MiB", MAX_LIST_BYTES >> 20)), "{m}")
+        }
+        other => panic!("{:?}", other.map(|l| l.items.len())),
+    }
+    let lists = out
+        .calls
+        .iter()
+        .filter(|c| c.action == "PASSCODE_LIST")
+        .count();
+    assert_eq!(
+        lists, 5,
+        "the fifth page passes 16 MiB and nothing after it is asked for"
+    );
+    // Past the first 200 codes the log keeps ids and names only.
+    assert!(
+        out.calls[1].response["list"][0]
+            .get("keyboardPwdName")
+            .is_some()
+    );
+    assert!(out.calls[1].response["lockdesk_compacted"].is_object());
 }

@@ -12,6 +12,7 @@ use crate::support::demo_db;
 
 pub mod fixtures;
 mod hostile;
+mod partial;
 
 pub use fixtures::sim_for;
 use fixtures::{first_doordeck_lock, providers, ttlock};
@@ -23,8 +24,9 @@ async fn lock_28991110_lists_passcode_50957532_exactly_as_seed_001_shows_it() {
     let p = providers(&sim, Duration::from_secs(5));
     let out = ttlock(&p).list_access("28991110").await;
     let access = out.result.unwrap();
-    assert_eq!(access.len(), 1);
-    assert_eq!(access[0].id, "50957532");
+    assert!(access.is_complete(), "{:?}", access.incomplete);
+    assert_eq!(access.items.len(), 1);
+    assert_eq!(access.items[0].id, "50957532");
     let list: Vec<&CallRecord> = out
         .calls
         .iter()
@@ -101,7 +103,9 @@ async fn listing_pages_past_200_passcodes() {
     }
     let p = providers(&sim, Duration::from_secs(5));
     let out = ttlock(&p).list_access("28991110").await;
-    assert_eq!(out.result.unwrap().len(), 451);
+    let listed = out.result.unwrap();
+    assert_eq!(listed.items.len(), 451);
+    assert!(listed.is_complete(), "{:?}", listed.incomplete);
     let pages: Vec<Value> = out
         .calls
         .iter()
@@ -407,7 +411,7 @@ async fn doordeck_share_and_revoke_round_trip_and_reused_jti_is_409() {
     assert_eq!(share.request["payload"]["operation"]["type"], "ADD_USER");
     assert_eq!(share.request["payload"]["signature"], "***");
     let listed = d.list_access(&lock).await.result.unwrap();
-    assert!(listed.iter().any(|a| a.id == user));
+    assert!(listed.items.iter().any(|a| a.id == user));
     let now = chrono::Utc::now();
     let trail = d
         .audit_trail(
@@ -421,7 +425,7 @@ async fn doordeck_share_and_revoke_round_trip_and_reused_jti_is_409() {
     assert_eq!(trail[0].kind, "LOCK_SHARED");
     assert!(d.revoke(&lock, &user).await.result.is_ok());
     let listed = d.list_access(&lock).await.result.unwrap();
-    assert!(!listed.iter().any(|a| a.id == user));
+    assert!(!listed.items.iter().any(|a| a.id == user));
     // The audit trail's 15 event types are known to the client.
     assert_eq!(lockdesk::providers::doordeck::EVENT_TYPES.len(), 15);
 }
