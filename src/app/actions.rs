@@ -125,6 +125,9 @@ impl App {
         if req.is_change() && self.refuse_read_only() {
             return Vec::new();
         }
+        if let ActRequest::Retry { job, .. } | ActRequest::Cancel { job, .. } = &req {
+            self.pin_on_press(*job);
+        }
         self.next_id += 1;
         self.acting += 1;
         vec![Cmd::Act {

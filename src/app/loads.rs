@@ -65,12 +65,15 @@ impl App {
     }
 
     pub(crate) fn refresh(&mut self) -> Vec<Cmd> {
-        self.reload_pane(self.pane)
+        self.reload_pane(self.pane, true)
     }
 
-    /// After a change of the operator's own: every pane holding data reloads
-    /// (the queue, the open trace, lock, user and audit rows), wherever the
-    /// operator is, so none shows the state from before the change.
+    /// After a change of the operator's own: every pane holding data from
+    /// the database reloads it (the queue, the open trace, the lock's logs,
+    /// the user, the audit rows with their filter kept), wherever the
+    /// operator is, so none shows the state from before the change. Nothing
+    /// is asked of a provider: the lock's own trail (a call through its
+    /// gateway) is read again only on Ctrl-R there.
     pub(crate) fn reload_after_change(&mut self) -> Vec<Cmd> {
         let mut cmds = Vec::new();
         for pane in Pane::ALL {
@@ -82,14 +85,15 @@ impl App {
                 Pane::Trace => self.trace.query.is_some(),
             };
             if holds {
-                cmds.extend(self.reload_pane(pane));
+                cmds.extend(self.reload_pane(pane, false));
             }
         }
         cmds
     }
 
-    /// Reads a pane's data again (Ctrl-R on it), without moving there.
-    fn reload_pane(&mut self, pane: Pane) -> Vec<Cmd> {
+    /// Reads a pane's data again without moving there: Ctrl-R on it (`trail`:
+    /// the lock's provider trail too), or after a change (database only).
+    fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
         match pane {
             Pane::Jobs => {
                 let page = self.jobs.window_start.map_or(Page::First, Page::From);
@@ -100,6 +104,7 @@ impl App {
             Pane::Audit => {
                 self.audit = AuditState {
                     loading: true,
+                    text: std::mem::take(&mut self.audit.text),
                     ..AuditState::default()
                 };
                 self.reload(Slot::Audit, Query::Audit { before: None })
@@ -107,7 +112,9 @@ impl App {
             Pane::Locks => match self.lock.lock_key.clone() {
                 Some(k) => {
                     let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
-                    c.extend(self.load_trail(&k));
+                    if trail {
+                        c.extend(self.load_trail(&k));
+                    }
                     c
                 }
                 None => Vec::new(),

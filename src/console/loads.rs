@@ -139,9 +139,13 @@ pub async fn load(
         // No connection at all, or only a busy console? Say which.
         Err(sqlx::Error::PoolTimedOut) => {
             return Err(match crate::store::unreachable(pool).await {
-                Some(why) => LoadError {
+                Some(crate::store::NoConnection::Unreachable(why)) => LoadError {
                     message: format!("{why}; retrying"),
                     connection_lost: true,
+                },
+                Some(crate::store::NoConnection::Refused(why)) => LoadError {
+                    message: why,
+                    connection_lost: false,
                 },
                 None => error(sqlx::Error::PoolTimedOut),
             });

@@ -166,12 +166,20 @@ pub async fn preview(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Preview, Refused> {
-    let door = {
+    let (door, start) = {
         let mut conn = super::acquire(pool).await?;
-        door(&mut conn, door_id)
+        let door = door(&mut conn, door_id)
             .await
             .map_err(|e| explain(&e))?
-            .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?
+            .ok_or_else(|| Refused(format!("there is no door #{door_id}")))?;
+        // What the lock's runs were doing as the listing starts: the
+        // interrupted changes are judged against it, not against whenever
+        // a slow listing ends.
+        let lock = crate::lockkey::LockKey::new(&door.provider, &door.external_id);
+        let start = super::interrupted::ListingStart::read(&mut conn, &lock)
+            .await
+            .map_err(|e| explain(&e))?;
+        (door, start)
     };
     let mut calls = Vec::new();
     let client = match providers.client(door.customer, &door.provider) {
@@ -199,6 +207,7 @@ pub async fn preview(
                 &crate::lockkey::LockKey::new(&door.provider, &door.external_id),
                 &actual,
                 now,
+                start,
             )
             .await
             .map_err(|e| explain(&e))?;

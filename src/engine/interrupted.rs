@@ -57,30 +57,72 @@ impl Interrupted {
 
 use super::runs::{LIVE_WITHIN_SECS, advisory_key};
 
-/// Whether a run holds the lock now (in this console or another), or the
-/// job of `intent` was beaten recently: its change may still be in flight.
-async fn in_flight(
-    conn: &mut PgConnection,
-    advisory: &str,
-    job: Option<i64>,
-) -> Result<bool, sqlx::Error> {
+/// What was true of a lock's runs when its listing started: a listing that
+/// takes a while must not outlive the evidence it is judged against (a run
+/// that beat just before the listing read the page that matters, then
+/// died, was alive for that page).
+#[derive(Debug, Clone, Copy)]
+pub struct ListingStart {
+    /// The database's clock when the listing started.
+    pub at: DateTime<Utc>,
+    /// A session held the lock's advisory lock then.
+    pub held: bool,
+}
+
+impl ListingStart {
+    /// Reads the database's clock and the lock's holder, before listing.
+    pub async fn read(
+        conn: &mut PgConnection,
+        lock: &LockKey,
+    ) -> Result<ListingStart, sqlx::Error> {
+        let (at,): (DateTime<Utc>,) = sqlx::query_as(statements::session::NOW.tagged())
+            .fetch_one(&mut *conn)
+            .await?;
+        let held = holder(conn, &advisory_key(&lock.provider, &lock.external_id)).await?;
+        Ok(ListingStart { at, held })
+    }
+}
+
+async fn holder(conn: &mut PgConnection, advisory: &str) -> Result<bool, sqlx::Error> {
     let held: Option<(Option<String>, Option<String>)> =
         sqlx::query_as(statements::drift::ENFORCE_HOLDER.tagged())
             .bind(advisory)
             .fetch_optional(&mut *conn)
             .await?;
-    if held.is_some() {
-        return Ok(true);
-    }
-    let Some(job) = job else {
-        return Ok(false);
-    };
+    Ok(held.is_some())
+}
+
+/// Whether `job`'s run was alive at `at` (`None`: now).
+async fn run_is_live(
+    conn: &mut PgConnection,
+    job: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<bool, sqlx::Error> {
     let (live,): (bool,) = sqlx::query_as(statements::drift::RUN_IS_LIVE.tagged())
         .bind(job)
         .bind(LIVE_WITHIN_SECS)
+        .bind(at)
         .fetch_one(&mut *conn)
         .await?;
     Ok(live)
+}
+
+/// Whether a change of `job` on the lock may still be in flight: a run held
+/// the lock when the listing started or holds it now, or the job beat
+/// within twice the interval before the listing started.
+async fn in_flight(
+    conn: &mut PgConnection,
+    advisory: &str,
+    job: Option<i64>,
+    start: ListingStart,
+) -> Result<bool, sqlx::Error> {
+    if start.held || holder(conn, advisory).await? {
+        return Ok(true);
+    }
+    match job {
+        Some(job) => run_is_live(conn, job, Some(start.at)).await,
+        None => Ok(false),
+    }
 }
 
 /// The intents with no outcome on one lock, judged against `listed` (the
@@ -93,6 +135,7 @@ pub(crate) async fn find(
     lock: &LockKey,
     listed: &Listing,
     now: DateTime<Utc>,
+    start: ListingStart,
 ) -> Result<Vec<Interrupted>, sqlx::Error> {
     let key = lock.to_string();
     let advisory = advisory_key(&lock.provider, &lock.external_id);
@@ -107,18 +150,14 @@ pub(crate) async fn find(
         let Some(corr) = i.correlation_id.clone() else {
             continue;
         };
-        let rows = sqlx::query(statements::traces::LOGS_OF.tagged())
-            .bind(&corr)
-            .fetch_all(&mut *conn)
-            .await?;
-        let logs: Vec<LogRow> = rows.iter().map(log_row).collect::<Result<_, _>>()?;
+        let logs = heads_of(conn, &corr).await?;
         if !crate::intents::unsettled(&logs)
             .iter()
             .any(|u| u.id == i.id)
         {
             continue;
         }
-        let in_flight = in_flight(conn, &advisory, i.reconcile_job_id).await?;
+        let in_flight = in_flight(conn, &advisory, i.reconcile_job_id, start).await?;
         let action = crate::intents::outcome_of(&i.action)
             .unwrap_or_default()
             .to_string();
@@ -153,16 +192,23 @@ pub(crate) async fn find(
     Ok(out)
 }
 
+/// A trace's logs as heads: the facts that pair an intent with its outcome,
+/// without the payloads (an enforcement's listing pages run to megabytes,
+/// and settling reads them inside the transaction holding the lock).
+async fn heads_of(conn: &mut PgConnection, corr: &str) -> Result<Vec<LogRow>, sqlx::Error> {
+    let rows = sqlx::query(statements::traces::LOG_HEADS_OF.tagged())
+        .bind(corr)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(crate::store::heads::log_head).collect()
+}
+
 /// Whether an intent still has no outcome (read again, under the lock).
 async fn still_unsettled(conn: &mut PgConnection, i: &Interrupted) -> Result<bool, sqlx::Error> {
     let Some(corr) = &i.correlation_id else {
         return Ok(false);
     };
-    let rows = sqlx::query(statements::traces::LOGS_OF.tagged())
-        .bind(corr)
-        .fetch_all(&mut *conn)
-        .await?;
-    let logs: Vec<LogRow> = rows.iter().map(log_row).collect::<Result<_, _>>()?;
+    let logs = heads_of(conn, corr).await?;
     Ok(crate::intents::unsettled(&logs)
         .iter()
         .any(|u| u.id == i.intent_log_id))
@@ -197,12 +243,8 @@ pub async fn settle(
                 continue;
             }
             if let Some(job) = i.job {
-                let (live,): (bool,) = sqlx::query_as(statements::drift::RUN_IS_LIVE.tagged())
-                    .bind(job)
-                    .bind(LIVE_WITHIN_SECS)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                if live {
+                // A run that beat again since the preview's listing.
+                if run_is_live(&mut conn, job, None).await? {
                     continue;
                 }
             }

@@ -53,12 +53,12 @@ const NOTHING_CHANGED: &str = "nothing was changed: ";
 impl Refused {
     /// The same failure, after a provider change went through: the lock
     /// *was* changed, and what is missing is its record.
-    pub fn after_change(self, change: &str) -> Refused {
+    pub fn after_change(self, changes: &str) -> Refused {
         let cause = self.0.strip_prefix(NOTHING_CHANGED).unwrap_or(&self.0);
         Refused(format!(
-            "the lock was changed ({change}), but recording it failed: {cause}. \
-             Its outcome is not in integration_logs yet (the intent row is); the lock's next drift preview \
-             in write mode writes it from the lock's listing, without sending anything again"
+            "the lock was changed ({changes}), but recording it failed: {cause}. \
+             What is missing from integration_logs has its intent row there; the lock's next drift preview \
+             in write mode writes the outcome from the lock's listing, without sending anything again"
         ))
     }
 }
@@ -94,9 +94,12 @@ pub(crate) async fn acquire(
     match pool.acquire().await {
         Ok(c) => Ok(c),
         Err(sqlx::Error::PoolTimedOut) => Err(match crate::store::unreachable(pool).await {
-            Some(why) => Refused(format!(
+            Some(crate::store::NoConnection::Unreachable(why)) => Refused(format!(
                 "{NOTHING_CHANGED}{why}; check the host, the network, VPN or SSH tunnel, then try again"
             )),
+            Some(crate::store::NoConnection::Refused(why)) => {
+                Refused(format!("{NOTHING_CHANGED}{why}"))
+            }
             None => explain(&sqlx::Error::PoolTimedOut),
         }),
         Err(e) => Err(explain(&e)),

@@ -142,13 +142,16 @@ pub fn is_broker_name(name: &str) -> bool {
     parse_code_name(name).is_some_and(|(u, c)| format!("AB U{u} C{c}") == name)
 }
 
-/// A passcode's name as lockdesk shows and writes it: the broker's own
-/// `AB U{user} C{credential}` as it is, any other name masked (one typed
-/// into the provider's app, "cleaner 4821", is a secret: the redaction
-/// masks `keyboardPwdName` wherever it is read). An empty name stays empty.
+/// A passcode's name as lockdesk shows and writes it: a name the planner
+/// reads as the broker's (`AB U{user} C{credential}`, also in the looser
+/// forms `parse_code_name` takes, `AB U9 C06`) as it is — so masking never
+/// changes which credential a code is matched to — and any other name
+/// masked (one typed into the provider's app, "cleaner 4821", is a secret:
+/// the redaction masks `keyboardPwdName` wherever it is read). An empty
+/// name stays empty.
 pub fn passcode_name(name: Option<&str>) -> Option<String> {
     name.map(|n| {
-        if n.is_empty() || is_broker_name(n) {
+        if n.is_empty() || parse_code_name(n).is_some() {
             n.to_string()
         } else {
             crate::secrets::MASK.to_string()
@@ -498,7 +501,9 @@ mod tests {
             ("AB U9 C6", "AB U9 C6"),
             ("cleaner 4821", "***"),
             ("AB U9 C6 cleaner 4821", "***"),
-            ("AB U+9 C06", "***"),
+            // A looser form the planner reads as credential 6 stays as it
+            // is: masking must never change which credential a code is.
+            ("AB U+9 C06", "AB U+9 C06"),
             ("ab u9 c6", "***"),
             ("", ""),
         ] {

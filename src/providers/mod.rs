@@ -67,6 +67,24 @@ pub enum ProviderError {
     OverBound(String),
 }
 
+impl ProviderError {
+    /// Whether a change sent with this answer may still have reached the
+    /// lock: no answer, a broken connection, an answer lockdesk could not
+    /// read, or a server error. A provider's own refusal (an errcode, a 4xx)
+    /// means nothing was changed.
+    pub fn may_have_landed(&self) -> bool {
+        match self {
+            ProviderError::Timeout { .. }
+            | ProviderError::Network(_)
+            | ProviderError::Decode(_) => true,
+            ProviderError::Http { status, .. } => *status >= 500,
+            ProviderError::TtLock { .. }
+            | ProviderError::NotConfigured(_)
+            | ProviderError::OverBound(_) => false,
+        }
+    }
+}
+
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

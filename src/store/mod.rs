@@ -125,12 +125,30 @@ pub async fn connect(
 /// How long the check after a pool timeout waits for a connection of its own.
 pub const REACH_PROBE: Duration = Duration::from_secs(3);
 
+/// Why the pool could not give a connection, found out after it gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoConnection {
+    /// No connection opens at all: the network or the host (with the host).
+    Unreachable(String),
+    /// The server answered and refused a new session (too many clients, a
+    /// changed password…): its own words.
+    Refused(String),
+}
+
+impl std::fmt::Display for NoConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoConnection::Unreachable(m) | NoConnection::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
 /// After the pool gave up waiting: is the database there at all? A host
 /// that drops packets hangs a connect past the pool's wait, which reads as
-/// "every connection is busy" although none could be opened. `Some(why)`
-/// (naming the host) when no connection opens now, `None` when one does
-/// (the pool was only busy).
-pub async fn unreachable(pool: &PgPool) -> Option<String> {
+/// "every connection is busy" although none could be opened. `Some` (naming
+/// the host) when no connection opens now, `None` when one does (the pool
+/// was only busy).
+pub async fn unreachable(pool: &PgPool) -> Option<NoConnection> {
     use sqlx::Connection;
     let opts = pool.connect_options();
     let target = label(&opts);
@@ -139,11 +157,18 @@ pub async fn unreachable(pool: &PgPool) -> Option<String> {
             let _ = c.close().await;
             None
         }
-        Ok(Err(e)) => Some(format!("the database cannot be reached at {target} ({e})")),
-        Err(_) => Some(format!(
-            "the database cannot be reached at {target}: no connection could be opened (no answer within {} s)",
-            (CONNECT_TIMEOUT + REACH_PROBE).as_secs()
-        )),
+        Ok(Err(sqlx::Error::Database(d))) => Some(NoConnection::Refused(format!(
+            "the database at {target} refuses new connections: {}",
+            d.message()
+        ))),
+        Ok(Err(e)) => Some(NoConnection::Unreachable(format!(
+            "the database cannot be reached at {target} ({e})"
+        ))),
+        Err(_) => Some(NoConnection::Unreachable(format!(
+            "the database cannot be reached at {target}: no connection could be opened \
+             (none within the pool's wait, nor {} s more)",
+            REACH_PROBE.as_secs()
+        ))),
     }
 }
 

@@ -94,7 +94,7 @@ async fn a_preview_never_settles_a_live_run() {
         .await
         .unwrap();
     assert!(
-        seen.interrupted.iter().all(|i| i.in_flight),
+        !seen.interrupted.is_empty() && seen.interrupted.iter().all(|i| i.in_flight),
         "a live run's change taken for interrupted: {:?}",
         seen.interrupted
     );
@@ -416,4 +416,44 @@ async fn the_wait_for_a_standby_after_a_write_is_bounded_as_a_whole() {
     assert!(took < bound + Duration::from_secs(2), "waited {took:?}");
     assert!(note.is_some_and(|n| n.contains("did not answer")));
     hold.abort();
+}
+
+/// The engine and the store never read this machine's clock for what they
+/// plan or write: only the database's (`engine::clock`, SQL `now()`), or
+/// `timefmt::local_now` for what the machine itself measures. A bare
+/// `Utc::now()` there is how the laptop's clock crept into plans before.
+#[test]
+fn the_engine_and_the_store_never_read_the_laptops_clock() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&root.join("engine"), &mut all);
+    files(&root.join("store"), &mut all);
+    assert!(all.len() > 10, "the check sees the files");
+    let mut found = Vec::new();
+    for f in all {
+        let text = std::fs::read_to_string(&f).unwrap();
+        // Unit tests may pin times as they like.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or_default();
+            if line.contains("Utc::now()") {
+                found.push(format!("{}:{}", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the laptop's clock read in:\n{}",
+        found.join("\n")
+    );
 }

@@ -83,20 +83,56 @@ fn job_matches(j: &JobRow, t: &str) -> bool {
 }
 
 impl App {
-    /// Keeps the job just acted on listed and selected, with the status the
-    /// action left it in, until the cursor moves.
-    pub(crate) fn pin_acted_on(&mut self, job: i64, status: &str) {
-        let j = &mut self.jobs;
-        let Some(i) = j.rows.iter().position(|r| r.id == job) else {
+    /// On the key press that acts on a job of the queue: it stays listed
+    /// and selected from now on, whatever a refresh brings before the answer
+    /// (and until the cursor moves).
+    pub(crate) fn pin_on_press(&mut self, job: i64) {
+        if self.pane != Pane::Jobs {
             return;
-        };
-        j.rows[i].status = status.into();
-        if status == "queued" {
-            // A retry makes it due now.
-            j.rows[i].next_run_at = Some(self.now);
         }
-        j.acted_on = Some((i, j.rows[i].clone()));
-        j.focus = Some(job);
+        let j = &mut self.jobs;
+        if let Some(i) = j.rows.iter().position(|r| r.id == job) {
+            j.acted_on = Some((i, j.rows[i].clone()));
+            j.focus = Some(job);
+        }
+    }
+
+    /// The answer: the job acted on shows the status the action left it in
+    /// (listed again where it was if a refresh dropped it meanwhile).
+    pub(crate) fn pin_acted_on(&mut self, job: i64, status: &str) {
+        let now = self.now;
+        let set = |r: &mut JobRow| {
+            r.status = status.into();
+            if status == "queued" {
+                // A retry makes it due now.
+                r.next_run_at = Some(now);
+            }
+        };
+        let j = &mut self.jobs;
+        if let Some(r) = j.rows.iter_mut().find(|r| r.id == job) {
+            set(r);
+        }
+        match &mut j.acted_on {
+            Some((at, row)) if row.id == job => {
+                set(row);
+                if !j.rows.iter().any(|r| r.id == job) {
+                    let at = (*at).min(j.rows.len());
+                    j.rows.insert(at, row.clone());
+                }
+            }
+            _ => {
+                if let Some(i) = j.rows.iter().position(|r| r.id == job) {
+                    j.acted_on = Some((i, j.rows[i].clone()));
+                }
+            }
+        }
+        if j.acted_on.as_ref().is_some_and(|(_, r)| r.id == job) {
+            j.focus = Some(job);
+            let v = j.visible();
+            if let Some(pos) = v.iter().position(|&i| j.rows[i].id == job) {
+                j.scroll.selected = pos;
+            }
+        }
     }
 
     pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {

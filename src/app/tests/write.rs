@@ -226,6 +226,45 @@ fn a_second_r_never_retries_another_job() {
 }
 
 #[test]
+fn a_refresh_before_the_answer_never_moves_the_cursor_onto_another_job() {
+    // With a standby, the queue's poll can drop the retried job before the
+    // action's answer arrives: the job stays under the cursor all along.
+    use crate::app::{Data, Slot};
+    use crate::store::queue::Refreshed;
+    let mut a = writable(with_jobs(vec![job(1936, "failed"), job(1935, "failed")]));
+    a.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
+    let first = press(&mut a, "r");
+    let poll = a.refresh();
+    let id = super::load_id(&poll, Slot::Jobs);
+    super::answer(
+        &mut a,
+        Slot::Jobs,
+        id,
+        Ok(Data::JobsRefreshed(Refreshed {
+            order: vec![1935],
+            fresh: Vec::new(),
+            interrupted: Vec::new(),
+        })),
+    );
+    assert_eq!(
+        a.jobs.selected_job().unwrap().id,
+        1936,
+        "still the job acted on"
+    );
+    answer_act(
+        &mut a,
+        &first,
+        crate::app::ActResult::Job(Ok(crate::engine::JobChange::Done {
+            job: 1936,
+            status: "queued".into(),
+        })),
+    );
+    let sel = a.jobs.selected_job().unwrap();
+    assert_eq!((sel.id, sel.status.as_str()), (1936, "queued"));
+    assert!(acts(&press(&mut a, "r")).is_empty());
+}
+
+#[test]
 fn retry_all_under_a_text_filter_takes_exactly_the_rows_shown() {
     let mut rows = vec![
         job(1, "failed"),
@@ -415,7 +454,9 @@ fn own_changes_reload_every_pane_that_shows_data() {
     use crate::app::Slot;
     let mut a = writable(with_jobs(vec![job(72, "failed")]));
     a.audit.loaded = true;
+    a.audit.text = "retry".into();
     a.lock.lock_key = Some("TTLOCK:28991110".into());
+    a.lock.trail.provider = Some("TTLOCK".into());
     a.user.user_id = Some(9);
     a.trace.query = Some("e4792295".into());
     let cmds = press(&mut a, "r");
@@ -431,5 +472,10 @@ fn own_changes_reload_every_pane_that_shows_data() {
     for want in [Slot::Jobs, Slot::Audit, Slot::Lock, Slot::User, Slot::Trace] {
         assert!(slots.contains(&want), "{want:?} not reloaded: {slots:?}");
     }
+    assert!(
+        !slots.contains(&Slot::LockTrail),
+        "no provider call after a change: {slots:?}"
+    );
     assert_eq!(a.pane, crate::app::Pane::Jobs, "nothing moved the operator");
+    assert_eq!(a.audit.text, "retry", "the audit filter is kept");
 }

@@ -105,6 +105,17 @@ pub async fn enforce(
     result
 }
 
+/// A failed write of the run, said as what it is: after changes reached
+/// the lock (or may have), the lock was changed and what is missing is the
+/// record; before any, nothing was changed.
+fn recorded(e: Refused, changed: &[String]) -> Refused {
+    if changed.is_empty() {
+        e
+    } else {
+        e.after_change(&changed.join("; "))
+    }
+}
+
 #[allow(clippy::too_many_lines)]
 async fn enforce_locked(
     conn: &mut PgConnection,
@@ -242,6 +253,9 @@ async fn enforce_locked(
     let total = plan.deletes.len() + plan.adds.len();
     let mut sent = 0usize;
     let mut stopped = false;
+    // What reached the lock (or may have): a write failing after that says
+    // so, never "nothing was changed".
+    let mut changed: Vec<String> = Vec::new();
     for d in &plan.deletes {
         if super::stop::requested() {
             stopped = true;
@@ -258,7 +272,8 @@ async fn enforce_locked(
             "DRIFT_ENFORCE_DELETE_PIN",
             &request,
         )
-        .await?;
+        .await
+        .map_err(|e| recorded(e, &changed))?;
         let out = while_beating(
             client.revoke(&door.external_id, &d.vendor_pin_id),
             BEAT_EVERY,
@@ -266,20 +281,18 @@ async fn enforce_locked(
             beat_quietly,
         )
         .await;
-        // From here on a failed write must not say "nothing was changed".
-        let change = format!(
-            "{} deleted from {}",
-            d.code_name.as_deref().unwrap_or("a code"),
-            LockKey::new(&door.provider, &door.external_id)
-        );
-        // A write after a change went through says the lock was changed.
-        let after = |e: Refused| {
-            if out.result.is_ok() {
-                e.after_change(&change)
-            } else {
-                e
-            }
-        };
+        // From here on a failed write must not say "nothing was changed":
+        // a change that went through, or may have (no clear answer).
+        let lock = LockKey::new(&door.provider, &door.external_id);
+        let name = d.code_name.as_deref().unwrap_or("a code");
+        match &out.result {
+            Ok(_) => changed.push(format!("{name} deleted from {lock}")),
+            Err(e) if e.may_have_landed() => changed.push(format!(
+                "the delete of {name} was sent to {lock} and got no clear answer ({e}): it may have landed"
+            )),
+            Err(_) => {}
+        }
+        let after = |e: Refused| recorded(e, &changed);
         write_calls(beat.conn, op, &door_ctx, &out.calls, &clock)
             .await
             .map_err(after)?;
@@ -337,7 +350,8 @@ async fn enforce_locked(
             "DRIFT_ENFORCE_ADD_PIN",
             &request,
         )
-        .await?;
+        .await
+        .map_err(|e| recorded(e, &changed))?;
         let out = while_beating(
             client.grant(&door.external_id, &grant),
             BEAT_EVERY,
@@ -345,19 +359,16 @@ async fn enforce_locked(
             beat_quietly,
         )
         .await;
-        let change = format!(
-            "{} added to {}",
-            a.code_name,
-            LockKey::new(&door.provider, &door.external_id)
-        );
-        // A write after a change went through says the lock was changed.
-        let after = |e: Refused| {
-            if out.result.is_ok() {
-                e.after_change(&change)
-            } else {
-                e
-            }
-        };
+        let lock = LockKey::new(&door.provider, &door.external_id);
+        match &out.result {
+            Ok(_) => changed.push(format!("{} added to {lock}", a.code_name)),
+            Err(e) if e.may_have_landed() => changed.push(format!(
+                "the add of {} was sent to {lock} and got no clear answer ({e}): it may have landed",
+                a.code_name
+            )),
+            Err(_) => {}
+        }
+        let after = |e: Refused| recorded(e, &changed);
         write_calls(beat.conn, op, &door_ctx, &out.calls, &clock)
             .await
             .map_err(after)?;
@@ -419,7 +430,8 @@ async fn enforce_locked(
     finish_job(
         beat.conn, op, &ctx, job_id, beat.last, attempt, status, done,
     )
-    .await?;
+    .await
+    .map_err(|e| recorded(e, &changed))?;
     // What drift remains: list once more, outside the job (a look).
     let after = client.list_access(&door.external_id).await;
     after.calls.iter().for_each(crate::providers::log_look);

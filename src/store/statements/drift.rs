@@ -96,13 +96,13 @@ pub const SETTLE_TRY_LOCK: Statement = Statement {
     params: &[Text("lockdesk-drift:TTLOCK:28991110")],
 };
 
-/// Whether a job's run is alive: running, with a heartbeat newer than
-/// `$2` seconds on the database's clock.
+/// Whether a job's run was alive at `$3` (NULL: now): running, with a
+/// heartbeat within `$2` seconds before it, on the database's clock.
 pub const RUN_IS_LIVE: Statement = Statement {
     name: "drift::run_is_live",
     sql: "SELECT EXISTS (SELECT 1 FROM reconcile_jobs WHERE id = $1 AND status = 'running' \
-            AND updated_at > now() - $2::bigint * interval '1 second')",
-    params: &[Int(72), Int(40)],
+            AND updated_at > COALESCE($3::timestamptz, now()) - $2::bigint * interval '1 second')",
+    params: &[Int(72), Int(40), NullTime],
 };
 
 /// Who holds the advisory lock of one lock's enforcement.
