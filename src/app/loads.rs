@@ -9,6 +9,7 @@ use crate::app::{
 };
 use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
+use crate::store::replica::Feed;
 use crate::timeline::{self};
 
 impl App {
@@ -214,7 +215,9 @@ impl App {
                     self.clock_skew = db - local;
                     self.now = db;
                 }
+                let was = self.jobs.counts.standby_feed;
                 self.jobs.counts = c;
+                self.standby_feed_changed(was);
             }
             Data::Job(id, job) => match job {
                 Some(j) => {
@@ -340,5 +343,48 @@ impl App {
         }
         let page = crate::store::heads::page_around(&t.logs, i);
         self.reload(Slot::TracePayloads, Query::LogPayloads(page))
+    }
+}
+
+impl App {
+    /// `standby not receiving since 14:02:11 CST`: what the header says
+    /// instead of a lag while the standby receives nothing from the primary
+    /// (with the date when that is more than 20 hours ago).
+    pub fn standby_stopped(&self) -> Option<String> {
+        use chrono::SubsecRound;
+        let Feed::Stopped { since } = self.jobs.counts.standby_feed else {
+            return None;
+        };
+        let Some(t) = since.map(|t| t.trunc_subsecs(0)) else {
+            return Some("standby not receiving".into());
+        };
+        let at = if self.now - t > chrono::Duration::hours(20) {
+            self.clock.short(&t, None)
+        } else {
+            self.clock.time_of_day(&t, None)
+        };
+        Some(format!("standby not receiving since {at}"))
+    }
+
+    /// Says once, as it happens, that the standby stopped or resumed
+    /// receiving (the header keeps saying it meanwhile).
+    fn standby_feed_changed(&mut self, was: Feed) {
+        match (was, self.jobs.counts.standby_feed) {
+            (Feed::Receiving, Feed::Stopped { .. }) => {
+                let what = self.standby_stopped().unwrap_or_default();
+                self.say(
+                    Level::Warn,
+                    format!(
+                        "{what}: every pane shows only what it had replayed, so counts are \
+                         marked ~ (as of then, not exact); writes still go to the primary"
+                    ),
+                );
+            }
+            (Feed::Stopped { .. }, Feed::Receiving) => self.say(
+                Level::Info,
+                "the standby is receiving from the primary again: counts are exact again",
+            ),
+            _ => {}
+        }
     }
 }

@@ -198,7 +198,9 @@ pub async fn load(
                 .await
                 .map_err(error)?;
             if settings.standby {
-                counts.standby_lag_ms = replica::lag_ms(c).await.map_err(error)?;
+                let receiver = replica::receiver(c).await.map_err(error)?;
+                counts.standby_lag_ms = receiver.lag_ms();
+                counts.standby_feed = receiver.feed();
             }
             Data::JobCounts(counts)
         }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use super::replica::Feed;
 use super::statements;
 
 /// The statuses counted exactly (through the status index); the others
@@ -24,6 +25,9 @@ pub struct JobCounts {
     pub db_now: Option<DateTime<Utc>>,
     /// Reads come from a standby this far behind, in milliseconds.
     pub standby_lag_ms: Option<u64>,
+    /// Whether that standby still receives from the primary: when it does
+    /// not, no count is exact any more, only as of its last replay.
+    pub standby_feed: Feed,
 }
 
 /// One status's count, as the header draws it.
@@ -31,6 +35,9 @@ pub struct JobCounts {
 pub enum Count {
     Exact(i64),
     Estimate(i64),
+    /// Exact on a standby that has stopped receiving: as of its last
+    /// replay, not now.
+    AsOf(i64),
     /// The statistics do not know it (never analysed, or too rare to list).
     Unknown,
 }
@@ -38,11 +45,15 @@ pub enum Count {
 impl JobCounts {
     pub fn get(&self, status: &str) -> Count {
         let find = |v: &[(String, i64)]| v.iter().find(|(s, _)| s == status).map(|(_, n)| *n);
-        match (find(&self.exact), find(&self.estimated)) {
+        let count = match (find(&self.exact), find(&self.estimated)) {
             (Some(n), _) => Count::Exact(n),
             (None, Some(n)) => Count::Estimate(n),
             (None, None) if EXACT_STATUSES.contains(&status) => Count::Exact(0),
             (None, None) => Count::Unknown,
+        };
+        match (count, self.standby_feed) {
+            (Count::Exact(n), Feed::Stopped { .. }) => Count::AsOf(n),
+            (c, _) => c,
         }
     }
 }
@@ -91,9 +102,36 @@ pub async fn job_counts(
     }
     Ok(JobCounts {
         standby_lag_ms: None,
+        standby_feed: Feed::Receiving,
         exact,
         estimated,
         stuck,
         db_now: Some(db_now),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Count, Feed, JobCounts};
+
+    #[test]
+    fn no_count_is_exact_on_a_standby_that_stopped_receiving() {
+        let mut c = JobCounts {
+            exact: vec![("queued".into(), 3), ("failed".into(), 7)],
+            estimated: vec![("done".into(), 120_000)],
+            ..JobCounts::default()
+        };
+        assert_eq!(c.get("queued"), Count::Exact(3));
+        assert_eq!(c.get("dead"), Count::Exact(0));
+        assert_eq!(c.get("done"), Count::Estimate(120_000));
+        assert_eq!(c.get("cancelled"), Count::Unknown);
+        c.standby_feed = Feed::Stopped { since: None };
+        assert_eq!(c.get("queued"), Count::AsOf(3));
+        assert_eq!(c.get("dead"), Count::AsOf(0));
+        assert_eq!(c.get("done"), Count::Estimate(120_000));
+        assert_eq!(c.get("cancelled"), Count::Unknown);
+        // Receiving again: exact again.
+        c.standby_feed = Feed::Receiving;
+        assert_eq!(c.get("failed"), Count::Exact(7));
+    }
 }

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::statements;
@@ -117,13 +118,103 @@ pub fn unreachable(
     }
 }
 
-/// How far behind the standby is, in milliseconds (`None` on a server that
-/// is not a standby).
-pub async fn lag_ms(conn: &mut sqlx::PgConnection) -> Result<Option<u64>, sqlx::Error> {
-    let secs: Option<f64> = sqlx::query_scalar(statements::session::STANDBY_LAG.marked())
-        .fetch_one(conn)
-        .await?;
-    Ok(secs.and_then(millis))
+/// Whether the standby is receiving WAL from the primary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Feed {
+    /// Streaming from the primary, or nothing says otherwise: a server that
+    /// is not a standby, or a role that may not see the receiver's details
+    /// (they need `pg_read_all_stats`) while one runs.
+    #[default]
+    Receiving,
+    /// Its WAL receiver is not streaming (primary gone, network cut): the
+    /// lag reads 0 while every read is only as of the last replay.
+    /// `since`: the receiver's last message from the primary
+    /// (`last_msg_receipt_time`) while it is still connected (status
+    /// `waiting`, …); with no receiver row, or one that has not connected
+    /// (it is retrying), the last replayed transaction's commit time
+    /// (`pg_last_xact_replay_timestamp()`). `None` when neither is known.
+    Stopped { since: Option<DateTime<Utc>> },
+}
+
+/// The standby's lag and its WAL receiver, as `session::standby_lag` reads
+/// them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Receiver {
+    /// `pg_is_in_recovery()`: none of the rest means anything otherwise.
+    pub standby: bool,
+    /// Lag in seconds (see `STANDBY_LAG`).
+    pub lag_secs: Option<f64>,
+    /// `pg_stat_wal_receiver` has a row: a receiver process is running.
+    pub running: bool,
+    /// Its status (`streaming`, `waiting`, …); NULL to a role without
+    /// `pg_read_all_stats`.
+    pub status: Option<String>,
+    /// It has connected to the primary (`sender_host` is set only then).
+    pub connected: bool,
+    pub last_msg: Option<DateTime<Utc>>,
+    /// `pg_last_xact_replay_timestamp()`.
+    pub replayed_at: Option<DateTime<Utc>>,
+}
+
+impl Receiver {
+    /// Whether the standby is receiving, and since when not: the one
+    /// decision behind the header's "not receiving" and the counts' `~`.
+    pub fn feed(&self) -> Feed {
+        if !self.standby {
+            return Feed::Receiving;
+        }
+        if !self.running {
+            return Feed::Stopped {
+                since: self.replayed_at,
+            };
+        }
+        match self.status.as_deref() {
+            // A receiver runs, its details are hidden from this role: not
+            // claimed either way (the lag still shows).
+            None => Feed::Receiving,
+            Some("streaming") if self.connected => Feed::Receiving,
+            Some(_) if self.connected => Feed::Stopped {
+                since: self.last_msg.or(self.replayed_at),
+            },
+            // Started, still trying to reach the primary: its times are
+            // its own start, not a message from the primary.
+            Some(_) => Feed::Stopped {
+                since: self.replayed_at,
+            },
+        }
+    }
+
+    /// How far behind, in whole milliseconds (`None` off a standby).
+    pub fn lag_ms(&self) -> Option<u64> {
+        self.lag_secs.and_then(millis)
+    }
+}
+
+/// The standby's lag and its WAL receiver, read together in one statement
+/// (by the counts poll: nothing on a timer of its own).
+pub async fn receiver(conn: &mut sqlx::PgConnection) -> Result<Receiver, sqlx::Error> {
+    type Row = (
+        bool,
+        Option<f64>,
+        bool,
+        Option<String>,
+        bool,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let (standby, lag_secs, running, status, connected, last_msg, replayed_at): Row =
+        sqlx::query_as(statements::session::STANDBY_LAG.marked())
+            .fetch_one(conn)
+            .await?;
+    Ok(Receiver {
+        standby,
+        lag_secs,
+        running,
+        status,
+        connected,
+        last_msg,
+        replayed_at,
+    })
 }
 
 /// Seconds from the server as whole milliseconds: a clock step makes the
@@ -138,7 +229,8 @@ fn millis(secs: f64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::millis;
+    use super::{Feed, Receiver, millis};
+    use chrono::{TimeZone, Utc};
 
     #[test]
     fn lag_seconds_become_milliseconds_without_panicking() {
@@ -147,5 +239,64 @@ mod tests {
         assert_eq!(millis(f64::NAN), None);
         assert_eq!(millis(f64::INFINITY), None);
         assert_eq!(millis(1e30), None);
+    }
+
+    #[test]
+    fn a_receiver_that_is_not_streaming_is_a_stopped_feed() {
+        let t = |s: i64| Some(Utc.timestamp_opt(1_770_000_000 + s, 0).unwrap());
+        let streaming = Receiver {
+            standby: true,
+            lag_secs: Some(0.0),
+            running: true,
+            status: Some("streaming".into()),
+            connected: true,
+            last_msg: t(50),
+            replayed_at: t(10),
+        };
+        assert_eq!(streaming.feed(), Feed::Receiving);
+        // No receiver at all (primary gone): as of the last replay.
+        let gone = Receiver {
+            running: false,
+            status: None,
+            connected: false,
+            last_msg: None,
+            ..streaming.clone()
+        };
+        assert_eq!(gone.feed(), Feed::Stopped { since: t(10) });
+        // Never replayed a transaction since it started: no time, no panic.
+        let never = Receiver {
+            replayed_at: None,
+            ..gone.clone()
+        };
+        assert_eq!(never.feed(), Feed::Stopped { since: None });
+        // Connected, no longer streaming: its last message from the primary.
+        let waiting = Receiver {
+            status: Some("waiting".into()),
+            ..streaming.clone()
+        };
+        assert_eq!(waiting.feed(), Feed::Stopped { since: t(50) });
+        let silent = Receiver {
+            last_msg: None,
+            ..waiting
+        };
+        assert_eq!(silent.feed(), Feed::Stopped { since: t(10) });
+        // Restarted, still trying to connect: its times are its own.
+        let retrying = Receiver {
+            connected: false,
+            ..streaming.clone()
+        };
+        assert_eq!(retrying.feed(), Feed::Stopped { since: t(10) });
+        // Details hidden from this role: not claimed.
+        let hidden = Receiver {
+            status: None,
+            connected: false,
+            last_msg: None,
+            ..streaming.clone()
+        };
+        assert_eq!(hidden.feed(), Feed::Receiving);
+        // A primary (not a standby): none of this shows.
+        assert_eq!(Receiver::default().feed(), Feed::Receiving);
+        assert_eq!(Receiver::default().lag_ms(), None);
+        assert_eq!(streaming.lag_ms(), Some(0));
     }
 }

@@ -30,10 +30,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// A count as the header shows it: exact in full, an estimate rounded and
-/// marked `~`.
+/// marked `~`, one exact only as of a stopped standby's last replay in full
+/// and marked `~`.
 fn count(c: Count) -> String {
     match c {
         Count::Exact(n) => n.to_string(),
+        Count::AsOf(n) => format!("~{n}"),
         Count::Estimate(n) if n < 10_000 => format!("~{n}"),
         Count::Estimate(n) if n < 1_000_000 => format!("~{}k", n / 1_000),
         Count::Estimate(n) => format!("~{:.1}M", n as f64 / 1e6),

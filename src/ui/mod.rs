@@ -335,8 +335,14 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
     }
-    // Reads from a standby: say when it is more than a second behind.
-    if let Some(ms) = app.jobs.counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
+    // Reads from a standby: say when it receives nothing from the primary
+    // (its lag reads 0 then), else when it is more than a second behind.
+    if let Some(stopped) = app.standby_stopped() {
+        spans.push(Span::styled(
+            format!("{stopped} "),
+            Style::new().fg(Color::Yellow),
+        ));
+    } else if let Some(ms) = app.jobs.counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
         spans.push(Span::styled(
             format!("standby {:.1} s behind ", ms as f64 / 1000.0),
             Style::new().fg(Color::Yellow),

@@ -250,3 +250,41 @@ fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
     assert!(top.contains("5 Trace"), "{top}");
     assert!(top.contains("· reads r"), "{top}");
 }
+
+#[test]
+fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exactness() {
+    use crate::store::replica::Feed;
+    use ratatui::style::Color;
+    let mut a = app();
+    a.jobs.counts.exact = vec![("queued".into(), 2), ("failed".into(), 4)];
+    a.jobs.counts.standby_lag_ms = Some(12_345);
+    a.jobs.counts.standby_feed = Feed::Stopped {
+        since: Some(a.now - Duration::seconds(75)),
+    };
+    let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
+    t.draw(|f| super::draw(f, &a)).unwrap();
+    let line = |t: &Terminal<TestBackend>, y: u16| -> String {
+        (0..160)
+            .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+            .collect()
+    };
+    let (top, counts) = (line(&t, 0), line(&t, 1));
+    let shown = format!(
+        "standby not receiving since {}",
+        (a.now - Duration::seconds(75)).format("%H:%M:%S UTC")
+    );
+    let at = top.find(&shown).unwrap_or_else(|| panic!("{top}"));
+    assert!(!top.contains("behind"), "{top}");
+    let x = top[..at].chars().count() as u16;
+    assert_eq!(t.backend().buffer()[(x, 0)].fg, Color::Yellow, "{top}");
+    assert!(counts.contains("queued ~2 · "), "{counts}");
+    assert!(counts.contains("failed ~4 · "), "{counts}");
+    assert!(counts.contains("dead ~0 · "), "{counts}");
+    // Receiving again: the lag, and exact counts.
+    a.jobs.counts.standby_feed = Feed::Receiving;
+    t.draw(|f| super::draw(f, &a)).unwrap();
+    let (top, counts) = (line(&t, 0), line(&t, 1));
+    assert!(top.contains("standby 12.3 s behind"), "{top}");
+    assert!(!top.contains("not receiving"), "{top}");
+    assert!(counts.contains("queued 2 · "), "{counts}");
+}

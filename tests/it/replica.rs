@@ -361,3 +361,141 @@ async fn an_unreachable_standby_is_said_and_only_a_fallback_reads_the_primary() 
     assert!(s.contains("reading from the primary"), "{s}");
     assert!(s.contains("#1936"), "the queue, from the primary: {s}");
 }
+
+/// A console reading from the standby, set up now (while the primary is
+/// up); `run_ticks` runs it later.
+async fn console_over(p: &Pair) -> lockdesk::console::Setup {
+    lockdesk::console::setup_with(
+        &p.global(false),
+        &p.primary_url(),
+        "demo",
+        None,
+        None,
+        lockdesk::config::Config::default(),
+        Default::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// Runs a console headless for a counts period of ticks of the real clock;
+/// the last screen.
+async fn run_ticks(s: lockdesk::console::Setup) -> String {
+    use lockdesk::app::{COUNTS_EVERY, Msg};
+    // The start loads the counts; a whole counts period of ticks polls them
+    // again, as a running console does.
+    let msgs = (0..COUNTS_EVERY)
+        .map(|_| Msg::Tick(chrono::Utc::now()))
+        .collect();
+    let out = lockdesk::console::headless::run_msgs(
+        s.app,
+        s.pool,
+        s.standby,
+        s.settings,
+        s.providers,
+        s.start,
+        msgs,
+        (160, 40),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    lockdesk::console::screen::to_text(&out.screen)
+}
+
+/// Waits (at most 30 s) until the standby's WAL receiver is, or is no
+/// longer, connected and streaming.
+async fn streaming(standby: &PgPool, want: bool) {
+    for _ in 0..300 {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming' AND sender_host IS NOT NULL",
+        )
+        .fetch_one(standby)
+        .await
+        .unwrap();
+        if (n > 0) == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the standby's receiver never became streaming={want}");
+}
+
+/// The queue's header line.
+fn counts_line(s: &str) -> String {
+    s.lines()
+        .find(|l| l.contains(" Job queue "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_that_stopped_receiving_says_so() {
+    let mut p = pair().await;
+    let standby = PgPool::connect(&p.standby_url()).await.unwrap();
+    let primary = PgPool::connect(&p.primary_url()).await.unwrap();
+    touch(&primary).await;
+    caught_up(&primary, &standby).await;
+    streaming(&standby, true).await;
+
+    // Receiving: exact counts, no word of it.
+    let s = run_ticks(console_over(&p).await).await;
+    let counts = counts_line(&s);
+    assert!(!s.contains("not receiving"), "{s}");
+    assert!(counts.contains("queued 2 ·"), "exact: {counts}");
+
+    // The link to the primary is cut (the standby pointed at nothing), then
+    // restored: the header says so while it lasts, and goes back to normal.
+    let (conninfo,): (String,) = sqlx::query_as("SHOW primary_conninfo")
+        .fetch_one(&standby)
+        .await
+        .unwrap();
+    let set = |c: String| {
+        let standby = standby.clone();
+        async move {
+            let c = c.replace('\'', "''");
+            // The test's own value, quoted: no injection to audit.
+            let sql = format!("ALTER SYSTEM SET primary_conninfo = '{c}'");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&standby)
+                .await
+                .unwrap();
+            sqlx::query("SELECT pg_reload_conf()")
+                .execute(&standby)
+                .await
+                .unwrap();
+        }
+    };
+    set("host=/nonexistent port=1 connect_timeout=1".into()).await;
+    streaming(&standby, false).await;
+    let s = run_ticks(console_over(&p).await).await;
+    assert!(s.contains("standby not receiving since "), "{s}");
+    assert!(s.contains("marked ~"), "said why, once: {s}");
+    set(conninfo).await;
+    streaming(&standby, true).await;
+    let s = run_ticks(console_over(&p).await).await;
+    assert!(!s.contains("not receiving"), "{s}");
+    assert!(counts_line(&s).contains("queued 2 ·"), "{s}");
+
+    // The primary stops under a running console: the counts poll after it
+    // says the standby receives nothing, and no count claims to be exact.
+    let console = console_over(&p).await;
+    primary.close().await;
+    p.primary.stop();
+    streaming(&standby, false).await;
+    let s = run_ticks(console).await;
+    let header = s.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("standby not receiving since "),
+        "the header says so: {s}"
+    );
+    assert!(!header.contains("s behind"), "{header}");
+    let counts = counts_line(&s);
+    for status in ["queued", "running", "failed", "dead", "done", "cancelled"] {
+        assert!(
+            counts.contains(&format!("{status} ~")),
+            "{status} is not presented as exact: {counts}"
+        );
+    }
+    assert!(s.contains("marked ~"), "{s}");
+}

@@ -336,3 +336,58 @@ fn the_refresh_sends_the_rows_versions_and_keeps_the_unchanged_rows() {
         "the selection follows its job"
     );
 }
+
+#[test]
+fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
+    use crate::app::{App, Level};
+    use crate::store::queries::JobCounts;
+    use crate::store::replica::Feed;
+    let mut a = app();
+    let now = a.now;
+    let counts = |a: &mut App, feed: Feed| {
+        let id = load_id(
+            &[a.load(Slot::JobCounts, Query::JobCounts(None))],
+            Slot::JobCounts,
+        );
+        let c = JobCounts {
+            standby_lag_ms: Some(0),
+            standby_feed: feed,
+            ..Default::default()
+        };
+        answer(a, Slot::JobCounts, id, Ok(Data::JobCounts(c)));
+    };
+    counts(&mut a, Feed::Receiving);
+    assert_eq!(a.standby_stopped(), None);
+    assert_eq!(a.message, None);
+    let since = now - Duration::minutes(3) + Duration::milliseconds(250);
+    counts(&mut a, Feed::Stopped { since: Some(since) });
+    let said = a.standby_stopped().unwrap();
+    assert!(said.starts_with("standby not receiving since "), "{said}");
+    assert!(!said.contains('.'), "to the second: {said}");
+    let (level, text) = a.message.clone().unwrap();
+    assert_eq!(level, Level::Warn);
+    assert!(text.contains("counts are marked ~"), "{text}");
+    // Once: the next poll, still stopped, says nothing more.
+    a.message = None;
+    counts(&mut a, Feed::Stopped { since: Some(since) });
+    assert_eq!(a.message, None);
+    // Long ago: the date too. Never known: no time at all.
+    counts(
+        &mut a,
+        Feed::Stopped {
+            since: Some(now - Duration::days(2)),
+        },
+    );
+    assert!(a.standby_stopped().unwrap().contains('-'));
+    counts(&mut a, Feed::Stopped { since: None });
+    assert_eq!(
+        a.standby_stopped().as_deref(),
+        Some("standby not receiving")
+    );
+    // Receiving again: the header is back to normal, and that is said.
+    counts(&mut a, Feed::Receiving);
+    assert_eq!(a.standby_stopped(), None);
+    let (level, text) = a.message.clone().unwrap();
+    assert_eq!(level, Level::Info);
+    assert!(text.contains("receiving from the primary again"), "{text}");
+}

@@ -76,14 +76,23 @@ pub const REPLAYED_TO: Statement = Statement {
     params: &[Text("0/0")],
 };
 
-/// How far behind a standby is, in seconds: 0 when it has replayed all it
-/// received, else the age of the last transaction it replayed; NULL on a
-/// server that is not a standby.
+/// How far behind a standby is, and whether it still receives, for the
+/// header (read with the counts, on their poll). `lag`, in seconds: 0 when
+/// it has replayed all it received, else the age of the last transaction it
+/// replayed; NULL on a server that is not a standby. A stopped WAL receiver
+/// also reads 0 (it received nothing more), so its state comes along:
+/// `pg_stat_wal_receiver` has no row while no receiver runs; its status and
+/// times are NULL to a role without `pg_read_all_stats`; `sender_host` is
+/// set only once it has connected to the primary. At most one row, no table.
 pub const STANDBY_LAG: Statement = Statement {
     name: "session::standby_lag",
-    sql: "SELECT CASE WHEN pg_is_in_recovery() THEN \
+    sql: "SELECT pg_is_in_recovery(), \
+            CASE WHEN pg_is_in_recovery() THEN \
             CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
-                 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END END::float8",
+                 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END END::float8, \
+            r.pid IS NOT NULL, r.status, r.sender_host IS NOT NULL, r.last_msg_receipt_time, \
+            pg_last_xact_replay_timestamp() \
+          FROM (VALUES (1)) AS one (x) LEFT JOIN pg_stat_wal_receiver r ON true",
     params: &[],
 };
 
