@@ -250,3 +250,26 @@ fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
     assert!(top.contains("5 Trace"), "{top}");
     assert!(top.contains("· reads r"), "{top}");
 }
+
+#[test]
+fn the_plain_theme_draws_what_the_dark_one_does_without_its_colours() {
+    let mut apps = every_popup();
+    let mut banner = app();
+    banner.db_lost = Some("connection refused".into());
+    banner.say(crate::app::Level::Error, "a failure");
+    apps.push(banner);
+    for mut a in apps {
+        for pane in crate::app::Pane::ALL {
+            a.pane = pane;
+            let mut dark = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
+            a.no_color = false;
+            dark.draw(|f| super::draw(f, &a)).expect("a frame");
+            let mut expected = dark.backend().buffer().clone();
+            super::theme::monochrome(&mut expected);
+            let mut plain = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
+            a.no_color = true;
+            plain.draw(|f| super::draw(f, &a)).expect("a frame");
+            assert_eq!(plain.backend().buffer(), &expected, "{pane:?}");
+        }
+    }
+}
