@@ -249,12 +249,7 @@ impl App {
 
     /// A job is stuck when running without an update for too long.
     pub fn is_stuck(&self, j: &JobRow) -> bool {
-        timeline::is_stuck(
-            j.status.as_str(),
-            &j.updated_at,
-            &self.now,
-            self.stuck_after,
-        )
+        timeline::is_stuck(&j.status, &j.updated_at, &self.now, self.stuck_after)
     }
 }
 
