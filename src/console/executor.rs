@@ -3,8 +3,8 @@
 //! aborted here and cancelled on the server (`pg_cancel_backend`), because
 //! dropping a future does not stop the query Postgres is running.
 
-pub use super::loads::Settings;
-use super::loads::{load, statements_of, trail};
+pub use super::reads::Settings;
+use super::reads::{load, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
-//! The console's side of the actions on production: what each key does where
-//! the operator is, and what comes back. Still no I/O: everything leaves as a
+//! The console's side of the changes on production (retry, cancel, retry
+//! all, drift): what each key does where the operator is, and what comes back. Still no I/O: everything leaves as a
 //! `Cmd` and comes back as a `Msg`.
 
 use chrono::{DateTime, Utc};
