@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::store::traces::{LogRow, Trace};
+use crate::store::traces::{JobStatus, LogRow, Trace};
 
 /// Logs of one lock key inside one provider.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,12 +62,12 @@ impl Summary {
 
 /// Is a job running without an update for longer than `stuck_after`?
 pub fn is_stuck(
-    status: &str,
+    status: &JobStatus,
     updated_at: &DateTime<Utc>,
     now: &DateTime<Utc>,
     stuck_after: Duration,
 ) -> bool {
-    status == "running" && *now - *updated_at > stuck_after
+    *status == JobStatus::Running && *now - *updated_at > stuck_after
 }
 
 pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> Summary {
@@ -158,7 +158,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         ));
     }
     for j in &trace.jobs {
-        if is_stuck(j.status.as_str(), &j.updated_at, now, stuck_after) {
+        if is_stuck(&j.status, &j.updated_at, now, stuck_after) {
             anomalies.push(format!(
                 "job #{} has been running without an update for {} (stuck?)",
                 j.id,
@@ -252,17 +252,15 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
     }
 
     let failed_logs = trace.logs.iter().any(crate::intents::failed);
-    let job_failed = trace
-        .jobs
-        .iter()
-        .any(|j| matches!(j.status.as_str(), "failed" | "dead"));
+    let job_failed = trace.jobs.iter().any(|j| j.status.is_retryable());
     let job_open = trace
         .jobs
         .iter()
-        .any(|j| matches!(j.status.as_str(), "queued" | "running"));
+        .any(|j| matches!(j.status, JobStatus::Queued | JobStatus::Running));
     let outcome = if trace.is_empty() {
         Outcome::Empty
-    } else if job_failed || (failed_logs && trace.jobs.iter().all(|j| j.status != "done")) {
+    } else if job_failed || (failed_logs && trace.jobs.iter().all(|j| j.status != JobStatus::Done))
+    {
         Outcome::Failed
     } else if job_open {
         Outcome::InProgress

@@ -31,9 +31,27 @@ pub enum Command {
     },
 }
 
+/// Which command a row of the table is: `parse_command` finds the row by
+/// the verb typed, then reads its arguments by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Trace,
+    Job,
+    User,
+    Door,
+    Lock,
+    Jobs,
+    Audit,
+    Quit,
+    Write,
+    Reveal,
+    ReadOnly,
+}
+
 /// One row of the command table.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandSpec {
+    pub verb: Verb,
     /// The verb and its aliases.
     pub verbs: &'static [&'static str],
     pub usage: &'static str,
@@ -54,6 +72,7 @@ pub enum Help {
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
+        verb: Verb::Trace,
         verbs: &["trace", "t"],
         usage: ":trace <id or prefix>",
         about: "the correlation detail of a trace (its id as stored, or 4+ characters of it)",
@@ -61,6 +80,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":trace <id>"),
     },
     CommandSpec {
+        verb: Verb::Job,
         verbs: &["job"],
         usage: ":job N",
         about: "the queue, on job N",
@@ -68,6 +88,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":job N"),
     },
     CommandSpec {
+        verb: Verb::User,
         verbs: &["user"],
         usage: ":user N",
         about: "one user: access, credentials, doors, jobs, traces",
@@ -77,6 +98,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":user N"),
     },
     CommandSpec {
+        verb: Verb::Door,
         verbs: &["door"],
         usage: ":door N | name",
         about: "the per-lock logs of a door's lock",
@@ -84,6 +106,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":door N"),
     },
     CommandSpec {
+        verb: Verb::Lock,
         verbs: &["lock"],
         usage: ":lock PROVIDER:external_id",
         about: "the per-lock logs of a lock, by lock key (TTLOCK:28991110)",
@@ -91,6 +114,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":lock KEY"),
     },
     CommandSpec {
+        verb: Verb::Jobs,
         verbs: &["jobs"],
         usage: ":jobs [status] [user N] [type] [24h|7d]",
         about: "filter the queue by status, user, job type and age",
@@ -98,6 +122,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":jobs [status]"),
     },
     CommandSpec {
+        verb: Verb::Audit,
         verbs: &["audit"],
         usage: ":audit",
         about: "the audit pane (changes, newest first)",
@@ -105,6 +130,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":audit"),
     },
     CommandSpec {
+        verb: Verb::Quit,
         verbs: &["q", "quit"],
         usage: ":q",
         about: "quit lockdesk",
@@ -112,6 +138,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: Some(":q"),
     },
     CommandSpec {
+        verb: Verb::Write,
         verbs: &["write"],
         usage: ":write DURATION REASON",
         about: "allow changes for a while (at most 8h), e.g. :write 15m INC-1234",
@@ -119,6 +146,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: None,
     },
     CommandSpec {
+        verb: Verb::Reveal,
         verbs: &["reveal"],
         usage: ":reveal DURATION REASON",
         about: "the next y copies one value unmasked (at most 1h; recorded in app_audit), e.g. :reveal 10m INC-1234",
@@ -126,6 +154,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         hint: None,
     },
     CommandSpec {
+        verb: Verb::ReadOnly,
         verbs: &["readonly", "ro"],
         usage: ":readonly",
         about: "back to read-only at once",
@@ -255,18 +284,21 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
     let Some(verb) = words.next() else {
         return Ok(None);
     };
+    let Some(spec) = COMMANDS.iter().find(|c| c.verbs.contains(&verb)) else {
+        return Err(unknown(verb));
+    };
     let arg = words.next();
     let rest: Vec<&str> = words.collect();
-    let cmd = match verb {
-        "q" | "quit" => Command::Quit,
-        "trace" | "t" => match arg {
+    let cmd = match spec.verb {
+        Verb::Quit => Command::Quit,
+        Verb::Trace => match arg {
             // As typed: the lookup matches the stored id in either case.
             Some(id) => Command::Trace(id.to_string()),
             None => return Err(":trace needs a correlation id or a unique prefix of one".into()),
         },
-        "job" => Command::Job(number("job", arg)?),
-        "user" => Command::User(number("user", arg)?),
-        "door" => match arg {
+        Verb::Job => Command::Job(number(verb, arg)?),
+        Verb::User => Command::User(number(verb, arg)?),
+        Verb::Door => match arg {
             None => return Err(":door needs a door id or name, e.g. :door 2".into()),
             Some(a) => Command::Door(
                 std::iter::once(a)
@@ -275,16 +307,16 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
                     .join(" "),
             ),
         },
-        "lock" => match arg.and_then(LockKey::parse) {
+        Verb::Lock => match arg.and_then(LockKey::parse) {
             Some(k) => Command::Lock(k),
             None => return Err(":lock needs a lock key such as TTLOCK:28991110".into()),
         },
-        "jobs" => {
+        Verb::Jobs => {
             let args: Vec<&str> = arg.into_iter().chain(rest.iter().copied()).collect();
             Command::Jobs(jobs_filter(&args)?)
         }
-        "audit" => Command::Audit,
-        "write" => {
+        Verb::Audit => Command::Audit,
+        Verb::Write => {
             let usage = ":write needs a duration and a reason, e.g. :write 15m INC-1234";
             let duration = arg.and_then(parse_duration).ok_or(usage)?;
             if rest.is_empty() {
@@ -298,7 +330,7 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
                 reason: rest.join(" "),
             }
         }
-        "reveal" => {
+        Verb::Reveal => {
             let usage = ":reveal needs a duration and a reason, e.g. :reveal 10m INC-1234";
             let duration = arg.and_then(parse_duration).ok_or(usage)?;
             if rest.is_empty() {
@@ -312,8 +344,7 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
                 reason: rest.join(" "),
             }
         }
-        "readonly" | "ro" => Command::ReadOnly,
-        other => return Err(unknown(other)),
+        Verb::ReadOnly => Command::ReadOnly,
     };
     Ok(Some(cmd))
 }

@@ -151,10 +151,10 @@ impl App {
                     if let Some(r) = j.doc.jump(j.scroll.selected.saturating_sub(1), true) {
                         j.scroll.show_near_top(r);
                     }
-                    self.message = Some((
+                    self.say(
                         Level::Info,
                         format!("{n} matching line{}", if n == 1 { "" } else { "s" }),
-                    ));
+                    );
                 }
             }
             PromptKind::Command | PromptKind::Reason => {}
@@ -323,7 +323,7 @@ impl App {
                         }
                         _ => match j.doc.jump(j.scroll.selected, action == Action::NextMatch) {
                             Some(r) => j.scroll.show_near_top(r),
-                            None => self.message = Some((Level::Info, "no matches".into())),
+                            None => self.say(Level::Info, "no matches"),
                         },
                     }
                 }

@@ -1,11 +1,9 @@
 //! Loads: request ids and supersession (a newer load in a slot cancels the
-//! older one), the timer's polls, and what each answer changes.
-
-use chrono::{DateTime, Utc};
+//! older one), and what each answer changes. The timer's polls: `polling`.
 
 use crate::app::{
-    App, AuditState, COUNTS_EVERY, Cmd, Data, JobsLoad, Level, LoadError, PAGE, POLL_EVERY, Pane,
-    Query, Slot, TraceResult, TraceState,
+    App, AuditState, Cmd, Data, JobsLoad, Level, LoadError, PAGE, Pane, Query, Slot, TraceResult,
+    TraceState,
 };
 use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
@@ -27,41 +25,6 @@ impl App {
             cmds.push(Cmd::Cancel { slot, id: *old });
         }
         cmds.push(self.load(slot, query));
-        cmds
-    }
-
-    pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
-        if !self.clock_pinned {
-            self.now = now + self.clock_skew;
-        }
-        self.ticks += 1;
-        // A write window is on the database's clock, as it was set.
-        if self.write_until.is_some_and(|t| t <= now + self.clock_skew) {
-            self.write_until = None;
-            self.say(
-                Level::Warn,
-                "write mode ended: the session is read-only again",
-            );
-        }
-        let mut cmds = Vec::new();
-        // Live refresh by polling: it works on any database, with no triggers.
-        if self.ticks % POLL_EVERY == 0
-            && self.pane == Pane::Jobs
-            && !self.pending.contains_key(&Slot::Jobs)
-        {
-            let page = match self.jobs.window_start {
-                None => Page::First,
-                Some(k) => Page::From(k),
-            };
-            cmds.extend(self.load_jobs(page, JobsLoad::Refresh));
-        }
-        // While the database is unreachable, probe every other tick: the
-        // first answer clears the banner, whatever pane is open.
-        let probe = self.db_lost.is_some() && self.ticks % 2 == 0;
-        if (probe || self.ticks % COUNTS_EVERY == 0) && !self.pending.contains_key(&Slot::JobCounts)
-        {
-            cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
-        }
         cmds
     }
 

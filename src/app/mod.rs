@@ -3,7 +3,7 @@
 //! and come back as `Msg::Loaded` tagged with the request id; stale ones are
 //! dropped. Each concern has its own file; each pane its own under `panes/`.
 
-mod actions;
+mod changes;
 mod command;
 mod copies;
 mod dialog;
@@ -13,11 +13,12 @@ mod msg;
 mod nav;
 mod overlay;
 pub mod panes;
+mod polling;
 mod reveal;
 mod scroll;
 mod write;
 
-pub use actions::{ActRequest, ActResult, PreviewView};
+pub use changes::{ActRequest, ActResult, PreviewView};
 
 pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
@@ -249,12 +250,7 @@ impl App {
 
     /// A job is stuck when running without an update for too long.
     pub fn is_stuck(&self, j: &JobRow) -> bool {
-        timeline::is_stuck(
-            j.status.as_str(),
-            &j.updated_at,
-            &self.now,
-            self.stuck_after,
-        )
+        timeline::is_stuck(&j.status, &j.updated_at, &self.now, self.stuck_after)
     }
 }
 

@@ -186,8 +186,8 @@ pub enum Msg {
     Revealed(
         Box<Result<(String, crate::store::reveal::Unmasked), crate::store::reveal::NotRevealed>>,
     ),
-    /// A request to stop (a signal's name, or `quit`): handled by the
-    /// console loop, never by the app.
+    /// A request to stop (a signal's name, or `quit`): the console loop
+    /// stops; the app only says on the status line what happens now.
     Stop(&'static str),
     /// The terminal changed size (columns, rows); the next frame redraws.
     Resize(u16, u16),

@@ -3,8 +3,8 @@
 //! aborted here and cancelled on the server (`pg_cancel_backend`), because
 //! dropping a future does not stop the query Postgres is running.
 
-pub use super::loads::Settings;
-use super::loads::{load, statements_of, trail};
+pub use super::reads::Settings;
+use super::reads::{load, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -360,25 +360,7 @@ async fn act(
                 .map_err(|e| e.0),
         ),
         ActRequest::RetryAll { jobs } => {
-            let (mut done, mut changed) = (0, 0);
-            let total = jobs.len();
-            for (n, (job, status, updated)) in jobs.into_iter().enumerate() {
-                if engine::stop::requested() {
-                    return ActResult::RetriedAll(Err(format!(
-                        "stopped by operator after {n} of {total} ({done} re-enqueued)"
-                    )));
-                }
-                match engine::retry_job(pool, op, job, &status, updated).await {
-                    Ok(engine::JobChange::Done { .. }) => done += 1,
-                    Ok(engine::JobChange::Changed { .. }) => changed += 1,
-                    Err(e) => {
-                        return ActResult::RetriedAll(Err(format!(
-                            "{e} (after {done} re-enqueued)"
-                        )));
-                    }
-                }
-            }
-            ActResult::RetriedAll(Ok((done, changed)))
+            ActResult::RetriedAll(engine::retry_all(pool, op, jobs).await)
         }
         ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
             pool, providers, door, mode, now,
@@ -387,35 +369,15 @@ async fn act(
         {
             Ok(p) => {
                 p.calls.iter().for_each(providers::log_look);
-                // A run that died between a change and its log: write the
-                // missing outcome from this re-list (write mode), send nothing.
-                let mut interrupted: Vec<String> = p
-                    .interrupted
-                    .iter()
-                    .map(engine::interrupted::Interrupted::describe)
-                    .collect();
-                let dead = p.interrupted.iter().filter(|i| !i.in_flight).count();
-                if dead > 0 {
-                    let lock = LockKey::new(&p.door.provider, &p.door.external_id);
-                    let note = if op.write {
-                        match engine::interrupted::settle(pool, op, &lock, &p.interrupted).await {
-                            Ok(n) if n == dead => format!(
-                                "{n} missing outcome(s) written from this listing; nothing was sent again"
-                            ),
-                            Ok(n) => format!(
-                                "{n} of {dead} missing outcome(s) written from this listing (the rest were settled meanwhile, or a run on this lock is under way); nothing was sent again"
-                            ),
-                            Err(e) => format!("writing the missing outcomes failed: {}", e.0),
-                        }
-                    } else {
-                        "read-only: the missing outcomes are written by the next preview in write mode".into()
-                    };
-                    interrupted.push(note);
-                }
+                // A run that died between a change and its log: the engine
+                // writes the missing outcome from this re-list (write mode).
+                let lock = LockKey::new(&p.door.provider, &p.door.external_id);
+                let interrupted =
+                    engine::interrupted::settle_listed(pool, op, &lock, &p.interrupted).await;
                 Ok(PreviewView {
                     door_id: p.door.id,
                     door_name: p.door.name.clone(),
-                    lock_key: LockKey::new(&p.door.provider, &p.door.external_id).to_string(),
+                    lock_key: lock.to_string(),
                     plan: p.plan,
                     reachable: p.reachable,
                     interrupted,

@@ -3,8 +3,8 @@
 
 pub mod executor;
 pub mod headless;
-mod loads;
 pub mod options;
+mod reads;
 pub mod screen;
 pub mod terminal;
 

@@ -214,6 +214,36 @@ async fn still_unsettled(conn: &mut PgConnection, i: &Interrupted) -> Result<boo
         .any(|u| u.id == i.intent_log_id))
 }
 
+/// What a drift preview tells the operator about the interrupted changes it
+/// found: each described, then, when some have no run left working on them,
+/// what settling them from this listing did (write mode) or why it waits.
+pub async fn settle_listed(
+    pool: &PgPool,
+    op: &Operator,
+    lock: &LockKey,
+    list: &[Interrupted],
+) -> Vec<String> {
+    let mut notes: Vec<String> = list.iter().map(Interrupted::describe).collect();
+    let dead = list.iter().filter(|i| !i.in_flight).count();
+    if dead > 0 {
+        let note = if op.write {
+            match settle(pool, op, lock, list).await {
+                Ok(n) if n == dead => format!(
+                    "{n} missing outcome(s) written from this listing; nothing was sent again"
+                ),
+                Ok(n) => format!(
+                    "{n} of {dead} missing outcome(s) written from this listing (the rest were settled meanwhile, or a run on this lock is under way); nothing was sent again"
+                ),
+                Err(e) => format!("writing the missing outcomes failed: {}", e.0),
+            }
+        } else {
+            "read-only: the missing outcomes are written by the next preview in write mode".into()
+        };
+        notes.push(note);
+    }
+    notes
+}
+
 /// Writes the missing outcome of each interrupted change on `lock` (write
 /// mode), each at most once: in one transaction holding the lock's
 /// enforcement lock (so never beside a live run, nor beside another

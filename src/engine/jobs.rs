@@ -149,6 +149,33 @@ pub async fn cancel_job(
 /// At most this many jobs in one retry-all; the dialog says when more match.
 pub const RETRY_ALL_CAP: usize = 10_000;
 
+/// "Retry all": exactly the listed jobs (id, status and update time as the
+/// confirmation listed them), each under its own guard, in order, checking
+/// for a stop request before each. Returns how many were re-enqueued and
+/// how many had moved meanwhile; the first failure ends the run and says
+/// how far it got.
+pub async fn retry_all(
+    pool: &PgPool,
+    op: &Operator,
+    jobs: Vec<(i64, String, DateTime<Utc>)>,
+) -> Result<(usize, usize), String> {
+    let (mut done, mut changed) = (0, 0);
+    let total = jobs.len();
+    for (n, (job, status, updated)) in jobs.into_iter().enumerate() {
+        if super::stop::requested() {
+            return Err(format!(
+                "stopped by operator after {n} of {total} ({done} re-enqueued)"
+            ));
+        }
+        match retry_job(pool, op, job, &status, updated).await {
+            Ok(JobChange::Done { .. }) => done += 1,
+            Ok(JobChange::Changed { .. }) => changed += 1,
+            Err(e) => return Err(format!("{e} (after {done} re-enqueued)")),
+        }
+    }
+    Ok((done, changed))
+}
+
 /// The failed and dead jobs `filter` matches, newest first (one
 /// index-bound statement), at most `RETRY_ALL_CAP`, and whether more matched.
 pub async fn retryable(

@@ -2,12 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::columns::{self, Col};
-use super::{DIM, HEADER, SELECTED, cell, fit, when};
+use super::{cell, fit, theme, when};
 use crate::app::App;
 
 /// The columns: TIME, ENTITY (its id) and CORRELATION grow to their widest
@@ -30,20 +29,18 @@ const COLS: [Col; 6] = [
 const TITLES: [&str; 6] = ["TIME", "ENTITY", "ACTION", "ACTOR", "SOURCE", "CORRELATION"];
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let a = &app.audit;
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let mut spans = vec![
-        Span::styled(" Audit changes ", HEADER),
-        Span::styled("newest first", DIM),
+        Span::styled(" Audit changes ", th.section),
+        Span::styled("newest first", th.dim),
     ];
     if !a.text.is_empty() {
-        spans.push(Span::styled(
-            format!("  /{}", a.text),
-            Style::new().fg(Color::Yellow),
-        ));
+        spans.push(Span::styled(format!("  /{}", a.text), th.warning));
     }
     if a.loading {
-        spans.push(Span::styled("  loading…", DIM));
+        spans.push(Span::styled("  loading…", th.dim));
     }
     spans.extend(super::as_of(app, a.loaded_at));
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), head);
@@ -94,34 +91,34 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     let mut lines = vec![Line::from(Span::styled(
         fit(head.trim_end(), w),
-        DIM.bold(),
+        th.column_heads,
     ))];
     for ((row, &i), (time, entity)) in visible.iter().enumerate().skip(off).zip(&cells) {
         let r = &a.rows[i];
         let action_style = match r.action.as_str() {
-            "create" => Style::new().fg(Color::Green),
-            "delete" => Style::new().fg(Color::Red),
-            _ => Style::new().fg(Color::Yellow),
+            "create" => th.ok,
+            "delete" => th.failed,
+            _ => th.warning,
         };
         let mut line = Line::from(vec![
             Span::raw(cell(time, cw[0]) + " "),
             Span::raw(cell(entity, cw[1]) + " "),
             Span::styled(cell(&r.action, cw[2]) + " ", action_style),
             Span::raw(cell(r.actor.as_deref().unwrap_or(""), cw[3]) + " "),
-            Span::styled(cell(r.source.as_deref().unwrap_or(""), cw[4]) + " ", DIM),
-            Span::styled(r.correlation_id.clone().unwrap_or_default(), DIM),
+            Span::styled(cell(r.source.as_deref().unwrap_or(""), cw[4]) + " ", th.dim),
+            Span::styled(r.correlation_id.clone().unwrap_or_default(), th.dim),
         ]);
         if row == a.scroll.selected {
-            line = line.patch_style(SELECTED);
+            line = line.patch_style(th.selection);
         }
         lines.push(line);
     }
     if let Some(e) = &a.error {
         for l in super::wrapped(&format!("  {e}"), w) {
-            lines.push(Line::from(Span::styled(l, Style::new().fg(Color::Red))));
+            lines.push(Line::from(Span::styled(l, th.failed)));
         }
     } else if visible.is_empty() && !a.loading {
-        lines.push(Line::from(Span::styled("  no audit rows", DIM)));
+        lines.push(Line::from(Span::styled("  no audit rows", th.dim)));
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
 }

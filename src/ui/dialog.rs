@@ -4,26 +4,25 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::{DIM, HEADER, popup};
+use super::popup;
+use super::theme::{self, Theme};
 use crate::app::{App, Dialog, DriftDialog};
 use crate::engine::plan::Plan;
 use crate::secrets::mask_pin;
 
-const WARN: Style = Style::new().fg(Color::Yellow);
-
-fn typed_line(label: &str, typed: &str) -> Line<'static> {
+fn typed_line(th: &Theme, label: &str, typed: &str) -> Line<'static> {
     Line::from(vec![
-        Span::styled(label.to_string(), Style::new().add_modifier(Modifier::BOLD)),
-        Span::styled(typed.to_string(), Style::new().fg(Color::Yellow)),
-        Span::styled("█", Style::new().fg(Color::Yellow)),
+        Span::styled(label.to_string(), th.strong),
+        Span::styled(typed.to_string(), th.warning),
+        Span::styled("█", th.warning),
     ])
 }
 
 pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
+    let th = theme::of(app);
     let r = popup(area, 88, 86);
     f.render_widget(Clear, r);
     let (title, lines) = match d {
@@ -34,15 +33,13 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                     "Cancel job #{} ({}, {})?",
                     job.id, job.job_type, job.status
                 )),
-                Line::from("A cancelled job is never run again and cannot be retried.").style(WARN),
+                Line::from("A cancelled job is never run again and cannot be retried.")
+                    .style(th.warning),
                 Line::from(""),
                 mode_line(app),
                 Line::from(vec![
-                    Span::styled(
-                        "Press y to cancel it; any other key keeps it. ",
-                        Style::new().add_modifier(Modifier::BOLD),
-                    ),
-                    Span::styled("[y/N]", Style::new().fg(Color::Yellow)),
+                    Span::styled("Press y to cancel it; any other key keeps it. ", th.strong),
+                    Span::styled("[y/N]", th.warning),
                 ]),
             ],
         ),
@@ -55,10 +52,10 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                     crate::timefmt::age(app.now - job.updated_at)
                 )),
                 Line::from("A worker may still be running it: re-enqueueing can run it twice.")
-                    .style(WARN),
+                    .style(th.warning),
                 Line::from(""),
                 mode_line(app),
-                typed_line("Type retry and press Enter (Esc cancels): ", typed),
+                typed_line(th, "Type retry and press Enter (Esc cancels): ", typed),
             ],
         ),
         Dialog::RetryAll {
@@ -81,11 +78,11 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                         "More jobs may match /{} beyond the loaded window: only the rows shown are retried.",
                         t.text
                     ))
-                    .style(WARN),
+                    .style(th.warning),
                 );
             }
             match jobs {
-                None => l.push(Line::from("Counting…").style(DIM)),
+                None => l.push(Line::from("Counting…").style(th.dim)),
                 Some(j) if j.is_empty() => l.push(Line::from(
                     "No failed or dead job matches: nothing to retry.",
                 )),
@@ -95,7 +92,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                             "{} jobs will be re-enqueued, each guarded and audited.",
                             j.len()
                         ))
-                        .style(WARN),
+                        .style(th.warning),
                     );
                     l.push(Line::from(format!(
                         "Jobs: {}",
@@ -107,12 +104,13 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                                 "More match: only the newest {} (the most one retry-all takes). Narrow the filter (:jobs failed 24h) for the rest.",
                                 j.len()
                             ))
-                            .style(WARN),
+                            .style(th.warning),
                         );
                     }
                     l.push(Line::from(""));
                     l.push(mode_line(app));
                     l.push(typed_line(
+                        th,
                         &format!("Type {} and press Enter (Esc cancels): ", j.len()),
                         typed,
                     ));
@@ -124,7 +122,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     };
     let block = Block::bordered()
         .title(title)
-        .border_style(Style::new().fg(Color::Yellow));
+        .border_style(th.dialog_border);
     f.render_widget(
         Paragraph::new(super::shown(lines))
             .block(block)
@@ -134,6 +132,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
 }
 
 fn mode_line(app: &App) -> Line<'static> {
+    let th = theme::of(app);
     if app.can_write() {
         Line::from(format!(
             "Session: {} as {}.",
@@ -142,14 +141,14 @@ fn mode_line(app: &App) -> Line<'static> {
         ))
     } else {
         Line::from("Session: READ-ONLY. Nothing is sent (and Postgres would refuse the change): Esc, then type :write 15m <reason>, or start with --write.")
-            .style(Style::new().fg(Color::Red))
+            .style(th.failed)
     }
 }
 
-fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
+fn plan_lines(th: &Theme, plan: &Plan, out: &mut Vec<Line<'static>>) {
     let i = &plan.input;
     out.push(Line::from(vec![
-        Span::styled(format!("mode {}", i.mode.name()), HEADER),
+        Span::styled(format!("mode {}", i.mode.name()), th.section),
         Span::styled(
             format!(
                 "  grace {}  · expected {} · on the lock {}",
@@ -157,22 +156,19 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
                 i.expected.len(),
                 i.actual.len()
             ),
-            DIM,
+            th.dim,
         ),
     ]));
     let fmt =
         |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    withheld_lines(plan, out);
+    withheld_lines(th, plan, out);
     for e in &plan.adds {
         let what = e
             .pin
             .as_deref()
             .map_or_else(|| e.email.clone().unwrap_or_default(), mask_pin);
         out.push(Line::from(vec![
-            Span::styled(
-                " + ",
-                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(" + ", th.ok_mark),
             Span::raw(format!(
                 "{}  {what}  (user {}, credential {})",
                 e.code_name, e.user_id, e.credential_id
@@ -186,10 +182,7 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
             ""
         };
         out.push(Line::from(vec![
-            Span::styled(
-                " - ",
-                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(" - ", th.failed_mark),
             Span::raw(format!(
                 "{}  #{}  {}{grace}",
                 d.code_name.as_deref().unwrap_or("(no name)"),
@@ -200,7 +193,7 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
     }
     for d in &plan.blocked_by_grace {
         out.push(Line::from(vec![
-            Span::styled(" ! ", WARN.add_modifier(Modifier::BOLD)),
+            Span::styled(" ! ", th.warning_mark),
             Span::raw(format!(
                 "{}  #{}  blocked by grace until {} (first seen {}, {})",
                 d.code_name.as_deref().unwrap_or("(no name)"),
@@ -213,10 +206,7 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
     }
     for a in &plan.unknown {
         out.push(Line::from(vec![
-            Span::styled(
-                " ? ",
-                Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(" ? ", th.unknown),
             Span::raw(format!(
                 "{}  #{}  on the lock but unknown to the broker: left alone in standard mode",
                 a.code_name.as_deref().unwrap_or("(no name)"),
@@ -226,7 +216,7 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
     }
     for (e, why) in &plan.invalid_expected {
         out.push(Line::from(vec![
-            Span::styled(" ✗ ", Style::new().fg(Color::Red)),
+            Span::styled(" ✗ ", th.failed),
             Span::raw(format!("{}  cannot be sent: {why}", e.code_name)),
         ]));
     }
@@ -236,15 +226,14 @@ fn plan_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
         && plan.deletes_withheld.is_none()
     {
         out.push(
-            Line::from("   no drift: the lock holds exactly what the broker expects")
-                .style(Style::new().fg(Color::Green)),
+            Line::from("   no drift: the lock holds exactly what the broker expects").style(th.ok),
         );
     }
 }
 
 /// A list of the lock that is not whole: why nothing is deleted, and what
 /// a whole list would have deleted.
-fn withheld_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
+fn withheld_lines(th: &Theme, plan: &Plan, out: &mut Vec<Line<'static>>) {
     let Some(why) = &plan.deletes_withheld else {
         return;
     };
@@ -252,11 +241,11 @@ fn withheld_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
         Line::from(format!(
             "⚠ {why}; adds still go. Preview again for a whole list."
         ))
-        .style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        .style(th.failed_mark),
     );
     for d in &plan.withheld {
         out.push(Line::from(vec![
-            Span::styled(" ~ ", WARN.add_modifier(Modifier::BOLD)),
+            Span::styled(" ~ ", th.warning_mark),
             Span::raw(format!(
                 "{}  #{}  {}: withheld, the list is incomplete",
                 d.code_name.as_deref().unwrap_or("(no name)"),
@@ -268,6 +257,7 @@ fn withheld_lines(plan: &Plan, out: &mut Vec<Line<'static>>) {
 }
 
 fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
+    let th = theme::of(app);
     let mut out = Vec::new();
     let lock = d
         .preview
@@ -275,50 +265,49 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         .map(|p| p.lock_key.clone())
         .unwrap_or_default();
     out.push(Line::from(vec![
-        Span::styled(format!("Door #{} {}", d.door_id, d.door_name), HEADER),
+        Span::styled(format!("Door #{} {}", d.door_id, d.door_name), th.section),
         Span::raw(format!("  {lock}")),
     ]));
     match &d.preview {
-        None => out.push(Line::from("Listing the lock and reading the broker's side…").style(DIM)),
+        None => {
+            out.push(Line::from("Listing the lock and reading the broker's side…").style(th.dim))
+        }
         Some(p) => {
             for i in &p.interrupted {
-                out.push(Line::from(format!("⚠ {i}")).style(Style::new().fg(Color::Yellow)));
+                out.push(Line::from(format!("⚠ {i}")).style(th.warning));
             }
             if let Err(e) = &p.reachable {
                 out.push(
                     Line::from(format!(
                         "The lock cannot be reached now ({e}): enforcement would fail."
                     ))
-                    .style(Style::new().fg(Color::Red)),
+                    .style(th.failed),
                 );
             }
             match &p.plan {
-                Ok(plan) => plan_lines(plan, &mut out),
-                Err(e) => {
-                    out.push(Line::from(format!("No plan: {e}")).style(Style::new().fg(Color::Red)))
-                }
+                Ok(plan) => plan_lines(th, plan, &mut out),
+                Err(e) => out.push(Line::from(format!("No plan: {e}")).style(th.failed)),
             }
         }
     }
     out.push(Line::from(""));
     if let Some(o) = &d.outcome {
-        out.push(
-            Line::from(format!("Done: {o}"))
-                .style(Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)),
-        );
+        out.push(Line::from(format!("Done: {o}")).style(th.ok_mark));
         if let Some(rem) = &d.remaining {
-            out.push(Line::from("What drift remains (the lock listed again):").style(DIM));
-            plan_lines(rem, &mut out);
+            out.push(Line::from("What drift remains (the lock listed again):").style(th.dim));
+            plan_lines(th, rem, &mut out);
         }
-        out.push(Line::from("Esc closes.").style(DIM));
+        out.push(Line::from("Esc closes.").style(th.dim));
         return out;
     }
     if d.running {
-        out.push(Line::from("Running: job created, listing again, applying the plan…").style(WARN));
+        out.push(
+            Line::from("Running: job created, listing again, applying the plan…").style(th.warning),
+        );
         return out;
     }
     if let Some(e) = &d.error {
-        out.push(Line::from(e.clone()).style(Style::new().fg(Color::Red)));
+        out.push(Line::from(e.clone()).style(th.failed));
     }
     out.push(mode_line(app));
     let k = |a| {
@@ -333,9 +322,10 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         k(crate::keys::Action::ToggleMode),
         k(crate::keys::Action::Enqueue)
     ))
-    .style(DIM));
+    .style(th.dim));
     if app.can_write() {
         out.push(typed_line(
+            th,
             &format!("Type the door's name ({}) and Enter to run: ", d.door_name),
             &d.typed,
         ));

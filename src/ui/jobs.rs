@@ -3,15 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::columns::{self, Col};
-use super::{DIM, HEADER, SELECTED, cell, fit, status_style, when};
+use super::{cell, fit, theme, when};
 use crate::app::App;
 use crate::store::queries::Count;
-use crate::store::traces::JobRow;
+use crate::store::traces::{JobRow, JobStatus};
 use crate::timefmt::{age, relative};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -44,30 +43,25 @@ fn count(c: Count) -> String {
 }
 
 fn header(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let c = &app.jobs.counts;
-    let mut spans = vec![Span::styled(" Job queue ", HEADER)];
+    let mut spans = vec![Span::styled(" Job queue ", th.section)];
     for s in ["queued", "running", "failed", "dead", "done", "cancelled"] {
         spans.push(Span::styled(
             format!("{s} {}", count(c.get(s))),
-            status_style(s),
+            th.status(s),
         ));
         if s == "running" && c.stuck > 0 {
-            spans.push(Span::styled(
-                format!(" ({} stuck)", c.stuck),
-                status_style("stuck"),
-            ));
+            spans.push(Span::styled(format!(" ({} stuck)", c.stuck), th.stuck));
         }
-        spans.push(Span::styled(" · ", DIM));
+        spans.push(Span::styled(" · ", th.dim));
     }
     spans.push(Span::raw(format!("showing: {}", app.jobs.filter)));
     if !app.jobs.text.is_empty() {
-        spans.push(Span::styled(
-            format!("  /{}", app.jobs.text),
-            Style::new().fg(Color::Yellow),
-        ));
+        spans.push(Span::styled(format!("  /{}", app.jobs.text), th.warning));
     }
     if app.jobs.loading {
-        spans.push(Span::styled("  loading…", DIM));
+        spans.push(Span::styled("  loading…", th.dim));
     }
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), area);
 }
@@ -119,13 +113,14 @@ fn job_cells(app: &App, job: &JobRow) -> JobCells {
         age: when(&job.odd, "created_at", || age(app.now - job.created_at)),
         next: job
             .next_run_at
-            .filter(|_| matches!(job.status.as_str(), "queued" | "failed"))
+            .filter(|_| matches!(job.status, JobStatus::Queued | JobStatus::Failed))
             .map(|t| relative(&t, &app.now))
             .unwrap_or_default(),
     }
 }
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let j = &app.jobs;
     let visible = j.visible();
     let height = area.height.saturating_sub(1) as usize;
@@ -170,12 +165,12 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     }
     let mut lines = vec![Line::from(Span::styled(
         fit(head.trim_end(), w),
-        DIM.bold(),
+        th.column_heads,
     ))];
     if let Some(e) = &j.error {
         // A failed load is said where its rows would be, not as "no jobs".
         for l in super::wrapped(&format!("  {e}"), w) {
-            lines.push(Line::from(Span::styled(l, Style::new().fg(Color::Red))));
+            lines.push(Line::from(Span::styled(l, th.failed)));
         }
     } else if visible.is_empty() && !j.loading {
         lines.push(Line::from(Span::styled(
@@ -187,13 +182,17 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
                     j.text
                 )
             },
-            DIM,
+            th.dim,
         )));
     }
     for ((row, &i), c) in visible.iter().enumerate().skip(off).zip(&cells) {
         let job = &j.rows[i];
         let stuck = app.is_stuck(job);
-        let status = if stuck { "stuck" } else { job.status.as_str() };
+        let (status, style) = if stuck {
+            ("stuck", th.stuck)
+        } else {
+            (job.status.as_str(), th.job_status(&job.status))
+        };
         let mut spans = vec![
             Span::raw(cell(&c.id, widths[0])),
             Span::raw(" "),
@@ -203,7 +202,7 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(" "),
             Span::raw(cell(job.reason.as_deref().unwrap_or(""), widths[3])),
             Span::raw(" "),
-            Span::styled(cell(status, widths[4]), status_style(status)),
+            Span::styled(cell(status, widths[4]), style),
             Span::raw(" "),
             Span::raw(cell(&c.att, widths[5])),
             Span::raw(" "),
@@ -214,17 +213,17 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             if job.interrupted {
                 // Derived, never the broker's status: a change went out
                 // and its outcome was never logged.
-                Span::styled(fit(INTERRUPTED_NOTE, err_w), status_style("stuck"))
+                Span::styled(fit(INTERRUPTED_NOTE, err_w), th.stuck)
             } else {
                 Span::styled(
                     fit(job.last_error.as_deref().unwrap_or(""), err_w),
-                    Style::new().fg(Color::Red),
+                    th.failed,
                 )
             },
         ];
         if row == j.scroll.selected {
             for s in &mut spans {
-                s.style = s.style.patch(SELECTED);
+                s.style = s.style.patch(th.selection);
             }
         }
         lines.push(Line::from(spans));
@@ -232,14 +231,15 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     if j.more_below && visible.len() <= off + height {
         lines.push(Line::from(Span::styled(
             "  … more jobs load as you scroll",
-            DIM,
+            th.dim,
         )));
     }
     f.render_widget(Paragraph::new(super::shown(lines)), area);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
-    let block = Block::bordered().title(" Job detail ").border_style(DIM);
+    let th = theme::of(app);
+    let block = Block::bordered().title(" Job detail ").border_style(th.dim);
     let Some(job) = app.jobs.selected_job() else {
         f.render_widget(Paragraph::new("").block(block), area);
         return;
@@ -288,23 +288,24 @@ fn preview(v: &serde_json::Value, max: usize) -> String {
 
 /// The selected job's fields, times in full with their zone.
 pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
+    let th = theme::of(app);
     let c = &app.clock;
     let stuck = app.is_stuck(job);
     let mut status = vec![
         Span::raw("status "),
-        Span::styled(job.status.to_string(), status_style(job.status.as_str())),
+        Span::styled(job.status.to_string(), th.job_status(&job.status)),
         Span::raw(format!("  attempts {}", job.attempt_count)),
     ];
     if stuck {
         status.push(Span::styled(
             format!("  STUCK: no update for {}", age(app.now - job.updated_at)),
-            status_style("stuck"),
+            th.stuck,
         ));
     }
     if job.interrupted {
         status.push(Span::styled(
             format!("  {INTERRUPTED_NOTE}: the next drift preview of its lock settles it"),
-            status_style("stuck"),
+            th.stuck,
         ));
     }
     let next = match job.next_run_at {
@@ -313,7 +314,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     };
     vec![
         Line::from(vec![
-            Span::styled(format!("job #{}", job.id), HEADER),
+            Span::styled(format!("job #{}", job.id), th.section),
             Span::raw(format!("  {}  user {}  ", job.job_type, job.user_id)),
             Span::raw(job.reason.clone().unwrap_or_default()),
         ]),
@@ -329,7 +330,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
             Span::raw("last error "),
             Span::styled(
                 job.last_error.clone().unwrap_or_else(|| "—".into()),
-                Style::new().fg(Color::Red),
+                th.failed,
             ),
         ]),
         Line::from(format!(
@@ -343,7 +344,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
                     .as_ref()
                     .map_or("null".to_string(), |p| preview(p, PREVIEW_BYTES))
             ),
-            DIM,
+            th.dim,
         )),
     ]
 }

@@ -4,44 +4,41 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{DIM, HEADER, SELECTED};
+use super::theme::{self, Theme};
 use crate::app::{App, DiffView, JsonView};
 use crate::diff::Change;
 use crate::jsondoc::{JsonDoc, Tok};
 
-fn tok_style(t: Tok) -> Style {
+fn tok_style(th: &Theme, t: Tok) -> Style {
     match t {
-        Tok::Key => Style::new().fg(Color::Cyan),
-        Tok::Str => Style::new().fg(Color::Green),
-        Tok::Num => Style::new().fg(Color::Yellow),
-        Tok::Bool => Style::new().fg(Color::Magenta),
-        Tok::Null => Style::new().fg(Color::DarkGray),
+        Tok::Key => th.json_key,
+        Tok::Str => th.json_string,
+        Tok::Num => th.json_number,
+        Tok::Bool => th.json_bool,
+        Tok::Null => th.json_null,
         Tok::Punct => Style::new(),
     }
 }
 
 /// One visible row of a document as a styled line.
-pub fn json_line(doc: &JsonDoc, line: usize) -> Line<'static> {
+pub fn json_line(th: &Theme, doc: &JsonDoc, line: usize) -> Line<'static> {
     let l = &doc.lines[line];
     let mut spans = vec![Span::raw("  ".repeat(l.depth))];
     if let Some(k) = &l.key {
         spans.push(Span::styled(
             serde_json::Value::String(k.clone()).to_string(),
-            tok_style(Tok::Key),
+            tok_style(th, Tok::Key),
         ));
         spans.push(Span::raw(": "));
     }
     if doc.is_folded(line) {
-        spans.push(Span::styled(
-            l.summary.clone(),
-            DIM.add_modifier(Modifier::ITALIC),
-        ));
+        spans.push(Span::styled(l.summary.clone(), th.json_folded));
     } else {
-        spans.push(Span::styled(l.text.clone(), tok_style(l.tok)));
+        spans.push(Span::styled(l.text.clone(), tok_style(th, l.tok)));
     }
     // An opening line's comma belongs after its closing line, unless folded.
     if l.comma && (l.close.is_none() || doc.is_folded(line)) {
@@ -49,20 +46,21 @@ pub fn json_line(doc: &JsonDoc, line: usize) -> Line<'static> {
     }
     let mut out = Line::from(spans);
     if doc.is_match(line) {
-        out = out.patch_style(Style::new().bg(Color::Rgb(80, 70, 0)));
+        out = out.patch_style(th.json_match);
     }
     out
 }
 
-pub fn draw_json(f: &mut Frame, _app: &App, j: &JsonView, area: Rect) {
+pub fn draw_json(f: &mut Frame, app: &App, j: &JsonView, area: Rect) {
+    let th = theme::of(app);
     let doc = &j.doc;
     let height = area.height.saturating_sub(2) as usize;
     let off = j.scroll.offset_for(height);
     let mut lines = Vec::with_capacity(height);
     for (row, &line) in doc.visible.iter().enumerate().skip(off).take(height) {
-        let mut l = json_line(doc, line);
+        let mut l = json_line(th, doc, line);
         if row == j.scroll.selected {
-            l = l.patch_style(SELECTED);
+            l = l.patch_style(th.selection);
         }
         lines.push(l);
     }
@@ -80,9 +78,7 @@ pub fn draw_json(f: &mut Frame, _app: &App, j: &JsonView, area: Rect) {
             if doc.matches.len() == 1 { "" } else { "es" }
         ));
     }
-    let block = Block::bordered()
-        .title(title)
-        .border_style(Style::new().fg(Color::Cyan));
+    let block = Block::bordered().title(title).border_style(th.border);
     f.render_widget(Paragraph::new(super::shown(lines)).block(block), area);
 }
 
@@ -91,6 +87,7 @@ fn compact(v: &serde_json::Value) -> String {
 }
 
 pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
+    let th = theme::of(app);
     let r = &d.row;
     let mut lines = vec![
         Line::from(vec![
@@ -100,9 +97,9 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
                     r.entity_type,
                     r.entity_id.map_or("?".into(), |e| e.to_string())
                 ),
-                HEADER,
+                th.section,
             ),
-            Span::styled(r.action.clone(), Style::new().bold()),
+            Span::styled(r.action.clone(), th.strong),
             Span::raw(format!(
                 "  {}",
                 super::when(&r.odd, "created_at", || app.clock.full(&r.created_at, None))
@@ -115,42 +112,42 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
                 r.source.as_deref().unwrap_or("?"),
                 r.correlation_id.as_deref().unwrap_or("—")
             ),
-            DIM,
+            th.dim,
         )),
         Line::from(""),
         Line::from(Span::styled(
             format!("Changes ({})", d.changes.len()),
-            HEADER,
+            th.section,
         )),
     ];
     if d.changes.is_empty() {
-        lines.push(Line::from(Span::styled("  no field changed", DIM)));
+        lines.push(Line::from(Span::styled("  no field changed", th.dim)));
     }
     for c in &d.changes {
         lines.push(match c {
             Change::Added { path, value } => Line::from(vec![
-                Span::styled("  + ", Style::new().fg(Color::Green).bold()),
-                Span::styled(path.clone(), Style::new().fg(Color::Cyan)),
+                Span::styled("  + ", th.ok_mark),
+                Span::styled(path.clone(), th.json_key),
                 Span::raw(": "),
-                Span::styled(compact(value), Style::new().fg(Color::Green)),
+                Span::styled(compact(value), th.ok),
             ]),
             Change::Removed { path, value } => Line::from(vec![
-                Span::styled("  - ", Style::new().fg(Color::Red).bold()),
-                Span::styled(path.clone(), Style::new().fg(Color::Cyan)),
+                Span::styled("  - ", th.failed_mark),
+                Span::styled(path.clone(), th.json_key),
                 Span::raw(": "),
-                Span::styled(compact(value), Style::new().fg(Color::Red)),
+                Span::styled(compact(value), th.failed),
             ]),
             Change::Changed {
                 path,
                 before,
                 after,
             } => Line::from(vec![
-                Span::styled("  ~ ", Style::new().fg(Color::Yellow).bold()),
-                Span::styled(path.clone(), Style::new().fg(Color::Cyan)),
+                Span::styled("  ~ ", th.warning_mark),
+                Span::styled(path.clone(), th.json_key),
                 Span::raw(": "),
-                Span::styled(compact(before), Style::new().fg(Color::Red)),
+                Span::styled(compact(before), th.failed),
                 Span::raw(" → "),
-                Span::styled(compact(after), Style::new().fg(Color::Green)),
+                Span::styled(compact(after), th.ok),
             ]),
         });
     }
@@ -173,7 +170,7 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
             skip -= block;
             continue;
         }
-        let heading = [Line::from(""), Line::from(Span::styled(label, HEADER))];
+        let heading = [Line::from(""), Line::from(Span::styled(label, th.section))];
         shown.extend(heading.into_iter().skip(skip));
         let from = skip.saturating_sub(2);
         skip = 0;
@@ -183,12 +180,12 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
                 .iter()
                 .skip(from)
                 .take(room)
-                .map(|&l| json_line(doc, l)),
+                .map(|&l| json_line(th, doc, l)),
         );
     }
     shown.truncate(height);
     let block = Block::bordered()
         .title(" Audit change: before → after ")
-        .border_style(Style::new().fg(Color::Cyan));
+        .border_style(th.border);
     f.render_widget(Paragraph::new(super::shown(shown)).block(block), area);
 }

@@ -3,12 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::columns::{self, Col};
-use super::{DIM, HEADER, SELECTED, cell, fit, ok_span, when};
+use super::{cell, fit, ok_span, theme, when};
 use crate::app::{App, LockRow};
 use crate::timefmt::age;
 
@@ -37,12 +36,13 @@ const TITLES: [&str; 6] = [
 ];
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let l = &app.lock;
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let Some(key) = &l.lock_key else {
         f.render_widget(
             Paragraph::new(" No lock open: type :door 2, :door <name> or :lock TTLOCK:28991110.")
-                .style(DIM),
+                .style(th.dim),
             area,
         );
         return;
@@ -60,28 +60,25 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let failed = l.logs.iter().filter(|x| crate::intents::failed(x)).count();
     let mut first = vec![
-        Span::styled(" Lock ", HEADER),
-        Span::styled(key.clone(), Style::new().bold()),
+        Span::styled(" Lock ", th.section),
+        Span::styled(key.clone(), th.strong),
         Span::raw(format!("  {door}")),
     ];
     if let Some(z) = zone {
-        first.push(Span::styled(format!("  site zone {z}"), DIM));
+        first.push(Span::styled(format!("  site zone {z}"), th.dim));
     }
     let mut second = vec![Span::styled(
         format!(
             " {} broker logs, {failed} failed (newest 500)",
             l.logs.len()
         ),
-        DIM,
+        th.dim,
     )];
     if !l.text.is_empty() {
-        second.push(Span::styled(
-            format!("  /{}", l.text),
-            Style::new().fg(Color::Yellow),
-        ));
+        second.push(Span::styled(format!("  /{}", l.text), th.warning));
     }
     if l.loading {
-        second.push(Span::styled("  loading…", DIM));
+        second.push(Span::styled("  loading…", th.dim));
     }
     second.extend(super::as_of(app, l.loaded_at));
     let t = &l.trail;
@@ -89,15 +86,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         (None, _, _) => {}
         (Some(p), true, _) => second.push(Span::styled(
             format!(" · {p} audit trail: loading…"),
-            Style::new().fg(Color::Yellow),
+            th.warning,
         )),
         (Some(p), false, Some(e)) => second.push(Span::styled(
             format!(" · {p} audit trail unavailable: {e}"),
-            Style::new().fg(Color::Red),
+            th.failed,
         )),
         (Some(p), false, None) => second.push(Span::styled(
             format!(" · {} {p} events (last 7 days)", t.events.len()),
-            DIM,
+            th.dim,
         )),
     }
     if let Some(skew) = t.clock_skew.filter(|d| d.num_seconds().abs() > 60) {
@@ -108,9 +105,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         second.push(Span::styled(
             format!(" · ⚠ the lock's clock is {} {dir} the broker's", age(by)),
-            Style::new()
-                .fg(Color::Yellow)
-                .add_modifier(ratatui::style::Modifier::BOLD),
+            th.warning_mark,
         ));
     }
     f.render_widget(
@@ -120,7 +115,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if let Some(e) = &l.error {
         f.render_widget(
             Paragraph::new(format!(" {e}"))
-                .style(Style::new().fg(Color::Red))
+                .style(th.failed)
                 .wrap(ratatui::widgets::Wrap { trim: false }),
             body,
         );
@@ -172,60 +167,54 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         head.push(' ');
     }
     head.push_str("ERROR");
-    let mut lines = vec![Line::from(Span::styled(fit(&head, w), DIM.bold()))];
+    let mut lines = vec![Line::from(Span::styled(fit(&head, w), th.column_heads))];
     for ((row, r), (time, job, corr)) in visible.iter().enumerate().skip(off).zip(&cells) {
         let mut line = match *r {
             LockRow::Log(i) => {
                 let log = &l.logs[i];
-                let result = super::log_span(log);
+                let result = super::log_span(th, log);
                 let mut line = Line::from(vec![
                     Span::raw(cell(time, cw[0]) + " "),
-                    Span::styled(cell("broker", cw[1]) + " ", Style::new().fg(Color::Cyan)),
+                    Span::styled(cell("broker", cw[1]) + " ", th.broker),
                     Span::raw(cell(&log.action, cw[2]) + " "),
                     Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
                     Span::raw(cell(job, cw[4]) + " "),
-                    Span::styled(cell(corr, cw[5]) + " ", DIM),
-                    Span::styled(
-                        log.error_message.clone().unwrap_or_default(),
-                        Style::new().fg(Color::Red),
-                    ),
+                    Span::styled(cell(corr, cw[5]) + " ", th.dim),
+                    Span::styled(log.error_message.clone().unwrap_or_default(), th.failed),
                 ]);
                 line.spans.insert(3, result);
                 if !log.ok {
-                    line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
+                    line = line.patch_style(th.failed_row);
                 }
                 line
             }
             LockRow::Event(i) => {
                 let e = &t.events[i];
-                let result = ok_span(e.success);
+                let result = ok_span(th, e.success);
                 let mut line = Line::from(vec![
                     Span::raw(cell(time, cw[0]) + " "),
-                    Span::styled(
-                        cell(&provider.to_lowercase(), cw[1]) + " ",
-                        Style::new().fg(Color::Magenta),
-                    ),
+                    Span::styled(cell(&provider.to_lowercase(), cw[1]) + " ", th.provider),
                     Span::raw(cell(&e.kind, cw[2]) + " "),
                     Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
                     Span::raw(cell("", cw[4]) + " "),
-                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), cw[5]) + " ", DIM),
+                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), cw[5]) + " ", th.dim),
                 ]);
                 line.spans.insert(3, result);
                 if !e.success {
-                    line = line.patch_style(Style::new().bg(Color::Rgb(60, 20, 20)));
+                    line = line.patch_style(th.failed_row);
                 }
                 line
             }
         };
         if row == l.scroll.selected {
-            line = line.patch_style(SELECTED);
+            line = line.patch_style(th.selection);
         }
         lines.push(line);
     }
     if visible.is_empty() && !l.loading {
         lines.push(Line::from(Span::styled(
             "  no integration logs for this lock",
-            DIM,
+            th.dim,
         )));
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);

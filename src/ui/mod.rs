@@ -8,57 +8,35 @@ mod dialog;
 mod jobs;
 mod json;
 mod lock;
+pub mod theme;
 mod trace;
 mod user;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::{App, Level, Overlay, Pane, PromptKind};
 use crate::store::traces::{Oddity, odd_text};
-
-pub const SELECTED: Style = Style::new()
-    .bg(Color::Rgb(40, 60, 90))
-    .add_modifier(Modifier::BOLD);
-pub const DIM: Style = Style::new().fg(Color::DarkGray);
-pub const HEADER: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
-
-/// The colour of a job status (and `stuck`).
-pub fn status_style(status: &str) -> Style {
-    match status {
-        "failed" => Style::new().fg(Color::Red),
-        "dead" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        "running" => Style::new().fg(Color::Yellow),
-        "queued" => Style::new().fg(Color::Blue),
-        "done" => Style::new().fg(Color::Green),
-        "cancelled" => Style::new().fg(Color::DarkGray),
-        "stuck" => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
-        _ => Style::new(),
-    }
-}
+use theme::Theme;
 
 /// A log row's result: `ok`, `failed`, or `sent` for an intent (a change
 /// about to be sent; its outcome row follows).
-pub fn log_span(l: &crate::store::traces::LogRow) -> Span<'static> {
+pub fn log_span(th: &Theme, l: &crate::store::traces::LogRow) -> Span<'static> {
     if crate::intents::is_intent(l) {
-        Span::styled("sent", Style::new().fg(Color::Yellow))
+        Span::styled("sent", th.warning)
     } else {
-        ok_span(l.ok)
+        ok_span(th, l.ok)
     }
 }
 
-pub fn ok_span(ok: bool) -> Span<'static> {
+pub fn ok_span(th: &Theme, ok: bool) -> Span<'static> {
     if ok {
-        Span::styled("ok", Style::new().fg(Color::Green))
+        Span::styled("ok", th.ok)
     } else {
-        Span::styled(
-            "failed",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        )
+        Span::styled("failed", th.failed_mark)
     }
 }
 
@@ -240,24 +218,10 @@ pub fn when(odd: &[Oddity], column: &str, shown: impl FnOnce() -> String) -> Str
 pub fn draw(f: &mut Frame, app: &App) {
     draw_panes(f, app);
     defuse(f.buffer_mut());
-    if app.no_color {
-        monochrome(f.buffer_mut());
-    }
-}
-
-/// NO_COLOR (no-color.org): every colour goes; what a background marked
-/// (the selection, a warning banner) is shown in reverse video instead.
-pub fn monochrome(buf: &mut ratatui::buffer::Buffer) {
-    for cell in &mut buf.content {
-        if cell.bg != Color::Reset {
-            cell.modifier.insert(Modifier::REVERSED);
-        }
-        cell.fg = Color::Reset;
-        cell.bg = Color::Reset;
-    }
 }
 
 fn draw_panes(f: &mut Frame, app: &App) {
+    let th = theme::of(app);
     let area = f.area();
     let banner = app.db_lost.is_some() as u16;
     let [top, banner_area, main, bottom] = Layout::vertical([
@@ -273,8 +237,7 @@ fn draw_panes(f: &mut Frame, app: &App) {
             " Database connection lost — showing what was loaded; reconnecting by itself. ({e})"
         );
         f.render_widget(
-            Paragraph::new(fit(&text, area.width as usize))
-                .style(Style::new().bg(Color::Red).fg(Color::White).bold()),
+            Paragraph::new(fit(&text, area.width as usize)).style(th.banner),
             banner_area,
         );
     }
@@ -303,24 +266,22 @@ fn draw_panes(f: &mut Frame, app: &App) {
 }
 
 fn status_bar(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let label = format!(" {} ", app.mode_label());
     let mode = if app.can_write() {
-        Span::styled(label, Style::new().bg(Color::Red).fg(Color::White).bold())
+        Span::styled(label, th.mode_write)
     } else {
-        Span::styled(label, Style::new().bg(Color::Blue).fg(Color::White).bold())
+        Span::styled(label, th.mode_read)
     };
     let mut spans = vec![
-        Span::styled(
-            " lockdesk ",
-            Style::new().bg(Color::Cyan).fg(Color::Black).bold(),
-        ),
+        Span::styled(" lockdesk ", th.brand),
         Span::raw(" "),
         // The target, fitted below once the rest of the line is known.
         Span::raw(""),
         Span::raw(" "),
         mode,
-        Span::styled(format!(" ⇄ {} ·", app.session.calls_to), DIM),
-        Span::styled(format!(" {} ", app.clock.label()), DIM),
+        Span::styled(format!(" ⇄ {} ·", app.session.calls_to), th.dim),
+        Span::styled(format!(" {} ", app.clock.label()), th.dim),
     ];
     // Ages and "stuck" follow the database's clock; say when this machine's
     // is off by more than a few seconds.
@@ -332,33 +293,30 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
                 "this clock {} {sign} the database ",
                 crate::timefmt::age(app.clock_skew.abs())
             ),
-            Style::new().fg(Color::Yellow),
+            th.warning,
         ));
     }
     // Reads from a standby: say when it receives nothing from the primary
     // (its lag reads 0 then), else when it is more than a second behind.
     if let Some(stopped) = app.standby_stopped() {
-        spans.push(Span::styled(
-            format!("{stopped} "),
-            Style::new().fg(Color::Yellow),
-        ));
+        spans.push(Span::styled(format!("{stopped} "), th.warning));
     } else if let Some(ms) = app.jobs.counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
         spans.push(Span::styled(
             format!("standby {:.1} s behind ", ms as f64 / 1000.0),
-            Style::new().fg(Color::Yellow),
+            th.warning,
         ));
     }
     spans.push(Span::raw("│"));
     for (i, p) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
         spans.push(if *p == app.pane {
-            Span::styled(label, Style::new().fg(Color::Black).bg(Color::White).bold())
+            Span::styled(label, th.tab_current)
         } else {
-            Span::styled(label, DIM)
+            Span::styled(label, th.dim)
         });
     }
     if app.in_flight() > 0 {
-        spans.push(Span::styled(" ⟳", Style::new().fg(Color::Yellow)));
+        spans.push(Span::styled(" ⟳", th.warning));
     }
     // Where the console is connected is the one part that may be long (a
     // socket path, two servers with a standby): it gives way, so that the
@@ -379,6 +337,7 @@ pub(crate) fn as_of(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> Opt
         &[crate::keys::Context::List, crate::keys::Context::Global],
         crate::keys::Action::Refresh,
     );
+    let th = theme::of(app);
     let key = keys.first().map(|k| k.label()).unwrap_or_default();
     let key = key.trim_start_matches('<').trim_end_matches('>');
     let reload = if key.is_empty() {
@@ -388,11 +347,12 @@ pub(crate) fn as_of(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> Opt
     };
     Some(Span::styled(
         format!("  as of {}{reload}", app.clock.time_of_day(&at, None)),
-        DIM,
+        th.dim,
     ))
 }
 
 fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     if let Some(p) = &app.prompt {
         let lead = match p.kind {
             PromptKind::Command => ":",
@@ -401,9 +361,9 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             PromptKind::Reason => "why are you writing? (recorded with every change) ",
         };
         let mut spans = vec![
-            Span::styled(lead, Style::new().fg(Color::Yellow).bold()),
+            Span::styled(lead, th.warning_mark),
             Span::raw(p.text.clone()),
-            Span::styled("█", Style::new().fg(Color::Yellow)),
+            Span::styled("█", th.warning),
         ];
         if p.kind == PromptKind::Filter && !app.filters_here() {
             spans.push(Span::styled(
@@ -411,7 +371,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
                     "  searching the {} pane is not built yet: Enter or Esc closes, nothing typed here runs",
                     app.pane.title()
                 ),
-                DIM,
+                th.dim,
             ));
         }
         let line = Line::from(spans);
@@ -420,9 +380,9 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     }
     if let Some((level, text)) = &app.message {
         let style = match level {
-            Level::Info => Style::new().fg(Color::Cyan),
-            Level::Warn => Style::new().fg(Color::Yellow),
-            Level::Error => Style::new().fg(Color::Red).bold(),
+            Level::Info => th.info,
+            Level::Warn => th.warning,
+            Level::Error => th.failed_mark,
         };
         f.render_widget(
             Paragraph::new(fit(text, area.width as usize)).style(style),
@@ -432,14 +392,11 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     }
     let mut spans = Vec::new();
     for (k, label) in app.hints() {
-        spans.push(Span::styled(
-            format!(" {k} "),
-            Style::new().fg(Color::Black).bg(Color::DarkGray),
-        ));
+        spans.push(Span::styled(format!(" {k} "), th.key_hint));
         spans.push(Span::raw(format!(" {label}  ")));
     }
     if let Some(d) = &app.session.drift_disabled {
-        spans.push(Span::styled(fit(d, 60), DIM));
+        spans.push(Span::styled(fit(d, 60), th.dim));
     }
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
@@ -461,39 +418,35 @@ pub fn popup(area: Rect, pw: u16, ph: u16) -> Rect {
 }
 
 fn help(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let r = popup(area, 80, 90);
     f.render_widget(Clear, r);
     let mut lines = vec![
         Line::from(
             "Keys come from keymaps/default.toml and your own keymap file (`lockdesk info`).",
         )
-        .style(DIM),
+        .style(th.dim),
         Line::from(""),
     ];
     for (ctx, actions) in app.keymap.all() {
         lines.push(Line::from(Span::styled(
             format!("[{}]", ctx.name()),
-            HEADER,
+            th.section,
         )));
         for (action, keys) in actions {
             let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
             lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<18}", keys.join(" ")),
-                    Style::new().fg(Color::Yellow),
-                ),
+                Span::styled(format!("  {:<18}", keys.join(" ")), th.key),
                 Span::raw(action.describe()),
             ]));
         }
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("Commands", HEADER)));
+    lines.push(Line::from(Span::styled("Commands", th.section)));
     for c in crate::app::help_lines() {
         lines.push(Line::from(format!("  {c}")));
     }
-    let block = Block::bordered()
-        .title(" Help ")
-        .border_style(Style::new().fg(Color::Cyan));
+    let block = Block::bordered().title(" Help ").border_style(th.border);
     f.render_widget(
         Paragraph::new(shown(lines))
             .block(block)

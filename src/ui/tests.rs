@@ -254,7 +254,6 @@ fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
 #[test]
 fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exactness() {
     use crate::store::replica::Feed;
-    use ratatui::style::Color;
     let mut a = app();
     a.jobs.counts.exact = vec![("queued".into(), 2), ("failed".into(), 4)];
     a.jobs.counts.standby_lag_ms = Some(12_345);
@@ -276,7 +275,11 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
     let at = top.find(&shown).unwrap_or_else(|| panic!("{top}"));
     assert!(!top.contains("behind"), "{top}");
     let x = top[..at].chars().count() as u16;
-    assert_eq!(t.backend().buffer()[(x, 0)].fg, Color::Yellow, "{top}");
+    assert_eq!(
+        Some(t.backend().buffer()[(x, 0)].fg),
+        super::theme::DARK.warning.fg,
+        "in the warning colour: {top}"
+    );
     assert!(counts.contains("queued ~2 · "), "{counts}");
     assert!(counts.contains("failed ~4 · "), "{counts}");
     assert!(counts.contains("dead ~0 · "), "{counts}");
@@ -287,4 +290,27 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
     assert!(top.contains("standby 12.3 s behind"), "{top}");
     assert!(!top.contains("not receiving"), "{top}");
     assert!(counts.contains("queued 2 · "), "{counts}");
+}
+
+#[test]
+fn the_plain_theme_draws_what_the_dark_one_does_without_its_colours() {
+    let mut apps = every_popup();
+    let mut banner = app();
+    banner.db_lost = Some("connection refused".into());
+    banner.say(crate::app::Level::Error, "a failure");
+    apps.push(banner);
+    for mut a in apps {
+        for pane in crate::app::Pane::ALL {
+            a.pane = pane;
+            let mut dark = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
+            a.no_color = false;
+            dark.draw(|f| super::draw(f, &a)).expect("a frame");
+            let mut expected = dark.backend().buffer().clone();
+            super::theme::monochrome(&mut expected);
+            let mut plain = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
+            a.no_color = true;
+            plain.draw(|f| super::draw(f, &a)).expect("a frame");
+            assert_eq!(plain.backend().buffer(), &expected, "{pane:?}");
+        }
+    }
 }

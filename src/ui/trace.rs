@@ -3,17 +3,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, cell, columns, fit, ok_span, status_style, when};
+use super::{cell, columns, fit, ok_span, theme, when};
 use crate::app::{App, TraceItem};
 use crate::store::traces::LogRow;
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let t = &app.trace;
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let (Some(trace), Some(summary)) = (&t.trace, &t.summary) else {
@@ -25,11 +25,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             " No trace open: type :trace <correlation id or prefix>, or press Enter on a job."
                 .into()
         };
-        let style = if t.error.is_some() {
-            Style::new().fg(Color::Red)
-        } else {
-            DIM
-        };
+        let style = if t.error.is_some() { th.failed } else { th.dim };
         // Wrapped: a failure's words must all be seen, whatever the width.
         f.render_widget(
             Paragraph::new(text)
@@ -41,10 +37,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let c = &app.clock;
     let outcome_style = match summary.outcome {
-        Outcome::Ok => Style::new().fg(Color::Green).bold(),
-        Outcome::Failed => Style::new().fg(Color::Red).bold(),
-        Outcome::InProgress => Style::new().fg(Color::Yellow).bold(),
-        Outcome::Empty => DIM,
+        Outcome::Ok => th.ok_mark,
+        Outcome::Failed => th.failed_mark,
+        Outcome::InProgress => th.warning_mark,
+        Outcome::Empty => th.dim,
     };
     let window = match (summary.first, summary.last) {
         (Some(a), Some(b)) => format!(
@@ -57,8 +53,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let head_lines = vec![
         Line::from(vec![
-            Span::styled(" Trace ", HEADER),
-            Span::styled(trace.correlation_id.clone(), Style::new().bold()),
+            Span::styled(" Trace ", th.section),
+            Span::styled(trace.correlation_id.clone(), th.strong),
             Span::raw("  "),
             Span::styled(summary.outcome.label(), outcome_style),
             Span::raw("  "),
@@ -79,7 +75,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                         .filter(|l| crate::intents::failed(l))
                         .count()
                 ),
-                DIM,
+                th.dim,
             )]
             .into_iter()
             .chain(super::as_of(app, t.loaded_at))
@@ -107,7 +103,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     for (i, item) in t.items.iter().enumerate().skip(off).take(height) {
         let mut line = item_line(app, item, w, cols);
         if i == t.scroll.selected && item.selectable() {
-            line = line.patch_style(SELECTED);
+            line = line.patch_style(th.selection);
         }
         lines.push(line);
     }
@@ -154,22 +150,18 @@ fn log_ids(l: &LogRow) -> String {
 
 /// One item's line.
 fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'static> {
+    let th = theme::of(app);
     let (Some(t), Some(s)) = (&app.trace.trace, &app.trace.summary) else {
         return Line::from("");
     };
     let c = &app.clock;
     match item {
-        TraceItem::Section(title) => Line::from(Span::styled(
-            format!(" {title}"),
-            Style::new()
-                .fg(Color::Cyan)
-                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-        )),
+        TraceItem::Section(title) => Line::from(Span::styled(format!(" {title}"), th.subsection)),
         TraceItem::Anomaly(i) => Line::from(vec![
-            Span::styled("  ⚠ ", Style::new().fg(Color::Yellow).bold()),
-            Span::styled(s.anomalies[*i].clone(), Style::new().fg(Color::Yellow)),
+            Span::styled("  ⚠ ", th.warning_mark),
+            Span::styled(s.anomalies[*i].clone(), th.warning),
         ]),
-        TraceItem::Note(n) => Line::from(Span::styled(format!("   {n}"), DIM)),
+        TraceItem::Note(n) => Line::from(Span::styled(format!("   {n}"), th.dim)),
         TraceItem::Blank => Line::from(""),
         TraceItem::Audit(i) => {
             let a = &t.audit[*i];
@@ -184,7 +176,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                         a.entity_type,
                         a.entity_id.map_or("?".into(), |e| e.to_string())
                     ),
-                    Style::new().bold(),
+                    th.strong,
                 ),
                 Span::raw(format!("  {}  ", a.action)),
                 Span::styled(
@@ -193,9 +185,9 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                         a.actor.as_deref().unwrap_or("?"),
                         a.source.as_deref().unwrap_or("?")
                     ),
-                    DIM,
+                    th.dim,
                 ),
-                Span::styled("   Enter: before/after diff", DIM),
+                Span::styled("   Enter: before/after diff", th.dim),
             ])
         }
         TraceItem::Job(i) => {
@@ -223,40 +215,34 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             let reason = fit(j.reason.as_deref().unwrap_or(""), w.saturating_sub(fixed));
             let mut spans = vec![
                 Span::raw(time),
-                Span::styled(id, Style::new().bold()),
+                Span::styled(id, th.strong),
                 Span::raw(format!("{kind}{reason}  ")),
-                Span::styled(j.status.to_string(), status_style(j.status.as_str())),
+                Span::styled(j.status.to_string(), th.job_status(&j.status)),
                 Span::raw(tail),
             ];
             if stuck {
-                spans.push(Span::styled("  STUCK", status_style("stuck")));
+                spans.push(Span::styled("  STUCK", th.stuck));
             }
             if let Some(e) = &j.last_error {
-                spans.push(Span::styled(format!("  {e}"), Style::new().fg(Color::Red)));
+                spans.push(Span::styled(format!("  {e}"), th.failed));
             }
             Line::from(spans)
         }
         TraceItem::Provider(p) => Line::from(Span::styled(
             format!("   {}", s.groups[*p].provider),
-            Style::new().fg(Color::Magenta).bold(),
+            th.provider_heading,
         )),
         TraceItem::LockGroup(p, k) => {
             let g = &s.groups[*p].locks[*k];
-            let mut spans = vec![Span::styled(
-                format!("     {}", g.lock_key),
-                Style::new().bold(),
-            )];
+            let mut spans = vec![Span::styled(format!("     {}", g.lock_key), th.strong)];
             if let Some(d) = &g.door_name {
                 spans.push(Span::raw(format!("  door: {d}")));
             }
             spans.push(Span::raw("  "));
             if g.failed == 0 {
-                spans.push(ok_span(true));
+                spans.push(ok_span(th, true));
             } else {
-                spans.push(Span::styled(
-                    format!("{} failed", g.failed),
-                    Style::new().fg(Color::Red).bold(),
-                ));
+                spans.push(Span::styled(format!("{} failed", g.failed), th.failed_mark));
             }
             spans.push(Span::styled(
                 format!(
@@ -264,7 +250,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                     g.logs.len(),
                     if g.logs.len() == 1 { "" } else { "s" }
                 ),
-                DIM,
+                th.dim,
             ));
             Line::from(spans)
         }
@@ -277,12 +263,12 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                     when(&l.odd, "created_at", || c.full(&l.created_at, zone)),
                     l.action
                 )),
-                super::log_span(l),
+                super::log_span(th, l),
             ];
             if let Some(e) = &l.error_message {
                 spans.push(Span::styled(
                     format!(" · {}", fit(e, w.saturating_sub(70))),
-                    Style::new().fg(Color::Red),
+                    th.failed,
                 ));
             }
             Line::from(spans)
@@ -291,15 +277,18 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             let l = &t.logs[*i];
             let mut spans = vec![
                 Span::raw(format!("   {}  ", log_time(app, l))),
-                Span::styled(cell(l.lock_key.as_deref().unwrap_or(""), cols.key_w), DIM),
+                Span::styled(
+                    cell(l.lock_key.as_deref().unwrap_or(""), cols.key_w),
+                    th.dim,
+                ),
                 Span::raw(" "),
                 Span::raw(cell(&l.action, cols.action_w)),
                 Span::raw(" "),
-                super::log_span(l),
-                Span::styled(log_ids(l), DIM),
+                super::log_span(th, l),
+                Span::styled(log_ids(l), th.dim),
             ];
             if let Some(e) = &l.error_message {
-                spans.push(Span::styled(format!("  {e}"), Style::new().fg(Color::Red)));
+                spans.push(Span::styled(format!("  {e}"), th.failed));
             }
             Line::from(spans)
         }

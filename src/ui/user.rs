@@ -3,15 +3,15 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{DIM, HEADER, SELECTED, status_style, when};
+use super::{theme, when};
 use crate::app::{App, UserItem};
 use crate::timefmt::age;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     let u = &app.user;
     let Some(d) = &u.detail else {
         let text = match (&u.user_id, &u.error, u.loading) {
@@ -21,7 +21,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         f.render_widget(
             Paragraph::new(text)
-                .style(DIM)
+                .style(th.dim)
                 .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
@@ -33,18 +33,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 " There is no user #{}: no users row, and no job, trace, access level or credential names that id. Check the id (:user 9).",
                 d.id
             ))
-            .style(Style::new().fg(Color::Yellow))
+            .style(th.warning)
             .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
         return;
     }
-    let c = &app.clock;
+    let clock = &app.clock;
     let items = u.items();
     let selected = items.get(u.scroll.selected).cloned();
     let sel = |item: UserItem, line: Line<'static>| {
         if selected.as_ref() == Some(&item) {
-            line.patch_style(SELECTED)
+            line.patch_style(th.selection)
         } else {
             line
         }
@@ -53,32 +53,29 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_line = 0;
     lines.push(Line::from(vec![
-        Span::styled(format!(" User {} ", d.id), HEADER),
-        Span::styled(d.name.clone().unwrap_or_default(), Style::new().bold()),
+        Span::styled(format!(" User {} ", d.id), th.section),
+        Span::styled(d.name.clone().unwrap_or_default(), th.strong),
         Span::raw(format!("  {}  ", d.email.clone().unwrap_or_default())),
         Span::styled(
             d.status.clone().unwrap_or_default(),
-            status_style(if d.status.as_deref() == Some("active") {
-                "done"
+            if d.status.as_deref() == Some("active") {
+                th.ok
             } else {
-                "failed"
-            }),
+                th.failed
+            },
         ),
-        Span::styled(format!("  {}", d.site.clone().unwrap_or_default()), DIM),
+        Span::styled(format!("  {}", d.site.clone().unwrap_or_default()), th.dim),
     ]));
     if let (Some(s), Some(l)) = (super::as_of(app, u.loaded_at), lines.last_mut()) {
         l.spans.push(s);
     }
     if let Some(p) = &d.partial {
-        lines.push(Line::from(Span::styled(
-            format!(" {p}"),
-            Style::new().fg(Color::Yellow),
-        )));
+        lines.push(Line::from(Span::styled(format!(" {p}"), th.warning)));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(" Access levels", HEADER)));
+    lines.push(Line::from(Span::styled(" Access levels", th.section)));
     if d.access.is_empty() {
-        lines.push(Line::from(Span::styled("   none", DIM)));
+        lines.push(Line::from(Span::styled("   none", th.dim)));
     }
     // Ids are never cut: each section's id column is as wide as its widest.
     let id_w = |ids: &mut dyn Iterator<Item = i64>| ids.map(|i| i.to_string().len()).max();
@@ -89,48 +86,51 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(format!("   #{id:<aw$} {name:<28} ")),
             Span::styled(
                 format!("{status:<9}"),
-                status_style(if status == "active" {
-                    "done"
+                if status == "active" {
+                    th.ok
                 } else {
-                    "cancelled"
-                }),
+                    th.cancelled
+                },
             ),
             Span::styled(
                 format!(
                     " since {}",
-                    since.map_or_else(|| "— (odd)".to_string(), |t| c.short(&t, None))
+                    since.map_or_else(|| "— (odd)".to_string(), |t| clock.short(&t, None))
                 ),
-                DIM,
+                th.dim,
             ),
         ]));
     }
     lines.push(Line::from(Span::styled(
         " Credentials (PINs masked)",
-        HEADER,
+        th.section,
     )));
     if d.credentials.is_empty() {
-        lines.push(Line::from(Span::styled("   none", DIM)));
+        lines.push(Line::from(Span::styled("   none", th.dim)));
     }
-    let cw = id_w(&mut d.credentials.iter().map(|c| c.id))
+    let cw = id_w(&mut d.credentials.iter().map(|cred| cred.id))
         .unwrap_or(0)
         .max(6);
-    for c in &d.credentials {
-        let (id, name, masked, status) = (&c.id, &c.name, &c.masked_pin, &c.status);
+    for cred in &d.credentials {
+        let (id, name, masked, status) = (&cred.id, &cred.name, &cred.masked_pin, &cred.status);
         lines.push(Line::from(vec![
             Span::raw(format!("   #{id:<cw$} {name:<14} {masked:<10} ")),
             Span::styled(
                 status.clone(),
-                status_style(if status == "active" {
-                    "done"
+                if status == "active" {
+                    th.ok
                 } else {
-                    "cancelled"
-                }),
+                    th.cancelled
+                },
             ),
         ]));
     }
-    lines.push(Line::from(Span::styled(" Doors they should open", HEADER)));
+    lines.push(Line::from(Span::styled(
+        " Doors they should open",
+        th.section,
+    )));
     if d.doors.is_empty() {
-        lines.push(Line::from(Span::styled("   none", DIM)));
+        lines.push(Line::from(Span::styled("   none", th.dim)));
     }
     let dw = id_w(&mut d.doors.iter().map(|d| d.id)).unwrap_or(0).max(4);
     for (i, door) in d.doors.iter().enumerate() {
@@ -146,7 +146,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             )),
         ));
     }
-    lines.push(Line::from(Span::styled(" Recent traces", HEADER)));
+    lines.push(Line::from(Span::styled(" Recent traces", th.section)));
     for (i, t) in d.traces.iter().enumerate() {
         let (corr, at, what) = (&t.correlation_id, &t.first_seen, &t.what);
         if selected == Some(UserItem::Trace(i)) {
@@ -157,36 +157,33 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Line::from(vec![
                 Span::raw(format!(
                     "   {}  {corr}  ",
-                    at.map_or_else(|| "— (odd)".to_string(), |t| c.short(&t, None))
+                    at.map_or_else(|| "— (odd)".to_string(), |t| clock.short(&t, None))
                 )),
-                Span::styled(what.clone(), DIM),
+                Span::styled(what.clone(), th.dim),
             ]),
         ));
     }
-    lines.push(Line::from(Span::styled(" Recent jobs", HEADER)));
+    lines.push(Line::from(Span::styled(" Recent jobs", th.section)));
     let jw = id_w(&mut d.jobs.iter().map(|j| j.id)).unwrap_or(0).max(7);
     for (i, j) in d.jobs.iter().enumerate() {
         if selected == Some(UserItem::Job(i)) {
             selected_line = lines.len();
         }
-        let status = if app.is_stuck(j) {
-            "stuck"
+        let (status, style) = if app.is_stuck(j) {
+            ("stuck", th.stuck)
         } else {
-            j.status.as_str()
+            (j.status.as_str(), th.job_status(&j.status))
         };
         lines.push(sel(
             UserItem::Job(i),
             Line::from(vec![
                 Span::raw(format!("   job #{:<jw$} {:<24} ", j.id, j.job_type)),
-                Span::styled(format!("{status:<10}"), status_style(status)),
+                Span::styled(format!("{status:<10}"), style),
                 Span::raw(format!(
                     " {:>8} ago  ",
                     when(&j.odd, "created_at", || age(app.now - j.created_at))
                 )),
-                Span::styled(
-                    j.last_error.clone().unwrap_or_default(),
-                    Style::new().fg(Color::Red),
-                ),
+                Span::styled(j.last_error.clone().unwrap_or_default(), th.failed),
             ]),
         ));
     }

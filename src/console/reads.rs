@@ -1,4 +1,4 @@
-//! Loads: one `Query` becomes one read on a pooled connection (or, for a
+//! Reads: one `Query` becomes one read on a pooled connection (or, for a
 //! lock's trail, a provider call), its errors said as what they are.
 
 use std::sync::Mutex;

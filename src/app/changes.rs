@@ -1,5 +1,5 @@
-//! The console's side of the actions on production: what each key does where
-//! the operator is, and what comes back. Still no I/O: everything leaves as a
+//! The console's side of the changes on production (retry, cancel, retry
+//! all, drift): what each key does where the operator is, and what comes back. Still no I/O: everything leaves as a
 //! `Cmd` and comes back as a `Msg`.
 
 use chrono::{DateTime, Utc};
@@ -10,7 +10,7 @@ use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Refused};
 use crate::keys::Action;
 use crate::store::queries::JobFilter;
-use crate::store::traces::JobRow;
+use crate::store::traces::{JobRow, JobStatus};
 
 /// A request to the engine, carried by `Cmd::Act`.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +179,7 @@ impl App {
             Action::Retry => self.retry(),
             Action::CancelJob => match self.target_job() {
                 Some(_) if self.refuse_read_only() => Vec::new(),
-                Some(j) if matches!(j.status.as_str(), "queued" | "failed") => {
+                Some(j) if matches!(j.status, JobStatus::Queued | JobStatus::Failed) => {
                     // A cancelled job cannot be retried: ask first.
                     self.dialog = Some(Dialog::Cancel { job: j });
                     Vec::new()
@@ -211,7 +211,7 @@ impl App {
                         .visible()
                         .into_iter()
                         .map(|i| &self.jobs.rows[i])
-                        .filter(|j| matches!(j.status.as_str(), "failed" | "dead"))
+                        .filter(|j| j.status.is_retryable())
                         .map(|j| (j.id, j.status.to_string(), j.updated_at))
                         .collect();
                     let window = self.jobs.more_below || self.jobs.more_above;
@@ -312,10 +312,10 @@ impl App {
             self.say(Level::Info, "select a job first");
             return Vec::new();
         };
-        match j.status.as_str() {
-            "failed" | "dead" if self.refuse_read_only() => Vec::new(),
-            "running" if self.is_stuck(&j) && self.refuse_read_only() => Vec::new(),
-            "failed" | "dead" => {
+        match &j.status {
+            JobStatus::Failed | JobStatus::Dead if self.refuse_read_only() => Vec::new(),
+            JobStatus::Running if self.is_stuck(&j) && self.refuse_read_only() => Vec::new(),
+            JobStatus::Failed | JobStatus::Dead => {
                 let req = ActRequest::Retry {
                     job: j.id,
                     status: j.status.to_string(),
@@ -323,14 +323,14 @@ impl App {
                 };
                 self.act_cmd(req)
             }
-            "running" if self.is_stuck(&j) => {
+            JobStatus::Running if self.is_stuck(&j) => {
                 self.dialog = Some(Dialog::RetryStuck {
                     job: j,
                     typed: String::new(),
                 });
                 Vec::new()
             }
-            "running" => {
+            JobStatus::Running => {
                 let ago = crate::timefmt::age(self.now - j.updated_at);
                 self.say(
                     Level::Info,
@@ -341,7 +341,7 @@ impl App {
                 );
                 Vec::new()
             }
-            "queued" => {
+            JobStatus::Queued => {
                 let when = j
                     .next_run_at
                     .map_or("now".into(), |t| crate::timefmt::relative(&t, &self.now));
@@ -354,7 +354,7 @@ impl App {
                 );
                 Vec::new()
             }
-            "done" => {
+            JobStatus::Done => {
                 self.say(Level::Info, format!("job #{} is done: nothing to retry. To push the lock again, use drift enforcement", j.id));
                 Vec::new()
             }
