@@ -161,6 +161,7 @@ fn through_gateway(action: &str, p: &Params) -> bool {
         "lock/queryOpenState"
         | "lock/queryStatus"
         | "lock/queryElectricQuantity"
+        | "lock/queryDate"
         | "lock/unlock"
         | "lock/lock" => true,
         // The passcode changes go through the gateway only when asked to
