@@ -105,7 +105,7 @@ pub enum SimCommand {
         lock: String,
         /// gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin,
         /// list_no_pages, list_pages_not_integer, list_total_too_high, list_over_bound,
-        /// users_over_bound, or clear.
+        /// users_over_bound, battery_low, or clear.
         fault: String,
     },
 }
@@ -468,7 +468,7 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
         };
         if fault != "clear" && crate::sim::Fault::parse(&fault).is_none() {
             return Err(anyhow::anyhow!(
-                "unknown fault `{fault}`: use gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin, list_no_pages, list_pages_not_integer, list_total_too_high, list_over_bound, users_over_bound or clear"
+                "unknown fault `{fault}`: use gateway_offline, busy, slow, server_error, token_expiry, rate_limit, refuse_pin, list_no_pages, list_pages_not_integer, list_total_too_high, list_over_bound, users_over_bound, battery_low or clear"
             ));
         }
         let resp = crate::providers::http_client(std::time::Duration::from_secs(5))

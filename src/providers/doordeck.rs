@@ -189,7 +189,28 @@ impl DoordeckClient {
         lock_id: Option<&str>,
         calls: &mut Vec<CallRecord>,
     ) -> Result<Value, ProviderError> {
-        let mut renewed = false;
+        let how = (read, None);
+        self.call_with(action, method, path, query, body, how, lock_id, calls)
+            .await
+    }
+
+    /// `call`, or with `how.1` one attempt within that time (a probe: no
+    /// token renewal, no retry).
+    #[allow(clippy::too_many_arguments)]
+    async fn call_with(
+        &self,
+        action: &str,
+        method: &str,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<(&str, String, Value)>,
+        (read, once): (bool, Option<Duration>),
+        lock_id: Option<&str>,
+        calls: &mut Vec<CallRecord>,
+    ) -> Result<Value, ProviderError> {
+        let mut renewed = once.is_some();
+        let read = read && once.is_none();
+        let timeout = once.unwrap_or(self.timeout);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -215,7 +236,7 @@ impl DoordeckClient {
             let secrets = self.secrets(std::slice::from_ref(&token));
             let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = crate::timefmt::local_now();
-            let result = super::send_json(req, self.timeout, &refs, meaning)
+            let result = super::send_json(req, timeout, &refs, meaning)
                 .await
                 .map(|(v, _)| v);
             calls.push(CallRecord {
@@ -498,6 +519,33 @@ impl Provider for DoordeckClient {
                 calls: Vec::new(),
             }
         })
+    }
+
+    fn device_state<'a>(
+        &'a self,
+        lock_id: &'a str,
+        deadline: Duration,
+    ) -> BoxFut<'a, Outcome<super::DeviceState>> {
+        Box::pin(super::health::within(
+            deadline,
+            "Doordeck",
+            async move |calls: &mut Vec<CallRecord>| {
+                let path = format!("/device/{lock_id}");
+                let how = (true, Some(deadline));
+                self.call_with(
+                    "DEVICE_GET",
+                    "GET",
+                    &path,
+                    &[],
+                    None,
+                    how,
+                    Some(lock_id),
+                    calls,
+                )
+                .await
+                .map(|d| super::health::doordeck_device(&d))
+            },
+        ))
     }
 
     fn probe<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<()>> {

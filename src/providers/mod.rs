@@ -3,6 +3,7 @@
 //! shape, and redacted at the edge before anything else sees it.
 
 pub mod doordeck;
+pub mod health;
 pub mod listing;
 pub mod redact;
 pub mod settings;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+pub use health::{DeviceState, GatewayState, PROBE_DEADLINE};
 pub use listing::Listing;
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -208,6 +210,27 @@ pub trait Provider: Send + Sync {
     fn lock_time<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<Option<DateTime<Utc>>>>;
     /// Can the lock be reached right now? (TTLock: a gateway round trip.)
     fn probe<'a>(&'a self, lock_id: &'a str) -> BoxFut<'a, Outcome<()>>;
+    /// The device's state as the provider reports it (reachable, gateway,
+    /// battery, last seen), read as ONE attempt of each call, all within
+    /// `deadline` (`PROBE_DEADLINE` for a probe before acting): no retries,
+    /// not the client's usual timeout. Recorded and redacted like every call.
+    /// A provider that cannot tell answers `NotConfigured`.
+    fn device_state<'a>(
+        &'a self,
+        lock_id: &'a str,
+        deadline: std::time::Duration,
+    ) -> BoxFut<'a, Outcome<DeviceState>> {
+        let _ = (lock_id, deadline);
+        Box::pin(async move {
+            Outcome {
+                result: Err(ProviderError::NotConfigured(format!(
+                    "{} does not report a device's state",
+                    self.name()
+                ))),
+                calls: Vec::new(),
+            }
+        })
+    }
 }
 
 /// The HTTP client every provider uses: rustls with the ring provider (the

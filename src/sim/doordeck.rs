@@ -25,6 +25,7 @@ pub async fn handle(s: Shared, r: Req) -> Resp {
     match (r.method.as_str(), r.path.trim_end_matches('/')) {
         ("POST", "/auth/token") => login(&s, &r),
         ("POST" | "GET", "/auth/token/refresh") => refresh(&s, &r),
+        (_, "/auth/token" | "/auth/token/refresh") => error(405, "Method not allowed"),
         _ => authed(s, r).await,
     }
 }
@@ -72,13 +73,34 @@ fn refresh(s: &Shared, r: &Req) -> Resp {
     }
 }
 
-fn device_json(id: &str, d: &super::DdDevice) -> Value {
-    json!({"id": id, "name": d.name, "colour": "#57355D", "role": "ADMIN", "lastOperation": Utc::now().timestamp() - 300,
-           "settings": {"unlockTime": 5, "permittedAddresses": [], "defaultName": d.name, "usageRequirements": {}, "delay": 0,
+/// The device's unlock time, seconds (`settings.unlockTime`).
+const UNLOCK_SECS: i64 = 5;
+
+/// The documented lock object. `state.connected` is false while the device
+/// is offline (its `gateway_offline` fault); `lastOperation` is the newest
+/// event the device logged; `state.locked` is false for `unlockTime`
+/// seconds after an unlock operation.
+fn device_json(id: &str, d: &super::DdDevice, offline: bool) -> Value {
+    let now = Utc::now().timestamp();
+    let last = d
+        .events
+        .iter()
+        .filter_map(|e| e.get("timestamp").and_then(Value::as_i64))
+        .max()
+        .unwrap_or(now - 300);
+    let locked = d
+        .unlocked_at
+        .is_none_or(|t| now.saturating_sub(t) >= UNLOCK_SECS);
+    json!({"id": id, "name": d.name, "colour": "#57355D", "role": "ADMIN", "lastOperation": last,
+           "settings": {"unlockTime": UNLOCK_SECS, "permittedAddresses": [], "defaultName": d.name, "usageRequirements": {}, "delay": 0,
                         "hidden": false, "directAccessEndpoints": [], "capabilities": {"BATCH_SHARING_25": "SUPPORTED"},
                         "unlockBetweenWindow": null},
-           "state": {"locked": true, "connected": d.connected, "duration": 5}, "favourite": false, "unlockTime": 5,
-           "start": null, "end": null})
+           "state": {"locked": locked, "connected": d.connected && !offline, "duration": UNLOCK_SECS}, "favourite": false,
+           "unlockTime": UNLOCK_SECS, "start": null, "end": null})
+}
+
+fn offline(st: &super::SimState, id: &str) -> bool {
+    st.fault(&format!("DOORDECK:{id}")) == Some(Fault::GatewayOffline)
 }
 
 async fn authed(s: Shared, r: Req) -> Resp {
@@ -123,12 +145,17 @@ async fn authed(s: Shared, r: Req) -> Resp {
                 .encode(format!("simulated certificate for {user}"));
             Resp::json(200, &json!({"certificateChain": [chain], "userId": user}))
         }
+        ("POST", ["auth", "token", "destroy"]) => {
+            let tok = bearer(&r).unwrap_or_default();
+            st.dd_tokens.remove(&tok);
+            Resp::empty(204)
+        }
         ("GET", ["device"]) => {
             let list: Vec<Value> = st
                 .dd_devices
                 .iter()
                 .filter(|(_, d)| d.owner == user)
-                .map(|(id, d)| device_json(id, d))
+                .map(|(id, d)| device_json(id, d, offline(&st, id)))
                 .collect();
             Resp::json(200, &Value::Array(list))
         }
@@ -142,6 +169,13 @@ async fn authed(s: Shared, r: Req) -> Resp {
                 None => error(404, "Not found"),
             }
         }
+        (
+            _,
+            ["auth", "certificate" | "token"]
+            | ["auth", "token", "destroy"]
+            | ["device"]
+            | ["directory", "query"],
+        ) => error(405, "Method not allowed"),
         (_, ["device", id, rest @ ..]) => {
             let id = id.to_string();
             let Some(d) = st.dd_devices.get(&id) else {
@@ -151,7 +185,7 @@ async fn authed(s: Shared, r: Req) -> Resp {
                 return error(403, "Forbidden");
             }
             match (r.method.as_str(), rest) {
-                ("GET", []) => Resp::json(200, &device_json(&id, d)),
+                ("GET", []) => Resp::json(200, &device_json(&id, d, offline(&st, &id))),
                 ("GET", ["users"]) => {
                     let mut users = d.users.clone();
                     if st.fault(&format!("DOORDECK:{id}")) == Some(Fault::UsersOverBound) {
@@ -276,8 +310,17 @@ async fn authed(s: Shared, r: Req) -> Resp {
                             Resp::json(200, &json!({}))
                         }
                         Some("MUTATE_LOCK") => {
-                            d.events.push(json!({"timestamp": now, "type": "DOOR_UNLOCK", "user": user, "email": actor,
-                                                 "displayName": actor, "message": "Door unlocked"}));
+                            let lock = op.get("locked").and_then(Value::as_bool).unwrap_or(false);
+                            d.unlocked_at = (!lock).then_some(now);
+                            let (kind, msg) = if lock {
+                                ("DOOR_LOCK", "Door locked")
+                            } else {
+                                ("DOOR_UNLOCK", "Door unlocked")
+                            };
+                            d.events.push(
+                                json!({"timestamp": now, "type": kind, "user": user, "email": actor,
+                                                 "displayName": actor, "message": msg}),
+                            );
                             Resp::json(200, &json!({}))
                         }
                         _ => error(400, "Bad request: unknown operation"),

@@ -52,7 +52,12 @@ pub enum Fault {
     /// Doordeck's users of the device hold one more than lockdesk lists
     /// (filler users after the device's own).
     UsersOverBound,
+    /// The lock's battery reads 7 % (below the 10 % lockdesk refuses at).
+    BatteryLow,
 }
+
+/// The battery a lock with `Fault::BatteryLow` reports, in percent.
+pub const LOW_BATTERY_PCT: i64 = 7;
 
 impl Fault {
     pub fn parse(s: &str) -> Option<Fault> {
@@ -70,6 +75,7 @@ impl Fault {
             "list_total_too_high" => Fault::ListTotalTooHigh,
             "list_over_bound" => Fault::ListOverBound,
             "users_over_bound" => Fault::UsersOverBound,
+            "battery_low" => Fault::BatteryLow,
             _ => return None,
         })
     }
@@ -94,6 +100,27 @@ pub struct TtLock {
     pub records: Vec<Value>,
     /// The lock's clock minus real time.
     pub clock_offset_ms: i64,
+    /// The gateway the lock is reached through (`None`: not on a gateway).
+    pub gateway: Option<i64>,
+    /// Battery, percent.
+    pub battery: i64,
+    /// When a remote unlock last opened it (ms); it locks itself again after
+    /// `AUTO_LOCK_SECS`.
+    pub unlocked_at_ms: Option<i64>,
+}
+
+/// A TTLock lock's auto-lock time, seconds (`lock/detail`'s `autoLockTime`).
+pub const AUTO_LOCK_SECS: i64 = 5;
+
+/// A TTLock gateway (G2): locks reach the cloud through it.
+#[derive(Debug, Clone)]
+pub struct TtGateway {
+    pub uid: i64,
+    pub name: String,
+    pub mac: String,
+    /// Off only when a test or `lockdesk sim fault` takes it down; a
+    /// `gateway_offline` fault on any of its locks does the same.
+    pub online: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +139,9 @@ pub struct DdDevice {
     pub users: Vec<Value>,
     pub events: Vec<Value>,
     pub connected: bool,
+    /// When an unlock operation last opened it (s); it locks itself again
+    /// after its `unlockTime`.
+    pub unlocked_at: Option<i64>,
 }
 
 /// Everything the two simulated clouds hold.
@@ -122,6 +152,7 @@ pub struct SimState {
     pub tt_tokens: HashMap<String, (i64, DateTime<Utc>)>,
     pub tt_refresh: HashMap<String, i64>,
     pub tt_locks: BTreeMap<i64, TtLock>,
+    pub tt_gateways: BTreeMap<i64, TtGateway>,
     pub dd_accounts: Vec<DdAccount>,
     pub dd_tokens: HashMap<String, (String, DateTime<Utc>)>,
     pub dd_refresh: HashMap<String, String>,
@@ -131,6 +162,8 @@ pub struct SimState {
     pub jtis: HashSet<String>,
     /// By lock key (`TTLOCK:28991110`).
     pub faults: HashMap<String, Fault>,
+    /// When each fault was set: an offline gateway was last seen then.
+    pub fault_since: HashMap<String, DateTime<Utc>>,
     pub next_id: i64,
     pub rng_state: u64,
     /// Passcodes deleted, over all locks (what a test counts).
@@ -172,12 +205,73 @@ impl SimState {
                 self.dd_tokens.values_mut().for_each(|t| t.1 = past);
             }
             Some(f) => {
-                self.faults.insert(lock_key.to_string(), f);
+                if self.faults.insert(lock_key.to_string(), f) != Some(f) {
+                    self.fault_since.insert(lock_key.to_string(), Utc::now());
+                }
             }
             None => {
                 self.faults.remove(lock_key);
+                self.fault_since.remove(lock_key);
             }
         }
+    }
+
+    /// Gives every TTLock lock without one a gateway of its own (G2, named
+    /// after the lock's door), so that remote operations and the gateway
+    /// reads have something to answer from.
+    pub fn add_gateways(&mut self) {
+        let mut next = 347_000_i64;
+        let ids: Vec<i64> = self.tt_locks.keys().copied().collect();
+        for id in ids {
+            let Some(lock) = self.tt_locks.get_mut(&id) else {
+                continue;
+            };
+            if lock.gateway.is_some() {
+                continue;
+            }
+            while self.tt_gateways.contains_key(&next) {
+                next += 1;
+            }
+            lock.gateway = Some(next);
+            let b = next.to_be_bytes();
+            self.tt_gateways.insert(
+                next,
+                TtGateway {
+                    uid: lock.uid,
+                    name: format!("G2_{}", lock.name),
+                    mac: format!("DC:A4:{:02X}:{:02X}:{:02X}:{:02X}", b[4], b[5], b[6], b[7]),
+                    online: true,
+                },
+            );
+            next += 1;
+        }
+    }
+
+    /// Whether a gateway is offline now, and since when: taken down itself,
+    /// or through a `gateway_offline` fault on one of its locks.
+    pub fn gateway_offline(&self, gateway: i64) -> Option<DateTime<Utc>> {
+        let gw = self.tt_gateways.get(&gateway)?;
+        let by_fault = self
+            .tt_locks
+            .iter()
+            .filter(|(_, l)| l.gateway == Some(gateway))
+            .map(|(id, _)| format!("TTLOCK:{id}"))
+            .filter(|k| self.fault(k) == Some(Fault::GatewayOffline))
+            .map(|k| self.fault_since.get(&k).copied().unwrap_or_else(Utc::now))
+            .min();
+        match (gw.online, by_fault) {
+            (_, Some(t)) => Some(t),
+            (false, None) => Some(Utc::now()),
+            (true, None) => None,
+        }
+    }
+
+    /// A lock's battery as the lock reports it (a `battery_low` fault wins).
+    pub fn battery(&self, lock_id: i64) -> i64 {
+        if self.fault(&format!("TTLOCK:{lock_id}")) == Some(Fault::BatteryLow) {
+            return LOW_BATTERY_PCT;
+        }
+        self.tt_locks.get(&lock_id).map_or(0, |l| l.battery)
     }
 
     /// The settings a console needs to reach these simulators with these accounts.

@@ -93,6 +93,9 @@ pub async fn from_database(
             records: Vec::new(),
             // One lock's clock runs four minutes fast.
             clock_offset_ms: if door == 3 { 4 * 60 * 1000 } else { 0 },
+            gateway: None,
+            battery: 80 + lock_id.rem_euclid(20),
+            unlocked_at_ms: None,
         });
         let vendor: Option<String> = r.try_get(4)?;
         let (Some(vendor), Some(pin)) = (vendor, r.try_get::<Option<String>, _>(6)?) else {
@@ -140,6 +143,7 @@ pub async fn from_database(
                 users: Vec::new(),
                 events: Vec::new(),
                 connected: true,
+                unlocked_at: None,
             },
         );
     }
@@ -161,6 +165,7 @@ pub async fn from_database(
         let key = format!("MCowBQYDK2VwAyEA{}", &id[..8]);
         st.directory.insert(email, (id, key));
     }
+    st.add_gateways();
     history(&mut st, &mut rng, now);
     Ok(st)
 }

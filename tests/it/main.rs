@@ -23,6 +23,7 @@ mod providers;
 mod readonly;
 mod replica;
 mod secrets;
+mod sim_endpoint;
 mod stopping;
 mod stress;
 mod supervised;

@@ -4,6 +4,7 @@
 //! (or a data object without errcode), never the errmsg text.
 
 mod codes;
+mod health;
 
 use codes::http_meaning;
 pub use codes::{meaning, record_kind};
@@ -51,6 +52,8 @@ enum Retry {
     Read,
     /// Changes: never re-sent blindly (an add that timed out may have landed).
     Never,
+    /// A probe: one attempt within this time, not even a token retry.
+    Once(Duration),
 }
 
 fn md5_hex(s: &str) -> String {
@@ -235,7 +238,11 @@ impl TtLockClient {
             secrets.push(token.clone());
             let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let started = crate::timefmt::local_now();
-            let result = super::send_json(req, self.timeout, &secret_refs, http_meaning).await;
+            let timeout = match retry {
+                Retry::Once(d) => d,
+                _ => self.timeout,
+            };
+            let result = super::send_json(req, timeout, &secret_refs, http_meaning).await;
             let (response, outcome) = match result {
                 Ok((body, bytes)) => {
                     let code = body.get("errcode").and_then(Value::as_i64).unwrap_or(0);
@@ -268,7 +275,7 @@ impl TtLockClient {
                 Err(ProviderError::TtLock {
                     code: c @ (10003 | 10004 | 10011),
                     ..
-                }) if token_retry => {
+                }) if token_retry && !matches!(retry, Retry::Once(_)) => {
                     token_retry = false;
                     self.access_token(Some(c)).await?;
                 }
@@ -559,6 +566,20 @@ impl Provider for TtLockClient {
             let result = self.open_state(lock_id, &mut calls).await.map(|_| ());
             Outcome { result, calls }
         })
+    }
+
+    fn device_state<'a>(
+        &'a self,
+        lock_id: &'a str,
+        deadline: Duration,
+    ) -> BoxFut<'a, Outcome<super::DeviceState>> {
+        Box::pin(super::health::within(
+            deadline,
+            "TTLock",
+            async move |calls: &mut Vec<CallRecord>| {
+                self.read_device_state(lock_id, deadline, calls).await
+            },
+        ))
     }
 }
 
