@@ -3,7 +3,7 @@
 //! documented errcode turned into a typed error. Success is `errcode == 0`
 //! (or a data object without errcode), never the errmsg text.
 
-mod codes;
+pub mod codes;
 
 use codes::http_meaning;
 pub use codes::{meaning, record_kind};
