@@ -9,6 +9,8 @@ macro_rules! out {
     };
 }
 
+mod reports;
+
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -53,6 +55,20 @@ pub enum Command {
     Job {
         /// The reconcile job id.
         id: i64,
+        /// Print the job as JSON (its attempts with their calls, errors,
+        /// fingerprint, why and findings) and exit.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The error groups: failed, dead, stuck and interrupted jobs of a
+    /// window, one line per cause (provider, action, provider code, message).
+    Groups {
+        /// The window, by the database's clock: 90m, 24h, 7d (at most 31d).
+        #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = reports::parse_since)]
+        since: i64,
+        /// Print the groups as JSON, one object per group, and exit.
+        #[arg(long)]
+        json: bool,
     },
     /// The per-lock logs of this door's lock.
     Door {
@@ -220,7 +236,11 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Trace { id, json: false }) => {
             console::run(g, Some(Target::Trace { id }), None).await
         }
-        Some(Command::Job { id }) => console::run(g, Some(Target::Job { id }), None).await,
+        Some(Command::Job { id, json: true }) => job_json(g, id).await,
+        Some(Command::Job { id, json: false }) => {
+            console::run(g, Some(Target::Job { id }), None).await
+        }
+        Some(Command::Groups { since, json }) => groups(g, since, json).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
         Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
@@ -296,22 +316,7 @@ fn info(g: &Global) {
 /// `lockdesk trace <id> --json`: the trace in seed-rows.json's shape, read
 /// from the standby when there is one.
 async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    let reads = reads(g)?;
-    let db = match reads.read_url.as_deref() {
-        Some(standby) => match store::open(standby).await {
-            Ok(db) => db,
-            Err(e) => {
-                let label =
-                    store::options(standby).map_or_else(|_| "?".into(), |o| store::label(&o));
-                let notice = store::replica::unreachable(&label, &e, reads.read_fallback)
-                    .map_err(anyhow::Error::msg)?;
-                eprintln!("{}", crate::secrets::free_text(&notice));
-                store::open(&url).await?
-            }
-        },
-        None => store::open(&url).await?,
-    };
+    let db = open_reads(g).await?;
     let mut conn = db.pool.acquire().await?;
     let full = match store::traces::resolve(&mut conn, id).await {
         Ok(store::traces::Resolved::One(full)) => full,
@@ -339,6 +344,47 @@ async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     store::export::write_trace(&db.pool, &full, &mut out).await?;
     Ok(())
+}
+
+/// The database for a read-only report: the standby when the profile names
+/// one (the primary when it cannot be reached and the profile allows it).
+async fn open_reads(g: &Global) -> anyhow::Result<store::Db> {
+    let url = database_url(g)?;
+    let reads = reads(g)?;
+    let db = match reads.read_url.as_deref() {
+        Some(standby) => match store::open(standby).await {
+            Ok(db) => db,
+            Err(e) => {
+                let label =
+                    store::options(standby).map_or_else(|_| "?".into(), |o| store::label(&o));
+                let notice = store::replica::unreachable(&label, &e, reads.read_fallback)
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("{}", crate::secrets::free_text(&notice));
+                store::open(&url).await?
+            }
+        },
+        None => store::open(&url).await?,
+    };
+    Ok(db)
+}
+
+/// `lockdesk groups`, read from the standby when there is one.
+async fn groups(g: &Global, since: i64, json: bool) -> anyhow::Result<()> {
+    let db = open_reads(g).await?;
+    reports::groups(&db.pool, since, stuck_after_secs()?, json).await
+}
+
+/// `lockdesk job <id> --json`, read from the standby when there is one.
+async fn job_json(g: &Global, id: i64) -> anyhow::Result<()> {
+    let db = open_reads(g).await?;
+    reports::job_json(&db.pool, &database_url(g)?, id, stuck_after_secs()?).await
+}
+
+/// The configured stuck threshold (`stuck_after_secs`), as the console has it.
+fn stuck_after_secs() -> anyhow::Result<i64> {
+    Ok(crate::config::Config::load()?
+        .stuck_after_secs
+        .unwrap_or(crate::config::DEFAULT_STUCK_AFTER_SECS))
 }
 
 /// The database URL: --database-url, --profile, DATABASE_URL, the default profile.

@@ -360,25 +360,27 @@ async fn act(
                 .map_err(|e| e.0),
         ),
         ActRequest::RetryAll { jobs } => {
-            let (mut done, mut changed) = (0, 0);
             let total = jobs.len();
-            for (n, (job, status, updated)) in jobs.into_iter().enumerate() {
-                if engine::stop::requested() {
-                    return ActResult::RetriedAll(Err(format!(
-                        "stopped by operator after {n} of {total} ({done} re-enqueued)"
-                    )));
-                }
-                match engine::retry_job(pool, op, job, &status, updated).await {
-                    Ok(engine::JobChange::Done { .. }) => done += 1,
-                    Ok(engine::JobChange::Changed { .. }) => changed += 1,
-                    Err(e) => {
-                        return ActResult::RetriedAll(Err(format!(
-                            "{e} (after {done} re-enqueued)"
-                        )));
-                    }
-                }
+            let guards: Vec<engine::RetryGuard> = jobs
+                .into_iter()
+                .map(|(job, status, updated_at)| engine::RetryGuard {
+                    job,
+                    status,
+                    updated_at,
+                })
+                .collect();
+            let sum = engine::retry_listed(pool, op, &guards).await;
+            let done = sum.retried.len();
+            if let Some((_, e)) = sum.failed.first() {
+                return ActResult::RetriedAll(Err(format!("{e} (after {done} re-enqueued)")));
             }
-            ActResult::RetriedAll(Ok((done, changed)))
+            if sum.stopped {
+                let n = done + sum.changed.len();
+                return ActResult::RetriedAll(Err(format!(
+                    "stopped by operator after {n} of {total} ({done} re-enqueued)"
+                )));
+            }
+            ActResult::RetriedAll(Ok((done, sum.changed.len())))
         }
         ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
             pool, providers, door, mode, now,

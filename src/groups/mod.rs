@@ -2,3 +2,5 @@
 //! incident makes, retry storms, and one "why" sentence per troubled job.
 
 pub mod fingerprint;
+pub mod incident;
+pub mod why;
