@@ -9,6 +9,7 @@ macro_rules! out {
     };
 }
 
+mod admin;
 mod reports;
 
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ pub enum Command {
         /// fingerprint, why and findings) and exit.
         #[arg(long)]
         json: bool,
+        /// With --json: pin the clock (RFC 3339), for reproducible output.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now, requires = "json")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The error groups: failed, dead, stuck and interrupted jobs of a
     /// window, one line per cause (provider, action, provider code, message).
@@ -69,6 +73,9 @@ pub enum Command {
         /// Print the groups as JSON, one object per group, and exit.
         #[arg(long)]
         json: bool,
+        /// Pin the clock (RFC 3339), for reproducible output.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The per-lock logs of this door's lock.
     Door {
@@ -187,7 +194,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let g = &cli.global;
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
-        Some(Command::Db(cmd)) => run_db(g, cmd).await,
+        Some(Command::Db(cmd)) => admin::run_db(g, cmd).await,
         Some(Command::Info {
             commands_markdown: true,
             ..
@@ -236,11 +243,15 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Trace { id, json: false }) => {
             console::run(g, Some(Target::Trace { id }), None).await
         }
-        Some(Command::Job { id, json: true }) => job_json(g, id).await,
-        Some(Command::Job { id, json: false }) => {
-            console::run(g, Some(Target::Job { id }), None).await
-        }
-        Some(Command::Groups { since, json }) => groups(g, since, json).await,
+        Some(Command::Job {
+            id,
+            json: true,
+            now,
+        }) => job_json(g, id, now).await,
+        Some(Command::Job {
+            id, json: false, ..
+        }) => console::run(g, Some(Target::Job { id }), None).await,
+        Some(Command::Groups { since, json, now }) => groups(g, since, json, now).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
         Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
@@ -369,15 +380,24 @@ async fn open_reads(g: &Global) -> anyhow::Result<store::Db> {
 }
 
 /// `lockdesk groups`, read from the standby when there is one.
-async fn groups(g: &Global, since: i64, json: bool) -> anyhow::Result<()> {
+async fn groups(
+    g: &Global,
+    since: i64,
+    json: bool,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     let db = open_reads(g).await?;
-    reports::groups(&db.pool, since, stuck_after_secs()?, json).await
+    reports::groups(&db.pool, since, stuck_after_secs()?, json, now).await
 }
 
 /// `lockdesk job <id> --json`, read from the standby when there is one.
-async fn job_json(g: &Global, id: i64) -> anyhow::Result<()> {
+async fn job_json(
+    g: &Global,
+    id: i64,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     let db = open_reads(g).await?;
-    reports::job_json(&db.pool, &database_url(g)?, id, stuck_after_secs()?).await
+    reports::job_json(&db.pool, &database_url(g)?, id, stuck_after_secs()?, now).await
 }
 
 /// The configured stuck threshold (`stuck_after_secs`), as the console has it.
@@ -411,62 +431,9 @@ fn reads(g: &Global) -> anyhow::Result<Global> {
     Ok(g.with_profile_reads(profile.map(|(_, p)| p)))
 }
 
-async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    match cmd {
-        DbCommand::Check => {
-            let db = store::open(&url).await?;
-            out!(
-                "{}: every contract table and column lockdesk reads is there.",
-                db.label
-            );
-            for w in &db.report.warnings {
-                out!("note: {w}");
-            }
-            if let Some(r) = db.report.drift_disabled_reason() {
-                out!("{r}");
-            }
-            let mut conn = db.pool.acquire().await?;
-            let missing = store::indexes::missing(&store::indexes::present(&mut conn).await?);
-            if missing.is_empty() {
-                out!("Every index lockdesk's statements are built for is there.");
-            } else {
-                out!(
-                    "\n{} recommended index(es) are missing. lockdesk works without them, slower; it never \
-                     creates them itself. Each can be added without blocking writes (run it outside a transaction):",
-                    missing.len()
-                );
-                for w in missing {
-                    out!(
-                        "\n  -- {}: speeds up {}\n  {}",
-                        w.name,
-                        w.speeds_up,
-                        w.create_sql()
-                    );
-                }
-            }
-            Ok(())
-        }
-        DbCommand::Migrate { force } => {
-            let opts = store::admin_options(&url)?;
-            let label = store::label(&opts);
-            let pool = sqlx::PgPool::connect_with(opts)
-                .await
-                .map_err(|e| store::classify(e, &label, &url))?;
-            let applied = store::migrate::run(&pool, force).await?;
-            if applied.is_empty() {
-                out!("{label}: the schema is up to date.");
-            } else {
-                out!("{label}: applied {}.", applied.join(", "));
-            }
-            Ok(())
-        }
-    }
-}
-
 async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoCommand::Seed(s)) = args.command {
-        return run_seed(g, s).await;
+        return admin::run_seed(g, s).await;
     }
     if !args.no_tui {
         console::refuse_dumb_terminal()?;
@@ -564,44 +531,6 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
     );
     demo::until_stopped().await;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
-}
-
-async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    let opts = store::admin_options(&url)?;
-    let label = store::label(&opts);
-    let pool = store::connect(opts, 3, &url).await?;
-    // Only an empty database or one the demo marked: never production.
-    store::migrate::demo_only(&pool, &label, "demo seed")
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
-    store::migrate::run(&pool, false).await?;
-    store::migrate::mark_demo(&pool).await?;
-    let scale = demo::scale::Scale {
-        logs: s.logs,
-        jobs: s.jobs.unwrap_or((s.logs / 10).max(1)),
-        audit: s.audit.unwrap_or((s.logs / 10).max(1)),
-    };
-    eprintln!(
-        "Seeding {label}: {} logs, {} jobs, {} audit rows…",
-        scale.logs, scale.jobs, scale.audit
-    );
-    if s.partitioned && demo::partitions::by_month(&pool).await? {
-        eprintln!("Partitioned integration_logs by month (rows kept).");
-    }
-    let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;
-    out!(
-        "seeded {} logs, {} jobs, {} audit rows: COPY {:.1} s, indexes {:.1} s, total {:.1} s",
-        r.logs,
-        r.jobs,
-        r.audit,
-        r.copy_secs,
-        r.index_secs,
-        r.copy_secs + r.index_secs
-    );
     Ok(())
 }
 

@@ -10,6 +10,13 @@ use crate::store;
 /// The longest window `--since` takes.
 pub const MAX_SINCE_SECS: i64 = 31 * 86_400;
 
+/// `--now`: an RFC 3339 time.
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("`{s}` is not an RFC 3339 time, e.g. 2026-11-20T15:30:00Z"))
+}
+
 /// `--since`: `90m`, `24h`, `7d` or `3600s`, at most 31 days.
 pub fn parse_since(s: &str) -> Result<i64, String> {
     let s = s.trim();
@@ -42,9 +49,10 @@ pub async fn groups(
     since_secs: i64,
     stuck_after_secs: i64,
     json: bool,
+    pinned_now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await?;
-    let t = store::groups::troubled(&mut conn, since_secs, stuck_after_secs).await?;
+    let t = store::groups::troubled(&mut conn, since_secs, stuck_after_secs, pinned_now).await?;
     drop(conn);
     let now = t.now.unwrap_or(DateTime::<Utc>::MIN_UTC);
     let groups = incident::build(&t.jobs, now, Duration::seconds(since_secs));
@@ -119,6 +127,7 @@ pub async fn job_json(
     primary_url: &str,
     id: i64,
     stuck_after_secs: i64,
+    pinned_now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
     use crate::groups::{fingerprint, why};
     use crate::store::statements;
@@ -131,9 +140,15 @@ pub async fn job_json(
         return Err(super::Exit(2, format!("no job has the id {id}")).into());
     };
     let job = store::traces::job_row(&row)?;
-    let (now,): (DateTime<Utc>,) = sqlx::query_as(statements::session::NOW.marked())
-        .fetch_one(&mut *conn)
-        .await?;
+    let now = match pinned_now {
+        Some(t) => t,
+        None => {
+            let (t,): (DateTime<Utc>,) = sqlx::query_as(statements::session::NOW.marked())
+                .fetch_one(&mut *conn)
+                .await?;
+            t
+        }
+    };
     let stuck_after = Duration::seconds(stuck_after_secs.max(0));
     let typical = if job.status == "running" {
         let (median, _) = store::groups::typical_duration(&mut conn, &job.job_type).await?;

@@ -63,12 +63,14 @@ pub async fn troubled(
     conn: &mut PgConnection,
     window_secs: i64,
     stuck_after_secs: i64,
+    pinned_now: Option<DateTime<Utc>>,
 ) -> Result<Troubled, sqlx::Error> {
     let over = i64::try_from(CAP).unwrap_or(i64::MAX).saturating_add(1);
     let rows = sqlx::query(statements::groups::TROUBLED.marked())
         .bind(window_secs.max(0))
         .bind(stuck_after_secs.max(0))
         .bind(over)
+        .bind(pinned_now)
         .fetch_all(&mut *conn)
         .await?;
     let mut now = None;
@@ -79,6 +81,7 @@ pub async fn troubled(
     }
     let capped = jobs.len() > CAP;
     jobs.truncate(CAP);
+    now = pinned_now.or(now);
     if now.is_none() {
         let (n,): (DateTime<Utc>,) = sqlx::query_as(statements::session::NOW.marked())
             .fetch_one(&mut *conn)

@@ -7,13 +7,16 @@ use super::{Param::*, Statement};
 /// clock — failed, dead, and running without an update for over `$2`
 /// seconds (stuck) — newest first, at most `$3` (the caller asks one over its
 /// cap), each part through the status index; with each job's last failed
-/// step (through the job index of integration_logs, intents aside), its
+/// provider call (through the job index of integration_logs, intents and
+/// the broker's own steps aside: those repeat the provider's error, and a
+/// broker failure is in `last_error`, the fallback), its
 /// door's site, the few response values a fingerprint needs, and whether a
 /// drift job has an intent with no outcome. Texts are cut short: a row may
-/// hold megabytes. The first column is the server's clock.
+/// hold megabytes. The first column is the server's clock (`$4` pins it for
+/// reproducible output).
 pub const TROUBLED: Statement = Statement {
     name: "groups::troubled",
-    sql: "SELECT now(), j.id::int8, j.job_type::text, j.status::text, j.stuck,
+    sql: "SELECT coalesce($4::timestamptz, now()), j.id::int8, j.job_type::text, j.status::text, j.stuck,
                  CASE WHEN isfinite(j.updated_at) AND j.updated_at < '262000-01-01' THEN j.updated_at END::timestamptz,
                  j.updated_at::text, j.attempt_count::int4, left(j.last_error::text, 2000),
                  CASE WHEN isfinite(j.next_run_at) AND j.next_run_at < '262000-01-01' THEN j.next_run_at END::timestamptz,
@@ -33,24 +36,25 @@ pub const TROUBLED: Statement = Statement {
                                AND o.request_json->>'provider_code_id' IS NOT DISTINCT FROM i.request_json->>'provider_code_id'))
                  ELSE false END
             FROM ((SELECT id, job_type, status, false AS stuck, updated_at, attempt_count, last_error, next_run_at, created_at
-                     FROM reconcile_jobs WHERE status = 'failed' AND updated_at >= now() - $1::int8 * interval '1 second'
+                     FROM reconcile_jobs WHERE status = 'failed' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
                     ORDER BY created_at DESC, id DESC LIMIT $3)
                   UNION ALL
                   (SELECT id, job_type, status, false, updated_at, attempt_count, last_error, next_run_at, created_at
-                     FROM reconcile_jobs WHERE status = 'dead' AND updated_at >= now() - $1::int8 * interval '1 second'
+                     FROM reconcile_jobs WHERE status = 'dead' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
                     ORDER BY created_at DESC, id DESC LIMIT $3)
                   UNION ALL
                   (SELECT id, job_type, status, true, updated_at, attempt_count, last_error, next_run_at, created_at
-                     FROM reconcile_jobs WHERE status = 'running' AND updated_at >= now() - $1::int8 * interval '1 second'
-                      AND updated_at < now() - $2::int8 * interval '1 second'
+                     FROM reconcile_jobs WHERE status = 'running' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
+                      AND updated_at < coalesce($4::timestamptz, now()) - $2::int8 * interval '1 second'
                     ORDER BY created_at DESC, id DESC LIMIT $3)) j
             LEFT JOIN LATERAL (SELECT * FROM integration_logs f
                                 WHERE f.reconcile_job_id = j.id AND f.ok IS NOT TRUE
+                                  AND f.provider_type IS DISTINCT FROM 'ACCESS_BROKER'
                                   AND f.action NOT LIKE '%\\_INTENT' ESCAPE '\\'
                                 ORDER BY f.created_at DESC, f.id DESC LIMIT 1) l ON true
             LEFT JOIN doors d ON d.id = l.door_id
            ORDER BY j.created_at DESC, j.id DESC LIMIT $3",
-    params: &[Int(86_400), Int(900), Int(50_001)],
+    params: &[Int(86_400), Int(900), Int(50_001), NullTime],
 };
 
 /// The median time (created to updated) of the last 200 done jobs of one
