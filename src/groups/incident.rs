@@ -180,7 +180,7 @@ pub fn storms(groups: &[Group]) -> Vec<Storm> {
             });
         }
     }
-    out.sort_by(|a, b| b.jobs.cmp(&a.jobs));
+    out.sort_by_key(|s| std::cmp::Reverse(s.jobs));
     out
 }
 

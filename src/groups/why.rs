@@ -24,7 +24,7 @@ impl<'a> Attempt<'a> {
             .iter()
             .filter(failed)
             .rfind(|l| l.provider_type.as_deref() != Some("ACCESS_BROKER"))
-            .or_else(|| self.calls.iter().filter(failed).next_back())
+            .or_else(|| self.calls.iter().rfind(failed))
             .copied()
             .or(self.end.filter(|e| crate::intents::failed(e)))
     }

@@ -132,10 +132,19 @@ fn ttlock(id: i64, m: u32, code: i64, msg: &str, action: &str) -> Vec<LogRow> {
     )
 }
 
+/// A name, the job, its logs, the context, the golden sentence.
+type Case = (
+    &'static str,
+    JobRow,
+    Vec<LogRow>,
+    Context,
+    Option<&'static str>,
+);
+
 #[test]
 fn why_cases() {
     let c = cx();
-    let mut cases: Vec<(&str, JobRow, Vec<LogRow>, Context, Option<&str>)> = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
     // Attempts exhausted with the same error.
     let same = [doordeck_503(1, 0), doordeck_503(4, 10), doordeck_503(7, 30)].concat();
     cases.push(("same error", job("dead", 3, None), same, c,

@@ -37,7 +37,7 @@ async fn incident(pool: &PgPool) -> (Vec<i64>, Vec<i64>) {
     (ids(outage), ids(token))
 }
 
-fn group_of<'a>(groups: &'a [Value], id: i64) -> &'a Value {
+fn group_of(groups: &[Value], id: i64) -> &Value {
     groups
         .iter()
         .find(|g| {
