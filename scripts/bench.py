@@ -90,6 +90,10 @@ def main():
                 l.provider_type, l.reconcile_job_id, l.request_json, l.response_json
                 FROM generate_series(1, {n}) g,
                      (SELECT * FROM integration_logs WHERE correlation_id = '{TYPICAL}' ORDER BY id LIMIT 1) l"""], env=env)
+        # An incident: 30% of the jobs (300,000 at 1M) failed within the last
+        # 23 hours, so `groups` reaches its cap of 50,000.
+        sh(psql + ["-c", f"""UPDATE reconcile_jobs SET status = 'failed', updated_at = now() - random() * interval '23 hours'
+              WHERE id IN (SELECT id FROM reconcile_jobs ORDER BY id DESC LIMIT {max(1, a.logs // 10 * 3 // 10)})"""], env=env)
         # As autovacuum leaves a production table: statistics and the visibility
         # map (index-only counts read no heap), not a freshly COPYed one.
         sh(psql + ["-c", "VACUUM (ANALYZE)"], env=env)
@@ -134,6 +138,8 @@ def main():
             jobs_filter("user 9", "user 9", "jobs::page+user", ["9"]),
             jobs_filter("24h", "24h", "jobs::page+age", [cutoff(86400)]),
             jobs_filter("failed user 9 7d", "failed user 9 7d", "jobs::page+status+user+age", ["'failed'", "9", cutoff(7 * 86400)]),
+            ("groups --json (30% of jobs failed in 24 h, cap 50,000)", [BIN, "groups", "--json"],
+             [("groups::troubled", ["86400", "900", "50001", "NULL"])]),
         ]
         for label, cmd, pairs in figures:
             script = psql_script(pairs)

@@ -9,6 +9,9 @@ macro_rules! out {
     };
 }
 
+mod admin;
+mod reports;
+
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -53,6 +56,26 @@ pub enum Command {
     Job {
         /// The reconcile job id.
         id: i64,
+        /// Print the job as JSON (its attempts with their calls, errors,
+        /// fingerprint, why and findings) and exit.
+        #[arg(long)]
+        json: bool,
+        /// With --json: pin the clock (RFC 3339), for reproducible output.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now, requires = "json")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// The error groups: failed, dead, stuck and interrupted jobs of a
+    /// window, one line per cause (provider, action, provider code, message).
+    Groups {
+        /// The window, by the database's clock: 90m, 24h, 7d (at most 31d).
+        #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = reports::parse_since)]
+        since: i64,
+        /// Print the groups as JSON, one object per group, and exit.
+        #[arg(long)]
+        json: bool,
+        /// Pin the clock (RFC 3339), for reproducible output.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The per-lock logs of this door's lock.
     Door {
@@ -173,7 +196,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let g = &cli.global;
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
-        Some(Command::Db(cmd)) => run_db(g, cmd).await,
+        Some(Command::Db(cmd)) => admin::run_db(g, cmd).await,
         Some(Command::Info {
             commands_markdown: true,
             ..
@@ -222,7 +245,15 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Trace { id, json: false }) => {
             console::run(g, Some(Target::Trace { id }), None).await
         }
-        Some(Command::Job { id }) => console::run(g, Some(Target::Job { id }), None).await,
+        Some(Command::Job {
+            id,
+            json: true,
+            now,
+        }) => job_json(g, id, now).await,
+        Some(Command::Job {
+            id, json: false, ..
+        }) => console::run(g, Some(Target::Job { id }), None).await,
+        Some(Command::Groups { since, json, now }) => groups(g, since, json, now).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
         Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
@@ -298,22 +329,7 @@ fn info(g: &Global) {
 /// `lockdesk trace <id> --json`: the trace in seed-rows.json's shape, read
 /// from the standby when there is one.
 async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    let reads = reads(g)?;
-    let db = match reads.read_url.as_deref() {
-        Some(standby) => match store::open(standby).await {
-            Ok(db) => db,
-            Err(e) => {
-                let label =
-                    store::options(standby).map_or_else(|_| "?".into(), |o| store::label(&o));
-                let notice = store::replica::unreachable(&label, &e, reads.read_fallback)
-                    .map_err(anyhow::Error::msg)?;
-                eprintln!("{}", crate::secrets::free_text(&notice));
-                store::open(&url).await?
-            }
-        },
-        None => store::open(&url).await?,
-    };
+    let db = open_reads(g).await?;
     let mut conn = db.pool.acquire().await?;
     let full = match store::traces::resolve(&mut conn, id).await {
         Ok(store::traces::Resolved::One(full)) => full,
@@ -343,6 +359,56 @@ async fn trace_json(g: &Global, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database for a read-only report: the standby when the profile names
+/// one (the primary when it cannot be reached and the profile allows it).
+async fn open_reads(g: &Global) -> anyhow::Result<store::Db> {
+    let url = database_url(g)?;
+    let reads = reads(g)?;
+    let db = match reads.read_url.as_deref() {
+        Some(standby) => match store::open(standby).await {
+            Ok(db) => db,
+            Err(e) => {
+                let label =
+                    store::options(standby).map_or_else(|_| "?".into(), |o| store::label(&o));
+                let notice = store::replica::unreachable(&label, &e, reads.read_fallback)
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("{}", crate::secrets::free_text(&notice));
+                store::open(&url).await?
+            }
+        },
+        None => store::open(&url).await?,
+    };
+    Ok(db)
+}
+
+/// `lockdesk groups`, read from the standby when there is one.
+async fn groups(
+    g: &Global,
+    since: i64,
+    json: bool,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let db = open_reads(g).await?;
+    reports::groups(&db.pool, since, stuck_after_secs()?, json, now).await
+}
+
+/// `lockdesk job <id> --json`, read from the standby when there is one.
+async fn job_json(
+    g: &Global,
+    id: i64,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let db = open_reads(g).await?;
+    reports::job_json(&db.pool, &database_url(g)?, id, stuck_after_secs()?, now).await
+}
+
+/// The configured stuck threshold (`stuck_after_secs`), as the console has it.
+fn stuck_after_secs() -> anyhow::Result<i64> {
+    Ok(crate::config::Config::load()?
+        .stuck_after_secs
+        .unwrap_or(crate::config::DEFAULT_STUCK_AFTER_SECS))
+}
+
 /// The database URL: --database-url, --profile, DATABASE_URL, the default profile.
 fn database_url(g: &Global) -> anyhow::Result<String> {
     let config = crate::config::Config::load()?;
@@ -367,62 +433,9 @@ fn reads(g: &Global) -> anyhow::Result<Global> {
     Ok(g.with_profile_reads(profile.map(|(_, p)| p)))
 }
 
-async fn run_db(g: &Global, cmd: DbCommand) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    match cmd {
-        DbCommand::Check => {
-            let db = store::open(&url).await?;
-            out!(
-                "{}: every contract table and column lockdesk reads is there.",
-                db.label
-            );
-            for w in &db.report.warnings {
-                out!("note: {w}");
-            }
-            if let Some(r) = db.report.drift_disabled_reason() {
-                out!("{r}");
-            }
-            let mut conn = db.pool.acquire().await?;
-            let missing = store::indexes::missing(&store::indexes::present(&mut conn).await?);
-            if missing.is_empty() {
-                out!("Every index lockdesk's statements are built for is there.");
-            } else {
-                out!(
-                    "\n{} recommended index(es) are missing. lockdesk works without them, slower; it never \
-                     creates them itself. Each can be added without blocking writes (run it outside a transaction):",
-                    missing.len()
-                );
-                for w in missing {
-                    out!(
-                        "\n  -- {}: speeds up {}\n  {}",
-                        w.name,
-                        w.speeds_up,
-                        w.create_sql()
-                    );
-                }
-            }
-            Ok(())
-        }
-        DbCommand::Migrate { force } => {
-            let opts = store::admin_options(&url)?;
-            let label = store::label(&opts);
-            let pool = sqlx::PgPool::connect_with(opts)
-                .await
-                .map_err(|e| store::classify(e, &label, &url))?;
-            let applied = store::migrate::run(&pool, force).await?;
-            if applied.is_empty() {
-                out!("{label}: the schema is up to date.");
-            } else {
-                out!("{label}: applied {}.", applied.join(", "));
-            }
-            Ok(())
-        }
-    }
-}
-
 async fn run_demo(g: &Global, args: DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoCommand::Seed(s)) = args.command {
-        return run_seed(g, s).await;
+        return admin::run_seed(g, s).await;
     }
     if !args.no_tui {
         console::refuse_dumb_terminal()?;
@@ -520,44 +533,6 @@ async fn run_sim(g: &Global, a: SimArgs) -> anyhow::Result<()> {
     );
     demo::until_stopped().await;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
-}
-
-async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
-    let url = database_url(g)?;
-    let opts = store::admin_options(&url)?;
-    let label = store::label(&opts);
-    let pool = store::connect(opts, 3, &url).await?;
-    // Only an empty database or one the demo marked: never production.
-    store::migrate::demo_only(&pool, &label, "demo seed")
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
-    store::migrate::run(&pool, false).await?;
-    store::migrate::mark_demo(&pool).await?;
-    let scale = demo::scale::Scale {
-        logs: s.logs,
-        jobs: s.jobs.unwrap_or((s.logs / 10).max(1)),
-        audit: s.audit.unwrap_or((s.logs / 10).max(1)),
-    };
-    eprintln!(
-        "Seeding {label}: {} logs, {} jobs, {} audit rows…",
-        scale.logs, scale.jobs, scale.audit
-    );
-    if s.partitioned && demo::partitions::by_month(&pool).await? {
-        eprintln!("Partitioned integration_logs by month (rows kept).");
-    }
-    let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;
-    out!(
-        "seeded {} logs, {} jobs, {} audit rows: COPY {:.1} s, indexes {:.1} s, total {:.1} s",
-        r.logs,
-        r.jobs,
-        r.audit,
-        r.copy_secs,
-        r.index_secs,
-        r.copy_secs + r.index_secs
-    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diff;
 pub mod engine;
 pub mod files;
+pub mod groups;
 pub mod intents;
 pub mod jsondoc;
 pub mod jsonpretty;

@@ -251,6 +251,10 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         }
     }
 
+    anomalies.extend(lock_clock_findings(trace));
+    anomalies.extend(done_after_failure(trace));
+    anomalies.extend(pin_after_revocation(trace));
+
     let failed_logs = trace.logs.iter().any(crate::intents::failed);
     let job_failed = trace.jobs.iter().any(|j| j.status.is_retryable());
     let job_open = trace
@@ -275,3 +279,179 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         anomalies,
     }
 }
+
+/// A lock's clock further than this from the broker's is flagged (the lock
+/// pane warns at the same).
+pub const CLOCK_SKEW_SECS: i64 = 60;
+
+/// How far a lock's clock is from the broker's, by one log: a TTLock
+/// `queryDate` answer against the log's time, or the median of the lock
+/// records' `lockDate − serverDate` in a record listing. Needs the payloads
+/// (a big trace's heads have none: nothing is said for them).
+pub fn lock_clock_skew(l: &LogRow) -> Option<Duration> {
+    let resp = l.response_json.as_ref()?;
+    let path = l
+        .request_json
+        .as_ref()
+        .and_then(|r| r.get("path"))
+        .and_then(|p| p.as_str());
+    if path.is_some_and(|p| p.ends_with("/lock/queryDate")) {
+        let date = resp.get("date")?.as_i64()?;
+        let at = l.created_at.timestamp_millis();
+        return Duration::try_milliseconds(date.checked_sub(at)?);
+    }
+    let mut diffs: Vec<i64> = resp
+        .get("list")?
+        .as_array()?
+        .iter()
+        .filter_map(|r| {
+            r.get("lockDate")?
+                .as_i64()?
+                .checked_sub(r.get("serverDate")?.as_i64()?)
+        })
+        .collect();
+    diffs.sort_unstable();
+    Duration::try_milliseconds(*diffs.get(diffs.len() / 2)?)
+}
+
+fn lock_clock_findings(trace: &Trace) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for l in &trace.logs {
+        let Some(skew) = lock_clock_skew(l).filter(|d| d.num_seconds().abs() > CLOCK_SKEW_SECS)
+        else {
+            continue;
+        };
+        let lock = l.lock_key.clone().unwrap_or_else(|| "a lock".into());
+        if seen.insert(lock.clone()) {
+            let (dir, by) = if skew > Duration::zero() {
+                ("ahead of", skew)
+            } else {
+                ("behind", -skew)
+            };
+            out.push(format!(
+                "the clock of {lock} is {} {dir} the broker's (log #{}): its own records' times are off by as much",
+                crate::timefmt::age(by),
+                l.id
+            ));
+        }
+    }
+    out
+}
+
+/// Jobs marked done in a run (START…DONE) that had a failed provider call.
+fn done_after_failure(trace: &Trace) -> Vec<String> {
+    let mut out = Vec::new();
+    for j in &trace.jobs {
+        let logs: Vec<LogRow> = trace
+            .logs
+            .iter()
+            .filter(|l| l.reconcile_job_id == Some(j.id))
+            .cloned()
+            .collect();
+        for a in crate::groups::why::attempts(&logs) {
+            let done = a.end.is_some_and(|e| e.action.ends_with("_JOB_DONE"));
+            let failed = a.calls.iter().find(|l| {
+                crate::intents::failed(l) && l.provider_type.as_deref() != Some("ACCESS_BROKER")
+            });
+            if let (true, Some(f)) = (done, failed) {
+                let err = f.error_message.as_deref().map_or_else(String::new, |e| {
+                    format!(
+                        ": {}",
+                        crate::groups::fingerprint::explained(f.provider_type.as_deref(), e)
+                    )
+                });
+                out.push(format!(
+                    "job #{} was marked done after a failed provider step in the same run: log #{} {} on {}{err}",
+                    j.id,
+                    f.id,
+                    f.action,
+                    f.lock_key.as_deref().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The user an audit row revokes access of, and when.
+fn revocation(a: &crate::store::traces::AuditRow) -> Option<i64> {
+    if !matches!(
+        a.entity_type.as_str(),
+        "UserAccessLevel" | "Credential" | "User"
+    ) {
+        return None;
+    }
+    let after = a.after_json.as_ref();
+    let status = after.and_then(|v| v.get("status")).and_then(|s| s.as_str());
+    let revoked = a.action == "delete"
+        || status.is_some_and(|s| {
+            matches!(
+                s,
+                "revoked" | "inactive" | "suspended" | "deleted" | "disabled"
+            )
+        });
+    if !revoked {
+        return None;
+    }
+    let user = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.get("user_id"))
+            .and_then(serde_json::Value::as_i64)
+    };
+    match a.entity_type.as_str() {
+        "User" => a.entity_id,
+        _ => user(after).or(user(a.before_json.as_ref())),
+    }
+}
+
+/// A PIN added for a user whose access this trace revokes, with the order
+/// of changes and calls disagreeing: added after the revocation, or before
+/// it with no removal sent after it.
+fn pin_after_revocation(trace: &Trace) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &trace.audit {
+        let Some(user) = revocation(a) else { continue };
+        let jobs: Vec<i64> = trace
+            .jobs
+            .iter()
+            .filter(|j| j.user_id == user)
+            .map(|j| j.id)
+            .collect();
+        let of_user = |l: &&LogRow| l.reconcile_job_id.is_some_and(|j| jobs.contains(&j)) && l.ok;
+        let adds = trace.logs.iter().filter(of_user).filter(|l| {
+            matches!(
+                l.action.as_str(),
+                "PASSCODE_ADD" | "LOCK_SHARE" | "DRIFT_ENFORCE_ADD_PIN"
+            )
+        });
+        for add in adds {
+            let lock = add.lock_key.as_deref().unwrap_or("?");
+            let removed_after = |t: DateTime<Utc>| {
+                trace.logs.iter().filter(of_user).any(|l| {
+                    l.created_at > t
+                        && l.lock_key == add.lock_key
+                        && matches!(
+                            l.action.as_str(),
+                            "PASSCODE_DELETE" | "LOCK_REVOKE" | "DRIFT_ENFORCE_DELETE_PIN"
+                        )
+                })
+            };
+            if add.created_at > a.created_at && !removed_after(add.created_at) {
+                out.push(format!(
+                    "a PIN was added for user {user} on {lock} (log #{}) after their access was revoked (audit row #{}), and nothing here removes it",
+                    add.id, a.id
+                ));
+            } else if add.created_at <= a.created_at && !removed_after(a.created_at) {
+                out.push(format!(
+                    "a PIN was added for user {user} on {lock} (log #{}) and their access was revoked later (audit row #{}), with no removal sent after it",
+                    add.id, a.id
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "timeline_tests.rs"]
+mod tests;

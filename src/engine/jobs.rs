@@ -159,21 +159,27 @@ pub async fn retry_all(
     op: &Operator,
     jobs: Vec<(i64, String, DateTime<Utc>)>,
 ) -> Result<(usize, usize), String> {
-    let (mut done, mut changed) = (0, 0);
     let total = jobs.len();
-    for (n, (job, status, updated)) in jobs.into_iter().enumerate() {
-        if super::stop::requested() {
-            return Err(format!(
-                "stopped by operator after {n} of {total} ({done} re-enqueued)"
-            ));
-        }
-        match retry_job(pool, op, job, &status, updated).await {
-            Ok(JobChange::Done { .. }) => done += 1,
-            Ok(JobChange::Changed { .. }) => changed += 1,
-            Err(e) => return Err(format!("{e} (after {done} re-enqueued)")),
-        }
+    let guards: Vec<RetryGuard> = jobs
+        .into_iter()
+        .map(|(job, status, updated_at)| RetryGuard {
+            job,
+            status,
+            updated_at,
+        })
+        .collect();
+    let sum = retry_listed(pool, op, &guards).await;
+    let done = sum.retried.len();
+    if let Some((_, e)) = sum.failed.first() {
+        return Err(format!("{e} (after {done} re-enqueued)"));
     }
-    Ok((done, changed))
+    if sum.stopped {
+        let n = done + sum.changed.len();
+        return Err(format!(
+            "stopped by operator after {n} of {total} ({done} re-enqueued)"
+        ));
+    }
+    Ok((done, sum.changed.len()))
 }
 
 /// The failed and dead jobs `filter` matches, newest first (one
@@ -188,4 +194,83 @@ pub async fn retryable(
     crate::store::queries::retryable_jobs(&mut conn, filter, now, stuck_after_secs, RETRY_ALL_CAP)
         .await
         .map_err(|e| explain(&e))
+}
+
+/// A job as the operator saw it when it was listed: a retry applies only
+/// while its status and update time are still these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryGuard {
+    pub job: i64,
+    pub status: String,
+    /// As `retryable` reads it: an odd time (NULL, `infinity`) is an edge.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What retrying a listed set of jobs did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetrySummary {
+    /// Re-enqueued.
+    pub retried: Vec<i64>,
+    /// Not in the state listed (a worker or another console moved them),
+    /// with the status each has now: left as they are.
+    pub changed: Vec<(i64, String)>,
+    /// Refused (the first refusal stops the run: it is the session's or the
+    /// database's, not the job's), with why.
+    pub failed: Vec<(i64, String)>,
+    /// Not tried: after a refusal, or the operator's stop.
+    pub not_tried: usize,
+    /// The operator asked to stop (q, Ctrl-C) before the end.
+    pub stopped: bool,
+}
+
+impl RetrySummary {
+    /// The summary in one line, as the dialog ends with it.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "retried {}, changed meanwhile {}, failed {}",
+            self.retried.len(),
+            self.changed.len(),
+            self.failed.len()
+        );
+        if self.not_tried > 0 {
+            s.push_str(&format!(
+                ", not tried {}{}",
+                self.not_tried,
+                if self.stopped {
+                    " (stopped by operator)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Some((job, why)) = self.failed.first() {
+            s.push_str(&format!(": job #{job}: {why}"));
+        }
+        s
+    }
+}
+
+/// Retries exactly the listed jobs, each with its guard (`retry_job`: one
+/// audited transaction per job), and nothing else: the loop retry-all and a
+/// group retry share. Outside write mode the first one is refused by
+/// Postgres (`BEGIN READ ONLY`) and the rest are not tried.
+pub async fn retry_listed(pool: &PgPool, op: &Operator, jobs: &[RetryGuard]) -> RetrySummary {
+    let mut sum = RetrySummary::default();
+    for (n, g) in jobs.iter().enumerate() {
+        if super::stop::requested() {
+            sum.stopped = true;
+            sum.not_tried = jobs.len() - n;
+            break;
+        }
+        match retry_job(pool, op, g.job, &g.status, g.updated_at).await {
+            Ok(JobChange::Done { job, .. }) => sum.retried.push(job),
+            Ok(JobChange::Changed { job, now }) => sum.changed.push((job, now)),
+            Err(e) => {
+                sum.failed.push((g.job, e.0));
+                sum.not_tried = jobs.len() - n - 1;
+                break;
+            }
+        }
+    }
+    sum
 }

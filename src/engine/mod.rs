@@ -16,7 +16,9 @@ pub mod stop;
 
 pub use drift::{DoorRef, GRACE, Preview, door, enqueue_drift, expected, preview};
 pub use enforce::{Enforced, enforce, mark, record_add};
-pub use jobs::{JobChange, cancel_job, retry_all, retry_job, retryable};
+pub use jobs::{
+    JobChange, RetryGuard, RetrySummary, cancel_job, retry_all, retry_job, retry_listed, retryable,
+};
 
 use sqlx::PgConnection;
 

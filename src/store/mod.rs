@@ -5,6 +5,7 @@
 pub mod counts;
 pub mod export;
 pub mod facts;
+pub mod groups;
 pub mod heads;
 pub mod indexes;
 pub mod logs;

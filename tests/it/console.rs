@@ -138,7 +138,8 @@ async fn job_queue_filtered_to_failed_then_stuck() {
     assert!(failed.contains("showing: status=failed"), "{failed}");
     assert!(failed.contains("errcode -3002"), "{failed}");
     let rows: Vec<&str> = failed.lines().filter(|l| l.starts_with('#')).collect();
-    assert_eq!(rows.len(), 4, "{failed}");
+    // (The demo's incident fills the page with failed jobs.)
+    assert!(rows.len() >= 4, "{failed}");
     assert!(rows.iter().all(|r| r.contains(" failed ")), "{failed}");
     let stuck = screen(&url, None, "sss").await;
     assert!(stuck.contains("showing: status=stuck"), "{stuck}");
@@ -453,33 +454,33 @@ async fn retry_all_shows_how_many_and_wants_that_number_typed() {
         None,
     )
     .await;
-    assert!(s.contains("4 jobs will be re-enqueued"), "{s}");
+    assert!(s.contains("316 jobs will be re-enqueued"), "{s}");
     let s = screen_as(
         &writer(),
         &url,
         None,
-        ":jobs failed<Enter>R3<Enter>",
+        ":jobs failed<Enter>R315<Enter>",
         (140, 40),
         None,
         None,
     )
     .await;
     assert!(
-        s.contains("Type 4 and press Enter"),
+        s.contains("Type 316 and press Enter"),
         "a wrong count does nothing: {s}"
     );
     let s = screen_as(
         &writer(),
         &url,
         None,
-        ":jobs failed<Enter>R4<Enter>",
+        ":jobs failed<Enter>R316<Enter>",
         (140, 40),
         None,
         None,
     )
     .await;
     assert!(
-        s.contains("4 jobs re-enqueued; 0 had changed meanwhile"),
+        s.contains("316 jobs re-enqueued; 0 had changed meanwhile"),
         "{s}"
     );
 }

@@ -13,6 +13,7 @@ mod console;
 mod drift;
 mod explain;
 mod foundation;
+mod groups;
 mod guards;
 mod hostile;
 mod hostile_rows;

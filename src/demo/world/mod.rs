@@ -8,9 +8,12 @@ use serde_json::{Value, json};
 use super::rows::{Cell, Table};
 use crate::seeds::Rng;
 
+pub use incident::{BACK_ONLINE, OUTAGE_JOBS, TOKEN_JOBS};
+
 mod calls;
 mod finish;
 mod history;
+mod incident;
 mod live;
 mod traces;
 
@@ -267,6 +270,7 @@ struct Gen {
 pub fn build(now: DateTime<Utc>) -> World {
     let mut g = Gen::new(now);
     g.history();
+    g.incident();
     g.finish()
 }
 

@@ -3,7 +3,7 @@
 //! documented errcode turned into a typed error. Success is `errcode == 0`
 //! (or a data object without errcode), never the errmsg text.
 
-mod codes;
+pub mod codes;
 mod health;
 
 use codes::http_meaning;

@@ -56,6 +56,7 @@ pub mod audit;
 pub mod demo;
 pub mod doors;
 pub mod drift;
+pub mod groups;
 pub mod jobs;
 pub mod logs;
 pub mod schema;
@@ -150,6 +151,7 @@ pub fn all() -> Vec<&'static Statement> {
         demo::ALL,
         doors::ALL,
         drift::ALL,
+        groups::ALL,
         jobs::ALL,
         logs::ALL,
         schema::ALL,

@@ -1,0 +1,77 @@
+//! Error groups and why: the troubled jobs of a window with each one's last
+//! failed step, and the typical duration of a job type (for "running too long").
+
+use super::{Param::*, Statement};
+
+/// The troubled jobs updated within the last `$1` seconds by the database's
+/// clock — failed, dead, and running without an update for over `$2`
+/// seconds (stuck) — newest first, at most `$3` (the caller asks one over its
+/// cap), each part through the status index; with each job's last failed
+/// provider call (through the job index of integration_logs, intents and
+/// the broker's own steps aside: those repeat the provider's error, and a
+/// broker failure is in `last_error`, the fallback), its
+/// door's site, the few response values a fingerprint needs, and whether a
+/// drift job has an intent with no outcome. Texts are cut short: a row may
+/// hold megabytes. The first column is the server's clock (`$4` pins it for
+/// reproducible output).
+pub const TROUBLED: Statement = Statement {
+    name: "groups::troubled",
+    sql: "SELECT coalesce($4::timestamptz, now()), j.id::int8, j.job_type::text, j.status::text, j.stuck,
+                 CASE WHEN isfinite(j.updated_at) AND j.updated_at < '262000-01-01' THEN j.updated_at END::timestamptz,
+                 j.updated_at::text, j.attempt_count::int4, left(j.last_error::text, 2000),
+                 CASE WHEN isfinite(j.next_run_at) AND j.next_run_at < '262000-01-01' THEN j.next_run_at END::timestamptz,
+                 l.provider_type::text, l.action::text, left(l.error_message::text, 2000), left(l.lock_key::text, 200),
+                 left(l.door_name::text, 200), d.site_id::int8,
+                 left(l.response_json::jsonb ->> 'errcode', 40), left(l.response_json::jsonb ->> 'http_status', 40),
+                 left(coalesce(l.response_json::jsonb ->> 'errmsg', l.response_json::jsonb #>> '{body,message}'), 500),
+                 CASE WHEN isfinite(l.created_at) AND l.created_at < '262000-01-01' THEN l.created_at END::timestamptz,
+                 CASE WHEN j.job_type = 'drift_enforce_lock_truth' THEN EXISTS (
+                     SELECT 1 FROM integration_logs i
+                      WHERE i.reconcile_job_id = j.id AND i.action LIKE '%\\_INTENT' ESCAPE '\\'
+                        AND NOT EXISTS (SELECT 1 FROM integration_logs o
+                             WHERE o.reconcile_job_id = i.reconcile_job_id
+                               AND o.action = left(i.action, -length('_INTENT'))
+                               AND o.correlation_id IS NOT DISTINCT FROM i.correlation_id
+                               AND o.request_json->>'name' IS NOT DISTINCT FROM i.request_json->>'name'
+                               AND o.request_json->>'provider_code_id' IS NOT DISTINCT FROM i.request_json->>'provider_code_id'))
+                 ELSE false END
+            FROM ((SELECT id, job_type, status, false AS stuck, updated_at, attempt_count, last_error, next_run_at, created_at
+                     FROM reconcile_jobs WHERE status = 'failed' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
+                    ORDER BY created_at DESC, id DESC LIMIT $3)
+                  UNION ALL
+                  (SELECT id, job_type, status, false, updated_at, attempt_count, last_error, next_run_at, created_at
+                     FROM reconcile_jobs WHERE status = 'dead' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
+                    ORDER BY created_at DESC, id DESC LIMIT $3)
+                  UNION ALL
+                  (SELECT id, job_type, status, true, updated_at, attempt_count, last_error, next_run_at, created_at
+                     FROM reconcile_jobs WHERE status = 'running' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
+                      AND updated_at < coalesce($4::timestamptz, now()) - $2::int8 * interval '1 second'
+                    ORDER BY created_at DESC, id DESC LIMIT $3)) j
+            LEFT JOIN LATERAL (SELECT * FROM integration_logs f
+                                WHERE f.reconcile_job_id = j.id AND f.ok IS NOT TRUE
+                                  AND f.provider_type IS DISTINCT FROM 'ACCESS_BROKER'
+                                  AND f.action NOT LIKE '%\\_INTENT' ESCAPE '\\'
+                                ORDER BY f.created_at DESC, f.id DESC LIMIT 1) l ON true
+            LEFT JOIN doors d ON d.id = l.door_id
+           ORDER BY j.created_at DESC, j.id DESC LIMIT $3",
+    params: &[Int(86_400), Int(900), Int(50_001), NullTime],
+};
+
+/// The median time (created to updated) of the last 200 done jobs of one
+/// type, for "running for over 3× the usual", and how many there were
+/// (`NULL`, 0 with no history): bounded twice, the newest 5,000 done jobs
+/// through the status index, then the newest 200 of the type among them.
+/// Read at most once a minute.
+pub const TYPICAL_DURATION: Statement = Statement {
+    name: "groups::typical_duration",
+    sql: "SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY secs))::float8, count(*)::int8
+            FROM (SELECT extract(epoch FROM (updated_at - created_at))::float8 AS secs
+                    FROM (SELECT job_type, created_at, updated_at, id FROM reconcile_jobs WHERE status = 'done'
+                           ORDER BY created_at DESC, id DESC LIMIT 5000) recent
+                   WHERE job_type = $1 AND isfinite(updated_at) AND isfinite(created_at)
+                   ORDER BY created_at DESC, id DESC LIMIT 200) s",
+    params: &[Text("drift_enforce_lock_truth")],
+};
+
+/// Every statement of this module, for the EXPLAIN test.
+pub const ALL: &[&Statement] = &[&TROUBLED, &TYPICAL_DURATION];

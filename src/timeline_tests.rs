@@ -1,0 +1,227 @@
+// The findings of `summarize`, each on a trace built here.
+
+use super::*;
+use crate::store::facts::LogFacts;
+use crate::store::traces::{AuditRow, JobRow};
+use serde_json::{Value, json};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-20T{s}Z"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn log(
+    id: i64,
+    at: &str,
+    action: &str,
+    lock: &str,
+    error: Option<&str>,
+    req: Value,
+    resp: Value,
+) -> LogRow {
+    LogRow {
+        id,
+        action: action.into(),
+        correlation_id: Some("c".into()),
+        created_at: t(at),
+        debug_session_id: None,
+        door_id: None,
+        door_name: None,
+        error_message: error.map(str::to_string),
+        external_id: None,
+        lock_key: Some(lock.into()),
+        ok: error.is_none(),
+        provider_type: Some(lock.split(':').next().unwrap().into()),
+        reconcile_job_id: Some(7),
+        facts: LogFacts::of(Some(&req), Some(&resp)),
+        request_json: Some(req),
+        response_json: Some(resp),
+        odd: Vec::new(),
+        raw_json: Vec::new(),
+        detached: false,
+    }
+}
+
+fn job(status: &str) -> JobRow {
+    JobRow {
+        id: 7,
+        job_type: "reconcile_user".into(),
+        user_id: 9,
+        reason: None,
+        status: status.into(),
+        attempt_count: 1,
+        last_error: None,
+        next_run_at: None,
+        correlation_id: Some("c".into()),
+        debug_session_id: None,
+        payload: None,
+        created_at: t("14:00:00"),
+        updated_at: t("14:00:09"),
+        odd: Vec::new(),
+        raw_json: Vec::new(),
+        interrupted: false,
+    }
+}
+
+const B: &str = "ACCESS_BROKER:unknown";
+const LOCK: &str = "TTLOCK:28990411";
+
+fn findings(trace: &Trace) -> Vec<String> {
+    summarize(trace, &t("15:30:00"), Duration::minutes(15)).anomalies
+}
+
+#[test]
+fn a_lock_clock_far_from_the_brokers_is_flagged() {
+    let query = json!({"path": "/v3/lock/queryDate"});
+    let fast = t("14:00:00").timestamp_millis() + 4 * 60 * 1000;
+    let records = json!({"list": [{"lockDate": 1_000_000 + 30_000, "serverDate": 1_000_000}]});
+    let trace = Trace {
+        correlation_id: "c".into(),
+        logs: vec![
+            log(
+                1,
+                "14:00:00",
+                "LOCK_DATE",
+                LOCK,
+                None,
+                query,
+                json!({"date": fast}),
+            ),
+            log(
+                2,
+                "14:00:01",
+                "AUDIT_TRAIL_FETCH",
+                "TTLOCK:1",
+                None,
+                json!({}),
+                records,
+            ),
+        ],
+        ..Trace::default()
+    };
+    assert_eq!(
+        findings(&trace),
+        [
+            "the clock of TTLOCK:28990411 is 4m00s ahead of the broker's (log #1): its own records' times are off by as much"
+        ]
+    );
+}
+
+#[test]
+fn a_job_done_after_a_failed_provider_step_in_the_same_run_is_flagged() {
+    let trace = Trace {
+        correlation_id: "c".into(),
+        jobs: vec![job("done")],
+        logs: vec![
+            log(
+                1,
+                "14:00:00",
+                "RECONCILE_JOB_START",
+                B,
+                None,
+                json!({}),
+                Value::Null,
+            ),
+            log(
+                2,
+                "14:00:01",
+                "PASSCODE_DELETE",
+                LOCK,
+                Some("TTLock errcode -3002"),
+                json!({}),
+                json!({"errcode": -3002}),
+            ),
+            log(
+                3,
+                "14:00:02",
+                "RECONCILE_JOB_DONE",
+                B,
+                None,
+                json!({}),
+                json!({}),
+            ),
+        ],
+        ..Trace::default()
+    };
+    assert_eq!(
+        findings(&trace),
+        [
+            "job #7 was marked done after a failed provider step in the same run: log #2 PASSCODE_DELETE on TTLOCK:28990411: TTLock errcode -3002 (errcode -3002: gateway offline)"
+        ]
+    );
+}
+
+#[test]
+fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
+    let revoke = AuditRow {
+        id: 40,
+        created_at: t("14:00:00"),
+        entity_type: "UserAccessLevel".into(),
+        entity_id: Some(3),
+        action: "update".into(),
+        before_json: Some(json!({"user_id": 9, "status": "active"})),
+        after_json: Some(json!({"user_id": 9, "status": "revoked"})),
+        correlation_id: Some("c".into()),
+        actor: None,
+        source: None,
+        odd: Vec::new(),
+        raw_json: Vec::new(),
+    };
+    let trace = Trace {
+        correlation_id: "c".into(),
+        audit: vec![revoke],
+        jobs: vec![job("done")],
+        logs: vec![
+            log(
+                1,
+                "14:00:05",
+                "RECONCILE_JOB_START",
+                B,
+                None,
+                json!({}),
+                Value::Null,
+            ),
+            log(
+                2,
+                "14:00:06",
+                "PASSCODE_ADD",
+                LOCK,
+                None,
+                json!({}),
+                json!({"keyboardPwdId": 5}),
+            ),
+            log(
+                3,
+                "14:00:07",
+                "RECONCILE_JOB_DONE",
+                B,
+                None,
+                json!({}),
+                json!({}),
+            ),
+        ],
+    };
+    assert_eq!(
+        findings(&trace),
+        [
+            "a PIN was added for user 9 on TTLOCK:28990411 (log #2) after their access was revoked (audit row #40), and nothing here removes it"
+        ]
+    );
+    // Removed after: nothing to say.
+    let mut fixed = trace.clone();
+    fixed.logs.insert(
+        2,
+        log(
+            4,
+            "14:00:06",
+            "PASSCODE_DELETE",
+            LOCK,
+            None,
+            json!({}),
+            json!({}),
+        ),
+    );
+    fixed.logs[2].created_at = t("14:00:06") + Duration::milliseconds(500);
+    assert!(findings(&fixed).is_empty(), "{:?}", findings(&fixed));
+}
