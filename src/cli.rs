@@ -11,6 +11,7 @@ macro_rules! out {
 
 mod admin;
 mod reports;
+pub mod shell;
 
 use std::process::ExitCode;
 
@@ -24,7 +25,7 @@ use crate::store;
 #[derive(Debug, Parser)]
 #[command(
     name = "lockdesk",
-    version,
+    version = shell::VERSION,
     about = "A terminal console for support engineers of an access broker.",
     long_about = "A terminal console for support engineers of an access broker: follow one correlation id from \
                   what changed (audit rows) to what the system decided (reconcile jobs) to what was sent to \
@@ -99,6 +100,15 @@ pub enum Command {
     Db(DbCommand),
     /// Run the TTLock and Doordeck simulators on loopback, seeded from the database.
     Sim(SimArgs),
+    /// Print a shell completion script (bash, zsh or fish) for lockdesk's
+    /// commands, flags and the config's profile names.
+    Completions {
+        /// The shell: bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: shell::Shell,
+    },
+    /// Print lockdesk's manual page (roff): `lockdesk man | man -l -`.
+    Man,
     /// Where config, keymaps and the log file live.
     Info {
         /// Print the default keymap as the README's Markdown table.
@@ -196,6 +206,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     let g = &cli.global;
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man) => shell::man(),
         Some(Command::Db(cmd)) => admin::run_db(g, cmd).await,
         Some(Command::Info {
             commands_markdown: true,

@@ -81,9 +81,16 @@ pub(super) async fn run_seed(g: &Global, s: SeedArgs) -> anyhow::Result<()> {
     if s.partitioned && demo::partitions::by_month(&pool).await? {
         eprintln!("Partitioned integration_logs by month (rows kept).");
     }
-    let r = demo::scale::seed(&pool, scale, chrono::Utc::now())
+    let total = scale
+        .logs
+        .saturating_add(scale.jobs)
+        .saturating_add(scale.audit);
+    let progress = demo::progress::Progress::new(total);
+    let shown = demo::progress::show("copying rows", progress.clone());
+    let r = demo::scale::seed_with(&pool, scale, chrono::Utc::now(), progress)
         .await
         .map_err(|e| anyhow::anyhow!("Seeding {label} failed: {e}"))?;
+    drop(shown);
     out!(
         "seeded {} logs, {} jobs, {} audit rows: COPY {:.1} s, indexes {:.1} s, total {:.1} s",
         r.logs,

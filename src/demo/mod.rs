@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod partitions;
+pub mod progress;
 pub mod rows;
 pub mod scale;
 pub mod worker;

@@ -90,6 +90,20 @@ fn ts(t: DateTime<Utc>, buf: &mut String) {
 
 /// Adds the rows. The database must be migrated.
 pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Result<Report> {
+    let total = scale
+        .logs
+        .saturating_add(scale.jobs)
+        .saturating_add(scale.audit);
+    seed_with(pool, scale, now, super::progress::Progress::new(total)).await
+}
+
+/// The same, counting the rows it copies into `progress` (shown by the CLI).
+pub async fn seed_with(
+    pool: &PgPool,
+    scale: Scale,
+    now: DateTime<Utc>,
+    progress: std::sync::Arc<super::progress::Progress>,
+) -> anyhow::Result<Report> {
     // Each table's id range is reserved first, so rows a running demo
     // worker inserts meanwhile never collide with the COPY's.
     let reserve = |table: &'static str, n: u64| async move {
@@ -124,14 +138,17 @@ pub async fn seed(pool: &PgPool, scale: Scale, now: DateTime<Utc>) -> anyhow::Re
     for (from, to, with_jobs) in parts {
         let pool = pool.clone();
         let base = base.clone();
+        let progress = progress.clone();
         tasks.push(tokio::spawn(async move {
             let mut conn = pool.acquire().await?;
             if with_jobs {
                 copy_jobs(&mut conn, &base, scale.jobs).await?;
+                progress.add(scale.jobs);
             } else {
                 copy_audit(&mut conn, &base, scale.audit).await?;
+                progress.add(scale.audit);
             }
-            copy_logs(&mut conn, &base, scale, from, to).await?;
+            copy_logs(&mut conn, &base, scale, from, to, &progress).await?;
             anyhow::Ok(())
         }));
     }
@@ -224,7 +241,9 @@ async fn copy_logs(
     scale: Scale,
     from: u64,
     to: u64,
+    progress: &super::progress::Progress,
 ) -> anyhow::Result<()> {
+    let mut sent = from;
     let mut copy = conn.copy_in_raw(statements::demo::COPY_LOGS).await?;
     let mut buf = String::with_capacity(CHUNK + 4096);
     let per_job = (scale.logs / scale.jobs.max(1)).max(1);
@@ -287,9 +306,12 @@ async fn copy_logs(
         }
         if buf.len() > CHUNK {
             copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+            progress.add(i + 1 - sent);
+            sent = i + 1;
         }
     }
     copy.send(buf.into_bytes()).await?;
+    progress.add(to.saturating_sub(sent));
     copy.finish().await?;
     Ok(())
 }
