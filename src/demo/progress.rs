@@ -48,11 +48,11 @@ fn thousands(n: u64) -> String {
 pub fn line(stage: &str, done: u64, total: u64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-    let pct = if total == 0 {
-        100
-    } else {
-        (done.min(total).saturating_mul(100)) / total
-    };
+    let pct = done
+        .min(total)
+        .saturating_mul(100)
+        .checked_div(total)
+        .unwrap_or(100);
     let left = if rate > 0.0 && total > done {
         format!(" · {:.0} s left", (total - done) as f64 / rate)
     } else {
