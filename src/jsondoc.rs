@@ -199,7 +199,12 @@ pub fn epoch_of(key: &str, v: &Value) -> Option<DateTime<Utc>> {
 impl JsonDoc {
     /// The readable time to draw beside line `i`'s number, in the displayed
     /// zone (`clock`, and the row's site zone under `z`).
-    pub fn time_beside(&self, i: usize, clock: &Clock, site: Option<chrono_tz::Tz>) -> Option<String> {
+    pub fn time_beside(
+        &self,
+        i: usize,
+        clock: &Clock,
+        site: Option<chrono_tz::Tz>,
+    ) -> Option<String> {
         let t = self.lines.get(i)?.epoch?;
         Some(clock.short(&t, site))
     }
@@ -310,23 +315,57 @@ mod tests {
         );
         let utc = Clock::new(crate::timefmt::Zone::Utc);
         let winnipeg = Clock::new(crate::timefmt::Zone::Named(chrono_tz::America::Winnipeg));
-        let at = |k: &str| d.lines.iter().position(|l| l.key.as_deref() == Some(k)).unwrap();
-        let i = at("lockDate");
-        assert_eq!(d.lines[i].text, "1795996557000", "the number stays as stored");
-        assert_eq!(d.time_beside(i, &utc, None).as_deref(), Some("2026-11-29 23:55:57 UTC"));
-        assert_eq!(d.time_beside(i, &winnipeg, None).as_deref(), Some("2026-11-29 17:55:57 CST"));
+        let at = |k: &str| {
+            d.lines
+                .iter()
+                .position(|l| l.key.as_deref() == Some(k))
+                .unwrap()
+        };
+        // Keys are sorted: the list (and its lockDate) comes first.
+        let i = d
+            .lines
+            .iter()
+            .rposition(|l| l.key.as_deref() == Some("lockDate"))
+            .unwrap();
+        assert_eq!(
+            d.lines[i].text, "1795996557000",
+            "the number stays as stored"
+        );
+        assert_eq!(
+            d.time_beside(i, &utc, None).as_deref(),
+            Some("2026-11-29 23:55:57 UTC")
+        );
+        assert_eq!(
+            d.time_beside(i, &winnipeg, None).as_deref(),
+            Some("2026-11-29 17:55:57 CST")
+        );
         // Doordeck's timestamp in seconds, and in milliseconds.
-        assert_eq!(d.time_beside(at("timestamp"), &utc, None).as_deref(), Some("2026-11-29 23:55:57 UTC"));
-        let ms = d.lines.iter().rposition(|l| l.key.as_deref() == Some("timestamp")).unwrap();
-        assert_eq!(d.time_beside(ms, &utc, None).as_deref(), Some("2026-11-29 23:55:57 UTC"));
+        assert_eq!(
+            d.time_beside(at("timestamp"), &utc, None).as_deref(),
+            Some("2026-11-29 23:55:57 UTC")
+        );
+        let ms = d
+            .lines
+            .iter()
+            .rposition(|l| l.key.as_deref() == Some("timestamp"))
+            .unwrap();
+        assert_eq!(
+            d.time_beside(ms, &utc, None).as_deref(),
+            Some("2026-11-29 23:55:57 UTC")
+        );
         // No end, absurd, negative, fractional, a string, another key: nothing.
         for k in ["startDate", "endDate", "sendDate", "serverDate", "other"] {
             assert_eq!(d.time_beside(at(k), &utc, None), None, "{k}");
         }
-        let quoted = d.lines.iter().rposition(|l| l.key.as_deref() == Some("lockDate")).unwrap();
+        let quoted = at("lockDate");
         assert_eq!(d.time_beside(quoted, &utc, None), None);
         assert_eq!(d.time_beside(10_000, &utc, None), None);
-        for n in [i64::MAX, i64::MIN, 8_210_298_412_800_000, 8_210_298_412_799_999] {
+        for n in [
+            i64::MAX,
+            i64::MIN,
+            8_210_298_412_800_000,
+            8_210_298_412_799_999,
+        ] {
             let _ = epoch_of("lockDate", &serde_json::json!(n));
             let _ = epoch_of("timestamp", &serde_json::json!(n));
         }

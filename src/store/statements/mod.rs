@@ -58,6 +58,7 @@ pub mod doors;
 pub mod drift;
 pub mod jobs;
 pub mod logs;
+pub mod pins;
 pub mod schema;
 pub mod session;
 pub mod sim;
@@ -152,6 +153,7 @@ pub fn all() -> Vec<&'static Statement> {
         drift::ALL,
         jobs::ALL,
         logs::ALL,
+        pins::ALL,
         schema::ALL,
         session::ALL,
         sim::ALL,
