@@ -26,7 +26,7 @@ impl Words<'_> {
             .name
             .as_deref()
             .and_then(|n| n.split_whitespace().next())
-            .map(|n| super::plain(n))
+            .map(super::plain)
             .unwrap_or_else(|| format!("user {}", self.u.user_id))
     }
 
