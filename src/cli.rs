@@ -90,8 +90,13 @@ pub enum Command {
     },
     /// One user: access levels, credentials (masked), doors, recent jobs and traces.
     User {
-        /// The user id.
-        id: i64,
+        /// A user id, a name or email (or part of one), a credential name
+        /// (`AB U9 C6`) or a Doordeck account reference.
+        #[arg(num_args = 1.., required = true)]
+        query: Vec<String>,
+        /// Print the user's PIN door by door (states, last changes and uses, why) as JSON and exit.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the console headless: replay keys, print the final screen, exit.
     Snapshot(SnapshotArgs),
@@ -268,7 +273,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Groups { since, json, now }) => groups(g, since, json, now).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
-        Some(Command::User { id }) => console::run(g, Some(Target::User { id }), None).await,
+        Some(Command::User { query, json }) => user(g, &query.join(" "), json).await,
         Some(Command::Sim(a)) => run_sim(g, a).await,
         Some(Command::Snapshot(s)) => {
             let target = s.target.clone();
@@ -419,6 +424,24 @@ fn stuck_after_secs() -> anyhow::Result<i64> {
     Ok(crate::config::Config::load()?
         .stuck_after_secs
         .unwrap_or(crate::config::DEFAULT_STUCK_AFTER_SECS))
+}
+
+/// `lockdesk user <query>`: `--json` prints the pane's data (or the
+/// matches); without it one match opens the console on that user.
+async fn user(g: &Global, query: &str, json: bool) -> anyhow::Result<()> {
+    use crate::usercmd::{self, Resolved};
+    let db = match (query.trim().parse::<i64>(), json) {
+        (Ok(id), false) => return console::run(g, Some(Target::User { id }), None).await,
+        _ => store::open(&database_url(g)?).await?,
+    };
+    let found = match (json, usercmd::resolve(&db.pool, query).await?) {
+        (true, _) => usercmd::json(&db.pool, query).await?.map(|v| out!("{v:#}")),
+        (false, Resolved::One(id)) => {
+            return console::run(g, Some(Target::User { id }), None).await;
+        }
+        (false, Resolved::Pick(f)) => return Err(Exit(2, usercmd::picker_text(query, &f)).into()),
+    };
+    found.ok_or_else(|| Exit(2, format!("no user matches `{query}`")).into())
 }
 
 /// The database URL: --database-url, --profile, DATABASE_URL, the default profile.

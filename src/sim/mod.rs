@@ -170,6 +170,10 @@ pub struct SimState {
     pub tt_deletes: u64,
     /// Doordeck users revoked, over all devices (what a test counts).
     pub dd_revokes: u64,
+    /// Requests served, over both clouds, and the most served at once.
+    pub requests: u64,
+    pub in_flight: u64,
+    pub max_in_flight: u64,
 }
 
 impl SimState {
@@ -382,6 +386,13 @@ async fn serve(listener: TcpListener, state: Shared, handler: Handler) {
                             )
                         })
                         .collect();
+                    {
+                        let mut st = self::state(&state);
+                        st.requests += 1;
+                        st.in_flight += 1;
+                        st.max_in_flight = st.max_in_flight.max(st.in_flight);
+                    }
+                    let counted = state.clone();
                     let r = handler(
                         state,
                         Req {
@@ -393,6 +404,7 @@ async fn serve(listener: TcpListener, state: Shared, handler: Handler) {
                         },
                     )
                     .await;
+                    self::state(&counted).in_flight -= 1;
                     let resp = hyper::Response::builder()
                         .status(r.status)
                         .header("content-type", r.content_type)

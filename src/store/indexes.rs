@@ -32,6 +32,10 @@ impl Wanted {
 /// names its user, for `users::traces_with_deleted`.
 pub const USER_REF: &str = "app_audit_user_ref_idx";
 
+/// The pg_trgm indexes a substring search of names and emails needs
+/// (`lockdesk user okafor`); without them the search says so, never scans.
+pub const USER_TRGM: [&str; 2] = ["users_name_trgm_idx", "users_email_trgm_idx"];
+
 pub const WANTED: &[Wanted] = &[
     Wanted {
         name: "app_audit_entity_time_idx",
@@ -129,7 +133,49 @@ pub const WANTED: &[Wanted] = &[
         using: "btree (door_id)",
         speeds_up: "drift plans",
     },
+    Wanted {
+        name: "lock_pin_states_credential_idx",
+        table: "lock_pin_states",
+        using: "btree (credential_id)",
+        speeds_up: "the user pane: a user's PIN on every lock",
+    },
+    Wanted {
+        name: "users_lower_name_idx",
+        table: "users",
+        using: "btree (lower(name) text_pattern_ops)",
+        speeds_up: "finding a user by the start of a name (`lockdesk user maya`)",
+    },
+    Wanted {
+        name: "users_lower_email_idx",
+        table: "users",
+        using: "btree (lower(email) text_pattern_ops)",
+        speeds_up: "finding a user by the start of an email",
+    },
+    Wanted {
+        name: "users_doordeck_ref_idx",
+        table: "users",
+        using: "btree (doordeck_user_ref)",
+        speeds_up: "finding a user by their Doordeck account",
+    },
+    Wanted {
+        name: USER_TRGM[0],
+        table: "users",
+        using: "gin (lower(name) gin_trgm_ops)",
+        speeds_up: "finding a user by part of a name (`lockdesk user okafor`); needs `CREATE EXTENSION pg_trgm` first (without it that search is refused as slow)",
+    },
+    Wanted {
+        name: USER_TRGM[1],
+        table: "users",
+        using: "gin (lower(email) gin_trgm_ops)",
+        speeds_up: "finding a user by part of an email; needs `CREATE EXTENSION pg_trgm` first",
+    },
 ];
+
+/// Whether `present` has every index in `names` (by name or definition).
+pub fn has_all(present: &[(String, String)], names: &[&str]) -> bool {
+    let missing = missing(present);
+    names.iter().all(|n| !missing.iter().any(|w| w.name == *n))
+}
 
 /// The wanted indexes `present` (name, Postgres's definition) lacks. An
 /// index counts when it has the wanted name, or the same table and the same

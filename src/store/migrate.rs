@@ -8,10 +8,16 @@ use sqlx::{Executor, PgPool};
 use super::statements;
 
 /// The migrations, embedded so the binary needs no files at run time.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_broker",
-    include_str!("../../migrations/0001_broker.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_broker",
+        include_str!("../../migrations/0001_broker.sql"),
+    ),
+    (
+        "0002_user_pins",
+        include_str!("../../migrations/0002_user_pins.sql"),
+    ),
+];
 
 /// The table that records which migrations ran.
 const LEDGER: &str = "lockdesk_migrations";

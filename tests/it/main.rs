@@ -2,6 +2,7 @@
 // support.rs), real HTTP and real key presses in the modules below.
 
 mod support;
+mod user_pins;
 
 mod actions;
 mod architecture;

@@ -59,6 +59,7 @@ pub mod drift;
 pub mod groups;
 pub mod jobs;
 pub mod logs;
+pub mod pins;
 pub mod schema;
 pub mod session;
 pub mod sim;
@@ -154,6 +155,7 @@ pub fn all() -> Vec<&'static Statement> {
         groups::ALL,
         jobs::ALL,
         logs::ALL,
+        pins::ALL,
         schema::ALL,
         session::ALL,
         sim::ALL,

@@ -78,7 +78,8 @@ pub const INDEXES: Statement = Statement {
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
            WHERE i.indrelid = ANY (ARRAY[to_regclass('app_audit'), to_regclass('reconcile_jobs'),
                  to_regclass('integration_logs'), to_regclass('user_access_levels'),
-                 to_regclass('credentials'), to_regclass('doors'), to_regclass('lock_pin_states')]::oid[])",
+                 to_regclass('credentials'), to_regclass('doors'), to_regclass('lock_pin_states'),
+                 to_regclass('users')]::oid[])",
     params: &[],
 };
 
