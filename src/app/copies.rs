@@ -12,7 +12,7 @@ impl App {
         if let Some(cmds) = self.reveal_copy(action) {
             return cmds;
         }
-        if self.overlays.is_empty() && self.pane == Pane::Trace {
+        if self.popups.overlays.is_empty() && self.pane == Pane::Trace {
             if let Some(why) = self.trace_copy_refused(action) {
                 self.say(Level::Info, why);
                 return Vec::new();
@@ -31,27 +31,32 @@ impl App {
     /// A big trace holds only some payloads: a copy that needs one it
     /// lacks says so instead of copying a log without its request.
     fn trace_copy_refused(&self, action: Action) -> Option<String> {
-        let t = self.trace.trace.as_ref()?;
+        let t = self.panes.trace.trace.as_ref()?;
         match action {
             Action::CopyMarkdown => None,
-            Action::CopyAll if self.trace.has_detached() => Some(format!(
+            Action::CopyAll if self.panes.trace.has_detached() => Some(format!(
                 "this trace has {} logs, too many to copy whole: `lockdesk trace {} --json > trace.json` writes it",
                 t.logs.len(),
                 t.correlation_id
             )),
             Action::CopyAll => None,
-            _ => self.trace.selected_log().filter(|l| l.detached).map(|l| {
-                format!(
-                    "log #{}: its payloads are still being read; copy again in a moment",
-                    l.id
-                )
-            }),
+            _ => self
+                .panes
+                .trace
+                .selected_log()
+                .filter(|l| l.detached)
+                .map(|l| {
+                    format!(
+                        "log #{}: its payloads are still being read; copy again in a moment",
+                        l.id
+                    )
+                }),
         }
     }
 
     pub(crate) fn copy_text(&self, action: Action) -> Option<(String, String)> {
         let pretty = crate::jsondoc::pretty;
-        if let Some(o) = self.overlays.last() {
+        if let Some(o) = self.popups.overlays.last() {
             return Some(match o {
                 Overlay::Json(j) => (
                     j.copy.clone().unwrap_or_else(|| pretty(&j.value)),
@@ -69,30 +74,40 @@ impl App {
         }
         match (self.pane, action) {
             (Pane::Jobs, Action::CopyMarkdown) => self
+                .panes
                 .jobs
                 .selected_job()
                 .map(|j| (self.job_markdown(j), format!("job #{} as Markdown", j.id))),
             (Pane::Jobs, _) => self
+                .panes
                 .jobs
                 .selected_job()
                 .map(|j| (j.to_json_text(), format!("job #{}", j.id))),
             (Pane::Trace, Action::CopyAll) => self
+                .panes
                 .trace
                 .trace
                 .as_ref()
                 .map(|t| (t.to_json_text(), "the whole trace".into())),
             (Pane::Trace, Action::CopyMarkdown) => self
+                .panes
                 .trace
                 .trace
                 .as_ref()
                 .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
             (Pane::Trace, Action::CopyCurl) => self
+                .panes
                 .trace
                 .selected_log()
                 .and_then(|l| curl_of(l, &self.session.token_hosts)),
             (Pane::Trace, _) => {
-                let t = self.trace.trace.as_ref()?;
-                match self.trace.items.get(self.trace.scroll.selected)? {
+                let t = self.panes.trace.trace.as_ref()?;
+                match self
+                    .panes
+                    .trace
+                    .items
+                    .get(self.panes.trace.scroll.selected)?
+                {
                     TraceItem::Audit(i) => Some((
                         t.audit[*i].to_json_text(),
                         format!("audit row #{}", t.audit[*i].id),
@@ -107,10 +122,10 @@ impl App {
                 }
             }
             (Pane::Locks, a) => {
-                let v = self.lock.visible();
-                match v.get(self.lock.scroll.selected)? {
+                let v = self.panes.lock.visible();
+                match v.get(self.panes.lock.scroll.selected)? {
                     LockRow::Log(i) => {
-                        let l = &self.lock.logs[*i];
+                        let l = &self.panes.lock.logs[*i];
                         if a == Action::CopyCurl {
                             curl_of(l, &self.session.token_hosts)
                         } else {
@@ -118,14 +133,14 @@ impl App {
                         }
                     }
                     LockRow::Event(i) => Some((
-                        pretty(&self.lock.trail.events[*i].raw),
+                        pretty(&self.panes.lock.trail.events[*i].raw),
                         "the provider event".into(),
                     )),
                 }
             }
             (Pane::Audit, _) => {
-                let v = self.audit.visible();
-                let r = &self.audit.rows[*v.get(self.audit.scroll.selected)?];
+                let v = self.panes.audit.visible();
+                let r = &self.panes.audit.rows[*v.get(self.panes.audit.scroll.selected)?];
                 Some((r.to_json_text(), format!("audit row #{}", r.id)))
             }
             (Pane::User, _) => None,
@@ -133,7 +148,7 @@ impl App {
     }
 
     pub(crate) fn job_markdown(&self, j: &JobRow) -> String {
-        let c = &self.clock;
+        let c = &self.clock.shown;
         format!(
             "**Job #{}** `{}` — status **{}**, attempts {}\n\
              - user: {} · reason: {}\n\
@@ -160,10 +175,10 @@ impl App {
     }
 
     pub(crate) fn trace_markdown(&self) -> String {
-        let (Some(t), Some(s)) = (&self.trace.trace, &self.trace.summary) else {
+        let (Some(t), Some(s)) = (&self.panes.trace.trace, &self.panes.trace.summary) else {
             return String::new();
         };
-        let c = &self.clock;
+        let c = &self.clock.shown;
         let mut out = format!("**Trace `{}`** — {}", t.correlation_id, s.outcome.label());
         if let (Some(a), Some(b)) = (s.first, s.last) {
             out.push_str(&format!(

@@ -25,13 +25,13 @@ pub struct Prompt {
 
 impl App {
     pub(crate) fn context_chain(&self) -> Vec<Context> {
-        if self.dialog.is_some() {
+        if self.popups.dialog.is_some() {
             return vec![Context::Dialog];
         }
-        if matches!(self.overlays.last(), Some(Overlay::Json(_))) {
+        if matches!(self.popups.overlays.last(), Some(Overlay::Json(_))) {
             return vec![Context::Json, Context::List, Context::Global];
         }
-        if !self.overlays.is_empty() {
+        if !self.popups.overlays.is_empty() {
             return vec![Context::List, Context::Global];
         }
         match self.pane {
@@ -49,7 +49,7 @@ impl App {
 
     /// The actions worth hinting at here, with their first key.
     pub fn hints(&self) -> Vec<(String, &'static str)> {
-        let wanted: &[(Action, &str)] = match (self.overlays.last(), self.pane) {
+        let wanted: &[(Action, &str)] = match (self.popups.overlays.last(), self.pane) {
             (Some(Overlay::Json(_)), _) => &[
                 (Action::Fold, "fold"),
                 (Action::Search, "search"),
@@ -90,18 +90,18 @@ impl App {
 
     pub(crate) fn key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
         // Typing into a prompt takes every key but Enter/Esc/Backspace.
-        if let Some(p) = &mut self.prompt {
+        if let Some(p) = &mut self.popups.prompt {
             use crossterm::event::KeyCode;
             match ev.code {
                 KeyCode::Esc => {
                     let kind = p.kind.clone();
-                    self.prompt = None;
+                    self.popups.prompt = None;
                     if kind == PromptKind::Filter {
                         self.set_text_filter(String::new());
                     }
                 }
                 KeyCode::Enter => {
-                    let p = self.prompt.take().unwrap_or(Prompt {
+                    let p = self.popups.prompt.take().unwrap_or(Prompt {
                         kind: PromptKind::Command,
                         text: String::new(),
                     });
@@ -121,7 +121,7 @@ impl App {
                     let (kind, text) = (p.kind.clone(), p.text.clone());
                     self.prompt_changed(&kind, text);
                 }
-                KeyCode::Char('c') => self.prompt = None,
+                KeyCode::Char('c') => self.popups.prompt = None,
                 _ => {}
             }
             return Vec::new();
@@ -130,7 +130,7 @@ impl App {
             return Vec::new();
         };
         // A confirmation takes typed text; only its own bindings act.
-        if self.dialog.is_some() {
+        if self.popups.dialog.is_some() {
             return match self.keymap.lookup(&[Context::Dialog], key) {
                 Some(a) => self.act(a),
                 None => self.dialog_key(ev),
@@ -146,7 +146,7 @@ impl App {
         match kind {
             PromptKind::Filter => self.set_text_filter(text),
             PromptKind::Search => {
-                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
                     let n = j.doc.search(&text);
                     if let Some(r) = j.doc.jump(j.scroll.selected.saturating_sub(1), true) {
                         j.scroll.show_near_top(r);
@@ -169,16 +169,16 @@ impl App {
     pub(crate) fn set_text_filter(&mut self, text: String) {
         match self.pane {
             Pane::Jobs => {
-                self.jobs.text = text;
-                self.jobs.scroll.selected = 0;
+                self.panes.jobs.text = text;
+                self.panes.jobs.scroll.selected = 0;
             }
             Pane::Audit => {
-                self.audit.text = text;
-                self.audit.scroll.selected = 0;
+                self.panes.audit.text = text;
+                self.panes.audit.scroll.selected = 0;
             }
             Pane::Locks => {
-                self.lock.text = text;
-                self.lock.scroll.selected = 0;
+                self.panes.lock.text = text;
+                self.panes.lock.scroll.selected = 0;
             }
             _ => {}
         }
@@ -196,15 +196,7 @@ impl App {
                         "no reason given: the session stays read-only (:write 15m REASON allows changes later)",
                     );
                 } else {
-                    self.write_until = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-                    self.say(
-                        Level::Warn,
-                        format!(
-                            "write mode: every change is audited as {} ({reason})",
-                            self.operator
-                        ),
-                    );
-                    self.write_reason = Some(reason);
+                    self.enable_write(None, reason);
                 }
                 Vec::new()
             }
@@ -219,20 +211,20 @@ impl App {
                 vec![Cmd::Quit]
             }
             Action::Help => {
-                self.help = !self.help;
+                self.popups.help = !self.popups.help;
                 Vec::new()
             }
             Action::Command => {
-                self.prompt = Some(Prompt {
+                self.popups.prompt = Some(Prompt {
                     kind: PromptKind::Command,
                     text: String::new(),
                 });
                 Vec::new()
             }
             Action::Filter | Action::Search => {
-                let in_json = matches!(self.overlays.last(), Some(Overlay::Json(_)));
+                let in_json = matches!(self.popups.overlays.last(), Some(Overlay::Json(_)));
                 if in_json {
-                    self.prompt = Some(Prompt {
+                    self.popups.prompt = Some(Prompt {
                         kind: PromptKind::Search,
                         text: String::new(),
                     });
@@ -241,12 +233,12 @@ impl App {
                     // the keymap; where the pane cannot be searched yet, the
                     // prompt says so (`filters_here`).
                     let text = match self.pane {
-                        Pane::Jobs => self.jobs.text.clone(),
-                        Pane::Audit => self.audit.text.clone(),
-                        Pane::Locks => self.lock.text.clone(),
+                        Pane::Jobs => self.panes.jobs.text.clone(),
+                        Pane::Audit => self.panes.audit.text.clone(),
+                        Pane::Locks => self.panes.lock.text.clone(),
                         Pane::User | Pane::Trace => String::new(),
                     };
-                    self.prompt = Some(Prompt {
+                    self.popups.prompt = Some(Prompt {
                         kind: PromptKind::Filter,
                         text,
                     });
@@ -270,12 +262,12 @@ impl App {
             Action::PaneUser => self.switch_pane(Pane::User),
             Action::PaneTrace => self.switch_pane(Pane::Trace),
             Action::ToggleUtc => {
-                self.clock.utc = !self.clock.utc;
+                self.clock.shown.utc = !self.clock.shown.utc;
                 Vec::new()
             }
             Action::ToggleSiteZone => {
-                self.clock.site = !self.clock.site;
-                self.clock.utc = false;
+                self.clock.shown.site = !self.clock.shown.site;
+                self.clock.shown.utc = false;
                 Vec::new()
             }
             Action::Refresh => self.refresh(),
@@ -292,14 +284,14 @@ impl App {
                     .collect();
                 let i = order
                     .iter()
-                    .position(|s| *s == self.jobs.filter.status)
+                    .position(|s| *s == self.panes.jobs.filter.status)
                     .unwrap_or(0);
-                let mut f = self.jobs.filter.clone();
+                let mut f = self.panes.jobs.filter.clone();
                 f.status = order[(i + 1) % order.len()];
                 self.set_job_filter(f)
             }
             Action::ClearFilters => {
-                self.jobs.text.clear();
+                self.panes.jobs.text.clear();
                 self.set_job_filter(JobFilter::default())
             }
             Action::Fold
@@ -307,7 +299,7 @@ impl App {
             | Action::FoldAll
             | Action::NextMatch
             | Action::PrevMatch => {
-                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
                     match action {
                         Action::Fold if on_marker(j) => {
                             // The part too deep to hold: show its raw text.
@@ -330,11 +322,11 @@ impl App {
                 Vec::new()
             }
             Action::NextSection => {
-                self.trace.jump_section(true);
+                self.panes.trace.jump_section(true);
                 Vec::new()
             }
             Action::PrevSection => {
-                self.trace.jump_section(false);
+                self.panes.trace.jump_section(false);
                 Vec::new()
             }
             Action::Retry
@@ -348,7 +340,7 @@ impl App {
             | Action::CopyCurl
             | Action::CopyMarkdown => self.operate(action),
             Action::ShowRequest | Action::ShowResponse => {
-                let log = self.trace.selected_log().cloned();
+                let log = self.panes.trace.selected_log().cloned();
                 match log {
                     Some(l) if l.detached => self.say(
                         Level::Info,

@@ -54,9 +54,14 @@ impl App {
         match self.pane {
             Pane::Jobs => Loc::Jobs,
             Pane::Audit => Loc::Audit,
-            Pane::Locks => self.lock.lock_key.clone().map_or(Loc::Jobs, Loc::Lock),
-            Pane::User => self.user.user_id.map_or(Loc::Jobs, Loc::User),
-            Pane::Trace => self.trace.query.clone().map_or(Loc::Jobs, Loc::Trace),
+            Pane::Locks => self
+                .panes
+                .lock
+                .lock_key
+                .clone()
+                .map_or(Loc::Jobs, Loc::Lock),
+            Pane::User => self.panes.user.user_id.map_or(Loc::Jobs, Loc::User),
+            Pane::Trace => self.panes.trace.query.clone().map_or(Loc::Jobs, Loc::Trace),
         }
     }
 
@@ -68,11 +73,11 @@ impl App {
                 self.history.push(here);
             }
         }
-        self.overlays.clear();
+        self.popups.overlays.clear();
         match loc {
             Loc::Jobs => {
                 self.pane = Pane::Jobs;
-                if self.jobs.rows.is_empty() && !self.jobs.loading {
+                if self.panes.jobs.rows.is_empty() && !self.panes.jobs.loading {
                     return self.load_jobs(Page::First, JobsLoad::Replace);
                 }
                 Vec::new()
@@ -83,16 +88,18 @@ impl App {
             }
             Loc::Audit => {
                 self.pane = Pane::Audit;
-                if !self.audit.loaded && !self.audit.loading {
-                    self.audit.loading = true;
+                if !self.panes.audit.loaded && !self.panes.audit.loading {
+                    self.panes.audit.loading = true;
                     return self.reload(Slot::Audit, Query::Audit { before: None });
                 }
                 Vec::new()
             }
             Loc::Lock(key) => {
                 self.pane = Pane::Locks;
-                if self.lock.lock_key.as_deref() != Some(&key) || self.lock.logs.is_empty() {
-                    self.lock = LockState {
+                if self.panes.lock.lock_key.as_deref() != Some(&key)
+                    || self.panes.lock.logs.is_empty()
+                {
+                    self.panes.lock = LockState {
                         door: self
                             .doors
                             .iter()
@@ -110,8 +117,8 @@ impl App {
             }
             Loc::User(id) => {
                 self.pane = Pane::User;
-                if self.user.user_id != Some(id) || self.user.detail.is_none() {
-                    self.user = UserState {
+                if self.panes.user.user_id != Some(id) || self.panes.user.detail.is_none() {
+                    self.panes.user = UserState {
                         user_id: Some(id),
                         loading: true,
                         ..UserState::default()
@@ -122,9 +129,14 @@ impl App {
             }
             Loc::Trace(q) => {
                 self.pane = Pane::Trace;
-                let loaded = self.trace.trace.as_ref().map(|t| t.correlation_id.as_str());
-                if loaded != Some(q.as_str()) || self.trace.query.as_deref() != Some(&q) {
-                    self.trace = TraceState {
+                let loaded = self
+                    .panes
+                    .trace
+                    .trace
+                    .as_ref()
+                    .map(|t| t.correlation_id.as_str());
+                if loaded != Some(q.as_str()) || self.panes.trace.query.as_deref() != Some(&q) {
+                    self.panes.trace = TraceState {
                         query: Some(q.clone()),
                         loading: true,
                         ..TraceState::default()
@@ -137,7 +149,7 @@ impl App {
     }
 
     pub(crate) fn switch_pane(&mut self, pane: Pane) -> Vec<Cmd> {
-        self.overlays.clear();
+        self.popups.overlays.clear();
         if pane == self.pane {
             return Vec::new();
         }
@@ -147,9 +159,9 @@ impl App {
             // These need a subject; without one, say how to give it.
             Pane::Locks | Pane::User | Pane::Trace => {
                 let empty = match pane {
-                    Pane::Locks => self.lock.lock_key.is_none(),
-                    Pane::User => self.user.user_id.is_none(),
-                    _ => self.trace.query.is_none(),
+                    Pane::Locks => self.panes.lock.lock_key.is_none(),
+                    Pane::User => self.panes.user.user_id.is_none(),
+                    _ => self.panes.trace.query.is_none(),
                 };
                 if !empty {
                     self.history.push(self.current_loc());
@@ -169,23 +181,13 @@ impl App {
     }
 
     pub(crate) fn back(&mut self) -> Vec<Cmd> {
-        if self.dialog.take().is_some() {
+        if self.popups.close_top() {
             return Vec::new();
-        }
-        if self.help {
-            self.help = false;
-            return Vec::new();
-        }
-        if self.overlays.pop().is_some() {
-            return Vec::new();
-        }
-        if self.message.is_some() {
-            self.message = None;
         }
         let text_filter = match self.pane {
-            Pane::Jobs => &mut self.jobs.text,
-            Pane::Audit => &mut self.audit.text,
-            Pane::Locks => &mut self.lock.text,
+            Pane::Jobs => &mut self.panes.jobs.text,
+            Pane::Audit => &mut self.panes.audit.text,
+            Pane::Locks => &mut self.panes.lock.text,
             _ => return self.history_back(),
         };
         if !text_filter.is_empty() {
@@ -204,32 +206,32 @@ impl App {
 
     pub(crate) fn list_len(&self) -> usize {
         match self.pane {
-            Pane::Jobs => self.jobs.visible().len(),
-            Pane::Audit => self.audit.visible().len(),
-            Pane::Locks => self.lock.visible().len(),
-            Pane::User => self.user.items().len(),
-            Pane::Trace => self.trace.items.len(),
+            Pane::Jobs => self.panes.jobs.visible().len(),
+            Pane::Audit => self.panes.audit.visible().len(),
+            Pane::Locks => self.panes.lock.visible().len(),
+            Pane::User => self.panes.user.items().len(),
+            Pane::Trace => self.panes.trace.items.len(),
         }
     }
 
     pub(crate) fn scroll_mut(&mut self) -> &mut Scroll {
-        if let Some(o) = self.overlays.last_mut() {
+        if let Some(o) = self.popups.overlays.last_mut() {
             return match o {
                 Overlay::Json(j) => &mut j.scroll,
                 Overlay::Diff(d) => &mut d.scroll,
             };
         }
         match self.pane {
-            Pane::Jobs => &mut self.jobs.scroll,
-            Pane::Audit => &mut self.audit.scroll,
-            Pane::Locks => &mut self.lock.scroll,
-            Pane::User => &mut self.user.scroll,
-            Pane::Trace => &mut self.trace.scroll,
+            Pane::Jobs => &mut self.panes.jobs.scroll,
+            Pane::Audit => &mut self.panes.audit.scroll,
+            Pane::Locks => &mut self.panes.lock.scroll,
+            Pane::User => &mut self.panes.user.scroll,
+            Pane::Trace => &mut self.panes.trace.scroll,
         }
     }
 
     pub(crate) fn move_selection(&mut self, delta: isize) -> Vec<Cmd> {
-        if let Some(o) = self.overlays.last_mut() {
+        if let Some(o) = self.popups.overlays.last_mut() {
             match o {
                 Overlay::Json(j) => {
                     let len = j.doc.visible.len();
@@ -243,12 +245,12 @@ impl App {
             return Vec::new();
         }
         if self.pane == Pane::Trace {
-            self.trace.step(delta > 0, delta.unsigned_abs());
+            self.panes.trace.step(delta > 0, delta.unsigned_abs());
             return Vec::new();
         }
         if self.pane == Pane::Jobs {
             // The cursor moved: the job acted on goes at the next refresh.
-            self.jobs.acted_on = None;
+            self.panes.jobs.acted_on = None;
         }
         let len = self.list_len();
         self.scroll_mut().move_by(delta, len);
@@ -258,17 +260,17 @@ impl App {
     /// Fetches the next keyset page when the selection nears an edge.
     pub(crate) fn maybe_page(&mut self) -> Vec<Cmd> {
         match self.pane {
-            Pane::Jobs if !self.jobs.loading && self.jobs.text.is_empty() => {
-                let sel = self.jobs.scroll.selected;
-                let len = self.jobs.rows.len();
-                if self.jobs.more_below && sel + 20 >= len {
-                    if let Some(last) = self.jobs.rows.last() {
+            Pane::Jobs if !self.panes.jobs.loading && self.panes.jobs.text.is_empty() => {
+                let sel = self.panes.jobs.scroll.selected;
+                let len = self.panes.jobs.rows.len();
+                if self.panes.jobs.more_below && sel + 20 >= len {
+                    if let Some(last) = self.panes.jobs.rows.last() {
                         let k = Keyset::of_job(last);
                         return self.load_jobs(Page::Older(k), JobsLoad::Append);
                     }
                 }
-                if self.jobs.more_above && sel < 20 {
-                    if let Some(first) = self.jobs.rows.first() {
+                if self.panes.jobs.more_above && sel < 20 {
+                    if let Some(first) = self.panes.jobs.rows.first() {
                         let k = Keyset::of_job(first);
                         return self.load_jobs(Page::Newer(k), JobsLoad::Prepend);
                     }
@@ -276,12 +278,14 @@ impl App {
                 Vec::new()
             }
             Pane::Audit
-                if !self.audit.loading && self.audit.more_below && self.audit.text.is_empty() =>
+                if !self.panes.audit.loading
+                    && self.panes.audit.more_below
+                    && self.panes.audit.text.is_empty() =>
             {
-                if self.audit.scroll.selected + 20 >= self.audit.rows.len() {
-                    if let Some(last) = self.audit.rows.last() {
+                if self.panes.audit.scroll.selected + 20 >= self.panes.audit.rows.len() {
+                    if let Some(last) = self.panes.audit.rows.last() {
                         let before = Some((last.created_at, last.id));
-                        self.audit.loading = true;
+                        self.panes.audit.loading = true;
                         return self.reload(Slot::Audit, Query::Audit { before });
                     }
                 }
@@ -293,11 +297,12 @@ impl App {
 
     /// Enter: drill down from whatever is selected.
     pub(crate) fn open(&mut self) -> Vec<Cmd> {
-        if !self.overlays.is_empty() {
+        if !self.popups.overlays.is_empty() {
             return Vec::new();
         }
         match self.pane {
             Pane::Jobs => match self
+                .panes
                 .jobs
                 .selected_job()
                 .and_then(|j| j.correlation_id.clone())
@@ -309,18 +314,18 @@ impl App {
                 }
             },
             Pane::Audit => {
-                let v = self.audit.visible();
-                if let Some(&i) = v.get(self.audit.scroll.selected) {
-                    let row = self.audit.rows[i].clone();
+                let v = self.panes.audit.visible();
+                if let Some(&i) = v.get(self.panes.audit.scroll.selected) {
+                    let row = self.panes.audit.rows[i].clone();
                     self.open_diff(row);
                 }
                 Vec::new()
             }
             Pane::Locks => {
-                let v = self.lock.visible();
-                match v.get(self.lock.scroll.selected) {
+                let v = self.panes.lock.visible();
+                match v.get(self.panes.lock.scroll.selected) {
                     Some(LockRow::Log(i)) => {
-                        let l = self.lock.logs[*i].clone();
+                        let l = self.panes.lock.logs[*i].clone();
                         let copy = Some(whole(&l.to_json(), &l.raw_json));
                         self.open_json_with(
                             format!("log #{} {}", l.id, l.action),
@@ -330,8 +335,8 @@ impl App {
                         self.shows_row(RevealOf::Log(l.id));
                     }
                     Some(LockRow::Event(i)) => {
-                        let e = self.lock.trail.events[*i].clone();
-                        let provider = self.lock.trail.provider.clone().unwrap_or_default();
+                        let e = self.panes.lock.trail.events[*i].clone();
+                        let provider = self.panes.lock.trail.provider.clone().unwrap_or_default();
                         self.open_json(format!("{provider} audit trail · {}", e.kind), &e.raw);
                     }
                     None => {}
@@ -339,11 +344,11 @@ impl App {
                 Vec::new()
             }
             Pane::User => {
-                let items = self.user.items();
-                let Some(d) = &self.user.detail else {
+                let items = self.panes.user.items();
+                let Some(d) = &self.panes.user.detail else {
                     return Vec::new();
                 };
-                match items.get(self.user.scroll.selected) {
+                match items.get(self.panes.user.scroll.selected) {
                     Some(UserItem::Job(i)) => match d.jobs[*i].correlation_id.clone() {
                         Some(c) => self.go(Loc::Trace(c), true),
                         None => Vec::new(),
@@ -360,10 +365,16 @@ impl App {
                 }
             }
             Pane::Trace => {
-                let Some(t) = &self.trace.trace else {
+                let Some(t) = &self.panes.trace.trace else {
                     return Vec::new();
                 };
-                match self.trace.items.get(self.trace.scroll.selected).cloned() {
+                match self
+                    .panes
+                    .trace
+                    .items
+                    .get(self.panes.trace.scroll.selected)
+                    .cloned()
+                {
                     Some(TraceItem::Audit(i)) => {
                         let row = t.audit[i].clone();
                         self.open_diff(row);
@@ -380,7 +391,7 @@ impl App {
                     {
                         // A big trace's log: opened when its page comes.
                         let id = t.logs[i].id;
-                        self.trace.open_when_loaded = Some(id);
+                        self.panes.trace.open_when_loaded = Some(id);
                         self.say(Level::Info, format!("log #{id}: reading its payloads…"));
                         return self.trace_payloads();
                     }

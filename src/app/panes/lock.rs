@@ -88,12 +88,13 @@ impl App {
         else {
             return Vec::new();
         };
-        self.lock.trail = Trail {
+        self.panes.lock.trail = Trail {
             loading: true,
             provider: Some(provider.to_string()),
             ..Trail::default()
         };
         let customer = self
+            .panes
             .lock
             .door
             .as_ref()
@@ -104,8 +105,8 @@ impl App {
                 provider: provider.to_string(),
                 customer,
                 external_id: external_id.to_string(),
-                from: self.now - Duration::days(7),
-                to: self.now,
+                from: self.now() - Duration::days(7),
+                to: self.now(),
             },
         )
     }
