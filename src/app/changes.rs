@@ -3,9 +3,8 @@
 //! `Cmd` and comes back as a `Msg`.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
-use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Pane, TextScope, TraceItem};
+use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Selected, TextScope};
 use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Refused};
 use crate::keys::Action;
@@ -139,36 +138,8 @@ impl App {
     /// The job the operator means: the selected row of the queue, or the
     /// selected job of a trace.
     pub(crate) fn target_job(&self) -> Option<JobRow> {
-        match self.pane {
-            Pane::Jobs => self.panes.jobs.selected_job().cloned(),
-            Pane::Trace => match (
-                self.panes.trace.items.get(self.panes.trace.scroll.selected),
-                &self.panes.trace.trace,
-            ) {
-                (Some(TraceItem::Job(i)), Some(t)) => t.jobs.get(*i).cloned(),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The door the operator means for drift enforcement.
-    pub(crate) fn target_door(&self) -> Option<i64> {
-        match self.pane {
-            Pane::Locks => self.panes.lock.door.as_ref().map(|d| d.id),
-            Pane::Trace => self.panes.trace.selected_log().and_then(|l| l.door_id),
-            Pane::Jobs => {
-                let j = self.panes.jobs.selected_job()?;
-                let p = j.payload.as_ref()?;
-                p.get("door_id").and_then(Value::as_i64).or_else(|| {
-                    let dev = p.get("integration_device_id").and_then(Value::as_i64)?;
-                    let ext = p.get("external_id").and_then(Value::as_str)?;
-                    self.doors
-                        .iter()
-                        .find(|d| d.external_id.as_deref() == Some(ext) || Some(d.id) == Some(dev))
-                        .map(|d| d.id)
-                })
-            }
+        match self.selected()? {
+            Selected::Job(j) => Some(j),
             _ => None,
         }
     }
@@ -199,7 +170,7 @@ impl App {
                 }
             },
             Action::RetryAll => {
-                if self.pane != Pane::Jobs || self.refuse_read_only() {
+                if !self.pane.retries_all() || self.refuse_read_only() {
                     return Vec::new();
                 }
                 if !self.panes.jobs.text.is_empty() {

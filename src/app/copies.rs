@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::app::{App, Cmd, Level, LockRow, Overlay, Pane, TraceItem};
+use crate::app::{App, Cmd, Level, Overlay};
 use crate::keys::Action;
 use crate::store::traces::JobRow;
 
@@ -12,8 +12,8 @@ impl App {
         if let Some(cmds) = self.reveal_copy(action) {
             return cmds;
         }
-        if self.popups.overlays.is_empty() && self.pane == Pane::Trace {
-            if let Some(why) = self.trace_copy_refused(action) {
+        if self.popups.overlays.is_empty() {
+            if let Some(why) = self.pane_copy_refused(action) {
                 self.say(Level::Info, why);
                 return Vec::new();
             }
@@ -30,7 +30,7 @@ impl App {
 
     /// A big trace holds only some payloads: a copy that needs one it
     /// lacks says so instead of copying a log without its request.
-    fn trace_copy_refused(&self, action: Action) -> Option<String> {
+    pub(crate) fn trace_copy_refused(&self, action: Action) -> Option<String> {
         let t = self.panes.trace.trace.as_ref()?;
         match action {
             Action::CopyMarkdown => None,
@@ -72,79 +72,7 @@ impl App {
                 ),
             });
         }
-        match (self.pane, action) {
-            (Pane::Jobs, Action::CopyMarkdown) => self
-                .panes
-                .jobs
-                .selected_job()
-                .map(|j| (self.job_markdown(j), format!("job #{} as Markdown", j.id))),
-            (Pane::Jobs, _) => self
-                .panes
-                .jobs
-                .selected_job()
-                .map(|j| (j.to_json_text(), format!("job #{}", j.id))),
-            (Pane::Trace, Action::CopyAll) => self
-                .panes
-                .trace
-                .trace
-                .as_ref()
-                .map(|t| (t.to_json_text(), "the whole trace".into())),
-            (Pane::Trace, Action::CopyMarkdown) => self
-                .panes
-                .trace
-                .trace
-                .as_ref()
-                .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
-            (Pane::Trace, Action::CopyCurl) => self
-                .panes
-                .trace
-                .selected_log()
-                .and_then(|l| curl_of(l, &self.session.token_hosts)),
-            (Pane::Trace, _) => {
-                let t = self.panes.trace.trace.as_ref()?;
-                match self
-                    .panes
-                    .trace
-                    .items
-                    .get(self.panes.trace.scroll.selected)?
-                {
-                    TraceItem::Audit(i) => Some((
-                        t.audit[*i].to_json_text(),
-                        format!("audit row #{}", t.audit[*i].id),
-                    )),
-                    TraceItem::Job(i) => {
-                        Some((t.jobs[*i].to_json_text(), format!("job #{}", t.jobs[*i].id)))
-                    }
-                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
-                        Some((t.logs[*i].to_json_text(), format!("log #{}", t.logs[*i].id)))
-                    }
-                    _ => None,
-                }
-            }
-            (Pane::Locks, a) => {
-                let v = self.panes.lock.visible();
-                match v.get(self.panes.lock.scroll.selected)? {
-                    LockRow::Log(i) => {
-                        let l = &self.panes.lock.logs[*i];
-                        if a == Action::CopyCurl {
-                            curl_of(l, &self.session.token_hosts)
-                        } else {
-                            Some((l.to_json_text(), format!("log #{}", l.id)))
-                        }
-                    }
-                    LockRow::Event(i) => Some((
-                        pretty(&self.panes.lock.trail.events[*i].raw),
-                        "the provider event".into(),
-                    )),
-                }
-            }
-            (Pane::Audit, _) => {
-                let v = self.panes.audit.visible();
-                let r = &self.panes.audit.rows[*v.get(self.panes.audit.scroll.selected)?];
-                Some((r.to_json_text(), format!("audit row #{}", r.id)))
-            }
-            (Pane::User, _) => None,
-        }
+        self.pane_copy(action)
     }
 
     pub(crate) fn job_markdown(&self, j: &JobRow) -> String {
@@ -227,7 +155,7 @@ impl App {
 
 /// A logged request as a curl command to paste; one whose URL is not the
 /// provider's says, in the status line too, that it carries no token.
-fn curl_of(
+pub(crate) fn curl_of(
     l: &crate::store::traces::LogRow,
     hosts: &crate::curl::TokenHosts,
 ) -> Option<(String, String)> {

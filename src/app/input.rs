@@ -34,11 +34,11 @@ impl App {
         if !self.popups.overlays.is_empty() {
             return vec![Context::List, Context::Global];
         }
-        match self.pane {
-            Pane::Jobs => vec![Context::Jobs, Context::List, Context::Global],
-            Pane::Trace => vec![Context::Trace, Context::List, Context::Global],
-            _ => vec![Context::List, Context::Global],
-        }
+        self.pane
+            .context()
+            .into_iter()
+            .chain([Context::List, Context::Global])
+            .collect()
     }
 
     /// The keys of an action where the operator is now (for hints).
@@ -49,34 +49,15 @@ impl App {
 
     /// The actions worth hinting at here, with their first key.
     pub fn hints(&self) -> Vec<(String, &'static str)> {
-        let wanted: &[(Action, &str)] = match (self.popups.overlays.last(), self.pane) {
-            (Some(Overlay::Json(_)), _) => &[
+        let wanted: &[(Action, &str)] = match self.popups.overlays.last() {
+            Some(Overlay::Json(_)) => &[
                 (Action::Fold, "fold"),
                 (Action::Search, "search"),
                 (Action::NextMatch, "next"),
                 (Action::Back, "close"),
             ],
-            (Some(Overlay::Diff(_)), _) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            (None, Pane::Jobs) => &[
-                (Action::Open, "trace"),
-                (Action::CycleStatus, "status"),
-                (Action::Filter, "filter"),
-                (Action::Command, "command"),
-                (Action::Help, "help"),
-            ],
-            (None, Pane::Trace) => &[
-                (Action::Open, "raw JSON"),
-                (Action::ShowRequest, "request"),
-                (Action::ShowResponse, "response"),
-                (Action::NextSection, "section"),
-                (Action::Back, "back"),
-            ],
-            (None, _) => &[
-                (Action::Open, "open"),
-                (Action::Filter, "filter"),
-                (Action::Back, "back"),
-                (Action::Help, "help"),
-            ],
+            Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            None => self.pane.hints(),
         };
         wanted
             .iter()
@@ -163,24 +144,13 @@ impl App {
 
     /// Whether `/` filters the pane the operator is on.
     pub fn filters_here(&self) -> bool {
-        matches!(self.pane, Pane::Jobs | Pane::Audit | Pane::Locks)
+        self.text_filter().is_some()
     }
 
     pub(crate) fn set_text_filter(&mut self, text: String) {
-        match self.pane {
-            Pane::Jobs => {
-                self.panes.jobs.text = text;
-                self.panes.jobs.scroll.selected = 0;
-            }
-            Pane::Audit => {
-                self.panes.audit.text = text;
-                self.panes.audit.scroll.selected = 0;
-            }
-            Pane::Locks => {
-                self.panes.lock.text = text;
-                self.panes.lock.scroll.selected = 0;
-            }
-            _ => {}
+        if let Some(filter) = self.text_filter_mut() {
+            *filter = text;
+            self.pane_scroll_mut().selected = 0;
         }
     }
 
@@ -232,12 +202,7 @@ impl App {
                     // Every pane opens a prompt, so typed text never reaches
                     // the keymap; where the pane cannot be searched yet, the
                     // prompt says so (`filters_here`).
-                    let text = match self.pane {
-                        Pane::Jobs => self.panes.jobs.text.clone(),
-                        Pane::Audit => self.panes.audit.text.clone(),
-                        Pane::Locks => self.panes.lock.text.clone(),
-                        Pane::User | Pane::Trace => String::new(),
-                    };
+                    let text = self.text_filter().cloned().unwrap_or_default();
                     self.popups.prompt = Some(Prompt {
                         kind: PromptKind::Filter,
                         text,
@@ -247,14 +212,7 @@ impl App {
             }
             Action::Back => self.back(),
             Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = Pane::ALL.len();
-                let next = if action == Action::NextPane {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                self.switch_pane(Pane::ALL[next])
+                self.switch_pane(self.pane.next(action == Action::NextPane))
             }
             Action::PaneJobs => self.switch_pane(Pane::Jobs),
             Action::PaneAudit => self.switch_pane(Pane::Audit),

@@ -1,10 +1,7 @@
 //! Loads: request ids and supersession (a newer load in a slot cancels the
 //! older one), and what each answer changes. The timer's polls: `polling`.
 
-use crate::app::{
-    App, AuditState, Cmd, Data, JobsLoad, Level, LoadError, PAGE, Pane, Query, Slot, TraceResult,
-    TraceState,
-};
+use crate::app::{App, Cmd, Data, JobsLoad, Level, LoadError, PAGE, Query, Slot, TraceResult};
 use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
 use crate::store::replica::Feed;
@@ -28,75 +25,6 @@ impl App {
 
     pub(crate) fn refresh(&mut self) -> Vec<Cmd> {
         self.reload_pane(self.pane, true)
-    }
-
-    /// After a change of the operator's own: every pane holding data from
-    /// the database reloads it (the queue, the open trace, the lock's logs,
-    /// the user, the audit rows with their filter kept), wherever the
-    /// operator is, so none shows the state from before the change. Nothing
-    /// is asked of a provider: the lock's own trail (a call through its
-    /// gateway) is read again only on Ctrl-R there.
-    pub(crate) fn reload_after_change(&mut self) -> Vec<Cmd> {
-        let mut cmds = Vec::new();
-        for pane in Pane::ALL {
-            let holds = match pane {
-                Pane::Jobs => true,
-                Pane::Audit => self.panes.audit.loaded,
-                Pane::Locks => self.panes.lock.lock_key.is_some(),
-                Pane::User => self.panes.user.user_id.is_some(),
-                Pane::Trace => self.panes.trace.query.is_some(),
-            };
-            if holds {
-                cmds.extend(self.reload_pane(pane, false));
-            }
-        }
-        cmds
-    }
-
-    /// Reads a pane's data again without moving there: Ctrl-R on it (`trail`:
-    /// the lock's provider trail too), or after a change (database only).
-    fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
-        match pane {
-            Pane::Jobs => {
-                let page = self.panes.jobs.window_start.map_or(Page::First, Page::From);
-                let mut c = self.load_jobs(page, JobsLoad::Refresh);
-                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
-                c
-            }
-            Pane::Audit => {
-                self.panes.audit = AuditState {
-                    loading: true,
-                    text: std::mem::take(&mut self.panes.audit.text),
-                    ..AuditState::default()
-                };
-                self.reload(Slot::Audit, Query::Audit { before: None })
-            }
-            Pane::Locks => match self.panes.lock.lock_key.clone() {
-                Some(k) => {
-                    let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
-                    if trail {
-                        c.extend(self.load_trail(&k));
-                    }
-                    c
-                }
-                None => Vec::new(),
-            },
-            Pane::User => match self.panes.user.user_id {
-                Some(u) => self.reload(Slot::User, Query::User(u)),
-                None => Vec::new(),
-            },
-            Pane::Trace => match self.panes.trace.query.clone() {
-                Some(q) => {
-                    self.panes.trace = TraceState {
-                        query: Some(q.clone()),
-                        loading: true,
-                        ..TraceState::default()
-                    };
-                    self.reload(Slot::Trace, Query::Trace(q))
-                }
-                None => Vec::new(),
-            },
-        }
     }
 
     pub(crate) fn loaded(
@@ -281,30 +209,6 @@ impl App {
             }
         }
         Vec::new()
-    }
-
-    /// A big trace's payloads around the selected log, when it has none
-    /// yet and no page that holds it is being read.
-    pub(crate) fn trace_payloads(&mut self) -> Vec<Cmd> {
-        if self.pane != Pane::Trace || !self.panes.trace.has_detached() {
-            return Vec::new();
-        }
-        let (Some(t), Some(i)) = (
-            &self.panes.trace.trace,
-            self.panes.trace.selected_log_index(),
-        ) else {
-            return Vec::new();
-        };
-        let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
-            return Vec::new();
-        };
-        if let Some((_, Query::LogPayloads(p))) = self.requests.pending(Slot::TracePayloads) {
-            if p.ids.contains(&log.id) {
-                return Vec::new();
-            }
-        }
-        let page = crate::store::heads::page_around(&t.logs, i);
-        self.reload(Slot::TracePayloads, Query::LogPayloads(page))
     }
 }
 

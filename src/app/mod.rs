@@ -29,13 +29,14 @@ pub use command::{
 pub use dialog::{Dialog, DriftDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
-pub use nav::{Loc, Pane};
+pub use nav::Loc;
 pub use overlay::{DiffView, JsonView, Overlay};
 pub use panes::audit::AuditState;
 pub use panes::jobs::JobsState;
 pub use panes::lock::{LockRow, LockState, Trail};
 pub use panes::trace::{TraceItem, TraceState};
 pub use panes::user::{UserItem, UserState};
+pub use panes::{Pane, Selected};
 pub use popups::Popups;
 pub use requests::Requests;
 pub use scroll::Scroll;

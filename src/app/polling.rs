@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{App, COUNTS_EVERY, Cmd, JobsLoad, Level, POLL_EVERY, Pane, Query, Slot};
+use crate::app::{App, COUNTS_EVERY, Cmd, JobsLoad, Level, POLL_EVERY, Query, Slot};
 use crate::store::queries::Page;
 
 impl App {
@@ -19,7 +19,7 @@ impl App {
         let mut cmds = Vec::new();
         // Live refresh by polling: it works on any database, with no triggers.
         if ticks % POLL_EVERY == 0
-            && self.pane == Pane::Jobs
+            && self.pane.polls()
             && self.requests.pending(Slot::Jobs).is_none()
         {
             let page = match self.panes.jobs.window_start {

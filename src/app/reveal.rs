@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 
-use crate::app::{App, Cmd, Level, LockRow, Overlay, Pane, TraceItem};
+use crate::app::{App, Cmd, Level, Overlay};
 use crate::keys::Action;
 use crate::store::reveal::{RevealOf, Unmasked};
 
@@ -57,41 +57,7 @@ impl App {
                 Overlay::Diff(d) => Some(RevealOf::Audit(d.row.id)),
             };
         }
-        match self.pane {
-            Pane::Jobs => self.panes.jobs.selected_job().map(|j| RevealOf::Job(j.id)),
-            Pane::Trace => {
-                let t = self.panes.trace.trace.as_ref()?;
-                match self
-                    .panes
-                    .trace
-                    .items
-                    .get(self.panes.trace.scroll.selected)?
-                {
-                    TraceItem::Audit(i) => Some(RevealOf::Audit(t.audit[*i].id)),
-                    TraceItem::Job(i) => Some(RevealOf::Job(t.jobs[*i].id)),
-                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
-                        Some(RevealOf::Log(t.logs[*i].id))
-                    }
-                    _ => None,
-                }
-            }
-            Pane::Locks => match self
-                .panes
-                .lock
-                .visible()
-                .get(self.panes.lock.scroll.selected)?
-            {
-                LockRow::Log(i) => Some(RevealOf::Log(self.panes.lock.logs[*i].id)),
-                LockRow::Event(_) => None,
-            },
-            Pane::Audit => {
-                let v = self.panes.audit.visible();
-                Some(RevealOf::Audit(
-                    self.panes.audit.rows[*v.get(self.panes.audit.scroll.selected)?].id,
-                ))
-            }
-            Pane::User => None,
-        }
+        self.selected()?.reveals()
     }
 
     /// The reveal's answer: copy the text, or say why nothing was copied.

@@ -60,6 +60,10 @@ impl JobsState {
             .collect()
     }
 
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        self.selected_job().cloned().map(crate::app::Selected::Job)
+    }
+
     pub fn selected_job(&self) -> Option<&JobRow> {
         let v = self.visible();
         v.get(self.scroll.selected).map(|&i| &self.rows[i])

@@ -43,6 +43,17 @@ pub enum LockRow {
 }
 
 impl LockState {
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        use crate::app::Selected;
+        Some(match *self.visible().get(self.scroll.selected)? {
+            LockRow::Log(i) => Selected::Log(self.logs[i].clone()),
+            LockRow::Event(i) => Selected::LockEvent {
+                event: self.trail.events[i].clone(),
+                provider: self.trail.provider.clone().unwrap_or_default(),
+            },
+        })
+    }
+
     /// Broker logs and provider events merged, newest first, filtered.
     pub fn visible(&self) -> Vec<LockRow> {
         let t = self.text.to_lowercase();
