@@ -212,7 +212,8 @@ impl App {
             }
             Action::Back => self.back(),
             Action::NextPane | Action::PrevPane => {
-                self.switch_pane(self.pane.next(action == Action::NextPane))
+                let forward = action == Action::NextPane;
+                self.switch_pane(self.pane.next(forward))
             }
             Action::PaneJobs => self.switch_pane(Pane::Jobs),
             Action::PaneAudit => self.switch_pane(Pane::Audit),

@@ -263,9 +263,10 @@ fn branches_on_pane(line: &str) -> bool {
                 !source::ident_char(before.as_ref()) && !source::ident_char(after.as_ref())
             })
     };
-    if let Some(i) = line.find("match ").filter(|&i| {
-        !source::ident_char(line[..i].chars().next_back().as_ref())
-    }) {
+    if let Some(i) = line
+        .find("match ")
+        .filter(|&i| !source::ident_char(line[..i].chars().next_back().as_ref()))
+    {
         let scrutinee = line[i + 6..].split('{').next().unwrap_or("");
         if names_pane(scrutinee) {
             return true;
@@ -307,7 +308,9 @@ fn pane_logic_stays_in_its_pane() {
     );
     assert!(branches_on_pane("        match self.pane {"));
     assert!(branches_on_pane("if self.pane != Pane::Jobs {"));
-    assert!(branches_on_pane("matches!(app.pane(), Pane::Jobs | Pane::Audit)"));
+    assert!(branches_on_pane(
+        "matches!(app.pane(), Pane::Jobs | Pane::Audit)"
+    ));
     assert!(!branches_on_pane("self.pane = Pane::Jobs;"));
     assert!(!branches_on_pane("match self.panes.jobs.window_start {"));
 }
