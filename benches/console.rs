@@ -10,7 +10,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use lockdesk::app::{App, Cmd, Data, Loc, Msg, Session, Slot, TraceResult};
+use lockdesk::app::{
+    App, Cmd, Data, Loc, Msg, Options, Session, Slot, ThemeName, TraceResult, WriteStart,
+};
 use lockdesk::keys::Action;
 use lockdesk::keys::Keymap;
 use lockdesk::store::traces::{LogRow, Trace};
@@ -20,20 +22,26 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 fn app() -> App {
-    App::new(
-        Session {
+    App::new(Options {
+        session: Session {
             target: "bench".into(),
             read_only: true,
             drift_disabled: None,
             broker_tables: true,
             calls_to: "none".into(),
             token_hosts: Default::default(),
+            stuck_after: chrono::Duration::minutes(15),
         },
-        Keymap::defaults(),
-        Clock::new(Zone::Utc),
-        Utc::now(),
-        chrono::Duration::minutes(15),
-    )
+        keymap: Keymap::defaults(),
+        clock: Clock::new(Zone::Utc),
+        now: Utc::now(),
+        pinned: false,
+        write: WriteStart::ReadOnly,
+        operator: "operator".into(),
+        default_mode: lockdesk::engine::plan::Mode::Standard,
+        doors: Vec::new(),
+        theme: ThemeName::Dark,
+    })
 }
 
 fn stats(name: &str, mut samples: Vec<Duration>) {
@@ -224,7 +232,8 @@ async fn database_benchmarks(url: &str) {
                 exec.run(c);
             }
         }
-        let at_end = !a.jobs.more_below && a.jobs.scroll.selected + 1 >= a.jobs.rows.len();
+        let j = a.jobs();
+        let at_end = !j.more_below && j.scroll.selected + 1 >= j.rows.len();
         if at_end {
             break;
         }
@@ -249,7 +258,7 @@ async fn database_benchmarks(url: &str) {
     let mut samples = Vec::new();
     for (id,) in &ids {
         // (The open trace is dropped first: the same id is not read twice.)
-        a.trace = Default::default();
+        a.forget_trace();
         let t = Instant::now();
         for c in a.command(&format!("trace {id}")) {
             exec.run(c);

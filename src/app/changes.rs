@@ -3,9 +3,8 @@
 //! `Cmd` and comes back as a `Msg`.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
-use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Pane, TextScope, TraceItem};
+use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Selected, TextScope};
 use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Refused};
 use crate::keys::Action;
@@ -128,10 +127,9 @@ impl App {
         if let ActRequest::Retry { job, .. } | ActRequest::Cancel { job, .. } = &req {
             self.pin_on_press(*job);
         }
-        self.next_id += 1;
-        self.acting += 1;
+        let id = self.requests.act();
         vec![Cmd::Act {
-            id: self.next_id,
+            id,
             op: self.operator(),
             req,
         }]
@@ -140,36 +138,8 @@ impl App {
     /// The job the operator means: the selected row of the queue, or the
     /// selected job of a trace.
     pub(crate) fn target_job(&self) -> Option<JobRow> {
-        match self.pane {
-            Pane::Jobs => self.jobs.selected_job().cloned(),
-            Pane::Trace => match (
-                self.trace.items.get(self.trace.scroll.selected),
-                &self.trace.trace,
-            ) {
-                (Some(TraceItem::Job(i)), Some(t)) => t.jobs.get(*i).cloned(),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The door the operator means for drift enforcement.
-    pub(crate) fn target_door(&self) -> Option<i64> {
-        match self.pane {
-            Pane::Locks => self.lock.door.as_ref().map(|d| d.id),
-            Pane::Trace => self.trace.selected_log().and_then(|l| l.door_id),
-            Pane::Jobs => {
-                let j = self.jobs.selected_job()?;
-                let p = j.payload.as_ref()?;
-                p.get("door_id").and_then(Value::as_i64).or_else(|| {
-                    let dev = p.get("integration_device_id").and_then(Value::as_i64)?;
-                    let ext = p.get("external_id").and_then(Value::as_str)?;
-                    self.doors
-                        .iter()
-                        .find(|d| d.external_id.as_deref() == Some(ext) || Some(d.id) == Some(dev))
-                        .map(|d| d.id)
-                })
-            }
+        match self.selected()? {
+            Selected::Job(j) => Some(j),
             _ => None,
         }
     }
@@ -181,7 +151,7 @@ impl App {
                 Some(_) if self.refuse_read_only() => Vec::new(),
                 Some(j) if matches!(j.status, JobStatus::Queued | JobStatus::Failed) => {
                     // A cancelled job cannot be retried: ask first.
-                    self.dialog = Some(Dialog::Cancel { job: j });
+                    self.popups.dialog = Some(Dialog::Cancel { job: j });
                     Vec::new()
                 }
                 Some(j) => {
@@ -200,43 +170,44 @@ impl App {
                 }
             },
             Action::RetryAll => {
-                if self.pane != Pane::Jobs || self.refuse_read_only() {
+                if !self.pane.retries_all() || self.refuse_read_only() {
                     return Vec::new();
                 }
-                if !self.jobs.text.is_empty() {
+                if !self.panes.jobs.text.is_empty() {
                     // A text filter narrows what is seen: retry exactly the
                     // failed and dead rows it shows, never the hidden ones.
                     let jobs: Vec<RetryableJob> = self
+                        .panes
                         .jobs
                         .visible()
                         .into_iter()
-                        .map(|i| &self.jobs.rows[i])
+                        .map(|i| &self.panes.jobs.rows[i])
                         .filter(|j| j.status.is_retryable())
                         .map(|j| (j.id, j.status.to_string(), j.updated_at))
                         .collect();
-                    let window = self.jobs.more_below || self.jobs.more_above;
-                    self.dialog = Some(Dialog::RetryAll {
-                        filter: self.jobs.filter.clone(),
+                    let window = self.panes.jobs.more_below || self.panes.jobs.more_above;
+                    self.popups.dialog = Some(Dialog::RetryAll {
+                        filter: self.panes.jobs.filter.clone(),
                         jobs: Some(jobs),
                         more: false,
                         typed: String::new(),
                         text: Some(TextScope {
-                            text: self.jobs.text.clone(),
-                            loaded: self.jobs.rows.len(),
+                            text: self.panes.jobs.text.clone(),
+                            loaded: self.panes.jobs.rows.len(),
                             more_beyond: window,
                         }),
                     });
                     return Vec::new();
                 }
-                self.dialog = Some(Dialog::RetryAll {
-                    filter: self.jobs.filter.clone(),
+                self.popups.dialog = Some(Dialog::RetryAll {
+                    filter: self.panes.jobs.filter.clone(),
                     jobs: None,
                     more: false,
                     typed: String::new(),
                     text: None,
                 });
-                let filter = self.jobs.filter.clone();
-                let now = self.now;
+                let filter = self.panes.jobs.filter.clone();
+                let now = self.now();
                 self.act_cmd(ActRequest::CountRetryable { filter, now })
             }
             Action::Drift => {
@@ -257,8 +228,8 @@ impl App {
                     .iter()
                     .find(|d| d.id == door)
                     .map_or_else(|| format!("door {door}"), |d| d.name.clone());
-                let mode = self.default_mode;
-                self.dialog = Some(Dialog::Drift(Box::new(DriftDialog {
+                let mode = self.write.default_mode();
+                self.popups.dialog = Some(Dialog::Drift(Box::new(DriftDialog {
                     door_id: door,
                     door_name: name,
                     mode,
@@ -272,10 +243,10 @@ impl App {
                 self.act_cmd(ActRequest::DriftPreview {
                     door,
                     mode,
-                    now: self.now,
+                    now: self.now(),
                 })
             }
-            Action::ToggleMode => match &mut self.dialog {
+            Action::ToggleMode => match &mut self.popups.dialog {
                 Some(Dialog::Drift(d)) if !d.running => {
                     d.mode = d.mode.toggled();
                     d.preview = None;
@@ -284,12 +255,12 @@ impl App {
                     self.act_cmd(ActRequest::DriftPreview {
                         door,
                         mode,
-                        now: self.now,
+                        now: self.now(),
                     })
                 }
                 _ => Vec::new(),
             },
-            Action::Enqueue => match &self.dialog {
+            Action::Enqueue => match &self.popups.dialog {
                 Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
                     self.refuse_in_drift_dialog();
                     Vec::new()
@@ -324,14 +295,14 @@ impl App {
                 self.act_cmd(req)
             }
             JobStatus::Running if self.is_stuck(&j) => {
-                self.dialog = Some(Dialog::RetryStuck {
+                self.popups.dialog = Some(Dialog::RetryStuck {
                     job: j,
                     typed: String::new(),
                 });
                 Vec::new()
             }
             JobStatus::Running => {
-                let ago = crate::timefmt::age(self.now - j.updated_at);
+                let ago = crate::timefmt::age(self.now() - j.updated_at);
                 self.say(
                     Level::Info,
                     format!(
@@ -344,7 +315,7 @@ impl App {
             JobStatus::Queued => {
                 let when = j
                     .next_run_at
-                    .map_or("now".into(), |t| crate::timefmt::relative(&t, &self.now));
+                    .map_or("now".into(), |t| crate::timefmt::relative(&t, &self.now()));
                 self.say(
                     Level::Info,
                     format!(
@@ -372,7 +343,7 @@ impl App {
     }
 
     pub(crate) fn acted(&mut self, _id: u64, result: ActResult) -> Vec<Cmd> {
-        self.acting = self.acting.saturating_sub(1);
+        self.requests.acted();
         let mut refresh = true;
         match result {
             ActResult::Job(Ok(JobChange::Done { job, status })) => {
@@ -389,7 +360,7 @@ impl App {
             ActResult::Job(Err(e)) => self.say(Level::Error, e.0),
             ActResult::Count(r) => {
                 refresh = false;
-                match (r, &mut self.dialog) {
+                match (r, &mut self.popups.dialog) {
                     (
                         Ok((jobs, capped)),
                         Some(Dialog::RetryAll {
@@ -400,7 +371,7 @@ impl App {
                         *more = capped;
                     }
                     (Err(e), _) => {
-                        self.dialog = None;
+                        self.popups.dialog = None;
                         self.say(Level::Error, e);
                     }
                     _ => {}
@@ -413,19 +384,19 @@ impl App {
                 self.say(Level::Error, e)
             }
             ActResult::Failed(e) => {
-                match &mut self.dialog {
+                match &mut self.popups.dialog {
                     Some(Dialog::Drift(d)) => {
                         d.running = false;
                         d.typed.clear();
                         d.error = Some(e.clone());
                     }
-                    Some(Dialog::RetryAll { jobs: None, .. }) => self.dialog = None,
+                    Some(Dialog::RetryAll { jobs: None, .. }) => self.popups.dialog = None,
                     _ => {}
                 }
                 self.say(Level::Error, e);
             }
             ActResult::Enqueued(Ok(job)) => {
-                self.dialog = None;
+                self.popups.dialog = None;
                 self.say(
                     Level::Info,
                     format!("drift enforcement queued as job #{job}: the worker will run it"),
@@ -433,7 +404,7 @@ impl App {
             }
             ActResult::Preview(r) => {
                 refresh = false;
-                if let Some(Dialog::Drift(d)) = &mut self.dialog {
+                if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
                     match r {
                         Ok(p)
                             if p.door_id == d.door_id
@@ -447,7 +418,7 @@ impl App {
                 }
             }
             ActResult::PlanChanged(plan) => {
-                if let Some(Dialog::Drift(d)) = &mut self.dialog {
+                if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
                     d.running = false;
                     d.typed.clear();
                     d.error = Some("the lock changed since this plan was shown: nothing was changed. Here is the new plan.".into());
@@ -457,7 +428,7 @@ impl App {
                 }
             }
             ActResult::Enforced(r) => {
-                if let Some(Dialog::Drift(d)) = &mut self.dialog {
+                if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
                     d.running = false;
                     d.typed.clear();
                     match r {

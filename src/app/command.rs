@@ -389,7 +389,7 @@ impl App {
             }
             Command::Audit => self.go(Loc::Audit, true),
             Command::Write { duration, reason } => {
-                self.elevate(duration, reason);
+                self.enable_write(Some(duration), reason);
                 Vec::new()
             }
             Command::Reveal { duration, reason } => {
@@ -397,7 +397,7 @@ impl App {
                 Vec::new()
             }
             Command::ReadOnly => {
-                self.write_until = None;
+                self.write.disable();
                 self.say(Level::Info, "the session is read-only");
                 Vec::new()
             }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::app::{App, Cmd, Level, LockRow, Overlay, Pane, TraceItem};
+use crate::app::{App, Cmd, Level, Overlay};
 use crate::keys::Action;
 use crate::store::traces::JobRow;
 
@@ -12,8 +12,8 @@ impl App {
         if let Some(cmds) = self.reveal_copy(action) {
             return cmds;
         }
-        if self.overlays.is_empty() && self.pane == Pane::Trace {
-            if let Some(why) = self.trace_copy_refused(action) {
+        if self.popups.overlays.is_empty() {
+            if let Some(why) = self.pane_copy_refused(action) {
                 self.say(Level::Info, why);
                 return Vec::new();
             }
@@ -30,28 +30,33 @@ impl App {
 
     /// A big trace holds only some payloads: a copy that needs one it
     /// lacks says so instead of copying a log without its request.
-    fn trace_copy_refused(&self, action: Action) -> Option<String> {
-        let t = self.trace.trace.as_ref()?;
+    pub(crate) fn trace_copy_refused(&self, action: Action) -> Option<String> {
+        let t = self.panes.trace.trace.as_ref()?;
         match action {
             Action::CopyMarkdown => None,
-            Action::CopyAll if self.trace.has_detached() => Some(format!(
+            Action::CopyAll if self.panes.trace.has_detached() => Some(format!(
                 "this trace has {} logs, too many to copy whole: `lockdesk trace {} --json > trace.json` writes it",
                 t.logs.len(),
                 t.correlation_id
             )),
             Action::CopyAll => None,
-            _ => self.trace.selected_log().filter(|l| l.detached).map(|l| {
-                format!(
-                    "log #{}: its payloads are still being read; copy again in a moment",
-                    l.id
-                )
-            }),
+            _ => self
+                .panes
+                .trace
+                .selected_log()
+                .filter(|l| l.detached)
+                .map(|l| {
+                    format!(
+                        "log #{}: its payloads are still being read; copy again in a moment",
+                        l.id
+                    )
+                }),
         }
     }
 
     pub(crate) fn copy_text(&self, action: Action) -> Option<(String, String)> {
         let pretty = crate::jsondoc::pretty;
-        if let Some(o) = self.overlays.last() {
+        if let Some(o) = self.popups.overlays.last() {
             return Some(match o {
                 Overlay::Json(j) => (
                     j.copy.clone().unwrap_or_else(|| pretty(&j.value)),
@@ -67,73 +72,11 @@ impl App {
                 ),
             });
         }
-        match (self.pane, action) {
-            (Pane::Jobs, Action::CopyMarkdown) => self
-                .jobs
-                .selected_job()
-                .map(|j| (self.job_markdown(j), format!("job #{} as Markdown", j.id))),
-            (Pane::Jobs, _) => self
-                .jobs
-                .selected_job()
-                .map(|j| (j.to_json_text(), format!("job #{}", j.id))),
-            (Pane::Trace, Action::CopyAll) => self
-                .trace
-                .trace
-                .as_ref()
-                .map(|t| (t.to_json_text(), "the whole trace".into())),
-            (Pane::Trace, Action::CopyMarkdown) => self
-                .trace
-                .trace
-                .as_ref()
-                .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
-            (Pane::Trace, Action::CopyCurl) => self
-                .trace
-                .selected_log()
-                .and_then(|l| curl_of(l, &self.session.token_hosts)),
-            (Pane::Trace, _) => {
-                let t = self.trace.trace.as_ref()?;
-                match self.trace.items.get(self.trace.scroll.selected)? {
-                    TraceItem::Audit(i) => Some((
-                        t.audit[*i].to_json_text(),
-                        format!("audit row #{}", t.audit[*i].id),
-                    )),
-                    TraceItem::Job(i) => {
-                        Some((t.jobs[*i].to_json_text(), format!("job #{}", t.jobs[*i].id)))
-                    }
-                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
-                        Some((t.logs[*i].to_json_text(), format!("log #{}", t.logs[*i].id)))
-                    }
-                    _ => None,
-                }
-            }
-            (Pane::Locks, a) => {
-                let v = self.lock.visible();
-                match v.get(self.lock.scroll.selected)? {
-                    LockRow::Log(i) => {
-                        let l = &self.lock.logs[*i];
-                        if a == Action::CopyCurl {
-                            curl_of(l, &self.session.token_hosts)
-                        } else {
-                            Some((l.to_json_text(), format!("log #{}", l.id)))
-                        }
-                    }
-                    LockRow::Event(i) => Some((
-                        pretty(&self.lock.trail.events[*i].raw),
-                        "the provider event".into(),
-                    )),
-                }
-            }
-            (Pane::Audit, _) => {
-                let v = self.audit.visible();
-                let r = &self.audit.rows[*v.get(self.audit.scroll.selected)?];
-                Some((r.to_json_text(), format!("audit row #{}", r.id)))
-            }
-            (Pane::User, _) => None,
-        }
+        self.pane_copy(action)
     }
 
     pub(crate) fn job_markdown(&self, j: &JobRow) -> String {
-        let c = &self.clock;
+        let c = &self.clock.shown;
         format!(
             "**Job #{}** `{}` — status **{}**, attempts {}\n\
              - user: {} · reason: {}\n\
@@ -160,10 +103,10 @@ impl App {
     }
 
     pub(crate) fn trace_markdown(&self) -> String {
-        let (Some(t), Some(s)) = (&self.trace.trace, &self.trace.summary) else {
+        let (Some(t), Some(s)) = (&self.panes.trace.trace, &self.panes.trace.summary) else {
             return String::new();
         };
-        let c = &self.clock;
+        let c = &self.clock.shown;
         let mut out = format!("**Trace `{}`** — {}", t.correlation_id, s.outcome.label());
         if let (Some(a), Some(b)) = (s.first, s.last) {
             out.push_str(&format!(
@@ -212,7 +155,7 @@ impl App {
 
 /// A logged request as a curl command to paste; one whose URL is not the
 /// provider's says, in the status line too, that it carries no token.
-fn curl_of(
+pub(crate) fn curl_of(
     l: &crate::store::traces::LogRow,
     hosts: &crate::curl::TokenHosts,
 ) -> Option<(String, String)> {

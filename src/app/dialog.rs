@@ -77,7 +77,7 @@ impl App {
     /// The drift dialog outside write mode: it shows the plan, and says how
     /// to elevate instead of running anything.
     pub(crate) fn refuse_in_drift_dialog(&mut self) {
-        if let Some(Dialog::Drift(d)) = &mut self.dialog {
+        if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
             d.typed.clear();
             d.error = Some(crate::app::READ_ONLY_REFUSAL.into());
         }
@@ -86,7 +86,7 @@ impl App {
     /// Typing into a confirmation; Enter confirms, Esc closes.
     pub(crate) fn dialog_key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
         let writable = self.can_write();
-        let Some(dialog) = &mut self.dialog else {
+        let Some(dialog) = &mut self.popups.dialog else {
             return Vec::new();
         };
         // Outside write mode the drift dialog shows its plan, and typed
@@ -105,7 +105,7 @@ impl App {
             Dialog::Cancel { job } => {
                 // y/N: only y (or Y) cancels the job; any other key closes.
                 let job = job.clone();
-                self.dialog = None;
+                self.popups.dialog = None;
                 return match ev.code {
                     KeyCode::Char('y' | 'Y') => self.act_cmd(ActRequest::Cancel {
                         job: job.id,
@@ -128,7 +128,7 @@ impl App {
                 vec![Cmd::Quit]
             }
             KeyCode::Esc => {
-                self.dialog = None;
+                self.popups.dialog = None;
                 Vec::new()
             }
             KeyCode::Backspace => {
@@ -145,9 +145,9 @@ impl App {
     }
 
     pub(crate) fn confirm(&mut self) -> Vec<Cmd> {
-        match self.dialog.clone() {
+        match self.popups.dialog.clone() {
             Some(Dialog::RetryStuck { job, typed }) if typed.trim() == RETRY_WORD => {
-                self.dialog = None;
+                self.popups.dialog = None;
                 self.act_cmd(ActRequest::Retry {
                     job: job.id,
                     status: job.status.to_string(),
@@ -159,7 +159,7 @@ impl App {
                 typed,
                 ..
             }) if typed.trim() == jobs.len().to_string() && !jobs.is_empty() => {
-                self.dialog = None;
+                self.popups.dialog = None;
                 // The jobs the operator confirmed, not the filter run again.
                 self.act_cmd(ActRequest::RetryAll { jobs })
             }
@@ -173,7 +173,7 @@ impl App {
                 };
                 let reachable = d.preview.as_ref().is_some_and(|p| p.reachable.is_ok());
                 if d.typed.trim() != d.door_name {
-                    if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                    if let Some(Dialog::Drift(dd)) = &mut self.popups.dialog {
                         dd.error = Some(format!(
                             "type the door's name, {}, to run the plan",
                             d.door_name
@@ -182,7 +182,7 @@ impl App {
                     return Vec::new();
                 }
                 if !reachable || plan.is_empty() {
-                    if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                    if let Some(Dialog::Drift(dd)) = &mut self.popups.dialog {
                         dd.error = Some(if plan.is_empty() {
                             "the plan changes nothing".into()
                         } else {
@@ -191,7 +191,7 @@ impl App {
                     }
                     return Vec::new();
                 }
-                if let Some(Dialog::Drift(dd)) = &mut self.dialog {
+                if let Some(Dialog::Drift(dd)) = &mut self.popups.dialog {
                     dd.running = true;
                     dd.error = None;
                 }

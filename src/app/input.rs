@@ -25,20 +25,20 @@ pub struct Prompt {
 
 impl App {
     pub(crate) fn context_chain(&self) -> Vec<Context> {
-        if self.dialog.is_some() {
+        if self.popups.dialog.is_some() {
             return vec![Context::Dialog];
         }
-        if matches!(self.overlays.last(), Some(Overlay::Json(_))) {
+        if matches!(self.popups.overlays.last(), Some(Overlay::Json(_))) {
             return vec![Context::Json, Context::List, Context::Global];
         }
-        if !self.overlays.is_empty() {
+        if !self.popups.overlays.is_empty() {
             return vec![Context::List, Context::Global];
         }
-        match self.pane {
-            Pane::Jobs => vec![Context::Jobs, Context::List, Context::Global],
-            Pane::Trace => vec![Context::Trace, Context::List, Context::Global],
-            _ => vec![Context::List, Context::Global],
-        }
+        self.pane
+            .context()
+            .into_iter()
+            .chain([Context::List, Context::Global])
+            .collect()
     }
 
     /// The keys of an action where the operator is now (for hints).
@@ -49,34 +49,15 @@ impl App {
 
     /// The actions worth hinting at here, with their first key.
     pub fn hints(&self) -> Vec<(String, &'static str)> {
-        let wanted: &[(Action, &str)] = match (self.overlays.last(), self.pane) {
-            (Some(Overlay::Json(_)), _) => &[
+        let wanted: &[(Action, &str)] = match self.popups.overlays.last() {
+            Some(Overlay::Json(_)) => &[
                 (Action::Fold, "fold"),
                 (Action::Search, "search"),
                 (Action::NextMatch, "next"),
                 (Action::Back, "close"),
             ],
-            (Some(Overlay::Diff(_)), _) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            (None, Pane::Jobs) => &[
-                (Action::Open, "trace"),
-                (Action::CycleStatus, "status"),
-                (Action::Filter, "filter"),
-                (Action::Command, "command"),
-                (Action::Help, "help"),
-            ],
-            (None, Pane::Trace) => &[
-                (Action::Open, "raw JSON"),
-                (Action::ShowRequest, "request"),
-                (Action::ShowResponse, "response"),
-                (Action::NextSection, "section"),
-                (Action::Back, "back"),
-            ],
-            (None, _) => &[
-                (Action::Open, "open"),
-                (Action::Filter, "filter"),
-                (Action::Back, "back"),
-                (Action::Help, "help"),
-            ],
+            Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            None => self.pane.hints(),
         };
         wanted
             .iter()
@@ -90,18 +71,18 @@ impl App {
 
     pub(crate) fn key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
         // Typing into a prompt takes every key but Enter/Esc/Backspace.
-        if let Some(p) = &mut self.prompt {
+        if let Some(p) = &mut self.popups.prompt {
             use crossterm::event::KeyCode;
             match ev.code {
                 KeyCode::Esc => {
                     let kind = p.kind.clone();
-                    self.prompt = None;
+                    self.popups.prompt = None;
                     if kind == PromptKind::Filter {
                         self.set_text_filter(String::new());
                     }
                 }
                 KeyCode::Enter => {
-                    let p = self.prompt.take().unwrap_or(Prompt {
+                    let p = self.popups.prompt.take().unwrap_or(Prompt {
                         kind: PromptKind::Command,
                         text: String::new(),
                     });
@@ -121,7 +102,7 @@ impl App {
                     let (kind, text) = (p.kind.clone(), p.text.clone());
                     self.prompt_changed(&kind, text);
                 }
-                KeyCode::Char('c') => self.prompt = None,
+                KeyCode::Char('c') => self.popups.prompt = None,
                 _ => {}
             }
             return Vec::new();
@@ -130,7 +111,7 @@ impl App {
             return Vec::new();
         };
         // A confirmation takes typed text; only its own bindings act.
-        if self.dialog.is_some() {
+        if self.popups.dialog.is_some() {
             return match self.keymap.lookup(&[Context::Dialog], key) {
                 Some(a) => self.act(a),
                 None => self.dialog_key(ev),
@@ -146,7 +127,7 @@ impl App {
         match kind {
             PromptKind::Filter => self.set_text_filter(text),
             PromptKind::Search => {
-                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
                     let n = j.doc.search(&text);
                     if let Some(r) = j.doc.jump(j.scroll.selected.saturating_sub(1), true) {
                         j.scroll.show_near_top(r);
@@ -163,24 +144,13 @@ impl App {
 
     /// Whether `/` filters the pane the operator is on.
     pub fn filters_here(&self) -> bool {
-        matches!(self.pane, Pane::Jobs | Pane::Audit | Pane::Locks)
+        self.text_filter().is_some()
     }
 
     pub(crate) fn set_text_filter(&mut self, text: String) {
-        match self.pane {
-            Pane::Jobs => {
-                self.jobs.text = text;
-                self.jobs.scroll.selected = 0;
-            }
-            Pane::Audit => {
-                self.audit.text = text;
-                self.audit.scroll.selected = 0;
-            }
-            Pane::Locks => {
-                self.lock.text = text;
-                self.lock.scroll.selected = 0;
-            }
-            _ => {}
+        if let Some(filter) = self.text_filter_mut() {
+            *filter = text;
+            self.pane_scroll_mut().selected = 0;
         }
     }
 
@@ -196,15 +166,7 @@ impl App {
                         "no reason given: the session stays read-only (:write 15m REASON allows changes later)",
                     );
                 } else {
-                    self.write_until = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-                    self.say(
-                        Level::Warn,
-                        format!(
-                            "write mode: every change is audited as {} ({reason})",
-                            self.operator
-                        ),
-                    );
-                    self.write_reason = Some(reason);
+                    self.enable_write(None, reason);
                 }
                 Vec::new()
             }
@@ -219,20 +181,20 @@ impl App {
                 vec![Cmd::Quit]
             }
             Action::Help => {
-                self.help = !self.help;
+                self.popups.help = !self.popups.help;
                 Vec::new()
             }
             Action::Command => {
-                self.prompt = Some(Prompt {
+                self.popups.prompt = Some(Prompt {
                     kind: PromptKind::Command,
                     text: String::new(),
                 });
                 Vec::new()
             }
             Action::Filter | Action::Search => {
-                let in_json = matches!(self.overlays.last(), Some(Overlay::Json(_)));
+                let in_json = matches!(self.popups.overlays.last(), Some(Overlay::Json(_)));
                 if in_json {
-                    self.prompt = Some(Prompt {
+                    self.popups.prompt = Some(Prompt {
                         kind: PromptKind::Search,
                         text: String::new(),
                     });
@@ -240,13 +202,8 @@ impl App {
                     // Every pane opens a prompt, so typed text never reaches
                     // the keymap; where the pane cannot be searched yet, the
                     // prompt says so (`filters_here`).
-                    let text = match self.pane {
-                        Pane::Jobs => self.jobs.text.clone(),
-                        Pane::Audit => self.audit.text.clone(),
-                        Pane::Locks => self.lock.text.clone(),
-                        Pane::User | Pane::Trace => String::new(),
-                    };
-                    self.prompt = Some(Prompt {
+                    let text = self.text_filter().cloned().unwrap_or_default();
+                    self.popups.prompt = Some(Prompt {
                         kind: PromptKind::Filter,
                         text,
                     });
@@ -255,14 +212,8 @@ impl App {
             }
             Action::Back => self.back(),
             Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = Pane::ALL.len();
-                let next = if action == Action::NextPane {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                self.switch_pane(Pane::ALL[next])
+                let forward = action == Action::NextPane;
+                self.switch_pane(self.pane.next(forward))
             }
             Action::PaneJobs => self.switch_pane(Pane::Jobs),
             Action::PaneAudit => self.switch_pane(Pane::Audit),
@@ -270,12 +221,12 @@ impl App {
             Action::PaneUser => self.switch_pane(Pane::User),
             Action::PaneTrace => self.switch_pane(Pane::Trace),
             Action::ToggleUtc => {
-                self.clock.utc = !self.clock.utc;
+                self.clock.shown.utc = !self.clock.shown.utc;
                 Vec::new()
             }
             Action::ToggleSiteZone => {
-                self.clock.site = !self.clock.site;
-                self.clock.utc = false;
+                self.clock.shown.site = !self.clock.shown.site;
+                self.clock.shown.utc = false;
                 Vec::new()
             }
             Action::Refresh => self.refresh(),
@@ -292,14 +243,14 @@ impl App {
                     .collect();
                 let i = order
                     .iter()
-                    .position(|s| *s == self.jobs.filter.status)
+                    .position(|s| *s == self.panes.jobs.filter.status)
                     .unwrap_or(0);
-                let mut f = self.jobs.filter.clone();
+                let mut f = self.panes.jobs.filter.clone();
                 f.status = order[(i + 1) % order.len()];
                 self.set_job_filter(f)
             }
             Action::ClearFilters => {
-                self.jobs.text.clear();
+                self.panes.jobs.text.clear();
                 self.set_job_filter(JobFilter::default())
             }
             Action::Fold
@@ -307,7 +258,7 @@ impl App {
             | Action::FoldAll
             | Action::NextMatch
             | Action::PrevMatch => {
-                if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+                if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
                     match action {
                         Action::Fold if on_marker(j) => {
                             // The part too deep to hold: show its raw text.
@@ -330,11 +281,11 @@ impl App {
                 Vec::new()
             }
             Action::NextSection => {
-                self.trace.jump_section(true);
+                self.panes.trace.jump_section(true);
                 Vec::new()
             }
             Action::PrevSection => {
-                self.trace.jump_section(false);
+                self.panes.trace.jump_section(false);
                 Vec::new()
             }
             Action::Retry
@@ -348,7 +299,7 @@ impl App {
             | Action::CopyCurl
             | Action::CopyMarkdown => self.operate(action),
             Action::ShowRequest | Action::ShowResponse => {
-                let log = self.trace.selected_log().cloned();
+                let log = self.panes.trace.selected_log().cloned();
                 match log {
                     Some(l) if l.detached => self.say(
                         Level::Info,

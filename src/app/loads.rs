@@ -1,10 +1,7 @@
 //! Loads: request ids and supersession (a newer load in a slot cancels the
 //! older one), and what each answer changes. The timer's polls: `polling`.
 
-use crate::app::{
-    App, AuditState, Cmd, Data, JobsLoad, Level, LoadError, PAGE, Pane, Query, Slot, TraceResult,
-    TraceState,
-};
+use crate::app::{App, Cmd, Data, JobsLoad, Level, LoadError, PAGE, Query, Slot, TraceResult};
 use crate::keys::Action;
 use crate::store::queries::{JobFilter, Keyset, Page};
 use crate::store::replica::Feed;
@@ -12,16 +9,14 @@ use crate::timeline::{self};
 
 impl App {
     pub(crate) fn load(&mut self, slot: Slot, query: Query) -> Cmd {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.pending.insert(slot, (id, query.clone()));
+        let (id, _) = self.requests.load(slot, query.clone());
         Cmd::Load { slot, id, query }
     }
 
     /// Supersedes whatever is in flight in `slot` (cancelled on the server too).
     pub(crate) fn reload(&mut self, slot: Slot, query: Query) -> Vec<Cmd> {
         let mut cmds = Vec::new();
-        if let Some((old, _)) = self.pending.get(&slot) {
+        if let Some((old, _)) = self.requests.pending(slot) {
             cmds.push(Cmd::Cancel { slot, id: *old });
         }
         cmds.push(self.load(slot, query));
@@ -32,75 +27,6 @@ impl App {
         self.reload_pane(self.pane, true)
     }
 
-    /// After a change of the operator's own: every pane holding data from
-    /// the database reloads it (the queue, the open trace, the lock's logs,
-    /// the user, the audit rows with their filter kept), wherever the
-    /// operator is, so none shows the state from before the change. Nothing
-    /// is asked of a provider: the lock's own trail (a call through its
-    /// gateway) is read again only on Ctrl-R there.
-    pub(crate) fn reload_after_change(&mut self) -> Vec<Cmd> {
-        let mut cmds = Vec::new();
-        for pane in Pane::ALL {
-            let holds = match pane {
-                Pane::Jobs => true,
-                Pane::Audit => self.audit.loaded,
-                Pane::Locks => self.lock.lock_key.is_some(),
-                Pane::User => self.user.user_id.is_some(),
-                Pane::Trace => self.trace.query.is_some(),
-            };
-            if holds {
-                cmds.extend(self.reload_pane(pane, false));
-            }
-        }
-        cmds
-    }
-
-    /// Reads a pane's data again without moving there: Ctrl-R on it (`trail`:
-    /// the lock's provider trail too), or after a change (database only).
-    fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
-        match pane {
-            Pane::Jobs => {
-                let page = self.jobs.window_start.map_or(Page::First, Page::From);
-                let mut c = self.load_jobs(page, JobsLoad::Refresh);
-                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
-                c
-            }
-            Pane::Audit => {
-                self.audit = AuditState {
-                    loading: true,
-                    text: std::mem::take(&mut self.audit.text),
-                    ..AuditState::default()
-                };
-                self.reload(Slot::Audit, Query::Audit { before: None })
-            }
-            Pane::Locks => match self.lock.lock_key.clone() {
-                Some(k) => {
-                    let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
-                    if trail {
-                        c.extend(self.load_trail(&k));
-                    }
-                    c
-                }
-                None => Vec::new(),
-            },
-            Pane::User => match self.user.user_id {
-                Some(u) => self.reload(Slot::User, Query::User(u)),
-                None => Vec::new(),
-            },
-            Pane::Trace => match self.trace.query.clone() {
-                Some(q) => {
-                    self.trace = TraceState {
-                        query: Some(q.clone()),
-                        loading: true,
-                        ..TraceState::default()
-                    };
-                    self.reload(Slot::Trace, Query::Trace(q))
-                }
-                None => Vec::new(),
-            },
-        }
-    }
-
     pub(crate) fn loaded(
         &mut self,
         slot: Slot,
@@ -108,14 +34,12 @@ impl App {
         result: Result<Data, LoadError>,
     ) -> Vec<Cmd> {
         // Only the newest request of a slot counts; older answers are dropped.
-        match self.pending.get(&slot) {
-            Some((want, _)) if *want == id => {}
-            _ => return Vec::new(),
-        }
-        let (_, query) = self.pending.remove(&slot).unwrap_or((id, Query::Doors));
+        let Some(query) = self.requests.answered(slot, id) else {
+            return Vec::new();
+        };
         let data = match result {
             Ok(d) => {
-                if self.db_lost.take().is_some() {
+                if self.requests.db_lost.take().is_some() {
                     self.say(Level::Info, "reconnected to the database");
                 }
                 d
@@ -127,37 +51,37 @@ impl App {
                     e.message = format!("{} — {retry} retries", e.message);
                 }
                 if e.connection_lost {
-                    self.db_lost = Some(e.message.clone());
+                    self.requests.db_lost = Some(e.message.clone());
                 } else if slot != Slot::LockTrail {
                     // (A provider's failure is shown in its own part of the pane.)
                     self.say(Level::Error, e.message.clone());
                 }
                 match slot {
                     Slot::Jobs => {
-                        self.jobs.loading = false;
-                        self.jobs.error = Some(e.message);
+                        self.panes.jobs.loading = false;
+                        self.panes.jobs.error = Some(e.message);
                     }
                     Slot::Audit => {
-                        self.audit.loading = false;
-                        self.audit.error = Some(e.message);
+                        self.panes.audit.loading = false;
+                        self.panes.audit.error = Some(e.message);
                     }
                     Slot::Lock => {
-                        self.lock.loading = false;
-                        self.lock.error = Some(e.message);
+                        self.panes.lock.loading = false;
+                        self.panes.lock.error = Some(e.message);
                     }
                     Slot::LockTrail => {
-                        self.lock.trail.loading = false;
-                        self.lock.trail.error = Some(e.message);
+                        self.panes.lock.trail.loading = false;
+                        self.panes.lock.trail.error = Some(e.message);
                     }
                     Slot::User => {
-                        self.user.loading = false;
-                        self.user.error = Some(e.message);
+                        self.panes.user.loading = false;
+                        self.panes.user.error = Some(e.message);
                     }
                     Slot::Trace => {
-                        self.trace.loading = false;
-                        self.trace.error = Some(e.message);
+                        self.panes.trace.loading = false;
+                        self.panes.trace.error = Some(e.message);
                     }
-                    Slot::TracePayloads => self.trace.open_when_loaded = None,
+                    Slot::TracePayloads => self.panes.trace.open_when_loaded = None,
                     _ => {}
                 }
                 return Vec::new();
@@ -166,29 +90,26 @@ impl App {
         match data {
             Data::Doors(d) => {
                 self.doors = d;
-                if self.lock.door.is_none() {
-                    let key = self.lock.lock_key.clone();
-                    self.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
+                if self.panes.lock.door.is_none() {
+                    let key = self.panes.lock.lock_key.clone();
+                    self.panes.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
                 }
             }
             Data::JobCounts(c) => {
-                if let (Some(db), false) = (c.db_now, self.clock_pinned) {
-                    // self.now is this machine's last tick plus the old skew.
-                    let local = self.now - self.clock_skew;
-                    self.clock_skew = db - local;
-                    self.now = db;
+                if let Some(db) = c.db_now {
+                    self.clock.database_said(db);
                 }
-                let was = self.jobs.counts.standby_feed;
-                self.jobs.counts = c;
+                let was = self.panes.jobs.counts.standby_feed;
+                self.panes.jobs.counts = c;
                 self.standby_feed_changed(was);
             }
             Data::Job(id, job) => match job {
                 Some(j) => {
-                    self.jobs.filter = JobFilter::default();
-                    self.jobs.text.clear();
+                    self.panes.jobs.filter = JobFilter::default();
+                    self.panes.jobs.text.clear();
                     let k = Keyset::of_job(&j);
-                    self.jobs.window_start = Some(k);
-                    self.jobs.focus = Some(j.id);
+                    self.panes.jobs.window_start = Some(k);
+                    self.panes.jobs.focus = Some(j.id);
                     return self.load_jobs(Page::From(k), JobsLoad::Replace);
                 }
                 None => self.say(Level::Error, format!("there is no job #{id}")),
@@ -198,12 +119,12 @@ impl App {
                     Query::Jobs { limit, .. } => limit,
                     _ => PAGE,
                 };
-                self.jobs.error = None;
+                self.panes.jobs.error = None;
                 // The selection follows its job (merging takes the rows).
-                if self.jobs.focus.is_none() {
-                    self.jobs.focus = self.jobs.selected_job().map(|j| j.id);
+                if self.panes.jobs.focus.is_none() {
+                    self.panes.jobs.focus = self.panes.jobs.selected_job().map(|j| j.id);
                 }
-                let rows = self.jobs.merge(r);
+                let rows = self.panes.jobs.merge(r);
                 self.jobs_arrived(rows, JobsLoad::Refresh, limit);
             }
             Data::Jobs(rows) => {
@@ -211,72 +132,75 @@ impl App {
                     Query::Jobs { mode, limit, .. } => (mode, limit),
                     _ => (JobsLoad::Replace, PAGE),
                 };
-                self.jobs.error = None;
+                self.panes.jobs.error = None;
                 self.jobs_arrived(rows, mode, limit);
             }
             Data::Audit(rows) => {
-                self.audit.loading = false;
-                self.audit.error = None;
-                self.audit.loaded = true;
-                if self.audit.loaded_at.is_none() {
-                    self.audit.loaded_at = Some(self.now);
+                self.panes.audit.loading = false;
+                self.panes.audit.error = None;
+                self.panes.audit.loaded = true;
+                if self.panes.audit.loaded_at.is_none() {
+                    self.panes.audit.loaded_at = Some(self.now());
                 }
-                self.audit.more_below = rows.len() as i64 == PAGE;
-                self.audit.rows.extend(rows);
+                self.panes.audit.more_below = rows.len() as i64 == PAGE;
+                self.panes.audit.rows.extend(rows);
             }
             Data::Lock(logs) => {
-                self.lock.loading = false;
-                self.lock.error = None;
-                self.lock.loaded_at = Some(self.now);
-                self.lock.logs = logs;
+                self.panes.lock.loading = false;
+                self.panes.lock.error = None;
+                self.panes.lock.loaded_at = Some(self.now());
+                self.panes.lock.logs = logs;
             }
             Data::LockTrail(events, clock) => {
-                let t = &mut self.lock.trail;
+                let t = &mut self.panes.lock.trail;
                 t.loading = false;
                 t.events = events;
                 t.clock_skew = clock.map(|(lock, read_at)| lock - read_at);
             }
             Data::User(d) => {
-                self.user.loading = false;
-                self.user.error = None;
-                self.user.loaded_at = Some(self.now);
+                self.panes.user.loading = false;
+                self.panes.user.error = None;
+                self.panes.user.loaded_at = Some(self.now());
                 if !d.exists() {
                     self.say(Level::Warn, format!("there is no user #{}", d.id));
                 }
-                self.user.detail = Some(d);
+                self.panes.user.detail = Some(d);
             }
             Data::Trace(r) => {
-                self.trace.loading = false;
+                self.panes.trace.loading = false;
                 match r {
                     TraceResult::Found(t) => {
                         // Remember the full id, so Esc comes back to the same trace.
-                        self.trace.query = Some(t.correlation_id.clone());
-                        self.trace.loaded_at = Some(self.now);
-                        self.trace.summary =
-                            Some(timeline::summarize(&t, &self.now, self.stuck_after));
-                        self.trace.trace = Some(t);
-                        self.trace.rebuild();
+                        self.panes.trace.query = Some(t.correlation_id.clone());
+                        self.panes.trace.loaded_at = Some(self.now());
+                        self.panes.trace.summary = Some(timeline::summarize(
+                            &t,
+                            &self.now(),
+                            self.session.stuck_after,
+                        ));
+                        self.panes.trace.trace = Some(t);
+                        self.panes.trace.rebuild();
                         return self.trace_payloads();
                     }
                     TraceResult::NotFound(q) => {
-                        self.trace.error = Some(format!("no trace matches `{q}`"));
+                        self.panes.trace.error = Some(format!("no trace matches `{q}`"));
                     }
                     TraceResult::Ambiguous(q, ids) => {
-                        self.trace.error = Some(format!(
+                        self.panes.trace.error = Some(format!(
                             "`{q}` matches several traces: {}. Type more of the id.",
                             ids.join(", ")
                         ));
                     }
-                    TraceResult::Invalid(m) => self.trace.error = Some(m),
+                    TraceResult::Invalid(m) => self.panes.trace.error = Some(m),
                 }
             }
             Data::LogPayloads(whole) => {
-                let selected = self.trace.selected_log_index().unwrap_or(0);
-                if let Some(t) = &mut self.trace.trace {
+                let selected = self.panes.trace.selected_log_index().unwrap_or(0);
+                if let Some(t) = &mut self.panes.trace.trace {
                     crate::store::heads::attach(&mut t.logs, whole, selected);
                 }
-                let wanted = self.trace.open_when_loaded.take();
-                let here = self.trace.selected_log().filter(|l| !l.detached);
+                let wanted = self.panes.trace.open_when_loaded.take();
+                let here = self.panes.trace.selected_log().filter(|l| !l.detached);
                 if wanted.is_some() && here.map(|l| l.id) == wanted {
                     return self.open();
                 }
@@ -286,27 +210,6 @@ impl App {
         }
         Vec::new()
     }
-
-    /// A big trace's payloads around the selected log, when it has none
-    /// yet and no page that holds it is being read.
-    pub(crate) fn trace_payloads(&mut self) -> Vec<Cmd> {
-        if self.pane != Pane::Trace || !self.trace.has_detached() {
-            return Vec::new();
-        }
-        let (Some(t), Some(i)) = (&self.trace.trace, self.trace.selected_log_index()) else {
-            return Vec::new();
-        };
-        let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
-            return Vec::new();
-        };
-        if let Some((_, Query::LogPayloads(p))) = self.pending.get(&Slot::TracePayloads) {
-            if p.ids.contains(&log.id) {
-                return Vec::new();
-            }
-        }
-        let page = crate::store::heads::page_around(&t.logs, i);
-        self.reload(Slot::TracePayloads, Query::LogPayloads(page))
-    }
 }
 
 impl App {
@@ -315,16 +218,16 @@ impl App {
     /// (with the date when that is more than 20 hours ago).
     pub fn standby_stopped(&self) -> Option<String> {
         use chrono::SubsecRound;
-        let Feed::Stopped { since } = self.jobs.counts.standby_feed else {
+        let Feed::Stopped { since } = self.panes.jobs.counts.standby_feed else {
             return None;
         };
         let Some(t) = since.map(|t| t.trunc_subsecs(0)) else {
             return Some("standby not receiving".into());
         };
-        let at = if self.now - t > chrono::Duration::hours(20) {
-            self.clock.short(&t, None)
+        let at = if self.now() - t > chrono::Duration::hours(20) {
+            self.clock.shown.short(&t, None)
         } else {
-            self.clock.time_of_day(&t, None)
+            self.clock.shown.time_of_day(&t, None)
         };
         Some(format!("standby not receiving since {at}"))
     }
@@ -332,7 +235,7 @@ impl App {
     /// Says once, as it happens, that the standby stopped or resumed
     /// receiving (the header keeps saying it meanwhile).
     fn standby_feed_changed(&mut self, was: Feed) {
-        match (was, self.jobs.counts.standby_feed) {
+        match (was, self.panes.jobs.counts.standby_feed) {
             (Feed::Receiving, Feed::Stopped { .. }) => {
                 let what = self.standby_stopped().unwrap_or_default();
                 self.say(

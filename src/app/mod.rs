@@ -4,6 +4,7 @@
 //! dropped. Each concern has its own file; each pane its own under `panes/`.
 
 mod changes;
+mod clock;
 mod command;
 mod copies;
 mod dialog;
@@ -14,6 +15,8 @@ mod nav;
 mod overlay;
 pub mod panes;
 mod polling;
+mod popups;
+mod requests;
 mod reveal;
 mod scroll;
 mod write;
@@ -26,17 +29,18 @@ pub use command::{
 pub use dialog::{Dialog, DriftDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
-pub use nav::{Loc, Pane};
+pub use nav::Loc;
 pub use overlay::{DiffView, JsonView, Overlay};
 pub use panes::audit::AuditState;
 pub use panes::jobs::JobsState;
 pub use panes::lock::{LockRow, LockState, Trail};
 pub use panes::trace::{TraceItem, TraceState};
 pub use panes::user::{UserItem, UserState};
+pub use panes::{Pane, Selected};
+pub use popups::Popups;
+pub use requests::Requests;
 pub use scroll::Scroll;
-pub use write::READ_ONLY_REFUSAL;
-
-use std::collections::HashMap;
+pub use write::{READ_ONLY_REFUSAL, WriteMode, WriteStart};
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -44,7 +48,6 @@ use chrono_tz::Tz;
 use crate::keys::Keymap;
 use crate::store::queries::Door;
 use crate::store::traces::JobRow;
-use crate::timefmt::Clock;
 use crate::timeline;
 
 /// How many jobs one keyset page holds, and how many stay in memory at most.
@@ -75,109 +78,211 @@ pub struct Session {
     /// Where copy-as-curl may send a provider token: the documented hosts
     /// and the configured base URLs.
     pub token_hosts: crate::curl::TokenHosts,
+    /// A running job with no update for this long is stuck (config).
+    pub stuck_after: Duration,
 }
 
-pub struct App {
-    pub pane: Pane,
-    pub history: Vec<Loc>,
+/// Which theme draws the console (`ui::theme` holds them); NO_COLOR's is `Plain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Plain,
+}
+
+/// Everything a console starts with (`console::setup`, `snapshot`, tests).
+pub struct Options {
+    pub session: Session,
+    pub keymap: Keymap,
+    /// How times are shown.
+    pub clock: crate::timefmt::Clock,
+    /// The database's time at the start.
+    pub now: DateTime<Utc>,
+    /// `snapshot --now`, tests: the clock never moves.
+    pub pinned: bool,
+    pub write: WriteStart,
+    /// Who acts, for the audit trail: the config's name, else the OS account.
+    pub operator: String,
+    /// The drift mode a plan starts in (config; `standard`).
+    pub default_mode: crate::engine::plan::Mode,
+    /// The doors, when already read (else `start` loads them).
+    pub doors: Vec<Door>,
+    pub theme: ThemeName,
+}
+
+/// The panes' own states, one per pane (`panes/`).
+#[derive(Debug, Default)]
+pub struct Panes {
     pub jobs: JobsState,
     pub audit: AuditState,
     pub lock: LockState,
     pub user: UserState,
     pub trace: TraceState,
-    pub overlays: Vec<Overlay>,
-    pub prompt: Option<Prompt>,
-    pub help: bool,
-    pub message: Option<(Level, String)>,
-    pub session: Session,
-    pub clock: Clock,
-    /// The database's time: this machine's clock plus `clock_skew`.
-    pub now: DateTime<Utc>,
-    /// The database's clock minus this machine's, measured with each counts
-    /// poll, so that "stuck" and ages mean the same as on the server.
-    pub clock_skew: chrono::Duration,
-    /// The clock is pinned (`snapshot --now`, tests): never corrected.
-    pub clock_pinned: bool,
-    pub keymap: Keymap,
-    pub stuck_after: Duration,
-    pub doors: Vec<Door>,
-    /// Set while the database cannot be reached; cleared by the next success.
-    pub db_lost: Option<String>,
-    /// Changes are allowed until then (`--write`: forever; `:write 15m`).
-    pub write_until: Option<DateTime<Utc>>,
-    pub write_reason: Option<String>,
-    /// `:reveal 10m REASON`: the next `y` copies one value unmasked, until then.
-    pub reveal: Option<(DateTime<Utc>, String)>,
-    /// Who the operator is, for the audit trail.
-    pub operator: String,
-    /// The drift mode a plan starts in (config; `standard`).
-    pub default_mode: crate::engine::plan::Mode,
-    pub dialog: Option<Dialog>,
-    pub quit: bool,
-    /// NO_COLOR is set: draw without colours.
-    pub no_color: bool,
-    ticks: u64,
-    /// Actions sent and not yet answered.
-    pub(crate) acting: usize,
-    next_id: u64,
-    pending: HashMap<Slot, (u64, Query)>,
+}
+
+pub struct App {
+    pane: Pane,
+    history: Vec<Loc>,
+    panes: Panes,
+    popups: Popups,
+    clock: clock::Clock,
+    write: WriteMode,
+    requests: Requests,
+    session: Session,
+    keymap: Keymap,
+    doors: Vec<Door>,
+    theme: ThemeName,
+    quit: bool,
 }
 
 impl App {
-    pub fn new(
-        session: Session,
-        keymap: Keymap,
-        clock: Clock,
-        now: DateTime<Utc>,
-        stuck_after: Duration,
-    ) -> App {
-        App {
+    pub fn new(o: Options) -> App {
+        let mut app = App {
             pane: Pane::Jobs,
             history: Vec::new(),
-            jobs: JobsState::default(),
-            audit: AuditState::default(),
-            lock: LockState::default(),
-            user: UserState::default(),
-            trace: TraceState::default(),
-            overlays: Vec::new(),
-            prompt: None,
-            help: false,
-            message: None,
-            session,
-            clock,
-            now,
-            clock_skew: chrono::Duration::zero(),
-            clock_pinned: false,
-            keymap,
-            stuck_after,
-            doors: Vec::new(),
-            db_lost: None,
-            write_until: None,
-            write_reason: None,
-            reveal: None,
-            // The OS account when a console opens (console::setup), or
-            // the config's `operator`; no I/O here.
-            operator: "operator".into(),
-            default_mode: crate::engine::plan::Mode::Standard,
-            dialog: None,
+            panes: Panes::default(),
+            popups: Popups::default(),
+            clock: clock::Clock::new(o.now, o.pinned, o.clock),
+            write: WriteMode::new(o.operator, o.default_mode),
+            requests: Requests::default(),
+            session: o.session,
+            keymap: o.keymap,
+            doors: o.doors,
+            theme: o.theme,
             quit: false,
-            no_color: false,
-            ticks: 0,
-            acting: 0,
-            next_id: 0,
-            pending: HashMap::new(),
+        };
+        match o.write {
+            WriteStart::ReadOnly => {}
+            // `--write --reason`: for the whole session, said in the header.
+            WriteStart::Write { reason } => {
+                app.write.enable(o.now, None, reason);
+            }
+            // `--write` alone: a reason is asked for first.
+            WriteStart::AskReason => {
+                app.popups.prompt = Some(Prompt {
+                    kind: PromptKind::Reason,
+                    text: String::new(),
+                });
+            }
         }
+        app
     }
 
     /// The time queries measure from when the clock is pinned; `None` means
     /// the server's own `now()`.
     pub(crate) fn pinned_now(&self) -> Option<DateTime<Utc>> {
-        self.clock_pinned.then_some(self.now)
+        self.clock.pinned()
+    }
+
+    /// The database's time: this machine's clock plus the measured skew.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The database's clock minus this machine's.
+    pub fn clock_skew(&self) -> Duration {
+        self.clock.skew()
+    }
+
+    /// How times are shown (zone, UTC, site time).
+    pub fn clock(&self) -> &crate::timefmt::Clock {
+        &self.clock.shown
+    }
+
+    pub fn pane(&self) -> Pane {
+        self.pane
+    }
+
+    pub fn jobs(&self) -> &JobsState {
+        &self.panes.jobs
+    }
+
+    pub fn audit(&self) -> &AuditState {
+        &self.panes.audit
+    }
+
+    pub fn lock(&self) -> &LockState {
+        &self.panes.lock
+    }
+
+    pub fn user(&self) -> &UserState {
+        &self.panes.user
+    }
+
+    pub fn trace(&self) -> &TraceState {
+        &self.panes.trace
+    }
+
+    pub fn popups(&self) -> &Popups {
+        &self.popups
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Where provider calls go and the hosts a token may go to, once the
+    /// provider settings are known.
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// A keymap other than the one the console opened with (tests).
+    pub fn set_keymap(&mut self, keymap: Keymap) {
+        self.keymap = keymap;
+    }
+
+    pub fn operator_name(&self) -> &str {
+        self.write.operator_name()
+    }
+
+    /// Someone else acts (tests: a name that is the same on every machine).
+    pub fn set_operator(&mut self, name: String) {
+        self.write.set_operator(name);
+    }
+
+    /// Why the database cannot be reached, while it cannot.
+    pub fn db_lost(&self) -> Option<&str> {
+        self.requests.db_lost.as_deref()
+    }
+
+    /// Drops the open trace, so that `:trace` reads the same one again
+    /// (benches measure that read).
+    pub fn forget_trace(&mut self) {
+        self.panes.trace = TraceState::default();
+    }
+
+    /// The doors read at the start (and again by `start` when none were).
+    pub fn doors(&self) -> &[Door] {
+        &self.doors
+    }
+
+    pub fn theme(&self) -> ThemeName {
+        self.theme
+    }
+
+    /// `q` was pressed: the loop ends the session.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// The loop took the quit over (it waits for changes in flight).
+    pub fn quit_handled(&mut self) {
+        self.quit = false;
+    }
+
+    /// Changes and reveals sent and not yet answered.
+    pub fn acting(&self) -> usize {
+        self.requests.acting()
     }
 
     /// Requests still waiting for an answer.
     pub fn in_flight(&self) -> usize {
-        self.pending.len() + self.acting
+        self.requests.in_flight()
     }
 
     /// The first commands: the doors (unless already loaded), then `start`.
@@ -217,7 +322,7 @@ impl App {
             std::borrow::Cow::Borrowed(_) => text,
             std::borrow::Cow::Owned(r) => r,
         };
-        self.message = Some((level, text));
+        self.popups.message = Some((level, text));
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -250,9 +355,16 @@ impl App {
 
     /// A job is stuck when running without an update for too long.
     pub fn is_stuck(&self, j: &JobRow) -> bool {
-        timeline::is_stuck(&j.status, &j.updated_at, &self.now, self.stuck_after)
+        timeline::is_stuck(
+            &j.status,
+            &j.updated_at,
+            &self.now(),
+            self.session.stuck_after,
+        )
     }
 }
 
+#[cfg(test)]
+pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;

@@ -1,41 +1,10 @@
 //! Where the operator is and how they move: panes, locations and the Esc
-//! history, the selection, paging near an edge, and Enter's drill-down.
+//! history, and moving the selection (each pane's own answers: `panes`).
 
 use crate::app::{
-    App, Cmd, JobsLoad, Level, LockRow, LockState, Overlay, Query, Scroll, Slot, TraceItem,
-    TraceState, UserItem, UserState,
+    App, Cmd, JobsLoad, LockState, Overlay, Pane, Query, Slot, TraceState, UserState,
 };
-use crate::store::queries::{Keyset, Page};
-use crate::store::reveal::RevealOf;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Jobs,
-    Audit,
-    Locks,
-    User,
-    Trace,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 5] = [
-        Pane::Jobs,
-        Pane::Audit,
-        Pane::Locks,
-        Pane::User,
-        Pane::Trace,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Jobs => "Jobs",
-            Pane::Audit => "Audit",
-            Pane::Locks => "Lock logs",
-            Pane::User => "User",
-            Pane::Trace => "Trace",
-        }
-    }
-}
+use crate::store::queries::Page;
 
 /// Where the operator can be; Esc walks back through these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +19,6 @@ pub enum Loc {
 }
 
 impl App {
-    pub(crate) fn current_loc(&self) -> Loc {
-        match self.pane {
-            Pane::Jobs => Loc::Jobs,
-            Pane::Audit => Loc::Audit,
-            Pane::Locks => self.lock.lock_key.clone().map_or(Loc::Jobs, Loc::Lock),
-            Pane::User => self.user.user_id.map_or(Loc::Jobs, Loc::User),
-            Pane::Trace => self.trace.query.clone().map_or(Loc::Jobs, Loc::Trace),
-        }
-    }
-
     /// Goes to a location, remembering where we were when `remember`.
     pub fn go(&mut self, loc: Loc, remember: bool) -> Vec<Cmd> {
         if remember {
@@ -68,11 +27,11 @@ impl App {
                 self.history.push(here);
             }
         }
-        self.overlays.clear();
+        self.popups.overlays.clear();
         match loc {
             Loc::Jobs => {
                 self.pane = Pane::Jobs;
-                if self.jobs.rows.is_empty() && !self.jobs.loading {
+                if self.panes.jobs.rows.is_empty() && !self.panes.jobs.loading {
                     return self.load_jobs(Page::First, JobsLoad::Replace);
                 }
                 Vec::new()
@@ -83,16 +42,18 @@ impl App {
             }
             Loc::Audit => {
                 self.pane = Pane::Audit;
-                if !self.audit.loaded && !self.audit.loading {
-                    self.audit.loading = true;
+                if !self.panes.audit.loaded && !self.panes.audit.loading {
+                    self.panes.audit.loading = true;
                     return self.reload(Slot::Audit, Query::Audit { before: None });
                 }
                 Vec::new()
             }
             Loc::Lock(key) => {
                 self.pane = Pane::Locks;
-                if self.lock.lock_key.as_deref() != Some(&key) || self.lock.logs.is_empty() {
-                    self.lock = LockState {
+                if self.panes.lock.lock_key.as_deref() != Some(&key)
+                    || self.panes.lock.logs.is_empty()
+                {
+                    self.panes.lock = LockState {
                         door: self
                             .doors
                             .iter()
@@ -110,8 +71,8 @@ impl App {
             }
             Loc::User(id) => {
                 self.pane = Pane::User;
-                if self.user.user_id != Some(id) || self.user.detail.is_none() {
-                    self.user = UserState {
+                if self.panes.user.user_id != Some(id) || self.panes.user.detail.is_none() {
+                    self.panes.user = UserState {
                         user_id: Some(id),
                         loading: true,
                         ..UserState::default()
@@ -122,9 +83,14 @@ impl App {
             }
             Loc::Trace(q) => {
                 self.pane = Pane::Trace;
-                let loaded = self.trace.trace.as_ref().map(|t| t.correlation_id.as_str());
-                if loaded != Some(q.as_str()) || self.trace.query.as_deref() != Some(&q) {
-                    self.trace = TraceState {
+                let loaded = self
+                    .panes
+                    .trace
+                    .trace
+                    .as_ref()
+                    .map(|t| t.correlation_id.as_str());
+                if loaded != Some(q.as_str()) || self.panes.trace.query.as_deref() != Some(&q) {
+                    self.panes.trace = TraceState {
                         query: Some(q.clone()),
                         loading: true,
                         ..TraceState::default()
@@ -136,57 +102,12 @@ impl App {
         }
     }
 
-    pub(crate) fn switch_pane(&mut self, pane: Pane) -> Vec<Cmd> {
-        self.overlays.clear();
-        if pane == self.pane {
-            return Vec::new();
-        }
-        match pane {
-            Pane::Jobs => self.go(Loc::Jobs, true),
-            Pane::Audit => self.go(Loc::Audit, true),
-            // These need a subject; without one, say how to give it.
-            Pane::Locks | Pane::User | Pane::Trace => {
-                let empty = match pane {
-                    Pane::Locks => self.lock.lock_key.is_none(),
-                    Pane::User => self.user.user_id.is_none(),
-                    _ => self.trace.query.is_none(),
-                };
-                if !empty {
-                    self.history.push(self.current_loc());
-                }
-                self.pane = pane;
-                if empty {
-                    let how = match pane {
-                        Pane::Locks => "type :door 2 or :lock TTLOCK:28991110",
-                        Pane::User => "type :user 9, or press Enter on a job's user",
-                        _ => "type :trace <id>, or press Enter on a job",
-                    };
-                    self.say(Level::Info, format!("{} is empty: {how}", pane.title()));
-                }
-                Vec::new()
-            }
-        }
-    }
-
     pub(crate) fn back(&mut self) -> Vec<Cmd> {
-        if self.dialog.take().is_some() {
+        if self.popups.close_top() {
             return Vec::new();
         }
-        if self.help {
-            self.help = false;
-            return Vec::new();
-        }
-        if self.overlays.pop().is_some() {
-            return Vec::new();
-        }
-        if self.message.is_some() {
-            self.message = None;
-        }
-        let text_filter = match self.pane {
-            Pane::Jobs => &mut self.jobs.text,
-            Pane::Audit => &mut self.audit.text,
-            Pane::Locks => &mut self.lock.text,
-            _ => return self.history_back(),
+        let Some(text_filter) = self.text_filter_mut() else {
+            return self.history_back();
         };
         if !text_filter.is_empty() {
             text_filter.clear();
@@ -202,34 +123,8 @@ impl App {
         }
     }
 
-    pub(crate) fn list_len(&self) -> usize {
-        match self.pane {
-            Pane::Jobs => self.jobs.visible().len(),
-            Pane::Audit => self.audit.visible().len(),
-            Pane::Locks => self.lock.visible().len(),
-            Pane::User => self.user.items().len(),
-            Pane::Trace => self.trace.items.len(),
-        }
-    }
-
-    pub(crate) fn scroll_mut(&mut self) -> &mut Scroll {
-        if let Some(o) = self.overlays.last_mut() {
-            return match o {
-                Overlay::Json(j) => &mut j.scroll,
-                Overlay::Diff(d) => &mut d.scroll,
-            };
-        }
-        match self.pane {
-            Pane::Jobs => &mut self.jobs.scroll,
-            Pane::Audit => &mut self.audit.scroll,
-            Pane::Locks => &mut self.lock.scroll,
-            Pane::User => &mut self.user.scroll,
-            Pane::Trace => &mut self.trace.scroll,
-        }
-    }
-
     pub(crate) fn move_selection(&mut self, delta: isize) -> Vec<Cmd> {
-        if let Some(o) = self.overlays.last_mut() {
+        if let Some(o) = self.popups.overlays.last_mut() {
             match o {
                 Overlay::Json(j) => {
                     let len = j.doc.visible.len();
@@ -242,165 +137,6 @@ impl App {
             }
             return Vec::new();
         }
-        if self.pane == Pane::Trace {
-            self.trace.step(delta > 0, delta.unsigned_abs());
-            return Vec::new();
-        }
-        if self.pane == Pane::Jobs {
-            // The cursor moved: the job acted on goes at the next refresh.
-            self.jobs.acted_on = None;
-        }
-        let len = self.list_len();
-        self.scroll_mut().move_by(delta, len);
-        self.maybe_page()
+        self.move_in_pane(delta)
     }
-
-    /// Fetches the next keyset page when the selection nears an edge.
-    pub(crate) fn maybe_page(&mut self) -> Vec<Cmd> {
-        match self.pane {
-            Pane::Jobs if !self.jobs.loading && self.jobs.text.is_empty() => {
-                let sel = self.jobs.scroll.selected;
-                let len = self.jobs.rows.len();
-                if self.jobs.more_below && sel + 20 >= len {
-                    if let Some(last) = self.jobs.rows.last() {
-                        let k = Keyset::of_job(last);
-                        return self.load_jobs(Page::Older(k), JobsLoad::Append);
-                    }
-                }
-                if self.jobs.more_above && sel < 20 {
-                    if let Some(first) = self.jobs.rows.first() {
-                        let k = Keyset::of_job(first);
-                        return self.load_jobs(Page::Newer(k), JobsLoad::Prepend);
-                    }
-                }
-                Vec::new()
-            }
-            Pane::Audit
-                if !self.audit.loading && self.audit.more_below && self.audit.text.is_empty() =>
-            {
-                if self.audit.scroll.selected + 20 >= self.audit.rows.len() {
-                    if let Some(last) = self.audit.rows.last() {
-                        let before = Some((last.created_at, last.id));
-                        self.audit.loading = true;
-                        return self.reload(Slot::Audit, Query::Audit { before });
-                    }
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Enter: drill down from whatever is selected.
-    pub(crate) fn open(&mut self) -> Vec<Cmd> {
-        if !self.overlays.is_empty() {
-            return Vec::new();
-        }
-        match self.pane {
-            Pane::Jobs => match self
-                .jobs
-                .selected_job()
-                .and_then(|j| j.correlation_id.clone())
-            {
-                Some(c) => self.go(Loc::Trace(c), true),
-                None => {
-                    self.say(Level::Info, "this job has no correlation id");
-                    Vec::new()
-                }
-            },
-            Pane::Audit => {
-                let v = self.audit.visible();
-                if let Some(&i) = v.get(self.audit.scroll.selected) {
-                    let row = self.audit.rows[i].clone();
-                    self.open_diff(row);
-                }
-                Vec::new()
-            }
-            Pane::Locks => {
-                let v = self.lock.visible();
-                match v.get(self.lock.scroll.selected) {
-                    Some(LockRow::Log(i)) => {
-                        let l = self.lock.logs[*i].clone();
-                        let copy = Some(whole(&l.to_json(), &l.raw_json));
-                        self.open_json_with(
-                            format!("log #{} {}", l.id, l.action),
-                            &l.to_json(),
-                            copy,
-                        );
-                        self.shows_row(RevealOf::Log(l.id));
-                    }
-                    Some(LockRow::Event(i)) => {
-                        let e = self.lock.trail.events[*i].clone();
-                        let provider = self.lock.trail.provider.clone().unwrap_or_default();
-                        self.open_json(format!("{provider} audit trail · {}", e.kind), &e.raw);
-                    }
-                    None => {}
-                }
-                Vec::new()
-            }
-            Pane::User => {
-                let items = self.user.items();
-                let Some(d) = &self.user.detail else {
-                    return Vec::new();
-                };
-                match items.get(self.user.scroll.selected) {
-                    Some(UserItem::Job(i)) => match d.jobs[*i].correlation_id.clone() {
-                        Some(c) => self.go(Loc::Trace(c), true),
-                        None => Vec::new(),
-                    },
-                    Some(UserItem::Trace(i)) => {
-                        let c = d.traces[*i].correlation_id.clone();
-                        self.go(Loc::Trace(c), true)
-                    }
-                    Some(UserItem::Door(i)) => match d.doors[*i].lock_key.clone() {
-                        Some(k) => self.go(Loc::Lock(k), true),
-                        None => Vec::new(),
-                    },
-                    None => Vec::new(),
-                }
-            }
-            Pane::Trace => {
-                let Some(t) = &self.trace.trace else {
-                    return Vec::new();
-                };
-                match self.trace.items.get(self.trace.scroll.selected).cloned() {
-                    Some(TraceItem::Audit(i)) => {
-                        let row = t.audit[i].clone();
-                        self.open_diff(row);
-                    }
-                    Some(TraceItem::Job(i)) => {
-                        let j = t.jobs[i].to_json();
-                        let id = t.jobs[i].id;
-                        let copy = Some(whole(&j, &t.jobs[i].raw_json));
-                        self.open_json_with(format!("job #{id}"), &j, copy);
-                        self.shows_row(RevealOf::Job(id));
-                    }
-                    Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i))
-                        if t.logs[i].detached =>
-                    {
-                        // A big trace's log: opened when its page comes.
-                        let id = t.logs[i].id;
-                        self.trace.open_when_loaded = Some(id);
-                        self.say(Level::Info, format!("log #{id}: reading its payloads…"));
-                        return self.trace_payloads();
-                    }
-                    Some(TraceItem::GroupLog(i)) | Some(TraceItem::TimelineLog(i)) => {
-                        let l = t.logs[i].to_json();
-                        let title = format!("log #{} {}", t.logs[i].id, t.logs[i].action);
-                        let copy = Some(whole(&l, &t.logs[i].raw_json));
-                        let id = t.logs[i].id;
-                        self.open_json_with(title, &l, copy);
-                        self.shows_row(RevealOf::Log(id));
-                    }
-                    _ => {}
-                }
-                Vec::new()
-            }
-        }
-    }
-}
-
-/// A row's raw copy: its JSON columns as Postgres's text.
-fn whole(value: &serde_json::Value, raws: &crate::store::traces::RawJson) -> String {
-    crate::store::traces::row_json_text(value.clone(), raws)
 }

@@ -44,7 +44,7 @@ impl App {
     /// A JSON popup whose copy is `copy` (a row with a collapsed column is
     /// copied whole, not as shown).
     pub(crate) fn open_json_with(&mut self, title: String, value: &Value, copy: Option<String>) {
-        self.overlays.push(Overlay::Json(JsonView {
+        self.popups.overlays.push(Overlay::Json(JsonView {
             title,
             doc: JsonDoc::new(value),
             value: value.clone(),
@@ -56,7 +56,7 @@ impl App {
 
     /// Names the row the popup just opened shows, for `:reveal`.
     pub(crate) fn shows_row(&mut self, of: crate::store::reveal::RevealOf) {
-        if let Some(Overlay::Json(j)) = self.overlays.last_mut() {
+        if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
             j.reveal = Some(of);
         }
     }
@@ -64,7 +64,7 @@ impl App {
     pub(crate) fn open_diff(&mut self, row: AuditRow) {
         let before = row.before_json.clone().unwrap_or(Value::Null);
         let after = row.after_json.clone().unwrap_or(Value::Null);
-        self.overlays.push(Overlay::Diff(DiffView {
+        self.popups.overlays.push(Overlay::Diff(DiffView {
             changes: diff(&before, &after),
             before: Box::new(crate::jsondoc::JsonDoc::new(&before)),
             after: Box::new(crate::jsondoc::JsonDoc::new(&after)),

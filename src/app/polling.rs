@@ -3,18 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{App, COUNTS_EVERY, Cmd, JobsLoad, Level, POLL_EVERY, Pane, Query, Slot};
+use crate::app::{App, COUNTS_EVERY, Cmd, JobsLoad, Level, POLL_EVERY, Query, Slot};
 use crate::store::queries::Page;
 
 impl App {
     pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
-        if !self.clock_pinned {
-            self.now = now + self.clock_skew;
-        }
-        self.ticks += 1;
+        let ticks = self.clock.tick(now);
         // A write window is on the database's clock, as it was set.
-        if self.write_until.is_some_and(|t| t <= now + self.clock_skew) {
-            self.write_until = None;
+        if self.write.expire(self.clock.on_database(now)) {
             self.say(
                 Level::Warn,
                 "write mode ended: the session is read-only again",
@@ -22,11 +18,11 @@ impl App {
         }
         let mut cmds = Vec::new();
         // Live refresh by polling: it works on any database, with no triggers.
-        if self.ticks % POLL_EVERY == 0
-            && self.pane == Pane::Jobs
-            && !self.pending.contains_key(&Slot::Jobs)
+        if ticks % POLL_EVERY == 0
+            && self.pane.polls()
+            && self.requests.pending(Slot::Jobs).is_none()
         {
-            let page = match self.jobs.window_start {
+            let page = match self.panes.jobs.window_start {
                 None => Page::First,
                 Some(k) => Page::From(k),
             };
@@ -34,8 +30,8 @@ impl App {
         }
         // While the database is unreachable, probe every other tick: the
         // first answer clears the banner, whatever pane is open.
-        let probe = self.db_lost.is_some() && self.ticks % 2 == 0;
-        if (probe || self.ticks % COUNTS_EVERY == 0) && !self.pending.contains_key(&Slot::JobCounts)
+        let probe = self.requests.db_lost.is_some() && ticks % 2 == 0;
+        if (probe || ticks % COUNTS_EVERY == 0) && self.requests.pending(Slot::JobCounts).is_none()
         {
             cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
         }

@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 
-use crate::app::{App, Cmd, Level, LockRow, Overlay, Pane, TraceItem};
+use crate::app::{App, Cmd, Level, Overlay};
 use crate::keys::Action;
 use crate::store::reveal::{RevealOf, Unmasked};
 
@@ -13,29 +13,21 @@ pub const MAX_REVEAL: Duration = Duration::hours(1);
 
 impl App {
     pub(crate) fn arm_reveal(&mut self, duration: Duration, reason: String) {
-        self.reveal = self.now.checked_add_signed(duration).map(|t| (t, reason));
+        self.write.arm_reveal(self.now(), duration, reason);
         self.say(
             Level::Warn,
             format!(
                 "reveal for {}: the next y copies one value unmasked, recorded in app_audit as {}",
                 crate::timefmt::age(duration),
-                self.operator
+                self.write.operator_name()
             ),
         );
-    }
-
-    /// An armed reveal that has not run out: its end and reason.
-    fn armed_reveal(&self) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
-        self.reveal
-            .as_ref()
-            .filter(|(until, _)| *until > self.now)
-            .cloned()
     }
 
     /// A copy key while a reveal is armed: `y` on a row or a value reveals
     /// it (and spends the reveal); anything else copies masked as always.
     pub(crate) fn reveal_copy(&mut self, action: Action) -> Option<Vec<Cmd>> {
-        let (until, reason) = self.armed_reveal()?;
+        let (until, reason) = self.write.armed_reveal(self.now())?;
         if action != Action::Copy {
             return None;
         }
@@ -46,50 +38,26 @@ impl App {
             );
             return Some(Vec::new());
         };
-        self.reveal = None;
-        self.acting += 1;
+        self.write.spend_reveal();
+        self.requests.reveal();
         self.say(Level::Warn, format!("revealing {} …", of.describe()));
         Some(vec![Cmd::Reveal {
             of,
             reason,
-            operator: self.operator.clone(),
+            operator: self.write.operator_name().to_string(),
             until,
         }])
     }
 
     /// The row (or log column) that `y` copies here.
     fn reveal_source(&self) -> Option<RevealOf> {
-        if let Some(o) = self.overlays.last() {
+        if let Some(o) = self.popups.overlays.last() {
             return match o {
                 Overlay::Json(j) => j.reveal.clone(),
                 Overlay::Diff(d) => Some(RevealOf::Audit(d.row.id)),
             };
         }
-        match self.pane {
-            Pane::Jobs => self.jobs.selected_job().map(|j| RevealOf::Job(j.id)),
-            Pane::Trace => {
-                let t = self.trace.trace.as_ref()?;
-                match self.trace.items.get(self.trace.scroll.selected)? {
-                    TraceItem::Audit(i) => Some(RevealOf::Audit(t.audit[*i].id)),
-                    TraceItem::Job(i) => Some(RevealOf::Job(t.jobs[*i].id)),
-                    TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
-                        Some(RevealOf::Log(t.logs[*i].id))
-                    }
-                    _ => None,
-                }
-            }
-            Pane::Locks => match self.lock.visible().get(self.lock.scroll.selected)? {
-                LockRow::Log(i) => Some(RevealOf::Log(self.lock.logs[*i].id)),
-                LockRow::Event(_) => None,
-            },
-            Pane::Audit => {
-                let v = self.audit.visible();
-                Some(RevealOf::Audit(
-                    self.audit.rows[*v.get(self.audit.scroll.selected)?].id,
-                ))
-            }
-            Pane::User => None,
-        }
+        self.selected()?.reveals()
     }
 
     /// The reveal's answer: copy the text, or say why nothing was copied.
@@ -97,7 +65,7 @@ impl App {
         &mut self,
         result: Result<(String, Unmasked), crate::store::reveal::NotRevealed>,
     ) -> Vec<Cmd> {
-        self.acting = self.acting.saturating_sub(1);
+        self.requests.acted();
         match result {
             Ok((what, Unmasked(text))) => vec![Cmd::CopyUnmasked {
                 text,
@@ -106,7 +74,7 @@ impl App {
             Err(e) => {
                 // Refused before anything was read out: still armed.
                 if let Some(r) = e.rearm {
-                    self.reveal = Some(r);
+                    self.write.rearm_reveal(r);
                 }
                 self.say(Level::Error, e.message);
                 Vec::new()

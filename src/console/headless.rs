@@ -80,7 +80,7 @@ pub async fn run_msgs(
             exec.run(c);
         }
         drain(&mut app, &mut exec, &mut rx, wait).await;
-        if app.quit {
+        if app.quitting() {
             break;
         }
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
 
-use crate::app::{App, Level, Loc, Session};
+use crate::app::{App, Level, Loc, Options, Session, ThemeName, WriteStart};
 use crate::config::{Config, DEFAULT_STUCK_AFTER_SECS};
 use crate::keys::{Keymap, parse_sequence};
 use crate::lockkey::LockKey;
@@ -137,6 +137,7 @@ pub async fn setup_with(
         broker_tables,
         calls_to: providers.destinations(),
         token_hosts: providers.token_hosts(),
+        stuck_after: store::queries::seconds(stuck_after_secs),
     };
     let settings = Settings {
         stuck_after_secs,
@@ -145,14 +146,49 @@ pub async fn setup_with(
             && !missing.iter().any(|w| w.name == store::indexes::USER_REF),
         standby: standby.is_some(),
     };
-    let mut app = App::new(
+    // --write: for the whole session (Postgres still gets READ WRITE only
+    // on the transactions that change something), always with a reason:
+    // asked for first when none came on the command line.
+    let write = match g.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        _ if !g.write => WriteStart::ReadOnly,
+        Some(r) => WriteStart::Write {
+            reason: r.to_string(),
+        },
+        None => WriteStart::AskReason,
+    };
+    // no-color.org: set and not empty.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // Who acts: the config's name, else the OS account running lockdesk
+    // (from the uid, not from $USER, which anyone sets).
+    let operator = match &config.operator {
+        Some(o) => o.clone(),
+        None => crate::osuser::current().account.clone(),
+    };
+    let default_mode = match config.drift_mode.as_deref() {
+        Some(m) => crate::engine::plan::Mode::parse(m).ok_or_else(|| {
+            anyhow!("drift_mode in the config is `{m}`: use standard or ultra_strict")
+        })?,
+        None => crate::engine::plan::Mode::Standard,
+    };
+    let mut conn = pool.acquire().await?;
+    let doors = store::queries::doors(&mut conn, broker_tables).await?;
+    drop(conn);
+    let mut app = App::new(Options {
         session,
         keymap,
-        Clock::new(zone),
-        now.unwrap_or_else(Utc::now),
-        store::queries::seconds(stuck_after_secs),
-    );
-    app.clock_pinned = now.is_some();
+        clock: Clock::new(zone),
+        now: now.unwrap_or_else(Utc::now),
+        pinned: now.is_some(),
+        write,
+        operator,
+        default_mode,
+        doors,
+        theme: if no_color {
+            ThemeName::Plain
+        } else {
+            ThemeName::Dark
+        },
+    });
     if let Some(notice) = fallback {
         tracing::warn!("{notice}");
         app.say(Level::Warn, notice);
@@ -167,39 +203,6 @@ pub async fn setup_with(
         tracing::warn!("{notice}");
         app.say(Level::Warn, notice);
     }
-    if g.write {
-        // --write: for the whole session (Postgres still gets READ WRITE
-        // only on the transactions that change something), always with a
-        // reason: asked for first when none came on the command line.
-        match g.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            Some(r) => {
-                app.write_until = Some(DateTime::<Utc>::MAX_UTC);
-                app.write_reason = Some(r.to_string());
-            }
-            None => {
-                app.prompt = Some(crate::app::Prompt {
-                    kind: crate::app::PromptKind::Reason,
-                    text: String::new(),
-                });
-            }
-        }
-    }
-    // no-color.org: set and not empty.
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    // Who acts: the config's name, else the OS account running lockdesk
-    // (from the uid, not from $USER, which anyone sets).
-    app.operator = match &config.operator {
-        Some(o) => o.clone(),
-        None => crate::osuser::current().account.clone(),
-    };
-    if let Some(m) = config.drift_mode.as_deref() {
-        app.default_mode = crate::engine::plan::Mode::parse(m).ok_or_else(|| {
-            anyhow!("drift_mode in the config is `{m}`: use standard or ultra_strict")
-        })?;
-    }
-    let mut conn = pool.acquire().await?;
-    app.doors = store::queries::doors(&mut conn, broker_tables).await?;
-    drop(conn);
     let start = match target {
         None => Loc::Jobs,
         Some(Target::Trace { id }) => Loc::Trace(id),
@@ -215,7 +218,7 @@ pub async fn setup_with(
         }
         Some(Target::Door { id }) => {
             let door = app
-                .doors
+                .doors()
                 .iter()
                 .find(|d| d.id.to_string() == id || d.name.eq_ignore_ascii_case(&id))
                 .ok_or_else(|| anyhow!("there is no door `{id}` in {}", db.label))?;
@@ -281,8 +284,8 @@ pub async fn run_on(
 ) -> anyhow::Result<()> {
     let mut s = setup(g, url, source, target, None).await?;
     if let Some(p) = providers {
-        s.app.session.calls_to = p.destinations();
-        s.app.session.token_hosts = p.token_hosts();
+        s.app.session_mut().calls_to = p.destinations();
+        s.app.session_mut().token_hosts = p.token_hosts();
         s.providers = Arc::new(Providers::new(p));
     }
     terminal::run(s.app, s.pool, s.standby, s.settings, s.providers, s.start).await

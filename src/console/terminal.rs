@@ -106,13 +106,13 @@ pub async fn run(
             for c in cmds {
                 if c == Cmd::Quit {
                     stop = Some("quit");
-                    app.quit = false;
+                    app.quit_handled();
                     continue;
                 }
                 exec.run(c);
             }
             if let Some(why) = stop {
-                if stopping || app.acting == 0 {
+                if stopping || app.acting() == 0 {
                     exec.run(Cmd::Quit);
                     return Ok(());
                 }
@@ -120,7 +120,7 @@ pub async fn run(
                 crate::engine::stop::request();
                 app.stopping(why);
             }
-            if stopping && app.acting == 0 {
+            if stopping && app.acting() == 0 {
                 exec.run(Cmd::Quit);
                 return Ok(());
             }

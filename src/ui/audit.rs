@@ -30,7 +30,7 @@ const TITLES: [&str; 6] = ["TIME", "ENTITY", "ACTION", "ACTOR", "SOURCE", "CORRE
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let a = &app.audit;
+    let a = &app.audit();
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let mut spans = vec![
         Span::styled(" Audit changes ", th.section),
@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let r = &a.rows[i];
             (
                 when(&r.odd, "created_at", || {
-                    app.clock.short(&r.created_at, None)
+                    app.clock().short(&r.created_at, None)
                 }),
                 format!(
                     "{} #{}",

@@ -49,7 +49,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                 Line::from(format!(
                     "Job #{} has been running for {} without an update.",
                     job.id,
-                    crate::timefmt::age(app.now - job.updated_at)
+                    crate::timefmt::age(app.now() - job.updated_at)
                 )),
                 Line::from("A worker may still be running it: re-enqueueing can run it twice.")
                     .style(th.warning),
@@ -137,7 +137,7 @@ fn mode_line(app: &App) -> Line<'static> {
         Line::from(format!(
             "Session: {} as {}.",
             app.mode_label(),
-            app.operator
+            app.operator_name()
         ))
     } else {
         Line::from("Session: READ-ONLY. Nothing is sent (and Postgres would refuse the change): Esc, then type :write 15m <reason>, or start with --write.")
@@ -311,7 +311,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
     }
     out.push(mode_line(app));
     let k = |a| {
-        app.keymap
+        app.keymap()
             .keys_for(&[crate::keys::Context::Dialog], a)
             .first()
             .map(|k| k.label())

@@ -44,7 +44,7 @@ fn count(c: Count) -> String {
 
 fn header(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let c = &app.jobs.counts;
+    let c = &app.jobs().counts;
     let mut spans = vec![Span::styled(" Job queue ", th.section)];
     for s in ["queued", "running", "failed", "dead", "done", "cancelled"] {
         spans.push(Span::styled(
@@ -56,11 +56,11 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         }
         spans.push(Span::styled(" · ", th.dim));
     }
-    spans.push(Span::raw(format!("showing: {}", app.jobs.filter)));
-    if !app.jobs.text.is_empty() {
-        spans.push(Span::styled(format!("  /{}", app.jobs.text), th.warning));
+    spans.push(Span::raw(format!("showing: {}", app.jobs().filter)));
+    if !app.jobs().text.is_empty() {
+        spans.push(Span::styled(format!("  /{}", app.jobs().text), th.warning));
     }
-    if app.jobs.loading {
+    if app.jobs().loading {
         spans.push(Span::styled("  loading…", th.dim));
     }
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), area);
@@ -110,18 +110,18 @@ fn job_cells(app: &App, job: &JobRow) -> JobCells {
             job.user_id.to_string()
         },
         att: job.attempt_count.to_string(),
-        age: when(&job.odd, "created_at", || age(app.now - job.created_at)),
+        age: when(&job.odd, "created_at", || age(app.now() - job.created_at)),
         next: job
             .next_run_at
             .filter(|_| matches!(job.status, JobStatus::Queued | JobStatus::Failed))
-            .map(|t| relative(&t, &app.now))
+            .map(|t| relative(&t, &app.now()))
             .unwrap_or_default(),
     }
 }
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let j = &app.jobs;
+    let j = &app.jobs();
     let visible = j.visible();
     let height = area.height.saturating_sub(1) as usize;
     let off = j.scroll.offset_for(height);
@@ -240,7 +240,7 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
 fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
     let block = Block::bordered().title(" Job detail ").border_style(th.dim);
-    let Some(job) = app.jobs.selected_job() else {
+    let Some(job) = app.jobs().selected_job() else {
         f.render_widget(Paragraph::new("").block(block), area);
         return;
     };
@@ -289,7 +289,7 @@ fn preview(v: &serde_json::Value, max: usize) -> String {
 /// The selected job's fields, times in full with their zone.
 pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     let th = theme::of(app);
-    let c = &app.clock;
+    let c = &app.clock();
     let stuck = app.is_stuck(job);
     let mut status = vec![
         Span::raw("status "),
@@ -298,7 +298,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
     ];
     if stuck {
         status.push(Span::styled(
-            format!("  STUCK: no update for {}", age(app.now - job.updated_at)),
+            format!("  STUCK: no update for {}", age(app.now() - job.updated_at)),
             th.stuck,
         ));
     }
@@ -309,7 +309,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
         ));
     }
     let next = match job.next_run_at {
-        Some(t) => format!("{} ({})", c.full(&t, None), relative(&t, &app.now)),
+        Some(t) => format!("{} ({})", c.full(&t, None), relative(&t, &app.now())),
         None => when(&job.odd, "next_run_at", || "—".into()),
     };
     vec![
@@ -322,7 +322,7 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
         Line::from(format!(
             "created {} ({} ago)   updated {}",
             when(&job.odd, "created_at", || c.full(&job.created_at, None)),
-            when(&job.odd, "created_at", || age(app.now - job.created_at)),
+            when(&job.odd, "created_at", || age(app.now() - job.created_at)),
             when(&job.odd, "updated_at", || c.full(&job.updated_at, None))
         )),
         Line::from(format!("next run {next}")),

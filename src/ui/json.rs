@@ -102,7 +102,9 @@ pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
             Span::styled(r.action.clone(), th.strong),
             Span::raw(format!(
                 "  {}",
-                super::when(&r.odd, "created_at", || app.clock.full(&r.created_at, None))
+                super::when(&r.odd, "created_at", || app
+                    .clock()
+                    .full(&r.created_at, None))
             )),
         ]),
         Line::from(Span::styled(

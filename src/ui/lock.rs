@@ -37,7 +37,7 @@ const TITLES: [&str; 6] = [
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let l = &app.lock;
+    let l = &app.lock();
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let Some(key) = &l.lock_key else {
         f.render_widget(
@@ -138,7 +138,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 let log = &l.logs[i];
                 (
                     when(&log.odd, "created_at", || {
-                        app.clock.full(&log.created_at, site)
+                        app.clock().full(&log.created_at, site)
                     }),
                     log.reconcile_job_id
                         .map_or(String::new(), |j| format!("#{j}")),
@@ -146,7 +146,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 )
             }
             LockRow::Event(i) => (
-                app.clock.full(&t.events[i].at, site),
+                app.clock().full(&t.events[i].at, site),
                 String::new(),
                 String::new(),
             ),

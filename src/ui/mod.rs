@@ -223,7 +223,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn draw_panes(f: &mut Frame, app: &App) {
     let th = theme::of(app);
     let area = f.area();
-    let banner = app.db_lost.is_some() as u16;
+    let banner = app.db_lost().is_some() as u16;
     let [top, banner_area, main, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner),
@@ -232,7 +232,7 @@ fn draw_panes(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     status_bar(f, app, top);
-    if let Some(e) = &app.db_lost {
+    if let Some(e) = &app.db_lost() {
         let text = format!(
             " Database connection lost — showing what was loaded; reconnecting by itself. ({e})"
         );
@@ -241,14 +241,14 @@ fn draw_panes(f: &mut Frame, app: &App) {
             banner_area,
         );
     }
-    match app.pane {
+    match app.pane() {
         Pane::Jobs => jobs::draw(f, app, main),
         Pane::Audit => audit::draw(f, app, main),
         Pane::Locks => lock::draw(f, app, main),
         Pane::User => user::draw(f, app, main),
         Pane::Trace => trace::draw(f, app, main),
     }
-    if let Some(o) = app.overlays.last() {
+    if let Some(o) = app.popups().overlay() {
         let r = popup(main, 94, 92);
         f.render_widget(Clear, r);
         match o {
@@ -256,10 +256,10 @@ fn draw_panes(f: &mut Frame, app: &App) {
             Overlay::Diff(d) => json::draw_diff(f, app, d, r),
         }
     }
-    if let Some(d) = &app.dialog {
+    if let Some(d) = &app.popups().dialog() {
         dialog::draw(f, app, d, main);
     }
-    if app.help {
+    if app.popups().help() {
         help(f, app, main);
     }
     bottom_line(f, app, bottom);
@@ -280,18 +280,18 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         Span::raw(""),
         Span::raw(" "),
         mode,
-        Span::styled(format!(" ⇄ {} ·", app.session.calls_to), th.dim),
-        Span::styled(format!(" {} ", app.clock.label()), th.dim),
+        Span::styled(format!(" ⇄ {} ·", app.session().calls_to), th.dim),
+        Span::styled(format!(" {} ", app.clock().label()), th.dim),
     ];
     // Ages and "stuck" follow the database's clock; say when this machine's
     // is off by more than a few seconds.
-    let skew = app.clock_skew.num_seconds();
+    let skew = app.clock_skew().num_seconds();
     if skew.unsigned_abs() > 5 {
         let sign = if skew > 0 { "behind" } else { "ahead" };
         spans.push(Span::styled(
             format!(
                 "this clock {} {sign} the database ",
-                crate::timefmt::age(app.clock_skew.abs())
+                crate::timefmt::age(app.clock_skew().abs())
             ),
             th.warning,
         ));
@@ -300,7 +300,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     // (its lag reads 0 then), else when it is more than a second behind.
     if let Some(stopped) = app.standby_stopped() {
         spans.push(Span::styled(format!("{stopped} "), th.warning));
-    } else if let Some(ms) = app.jobs.counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
+    } else if let Some(ms) = app.jobs().counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
         spans.push(Span::styled(
             format!("standby {:.1} s behind ", ms as f64 / 1000.0),
             th.warning,
@@ -309,7 +309,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     spans.push(Span::raw("│"));
     for (i, p) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
-        spans.push(if *p == app.pane {
+        spans.push(if *p == app.pane() {
             Span::styled(label, th.tab_current)
         } else {
             Span::styled(label, th.dim)
@@ -323,7 +323,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     // mode, the warnings and the panes always show.
     let rest: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(rest).max(12);
-    spans[2] = Span::raw(fit_parts(&app.session.target, room));
+    spans[2] = Span::raw(fit_parts(&app.session().target, room));
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
 }
 
@@ -333,7 +333,7 @@ pub(crate) fn as_of(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> Opt
     use chrono::SubsecRound;
     let at = at?.trunc_subsecs(0);
     // The pane's own key, also while a popup is over it.
-    let keys = app.keymap.keys_for(
+    let keys = app.keymap().keys_for(
         &[crate::keys::Context::List, crate::keys::Context::Global],
         crate::keys::Action::Refresh,
     );
@@ -346,14 +346,14 @@ pub(crate) fn as_of(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> Opt
         format!(" · {key} reloads")
     };
     Some(Span::styled(
-        format!("  as of {}{reload}", app.clock.time_of_day(&at, None)),
+        format!("  as of {}{reload}", app.clock().time_of_day(&at, None)),
         th.dim,
     ))
 }
 
 fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    if let Some(p) = &app.prompt {
+    if let Some(p) = &app.popups().prompt() {
         let lead = match p.kind {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
@@ -369,7 +369,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             spans.push(Span::styled(
                 format!(
                     "  searching the {} pane is not built yet: Enter or Esc closes, nothing typed here runs",
-                    app.pane.title()
+                    app.pane().title()
                 ),
                 th.dim,
             ));
@@ -378,7 +378,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(line), area);
         return;
     }
-    if let Some((level, text)) = &app.message {
+    if let Some((level, text)) = &app.popups().message() {
         let style = match level {
             Level::Info => th.info,
             Level::Warn => th.warning,
@@ -395,7 +395,7 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(format!(" {k} "), th.key_hint));
         spans.push(Span::raw(format!(" {label}  ")));
     }
-    if let Some(d) = &app.session.drift_disabled {
+    if let Some(d) = &app.session().drift_disabled {
         spans.push(Span::styled(fit(d, 60), th.dim));
     }
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
@@ -428,7 +428,7 @@ fn help(f: &mut Frame, app: &App, area: Rect) {
         .style(th.dim),
         Line::from(""),
     ];
-    for (ctx, actions) in app.keymap.all() {
+    for (ctx, actions) in app.keymap().all() {
         lines.push(Line::from(Span::styled(
             format!("[{}]", ctx.name()),
             th.section,

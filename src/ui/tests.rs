@@ -5,45 +5,16 @@ use chrono::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::app::{App, Dialog, JsonView, Overlay, Session};
-use crate::keys::{Action, Keymap};
+use crate::app::{App, Dialog, JsonView, Overlay, ThemeName, fixture};
+use crate::keys::Action;
 use crate::store::traces::JobRow;
-use crate::timefmt::{Clock, Zone};
 
 fn app() -> App {
-    let mut a = App::new(
-        Session {
-            target: "test".into(),
-            read_only: true,
-            drift_disabled: None,
-            broker_tables: true,
-            calls_to: "none".into(),
-            token_hosts: Default::default(),
-        },
-        Keymap::defaults(),
-        Clock::new(Zone::Utc),
-        crate::demo::world::fixed_now(),
-        Duration::minutes(15),
-    );
-    let now = a.now;
-    a.jobs.rows = (1..=50)
+    let mut a = fixture::app();
+    a.panes_mut().jobs.rows = (1..=50)
         .map(|id| JobRow {
-            id,
-            job_type: "reconcile_user".into(),
-            user_id: 9,
             reason: Some("access level changed".into()),
-            status: if id % 3 == 0 { "failed" } else { "done" }.into(),
-            attempt_count: 1,
-            last_error: None,
-            next_run_at: None,
-            correlation_id: Some(format!("{id:032x}")),
-            debug_session_id: None,
-            payload: None,
-            created_at: now - Duration::seconds(id),
-            updated_at: now,
-            odd: Vec::new(),
-            raw_json: Vec::new(),
-            interrupted: false,
+            ..fixture::job(id, if id % 3 == 0 { "failed" } else { "done" })
         })
         .collect();
     a
@@ -61,7 +32,7 @@ fn every_popup() -> Vec<App> {
     help.act(Action::Help);
     let mut json = app();
     let value = serde_json::json!({"lockId": 28991110, "list": [1, 2, {"a": "日本語 ✅"}]});
-    json.overlays.push(Overlay::Json(JsonView {
+    json.push_overlay(Overlay::Json(JsonView {
         title: "log #1".into(),
         doc: crate::jsondoc::JsonDoc::new(&value),
         value,
@@ -70,8 +41,8 @@ fn every_popup() -> Vec<App> {
         reveal: None,
     }));
     let mut dialog = app();
-    let job = dialog.jobs.rows[2].clone();
-    dialog.dialog = Some(Dialog::RetryStuck {
+    let job = dialog.jobs().rows[2].clone();
+    dialog.open_dialog(Dialog::RetryStuck {
         job,
         typed: String::new(),
     });
@@ -148,8 +119,8 @@ fn bidi_zero_width_and_control_characters_are_shown_escaped() {
 #[test]
 fn a_hostile_name_in_a_row_never_reorders_the_screen() {
     let mut a = app();
-    a.jobs.rows[0].reason = Some("\u{202E}gnissim PIN \u{2066}x\u{200B}y".into());
-    a.jobs.rows[1].job_type = "日本語_ジョブ_🔑".into();
+    a.panes_mut().jobs.rows[0].reason = Some("\u{202E}gnissim PIN \u{2066}x\u{200B}y".into());
+    a.panes_mut().jobs.rows[1].job_type = "日本語_ジョブ_🔑".into();
     let mut t = Terminal::new(TestBackend::new(160, 30)).expect("a test terminal");
     t.draw(|f| super::draw(f, &a)).expect("a frame");
     let buf = t.backend().buffer();
@@ -198,9 +169,9 @@ fn text_at(a: &App, w: u16, h: u16) -> String {
 #[test]
 fn ids_are_never_cut() {
     let mut a = app();
-    a.jobs.rows[0].id = i64::MAX;
-    a.jobs.rows[0].user_id = 1_000_000_000_007;
-    a.jobs.rows[1].id = 10_000_123;
+    a.panes_mut().jobs.rows[0].id = i64::MAX;
+    a.panes_mut().jobs.rows[0].user_id = 1_000_000_000_007;
+    a.panes_mut().jobs.rows[1].id = 10_000_123;
     let screen = text_at(&a, 160, 30);
     assert!(screen.contains("#9223372036854775807 "), "{screen}");
     assert!(screen.contains(" 1000000000007 "), "{screen}");
@@ -235,12 +206,12 @@ fn a_long_target_gives_way_keeping_each_servers_start_and_end() {
 #[test]
 fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
     let mut a = app();
-    a.session.target = format!(
+    a.session_mut().target = format!(
         "prod · writes {} · reads {}",
         "p".repeat(120),
         "r".repeat(120)
     );
-    a.jobs.counts.standby_lag_ms = Some(12_345);
+    a.panes_mut().jobs.counts.standby_lag_ms = Some(12_345);
     let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
     t.draw(|f| super::draw(f, &a)).unwrap();
     let top: String = (0..160)
@@ -255,10 +226,10 @@ fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
 fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exactness() {
     use crate::store::replica::Feed;
     let mut a = app();
-    a.jobs.counts.exact = vec![("queued".into(), 2), ("failed".into(), 4)];
-    a.jobs.counts.standby_lag_ms = Some(12_345);
-    a.jobs.counts.standby_feed = Feed::Stopped {
-        since: Some(a.now - Duration::seconds(75)),
+    a.panes_mut().jobs.counts.exact = vec![("queued".into(), 2), ("failed".into(), 4)];
+    a.panes_mut().jobs.counts.standby_lag_ms = Some(12_345);
+    a.panes_mut().jobs.counts.standby_feed = Feed::Stopped {
+        since: Some(a.now() - Duration::seconds(75)),
     };
     let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
     t.draw(|f| super::draw(f, &a)).unwrap();
@@ -270,7 +241,7 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
     let (top, counts) = (line(&t, 0), line(&t, 1));
     let shown = format!(
         "standby not receiving since {}",
-        (a.now - Duration::seconds(75)).format("%H:%M:%S UTC")
+        (a.now() - Duration::seconds(75)).format("%H:%M:%S UTC")
     );
     let at = top.find(&shown).unwrap_or_else(|| panic!("{top}"));
     assert!(!top.contains("behind"), "{top}");
@@ -284,7 +255,7 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
     assert!(counts.contains("failed ~4 · "), "{counts}");
     assert!(counts.contains("dead ~0 · "), "{counts}");
     // Receiving again: the lag, and exact counts.
-    a.jobs.counts.standby_feed = Feed::Receiving;
+    a.panes_mut().jobs.counts.standby_feed = Feed::Receiving;
     t.draw(|f| super::draw(f, &a)).unwrap();
     let (top, counts) = (line(&t, 0), line(&t, 1));
     assert!(top.contains("standby 12.3 s behind"), "{top}");
@@ -296,19 +267,19 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
 fn the_plain_theme_draws_what_the_dark_one_does_without_its_colours() {
     let mut apps = every_popup();
     let mut banner = app();
-    banner.db_lost = Some("connection refused".into());
+    banner.lose_database("connection refused");
     banner.say(crate::app::Level::Error, "a failure");
     apps.push(banner);
     for mut a in apps {
         for pane in crate::app::Pane::ALL {
-            a.pane = pane;
+            a.show_pane(pane);
             let mut dark = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
-            a.no_color = false;
+            a.set_theme(ThemeName::Dark);
             dark.draw(|f| super::draw(f, &a)).expect("a frame");
             let mut expected = dark.backend().buffer().clone();
             super::theme::monochrome(&mut expected);
             let mut plain = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
-            a.no_color = true;
+            a.set_theme(ThemeName::Plain);
             plain.draw(|f| super::draw(f, &a)).expect("a frame");
             assert_eq!(plain.backend().buffer(), &expected, "{pane:?}");
         }

@@ -187,10 +187,9 @@ static PLAIN_THEME: Theme = PLAIN;
 
 /// The theme this console draws with.
 pub fn of(app: &App) -> &'static Theme {
-    if app.no_color {
-        &PLAIN_THEME
-    } else {
-        &DARK_THEME
+    match app.theme() {
+        crate::app::ThemeName::Dark => &DARK_THEME,
+        crate::app::ThemeName::Plain => &PLAIN_THEME,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::timeline::Outcome;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let t = &app.trace;
+    let t = &app.trace();
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let (Some(trace), Some(summary)) = (&t.trace, &t.summary) else {
         let text = if t.loading {
@@ -35,7 +35,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let c = &app.clock;
+    let c = &app.clock();
     let outcome_style = match summary.outcome {
         Outcome::Ok => th.ok_mark,
         Outcome::Failed => th.failed_mark,
@@ -137,7 +137,9 @@ fn timeline_widths<'a>(app: &App, logs: impl Iterator<Item = &'a LogRow>, w: usi
 /// A log's time as the trace shows it (in its site's zone when `z` is on).
 fn log_time(app: &App, l: &LogRow) -> String {
     let zone = app.site_zone(l.door_id);
-    when(&l.odd, "created_at", || app.clock.full(&l.created_at, zone))
+    when(&l.odd, "created_at", || {
+        app.clock().full(&l.created_at, zone)
+    })
 }
 
 /// `  job #72  log #1384`: a timeline line's ids.
@@ -151,10 +153,10 @@ fn log_ids(l: &LogRow) -> String {
 /// One item's line.
 fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'static> {
     let th = theme::of(app);
-    let (Some(t), Some(s)) = (&app.trace.trace, &app.trace.summary) else {
+    let (Some(t), Some(s)) = (&app.trace().trace, &app.trace().summary) else {
         return Line::from("");
     };
-    let c = &app.clock;
+    let c = &app.clock();
     match item {
         TraceItem::Section(title) => Line::from(Span::styled(format!(" {title}"), th.subsection)),
         TraceItem::Anomaly(i) => Line::from(vec![
@@ -202,7 +204,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             let tail = format!(
                 "  attempts {}  age {}",
                 j.attempt_count,
-                when(&j.odd, "created_at", || age(app.now - j.created_at))
+                when(&j.odd, "created_at", || age(app.now() - j.created_at))
             );
             // The reason is text: it gives way so that the numbers after it
             // fit the pane.

@@ -12,7 +12,7 @@ use crate::timefmt::age;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let u = &app.user;
+    let u = &app.user();
     let Some(d) = &u.detail else {
         let text = match (&u.user_id, &u.error, u.loading) {
             (_, Some(e), _) => format!(" {e}"),
@@ -39,7 +39,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let clock = &app.clock;
+    let clock = &app.clock();
     let items = u.items();
     let selected = items.get(u.scroll.selected).cloned();
     let sel = |item: UserItem, line: Line<'static>| {
@@ -181,7 +181,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Span::styled(format!("{status:<10}"), style),
                 Span::raw(format!(
                     " {:>8} ago  ",
-                    when(&j.odd, "created_at", || age(app.now - j.created_at))
+                    when(&j.odd, "created_at", || age(app.now() - j.created_at))
                 )),
                 Span::styled(j.last_error.clone().unwrap_or_default(), th.failed),
             ]),

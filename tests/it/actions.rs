@@ -590,6 +590,6 @@ async fn the_default_operator_is_the_os_account() {
     let s = lockdesk::console::setup_with(&g, &url, "demo", None, None, config, Default::default())
         .await
         .unwrap();
-    assert_eq!(s.app.operator, lockdesk::osuser::current().account);
-    assert_ne!(s.app.operator, "unknown");
+    assert_eq!(s.app.operator_name(), lockdesk::osuser::current().account);
+    assert_ne!(s.app.operator_name(), "unknown");
 }

@@ -81,11 +81,11 @@ pub async fn run_as(
     // The socket path and the user differ per run: keep snapshots stable.
     // A run with a standby keeps its target: it says where reads go.
     if s.standby.is_none() {
-        s.app.session.target = "demo · lockdesk_demo".into();
+        s.app.session_mut().target = "demo · lockdesk_demo".into();
     }
-    s.app.operator = "alice".into();
+    s.app.set_operator("alice".into());
     if let Some(k) = keymap {
-        s.app.keymap = k;
+        s.app.set_keymap(k);
     }
     let keys = parse_sequence(keys).unwrap();
     let wait = Duration::from_secs(10);

@@ -18,6 +18,11 @@ pub struct AuditState {
 }
 
 impl AuditState {
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        let i = *self.visible().get(self.scroll.selected)?;
+        Some(crate::app::Selected::Audit(self.rows[i].clone()))
+    }
+
     pub fn visible(&self) -> Vec<usize> {
         let t = self.text.to_lowercase();
         (0..self.rows.len())

@@ -60,6 +60,10 @@ impl JobsState {
             .collect()
     }
 
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        self.selected_job().cloned().map(crate::app::Selected::Job)
+    }
+
     pub fn selected_job(&self) -> Option<&JobRow> {
         let v = self.visible();
         v.get(self.scroll.selected).map(|&i| &self.rows[i])
@@ -90,7 +94,7 @@ impl App {
         if self.pane != Pane::Jobs {
             return;
         }
-        let j = &mut self.jobs;
+        let j = &mut self.panes.jobs;
         if let Some(i) = j.rows.iter().position(|r| r.id == job) {
             j.acted_on = Some((i, j.rows[i].clone()));
             j.focus = Some(job);
@@ -100,7 +104,7 @@ impl App {
     /// The answer: the job acted on shows the status the action left it in
     /// (listed again where it was if a refresh dropped it meanwhile).
     pub(crate) fn pin_acted_on(&mut self, job: i64, status: &str) {
-        let now = self.now;
+        let now = self.now();
         let set = |r: &mut JobRow| {
             r.status = status.into();
             if status == "queued" {
@@ -108,7 +112,7 @@ impl App {
                 r.next_run_at = Some(now);
             }
         };
-        let j = &mut self.jobs;
+        let j = &mut self.panes.jobs;
         if let Some(r) = j.rows.iter_mut().find(|r| r.id == job) {
             set(r);
         }
@@ -136,27 +140,27 @@ impl App {
     }
 
     pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
-        self.jobs.loading = true;
+        self.panes.jobs.loading = true;
         // A refresh re-reads the whole window, so scrolled-in pages stay.
         let limit = if mode == JobsLoad::Refresh {
-            i64::try_from(self.jobs.rows.len())
+            i64::try_from(self.panes.jobs.rows.len())
                 .unwrap_or(i64::MAX)
                 .max(PAGE)
         } else {
             PAGE
         };
         let known = if mode == JobsLoad::Refresh {
-            self.jobs.rows.iter().map(JobStamp::of).collect()
+            self.panes.jobs.rows.iter().map(JobStamp::of).collect()
         } else {
             Vec::new()
         };
         self.reload(
             Slot::Jobs,
             Query::Jobs {
-                filter: self.jobs.filter.clone(),
+                filter: self.panes.jobs.filter.clone(),
                 page,
                 mode,
-                now: self.now,
+                now: self.now(),
                 limit,
                 known,
             },
@@ -164,17 +168,17 @@ impl App {
     }
 
     pub(crate) fn set_job_filter(&mut self, filter: JobFilter) -> Vec<Cmd> {
-        self.jobs.filter = filter;
-        self.jobs.window_start = None;
-        self.jobs.scroll = Scroll::default();
-        self.jobs.focus = None;
-        self.jobs.acted_on = None;
+        self.panes.jobs.filter = filter;
+        self.panes.jobs.window_start = None;
+        self.panes.jobs.scroll = Scroll::default();
+        self.panes.jobs.focus = None;
+        self.panes.jobs.acted_on = None;
         self.pane = Pane::Jobs;
         self.load_jobs(Page::First, JobsLoad::Replace)
     }
 
     pub(crate) fn jobs_arrived(&mut self, rows: Vec<JobRow>, mode: JobsLoad, limit: i64) {
-        let j = &mut self.jobs;
+        let j = &mut self.panes.jobs;
         j.loading = false;
         let full = rows.len() as i64 >= limit;
         let keep_id = j.selected_job().map(|r| r.id);

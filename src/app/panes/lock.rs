@@ -43,6 +43,17 @@ pub enum LockRow {
 }
 
 impl LockState {
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        use crate::app::Selected;
+        Some(match *self.visible().get(self.scroll.selected)? {
+            LockRow::Log(i) => Selected::Log(self.logs[i].clone()),
+            LockRow::Event(i) => Selected::LockEvent {
+                event: self.trail.events[i].clone(),
+                provider: self.trail.provider.clone().unwrap_or_default(),
+            },
+        })
+    }
+
     /// Broker logs and provider events merged, newest first, filtered.
     pub fn visible(&self) -> Vec<LockRow> {
         let t = self.text.to_lowercase();
@@ -88,12 +99,13 @@ impl App {
         else {
             return Vec::new();
         };
-        self.lock.trail = Trail {
+        self.panes.lock.trail = Trail {
             loading: true,
             provider: Some(provider.to_string()),
             ..Trail::default()
         };
         let customer = self
+            .panes
             .lock
             .door
             .as_ref()
@@ -104,8 +116,8 @@ impl App {
                 provider: provider.to_string(),
                 customer,
                 external_id: external_id.to_string(),
-                from: self.now - Duration::days(7),
-                to: self.now,
+                from: self.now() - Duration::days(7),
+                to: self.now(),
             },
         )
     }

@@ -1,7 +1,471 @@
-//! One module per pane: its state and the update logic that is its own.
+//! The panes: each one's state and its own logic in `<pane>.rs`; here the
+//! `Pane` names and, in one place, each pane's answer to the questions every
+//! pane is asked: what is selected, what `/` searches, what Enter opens,
+//! what `y` copies, what a refresh loads, which keys it hints at.
 
 pub mod audit;
 pub mod jobs;
 pub mod lock;
 pub mod trace;
 pub mod user;
+
+use serde_json::Value;
+
+use crate::app::{App, Cmd, JobsLoad, Level, Loc, Query, Scroll, Slot};
+use crate::keys::{Action, Context};
+use crate::providers::LockEvent;
+use crate::store::queries::{Keyset, Page};
+use crate::store::reveal::RevealOf;
+use crate::store::traces::{AuditRow, JobRow, LogRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Jobs,
+    Audit,
+    Locks,
+    User,
+    Trace,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Jobs,
+        Pane::Audit,
+        Pane::Locks,
+        Pane::User,
+        Pane::Trace,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Jobs => "Jobs",
+            Pane::Audit => "Audit",
+            Pane::Locks => "Lock logs",
+            Pane::User => "User",
+            Pane::Trace => "Trace",
+        }
+    }
+
+    /// The pane after this one (Tab), or before it (Shift-Tab).
+    pub fn next(self, forward: bool) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Pane::ALL.len();
+        Pane::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+
+    /// Whether the timer polls it for changes (the queue alone does).
+    pub(crate) fn polls(self) -> bool {
+        self == Pane::Jobs
+    }
+
+    /// Whether retry-all works here (on the queue's filter and text).
+    pub(crate) fn retries_all(self) -> bool {
+        self == Pane::Jobs
+    }
+
+    /// The keymap context of its own, before `List` and `Global`.
+    pub(crate) fn context(self) -> Option<Context> {
+        match self {
+            Pane::Jobs => Some(Context::Jobs),
+            Pane::Trace => Some(Context::Trace),
+            _ => None,
+        }
+    }
+
+    /// The actions its key bar hints at.
+    pub(crate) fn hints(self) -> &'static [(Action, &'static str)] {
+        match self {
+            Pane::Jobs => &[
+                (Action::Open, "trace"),
+                (Action::CycleStatus, "status"),
+                (Action::Filter, "filter"),
+                (Action::Command, "command"),
+                (Action::Help, "help"),
+            ],
+            Pane::Trace => &[
+                (Action::Open, "raw JSON"),
+                (Action::ShowRequest, "request"),
+                (Action::ShowResponse, "response"),
+                (Action::NextSection, "section"),
+                (Action::Back, "back"),
+            ],
+            _ => &[
+                (Action::Open, "open"),
+                (Action::Filter, "filter"),
+                (Action::Back, "back"),
+                (Action::Help, "help"),
+            ],
+        }
+    }
+}
+
+/// What the operator has selected, whatever the pane: the one answer that
+/// Enter, the copy keys, `:reveal`, retry and drift start from.
+#[derive(Debug, Clone)]
+pub enum Selected {
+    Job(JobRow),
+    Log(LogRow),
+    Audit(AuditRow),
+    /// The provider's own record of the lock.
+    LockEvent {
+        event: LockEvent,
+        provider: String,
+    },
+    /// A trace to open (a user's trace, or a user's job's).
+    Trace(String),
+    /// A lock to open (a user's door).
+    Lock(String),
+}
+
+impl Selected {
+    /// The row `:reveal` reads again unmasked.
+    pub fn reveals(&self) -> Option<RevealOf> {
+        match self {
+            Selected::Job(j) => Some(RevealOf::Job(j.id)),
+            Selected::Log(l) => Some(RevealOf::Log(l.id)),
+            Selected::Audit(a) => Some(RevealOf::Audit(a.id)),
+            _ => None,
+        }
+    }
+
+    /// What `y` copies of it, and how the status line names that.
+    pub fn copy(&self) -> Option<(String, String)> {
+        match self {
+            Selected::Job(j) => Some((j.to_json_text(), format!("job #{}", j.id))),
+            Selected::Log(l) => Some((l.to_json_text(), format!("log #{}", l.id))),
+            Selected::Audit(a) => Some((a.to_json_text(), format!("audit row #{}", a.id))),
+            Selected::LockEvent { event, .. } => Some((
+                crate::jsondoc::pretty(&event.raw),
+                "the provider event".into(),
+            )),
+            Selected::Trace(_) | Selected::Lock(_) => None,
+        }
+    }
+}
+
+impl App {
+    /// What is selected on the pane (overlays aside).
+    pub(crate) fn selected(&self) -> Option<Selected> {
+        let p = &self.panes;
+        match self.pane {
+            Pane::Jobs => p.jobs.selected(),
+            Pane::Audit => p.audit.selected(),
+            Pane::Locks => p.lock.selected(),
+            Pane::User => p.user.selected(),
+            Pane::Trace => p.trace.selected(),
+        }
+    }
+
+    /// What `/` filters here (a pane without a text filter: `None`).
+    pub(crate) fn text_filter(&self) -> Option<&String> {
+        match self.pane {
+            Pane::Jobs => Some(&self.panes.jobs.text),
+            Pane::Audit => Some(&self.panes.audit.text),
+            Pane::Locks => Some(&self.panes.lock.text),
+            Pane::User | Pane::Trace => None,
+        }
+    }
+
+    pub(crate) fn text_filter_mut(&mut self) -> Option<&mut String> {
+        match self.pane {
+            Pane::Jobs => Some(&mut self.panes.jobs.text),
+            Pane::Audit => Some(&mut self.panes.audit.text),
+            Pane::Locks => Some(&mut self.panes.lock.text),
+            Pane::User | Pane::Trace => None,
+        }
+    }
+
+    /// The pane's own scroll (overlays aside).
+    pub(crate) fn pane_scroll_mut(&mut self) -> &mut Scroll {
+        let p = &mut self.panes;
+        match self.pane {
+            Pane::Jobs => &mut p.jobs.scroll,
+            Pane::Audit => &mut p.audit.scroll,
+            Pane::Locks => &mut p.lock.scroll,
+            Pane::User => &mut p.user.scroll,
+            Pane::Trace => &mut p.trace.scroll,
+        }
+    }
+
+    pub(crate) fn list_len(&self) -> usize {
+        let p = &self.panes;
+        match self.pane {
+            Pane::Jobs => p.jobs.visible().len(),
+            Pane::Audit => p.audit.visible().len(),
+            Pane::Locks => p.lock.visible().len(),
+            Pane::User => p.user.items().len(),
+            Pane::Trace => p.trace.items.len(),
+        }
+    }
+
+    pub(crate) fn current_loc(&self) -> Loc {
+        let p = &self.panes;
+        match self.pane {
+            Pane::Jobs => Loc::Jobs,
+            Pane::Audit => Loc::Audit,
+            Pane::Locks => p.lock.lock_key.clone().map_or(Loc::Jobs, Loc::Lock),
+            Pane::User => p.user.user_id.map_or(Loc::Jobs, Loc::User),
+            Pane::Trace => p.trace.query.clone().map_or(Loc::Jobs, Loc::Trace),
+        }
+    }
+
+    pub(crate) fn switch_pane(&mut self, pane: Pane) -> Vec<Cmd> {
+        self.popups.overlays.clear();
+        if pane == self.pane {
+            return Vec::new();
+        }
+        // The lock, user and trace panes need a subject; without one, say
+        // how to give it.
+        let (empty, how) = match pane {
+            Pane::Jobs => return self.go(Loc::Jobs, true),
+            Pane::Audit => return self.go(Loc::Audit, true),
+            Pane::Locks => (
+                self.panes.lock.lock_key.is_none(),
+                "type :door 2 or :lock TTLOCK:28991110",
+            ),
+            Pane::User => (
+                self.panes.user.user_id.is_none(),
+                "type :user 9, or press Enter on a job's user",
+            ),
+            Pane::Trace => (
+                self.panes.trace.query.is_none(),
+                "type :trace <id>, or press Enter on a job",
+            ),
+        };
+        if !empty {
+            self.history.push(self.current_loc());
+        }
+        self.pane = pane;
+        if empty {
+            self.say(Level::Info, format!("{} is empty: {how}", pane.title()));
+        }
+        Vec::new()
+    }
+
+    /// Moves the pane's selection (overlays aside).
+    pub(crate) fn move_in_pane(&mut self, delta: isize) -> Vec<Cmd> {
+        match self.pane {
+            Pane::Trace => {
+                self.panes.trace.step(delta > 0, delta.unsigned_abs());
+                return Vec::new();
+            }
+            // The cursor moved: the job acted on goes at the next refresh.
+            Pane::Jobs => self.panes.jobs.acted_on = None,
+            _ => {}
+        }
+        let len = self.list_len();
+        self.pane_scroll_mut().move_by(delta, len);
+        self.maybe_page()
+    }
+
+    /// Fetches the next keyset page when the selection nears an edge.
+    pub(crate) fn maybe_page(&mut self) -> Vec<Cmd> {
+        let (jobs, audit) = (&self.panes.jobs, &self.panes.audit);
+        match self.pane {
+            Pane::Jobs if !jobs.loading && jobs.text.is_empty() => {
+                let sel = jobs.scroll.selected;
+                let len = jobs.rows.len();
+                if jobs.more_below && sel + 20 >= len {
+                    if let Some(last) = jobs.rows.last() {
+                        let k = Keyset::of_job(last);
+                        return self.load_jobs(Page::Older(k), JobsLoad::Append);
+                    }
+                }
+                if jobs.more_above && sel < 20 {
+                    if let Some(first) = jobs.rows.first() {
+                        let k = Keyset::of_job(first);
+                        return self.load_jobs(Page::Newer(k), JobsLoad::Prepend);
+                    }
+                }
+                Vec::new()
+            }
+            Pane::Audit if !audit.loading && audit.more_below && audit.text.is_empty() => {
+                if audit.scroll.selected + 20 >= audit.rows.len() {
+                    if let Some(last) = audit.rows.last() {
+                        let before = Some((last.created_at, last.id));
+                        self.panes.audit.loading = true;
+                        return self.reload(Slot::Audit, Query::Audit { before });
+                    }
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Enter: drill down from whatever is selected.
+    pub(crate) fn open(&mut self) -> Vec<Cmd> {
+        if !self.popups.overlays.is_empty() {
+            return Vec::new();
+        }
+        let on_queue = self.pane == Pane::Jobs;
+        match self.selected() {
+            // On the queue, a job opens its trace; in a trace, its row.
+            Some(Selected::Job(j)) if on_queue => match j.correlation_id {
+                Some(c) => return self.go(Loc::Trace(c), true),
+                None => self.say(Level::Info, "this job has no correlation id"),
+            },
+            None if on_queue => self.say(Level::Info, "this job has no correlation id"),
+            Some(Selected::Job(j)) => {
+                let v = j.to_json();
+                let copy = Some(whole(&v, &j.raw_json));
+                self.open_json_with(format!("job #{}", j.id), &v, copy);
+                self.shows_row(RevealOf::Job(j.id));
+            }
+            Some(Selected::Audit(row)) => self.open_diff(row),
+            Some(Selected::Log(l)) if l.detached => {
+                // A big trace's log: opened when its page comes.
+                self.panes.trace.open_when_loaded = Some(l.id);
+                self.say(Level::Info, format!("log #{}: reading its payloads…", l.id));
+                return self.trace_payloads();
+            }
+            Some(Selected::Log(l)) => {
+                let v = l.to_json();
+                let copy = Some(whole(&v, &l.raw_json));
+                self.open_json_with(format!("log #{} {}", l.id, l.action), &v, copy);
+                self.shows_row(RevealOf::Log(l.id));
+            }
+            Some(Selected::LockEvent { event, provider }) => {
+                self.open_json(
+                    format!("{provider} audit trail · {}", event.kind),
+                    &event.raw,
+                );
+            }
+            Some(Selected::Trace(c)) => return self.go(Loc::Trace(c), true),
+            Some(Selected::Lock(k)) => return self.go(Loc::Lock(k), true),
+            None => {}
+        }
+        Vec::new()
+    }
+
+    /// What the copy keys take from the pane (overlays aside).
+    pub(crate) fn pane_copy(&self, action: Action) -> Option<(String, String)> {
+        let trace = &self.panes.trace;
+        match (self.pane, action, self.selected()) {
+            (Pane::Jobs, Action::CopyMarkdown, Some(Selected::Job(j))) => {
+                Some((self.job_markdown(&j), format!("job #{} as Markdown", j.id)))
+            }
+            (Pane::Trace, Action::CopyAll, _) => trace
+                .trace
+                .as_ref()
+                .map(|t| (t.to_json_text(), "the whole trace".into())),
+            (Pane::Trace, Action::CopyMarkdown, _) => trace
+                .trace
+                .as_ref()
+                .map(|_| (self.trace_markdown(), "the trace as Markdown".into())),
+            (Pane::Trace | Pane::Locks, Action::CopyCurl, Some(Selected::Log(l))) => {
+                super::copies::curl_of(&l, &self.session.token_hosts)
+            }
+            (Pane::Trace, Action::CopyCurl, _) => None,
+            (_, _, selected) => selected?.copy(),
+        }
+    }
+
+    /// A copy the pane refuses, and why (a big trace lacks payloads).
+    pub(crate) fn pane_copy_refused(&self, action: Action) -> Option<String> {
+        match self.pane {
+            Pane::Trace => self.trace_copy_refused(action),
+            _ => None,
+        }
+    }
+
+    /// The door drift enforcement is for: the lock pane's own, the selected
+    /// log's in a trace, or the one the selected job's payload names.
+    pub(crate) fn target_door(&self) -> Option<i64> {
+        match (self.pane, self.selected()) {
+            (Pane::Locks, _) => self.panes.lock.door.as_ref().map(|d| d.id),
+            (Pane::Trace, Some(Selected::Log(l))) => l.door_id,
+            (Pane::Jobs, Some(Selected::Job(j))) => {
+                let p = j.payload.as_ref()?;
+                p.get("door_id").and_then(Value::as_i64).or_else(|| {
+                    let dev = p.get("integration_device_id").and_then(Value::as_i64)?;
+                    let ext = p.get("external_id").and_then(Value::as_str)?;
+                    self.doors
+                        .iter()
+                        .find(|d| d.external_id.as_deref() == Some(ext) || Some(d.id) == Some(dev))
+                        .map(|d| d.id)
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// After a change of the operator's own: every pane holding data from
+    /// the database reloads it (the queue, the open trace, the lock's logs,
+    /// the user, the audit rows with their filter kept), wherever the
+    /// operator is, so none shows the state from before the change. Nothing
+    /// is asked of a provider: the lock's own trail (a call through its
+    /// gateway) is read again only on Ctrl-R there.
+    pub(crate) fn reload_after_change(&mut self) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for pane in Pane::ALL {
+            let p = &self.panes;
+            let holds = match pane {
+                Pane::Jobs => true,
+                Pane::Audit => p.audit.loaded,
+                Pane::Locks => p.lock.lock_key.is_some(),
+                Pane::User => p.user.user_id.is_some(),
+                Pane::Trace => p.trace.query.is_some(),
+            };
+            if holds {
+                cmds.extend(self.reload_pane(pane, false));
+            }
+        }
+        cmds
+    }
+
+    /// Reads a pane's data again without moving there: Ctrl-R on it (`trail`:
+    /// the lock's provider trail too), or after a change (database only).
+    pub(crate) fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
+        match pane {
+            Pane::Jobs => {
+                let page = self.panes.jobs.window_start.map_or(Page::First, Page::From);
+                let mut c = self.load_jobs(page, JobsLoad::Refresh);
+                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+                c
+            }
+            Pane::Audit => {
+                self.panes.audit = audit::AuditState {
+                    loading: true,
+                    text: std::mem::take(&mut self.panes.audit.text),
+                    ..audit::AuditState::default()
+                };
+                self.reload(Slot::Audit, Query::Audit { before: None })
+            }
+            Pane::Locks => match self.panes.lock.lock_key.clone() {
+                Some(k) => {
+                    let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
+                    if trail {
+                        c.extend(self.load_trail(&k));
+                    }
+                    c
+                }
+                None => Vec::new(),
+            },
+            Pane::User => match self.panes.user.user_id {
+                Some(u) => self.reload(Slot::User, Query::User(u)),
+                None => Vec::new(),
+            },
+            Pane::Trace => match self.panes.trace.query.clone() {
+                Some(q) => {
+                    self.panes.trace = trace::TraceState {
+                        query: Some(q.clone()),
+                        loading: true,
+                        ..trace::TraceState::default()
+                    };
+                    self.reload(Slot::Trace, Query::Trace(q))
+                }
+                None => Vec::new(),
+            },
+        }
+    }
+}
+
+/// A row's raw copy: its JSON columns as Postgres's text.
+fn whole(value: &Value, raws: &crate::store::traces::RawJson) -> String {
+    crate::store::traces::row_json_text(value.clone(), raws)
+}

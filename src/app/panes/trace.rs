@@ -144,6 +144,19 @@ impl TraceState {
         }
     }
 
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        use crate::app::Selected;
+        let t = self.trace.as_ref()?;
+        match self.items.get(self.scroll.selected)? {
+            TraceItem::Audit(i) => Some(Selected::Audit(t.audit[*i].clone())),
+            TraceItem::Job(i) => t.jobs.get(*i).cloned().map(Selected::Job),
+            TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
+                Some(Selected::Log(t.logs[*i].clone()))
+            }
+            _ => None,
+        }
+    }
+
     pub fn selected_log(&self) -> Option<&LogRow> {
         self.trace.as_ref()?.logs.get(self.selected_log_index()?)
     }
@@ -161,5 +174,36 @@ impl TraceState {
         self.trace
             .as_ref()
             .is_some_and(|t| t.logs.iter().any(|l| l.detached))
+    }
+}
+
+impl crate::app::App {
+    /// A big trace's payloads around the selected log, when it has none
+    /// yet and no page that holds it is being read.
+    pub(crate) fn trace_payloads(&mut self) -> Vec<crate::app::Cmd> {
+        if self.pane != crate::app::Pane::Trace || !self.panes.trace.has_detached() {
+            return Vec::new();
+        }
+        let (Some(t), Some(i)) = (
+            &self.panes.trace.trace,
+            self.panes.trace.selected_log_index(),
+        ) else {
+            return Vec::new();
+        };
+        let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
+            return Vec::new();
+        };
+        if let Some((_, crate::app::Query::LogPayloads(p))) =
+            self.requests.pending(crate::app::Slot::TracePayloads)
+        {
+            if p.ids.contains(&log.id) {
+                return Vec::new();
+            }
+        }
+        let page = crate::store::heads::page_around(&t.logs, i);
+        self.reload(
+            crate::app::Slot::TracePayloads,
+            crate::app::Query::LogPayloads(page),
+        )
     }
 }

@@ -24,6 +24,17 @@ pub struct UserState {
 }
 
 impl UserState {
+    /// What Enter opens: a trace (a job's, or one of the user's) or a lock.
+    pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
+        use crate::app::Selected;
+        let d = self.detail.as_ref()?;
+        match self.items().get(self.scroll.selected)? {
+            UserItem::Job(i) => d.jobs[*i].correlation_id.clone().map(Selected::Trace),
+            UserItem::Trace(i) => Some(Selected::Trace(d.traces[*i].correlation_id.clone())),
+            UserItem::Door(i) => d.doors[*i].lock_key.clone().map(Selected::Lock),
+        }
+    }
+
     /// The rows Enter can open: doors, jobs, traces.
     pub fn items(&self) -> Vec<UserItem> {
         let Some(d) = &self.detail else {

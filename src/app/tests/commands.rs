@@ -332,18 +332,18 @@ fn every_verb_in_the_table_parses_and_unknown_ones_get_the_hint() {
         said(&a),
         "unknown command `:frobnicate`: try :trace <id>, :job N, :user N, :door N, :lock KEY, :jobs [status], :audit, :q"
     );
-    assert_eq!(a.message.as_ref().map(|m| m.0), Some(Level::Error));
+    assert_eq!(a.popups.message.as_ref().map(|m| m.0), Some(Level::Error));
 }
 
 #[test]
 fn a_bad_command_sends_nothing_and_an_empty_one_says_nothing() {
     let mut a = app();
     assert!(a.command("").is_empty());
-    assert!(a.message.is_none());
+    assert!(a.popups.message.is_none());
     assert!(a.command("job 99999999999999999999").is_empty());
     assert_eq!(said(&a), ":job needs a number, e.g. :job 9");
     assert!(a.command("write 99999999999999999m INC").is_empty());
-    assert!(a.write_until.is_none());
+    assert!(!a.can_write());
 }
 
 #[test]
@@ -359,6 +359,6 @@ fn a_jobs_filter_reloads_the_first_page_with_it() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.jobs.filter.user_id, Some(9));
+    assert_eq!(a.panes.jobs.filter.user_id, Some(9));
     assert!(!cmds.contains(&Cmd::Quit));
 }

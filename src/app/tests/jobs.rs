@@ -1,13 +1,13 @@
 //! The job queue: filters, paging, polling and the counts.
 
-use super::{answer, app, job, load_id, loads, press, with_jobs};
-use crate::app::{Cmd, Data, JobsLoad, LoadError, Loc, Msg, PAGE, Pane, Query, Slot};
+use super::{answer, app, job, load_id, loads, options, press, with_jobs};
+use crate::app::{App, Cmd, Data, JobsLoad, LoadError, Loc, Msg, Options, PAGE, Pane, Query, Slot};
 use crate::keys::Action;
 use crate::store::queries::{Page, Refreshed, StatusFilter};
 use chrono::Duration;
 
 fn tick(a: &mut crate::app::App) -> Vec<Cmd> {
-    let now = a.now;
+    let now = a.now();
     a.update(Msg::Tick(now))
 }
 
@@ -22,7 +22,7 @@ fn the_status_key_cycles_through_every_status_and_back_to_all() {
     for _ in 0..=StatusFilter::ALL.len() {
         let cmds = a.act(Action::CycleStatus);
         assert_eq!(slots(&cmds), vec![Slot::Jobs]);
-        seen.push(a.jobs.filter.status);
+        seen.push(a.panes.jobs.filter.status);
     }
     assert_eq!(seen.first(), Some(&Some(StatusFilter::Queued)));
     assert_eq!(seen.last(), Some(&None));
@@ -32,11 +32,11 @@ fn the_status_key_cycles_through_every_status_and_back_to_all() {
 fn clearing_the_filters_goes_back_to_the_whole_queue() {
     let mut a = with_jobs(vec![job(1, "queued")]);
     a.command("jobs failed user 9");
-    a.jobs.text = "gateway".into();
+    a.panes.jobs.text = "gateway".into();
     let cmds = a.act(Action::ClearFilters);
     assert_eq!(slots(&cmds), vec![Slot::Jobs]);
-    assert_eq!(a.jobs.filter, Default::default());
-    assert!(a.jobs.text.is_empty());
+    assert_eq!(a.panes.jobs.filter, Default::default());
+    assert!(a.panes.jobs.text.is_empty());
 }
 
 #[test]
@@ -45,12 +45,12 @@ fn typing_a_filter_narrows_the_rows_and_esc_clears_it_first() {
     a.command("user 9");
     a.command("jobs");
     press(&mut a, "/fail");
-    assert_eq!(a.jobs.visible(), vec![1]);
+    assert_eq!(a.panes.jobs.visible(), vec![1]);
     press(&mut a, "<Enter>");
-    assert!(a.prompt.is_none());
-    assert_eq!(a.jobs.text, "fail");
+    assert!(a.popups.prompt.is_none());
+    assert_eq!(a.panes.jobs.text, "fail");
     press(&mut a, "<Esc>");
-    assert!(a.jobs.text.is_empty());
+    assert!(a.panes.jobs.text.is_empty());
     assert_eq!(a.pane, Pane::Jobs, "the first Esc only clears the filter");
     press(&mut a, "<Esc>");
     assert_eq!(a.pane, Pane::User);
@@ -60,17 +60,17 @@ fn typing_a_filter_narrows_the_rows_and_esc_clears_it_first() {
 fn esc_in_the_filter_prompt_drops_the_filter() {
     let mut a = with_jobs(vec![job(1, "queued"), job(2, "failed")]);
     press(&mut a, "/fail");
-    assert_eq!(a.jobs.visible().len(), 1);
+    assert_eq!(a.panes.jobs.visible().len(), 1);
     press(&mut a, "<Esc>");
-    assert!(a.prompt.is_none());
-    assert_eq!(a.jobs.visible().len(), 2);
+    assert!(a.popups.prompt.is_none());
+    assert_eq!(a.panes.jobs.visible().len(), 2);
 }
 
 #[test]
 fn scrolling_near_the_end_of_a_full_page_fetches_the_older_one() {
     let rows: Vec<_> = (1..=PAGE).map(|i| job(i, "done")).collect();
     let mut a = with_jobs(rows);
-    assert!(a.jobs.more_below);
+    assert!(a.panes.jobs.more_below);
     let cmds = a.act(Action::Bottom);
     match loads(&cmds).as_slice() {
         [
@@ -95,9 +95,9 @@ fn scrolling_near_the_end_of_a_full_page_fetches_the_older_one() {
 #[test]
 fn a_short_page_has_nothing_below() {
     let mut a = with_jobs(vec![job(1, "done"), job(2, "done")]);
-    assert!(!a.jobs.more_below);
+    assert!(!a.panes.jobs.more_below);
     assert!(loads(&a.act(Action::Bottom)).is_empty());
-    assert_eq!(a.jobs.scroll.selected, 1);
+    assert_eq!(a.panes.jobs.scroll.selected, 1);
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn a_lost_database_is_probed_every_other_tick() {
             connection_lost: true,
         }),
     );
-    assert!(a.db_lost.is_some());
+    assert!(a.requests.db_lost.is_some());
     let mut probes = 0;
     for _ in 0..4 {
         let cmds = tick(&mut a);
@@ -223,21 +223,21 @@ fn a_stale_page_is_dropped_and_the_newest_filter_wins() {
         first,
         Ok(Data::Jobs(vec![job(1, "done")])),
     );
-    assert!(a.jobs.rows.is_empty(), "the stale page was shown");
+    assert!(a.panes.jobs.rows.is_empty(), "the stale page was shown");
     answer(
         &mut a,
         Slot::Jobs,
         second,
         Ok(Data::Jobs(vec![job(2, "failed")])),
     );
-    assert_eq!(a.jobs.rows.len(), 1);
-    assert_eq!(a.jobs.rows[0].id, 2);
+    assert_eq!(a.panes.jobs.rows.len(), 1);
+    assert_eq!(a.panes.jobs.rows[0].id, 2);
 }
 
 #[test]
 fn an_unknown_stored_status_is_shown_as_written() {
     let a = with_jobs(vec![job(1, "paused_by_ops")]);
-    let j = a.jobs.selected_job().unwrap();
+    let j = a.panes.jobs.selected_job().unwrap();
     assert_eq!(j.status.as_str(), "paused_by_ops");
     assert_eq!(j.to_json()["status"], "paused_by_ops");
 }
@@ -246,7 +246,7 @@ fn an_unknown_stored_status_is_shown_as_written() {
 fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
     use crate::store::queries::JobCounts;
     let mut a = app();
-    let local = a.now;
+    let local = a.now();
     let id = load_id(&a.start(Loc::Jobs), Slot::JobCounts);
     let db_now = local + Duration::minutes(10);
     let counts = JobCounts {
@@ -259,11 +259,11 @@ fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
         id,
         Ok(Data::JobCounts(counts.clone())),
     );
-    assert_eq!(a.now, db_now);
-    assert_eq!(a.clock_skew, Duration::minutes(10));
+    assert_eq!(a.now(), db_now);
+    assert_eq!(a.clock_skew(), Duration::minutes(10));
     // The next tick of this machine's clock keeps the skew.
     a.update(Msg::Tick(local + Duration::seconds(1)));
-    assert_eq!(a.now, db_now + Duration::seconds(1));
+    assert_eq!(a.now(), db_now + Duration::seconds(1));
     // The counts query measures stuck from the server's clock, not ours.
     assert!(matches!(
         a.load(Slot::JobCounts, Query::JobCounts(a.pinned_now())),
@@ -273,23 +273,25 @@ fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
         }
     ));
     // Pinned (snapshot --now): never corrected, and queries use the pin.
-    let mut p = app();
-    p.clock_pinned = true;
-    let pinned = p.now;
+    let mut p = App::new(Options {
+        pinned: true,
+        ..options()
+    });
+    let pinned = p.now();
     let id = load_id(&p.start(Loc::Jobs), Slot::JobCounts);
     answer(&mut p, Slot::JobCounts, id, Ok(Data::JobCounts(counts)));
     p.update(Msg::Tick(pinned + Duration::seconds(30)));
-    assert_eq!(p.now, pinned);
+    assert_eq!(p.now(), pinned);
     assert_eq!(p.pinned_now(), Some(pinned));
 }
 
 #[test]
 fn the_refresh_sends_the_rows_versions_and_keeps_the_unchanged_rows() {
     let mut a = with_jobs(vec![job(3, "running"), job(2, "failed"), job(1, "done")]);
-    a.jobs.scroll.selected = 1;
+    a.panes.jobs.scroll.selected = 1;
     let mut cmds = Vec::new();
     for _ in 0..crate::app::POLL_EVERY {
-        cmds.extend(a.update(Msg::Tick(a.now)));
+        cmds.extend(a.update(Msg::Tick(a.now())));
     }
     let (id, known) = match cmds.iter().find_map(|c| match c {
         Cmd::Load {
@@ -317,6 +319,7 @@ fn the_refresh_sends_the_rows_versions_and_keeps_the_unchanged_rows() {
         })),
     );
     let rows: Vec<(i64, &str, bool)> = a
+        .panes
         .jobs
         .rows
         .iter()
@@ -331,7 +334,7 @@ fn the_refresh_sends_the_rows_versions_and_keeps_the_unchanged_rows() {
         ]
     );
     assert_eq!(
-        a.jobs.selected_job().map(|j| j.id),
+        a.panes.jobs.selected_job().map(|j| j.id),
         Some(2),
         "the selection follows its job"
     );
@@ -343,7 +346,7 @@ fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
     use crate::store::queries::JobCounts;
     use crate::store::replica::Feed;
     let mut a = app();
-    let now = a.now;
+    let now = a.now();
     let counts = |a: &mut App, feed: Feed| {
         let id = load_id(
             &[a.load(Slot::JobCounts, Query::JobCounts(None))],
@@ -358,19 +361,19 @@ fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
     };
     counts(&mut a, Feed::Receiving);
     assert_eq!(a.standby_stopped(), None);
-    assert_eq!(a.message, None);
+    assert_eq!(a.popups.message, None);
     let since = now - Duration::minutes(3) + Duration::milliseconds(250);
     counts(&mut a, Feed::Stopped { since: Some(since) });
     let said = a.standby_stopped().unwrap();
     assert!(said.starts_with("standby not receiving since "), "{said}");
     assert!(!said.contains('.'), "to the second: {said}");
-    let (level, text) = a.message.clone().unwrap();
+    let (level, text) = a.popups.message.clone().unwrap();
     assert_eq!(level, Level::Warn);
     assert!(text.contains("counts are marked ~"), "{text}");
     // Once: the next poll, still stopped, says nothing more.
-    a.message = None;
+    a.popups.message = None;
     counts(&mut a, Feed::Stopped { since: Some(since) });
-    assert_eq!(a.message, None);
+    assert_eq!(a.popups.message, None);
     // Long ago: the date too. Never known: no time at all.
     counts(
         &mut a,
@@ -387,7 +390,7 @@ fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
     // Receiving again: the header is back to normal, and that is said.
     counts(&mut a, Feed::Receiving);
     assert_eq!(a.standby_stopped(), None);
-    let (level, text) = a.message.clone().unwrap();
+    let (level, text) = a.popups.message.clone().unwrap();
     assert_eq!(level, Level::Info);
     assert!(text.contains("receiving from the primary again"), "{text}");
 }

@@ -9,27 +9,10 @@ mod trace;
 mod write;
 
 use super::*;
-use crate::keys::{Action, Keymap};
+use crate::keys::Action;
 use crate::store::traces::{JobRow, Trace};
-use crate::timefmt::{Clock, Zone};
-use chrono::Duration;
 
-pub(super) fn app() -> App {
-    App::new(
-        Session {
-            target: "test".into(),
-            read_only: true,
-            drift_disabled: None,
-            broker_tables: true,
-            calls_to: "none".into(),
-            token_hosts: Default::default(),
-        },
-        Keymap::defaults(),
-        Clock::new(Zone::Utc),
-        crate::demo::world::fixed_now(),
-        Duration::minutes(15),
-    )
-}
+pub(super) use super::fixture::{app, job, options};
 
 pub(super) fn load_id(cmds: &[Cmd], want: Slot) -> u64 {
     cmds.iter()
@@ -77,14 +60,17 @@ fn a_superseded_answer_is_dropped_and_its_query_cancelled() {
         old,
         Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
     );
-    assert!(a.trace.trace.is_none(), "the stale answer was shown");
+    assert!(a.panes.trace.trace.is_none(), "the stale answer was shown");
     answer(
         &mut a,
         Slot::Trace,
         new,
         Ok(Data::Trace(TraceResult::Found(trace("bbbb2222")))),
     );
-    assert_eq!(a.trace.trace.as_ref().unwrap().correlation_id, "bbbb2222");
+    assert_eq!(
+        a.panes.trace.trace.as_ref().unwrap().correlation_id,
+        "bbbb2222"
+    );
     assert_eq!(a.in_flight(), 0);
 }
 
@@ -106,7 +92,7 @@ fn losing_the_database_shows_a_banner_keeps_the_screen_and_clears_on_success() {
         connection_lost: true,
     };
     answer(&mut a, Slot::Trace, id, Err(lost));
-    assert!(a.db_lost.is_some());
+    assert!(a.requests.db_lost.is_some());
     let cmds = a.act(Action::Refresh);
     let id = load_id(&cmds, Slot::Trace);
     answer(
@@ -115,9 +101,9 @@ fn losing_the_database_shows_a_banner_keeps_the_screen_and_clears_on_success() {
         id,
         Ok(Data::Trace(TraceResult::Found(trace("aaaa1111")))),
     );
-    assert!(a.db_lost.is_none());
+    assert!(a.requests.db_lost.is_none());
     assert_eq!(
-        a.message.as_ref().map(|m| m.1.as_str()),
+        a.popups.message.as_ref().map(|m| m.1.as_str()),
         Some("reconnected to the database")
     );
 }
@@ -138,11 +124,11 @@ fn the_queue_polls_without_losing_the_selected_job() {
         ])),
     );
     a.act(Action::Down);
-    assert_eq!(a.jobs.selected_job().unwrap().id, 2);
+    assert_eq!(a.panes.jobs.selected_job().unwrap().id, 2);
     // Two ticks later the queue is polled; a new job arrived on top and
     // job 2 moved on. The selection stays on job 2.
-    let mut cmds = a.update(Msg::Tick(a.now));
-    cmds.extend(a.update(Msg::Tick(a.now)));
+    let mut cmds = a.update(Msg::Tick(a.now()));
+    cmds.extend(a.update(Msg::Tick(a.now())));
     let id = load_id(&cmds, Slot::Jobs);
     answer(
         &mut a,
@@ -155,7 +141,7 @@ fn the_queue_polls_without_losing_the_selected_job() {
             job(3, "done"),
         ])),
     );
-    let sel = a.jobs.selected_job().unwrap();
+    let sel = a.panes.jobs.selected_job().unwrap();
     assert_eq!((sel.id, sel.status.as_str()), (2, "queued"));
 }
 
@@ -170,28 +156,6 @@ fn esc_walks_back_through_history() {
     assert_eq!(a.pane, Pane::User);
     a.act(Action::Back);
     assert_eq!(a.pane, Pane::Jobs);
-}
-
-/// A job as the queue query returns it.
-pub(super) fn job(id: i64, status: &str) -> JobRow {
-    JobRow {
-        id,
-        job_type: "reconcile_user".into(),
-        user_id: 9,
-        reason: None,
-        status: status.into(),
-        attempt_count: 1,
-        last_error: None,
-        next_run_at: None,
-        correlation_id: Some(format!("{id:032x}")),
-        debug_session_id: None,
-        payload: None,
-        created_at: crate::demo::world::fixed_now() - Duration::seconds(id),
-        updated_at: crate::demo::world::fixed_now(),
-        odd: Vec::new(),
-        raw_json: Vec::new(),
-        interrupted: false,
-    }
 }
 
 /// A key press as the terminal reports it.
@@ -242,11 +206,11 @@ pub(super) fn with_jobs(rows: Vec<JobRow>) -> App {
 
 /// The app in write mode (as `--write` starts it).
 pub(super) fn writable(mut a: App) -> App {
-    a.write_until = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    a.write.enable(a.now(), None, "a test".into());
     a
 }
 
 /// The status line's text.
 pub(super) fn said(a: &App) -> &str {
-    a.message.as_ref().map_or("", |m| m.1.as_str())
+    a.popups.message.as_ref().map_or("", |m| m.1.as_str())
 }

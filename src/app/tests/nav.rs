@@ -58,7 +58,7 @@ fn the_trace_command_opens_the_trace_pane_and_loads_it() {
     let l = loads(&a.command("trace e4792295"));
     assert_eq!(l, vec![(Slot::Trace, Query::Trace("e4792295".into()))]);
     assert_eq!(a.pane, Pane::Trace);
-    assert!(a.trace.loading);
+    assert!(a.panes.trace.loading);
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn a_job_opens_the_queue_on_a_window_starting_at_it() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.jobs.focus, Some(72));
+    assert_eq!(a.panes.jobs.focus, Some(72));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn the_user_command_loads_that_user() {
         loads(&a.command("user 9")),
         vec![(Slot::User, Query::User(9))]
     );
-    assert_eq!(a.user.user_id, Some(9));
+    assert_eq!(a.panes.user.user_id, Some(9));
     assert_eq!(a.pane, Pane::User);
 }
 
@@ -141,7 +141,7 @@ fn a_lock_loads_its_logs_and_asks_its_provider_for_the_trail() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.lock.door.as_ref().map(|d| d.id), Some(1));
+    assert_eq!(a.panes.lock.door.as_ref().map(|d| d.id), Some(1));
 }
 
 #[test]
@@ -158,9 +158,9 @@ fn the_brokers_own_steps_have_no_provider_trail() {
 fn a_door_by_id_or_exact_name_opens_its_lock() {
     let mut a = with_doors();
     a.command("door 2");
-    assert_eq!(a.lock.lock_key.as_deref(), Some("TTLOCK:28991111"));
+    assert_eq!(a.panes.lock.lock_key.as_deref(), Some("TTLOCK:28991111"));
     a.command("door main ENTRANCE");
-    assert_eq!(a.lock.lock_key.as_deref(), Some("TTLOCK:28991110"));
+    assert_eq!(a.panes.lock.lock_key.as_deref(), Some("TTLOCK:28991110"));
 }
 
 #[test]
@@ -221,9 +221,9 @@ fn esc_closes_the_help_before_it_goes_back() {
     a.start(Loc::Jobs);
     a.command("user 9");
     press(&mut a, "?");
-    assert!(a.help);
+    assert!(a.popups.help);
     press(&mut a, "<Esc>");
-    assert!(!a.help);
+    assert!(!a.popups.help);
     assert_eq!(a.pane, Pane::User);
     press(&mut a, "<Esc>");
     assert_eq!(a.pane, Pane::Jobs);

@@ -63,9 +63,9 @@ fn opened(q: &str, t: Trace) -> App {
 #[test]
 fn a_prefix_becomes_the_full_id_so_esc_comes_back_to_it() {
     let a = opened("e4792295", full_trace());
-    assert_eq!(a.trace.query.as_deref(), Some(ID));
-    assert!(!a.trace.loading);
-    assert!(a.trace.summary.is_some());
+    assert_eq!(a.panes.trace.query.as_deref(), Some(ID));
+    assert!(!a.panes.trace.loading);
+    assert!(a.panes.trace.summary.is_some());
 }
 
 #[test]
@@ -78,7 +78,10 @@ fn no_match_and_several_matches_say_what_to_do() {
         id,
         Ok(Data::Trace(TraceResult::NotFound("abcd".into()))),
     );
-    assert_eq!(a.trace.error.as_deref(), Some("no trace matches `abcd`"));
+    assert_eq!(
+        a.panes.trace.error.as_deref(),
+        Some("no trace matches `abcd`")
+    );
     let id = load_id(&a.command("trace e479"), Slot::Trace);
     answer(
         &mut a,
@@ -90,7 +93,7 @@ fn no_match_and_several_matches_say_what_to_do() {
         ))),
     );
     assert_eq!(
-        a.trace.error.as_deref(),
+        a.panes.trace.error.as_deref(),
         Some("`e479` matches several traces: e4790000, e4791111. Type more of the id.")
     );
 }
@@ -99,6 +102,7 @@ fn no_match_and_several_matches_say_what_to_do() {
 fn the_rows_follow_the_seed_pages_four_sections() {
     let a = opened(ID, full_trace());
     let sections: Vec<&str> = a
+        .panes
         .trace
         .items
         .iter()
@@ -118,41 +122,42 @@ fn the_rows_follow_the_seed_pages_four_sections() {
         ]
     );
     assert!(
-        a.trace
+        a.panes
+            .trace
             .items
             .contains(&TraceItem::Note("no audit rows for this correlation id"))
     );
     // The selection starts on the first row that can be opened.
-    assert!(a.trace.items[a.trace.scroll.selected].selectable());
+    assert!(a.panes.trace.items[a.panes.trace.scroll.selected].selectable());
 }
 
 #[test]
 fn the_section_keys_jump_between_sections() {
     let mut a = opened(ID, full_trace());
-    let first = a.trace.scroll.selected;
+    let first = a.panes.trace.scroll.selected;
     a.act(Action::NextSection);
-    let second = a.trace.scroll.selected;
+    let second = a.panes.trace.scroll.selected;
     assert!(second > first);
-    assert!(a.trace.items[second].selectable());
+    assert!(a.panes.trace.items[second].selectable());
     a.act(Action::NextSection);
-    let third = a.trace.scroll.selected;
+    let third = a.panes.trace.scroll.selected;
     assert!(third > second);
     a.act(Action::PrevSection);
-    assert!(a.trace.scroll.selected < third);
+    assert!(a.panes.trace.scroll.selected < third);
 }
 
 #[test]
 fn enter_on_a_log_opens_its_json_and_esc_closes_it() {
     let mut a = opened(ID, full_trace());
     a.act(Action::Bottom);
-    assert!(a.trace.selected_log().is_some());
+    assert!(a.panes.trace.selected_log().is_some());
     assert!(press(&mut a, "<Enter>").is_empty());
-    match a.overlays.last() {
+    match a.popups.overlays.last() {
         Some(Overlay::Json(j)) => assert!(j.title.starts_with("log #2 PASSCODE_DELETE")),
         other => panic!("{other:?}"),
     }
     press(&mut a, "<Esc>");
-    assert!(a.overlays.is_empty());
+    assert!(a.popups.overlays.is_empty());
     assert_eq!(a.pane, Pane::Trace);
 }
 
@@ -161,7 +166,7 @@ fn the_request_and_response_keys_open_each_part() {
     let mut a = opened(ID, full_trace());
     a.act(Action::Bottom);
     a.act(Action::ShowRequest);
-    match a.overlays.last() {
+    match a.popups.overlays.last() {
         Some(Overlay::Json(j)) => {
             assert_eq!(j.title, "log #2 PASSCODE_DELETE · request");
             assert_eq!(j.value["keyboardPwdId"], 50957532);
@@ -178,7 +183,7 @@ fn a_search_in_the_json_counts_its_matches() {
     press(&mut a, "/50957532");
     assert_eq!(said(&a), "1 matching line");
     press(&mut a, "<Enter>");
-    assert!(a.prompt.is_none());
+    assert!(a.popups.prompt.is_none());
 }
 
 #[test]
@@ -227,11 +232,11 @@ fn whole_logs(ids: &[i64]) -> Vec<LogRow> {
 #[test]
 fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
     let mut a = opened(ID, big_trace());
-    a.trace.scroll.selected = a.trace.items.len() - 1;
-    let first = a.trace.selected_log().expect("a log").id;
+    a.panes.trace.scroll.selected = a.panes.trace.items.len() - 1;
+    let first = a.panes.trace.selected_log().expect("a log").id;
     // Enter on a log without payloads reads its page, then opens it.
     let cmds = press(&mut a, "<Enter>");
-    assert!(a.overlays.is_empty(), "nothing to show yet");
+    assert!(a.popups.overlays.is_empty(), "nothing to show yet");
     assert!(said(&a).contains("reading its payloads"), "{}", said(&a));
     let page = match loads(&cmds).as_slice() {
         [(Slot::TracePayloads, Query::LogPayloads(p))] => {
@@ -254,7 +259,7 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
         id,
         Ok(Data::LogPayloads(whole_logs(&page))),
     );
-    match a.overlays.last() {
+    match a.popups.overlays.last() {
         Some(Overlay::Json(j)) => {
             assert!(
                 j.title.starts_with(&format!("log #{first} ")),
@@ -271,12 +276,16 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
         let cmds = press(&mut a, "<PageUp><PageUp><PageUp><PageUp><PageUp>");
         for (slot, q) in loads(&cmds) {
             if let (Slot::TracePayloads, Query::LogPayloads(p)) = (slot, q) {
-                let id = a.pending[&Slot::TracePayloads].0;
+                let id = a
+                    .requests
+                    .pending(Slot::TracePayloads)
+                    .expect("a page in flight")
+                    .0;
                 answer(&mut a, slot, id, Ok(Data::LogPayloads(whole_logs(&p.ids))));
             }
         }
     }
-    let t = a.trace.trace.as_ref().unwrap();
+    let t = a.panes.trace.trace.as_ref().unwrap();
     let whole = t.logs.iter().filter(|l| !l.detached).count();
     assert!(
         whole > crate::store::heads::PAYLOAD_PAGE,
@@ -286,7 +295,7 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
         whole <= crate::store::heads::PAYLOADS_KEPT,
         "{whole} kept whole"
     );
-    if let Some(l) = a.trace.selected_log() {
+    if let Some(l) = a.panes.trace.selected_log() {
         assert!(!l.detached, "the selected log is whole");
     }
 }

@@ -22,9 +22,9 @@ fn write_mode_starts_with_a_reason_and_ends_by_itself() {
     assert!(!a.can_write());
     a.command("write 15m INC-1234");
     assert!(a.can_write());
-    assert_eq!(a.write_reason.as_deref(), Some("INC-1234"));
+    assert_eq!(a.write.reason(), Some("INC-1234"));
     assert!(said(&a).starts_with("write mode for 15m"), "{}", said(&a));
-    let later = a.now + Duration::minutes(16);
+    let later = a.now() + Duration::minutes(16);
     a.update(Msg::Tick(later));
     assert!(!a.can_write());
     assert_eq!(said(&a), "write mode ended: the session is read-only again");
@@ -41,7 +41,7 @@ fn readonly_ends_write_mode_at_once() {
 #[test]
 fn retrying_a_failed_job_sends_the_state_the_operator_saw() {
     let mut a = writable(with_jobs(vec![job(72, "failed")]));
-    let seen = a.jobs.selected_job().unwrap().updated_at;
+    let seen = a.panes.jobs.selected_job().unwrap().updated_at;
     let cmds = press(&mut a, "r");
     assert_eq!(
         acts(&cmds),
@@ -65,7 +65,10 @@ fn a_change_in_a_read_only_session_is_refused_before_sending() {
     for action in [Action::Retry, Action::CancelJob, Action::RetryAll] {
         assert!(a.act(action).is_empty(), "{action:?} sent something");
         assert_eq!(said(&a), crate::app::READ_ONLY_REFUSAL, "{action:?}");
-        assert!(a.dialog.is_none(), "{action:?} asked for a confirmation");
+        assert!(
+            a.popups.dialog.is_none(),
+            "{action:?} asked for a confirmation"
+        );
     }
     assert_eq!(a.in_flight(), 1, "only the filter's own load");
     // Even a request built some other way never leaves read-only.
@@ -73,7 +76,7 @@ fn a_change_in_a_read_only_session_is_refused_before_sending() {
         a.act_cmd(ActRequest::Cancel {
             job: 2,
             status: "queued".into(),
-            updated: a.now,
+            updated: a.now(),
         })
         .is_empty()
     );
@@ -88,10 +91,10 @@ fn readonly_after_write_refuses_every_change_in_the_app() {
     assert!(a.act(Action::Retry).is_empty());
     let mut b = with_jobs(vec![job(72, "failed")]);
     b.command("write 15m INC-1");
-    b.update(Msg::Tick(b.now + Duration::minutes(16)));
+    b.update(Msg::Tick(b.now() + Duration::minutes(16)));
     assert!(b.act(Action::Retry).is_empty());
     let mut c = with_jobs(vec![job(72, "failed")]);
-    c.prompt = Some(crate::app::Prompt {
+    c.popups.prompt = Some(crate::app::Prompt {
         kind: crate::app::PromptKind::Reason,
         text: String::new(),
     });
@@ -119,13 +122,13 @@ fn a_stuck_job_is_retried_only_after_typing_the_word() {
     stuck.updated_at -= Duration::hours(2);
     let mut a = writable(with_jobs(vec![stuck]));
     assert!(a.act(Action::Retry).is_empty());
-    assert!(matches!(a.dialog, Some(Dialog::RetryStuck { .. })));
+    assert!(matches!(a.popups.dialog, Some(Dialog::RetryStuck { .. })));
     // Enter before the word does nothing.
     assert!(press(&mut a, "<Enter>").is_empty());
-    assert!(a.dialog.is_some());
+    assert!(a.popups.dialog.is_some());
     let cmds = press(&mut a, &format!("{RETRY_WORD}<Enter>"));
     assert_eq!(acts(&cmds).len(), 1);
-    assert!(a.dialog.is_none());
+    assert!(a.popups.dialog.is_none());
 }
 
 #[test]
@@ -136,7 +139,7 @@ fn esc_closes_a_confirmation_without_sending_anything() {
     a.act(Action::Retry);
     let cmds = press(&mut a, "ret<Esc>");
     assert!(cmds.is_empty());
-    assert!(a.dialog.is_none());
+    assert!(a.popups.dialog.is_none());
 }
 
 #[test]
@@ -148,12 +151,12 @@ fn cancel_applies_to_queued_and_failed_jobs_only() {
         "job #1 is done: only queued or failed jobs can be cancelled"
     );
     a.act(Action::Down);
-    let seen = a.jobs.selected_job().unwrap().updated_at;
+    let seen = a.panes.jobs.selected_job().unwrap().updated_at;
     // x asks y/N first: anything but y keeps the job.
     assert!(a.act(Action::CancelJob).is_empty());
-    assert!(matches!(a.dialog, Some(Dialog::Cancel { .. })));
+    assert!(matches!(a.popups.dialog, Some(Dialog::Cancel { .. })));
     assert!(press(&mut a, "n").is_empty());
-    assert!(a.dialog.is_none());
+    assert!(a.popups.dialog.is_none());
     a.act(Action::CancelJob);
     assert!(press(&mut a, "<Enter>").is_empty(), "Enter is not y");
     a.act(Action::CancelJob);
@@ -187,7 +190,7 @@ fn a_second_r_never_retries_another_job() {
     use crate::app::{Data, Slot};
     use crate::store::queue::Refreshed;
     let mut a = writable(with_jobs(vec![job(1936, "failed"), job(1935, "failed")]));
-    a.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
+    a.panes.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
     let first = press(&mut a, "r");
     assert_eq!(acts(&first).len(), 1);
     let cmds = answer_act(
@@ -211,7 +214,7 @@ fn a_second_r_never_retries_another_job() {
             interrupted: Vec::new(),
         })),
     );
-    let sel = a.jobs.selected_job().unwrap();
+    let sel = a.panes.jobs.selected_job().unwrap();
     assert_eq!((sel.id, sel.status.as_str()), (1936, "queued"));
     let second = press(&mut a, "r");
     assert!(acts(&second).is_empty(), "{second:?}");
@@ -222,7 +225,7 @@ fn a_second_r_never_retries_another_job() {
     );
     // Once the cursor moves, the next refresh drops it.
     press(&mut a, "j");
-    assert_eq!(a.jobs.selected_job().unwrap().id, 1935);
+    assert_eq!(a.panes.jobs.selected_job().unwrap().id, 1935);
 }
 
 #[test]
@@ -232,7 +235,7 @@ fn a_refresh_before_the_answer_never_moves_the_cursor_onto_another_job() {
     use crate::app::{Data, Slot};
     use crate::store::queue::Refreshed;
     let mut a = writable(with_jobs(vec![job(1936, "failed"), job(1935, "failed")]));
-    a.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
+    a.panes.jobs.filter.status = Some(crate::store::queries::StatusFilter::Failed);
     let first = press(&mut a, "r");
     let poll = a.refresh();
     let id = super::load_id(&poll, Slot::Jobs);
@@ -247,7 +250,7 @@ fn a_refresh_before_the_answer_never_moves_the_cursor_onto_another_job() {
         })),
     );
     assert_eq!(
-        a.jobs.selected_job().unwrap().id,
+        a.panes.jobs.selected_job().unwrap().id,
         1936,
         "still the job acted on"
     );
@@ -259,7 +262,7 @@ fn a_refresh_before_the_answer_never_moves_the_cursor_onto_another_job() {
             status: "queued".into(),
         })),
     );
-    let sel = a.jobs.selected_job().unwrap();
+    let sel = a.panes.jobs.selected_job().unwrap();
     assert_eq!((sel.id, sel.status.as_str()), (1936, "queued"));
     assert!(acts(&press(&mut a, "r")).is_empty());
 }
@@ -276,10 +279,10 @@ fn retry_all_under_a_text_filter_takes_exactly_the_rows_shown() {
     rows[3].last_error = Some("Doordeck: 503".into());
     let mut a = writable(with_jobs(rows));
     press(&mut a, "/doordeck<Enter>");
-    assert_eq!(a.jobs.visible().len(), 2);
+    assert_eq!(a.panes.jobs.visible().len(), 2);
     let cmds = a.act(Action::RetryAll);
     assert!(acts(&cmds).is_empty(), "nothing counted in the database");
-    match &a.dialog {
+    match &a.popups.dialog {
         Some(Dialog::RetryAll {
             jobs: Some(j),
             text: Some(t),
@@ -311,18 +314,18 @@ fn slash_on_every_pane_opens_a_prompt_and_typed_text_runs_nothing() {
         press(&mut a, pane);
         let cmds = press(&mut a, "/retry");
         assert!(cmds.is_empty(), "{cmds:?}");
-        assert!(a.prompt.is_some());
+        assert!(a.popups.prompt.is_some());
         assert!(!a.filters_here());
         assert!(press(&mut a, "<Enter>").is_empty());
-        assert!(a.prompt.is_none());
-        assert!(a.dialog.is_none() && !a.quit);
+        assert!(a.popups.prompt.is_none());
+        assert!(a.popups.dialog.is_none() && !a.quit);
     }
 }
 
 #[test]
 fn the_drift_dialog_in_read_only_runs_nothing_and_says_how_to_elevate() {
     let mut a = with_jobs(vec![]);
-    a.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
+    a.popups.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
         door_id: 2,
         door_name: "ttlock".into(),
         mode: crate::engine::plan::Mode::Standard,
@@ -334,7 +337,7 @@ fn the_drift_dialog_in_read_only_runs_nothing_and_says_how_to_elevate() {
         error: None,
     })));
     assert!(press(&mut a, "ttlock<Enter>").is_empty());
-    match &a.dialog {
+    match &a.popups.dialog {
         Some(Dialog::Drift(d)) => {
             assert!(d.typed.is_empty(), "nothing typed is taken");
             assert_eq!(d.error.as_deref(), Some(crate::app::READ_ONLY_REFUSAL));
@@ -353,7 +356,7 @@ fn retry_all_first_counts_what_the_filter_matches() {
         [ActRequest::CountRetryable { .. }]
     ));
     assert!(matches!(
-        a.dialog,
+        a.popups.dialog,
         Some(Dialog::RetryAll { jobs: None, .. })
     ));
 }
@@ -380,9 +383,9 @@ fn drift_is_refused_with_the_reason_when_the_broker_tables_are_missing() {
 fn ctrl_c_in_a_prompt_closes_the_prompt() {
     let mut a = with_jobs(vec![]);
     press(&mut a, ":tra");
-    assert!(a.prompt.is_some());
+    assert!(a.popups.prompt.is_some());
     assert!(press(&mut a, "<C-c>").is_empty());
-    assert!(a.prompt.is_none());
+    assert!(a.popups.prompt.is_none());
     assert!(!a.quit);
 }
 
@@ -398,7 +401,7 @@ fn retry_all_applies_exactly_the_jobs_it_listed() {
             _ => None,
         })
         .unwrap();
-    let t = a.now;
+    let t = a.now();
     let listed = vec![(5, "failed".to_string(), t), (7, "dead".to_string(), t)];
     a.update(Msg::Acted {
         id,
@@ -413,7 +416,7 @@ fn retry_all_applies_exactly_the_jobs_it_listed() {
         all,
         vec![ActRequest::RetryAll { jobs: listed }],
         "{:?}",
-        a.dialog
+        a.popups.dialog
     );
 }
 
@@ -422,7 +425,7 @@ fn ctrl_c_in_a_dialog_quits_instead_of_being_typed() {
     let mut a = writable(with_jobs(vec![job(1, "failed")]));
     a.command("jobs failed");
     a.act(Action::RetryAll);
-    assert!(a.dialog.is_some());
+    assert!(a.popups.dialog.is_some());
     let cmds = a.update(Msg::Key(
         crate::keys::Key::parse("<C-c>").unwrap().to_event(),
     ));
@@ -439,7 +442,7 @@ fn a_drift_result_after_esc_comes_back_in_a_popup() {
             None,
         )))),
     });
-    match a.overlays.last() {
+    match a.popups.overlays.last() {
         Some(crate::app::Overlay::Json(j)) => {
             assert_eq!(j.title, "drift enforcement result");
             assert_eq!(j.value["result"], "job #5: 1 deleted, 0 added");
@@ -453,12 +456,12 @@ fn a_drift_result_after_esc_comes_back_in_a_popup() {
 fn own_changes_reload_every_pane_that_shows_data() {
     use crate::app::Slot;
     let mut a = writable(with_jobs(vec![job(72, "failed")]));
-    a.audit.loaded = true;
-    a.audit.text = "retry".into();
-    a.lock.lock_key = Some("TTLOCK:28991110".into());
-    a.lock.trail.provider = Some("TTLOCK".into());
-    a.user.user_id = Some(9);
-    a.trace.query = Some("e4792295".into());
+    a.panes.audit.loaded = true;
+    a.panes.audit.text = "retry".into();
+    a.panes.lock.lock_key = Some("TTLOCK:28991110".into());
+    a.panes.lock.trail.provider = Some("TTLOCK".into());
+    a.panes.user.user_id = Some(9);
+    a.panes.trace.query = Some("e4792295".into());
     let cmds = press(&mut a, "r");
     let cmds = answer_act(
         &mut a,
@@ -477,5 +480,5 @@ fn own_changes_reload_every_pane_that_shows_data() {
         "no provider call after a change: {slots:?}"
     );
     assert_eq!(a.pane, crate::app::Pane::Jobs, "nothing moved the operator");
-    assert_eq!(a.audit.text, "retry", "the audit filter is kept");
+    assert_eq!(a.panes.audit.text, "retry", "the audit filter is kept");
 }

@@ -251,3 +251,66 @@ fn colours_come_from_the_theme() {
         found.join("\n")
     );
 }
+
+/// Whether a line branches on the pane: a `match` or `matches!` on it, or
+/// `==`/`!=` with a pane on either side.
+fn branches_on_pane(line: &str) -> bool {
+    let names_pane = |s: &str| {
+        s.contains("Pane::")
+            || s.match_indices("pane").any(|(i, _)| {
+                let before = s[..i].chars().next_back();
+                let after = s[i + 4..].chars().next();
+                !source::ident_char(before.as_ref()) && !source::ident_char(after.as_ref())
+            })
+    };
+    if let Some(i) = line
+        .find("match ")
+        .filter(|&i| !source::ident_char(line[..i].chars().next_back().as_ref()))
+    {
+        let scrutinee = line[i + 6..].split('{').next().unwrap_or("");
+        if names_pane(scrutinee) {
+            return true;
+        }
+    }
+    if let Some(i) = line.find("matches!(") {
+        let first = line[i + 9..].split(',').next().unwrap_or("");
+        if names_pane(first) {
+            return true;
+        }
+    }
+    (line.contains("==") || line.contains("!=")) && names_pane(line)
+}
+
+#[test]
+fn pane_logic_stays_in_its_pane() {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap_or(f);
+        if rel.starts_with("app/panes") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).expect("readable source");
+        for (n, line) in without_tests(&code_only(&text)).lines().enumerate() {
+            if branches_on_pane(line) {
+                found.push(format!("src/{}:{}: {}", rel.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    // Today: drawing the pane and marking it in the header (ui/mod.rs).
+    assert!(
+        found.len() <= 3,
+        "{} branches on the pane outside src/app/panes/ (at most 3; give the pane the answer):\n{}",
+        found.len(),
+        found.join("\n")
+    );
+    assert!(branches_on_pane("        match self.pane {"));
+    assert!(branches_on_pane("if self.pane != Pane::Jobs {"));
+    assert!(branches_on_pane(
+        "matches!(app.pane(), Pane::Jobs | Pane::Audit)"
+    ));
+    assert!(!branches_on_pane("self.pane = Pane::Jobs;"));
+    assert!(!branches_on_pane("match self.panes.jobs.window_start {"));
+}

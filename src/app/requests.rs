@@ -1,0 +1,98 @@
+//! The requests in flight: request ids, the newest load of each slot (an
+//! older answer is dropped), the changes not yet answered, and whether the
+//! database answers at all.
+
+use std::collections::HashMap;
+
+use crate::app::{Query, Slot};
+
+#[derive(Debug, Default)]
+pub struct Requests {
+    next_id: u64,
+    pending: HashMap<Slot, (u64, Query)>,
+    /// Changes and reveals sent and not yet answered.
+    acting: usize,
+    /// Set while the database cannot be reached; cleared by the next success.
+    pub(in crate::app) db_lost: Option<String>,
+}
+
+impl Requests {
+    /// A new load in `slot`: its id, and the id of the one it supersedes.
+    pub(in crate::app) fn load(&mut self, slot: Slot, query: Query) -> (u64, Option<u64>) {
+        self.next_id += 1;
+        let old = self.pending.insert(slot, (self.next_id, query));
+        (self.next_id, old.map(|(id, _)| id))
+    }
+
+    /// The query in flight in `slot`, if any.
+    pub(in crate::app) fn pending(&self, slot: Slot) -> Option<&(u64, Query)> {
+        self.pending.get(&slot)
+    }
+
+    /// The answer `id` in `slot`: its query when it is the newest, else `None`
+    /// (a superseded answer, to drop).
+    pub(in crate::app) fn answered(&mut self, slot: Slot, id: u64) -> Option<Query> {
+        match self.pending.get(&slot) {
+            Some((want, _)) if *want == id => self.pending.remove(&slot).map(|(_, q)| q),
+            _ => None,
+        }
+    }
+
+    /// A change (or reveal) sent: its id.
+    pub(in crate::app) fn act(&mut self) -> u64 {
+        self.next_id += 1;
+        self.acting += 1;
+        self.next_id
+    }
+
+    /// A reveal sent (it has no id of its own).
+    pub(in crate::app) fn reveal(&mut self) {
+        self.acting += 1;
+    }
+
+    /// A change or reveal answered.
+    pub(in crate::app) fn acted(&mut self) {
+        self.acting = self.acting.saturating_sub(1);
+    }
+
+    /// Changes and reveals still waiting for an answer.
+    pub fn acting(&self) -> usize {
+        self.acting
+    }
+
+    /// Every request still waiting for an answer.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len() + self.acting
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_load_supersedes_and_only_its_answer_counts() {
+        let mut r = Requests::default();
+        let (a, none) = r.load(Slot::Audit, Query::Doors);
+        let (b, old) = r.load(Slot::Audit, Query::Doors);
+        assert_eq!((none, old), (None, Some(a)));
+        assert_eq!(r.answered(Slot::Audit, a), None);
+        assert_eq!(r.in_flight(), 1);
+        assert_eq!(r.answered(Slot::Audit, b), Some(Query::Doors));
+        assert_eq!(r.in_flight(), 0);
+    }
+
+    #[test]
+    fn changes_count_until_answered_and_ids_never_repeat() {
+        let mut r = Requests::default();
+        let (load, _) = r.load(Slot::Jobs, Query::Doors);
+        let act = r.act();
+        r.reveal();
+        assert!(act > load);
+        assert_eq!((r.acting(), r.in_flight()), (2, 3));
+        r.acted();
+        r.acted();
+        r.acted();
+        assert_eq!(r.acting(), 0);
+    }
+}
