@@ -170,6 +170,9 @@ pub struct SimState {
     pub tt_deletes: u64,
     /// Doordeck users revoked, over all devices (what a test counts).
     pub dd_revokes: u64,
+    /// Device-state reads answered (TTLock `lock/detail`, Doordeck
+    /// `GET /device/{id}`): one per probe, what a test counts.
+    pub device_reads: u64,
 }
 
 impl SimState {
