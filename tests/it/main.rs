@@ -15,6 +15,7 @@ mod explain;
 mod foundation;
 mod groups;
 mod guards;
+mod health;
 mod hostile;
 mod hostile_rows;
 mod kill;
