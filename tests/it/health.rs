@@ -86,14 +86,26 @@ async fn offline_device_refuses_and_override_is_recorded() {
     // A single retry: refused with the reason and when it was last seen.
     let providers = Providers::new(sim.provider_settings());
     let g = all.iter().find(|g| g.job == offline_job).unwrap();
-    let held = engine::retry_checked(&pool, &providers, &op(), g.job, &g.status, g.updated_at, false)
-        .await
-        .unwrap();
+    let held = engine::retry_checked(
+        &pool,
+        &providers,
+        &op(),
+        g.job,
+        &g.status,
+        g.updated_at,
+        false,
+    )
+    .await
+    .unwrap();
     let Gated::Held(h) = held else {
         panic!("an offline gateway refuses the retry: {held:?}")
     };
     assert!(h.overridable, "{h:?}");
-    assert!(h.why.contains(&offline) && h.why.contains("offline"), "{}", h.why);
+    assert!(
+        h.why.contains(&offline) && h.why.contains("offline"),
+        "{}",
+        h.why
+    );
     assert!(h.why.contains("last seen"), "{}", h.why);
     let status: String = sqlx::query_scalar("SELECT status FROM reconcile_jobs WHERE id = $1")
         .bind(g.job)
@@ -102,10 +114,27 @@ async fn offline_device_refuses_and_override_is_recorded() {
         .unwrap();
     assert_eq!(status, g.status, "nothing was changed");
     // Overridden: retried, the probe's answer in the audit row.
-    let sent = engine::retry_checked(&pool, &providers, &op(), g.job, &g.status, g.updated_at, true)
-        .await
-        .unwrap();
-    assert!(matches!(sent, Gated::Sent { result: engine::JobChange::Done { .. }, .. }), "{sent:?}");
+    let sent = engine::retry_checked(
+        &pool,
+        &providers,
+        &op(),
+        g.job,
+        &g.status,
+        g.updated_at,
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            sent,
+            Gated::Sent {
+                result: engine::JobChange::Done { .. },
+                ..
+            }
+        ),
+        "{sent:?}"
+    );
     let after = audit_after(&pool, "ReconcileJob", g.job, "retry").await;
     let o = &after["device_override"][0];
     assert_eq!(o["lock"], offline.as_str(), "{after}");
@@ -129,17 +158,41 @@ async fn offline_device_refuses_and_override_is_recorded() {
     let before = reads(&sim);
     let sum = engine::retry_listed_checked(&pool, &fresh, &op(), &rest, false).await;
     let probes = reads(&sim) - before;
-    assert!(probes as usize <= locks.len(), "{probes} probes for {} locks", locks.len());
+    assert!(
+        probes as usize <= locks.len(),
+        "{probes} probes for {} locks",
+        locks.len()
+    );
     assert!(probes > 0);
     let skipped: BTreeSet<i64> = sum.skipped.iter().map(|s| s.0).collect();
-    let want: BTreeSet<i64> = on_offline.iter().copied().filter(|j| *j != offline_job).collect();
+    let want: BTreeSet<i64> = on_offline
+        .iter()
+        .copied()
+        .filter(|j| *j != offline_job)
+        .collect();
     assert_eq!(skipped, want, "{sum:?}");
-    assert!(sum.skipped.iter().all(|s| s.1.starts_with("skipped: device offline")), "{sum:?}");
-    assert!(sum.line().contains("skipped: device offline"), "{}", sum.line());
+    assert!(
+        sum.skipped
+            .iter()
+            .all(|s| s.1.starts_with("skipped: device offline")),
+        "{sum:?}"
+    );
+    assert!(
+        sum.line().contains("skipped: device offline"),
+        "{}",
+        sum.line()
+    );
     assert!(sum.failed.is_empty(), "{sum:?}");
-    assert_eq!(sum.retried.len() + skipped.len() + sum.changed.len(), rest.len());
+    assert_eq!(
+        sum.retried.len() + skipped.len() + sum.changed.len(),
+        rest.len()
+    );
     assert!(sum.retried.contains(&unknown), "an unknown device proceeds");
-    assert!(sum.notes.contains(&(unknown, "device unknown".to_string())), "{:?}", sum.notes);
+    assert!(
+        sum.notes.contains(&(unknown, "device unknown".to_string())),
+        "{:?}",
+        sum.notes
+    );
     let after = audit_after(&pool, "ReconcileJob", unknown, "retry").await;
     assert_eq!(after["device_notes"][0], "device unknown", "{after}");
     // Within the minute, the same probes are not sent again.
@@ -198,11 +251,18 @@ async fn offline_device_refuses_and_override_is_recorded() {
     let gated = engine::retry_checked(&pool, &slow, &op(), job, "failed", updated, false)
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(4), "one attempt, 2 s: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "one attempt, 2 s: {:?}",
+        started.elapsed()
+    );
     let Gated::Sent { notes, result, .. } = gated else {
         panic!("an unreadable state proceeds: {gated:?}")
     };
-    assert!(matches!(result, engine::JobChange::Done { .. }), "{result:?}");
+    assert!(
+        matches!(result, engine::JobChange::Done { .. }),
+        "{result:?}"
+    );
     assert!(
         notes.iter().any(|n| n.contains("device state unknown")),
         "{notes:?}"

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod acting;
 mod actions;
 mod architecture;
 
