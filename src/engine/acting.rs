@@ -55,6 +55,28 @@ fn by_console(reason: Option<&str>) -> bool {
     reason.is_some_and(|r| r.starts_with("console "))
 }
 
+/// A lock holder's session: application name, role, pid, connected at, ours.
+type HolderRow = (
+    Option<String>,
+    Option<String>,
+    i32,
+    Option<DateTime<Utc>>,
+    bool,
+);
+
+/// One job's state (`acting::job_state`).
+type JobStateRow = (
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// One device row (`acting::job_devices`): job, lock key, door, customer.
+type DeviceRow = (i64, Option<String>, Option<i64>, Option<i64>);
+
 type RunningRow = (
     DateTime<Utc>,
     i64,
@@ -70,13 +92,7 @@ pub async fn on_lock_conn(
     lock: &LockKey,
     except: Option<i64>,
 ) -> Result<Vec<Actor>, sqlx::Error> {
-    let holder: Option<(
-        Option<String>,
-        Option<String>,
-        i32,
-        Option<DateTime<Utc>>,
-        bool,
-    )> = sqlx::query_as(st::LOCK_HOLDER.tagged())
+    let holder: Option<HolderRow> = sqlx::query_as(st::LOCK_HOLDER.tagged())
         .bind(advisory_key(&lock.provider, &lock.external_id))
         .fetch_optional(&mut *conn)
         .await?;
@@ -155,19 +171,10 @@ pub async fn on_job(pool: &PgPool, job: i64) -> Result<Vec<Actor>, Refused> {
             .bind(job)
             .fetch_optional(&mut *conn)
             .await
-            .map(
-                |r: Option<(
-                    DateTime<Utc>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<DateTime<Utc>>,
-                    Option<DateTime<Utc>>,
-                )>| {
-                    r.filter(|s| s.1.as_deref() == Some("running"))
-                        .map(|(now, _, t, reason, c, u)| (now, job, t, reason, c, u))
-                },
-            )?;
+            .map(|r: Option<JobStateRow>| {
+                r.filter(|s| s.1.as_deref() == Some("running"))
+                    .map(|(now, _, t, reason, c, u)| (now, job, t, reason, c, u))
+            })?;
         if let Some((_, id, t, reason, created, _)) = state {
             out.push(Actor {
                 who: if by_console(reason.as_deref()) {
@@ -210,11 +217,10 @@ pub async fn job_devices(
 ) -> Result<BTreeMap<i64, Vec<Device>>, sqlx::Error> {
     let mut out: BTreeMap<i64, Vec<Device>> = BTreeMap::new();
     for chunk in jobs.chunks(1000) {
-        let rows: Vec<(i64, Option<String>, Option<i64>, Option<i64>)> =
-            sqlx::query_as(st::JOB_DEVICES.tagged())
-                .bind(chunk.to_vec())
-                .fetch_all(&mut *conn)
-                .await?;
+        let rows: Vec<DeviceRow> = sqlx::query_as(st::JOB_DEVICES.tagged())
+            .bind(chunk.to_vec())
+            .fetch_all(&mut *conn)
+            .await?;
         for (job, key, door, customer) in rows {
             let Some(lock) = key.as_deref().and_then(LockKey::parse) else {
                 continue;
