@@ -348,7 +348,13 @@ async fn act(
             job,
             status,
             updated,
-        } => ActResult::Job(engine::retry_job(pool, op, job, &status, updated).await),
+        } => ActResult::Job(
+            // Probed first (issue 28): a refused device is a refusal in
+            // words until the override dialog is wired.
+            engine::retry_checked(pool, providers, op, job, &status, updated, false)
+                .await
+                .and_then(engine::Gated::into_result),
+        ),
         ActRequest::Cancel {
             job,
             status,
@@ -360,7 +366,7 @@ async fn act(
                 .map_err(|e| e.0),
         ),
         ActRequest::RetryAll { jobs } => {
-            ActResult::RetriedAll(engine::retry_all(pool, op, jobs).await)
+            ActResult::RetriedAll(engine::gate::retry_all_checked(pool, providers, op, jobs).await)
         }
         ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
             pool, providers, door, mode, now,
@@ -386,7 +392,10 @@ async fn act(
             Err(e) => Err(e.0),
         }),
         ActRequest::DriftRun { door, mode, plan } => {
-            match engine::enforce(pool, providers, op, door, mode, Some(&plan), None).await {
+            let run = engine::enforce_checked(pool, providers, op, door, mode, Some(&plan), false)
+                .await
+                .and_then(engine::Gated::into_result);
+            match run {
                 Ok(engine::Enforced::Done {
                     job,
                     adds_ok,

@@ -151,6 +151,12 @@ pub struct Preview {
     pub calls: Vec<CallRecord>,
     /// Changes on this lock sent by a run that died before logging them.
     pub interrupted: Vec<super::interrupted::Interrupted>,
+    /// The device's state as probed (kept 60 s per lock), when it was read.
+    pub device: Option<std::sync::Arc<crate::providers::probe::Probed>>,
+    /// The lock's facts with where they come from and how old they are
+    /// (`health::lock_facts`): "gateway G2 offline (probe 12:01 UTC) · the
+    /// cloud's list of the lock's PINs, which may be stale, matches the broker".
+    pub facts: String,
 }
 
 pub const GRACE: i64 = 3600;
@@ -191,10 +197,17 @@ pub async fn preview(
                 reachable: Err(e.to_string()),
                 calls,
                 interrupted: Vec::new(),
+                device: None,
+                facts: super::health::lock_facts(None, None),
             });
         }
     };
-    let probe = client.probe(&door.external_id).await;
+    // The device's state (kept 60 s per lock), read beside the old
+    // reachability probe: one attempt, 2 s.
+    let (device, probe) = tokio::join!(
+        providers.probe(door.customer, &door.provider, &door.external_id, now),
+        client.probe(&door.external_id)
+    );
     calls.extend(probe.calls);
     let listed = client.list_access(&door.external_id).await;
     calls.extend(listed.calls);
@@ -217,8 +230,14 @@ pub async fn preview(
         }
         Err(e) => Err(format!("{}: {e}", door.provider)),
     };
+    let drift = plan
+        .as_ref()
+        .ok()
+        .map(|p| p.adds.len() + p.deletes.len() + p.blocked_by_grace.len() + p.unknown.len());
     Ok(Preview {
         reachable: probe.result.map_err(|e| format!("{}: {e}", door.provider)),
+        facts: super::health::lock_facts(Some(&device), drift),
+        device: Some(device),
         door,
         plan,
         calls,

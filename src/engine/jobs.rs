@@ -49,6 +49,19 @@ pub async fn retry_job(
     seen_status: &str,
     seen_updated: DateTime<Utc>,
 ) -> Result<JobChange, Refused> {
+    retry_job_noted(pool, op, job, seen_status, seen_updated, None).await
+}
+
+/// `retry_job`, with `noted` (the device checks: `device_override`,
+/// `device_notes`) added to the audit row's after.
+pub(crate) async fn retry_job_noted(
+    pool: &PgPool,
+    op: &Operator,
+    job: i64,
+    seen_status: &str,
+    seen_updated: DateTime<Utc>,
+    noted: Option<&serde_json::Value>,
+) -> Result<JobChange, Refused> {
     let mut conn = super::acquire(pool).await?;
     begin(&mut conn, op).await.map_err(|e| explain(&e))?;
     let result: Result<JobChange, sqlx::Error> = async {
@@ -85,6 +98,10 @@ pub async fn retry_job(
             &ctx,
         )
         .await?;
+        let mut after = json!({"status": "queued", "attempt_count": attempts, "retry_base_attempts": attempts.unwrap_or(0)});
+        if let (Some(a), Some(serde_json::Value::Object(n))) = (after.as_object_mut(), noted) {
+            a.extend(n.clone());
+        }
         audit(
             &mut conn,
             op,
@@ -92,7 +109,7 @@ pub async fn retry_job(
             job,
             "retry",
             json!({"status": seen_status, "attempt_count": attempts}),
-            json!({"status": "queued", "attempt_count": attempts, "retry_base_attempts": attempts.unwrap_or(0)}),
+            after,
             corr.as_deref(),
         )
         .await?;
@@ -169,15 +186,24 @@ pub async fn retry_all(
         })
         .collect();
     let sum = retry_listed(pool, op, &guards).await;
+    all_result(&sum, total)
+}
+
+/// Retry-all's answer from its summary: how many were re-enqueued and how
+/// many had moved; the first failure, a stop, or skipped jobs in words.
+pub(crate) fn all_result(sum: &RetrySummary, total: usize) -> Result<(usize, usize), String> {
     let done = sum.retried.len();
     if let Some((_, e)) = sum.failed.first() {
         return Err(format!("{e} (after {done} re-enqueued)"));
     }
     if sum.stopped {
-        let n = done + sum.changed.len();
+        let n = done + sum.changed.len() + sum.skipped.len();
         return Err(format!(
             "stopped by operator after {n} of {total} ({done} re-enqueued)"
         ));
+    }
+    if !sum.skipped.is_empty() {
+        return Err(sum.line());
     }
     Ok((done, sum.changed.len()))
 }
@@ -221,6 +247,12 @@ pub struct RetrySummary {
     pub not_tried: usize,
     /// The operator asked to stop (q, Ctrl-C) before the end.
     pub stopped: bool,
+    /// Not retried because a device refused (`retry_listed_checked`), with
+    /// the probe's reason: "skipped: device offline".
+    pub skipped: Vec<(i64, String)>,
+    /// Retried, with a note: "device unknown", "device state unknown: …",
+    /// "device override: …".
+    pub notes: Vec<(i64, String)>,
 }
 
 impl RetrySummary {
@@ -232,6 +264,14 @@ impl RetrySummary {
             self.changed.len(),
             self.failed.len()
         );
+        if !self.skipped.is_empty() {
+            let jobs: Vec<String> = self.skipped.iter().map(|(j, _)| format!("#{j}")).collect();
+            s.push_str(&format!(
+                ", skipped: device offline {} ({})",
+                self.skipped.len(),
+                jobs.join(" ")
+            ));
+        }
         if self.not_tried > 0 {
             s.push_str(&format!(
                 ", not tried {}{}",

@@ -4,10 +4,13 @@
 //! and the audit rows every change writes (`audit`). Planning is pure
 //! (`plan`); the rest is the thin part that reads, calls and writes.
 
+pub mod acting;
 pub mod audit;
 pub mod clock;
 pub mod drift;
 pub mod enforce;
+pub mod gate;
+pub mod health;
 pub mod interrupted;
 pub mod jobs;
 pub mod plan;
@@ -16,6 +19,7 @@ pub mod stop;
 
 pub use drift::{DoorRef, GRACE, Preview, door, enqueue_drift, expected, preview};
 pub use enforce::{Enforced, enforce, mark, record_add};
+pub use gate::{Gated, Hold, enforce_checked, retry_checked, retry_listed_checked};
 pub use jobs::{
     JobChange, RetryGuard, RetrySummary, cancel_job, retry_all, retry_job, retry_listed, retryable,
 };

@@ -5,6 +5,7 @@
 pub mod doordeck;
 pub mod health;
 pub mod listing;
+pub mod probe;
 pub mod redact;
 pub mod settings;
 pub mod ttlock;

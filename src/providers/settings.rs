@@ -298,6 +298,8 @@ type ClientCache = BTreeMap<(i64, &'static str), Arc<dyn Provider>>;
 pub struct Providers {
     settings: ProviderSettings,
     clients: Mutex<ClientCache>,
+    /// The device probes before acting, kept per lock (`probe`).
+    probes: super::probe::Probes,
 }
 
 impl Providers {
@@ -305,7 +307,36 @@ impl Providers {
         Providers {
             settings,
             clients: Mutex::new(BTreeMap::new()),
+            probes: super::probe::Probes::default(),
         }
+    }
+
+    /// The device state of one lock before acting on it: kept for
+    /// `probe::KEEP`, else read once within `PROBE_DEADLINE`, at most
+    /// `probe::PER_ACCOUNT` at a time per account. `now` is the database's
+    /// clock (the time the answer is shown with). A lock lockdesk has no
+    /// client for answers "could not be read", never an error.
+    pub async fn probe(
+        &self,
+        customer: Option<i64>,
+        provider: &str,
+        external_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Arc<super::probe::Probed> {
+        let lock = crate::lockkey::LockKey::new(provider, external_id).to_string();
+        let client = self.client(customer, provider);
+        self.probes
+            .probe(customer, provider, &lock, now, async move {
+                match client {
+                    Ok(c) => {
+                        let o = c.device_state(external_id, super::PROBE_DEADLINE).await;
+                        o.calls.iter().for_each(super::log_look);
+                        (o.result.map_err(|e| e.to_string()), o.calls)
+                    }
+                    Err(e) => (Err(e.to_string()), Vec::new()),
+                }
+            })
+            .await
     }
 
     /// Uses `client` for one customer's account at `provider` (`TTLOCK` or

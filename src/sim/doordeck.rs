@@ -185,7 +185,11 @@ async fn authed(s: Shared, r: Req) -> Resp {
                 return error(403, "Forbidden");
             }
             match (r.method.as_str(), rest) {
-                ("GET", []) => Resp::json(200, &device_json(&id, d, offline(&st, &id))),
+                ("GET", []) => {
+                    let body = device_json(&id, d, offline(&st, &id));
+                    st.device_reads += 1;
+                    Resp::json(200, &body)
+                }
                 ("GET", ["users"]) => {
                     let mut users = d.users.clone();
                     if st.fault(&format!("DOORDECK:{id}")) == Some(Fault::UsersOverBound) {

@@ -174,6 +174,9 @@ pub struct SimState {
     pub requests: u64,
     pub in_flight: u64,
     pub max_in_flight: u64,
+    /// Device-state reads answered (TTLock `lock/detail`, Doordeck
+    /// `GET /device/{id}`): one per probe, what a test counts.
+    pub device_reads: u64,
 }
 
 impl SimState {

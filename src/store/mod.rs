@@ -200,7 +200,7 @@ fn session_options(
         IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
     };
     Ok(opts
-        .application_name("lockdesk")
+        .application_name(&application_name())
         .options([
             (
                 "statement_timeout",
@@ -223,6 +223,20 @@ fn session_options(
         ])
         .log_statements(tracing::log::LevelFilter::Debug)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2)))
+}
+
+/// What a console calls itself to Postgres: `lockdesk/<OS user>` (the
+/// account of the process's real uid), so that a DBA's `pg_stat_activity`
+/// (and a second console's refusal) says who. Printable ASCII only, within
+/// Postgres's 63 bytes.
+pub fn application_name() -> String {
+    let user: String = crate::osuser::current()
+        .account
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .take(50)
+        .collect();
+    format!("lockdesk/{user}")
 }
 
 /// `host/database` for display: never the user's password.

@@ -4,6 +4,7 @@
 mod support;
 mod user_pins;
 
+mod acting;
 mod actions;
 mod architecture;
 
@@ -16,6 +17,7 @@ mod explain;
 mod foundation;
 mod groups;
 mod guards;
+mod health;
 mod hostile;
 mod hostile_rows;
 mod kill;

@@ -377,7 +377,7 @@ async fn a_superseded_load_closes_its_connection() {
     exec.run(load(1));
     let waiting = || async {
         sqlx::query_scalar::<_, i32>(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'lockdesk' AND wait_event_type = 'Lock'",
+            "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'lockdesk/%' AND wait_event_type = 'Lock'",
         )
         .fetch_optional(&other)
         .await

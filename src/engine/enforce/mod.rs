@@ -25,21 +25,25 @@ pub use steps::{mark, record_add};
 
 use super::runs::advisory_key;
 
-/// Who holds a lock's enforcement, for the "already running" message.
-async fn holder(pool: &PgPool, key: &str) -> String {
-    let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as(statements::drift::ENFORCE_HOLDER.tagged())
-            .bind(key)
-            .fetch_optional(pool)
+/// Who holds a lock's enforcement, and since when, for the "already
+/// running" message.
+async fn holder(pool: &PgPool, door: &DoorRef) -> String {
+    let lock = LockKey::new(&door.provider, &door.external_id);
+    let held = match pool.acquire().await {
+        Ok(mut c) => super::acting::on_lock_conn(&mut c, &lock, None)
             .await
             .ok()
-            .flatten();
-    match row {
-        Some((app, user)) => format!(
-            "{} as {}",
-            app.unwrap_or_else(|| "a session".into()),
-            user.unwrap_or_default()
-        ),
+            .and_then(|a| a.into_iter().find(|a| a.holds_lock)),
+        Err(_) => None,
+    };
+    match held {
+        Some(a) => {
+            let since = a
+                .since
+                .map_or_else(String::new, |t| format!(" since {}", super::health::hm(&t)));
+            let job = a.job.map_or_else(String::new, |j| format!(" (job #{j})"));
+            format!("{}{since}{job}", a.who)
+        }
         None => "another session".into(),
     }
 }
@@ -72,6 +76,22 @@ pub async fn enforce(
     confirmed: Option<&Plan>,
     job: Option<(i64, String, i32)>,
 ) -> Result<Enforced, Refused> {
+    enforce_noted(pool, providers, op, door_id, mode, confirmed, job, None).await
+}
+
+/// `enforce`, with `noted` (the device checks: `device_override`,
+/// `device_notes`) added to the console's `drift_enforce` audit row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn enforce_noted(
+    pool: &PgPool,
+    providers: &Providers,
+    op: &Operator,
+    door_id: i64,
+    mode: Mode,
+    confirmed: Option<&Plan>,
+    job: Option<(i64, String, i32)>,
+    noted: Option<&Value>,
+) -> Result<Enforced, Refused> {
     // The run has its own connection, detached from the pool: it holds the
     // advisory lock and carries every write of the run, so the run never
     // waits behind the pool (previews filling it cannot keep a sent change
@@ -93,10 +113,19 @@ pub async fn enforce(
         return Err(Refused(format!(
             "drift enforcement on {} is already running by {}; try again when it is done",
             door.name,
-            holder(pool, &key).await
+            holder(pool, &door).await
         )));
     }
-    let result = enforce_locked(&mut lock_conn, providers, op, &door, mode, confirmed, job).await;
+    let result = enforce_locked(
+        &mut lock_conn,
+        providers,
+        op,
+        &door,
+        mode,
+        (confirmed, noted),
+        job,
+    )
+    .await;
     let _ = sqlx::query(statements::drift::ENFORCE_UNLOCK.tagged())
         .bind(&key)
         .execute(&mut lock_conn)
@@ -123,7 +152,7 @@ async fn enforce_locked(
     op: &Operator,
     door: &DoorRef,
     mode: Mode,
-    confirmed: Option<&Plan>,
+    (confirmed, noted): (Option<&Plan>, Option<&Value>),
     job: Option<(i64, String, i32)>,
 ) -> Result<Enforced, Refused> {
     // One clock: the plan's grace window and every row written are on the
@@ -162,8 +191,11 @@ async fn enforce_locked(
                 logs::insert_step(conn, &Step { action: "RECONCILE_ENQUEUED", ok: true, error: None,
                     request: json!({"job_type": "drift_enforce_lock_truth", "reason": reason, "source": op.source, "user_id": 0, "operator": op.name}),
                     response: json!({"job_id": id}), at: None }, &ctx).await?;
-                audit(conn, op, "Door", door.id, "drift_enforce", Value::Null,
-                      json!({"job_id": id, "mode": mode.name(), "lock": LockKey::new(&door.provider, &door.external_id).to_string()}), Some(&corr)).await?;
+                let mut after = json!({"job_id": id, "mode": mode.name(), "lock": LockKey::new(&door.provider, &door.external_id).to_string()});
+                if let (Some(a), Some(Value::Object(n))) = (after.as_object_mut(), noted) {
+                    a.extend(n.clone());
+                }
+                audit(conn, op, "Door", door.id, "drift_enforce", Value::Null, after, Some(&corr)).await?;
                 Ok(id)
             }
             .await;

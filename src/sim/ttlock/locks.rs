@@ -81,6 +81,9 @@ pub fn passcode_added(st: &mut SimState, uid: i64, lock_id: i64, name: &str, cod
 /// reachable when the call needs its gateway).
 pub fn one(st: &mut SimState, uid: i64, lock_id: i64, action: &str, p: &Params) -> Resp {
     let now = Utc::now().timestamp_millis();
+    if action == "lock/detail" && st.tt_locks.contains_key(&lock_id) {
+        st.device_reads += 1;
+    }
     let Some(lock) = st.tt_locks.get(&lock_id) else {
         return invalid();
     };

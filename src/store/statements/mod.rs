@@ -52,6 +52,7 @@ macro_rules! log_head_select {
     };
 }
 
+pub mod acting;
 pub mod audit;
 pub mod demo;
 pub mod doors;
@@ -148,6 +149,7 @@ pub async fn tracking<F: std::future::Future>(f: F) -> (F::Output, Option<&'stat
 /// Every fixed statement (the job page's shapes are in `jobs::page_samples`).
 pub fn all() -> Vec<&'static Statement> {
     [
+        acting::ALL,
         audit::ALL,
         demo::ALL,
         doors::ALL,
