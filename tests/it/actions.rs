@@ -13,8 +13,8 @@ use lockdesk::sim::Fault;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 fn console(write: bool) -> Operator {
     Operator {
@@ -586,7 +586,7 @@ async fn doordeck_drift_compares_shares_and_shares_or_revokes() {
 async fn the_default_operator_is_the_os_account() {
     let url = demo_db().await;
     let config = lockdesk::config::Config::default();
-    let g = crate::console::global();
+    let g = crate::support::global();
     let s = lockdesk::console::setup_with(&g, &url, "demo", None, None, config, Default::default())
         .await
         .unwrap();

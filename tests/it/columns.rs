@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::console::{global, screen_as};
 use crate::support::demo_db;
+use crate::support::{Screen, global};
 use lockdesk::console::options::Target;
 use lockdesk::timefmt::{Clock, Zone, age, relative};
 
@@ -87,7 +87,15 @@ async fn ids_and_times_are_never_cut_or_glued() {
     let size = (140, 40);
     let shot = |target: Option<Target>, keys: &'static str| {
         let (g, url) = (g.clone(), url.clone());
-        async move { screen_as(&g, &url, target, keys, size, None, None).await }
+        async move {
+            Screen::new(&url)
+                .target(target)
+                .keys(keys)
+                .size(size.0, size.1)
+                .global(g.clone())
+                .run()
+                .await
+        }
     };
 
     let jobs = shot(None, "").await;

@@ -3,7 +3,8 @@
 
 use sqlx::PgPool;
 
-use crate::support::demo_db;
+use crate::support::{Screen, demo_db};
+use lockdesk::console::options::Target;
 use lockdesk::store::traces::{self, Resolved};
 
 const UPPER: &str = "A1B2C3D4E5F60718293A4B5C6D7E8F90";
@@ -119,14 +120,11 @@ async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
     plant_odd_times(&pool).await;
     // Before, sqlx's decode panicked on the first of these and the pane
     // stayed "Loading…" forever.
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: ODD.into() }),
-        "",
-        (160, 60),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: ODD.into() })
+        .size(160, 60)
+        .run()
+        .await;
     assert!(t.contains("infinity (odd)"), "{t}");
     assert!(
         !t.contains("262142"),
@@ -141,18 +139,13 @@ async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
     );
     assert!(!t.contains("failed inside lockdesk"), "{t}");
     // The queue and the user pane open with them too.
-    let q = crate::console::screen_with(&url, None, "", (160, 40), None).await;
+    let q = Screen::new(&url).size(160, 40).run().await;
     assert!(q.contains("infinity (odd)"), "{q}");
     assert!(
         !q.contains("failed inside lockdesk") && !q.contains("no jobs match"),
         "{q}"
     );
-    let u = crate::console::screen(
-        &url,
-        Some(lockdesk::console::options::Target::User { id: 9 }),
-        "",
-    )
-    .await;
+    let u = Screen::new(&url).target(Target::User { id: 9 }).run().await;
     assert!(!u.contains("failed inside lockdesk"), "{u}");
     // The export has Postgres's own text, in the seed-rows shape.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
@@ -232,14 +225,11 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     }
     // The console starts (the doors load at start used to stop it) and
     // every pane opens with its neighbours.
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: NULLS.into() }),
-        "",
-        (160, 50),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: NULLS.into() })
+        .size(160, 50)
+        .run()
+        .await;
     assert!(t.contains("its job_type is NULL"), "{t}");
     assert!(t.contains("its action is NULL"), "{t}");
     assert!(t.contains("reconcile_user"), "the neighbour job: {t}");
@@ -249,12 +239,12 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     );
     for target in [
         None,
-        Some(lockdesk::console::options::Target::User { id: 9 }),
-        Some(lockdesk::console::options::Target::Lock {
+        Some(Target::User { id: 9 }),
+        Some(Target::Lock {
             key: "TTLOCK:28991110".into(),
         }),
     ] {
-        let s = crate::console::screen(&url, target, "").await;
+        let s = Screen::new(&url).target(target).run().await;
         assert!(
             !s.contains("failed inside lockdesk") && !s.contains("the query failed"),
             "{s}"
@@ -312,38 +302,31 @@ async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
     .execute(&pool)
     .await
     .unwrap();
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "",
-        (160, 40),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: BIG.into() })
+        .size(160, 40)
+        .run()
+        .await;
     assert!(t.contains("20000 logs"), "{t}");
     assert!(t.contains("job #"), "{t}");
     assert!(!t.contains("Loading trace"), "{t}");
     // Its logs come without payloads; the last one's page is read when it
     // is selected, and Enter shows its request whole.
-    let last = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "G<Enter>",
-        (160, 40),
-        None,
-    )
-    .await;
+    let last = Screen::new(&url)
+        .target(Target::Trace { id: BIG.into() })
+        .keys("G<Enter>")
+        .size(160, 40)
+        .run()
+        .await;
     assert!(last.contains("PASSCODE_LIST"), "{last}");
     assert!(last.contains("\"pageNo\": 1"), "{last}");
     // The job with the 5 MiB payload opens in the JSON viewer and copies.
-    let j = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "<Enter>y",
-        (160, 40),
-        None,
-    )
-    .await;
+    let j = Screen::new(&url)
+        .target(Target::Trace { id: BIG.into() })
+        .keys("<Enter>y")
+        .size(160, 40)
+        .run()
+        .await;
     assert!(j.contains("\"blob\""), "{j}");
     // Too large for OSC 52: it goes to a private file, and the status line says where.
     assert!(
@@ -378,14 +361,11 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
     .await
     .unwrap();
     // Before, the whole trace read "recursion limit exceeded".
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "",
-        (160, 40),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: DEEP.into() })
+        .size(160, 40)
+        .run()
+        .await;
     assert!(
         t.contains("its request_json is nested 10000 levels deep"),
         "{t}"
@@ -393,36 +373,30 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
     assert!(t.contains("PASSCODE_DELETE"), "the neighbour: {t}");
     // The popup shows it collapsed; the copy takes it whole (20001 bytes of
     // it), and Enter on the collapsed line shows the raw text.
-    let c = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gk<Enter>y",
-        (160, 40),
-        None,
-    )
-    .await;
+    let c = Screen::new(&url)
+        .target(Target::Trace { id: DEEP.into() })
+        .keys("Gk<Enter>y")
+        .size(160, 40)
+        .run()
+        .await;
     assert!(c.contains("log #"), "{c}");
     let bytes = osc52_bytes(&c);
     assert!(bytes > 20_001, "{bytes} bytes copied");
     // The same from the pane itself, without opening the popup.
-    let p = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gky",
-        (160, 40),
-        None,
-    )
-    .await;
+    let p = Screen::new(&url)
+        .target(Target::Trace { id: DEEP.into() })
+        .keys("Gky")
+        .size(160, 40)
+        .run()
+        .await;
     let bytes = osc52_bytes(&p);
     assert!(bytes > 20_001, "{bytes} bytes copied from the pane");
-    let r = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gk<Enter>/levels deeper<Enter><Enter>",
-        (160, 40),
-        None,
-    )
-    .await;
+    let r = Screen::new(&url)
+        .target(Target::Trace { id: DEEP.into() })
+        .keys("Gk<Enter>/levels deeper<Enter><Enter>")
+        .size(160, 40)
+        .run()
+        .await;
     assert!(r.contains("· raw text"), "{r}");
     // The export has it whole, as Postgres stored it.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
@@ -467,14 +441,12 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     }
     let restricted = url.replacen("postgres@", &format!("{role}@"), 1);
     assert_ne!(restricted, url, "the test URL names its user");
-    let t = crate::console::screen(
-        &restricted,
-        Some(lockdesk::console::options::Target::Trace {
+    let t = Screen::new(&restricted)
+        .target(Target::Trace {
             id: "e4792295".into(),
-        }),
-        "",
-    )
-    .await;
+        })
+        .run()
+        .await;
     // The one statement that failed, not every statement of the load.
     assert!(
         t.contains("loading trace e4792295 (traces::resolve_exact):"),
@@ -484,7 +456,7 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     assert!(t.contains("<C-r> retries"), "{t}");
     assert!(!t.contains("Loading trace"), "never left pending: {t}");
     // The audit pane says it where its rows would be, whole (wrapped).
-    let a = crate::console::screen(&restricted, None, "2").await;
+    let a = Screen::new(&restricted).keys("2").run().await;
     assert!(a.contains("permission denied for table app_audit"), "{a}");
     let tail = a
         .split("permission denied for table app_audit")
@@ -495,7 +467,7 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
         "the message is wrapped, not cut: {a}"
     );
     // The queue, which needs no logs, still opens.
-    let q = crate::console::screen(&restricted, None, "").await;
+    let q = Screen::new(&restricted).run().await;
     assert!(
         q.contains("reconcile_user") && !q.contains("permission denied"),
         "{q}"

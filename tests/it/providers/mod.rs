@@ -10,12 +10,11 @@ use serde_json::{Value, json};
 
 use crate::support::demo_db;
 
-pub mod fixtures;
 mod hostile;
 mod partial;
 
-pub use fixtures::sim_for;
-use fixtures::{first_doordeck_lock, providers, ttlock};
+use crate::support::sim::{first_doordeck_lock, providers, ttlock};
+use crate::support::sim_for;
 
 #[tokio::test]
 async fn lock_28991110_lists_passcode_50957532_exactly_as_seed_001_shows_it() {

@@ -11,15 +11,14 @@ use lockdesk::console::options::Target;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::console::{global, run_as};
-use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
+use crate::support::{Screen, global};
 
 mod curl;
 mod reveal;
-pub(crate) mod tmux;
 
-use tmux::Tmux;
+use crate::support::{Tmux, lockdesk_cmd, rand_suffix};
 
 const TRACE: &str = "ca9a27ca9a27ca9a27ca9a27ca9a27ca";
 const LOCK: &str = "TTLOCK:28991110";
@@ -273,20 +272,6 @@ fn with_password(url: &str, password: &str) -> String {
     format!("{scheme}://{user}:{password}@{rest}")
 }
 
-pub(crate) fn lockdesk_cmd(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
-    c.env("LOCKDESK_CONFIG_DIR", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("LOCKDESK_LOG_LEVEL", "debug")
-        .env_remove("LOCKDESK_LOG")
-        .env_remove("LOCKDESK_PROVIDERS_FILE")
-        .env_remove("DATABASE_URL")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env("TZ", "UTC");
-    c
-}
-
 /// A private home for one run: config (a profile whose URL has a password,
 /// the simulators' accounts in the providers file, both 0600) and state.
 fn home_with(url: &str, providers_text: &str) -> PathBuf {
@@ -308,13 +293,6 @@ fn home_with(url: &str, providers_text: &str) -> PathBuf {
     )
     .unwrap();
     home
-}
-
-pub(crate) fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }
 
 // Several threads: the simulators must answer while this thread waits for
@@ -346,16 +324,14 @@ async fn planted_secrets_never_leave() {
         (None, ":jobs failed<Enter>yM<Enter>y".into()),
     ];
     for (target, keys) in &tours {
-        let (screen, copies) = run_as(
-            &g,
-            &url,
-            target.clone(),
-            keys,
-            (160, 45),
-            None,
-            Some(sim.provider_settings()),
-        )
-        .await;
+        let (screen, copies) = Screen::new(&url)
+            .target(target.clone())
+            .keys(keys)
+            .size(160, 45)
+            .global(g.clone())
+            .providers(sim.provider_settings())
+            .run_with_copies()
+            .await;
         out.add(format!("headless screen after {keys}"), screen);
         for c in copies {
             out.add(format!("headless copy in {keys}"), c);
@@ -488,16 +464,12 @@ async fn reveal_lets_exactly_one_copy_through_and_records_it() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-4242 customer asked<Enter>Myy",
-        (160, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-4242 customer asked<Enter>Myy")
+        .size(160, 45)
+        .run_with_copies()
+        .await;
     assert_eq!(copies.len(), 3, "{screen}");
     let leaked = |text: &str| secrets.iter().filter(|s| text.contains(s.as_str())).count();
     assert_eq!(leaked(&copies[0]), 0, "Markdown stays masked while armed");
@@ -522,16 +494,11 @@ async fn reveal_lets_exactly_one_copy_through_and_records_it() {
     assert_eq!(after["revealed"], format!("job #{job}"));
     assert!(after["os_user"].as_str().is_some_and(|u| !u.is_empty()));
     // A reveal that runs out copies nothing unmasked; too long is refused.
-    let (screen, _) = run_as(
-        &global(),
-        &db,
-        None,
-        ":reveal 2h x<Enter>",
-        (160, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, _) = Screen::new(&db)
+        .keys(":reveal 2h x<Enter>")
+        .size(160, 45)
+        .run_with_copies()
+        .await;
     assert!(screen.contains("a reveal lasts at most 1 hour"), "{screen}");
 }
 

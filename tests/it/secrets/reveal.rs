@@ -5,7 +5,7 @@
 use lockdesk::console::options::Target;
 use sqlx::PgPool;
 
-use crate::console::{global, run_as};
+use crate::support::Screen;
 use crate::support::demo_db;
 
 #[tokio::test]
@@ -35,16 +35,12 @@ async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
             })
             .unwrap_or(false)
     };
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-9 customer asked<Enter>y",
-        (240, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-9 customer asked<Enter>y")
+        .size(240, 45)
+        .run_with_copies()
+        .await;
     assert!(screen.contains("never goes to a file"), "{screen}");
     assert!(screen.contains("still armed"), "{screen}");
     assert!(
@@ -60,16 +56,12 @@ async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
     assert_eq!(records, 0, "nothing was read out, so nothing is recorded");
     assert!(!leaked_to_a_file(), "a copy file holds the revealed value");
     // Still armed: the next y on a small row reveals it.
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-9 customer asked<Enter>yjy",
-        (240, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-9 customer asked<Enter>yjy")
+        .size(240, 45)
+        .run_with_copies()
+        .await;
     assert_eq!(
         copies.len(),
         1,
