@@ -16,7 +16,7 @@ const AT: &str = "2026-12-05 18:44:24.349766+00";
 const FUTURE: &str = "2126-12-05 18:44:24.349766+00";
 const DOORDECK: &str = "DOORDECK:e086b3e7-892d-403b-ade2-07f09e8e525f";
 
-async fn plant(pool: &PgPool) {
+async fn plant_wide_values(pool: &PgPool) {
     for sql in [
         // A job with 8-digit ids and counts, created a century ahead (its
         // age is 10 characters) and due in the year 9999.
@@ -74,7 +74,7 @@ fn t(s: &str) -> DateTime<Utc> {
 async fn ids_and_times_are_never_cut_or_glued() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_wide_values(&pool).await;
     // The machine's zone, written as an offset (`+00:00`): the widest zone.
     let mut g = global();
     g.tz = Some("local".into());

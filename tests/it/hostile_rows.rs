@@ -122,7 +122,7 @@ fn hostile_rows() -> Vec<Hostile> {
 }
 
 /// Plants every hostile row, each beside an ordinary `NEIGHBOUR_OK` log.
-async fn plant(pool: &PgPool) {
+async fn plant_hostile_rows(pool: &PgPool) {
     for (table, column) in [
         ("reconcile_jobs", "job_type"),
         ("reconcile_jobs", "status"),
@@ -181,7 +181,7 @@ async fn every_pane_opens_every_hostile_row() {
     assert!(rows.len() >= 15);
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_hostile_rows(&pool).await;
 
     // The panes that show many rows at once: the queue, the audit, the lock
     // of the hostile logs, the user of the hostile jobs. Each opens, and the
@@ -274,7 +274,7 @@ async fn every_pane_opens_every_hostile_row() {
 async fn trace_json_streams_the_whole_documents_bytes() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_hostile_rows(&pool).await;
     let mut ids: Vec<String> = hostile_rows().iter().map(|h| h.corr.to_string()).collect();
     let demo: Vec<(String,)> = sqlx::query_as(
         "SELECT DISTINCT correlation_id FROM integration_logs WHERE correlation_id IS NOT NULL ORDER BY 1 LIMIT 60",

@@ -4,7 +4,7 @@
 // copies, exports and writes. And copy-as-curl is safe to paste.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::time::Duration;
 
 use lockdesk::console::options::Target;
@@ -16,6 +16,7 @@ use crate::support::sim_for;
 use crate::support::{Screen, global};
 
 mod curl;
+mod files;
 mod reveal;
 
 use crate::support::{Tmux, lockdesk_cmd, rand_suffix};
@@ -29,7 +30,7 @@ fn canary(table: &str, column: &str, n: u32) -> String {
 
 /// Plants a canary in every secret-bearing column of the contract tables
 /// and the credentials table; returns them all.
-async fn plant(pool: &PgPool) -> Vec<String> {
+async fn plant_canaries(pool: &PgPool) -> Vec<String> {
     let c = canary;
     let at = lockdesk::demo::world::fixed_now() - chrono::Duration::minutes(3);
     let jwt = format!(
@@ -129,7 +130,7 @@ async fn plant(pool: &PgPool) -> Vec<String> {
 
 /// Plants canaries in the simulators' answers and accounts: the TTLock
 /// account's secret and password, a lock record's code, a Doordeck event.
-fn plant_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
+fn plant_canaries_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
     let mut st = lockdesk::sim::state(&sim.state);
     let secret = canary("sim", "client_secret", 50);
     let password = canary("sim", "password", 51);
@@ -301,10 +302,10 @@ fn home_with(url: &str, providers_text: &str) -> PathBuf {
 async fn planted_secrets_never_leave() {
     let db = demo_db().await;
     let pool = PgPool::connect(&db).await.unwrap();
-    let mut secrets = plant(&pool).await;
+    let mut secrets = plant_canaries(&pool).await;
     pool.close().await;
     let sim = sim_for(&db).await;
-    secrets.extend(plant_in_sim(&sim));
+    secrets.extend(plant_canaries_in_sim(&sim));
     secrets.extend(enforce_strays(&db, &sim).await);
     let url_password = canary("config", "database_url", 60);
     let url = with_password(&db, &url_password);
@@ -451,105 +452,5 @@ async fn planted_secrets_never_leave() {
     );
     secrets.extend(issued_tokens(&sim));
     out.assert_none_of(&secrets);
-    let _ = std::fs::remove_dir_all(&home);
-}
-
-#[tokio::test]
-async fn reveal_lets_exactly_one_copy_through_and_records_it() {
-    let db = demo_db().await;
-    let pool = PgPool::connect(&db).await.unwrap();
-    let secrets = plant(&pool).await;
-    let job: i64 = sqlx::query_scalar("SELECT id FROM reconcile_jobs WHERE correlation_id = $1")
-        .bind(TRACE)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let (screen, copies) = Screen::new(&db)
-        .target(Target::Job { id: job })
-        .keys(":reveal 10m INC-4242 customer asked<Enter>Myy")
-        .size(160, 45)
-        .run_with_copies()
-        .await;
-    assert_eq!(copies.len(), 3, "{screen}");
-    let leaked = |text: &str| secrets.iter().filter(|s| text.contains(s.as_str())).count();
-    assert_eq!(leaked(&copies[0]), 0, "Markdown stays masked while armed");
-    assert_eq!(
-        leaked(&copies[1]),
-        4,
-        "the revealed job, whole: {}",
-        copies[1]
-    );
-    assert_eq!(leaked(&copies[2]), 0, "the reveal is spent after one copy");
-    assert_eq!(leaked(&screen), 0, "never on the screen: {screen}");
-    let records: Vec<(Option<String>, serde_json::Value)> = sqlx::query_as(
-        "SELECT actor, after_json FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    assert_eq!(records.len(), 1, "one record per reveal");
-    let (actor, after) = &records[0];
-    assert_eq!(actor.as_deref(), Some("alice"));
-    assert_eq!(after["reason"], "INC-4242 customer asked");
-    assert_eq!(after["revealed"], format!("job #{job}"));
-    assert!(after["os_user"].as_str().is_some_and(|u| !u.is_empty()));
-    // A reveal that runs out copies nothing unmasked; too long is refused.
-    let (screen, _) = Screen::new(&db)
-        .keys(":reveal 2h x<Enter>")
-        .size(160, 45)
-        .run_with_copies()
-        .await;
-    assert!(screen.contains("a reveal lasts at most 1 hour"), "{screen}");
-}
-
-#[tokio::test]
-async fn secret_files_are_private_whatever_the_umask() {
-    use std::os::unix::fs::PermissionsExt;
-    let db = demo_db().await;
-    let home = home_with(&with_password(&db, "pw-in-config"), "timeout_secs = 5\n");
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    // The log: 0600 in a 0700 folder, even under umask 000.
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "umask 000; exec {} info",
-            lockdesk::curl::shell_quote(env!("CARGO_BIN_EXE_lockdesk"))
-        ))
-        .env("LOCKDESK_CONFIG_DIR", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("LOCKDESK_LOG")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let log = home.join("state/lockdesk/lockdesk.log");
-    assert_eq!(mode(&log), 0o600);
-    assert_eq!(mode(log.parent().unwrap()), 0o700);
-    // A providers file, and a config with a password in its URL, that others
-    // can read are refused with the chmod that fixes them.
-    for (file, holds) in [
-        ("providers.toml", "provider passwords"),
-        ("config.toml", "a database password"),
-    ] {
-        let path = home.join("config").join(file);
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let o = lockdesk_cmd(&home)
-            .args(["snapshot", "user", "9"])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{file} readable by others was used");
-        assert!(err.contains(holds), "{err}");
-        assert!(
-            err.contains(&format!("chmod 600 {}", path.display())),
-            "{err}"
-        );
-        assert!(!err.contains("pw-in-config"), "{err}");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let o = lockdesk_cmd(&home)
-        .args(["snapshot", "user", "9"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&home);
 }
