@@ -56,34 +56,7 @@ impl App {
                     // (A provider's failure is shown in its own part of the pane.)
                     self.say(Level::Error, e.message.clone());
                 }
-                match slot {
-                    Slot::Jobs => {
-                        self.panes.jobs.loading = false;
-                        self.panes.jobs.error = Some(e.message);
-                    }
-                    Slot::Audit => {
-                        self.panes.audit.loading = false;
-                        self.panes.audit.error = Some(e.message);
-                    }
-                    Slot::Lock => {
-                        self.panes.lock.loading = false;
-                        self.panes.lock.error = Some(e.message);
-                    }
-                    Slot::LockTrail => {
-                        self.panes.lock.trail.loading = false;
-                        self.panes.lock.trail.error = Some(e.message);
-                    }
-                    Slot::User => {
-                        self.panes.user.loading = false;
-                        self.panes.user.error = Some(e.message);
-                    }
-                    Slot::Trace => {
-                        self.panes.trace.loading = false;
-                        self.panes.trace.error = Some(e.message);
-                    }
-                    Slot::TracePayloads => self.panes.trace.open_when_loaded = None,
-                    _ => {}
-                }
+                self.panes.failed(slot, e.message);
                 return Vec::new();
             }
         };

@@ -6,19 +6,7 @@ use std::process::Command;
 use lockdesk::seeds;
 use serde_json::Value;
 
-use crate::support::demo_db;
-
-/// Runs the binary with no config of the machine's, and `url` as DATABASE_URL.
-pub(crate) fn lockdesk(args: &[&str], url: Option<&str>) -> std::process::Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
-    c.args(args)
-        .env_remove("DATABASE_URL")
-        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config");
-    if let Some(u) = url {
-        c.env("DATABASE_URL", u);
-    }
-    c.output().unwrap()
-}
+use crate::support::{demo_db, lockdesk};
 
 #[tokio::test]
 async fn trace_json_prints_the_seed_rows_shape() {

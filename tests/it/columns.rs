@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::console::{global, screen_as};
 use crate::support::demo_db;
+use crate::support::{Screen, global};
 use lockdesk::console::options::Target;
 use lockdesk::timefmt::{Clock, Zone, age, relative};
 
@@ -16,7 +16,7 @@ const AT: &str = "2026-12-05 18:44:24.349766+00";
 const FUTURE: &str = "2126-12-05 18:44:24.349766+00";
 const DOORDECK: &str = "DOORDECK:e086b3e7-892d-403b-ade2-07f09e8e525f";
 
-async fn plant(pool: &PgPool) {
+async fn plant_wide_values(pool: &PgPool) {
     for sql in [
         // A job with 8-digit ids and counts, created a century ahead (its
         // age is 10 characters) and due in the year 9999.
@@ -74,7 +74,7 @@ fn t(s: &str) -> DateTime<Utc> {
 async fn ids_and_times_are_never_cut_or_glued() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_wide_values(&pool).await;
     // The machine's zone, written as an offset (`+00:00`): the widest zone.
     let mut g = global();
     g.tz = Some("local".into());
@@ -87,7 +87,15 @@ async fn ids_and_times_are_never_cut_or_glued() {
     let size = (140, 40);
     let shot = |target: Option<Target>, keys: &'static str| {
         let (g, url) = (g.clone(), url.clone());
-        async move { screen_as(&g, &url, target, keys, size, None, None).await }
+        async move {
+            Screen::new(&url)
+                .target(target)
+                .keys(keys)
+                .size(size.0, size.1)
+                .global(g.clone())
+                .run()
+                .await
+        }
     };
 
     let jobs = shot(None, "").await;

@@ -9,8 +9,8 @@ use lockdesk::providers::settings::Providers;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 const LOCK_ID: i64 = 28_991_110;
 

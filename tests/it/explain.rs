@@ -12,7 +12,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{Connection, Postgres};
 
-use crate::support::demo_db;
+use crate::support::{Screen, demo_db};
 
 const BIG: &[&str] = &[
     "integration_logs",
@@ -188,7 +188,7 @@ async fn every_statement_is_index_bound_on_month_partitions() {
     let every = touched(&plan(&mut conn, u.sql, u.params).await.unwrap());
     assert!(every.len() > 10, "every partition: {every:?}");
     // db check: the contract holds and no recommended index is missing.
-    let out = crate::cli::lockdesk(&["db", "check"], Some(&url));
+    let out = crate::support::lockdesk(&["db", "check"], Some(&url));
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -310,7 +310,7 @@ async fn db_check_recommends_missing_indexes_and_creates_none() {
             .unwrap()
     };
     let before = count().await;
-    let out = crate::cli::lockdesk(&["db", "check"], Some(&url));
+    let out = crate::support::lockdesk(&["db", "check"], Some(&url));
     assert!(
         out.status.success(),
         "{}",
@@ -333,7 +333,7 @@ async fn db_check_recommends_missing_indexes_and_creates_none() {
     );
     assert_eq!(count().await, before, "db check created nothing");
     // The console still opens, and says so once.
-    let screen = crate::console::screen(&url, None, "").await;
+    let screen = Screen::new(&url).run().await;
     assert!(
         screen.contains("2 recommended index(es) missing"),
         "{screen}"
@@ -346,7 +346,7 @@ async fn db_check_recommends_missing_indexes_and_creates_none() {
             .await
             .unwrap();
     }
-    let out = crate::cli::lockdesk(&["db", "check"], Some(&url));
+    let out = crate::support::lockdesk(&["db", "check"], Some(&url));
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         text.contains("Every index lockdesk's statements are built for is there."),

@@ -7,8 +7,8 @@ use lockdesk::engine::{self, Operator};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::cli::lockdesk;
 use crate::support::demo_db;
+use crate::support::lockdesk;
 
 const NOW: &str = "2026-11-20T15:30:00Z";
 

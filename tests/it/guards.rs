@@ -3,9 +3,9 @@
 
 use lockdesk::console::options::Global;
 
-use crate::cli::lockdesk;
-use crate::console::{global, screen_as};
 use crate::support::demo_db;
+use crate::support::lockdesk;
+use crate::support::{Screen, global};
 
 #[tokio::test]
 async fn demo_seed_refuses_a_database_that_is_not_a_demo() {
@@ -50,7 +50,7 @@ async fn write_without_a_reason_asks_for_one_first() {
         reason: None,
         ..global()
     };
-    let asked = screen_as(&g, &url, None, "", (140, 40), None, None).await;
+    let asked = Screen::new(&url).global(g.clone()).run().await;
     assert!(
         asked.contains("why are you writing? (recorded with every change)"),
         "{asked}"
@@ -59,22 +59,21 @@ async fn write_without_a_reason_asks_for_one_first() {
         asked.contains("READ-ONLY"),
         "no write before the reason: {asked}"
     );
-    let given = screen_as(
-        &g,
-        &url,
-        None,
-        "INC-9 lock 2 PIN<Enter>",
-        (140, 40),
-        None,
-        None,
-    )
-    .await;
+    let given = Screen::new(&url)
+        .keys("INC-9 lock 2 PIN<Enter>")
+        .global(g.clone())
+        .run()
+        .await;
     assert!(
         given.contains("write mode: every change is audited as alice (INC-9 lock 2 PIN)"),
         "{given}"
     );
     assert!(given.contains(" WRITE "), "{given}");
-    let skipped = screen_as(&g, &url, None, "<Enter>", (140, 40), None, None).await;
+    let skipped = Screen::new(&url)
+        .keys("<Enter>")
+        .global(g.clone())
+        .run()
+        .await;
     assert!(
         skipped.contains("no reason given: the session stays read-only"),
         "{skipped}"

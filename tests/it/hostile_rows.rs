@@ -3,12 +3,10 @@
 // ordinary neighbour, driven through every pane, the export, a snapshot and
 // the copies.
 
-use std::process::Command;
-
 use sqlx::PgPool;
 
-use crate::console::screen_with;
 use crate::support::demo_db;
+use crate::support::{Screen, lockdesk};
 use lockdesk::console::options::Target;
 
 /// One odd row: its name, the correlation id it sits under, and the SQL
@@ -124,7 +122,7 @@ fn hostile_rows() -> Vec<Hostile> {
 }
 
 /// Plants every hostile row, each beside an ordinary `NEIGHBOUR_OK` log.
-async fn plant(pool: &PgPool) {
+async fn plant_hostile_rows(pool: &PgPool) {
     for (table, column) in [
         ("reconcile_jobs", "job_type"),
         ("reconcile_jobs", "status"),
@@ -177,49 +175,41 @@ fn broken(screen: &str) -> bool {
         || screen.contains("Loading")
 }
 
-fn lockdesk(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lockdesk"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_pane_opens_every_hostile_row() {
     let rows = hostile_rows();
     assert!(rows.len() >= 15);
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_hostile_rows(&pool).await;
 
     // The panes that show many rows at once: the queue, the audit, the lock
     // of the hostile logs, the user of the hostile jobs. Each opens, and the
     // demo's own rows are still there beside the odd ones.
     let size = (180, 50);
-    let queue = screen_with(&url, None, "", size, None).await;
+    let queue = Screen::new(&url).size(size.0, size.1).run().await;
     assert!(
         !broken(&queue) && queue.contains("reconcile_user"),
         "{queue}"
     );
-    let audit = screen_with(&url, None, "2", size, None).await;
+    let audit = Screen::new(&url).keys("2").size(size.0, size.1).run().await;
     assert!(
         !broken(&audit) && audit.contains("UserAccessLevel"),
         "{audit}"
     );
-    let lock = screen_with(
-        &url,
-        Some(Target::Lock {
+    let lock = Screen::new(&url)
+        .target(Target::Lock {
             key: "TTLOCK:28991110".into(),
-        }),
-        "",
-        size,
-        None,
-    )
-    .await;
+        })
+        .size(size.0, size.1)
+        .run()
+        .await;
     assert!(!broken(&lock) && lock.contains("NEIGHBOUR_OK"), "{lock}");
-    let user = screen_with(&url, Some(Target::User { id: 9 }), "", size, None).await;
+    let user = Screen::new(&url)
+        .target(Target::User { id: 9 })
+        .size(size.0, size.1)
+        .run()
+        .await;
     assert!(!broken(&user), "{user}");
     assert!(
         !lock.contains('\u{202E}') && !lock.contains('\u{200B}'),
@@ -228,14 +218,12 @@ async fn every_pane_opens_every_hostile_row() {
 
     // Each row's own trace, with every copy key, the export and a snapshot.
     for h in &rows {
-        let t = screen_with(
-            &url,
-            Some(Target::Trace { id: h.corr.into() }),
-            "yYCM",
-            size,
-            None,
-        )
-        .await;
+        let t = Screen::new(&url)
+            .target(Target::Trace { id: h.corr.into() })
+            .keys("yYCM")
+            .size(size.0, size.1)
+            .run()
+            .await;
         assert!(!broken(&t), "{}: {t}", h.name);
         assert!(
             t.contains("NEIGHBOUR_OK"),
@@ -250,7 +238,7 @@ async fn every_pane_opens_every_hostile_row() {
                 assert!(t.contains(shown), "{}: {shown} in {t}", h.name);
             }
         }
-        let out = lockdesk(&url, &["trace", h.corr, "--json"]);
+        let out = lockdesk(&["trace", h.corr, "--json"], Some(&url));
         assert!(
             out.status.success(),
             "{}: {}",
@@ -261,7 +249,10 @@ async fn every_pane_opens_every_hostile_row() {
         let v = lockdesk::jsontext::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", h.name));
         let logs = v.value["integration_logs"].as_array().map_or(0, Vec::len);
         assert!(logs >= 1, "{}: the neighbour is exported", h.name);
-        let shot = lockdesk(&url, &["snapshot", "--size", "120x30", "trace", h.corr]);
+        let shot = lockdesk(
+            &["snapshot", "--size", "120x30", "trace", h.corr],
+            Some(&url),
+        );
         assert!(
             shot.status.success(),
             "{}: {}",
@@ -283,7 +274,7 @@ async fn every_pane_opens_every_hostile_row() {
 async fn trace_json_streams_the_whole_documents_bytes() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_hostile_rows(&pool).await;
     let mut ids: Vec<String> = hostile_rows().iter().map(|h| h.corr.to_string()).collect();
     let demo: Vec<(String,)> = sqlx::query_as(
         "SELECT DISTINCT correlation_id FROM integration_logs WHERE correlation_id IS NOT NULL ORDER BY 1 LIMIT 60",

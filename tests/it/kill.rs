@@ -9,9 +9,9 @@ use lockdesk::console::options::{Global, Target};
 use lockdesk::sim::Fault;
 use sqlx::PgPool;
 
-use crate::console::{global, screen_as, screen_with};
-use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
+use crate::support::{Screen, global};
 
 const LOCK: &str = "TTLOCK:28991110";
 
@@ -80,14 +80,11 @@ async fn kill_between_call_and_log() {
         "killed before the outcome"
     );
     // The job's trace says what happened, in words.
-    let t = screen_with(
-        &url,
-        Some(Target::Trace { id: corr.clone() }),
-        "",
-        (200, 50),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: corr.clone() })
+        .size(200, 50)
+        .run()
+        .await;
     assert!(
         t.contains(&format!(
             "interrupted after a change was sent to the provider: log #{intent}"
@@ -97,7 +94,12 @@ async fn kill_between_call_and_log() {
 
     // The job's row and detail in the queue say it too (its status stays
     // the broker's `running`).
-    let queue = || screen_with(&url, Some(Target::Job { id: job }), "", (200, 50), None);
+    let queue = || {
+        Screen::new(&url)
+            .target(Target::Job { id: job })
+            .size(200, 50)
+            .run()
+    };
     let q = queue().await;
     let row = q
         .lines()
@@ -124,16 +126,14 @@ async fn kill_between_call_and_log() {
     .unwrap();
     // The next preview, in write mode, settles it from the re-list.
     let preview = || async {
-        screen_as(
-            &writer(),
-            &url,
-            Some(Target::Door { id: "2".into() }),
-            "d",
-            (200, 50),
-            None,
-            Some(sim.provider_settings()),
-        )
-        .await
+        Screen::new(&url)
+            .target(Target::Door { id: "2".into() })
+            .keys("d")
+            .size(200, 50)
+            .global(writer())
+            .providers(sim.provider_settings())
+            .run()
+            .await
     };
     let d = preview().await;
     assert!(
@@ -152,7 +152,11 @@ async fn kill_between_call_and_log() {
     let again = preview().await;
     assert!(!again.contains("was interrupted"), "{again}");
     assert_eq!(outcomes(pool.clone(), corr.clone()).await.len(), 1);
-    let t = screen_with(&url, Some(Target::Trace { id: corr }), "", (200, 50), None).await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: corr })
+        .size(200, 50)
+        .run()
+        .await;
     assert!(!t.contains("interrupted after a change"), "{t}");
     let q = queue().await;
     assert!(!q.contains("interrupted after a change"), "{q}");

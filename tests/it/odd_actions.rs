@@ -12,9 +12,9 @@ use lockdesk::store::queue::JobFilter;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::console::screen_full;
-use crate::providers::sim_for;
+use crate::support::Screen;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 fn operator() -> Operator {
     Operator {
@@ -241,15 +241,13 @@ async fn the_drift_planner_plans_over_infinite_schedules_and_first_seen_times() 
         (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MAX_UTC)
     );
     assert_eq!(d.first_seen_source, "lock");
-    let shown = screen_full(
-        &url,
-        Some(Target::Door { id: "2".into() }),
-        "d",
-        (160, 45),
-        None,
-        Some(sim.provider_settings()),
-    )
-    .await;
+    let shown = Screen::new(&url)
+        .target(Target::Door { id: "2".into() })
+        .keys("d")
+        .size(160, 45)
+        .providers(sim.provider_settings())
+        .run()
+        .await;
     assert!(
         shown.contains("#50957532  blocked by grace until"),
         "{shown}"

@@ -11,10 +11,10 @@ use lockdesk::providers::settings::Providers;
 use lockdesk::store::queue::JobFilter;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
-use crate::cli::lockdesk;
-use crate::console::screen;
-use crate::providers::sim_for;
+use crate::support::Screen;
 use crate::support::demo_db;
+use crate::support::lockdesk;
+use crate::support::sim_for;
 
 /// Retypes every column of the broker's tables as an ORM would: each
 /// timestamptz as timestamp without time zone (the session zone is UTC, so
@@ -136,8 +136,12 @@ async fn every_action_works_on_a_schema_typed_by_an_orm() {
         ("audit", None, "2"),
     ];
     for (name, target, keys) in panes {
-        let want = screen(&original, target.clone(), keys).await;
-        let got = screen(&orm, target, keys).await;
+        let want = Screen::new(&original)
+            .target(target.clone())
+            .keys(keys)
+            .run()
+            .await;
+        let got = Screen::new(&orm).target(target).keys(keys).run().await;
         assert_eq!(got, want, "{name} differs on the ORM's types");
     }
 

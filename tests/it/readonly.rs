@@ -15,9 +15,9 @@ use lockdesk::engine::plan::Mode;
 use lockdesk::engine::{self, Operator};
 use lockdesk::providers::settings::Providers;
 
-use crate::console::global;
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
+use crate::support::{Screen, global};
 
 fn console(write: bool) -> Operator {
     Operator {
@@ -134,7 +134,7 @@ async fn run(
 #[tokio::test]
 async fn an_unknown_user_says_so() {
     let url = demo_db().await;
-    let s = crate::console::screen(&url, None, ":user 9999<Enter>").await;
+    let s = Screen::new(&url).keys(":user 9999<Enter>").run().await;
     assert!(s.contains("There is no user #9999"), "{s}");
     assert!(s.contains("there is no user #9999"), "said too: {s}");
     assert!(!s.contains("Access levels"), "{s}");

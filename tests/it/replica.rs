@@ -9,7 +9,7 @@ use lockdesk::console::options::{Global, Target};
 use lockdesk::demo::cluster::Cluster;
 use sqlx::PgPool;
 
-use crate::console::{global, screen_as};
+use crate::support::{Screen, global};
 
 const LOGGING: &[&str] = &[
     "log_statement=all",
@@ -136,7 +136,13 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
             "",
         ),
     ] {
-        let s = screen_as(&read, &url, target, keys, (160, 40), None, None).await;
+        let s = Screen::new(&url)
+            .target(target)
+            .keys(keys)
+            .size(160, 40)
+            .global(read.clone())
+            .run()
+            .await;
         assert!(
             s.contains("· reads "),
             "the header says where reads go: {s}"
@@ -144,16 +150,12 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
     }
     // A retry and an enforcement, in write mode.
     let write = p.global(true);
-    let s = screen_as(
-        &write,
-        &url,
-        None,
-        ":jobs failed<Enter>r",
-        (160, 40),
-        None,
-        None,
-    )
-    .await;
+    let s = Screen::new(&url)
+        .keys(":jobs failed<Enter>r")
+        .size(160, 40)
+        .global(write.clone())
+        .run()
+        .await;
     assert!(s.contains("is now queued"), "{s}");
     assert!(
         s.contains("queued"),
@@ -161,28 +163,22 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
     );
     // Retry-all's count and list feed a write: the primary's (the dialog opened,
     // nothing typed, so nothing retried).
-    let s = screen_as(
-        &write,
-        &url,
-        None,
-        ":jobs dead<Enter>R",
-        (160, 40),
-        None,
-        None,
-    )
-    .await;
+    let s = Screen::new(&url)
+        .keys(":jobs dead<Enter>R")
+        .size(160, 40)
+        .global(write.clone())
+        .run()
+        .await;
     assert!(s.contains("dead"), "{s}");
-    let sim = crate::providers::sim_for(&url).await;
-    let s = screen_as(
-        &write,
-        &url,
-        Some(Target::Door { id: "2".into() }),
-        "d<Tab>ttlock<Enter>",
-        (160, 40),
-        None,
-        Some(sim.provider_settings()),
-    )
-    .await;
+    let sim = crate::support::sim_for(&url).await;
+    let s = Screen::new(&url)
+        .target(Target::Door { id: "2".into() })
+        .keys("d<Tab>ttlock<Enter>")
+        .size(160, 40)
+        .global(write.clone())
+        .providers(sim.provider_settings())
+        .run()
+        .await;
     assert!(s.contains("1 deleted, 0 added"), "{s}");
 
     // The command line reads there too: `trace --json`, `snapshot`; `info`
@@ -194,7 +190,7 @@ async fn reads_go_to_the_standby_writes_to_the_primary() {
         &["snapshot", "--size", "120x30", "user", "9"][..],
         &["info"][..],
     ] {
-        let out = crate::cli::lockdesk(&[&args[..], cmd].concat(), Some(&url));
+        let out = crate::support::lockdesk(&[&args[..], cmd].concat(), Some(&url));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -281,16 +277,13 @@ async fn lag_is_shown_and_own_writes_are_seen() {
     // The retry lands on the primary; the standby, paused, does not have it:
     // the console says so instead of showing the job still failed as if
     // nothing happened.
-    let s = screen_as(
-        &p.global(true),
-        &url,
-        Some(Target::Job { id: job }),
-        "r",
-        (160, 40),
-        None,
-        None,
-    )
-    .await;
+    let s = Screen::new(&url)
+        .target(Target::Job { id: job })
+        .keys("r")
+        .size(160, 40)
+        .global(p.global(true))
+        .run()
+        .await;
     assert!(s.contains("s behind"), "the lag is shown: {s}");
     assert!(s.contains("has not replayed it"), "{s}");
     let (status,): (String,) = sqlx::query_as("SELECT status FROM reconcile_jobs WHERE id = $1")
@@ -306,16 +299,12 @@ async fn lag_is_shown_and_own_writes_are_seen() {
         .await
         .unwrap();
     caught_up(&primary, &standby).await;
-    let s = screen_as(
-        &p.global(false),
-        &url,
-        Some(Target::Job { id: job }),
-        "",
-        (160, 40),
-        None,
-        None,
-    )
-    .await;
+    let s = Screen::new(&url)
+        .target(Target::Job { id: job })
+        .size(160, 40)
+        .global(p.global(false))
+        .run()
+        .await;
     assert!(!s.contains("s behind"), "{s}");
     let row = s
         .lines()
@@ -357,7 +346,11 @@ async fn an_unreachable_standby_is_said_and_only_a_fallback_reads_the_primary() 
         read_fallback: true,
         ..g
     };
-    let s = screen_as(&g, &url, None, "", (160, 40), None, None).await;
+    let s = Screen::new(&url)
+        .size(160, 40)
+        .global(g.clone())
+        .run()
+        .await;
     assert!(s.contains("reading from the primary"), "{s}");
     assert!(s.contains("#1936"), "the queue, from the primary: {s}");
 }

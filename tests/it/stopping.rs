@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use lockdesk::sim::Fault;
 use sqlx::PgPool;
 
-use crate::providers::fixtures::sim_for;
-use crate::secrets::tmux::Tmux;
+use crate::support::Tmux;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 const LOCK: &str = "TTLOCK:28991110";
 
@@ -45,7 +45,7 @@ async fn stop_mid_apply(stop: Stop) {
     let home = std::env::temp_dir().join(format!(
         "lockdesk-stop-{}-{}",
         std::process::id(),
-        crate::secrets::rand_suffix()
+        crate::support::rand_suffix()
     ));
     std::fs::create_dir_all(home.join("config")).unwrap();
     lockdesk::files::write_private(

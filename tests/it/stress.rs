@@ -13,8 +13,8 @@ use lockdesk::sim::Fault;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::providers::fixtures::{providers, sim_for};
 use crate::support::demo_db;
+use crate::support::sim::{providers, sim_for};
 
 const LOCK: &str = "TTLOCK:28991110";
 

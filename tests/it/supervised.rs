@@ -12,8 +12,8 @@ use lockdesk::providers::settings::Providers;
 use lockdesk::providers::{BoxFut, Grant, Listing, LockEvent, Outcome, Provider};
 use sqlx::PgPool;
 
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 /// The real client, except that every change panics half-way.
 struct PanicsOnChange(Arc<dyn Provider>);

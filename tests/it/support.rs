@@ -1,10 +1,25 @@
 // One Postgres for the whole test run, and a fresh database per test cloned
 // from a migrated template (empty schema, or the demo world at a fixed clock).
 //
+// The other things the tests share live beside it: `screen` (a headless run
+// of the console, built as `Screen::new(&url).keys(..)…run()`), `run` (the
+// `lockdesk` binary as a child process), `tmux` (the console in a real
+// terminal) and `sim` (simulators seeded from a demo database).
+//
 // The server is a private cluster unless LOCKDESK_TEST_DATABASE_URL names
 // one. DATABASE_URL is never read here: running the tests in a shell that
 // points at production touches nothing there. The cluster lives in a static
 // (never dropped); its watchdog removes it when this process is gone.
+
+pub mod run;
+pub mod screen;
+pub mod sim;
+pub mod tmux;
+
+pub use run::{lockdesk, lockdesk_cmd, rand_suffix};
+pub use screen::{Screen, global, writer};
+pub use sim::sim_for;
+pub use tmux::Tmux;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -8,9 +8,9 @@ use lockdesk::pinmap::{State, live};
 use lockdesk::store::{lookup, pins};
 use serde_json::Value;
 
-use crate::cli::lockdesk;
-use crate::providers::fixtures::{providers, sim_for};
 use crate::support::demo_db;
+use crate::support::lockdesk;
+use crate::support::sim::{providers, sim_for};
 
 async fn ids(conn: &mut sqlx::PgConnection, q: &str) -> Vec<i64> {
     lookup::find(conn, q)

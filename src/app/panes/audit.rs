@@ -18,6 +18,12 @@ pub struct AuditState {
 }
 
 impl AuditState {
+    /// How a failed load is shown: in the pane, in place of its rows.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+
     pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
         let i = *self.visible().get(self.scroll.selected)?;
         Some(crate::app::Selected::Audit(self.rows[i].clone()))

@@ -28,6 +28,12 @@ pub struct JobsState {
 }
 
 impl JobsState {
+    /// How a failed load is shown: in the pane, in place of its rows.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+
     /// The rows of a refreshed window: each id's fresh row, or the one on
     /// screen when it did not change. (An id in neither, which only a
     /// window replaced meanwhile could cause, is left to the next refresh.)

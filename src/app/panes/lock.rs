@@ -35,6 +35,15 @@ pub struct Trail {
     pub provider: Option<String>,
 }
 
+impl Trail {
+    /// How a provider's failure is shown: in the trail's own part of the
+    /// pane, the broker's logs beside it.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+}
+
 /// One row of the per-lock pane: a broker log or a provider event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockRow {
@@ -43,6 +52,12 @@ pub enum LockRow {
 }
 
 impl LockState {
+    /// How a failed load is shown: in the pane, in place of its rows.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+
     pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
         use crate::app::Selected;
         Some(match *self.visible().get(self.scroll.selected)? {

@@ -11,7 +11,7 @@ pub mod user;
 
 use serde_json::Value;
 
-use crate::app::{App, Cmd, JobsLoad, Level, Loc, Query, Scroll, Slot};
+use crate::app::{App, Cmd, JobsLoad, Level, Loc, Panes, Query, Scroll, Slot};
 use crate::keys::{Action, Context};
 use crate::providers::LockEvent;
 use crate::store::queries::{Keyset, Page};
@@ -119,6 +119,23 @@ pub enum Selected {
     Trace(String),
     /// A lock to open (a user's door).
     Lock(String),
+}
+
+impl Panes {
+    /// A load in `slot` failed: the pane it fills shows `message` its own way.
+    /// (Loads no pane shows, e.g. the door list or the counts, show nothing.)
+    pub(crate) fn failed(&mut self, slot: Slot, message: String) {
+        match slot {
+            Slot::Jobs => self.jobs.failed(message),
+            Slot::Audit => self.audit.failed(message),
+            Slot::Lock => self.lock.failed(message),
+            Slot::LockTrail => self.lock.trail.failed(message),
+            Slot::User => self.user.failed(message),
+            Slot::Trace => self.trace.failed(message),
+            Slot::TracePayloads => self.trace.payloads_failed(),
+            Slot::JobCounts | Slot::Doors => {}
+        }
+    }
 }
 
 impl Selected {

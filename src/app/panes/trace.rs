@@ -50,6 +50,17 @@ pub struct TraceState {
 }
 
 impl TraceState {
+    /// How a failed load is shown: in the pane, in place of its rows.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+
+    /// A detached log's payloads failed: it is no longer opened when they come.
+    pub(crate) fn payloads_failed(&mut self) {
+        self.open_when_loaded = None;
+    }
+
     pub(crate) fn rebuild(&mut self) {
         self.items.clear();
         let (Some(t), Some(s)) = (&self.trace, &self.summary) else {

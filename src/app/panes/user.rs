@@ -24,6 +24,12 @@ pub struct UserState {
 }
 
 impl UserState {
+    /// How a failed load is shown: in the pane, in place of its rows.
+    pub(crate) fn failed(&mut self, message: String) {
+        self.loading = false;
+        self.error = Some(message);
+    }
+
     /// What Enter opens: a trace (a job's, or one of the user's) or a lock.
     pub(crate) fn selected(&self) -> Option<crate::app::Selected> {
         use crate::app::Selected;

@@ -13,8 +13,8 @@ use lockdesk::sim::{Fault, Sim};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use super::sim_for;
-use crate::support::demo_db;
+use crate::support::sim_for;
+use crate::support::{Screen, demo_db};
 
 const TTLOCK_DOOR: i64 = 2;
 const TTLOCK_KEY: &str = "TTLOCK:28991110";
@@ -331,19 +331,17 @@ async fn the_drift_dialog_says_why_nothing_is_deleted() {
     let g = lockdesk::console::options::Global {
         write: true,
         reason: Some("INC-24".into()),
-        ..crate::console::global()
+        ..crate::support::global()
     };
     // `d` previews in standard mode, Tab switches to ultra_strict.
-    let plan = crate::console::screen_as(
-        &g,
-        &url,
-        Some(lockdesk::console::options::Target::Door { id: "2".into() }),
-        "d<Tab>",
-        (160, 40),
-        None,
-        Some(sim.provider_settings()),
-    )
-    .await;
+    let plan = Screen::new(&url)
+        .target(lockdesk::console::options::Target::Door { id: "2".into() })
+        .keys("d<Tab>")
+        .size(160, 40)
+        .global(g.clone())
+        .providers(sim.provider_settings())
+        .run()
+        .await;
     assert!(plan.contains("mode ultra_strict"), "{plan}");
     assert!(
         plan.contains(

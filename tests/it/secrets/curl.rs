@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use super::rand_suffix;
-use crate::support::demo_db;
+use crate::support::rand_suffix;
+use crate::support::{Screen, demo_db};
 
 /// Runs `script` in `shell` in an empty folder; returns its stdout and what
 /// the folder holds afterwards.
@@ -370,16 +370,12 @@ async fn the_console_says_when_a_curl_copy_carries_no_token() {
         .execute(&pool)
         .await
         .unwrap();
-    let (screen, copies) = crate::console::run_as(
-        &crate::console::global(),
-        &db,
-        Some(lockdesk::console::options::Target::Trace { id: corr.into() }),
-        "GC",
-        (200, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(lockdesk::console::options::Target::Trace { id: corr.into() })
+        .keys("GC")
+        .size(200, 45)
+        .run_with_copies()
+        .await;
     assert!(screen.contains("without the token"), "{screen}");
     assert_eq!(copies.len(), 1, "{screen}");
     assert!(

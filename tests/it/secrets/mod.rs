@@ -4,22 +4,22 @@
 // copies, exports and writes. And copy-as-curl is safe to paste.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::time::Duration;
 
 use lockdesk::console::options::Target;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::console::{global, run_as};
-use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
+use crate::support::{Screen, global};
 
 mod curl;
+mod files;
 mod reveal;
-pub(crate) mod tmux;
 
-use tmux::Tmux;
+use crate::support::{Tmux, lockdesk_cmd, rand_suffix};
 
 const TRACE: &str = "ca9a27ca9a27ca9a27ca9a27ca9a27ca";
 const LOCK: &str = "TTLOCK:28991110";
@@ -30,7 +30,7 @@ fn canary(table: &str, column: &str, n: u32) -> String {
 
 /// Plants a canary in every secret-bearing column of the contract tables
 /// and the credentials table; returns them all.
-async fn plant(pool: &PgPool) -> Vec<String> {
+async fn plant_canaries(pool: &PgPool) -> Vec<String> {
     let c = canary;
     let at = lockdesk::demo::world::fixed_now() - chrono::Duration::minutes(3);
     let jwt = format!(
@@ -130,7 +130,7 @@ async fn plant(pool: &PgPool) -> Vec<String> {
 
 /// Plants canaries in the simulators' answers and accounts: the TTLock
 /// account's secret and password, a lock record's code, a Doordeck event.
-fn plant_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
+fn plant_canaries_in_sim(sim: &lockdesk::sim::Sim) -> Vec<String> {
     let mut st = lockdesk::sim::state(&sim.state);
     let secret = canary("sim", "client_secret", 50);
     let password = canary("sim", "password", 51);
@@ -273,20 +273,6 @@ fn with_password(url: &str, password: &str) -> String {
     format!("{scheme}://{user}:{password}@{rest}")
 }
 
-pub(crate) fn lockdesk_cmd(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lockdesk"));
-    c.env("LOCKDESK_CONFIG_DIR", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("LOCKDESK_LOG_LEVEL", "debug")
-        .env_remove("LOCKDESK_LOG")
-        .env_remove("LOCKDESK_PROVIDERS_FILE")
-        .env_remove("DATABASE_URL")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env("TZ", "UTC");
-    c
-}
-
 /// A private home for one run: config (a profile whose URL has a password,
 /// the simulators' accounts in the providers file, both 0600) and state.
 fn home_with(url: &str, providers_text: &str) -> PathBuf {
@@ -310,23 +296,16 @@ fn home_with(url: &str, providers_text: &str) -> PathBuf {
     home
 }
 
-pub(crate) fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
-}
-
 // Several threads: the simulators must answer while this thread waits for
 // a lockdesk process or for tmux.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_never_leave() {
     let db = demo_db().await;
     let pool = PgPool::connect(&db).await.unwrap();
-    let mut secrets = plant(&pool).await;
+    let mut secrets = plant_canaries(&pool).await;
     pool.close().await;
     let sim = sim_for(&db).await;
-    secrets.extend(plant_in_sim(&sim));
+    secrets.extend(plant_canaries_in_sim(&sim));
     secrets.extend(enforce_strays(&db, &sim).await);
     let url_password = canary("config", "database_url", 60);
     let url = with_password(&db, &url_password);
@@ -346,16 +325,14 @@ async fn planted_secrets_never_leave() {
         (None, ":jobs failed<Enter>yM<Enter>y".into()),
     ];
     for (target, keys) in &tours {
-        let (screen, copies) = run_as(
-            &g,
-            &url,
-            target.clone(),
-            keys,
-            (160, 45),
-            None,
-            Some(sim.provider_settings()),
-        )
-        .await;
+        let (screen, copies) = Screen::new(&url)
+            .target(target.clone())
+            .keys(keys)
+            .size(160, 45)
+            .global(g.clone())
+            .providers(sim.provider_settings())
+            .run_with_copies()
+            .await;
         out.add(format!("headless screen after {keys}"), screen);
         for c in copies {
             out.add(format!("headless copy in {keys}"), c);
@@ -475,114 +452,5 @@ async fn planted_secrets_never_leave() {
     );
     secrets.extend(issued_tokens(&sim));
     out.assert_none_of(&secrets);
-    let _ = std::fs::remove_dir_all(&home);
-}
-
-#[tokio::test]
-async fn reveal_lets_exactly_one_copy_through_and_records_it() {
-    let db = demo_db().await;
-    let pool = PgPool::connect(&db).await.unwrap();
-    let secrets = plant(&pool).await;
-    let job: i64 = sqlx::query_scalar("SELECT id FROM reconcile_jobs WHERE correlation_id = $1")
-        .bind(TRACE)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-4242 customer asked<Enter>Myy",
-        (160, 45),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(copies.len(), 3, "{screen}");
-    let leaked = |text: &str| secrets.iter().filter(|s| text.contains(s.as_str())).count();
-    assert_eq!(leaked(&copies[0]), 0, "Markdown stays masked while armed");
-    assert_eq!(
-        leaked(&copies[1]),
-        4,
-        "the revealed job, whole: {}",
-        copies[1]
-    );
-    assert_eq!(leaked(&copies[2]), 0, "the reveal is spent after one copy");
-    assert_eq!(leaked(&screen), 0, "never on the screen: {screen}");
-    let records: Vec<(Option<String>, serde_json::Value)> = sqlx::query_as(
-        "SELECT actor, after_json FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    assert_eq!(records.len(), 1, "one record per reveal");
-    let (actor, after) = &records[0];
-    assert_eq!(actor.as_deref(), Some("alice"));
-    assert_eq!(after["reason"], "INC-4242 customer asked");
-    assert_eq!(after["revealed"], format!("job #{job}"));
-    assert!(after["os_user"].as_str().is_some_and(|u| !u.is_empty()));
-    // A reveal that runs out copies nothing unmasked; too long is refused.
-    let (screen, _) = run_as(
-        &global(),
-        &db,
-        None,
-        ":reveal 2h x<Enter>",
-        (160, 45),
-        None,
-        None,
-    )
-    .await;
-    assert!(screen.contains("a reveal lasts at most 1 hour"), "{screen}");
-}
-
-#[tokio::test]
-async fn secret_files_are_private_whatever_the_umask() {
-    use std::os::unix::fs::PermissionsExt;
-    let db = demo_db().await;
-    let home = home_with(&with_password(&db, "pw-in-config"), "timeout_secs = 5\n");
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    // The log: 0600 in a 0700 folder, even under umask 000.
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "umask 000; exec {} info",
-            lockdesk::curl::shell_quote(env!("CARGO_BIN_EXE_lockdesk"))
-        ))
-        .env("LOCKDESK_CONFIG_DIR", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("LOCKDESK_LOG")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let log = home.join("state/lockdesk/lockdesk.log");
-    assert_eq!(mode(&log), 0o600);
-    assert_eq!(mode(log.parent().unwrap()), 0o700);
-    // A providers file, and a config with a password in its URL, that others
-    // can read are refused with the chmod that fixes them.
-    for (file, holds) in [
-        ("providers.toml", "provider passwords"),
-        ("config.toml", "a database password"),
-    ] {
-        let path = home.join("config").join(file);
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let o = lockdesk_cmd(&home)
-            .args(["snapshot", "user", "9"])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{file} readable by others was used");
-        assert!(err.contains(holds), "{err}");
-        assert!(
-            err.contains(&format!("chmod 600 {}", path.display())),
-            "{err}"
-        );
-        assert!(!err.contains("pw-in-config"), "{err}");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let o = lockdesk_cmd(&home)
-        .args(["snapshot", "user", "9"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&home);
 }

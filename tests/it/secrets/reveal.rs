@@ -1,12 +1,15 @@
 // A revealed value never goes to a file: too long for the terminal's
 // clipboard (and no system clipboard), the reveal is refused before anything
 // is read out or recorded, nothing is written anywhere, and it stays armed.
+// A reveal that can go somewhere lets exactly one copy through, recorded.
 
 use lockdesk::console::options::Target;
 use sqlx::PgPool;
 
-use crate::console::{global, run_as};
+use crate::support::Screen;
 use crate::support::demo_db;
+
+use super::{TRACE, plant_canaries};
 
 #[tokio::test]
 async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
@@ -35,16 +38,12 @@ async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
             })
             .unwrap_or(false)
     };
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-9 customer asked<Enter>y",
-        (240, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-9 customer asked<Enter>y")
+        .size(240, 45)
+        .run_with_copies()
+        .await;
     assert!(screen.contains("never goes to a file"), "{screen}");
     assert!(screen.contains("still armed"), "{screen}");
     assert!(
@@ -60,16 +59,12 @@ async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
     assert_eq!(records, 0, "nothing was read out, so nothing is recorded");
     assert!(!leaked_to_a_file(), "a copy file holds the revealed value");
     // Still armed: the next y on a small row reveals it.
-    let (screen, copies) = run_as(
-        &global(),
-        &db,
-        Some(Target::Job { id: job }),
-        ":reveal 10m INC-9 customer asked<Enter>yjy",
-        (240, 45),
-        None,
-        None,
-    )
-    .await;
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-9 customer asked<Enter>yjy")
+        .size(240, 45)
+        .run_with_copies()
+        .await;
     assert_eq!(
         copies.len(),
         1,
@@ -85,4 +80,52 @@ async fn a_reveal_that_could_only_go_to_a_file_is_refused_and_stays_armed() {
         records, 1,
         "the reveal, still armed, was spent on the next row: {screen}"
     );
+}
+
+#[tokio::test]
+async fn reveal_lets_exactly_one_copy_through_and_records_it() {
+    let db = demo_db().await;
+    let pool = PgPool::connect(&db).await.unwrap();
+    let secrets = plant_canaries(&pool).await;
+    let job: i64 = sqlx::query_scalar("SELECT id FROM reconcile_jobs WHERE correlation_id = $1")
+        .bind(TRACE)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (screen, copies) = Screen::new(&db)
+        .target(Target::Job { id: job })
+        .keys(":reveal 10m INC-4242 customer asked<Enter>Myy")
+        .size(160, 45)
+        .run_with_copies()
+        .await;
+    assert_eq!(copies.len(), 3, "{screen}");
+    let leaked = |text: &str| secrets.iter().filter(|s| text.contains(s.as_str())).count();
+    assert_eq!(leaked(&copies[0]), 0, "Markdown stays masked while armed");
+    assert_eq!(
+        leaked(&copies[1]),
+        4,
+        "the revealed job, whole: {}",
+        copies[1]
+    );
+    assert_eq!(leaked(&copies[2]), 0, "the reveal is spent after one copy");
+    assert_eq!(leaked(&screen), 0, "never on the screen: {screen}");
+    let records: Vec<(Option<String>, serde_json::Value)> = sqlx::query_as(
+        "SELECT actor, after_json FROM app_audit WHERE entity_type = 'Session' AND action = 'reveal'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(records.len(), 1, "one record per reveal");
+    let (actor, after) = &records[0];
+    assert_eq!(actor.as_deref(), Some("alice"));
+    assert_eq!(after["reason"], "INC-4242 customer asked");
+    assert_eq!(after["revealed"], format!("job #{job}"));
+    assert!(after["os_user"].as_str().is_some_and(|u| !u.is_empty()));
+    // A reveal that runs out copies nothing unmasked; too long is refused.
+    let (screen, _) = Screen::new(&db)
+        .keys(":reveal 2h x<Enter>")
+        .size(160, 45)
+        .run_with_copies()
+        .await;
+    assert!(screen.contains("a reveal lasts at most 1 hour"), "{screen}");
 }

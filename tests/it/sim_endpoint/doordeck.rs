@@ -7,9 +7,9 @@ use lockdesk::providers::doordeck::ACCEPT_V2;
 use serde_json::{Value, json};
 
 use super::expect_shape;
-use crate::providers::fixtures::first_doordeck_lock;
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim::first_doordeck_lock;
+use crate::support::sim_for;
 
 struct Dd {
     sim: lockdesk::sim::Sim,

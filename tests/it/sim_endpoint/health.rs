@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use lockdesk::providers::{PROBE_DEADLINE, ProviderError};
 use lockdesk::sim::Fault;
 
-use crate::providers::fixtures::{first_doordeck_lock, providers, ttlock};
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim::{first_doordeck_lock, providers, ttlock};
+use crate::support::sim_for;
 
 #[tokio::test]
 async fn device_state_of_a_reachable_ttlock_lock() {

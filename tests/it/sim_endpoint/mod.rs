@@ -8,8 +8,8 @@ use std::time::Duration;
 use lockdesk::sim::Sim;
 use serde_json::Value;
 
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 mod doordeck;
 mod health;

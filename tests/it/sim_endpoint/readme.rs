@@ -8,8 +8,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::DOC;
-use crate::providers::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 const README: &str = include_str!("../../../README.md");
 

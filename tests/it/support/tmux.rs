@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::rand_suffix;
+use crate::support::rand_suffix;
 
 pub struct Tmux {
     session: String,

@@ -1,5 +1,5 @@
-// What the provider tests share: a simulator seeded from a demo database,
-// and clients for its accounts.
+// The simulators a test talks to: one seeded from a demo database, and
+// clients for its accounts.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,14 +3,17 @@
 
 use sqlx::PgPool;
 
-use crate::support::demo_db;
+use crate::support::{Screen, demo_db};
+use lockdesk::console::options::Target;
 use lockdesk::store::traces::{self, Resolved};
+
+mod big;
 
 const UPPER: &str = "A1B2C3D4E5F60718293A4B5C6D7E8F90";
 const UUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 const UNDERSCORE: &str = "job_72_retry_2026";
 
-async fn plant(pool: &PgPool) {
+async fn plant_odd_correlation_ids(pool: &PgPool) {
     for (corr, what) in [(UPPER, "upper"), (UUID, "uuid"), (UNDERSCORE, "underscore")] {
         sqlx::query(
             "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json, response_json)
@@ -33,7 +36,7 @@ async fn resolve(pool: &PgPool, input: &str) -> Resolved {
 async fn correlation_ids_are_found_as_stored() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
-    plant(&pool).await;
+    plant_odd_correlation_ids(&pool).await;
     // Exactly as stored (Enter on a job passes the stored id).
     assert_eq!(resolve(&pool, UPPER).await, Resolved::One(UPPER.into()));
     assert_eq!(resolve(&pool, UUID).await, Resolved::One(UUID.into()));
@@ -119,14 +122,11 @@ async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
     plant_odd_times(&pool).await;
     // Before, sqlx's decode panicked on the first of these and the pane
     // stayed "Loading…" forever.
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: ODD.into() }),
-        "",
-        (160, 60),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: ODD.into() })
+        .size(160, 60)
+        .run()
+        .await;
     assert!(t.contains("infinity (odd)"), "{t}");
     assert!(
         !t.contains("262142"),
@@ -141,18 +141,13 @@ async fn odd_times_open_tagged_and_shown_as_postgres_writes_them() {
     );
     assert!(!t.contains("failed inside lockdesk"), "{t}");
     // The queue and the user pane open with them too.
-    let q = crate::console::screen_with(&url, None, "", (160, 40), None).await;
+    let q = Screen::new(&url).size(160, 40).run().await;
     assert!(q.contains("infinity (odd)"), "{q}");
     assert!(
         !q.contains("failed inside lockdesk") && !q.contains("no jobs match"),
         "{q}"
     );
-    let u = crate::console::screen(
-        &url,
-        Some(lockdesk::console::options::Target::User { id: 9 }),
-        "",
-    )
-    .await;
+    let u = Screen::new(&url).target(Target::User { id: 9 }).run().await;
     assert!(!u.contains("failed inside lockdesk"), "{u}");
     // The export has Postgres's own text, in the seed-rows shape.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
@@ -232,14 +227,11 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     }
     // The console starts (the doors load at start used to stop it) and
     // every pane opens with its neighbours.
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: NULLS.into() }),
-        "",
-        (160, 50),
-        None,
-    )
-    .await;
+    let t = Screen::new(&url)
+        .target(Target::Trace { id: NULLS.into() })
+        .size(160, 50)
+        .run()
+        .await;
     assert!(t.contains("its job_type is NULL"), "{t}");
     assert!(t.contains("its action is NULL"), "{t}");
     assert!(t.contains("reconcile_user"), "the neighbour job: {t}");
@@ -249,12 +241,12 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     );
     for target in [
         None,
-        Some(lockdesk::console::options::Target::User { id: 9 }),
-        Some(lockdesk::console::options::Target::Lock {
+        Some(Target::User { id: 9 }),
+        Some(Target::Lock {
             key: "TTLOCK:28991110".into(),
         }),
     ] {
-        let s = crate::console::screen(&url, target, "").await;
+        let s = Screen::new(&url).target(target).run().await;
         assert!(
             !s.contains("failed inside lockdesk") && !s.contains("the query failed"),
             "{s}"
@@ -290,159 +282,6 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     assert_eq!(v["app_audit"][0]["after_json"], serde_json::json!([1, 2]));
 }
 
-const BIG: &str = "b16b16b16b16b16b16b16b16b16b16b1";
-
-#[tokio::test]
-async fn a_trace_of_20000_logs_and_a_5_mib_payload_opens() {
-    let url = demo_db().await;
-    let pool = PgPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json, response_json)
-         SELECT 'PASSCODE_LIST', '{BIG}', now() - g * interval '1 ms', 'TTLOCK:28991110', g % 97 <> 0, 'TTLOCK',
-                jsonb_build_object('lockId', 28991110, 'pageNo', g), '{{\"errcode\": 0}}'
-           FROM generate_series(1, 20000) g"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO reconcile_jobs (job_type, user_id, status, attempt_count, correlation_id, payload, created_at, updated_at)
-         VALUES ('reconcile_user', 9, 'done', 1, '{BIG}', jsonb_build_object('blob', repeat('x', 5 * 1024 * 1024)), now(), now())"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(t.contains("20000 logs"), "{t}");
-    assert!(t.contains("job #"), "{t}");
-    assert!(!t.contains("Loading trace"), "{t}");
-    // Its logs come without payloads; the last one's page is read when it
-    // is selected, and Enter shows its request whole.
-    let last = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "G<Enter>",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(last.contains("PASSCODE_LIST"), "{last}");
-    assert!(last.contains("\"pageNo\": 1"), "{last}");
-    // The job with the 5 MiB payload opens in the JSON viewer and copies.
-    let j = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: BIG.into() }),
-        "<Enter>y",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(j.contains("\"blob\""), "{j}");
-    // Too large for OSC 52: it goes to a private file, and the status line says where.
-    assert!(
-        j.contains("is too large for the terminal clipboard: written to"),
-        "{j}"
-    );
-}
-
-/// How many bytes the status line says a copy sent through OSC 52.
-fn osc52_bytes(screen: &str) -> usize {
-    screen
-        .split("OSC 52, ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a copy through OSC 52: {screen}"))
-}
-
-const DEEP: &str = "dee9dee9dee9dee9dee9dee9dee9dee9";
-
-#[tokio::test]
-async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
-    let url = demo_db().await;
-    let pool = PgPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, request_json, response_json)
-         VALUES ('PASSCODE_LIST', '{DEEP}', now() - interval '1 s', 'TTLOCK:28991110', true, 'TTLOCK',
-                 (repeat('[', 10000) || '1' || repeat(']', 10000))::jsonb, '{{\"errcode\": 0}}'),
-                ('PASSCODE_DELETE', '{DEEP}', now(), 'TTLOCK:28991110', true, 'TTLOCK', '{{\"keyboardPwdId\": 1}}', '{{\"errcode\": 0}}')"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
-    // Before, the whole trace read "recursion limit exceeded".
-    let t = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(
-        t.contains("its request_json is nested 10000 levels deep"),
-        "{t}"
-    );
-    assert!(t.contains("PASSCODE_DELETE"), "the neighbour: {t}");
-    // The popup shows it collapsed; the copy takes it whole (20001 bytes of
-    // it), and Enter on the collapsed line shows the raw text.
-    let c = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gk<Enter>y",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(c.contains("log #"), "{c}");
-    let bytes = osc52_bytes(&c);
-    assert!(bytes > 20_001, "{bytes} bytes copied");
-    // The same from the pane itself, without opening the popup.
-    let p = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gky",
-        (160, 40),
-        None,
-    )
-    .await;
-    let bytes = osc52_bytes(&p);
-    assert!(bytes > 20_001, "{bytes} bytes copied from the pane");
-    let r = crate::console::screen_with(
-        &url,
-        Some(lockdesk::console::options::Target::Trace { id: DEEP.into() }),
-        "Gk<Enter>/levels deeper<Enter><Enter>",
-        (160, 40),
-        None,
-    )
-    .await;
-    assert!(r.contains("· raw text"), "{r}");
-    // The export has it whole, as Postgres stored it.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockdesk"))
-        .args(["trace", DEEP, "--json"])
-        .env("DATABASE_URL", &url)
-        .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let raw = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
-    assert!(text.contains(&raw), "the export holds the value whole");
-    let parsed = lockdesk::jsontext::parse(&text).expect("the export is JSON");
-    assert!(parsed.collapsed_depth.is_some());
-}
-
 #[tokio::test]
 async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     let url = demo_db().await;
@@ -467,14 +306,12 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     }
     let restricted = url.replacen("postgres@", &format!("{role}@"), 1);
     assert_ne!(restricted, url, "the test URL names its user");
-    let t = crate::console::screen(
-        &restricted,
-        Some(lockdesk::console::options::Target::Trace {
+    let t = Screen::new(&restricted)
+        .target(Target::Trace {
             id: "e4792295".into(),
-        }),
-        "",
-    )
-    .await;
+        })
+        .run()
+        .await;
     // The one statement that failed, not every statement of the load.
     assert!(
         t.contains("loading trace e4792295 (traces::resolve_exact):"),
@@ -484,7 +321,7 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     assert!(t.contains("<C-r> retries"), "{t}");
     assert!(!t.contains("Loading trace"), "never left pending: {t}");
     // The audit pane says it where its rows would be, whole (wrapped).
-    let a = crate::console::screen(&restricted, None, "2").await;
+    let a = Screen::new(&restricted).keys("2").run().await;
     assert!(a.contains("permission denied for table app_audit"), "{a}");
     let tail = a
         .split("permission denied for table app_audit")
@@ -495,7 +332,7 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
         "the message is wrapped, not cut: {a}"
     );
     // The queue, which needs no logs, still opens.
-    let q = crate::console::screen(&restricted, None, "").await;
+    let q = Screen::new(&restricted).run().await;
     assert!(
         q.contains("reconcile_user") && !q.contains("permission denied"),
         "{q}"

@@ -1,0 +1,163 @@
+// The console end to end without a terminal: the real app and executor on a
+// database, driven by key presses (the headless runner), at a fixed clock,
+// zone, operator and target name, so that screens can be compared as text.
+//
+//     Screen::new(&url).target(Target::Job { id: 72 }).keys("r")
+//         .size(140, 40).global(writer()).providers(sim.provider_settings())
+//         .run().await
+
+use std::time::Duration;
+
+use lockdesk::console::options::{Global, Target};
+use lockdesk::console::{self, headless, screen};
+use lockdesk::keys::{Keymap, parse_sequence};
+use lockdesk::providers::settings::ProviderSettings;
+
+/// The global options of a read-only run in the zone the snapshots use.
+pub fn global() -> Global {
+    Global {
+        database_url: None,
+        profile: None,
+        write: false,
+        reason: None,
+        tz: Some("America/Winnipeg".into()),
+        read_url: None,
+        read_fallback: false,
+    }
+}
+
+/// The same, in write mode with a reason (`--write --reason INC-1234`).
+pub fn writer() -> Global {
+    Global {
+        write: true,
+        reason: Some("INC-1234".into()),
+        ..global()
+    }
+}
+
+/// One headless run of the console: what it opens, the keys replayed, the
+/// terminal size, and the options. Defaults: the job queue, no keys,
+/// 140×40, `global()`, the default keymap, no provider accounts.
+#[must_use]
+pub struct Screen {
+    url: String,
+    target: Option<Target>,
+    keys: String,
+    size: (u16, u16),
+    global: Global,
+    keymap: Option<Keymap>,
+    providers: Option<ProviderSettings>,
+}
+
+impl Screen {
+    pub fn new(url: &str) -> Screen {
+        Screen {
+            url: url.to_string(),
+            target: None,
+            keys: String::new(),
+            size: (140, 40),
+            global: global(),
+            keymap: None,
+            providers: None,
+        }
+    }
+
+    /// What the console opens (`lockdesk job 72`, …); `None` is the queue.
+    pub fn target(mut self, target: impl Into<Option<Target>>) -> Screen {
+        self.target = target.into();
+        self
+    }
+
+    /// The keys replayed, in keymap notation (`":jobs failed<Enter>r"`).
+    pub fn keys(mut self, keys: &str) -> Screen {
+        self.keys = keys.to_string();
+        self
+    }
+
+    pub fn size(mut self, width: u16, height: u16) -> Screen {
+        self.size = (width, height);
+        self
+    }
+
+    /// The global options (e.g. `writer()` for --write).
+    pub fn global(mut self, global: Global) -> Screen {
+        self.global = global;
+        self
+    }
+
+    pub fn keymap(mut self, keymap: Keymap) -> Screen {
+        self.keymap = Some(keymap);
+        self
+    }
+
+    /// The provider accounts to use (the simulators').
+    pub fn providers(mut self, providers: ProviderSettings) -> Screen {
+        self.providers = Some(providers);
+        self
+    }
+
+    /// The final screen, as text.
+    pub async fn run(self) -> String {
+        self.run_with_copies().await.0
+    }
+
+    /// The final screen and every copy the keys made (decoded from the OSC 52
+    /// sequences a terminal would have received).
+    pub async fn run_with_copies(self) -> (String, Vec<String>) {
+        let now = Some(lockdesk::demo::world::fixed_now());
+        let config = lockdesk::config::Config::default();
+        let providers = self.providers.unwrap_or_default();
+        let mut s = console::setup_with(
+            &self.global,
+            &self.url,
+            "demo",
+            self.target,
+            now,
+            config,
+            providers,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        // The socket path and the user differ per run: keep snapshots stable.
+        // A run with a standby keeps its target: it says where reads go.
+        if s.standby.is_none() {
+            s.app.session_mut().target = "demo · lockdesk_demo".into();
+        }
+        s.app.set_operator("alice".into());
+        if let Some(k) = self.keymap {
+            s.app.set_keymap(k);
+        }
+        let keys = parse_sequence(&self.keys).unwrap();
+        let wait = Duration::from_secs(10);
+        let out = headless::run(
+            s.app,
+            s.pool,
+            s.standby,
+            s.settings,
+            s.providers,
+            s.start,
+            &keys,
+            self.size,
+            wait,
+        )
+        .await
+        .unwrap();
+        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+    }
+}
+
+/// The texts inside OSC 52 sequences (`ESC ] 52 ; c ; BASE64 BEL`).
+fn osc52_payloads(bytes: &[u8]) -> Vec<String> {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(bytes);
+    text.split("\x1b]52;c;")
+        .skip(1)
+        .filter_map(|part| part.split('\x07').next())
+        .map(|b64| {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("OSC 52 carries base64");
+            String::from_utf8(raw).expect("a copy is UTF-8")
+        })
+        .collect()
+}
