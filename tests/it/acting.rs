@@ -11,8 +11,8 @@ use lockdesk::providers::settings::Providers;
 use lockdesk::sim::Fault;
 use sqlx::PgPool;
 
-use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 const LOCK: &str = "TTLOCK:28991110";
 

@@ -14,8 +14,8 @@ use lockdesk::sim::Fault;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::providers::fixtures::sim_for;
 use crate::support::demo_db;
+use crate::support::sim_for;
 
 fn op() -> Operator {
     Operator {

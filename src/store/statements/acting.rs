@@ -55,6 +55,7 @@ pub const LOCK_HOLDER: Statement = Statement {
                  a.backend_start::timestamptz, (a.pid = pg_backend_pid())
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
            WHERE l.locktype = 'advisory' AND l.granted
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
              AND ((l.classid::bigint << 32) | l.objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)
            LIMIT 1",
     params: &[Text("lockdesk-drift:TTLOCK:28991110")],

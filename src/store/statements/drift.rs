@@ -105,11 +105,15 @@ pub const RUN_IS_LIVE: Statement = Statement {
     params: &[Int(72), Int(40), NullTime],
 };
 
-/// Who holds the advisory lock of one lock's enforcement.
+/// Who holds the advisory lock of one lock's enforcement. Advisory locks
+/// are per database, `pg_locks` shows the whole server's: only this
+/// database's count (another broker database on the same server, or a test
+/// database beside this one, holds its own).
 pub const ENFORCE_HOLDER: Statement = Statement {
     name: "drift::enforce_holder",
     sql: "SELECT a.application_name::text, a.usename::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'advisory' AND l.granted
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND ((l.classid::bigint << 32) | l.objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)
          LIMIT 1",
     params: &[Text("TTLOCK:28991110")],
