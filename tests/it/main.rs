@@ -15,6 +15,7 @@ mod drift;
 mod explain;
 mod foundation;
 mod groups;
+mod groups_view;
 mod guards;
 mod hostile;
 mod hostile_rows;
