@@ -27,7 +27,8 @@ pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
 };
 pub use dialog::{
-    Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
+    Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids,
+};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
 pub use nav::Loc;

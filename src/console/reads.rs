@@ -211,14 +211,10 @@ pub async fn load(
             window_secs,
             pinned,
         } => {
-            let t = crate::store::groups::troubled(
-                c,
-                *window_secs,
-                settings.stuck_after_secs,
-                *pinned,
-            )
-            .await
-            .map_err(error)?;
+            let t =
+                crate::store::groups::troubled(c, *window_secs, settings.stuck_after_secs, *pinned)
+                    .await
+                    .map_err(error)?;
             let now = t.now.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
             let groups = crate::groups::incident::build(
                 &t.jobs,

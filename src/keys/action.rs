@@ -152,7 +152,7 @@ impl Action {
             }
             Action::ClearFilters => "clear every filter",
             Action::ErrorGroups => {
-                "the queue's error groups ⇄ its list (Enter lists a group's jobs, R retries a group, y copies it)"
+                "error groups ⇄ the job list (on a group: Enter its jobs, R retry, y JSON)"
             }
             Action::Fold => "fold / unfold the node under the cursor",
             Action::UnfoldAll => "unfold everything",

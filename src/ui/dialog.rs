@@ -355,7 +355,9 @@ fn group_lines(app: &App, g: &GroupRetryDialog) -> Vec<Line<'static>> {
         );
     }
     if g.guards.is_empty() {
-        l.push(Line::from("No failed or dead job in this group: nothing to retry."));
+        l.push(Line::from(
+            "No failed or dead job in this group: nothing to retry.",
+        ));
         return l;
     }
     l.push(

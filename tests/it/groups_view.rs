@@ -86,14 +86,13 @@ async fn e_shows_the_outage_group_first_with_count_300() {
         .iter()
         .filter_map(serde_json::Value::as_i64)
         .collect();
-    let outage: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM reconcile_jobs ORDER BY id DESC OFFSET $1 LIMIT $2",
-    )
-    .bind(TOKEN_JOBS + BACK_ONLINE as i64)
-    .bind(OUTAGE_JOBS)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let outage: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM reconcile_jobs ORDER BY id DESC OFFSET $1 LIMIT $2")
+            .bind(TOKEN_JOBS + BACK_ONLINE as i64)
+            .bind(OUTAGE_JOBS)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(outage.len(), 300);
     assert!(outage.iter().all(|i| ids.contains(i)), "{v}");
     assert_eq!(v["count"], 303, "{v}");
@@ -117,6 +116,8 @@ async fn enter_on_the_outage_group_lists_exactly_its_jobs() {
         .collect();
     assert!(rows.len() > 10, "{s}");
     assert!(rows.iter().all(|r| r.contains("-3002")), "{s}");
+    // The selected job's detail starts with why it failed.
+    assert!(s.contains("│why Failed"), "{s}");
     // Esc: the groups again.
     let (s, _) = run(&url, "e<Enter><Esc>", (160, 45)).await;
     assert!(s.contains("Job queue error groups"), "{s}");

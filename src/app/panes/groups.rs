@@ -132,7 +132,11 @@ impl App {
             self.panes.jobs.groups.on = false;
             return Some(Vec::new());
         }
-        self.panes.jobs.scope.is_some().then(|| self.toggle_groups())
+        self.panes
+            .jobs
+            .scope
+            .is_some()
+            .then(|| self.toggle_groups())
     }
 
     /// Reads the groups again (entering the view, Ctrl-R there, a change).
@@ -158,7 +162,13 @@ impl App {
         // First read: a storm's group first under the cursor, else the biggest.
         let want = keep.or_else(|| {
             fresh
-                .then(|| g.read.as_ref()?.storms.first().map(|s| s.fingerprint.clone()))
+                .then(|| {
+                    g.read
+                        .as_ref()?
+                        .storms
+                        .first()
+                        .map(|s| s.fingerprint.clone())
+                })
                 .flatten()
         });
         let v = g.visible();
@@ -201,17 +211,15 @@ impl App {
             return Vec::new();
         }
         let guards = group.retry_guards();
-        self.popups.dialog = Some(Dialog::RetryGroup(Box::new(
-            crate::app::GroupRetryDialog {
-                fingerprint: group.fingerprint.to_string(),
-                meaning: group.meaning,
-                others: group.count.saturating_sub(guards.len()),
-                guards,
-                typed: String::new(),
-                running: false,
-                outcome: None,
-            },
-        )));
+        self.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+            fingerprint: group.fingerprint.to_string(),
+            meaning: group.meaning,
+            others: group.count.saturating_sub(guards.len()),
+            guards,
+            typed: String::new(),
+            running: false,
+            outcome: None,
+        })));
         Vec::new()
     }
 }

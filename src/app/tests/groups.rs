@@ -139,15 +139,21 @@ fn enter_on_a_group_lists_exactly_its_jobs() {
     assert!(!a.groups_view());
     assert_eq!(a.panes.jobs.scope.as_ref().map(|s| s.count), Some(25));
     let rows: Vec<JobRow> = want.iter().map(|&i| job(i, "failed")).collect();
-    answer(&mut a, Slot::Jobs, load_id(&cmds, Slot::Jobs), Ok(Data::Jobs(rows)));
+    answer(
+        &mut a,
+        Slot::Jobs,
+        load_id(&cmds, Slot::Jobs),
+        Ok(Data::Jobs(rows)),
+    );
     assert_eq!(a.list_len(), 25);
     assert!(!a.panes.jobs.more_below);
     // Its refresh reads the same ids again, never the filter's pages.
     let mut cmds = a.update(Msg::Tick(a.now()));
     cmds.extend(a.update(Msg::Tick(a.now())));
-    assert!(loads(&cmds)
-        .iter()
-        .any(|(s, q)| *s == Slot::Jobs && matches!(q, Query::JobsOfGroup { ids, .. } if *ids == want)));
+    assert!(
+        loads(&cmds).iter().any(|(s, q)| *s == Slot::Jobs
+            && matches!(q, Query::JobsOfGroup { ids, .. } if *ids == want))
+    );
     // Esc: back to the groups, as read.
     let cmds = press(&mut a, "<Esc>");
     assert!(a.groups_view());
