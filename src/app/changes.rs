@@ -34,6 +34,12 @@ pub enum ActRequest {
     RetryAll {
         jobs: Vec<(i64, String, DateTime<Utc>)>,
     },
+    /// An error group's failed and dead jobs as the confirmation listed
+    /// them, each retried under its own guard.
+    RetryGroup {
+        fingerprint: String,
+        guards: Vec<crate::engine::jobs::RetryGuard>,
+    },
     DriftPreview {
         door: i64,
         mode: Mode,
@@ -91,6 +97,8 @@ pub enum ActResult {
     /// The retryable jobs, and whether more matched than the cap.
     Count(Result<(Vec<RetryableJob>, bool), String>),
     RetriedAll(Result<(usize, usize), String>),
+    /// What a group retry did: retried, changed meanwhile, failed.
+    RetriedGroup(crate::engine::jobs::RetrySummary),
     Preview(Result<PreviewView, String>),
     /// A finished run: a message, and the plan of what drift remains.
     Enforced(Result<(String, Option<Plan>), String>),
@@ -109,6 +117,9 @@ impl ActRequest {
             ActRequest::Cancel { job, .. } => format!("cancelling job #{job}"),
             ActRequest::CountRetryable { .. } => "counting the jobs to retry".into(),
             ActRequest::RetryAll { jobs } => format!("retrying {} jobs", jobs.len()),
+            ActRequest::RetryGroup { guards, .. } => {
+                format!("retrying the {} jobs of the group", guards.len())
+            }
             ActRequest::DriftPreview { door, .. } => format!("the drift plan of door #{door}"),
             ActRequest::DriftRun { door, .. } => format!("drift enforcement on door #{door}"),
             ActRequest::DriftEnqueue { door, .. } => {
@@ -169,6 +180,7 @@ impl App {
                     Vec::new()
                 }
             },
+            Action::RetryAll if self.groups_view() => self.retry_group(),
             Action::RetryAll => {
                 if !self.pane.retries_all() || self.refuse_read_only() {
                     return Vec::new();
@@ -380,6 +392,19 @@ impl App {
             ActResult::RetriedAll(Ok((done, changed))) => {
                 self.say(Level::Info, format!("{done} jobs re-enqueued; {changed} had changed meanwhile and were left alone"));
             }
+            ActResult::RetriedGroup(sum) => {
+                let line = sum.line();
+                let level = if sum.failed.is_empty() && sum.changed.is_empty() {
+                    Level::Info
+                } else {
+                    Level::Warn
+                };
+                if let Some(Dialog::RetryGroup(d)) = &mut self.popups.dialog {
+                    d.running = false;
+                    d.outcome = Some(line.clone());
+                }
+                self.say(level, format!("group retry: {line}"));
+            }
             ActResult::RetriedAll(Err(e)) | ActResult::Enqueued(Err(e)) => {
                 self.say(Level::Error, e)
             }
@@ -391,6 +416,10 @@ impl App {
                         d.error = Some(e.clone());
                     }
                     Some(Dialog::RetryAll { jobs: None, .. }) => self.popups.dialog = None,
+                    Some(Dialog::RetryGroup(d)) => {
+                        d.running = false;
+                        d.outcome = Some(format!("failed: {e}"));
+                    }
                     _ => {}
                 }
                 self.say(Level::Error, e);

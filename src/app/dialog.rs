@@ -68,6 +68,23 @@ pub enum Dialog {
         text: Option<TextScope>,
     },
     Drift(Box<DriftDialog>),
+    /// `R` on an error group: exactly its listed jobs, each guarded.
+    RetryGroup(Box<GroupRetryDialog>),
+}
+
+/// A group retry's confirmation, and then its summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRetryDialog {
+    pub fingerprint: String,
+    pub meaning: Option<&'static str>,
+    /// The failed and dead jobs it retries, as listed (newest first).
+    pub guards: Vec<crate::engine::jobs::RetryGuard>,
+    /// Its stuck or interrupted jobs, which a group retry leaves alone.
+    pub others: usize,
+    pub typed: String,
+    pub running: bool,
+    /// `RetrySummary::line` once done.
+    pub outcome: Option<String>,
 }
 
 /// The word a stuck retry wants typed.
@@ -102,6 +119,7 @@ impl App {
         let typed = match dialog {
             Dialog::RetryStuck { typed, .. } | Dialog::RetryAll { typed, .. } => typed,
             Dialog::Drift(d) => &mut d.typed,
+            Dialog::RetryGroup(g) => &mut g.typed,
             Dialog::Cancel { job } => {
                 // y/N: only y (or Y) cancels the job; any other key closes.
                 let job = job.clone();
@@ -162,6 +180,23 @@ impl App {
                 self.popups.dialog = None;
                 // The jobs the operator confirmed, not the filter run again.
                 self.act_cmd(ActRequest::RetryAll { jobs })
+            }
+            Some(Dialog::RetryGroup(g)) if !g.running && g.outcome.is_none() => {
+                if g.guards.is_empty() || g.typed.trim() != g.guards.len().to_string() {
+                    return Vec::new();
+                }
+                // Exactly the jobs listed, each under the guard it was listed
+                // with (refused outside write mode, as any change).
+                let cmds = self.act_cmd(ActRequest::RetryGroup {
+                    fingerprint: g.fingerprint.clone(),
+                    guards: g.guards.clone(),
+                });
+                if let (false, Some(Dialog::RetryGroup(d))) =
+                    (cmds.is_empty(), &mut self.popups.dialog)
+                {
+                    d.running = true;
+                }
+                cmds
             }
             Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
                 self.refuse_in_drift_dialog();

@@ -57,7 +57,7 @@ impl App {
                 (Action::Back, "close"),
             ],
             Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            None => self.pane.hints(),
+            None => self.pane_hints(),
         };
         wanted
             .iter()
@@ -249,6 +249,7 @@ impl App {
                 f.status = order[(i + 1) % order.len()];
                 self.set_job_filter(f)
             }
+            Action::ErrorGroups => self.toggle_groups(),
             Action::ClearFilters => {
                 self.panes.jobs.text.clear();
                 self.set_job_filter(JobFilter::default())

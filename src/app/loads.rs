@@ -76,9 +76,12 @@ impl App {
                 self.panes.jobs.counts = c;
                 self.standby_feed_changed(was);
             }
+            Data::Groups(read) => self.groups_arrived(*read),
             Data::Job(id, job) => match job {
                 Some(j) => {
                     self.panes.jobs.filter = JobFilter::default();
+                    self.panes.jobs.scope = None;
+                    self.panes.jobs.groups.on = false;
                     self.panes.jobs.text.clear();
                     let k = Keyset::of_job(&j);
                     self.panes.jobs.window_start = Some(k);
@@ -103,6 +106,8 @@ impl App {
             Data::Jobs(rows) => {
                 let (mode, limit) = match query {
                     Query::Jobs { mode, limit, .. } => (mode, limit),
+                    // A group's jobs are all there is: no page follows.
+                    Query::JobsOfGroup { mode, .. } => (mode, i64::MAX),
                     _ => (JobsLoad::Replace, PAGE),
                 };
                 self.panes.jobs.error = None;
@@ -146,11 +151,10 @@ impl App {
                         // Remember the full id, so Esc comes back to the same trace.
                         self.panes.trace.query = Some(t.correlation_id.clone());
                         self.panes.trace.loaded_at = Some(self.now());
-                        self.panes.trace.summary = Some(timeline::summarize(
-                            &t,
-                            &self.now(),
-                            self.session.stuck_after,
-                        ));
+                        let mut summary =
+                            timeline::summarize(&t, &self.now(), self.session.stuck_after);
+                        summary.anomalies.extend(self.whys_of(&t));
+                        self.panes.trace.summary = Some(summary);
                         self.panes.trace.trace = Some(t);
                         self.panes.trace.rebuild();
                         return self.trace_payloads();

@@ -26,12 +26,15 @@ pub use changes::{ActRequest, ActResult, PreviewView};
 pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
 };
-pub use dialog::{Dialog, DriftDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
+pub use dialog::{
+    Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids,
+};
 pub use input::{Prompt, PromptKind};
 pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
 pub use nav::Loc;
 pub use overlay::{DiffView, JsonView, Overlay};
 pub use panes::audit::AuditState;
+pub use panes::groups::{GroupScope, GroupsRead, GroupsState};
 pub use panes::jobs::JobsState;
 pub use panes::lock::{LockRow, LockState, Trail};
 pub use panes::trace::{TraceItem, TraceState};

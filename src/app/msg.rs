@@ -16,6 +16,8 @@ use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
 pub enum Slot {
     Jobs,
     JobCounts,
+    /// The queue's error groups (read on entering the view and on Ctrl-R).
+    Groups,
     Audit,
     Lock,
     LockTrail,
@@ -52,6 +54,16 @@ pub enum Query {
     JobCounts(Option<DateTime<Utc>>),
     /// One job, to open the queue on it.
     Job(i64),
+    /// The error groups of the troubled jobs of the last `window_secs`.
+    Groups {
+        window_secs: i64,
+        pinned: Option<DateTime<Utc>>,
+    },
+    /// An error group's jobs, by id (newest first), as the queue's list.
+    JobsOfGroup {
+        ids: Vec<i64>,
+        mode: JobsLoad,
+    },
     Audit {
         before: Option<(DateTime<Utc>, i64)>,
     },
@@ -79,6 +91,8 @@ impl Query {
             Query::Jobs { .. } => "the job queue".into(),
             Query::JobCounts(_) => "the job counts".into(),
             Query::Job(id) => format!("job #{id}"),
+            Query::Groups { .. } => "the error groups".into(),
+            Query::JobsOfGroup { ids, .. } => format!("the {} jobs of the group", ids.len()),
             Query::Audit { .. } => "the audit rows".into(),
             Query::LockLogs(key) => format!("the logs of {key}"),
             Query::LockTrail { provider, .. } => format!("the {provider} audit trail"),
@@ -144,6 +158,7 @@ pub enum Data {
     JobsRefreshed(Refreshed),
     JobCounts(JobCounts),
     Job(i64, Option<JobRow>),
+    Groups(Box<crate::app::GroupsRead>),
     Audit(Vec<AuditRow>),
     Lock(Vec<LogRow>),
     /// Events newest first, and the lock's clock with when it was read.

@@ -106,12 +106,14 @@ impl App {
         if self.popups.close_top() {
             return Vec::new();
         }
-        let Some(text_filter) = self.text_filter_mut() else {
-            return self.history_back();
-        };
-        if !text_filter.is_empty() {
-            text_filter.clear();
-            return Vec::new();
+        if let Some(text_filter) = self.text_filter_mut() {
+            if !text_filter.is_empty() {
+                text_filter.clear();
+                return Vec::new();
+            }
+        }
+        if let Some(cmds) = self.pane_back() {
+            return cmds;
         }
         self.history_back()
     }

@@ -19,7 +19,7 @@ impl App {
         let mut cmds = Vec::new();
         // Live refresh by polling: it works on any database, with no triggers.
         if ticks % POLL_EVERY == 0
-            && self.pane.polls()
+            && self.polls_now()
             && self.requests.pending(Slot::Jobs).is_none()
         {
             let page = match self.panes.jobs.window_start {

@@ -368,6 +368,9 @@ async fn act(
         ActRequest::RetryAll { jobs } => {
             ActResult::RetriedAll(engine::gate::retry_all_checked(pool, providers, op, jobs).await)
         }
+        ActRequest::RetryGroup { guards, .. } => {
+            ActResult::RetriedGroup(engine::jobs::retry_listed(pool, op, &guards).await)
+        }
         ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
             pool, providers, door, mode, now,
         )

@@ -113,6 +113,8 @@ pub fn statements_of(query: &Query) -> &'static str {
         Query::Jobs { .. } => "jobs::page",
         Query::JobCounts(_) => "jobs::counts",
         Query::Job(_) => "jobs::by_id",
+        Query::Groups { .. } => "groups::troubled",
+        Query::JobsOfGroup { .. } => "jobs::by_ids, jobs::interrupted",
         Query::Audit { before: None } => "audit::page_first",
         Query::Audit { .. } => "audit::page_before",
         Query::LockLogs(_) => "logs::of_lock",
@@ -205,6 +207,31 @@ pub async fn load(
             Data::JobCounts(counts)
         }
         Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
+        Query::Groups {
+            window_secs,
+            pinned,
+        } => {
+            let t =
+                crate::store::groups::troubled(c, *window_secs, settings.stuck_after_secs, *pinned)
+                    .await
+                    .map_err(error)?;
+            let now = t.now.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+            let groups = crate::groups::incident::build(
+                &t.jobs,
+                now,
+                chrono::Duration::seconds(*window_secs),
+            );
+            Data::Groups(Box::new(crate::app::GroupsRead {
+                storms: crate::groups::incident::storms(&groups),
+                groups,
+                jobs: t.jobs.len(),
+                capped: t.capped,
+                now: t.now,
+            }))
+        }
+        Query::JobsOfGroup { ids, .. } => {
+            Data::Jobs(queries::jobs_by_ids(c, ids).await.map_err(error)?)
+        }
         Query::Audit { before } => {
             Data::Audit(queries::audit_page(c, *before, PAGE).await.map_err(error)?)
         }

@@ -33,6 +33,7 @@ pub enum Action {
     // job queue
     CycleStatus,
     ClearFilters,
+    ErrorGroups,
     // JSON viewer
     Fold,
     UnfoldAll,
@@ -86,6 +87,7 @@ impl Action {
         Action::Open,
         Action::CycleStatus,
         Action::ClearFilters,
+        Action::ErrorGroups,
         Action::Fold,
         Action::UnfoldAll,
         Action::FoldAll,
@@ -149,6 +151,9 @@ impl Action {
                 "next status filter (all, queued, running, stuck, failed, dead, done, cancelled)"
             }
             Action::ClearFilters => "clear every filter",
+            Action::ErrorGroups => {
+                "error groups ⇄ the job list (on a group: Enter its jobs, R retry, y JSON)"
+            }
             Action::Fold => "fold / unfold the node under the cursor",
             Action::UnfoldAll => "unfold everything",
             Action::FoldAll => "fold everything below the top level",

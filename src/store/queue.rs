@@ -382,3 +382,37 @@ pub async fn jobs_refresh(
         interrupted: interrupted_of(conn, &drift).await?,
     })
 }
+
+/// Whole jobs by id, in the order of `ids` (an error group's jobs): one
+/// primary-key read of at most as many rows as ids, each drift job's
+/// interruption read as the queue's refresh reads it.
+pub async fn jobs_by_ids(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<JobRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(statements::jobs::BY_IDS.marked())
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_id: std::collections::HashMap<i64, JobRow> = rows
+        .iter()
+        .map(job_row)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    let drift: Vec<i64> = by_id
+        .values()
+        .filter(|j| j.job_type == statements::drift::JOB_TYPE)
+        .map(|j| j.id)
+        .collect();
+    let interrupted = interrupted_of(conn, &drift).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
+        .map(|mut j| {
+            j.interrupted = interrupted.contains(&j.id);
+            j
+        })
+        .collect())
+}

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::popup;
 use super::theme::{self, Theme};
-use crate::app::{App, Dialog, DriftDialog};
+use crate::app::{App, Dialog, DriftDialog, GroupRetryDialog};
 use crate::engine::plan::Plan;
 use crate::secrets::mask_pin;
 
@@ -119,6 +119,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             (" Retry all ", l)
         }
         Dialog::Drift(dd) => (" Drift enforcement: plan ", drift_lines(app, dd)),
+        Dialog::RetryGroup(g) => (" Retry an error group ", group_lines(app, g)),
     };
     let block = Block::bordered()
         .title(title)
@@ -331,4 +332,60 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         ));
     }
     out
+}
+
+/// A group retry: the cause, the ids it takes, the typed count; then its summary.
+fn group_lines(app: &App, g: &GroupRetryDialog) -> Vec<Line<'static>> {
+    let th = theme::of(app);
+    let mut l = vec![Line::from(vec![
+        Span::raw("Retry the failed and dead jobs of the group: "),
+        Span::styled(g.fingerprint.clone(), th.strong),
+    ])];
+    if let Some(m) = g.meaning {
+        l.push(Line::from(format!("The provider documents this code as: {m}.")).style(th.dim));
+    }
+    if g.others > 0 {
+        l.push(
+            Line::from(format!(
+                "{} stuck or interrupted job{} of the group may still be sending: left alone.",
+                g.others,
+                if g.others == 1 { "" } else { "s" }
+            ))
+            .style(th.warning),
+        );
+    }
+    if g.guards.is_empty() {
+        l.push(Line::from(
+            "No failed or dead job in this group: nothing to retry.",
+        ));
+        return l;
+    }
+    l.push(
+        Line::from(format!(
+            "{} jobs will be re-enqueued, each only if its status and update time are as listed, each audited.",
+            g.guards.len()
+        ))
+        .style(th.warning),
+    );
+    l.push(Line::from(format!(
+        "Jobs: {}",
+        crate::app::listed_ids(g.guards.iter().map(|x| x.job))
+    )));
+    l.push(Line::from(""));
+    match (&g.outcome, g.running) {
+        (Some(done), _) => {
+            l.push(Line::from(format!("Done: {done}.")).style(th.strong));
+            l.push(Line::from("Esc closes.").style(th.dim));
+        }
+        (None, true) => l.push(Line::from("Retrying…").style(th.dim)),
+        (None, false) => {
+            l.push(mode_line(app));
+            l.push(typed_line(
+                th,
+                &format!("Type {} and press Enter (Esc cancels): ", g.guards.len()),
+                &g.typed,
+            ));
+        }
+    }
+    l
 }

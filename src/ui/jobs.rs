@@ -22,8 +22,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
     header(f, app, head);
-    rows(f, app, table);
-    if detail_h > 0 {
+    let on_groups = app.jobs().groups.on;
+    if on_groups {
+        super::groups::rows(f, app, table);
+    } else {
+        rows(f, app, table);
+    }
+    if detail_h > 0 && on_groups {
+        super::groups::detail(f, app, detail);
+    } else if detail_h > 0 {
         draw_detail(f, app, detail);
     }
 }
@@ -44,8 +51,53 @@ fn count(c: Count) -> String {
 
 fn header(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
-    let c = &app.jobs().counts;
+    let j = app.jobs();
+    let c = &j.counts;
+    let back = app.keys_for(crate::keys::Action::Back);
+    // What the pane shows comes first: the line is cut on a narrow terminal.
     let mut spans = vec![Span::styled(" Job queue ", th.section)];
+    if j.groups.on {
+        spans.push(Span::styled("error groups ", th.section));
+        spans.push(Span::raw(super::groups::summary(app)));
+        if !j.groups.text.is_empty() {
+            spans.push(Span::styled(format!("  /{}", j.groups.text), th.warning));
+        }
+        spans.push(Span::styled(" · ", th.dim));
+    } else if let Some(scope) = &j.scope {
+        spans.push(Span::styled(
+            format!(
+                "the {} job{} of {}{} ({back} back to the groups)",
+                scope.count,
+                if scope.count == 1 { "" } else { "s" },
+                scope.fingerprint,
+                if scope.ids.len() < scope.count {
+                    format!(", the newest {}", scope.ids.len())
+                } else {
+                    String::new()
+                }
+            ),
+            th.strong,
+        ));
+        spans.push(Span::styled(" · ", th.dim));
+    }
+    // A retry storm among the groups read: said first, with the key to them.
+    if let Some(s) = j.groups.read.as_ref().and_then(|r| r.storms.first()) {
+        let key = app.keys_for(crate::keys::Action::ErrorGroups);
+        let open = if j.groups.on {
+            String::new()
+        } else {
+            format!(" — {key} opens it")
+        };
+        spans.push(Span::styled(
+            format!(
+                "RETRY STORM: {} jobs of one cause failed within {} min{open}",
+                s.jobs,
+                crate::groups::incident::STORM_MINUTES,
+            ),
+            th.warning,
+        ));
+        spans.push(Span::styled(" · ", th.dim));
+    }
     for s in ["queued", "running", "failed", "dead", "done", "cancelled"] {
         spans.push(Span::styled(
             format!("{s} {}", count(c.get(s))),
@@ -56,11 +108,13 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         }
         spans.push(Span::styled(" · ", th.dim));
     }
-    spans.push(Span::raw(format!("showing: {}", app.jobs().filter)));
-    if !app.jobs().text.is_empty() {
-        spans.push(Span::styled(format!("  /{}", app.jobs().text), th.warning));
+    if !j.groups.on && j.scope.is_none() {
+        spans.push(Span::raw(format!("showing: {}", j.filter)));
     }
-    if app.jobs().loading {
+    if !j.groups.on && !j.text.is_empty() {
+        spans.push(Span::styled(format!("  /{}", j.text), th.warning));
+    }
+    if j.loading || j.groups.loading {
         spans.push(Span::styled("  loading…", th.dim));
     }
     f.render_widget(Paragraph::new(super::shown([Line::from(spans)])), area);
@@ -308,11 +362,19 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
             th.stuck,
         ));
     }
+    let why = app.job_why(job);
     let next = match job.next_run_at {
         Some(t) => format!("{} ({})", c.full(&t, None), relative(&t, &app.now())),
         None => when(&job.odd, "next_run_at", || "—".into()),
     };
-    vec![
+    let mut lines = Vec::new();
+    if let Some(w) = why {
+        lines.push(Line::from(vec![
+            Span::styled("why ", th.strong),
+            Span::styled(w, th.warning),
+        ]));
+    }
+    lines.extend([
         Line::from(vec![
             Span::styled(format!("job #{}", job.id), th.section),
             Span::raw(format!("  {}  user {}  ", job.job_type, job.user_id)),
@@ -346,7 +408,8 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
             ),
             th.dim,
         )),
-    ]
+    ]);
+    lines
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod audit;
 mod columns;
 mod dialog;
+mod groups;
 mod jobs;
 mod json;
 mod lock;

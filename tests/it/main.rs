@@ -16,6 +16,7 @@ mod drift;
 mod explain;
 mod foundation;
 mod groups;
+mod groups_view;
 mod guards;
 mod health;
 mod hostile;

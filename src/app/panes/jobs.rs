@@ -25,6 +25,10 @@ pub struct JobsState {
     /// listed (with its new status) and selected until the cursor moves, so
     /// that a second key press never lands on a job the operator never saw.
     pub acted_on: Option<(usize, JobRow)>,
+    /// The error groups view (`e`).
+    pub groups: super::groups::GroupsState,
+    /// Set while the list shows one error group's jobs (Enter on a group).
+    pub scope: Option<super::groups::GroupScope>,
 }
 
 impl JobsState {
@@ -147,6 +151,16 @@ impl App {
 
     pub(crate) fn load_jobs(&mut self, page: Page, mode: JobsLoad) -> Vec<Cmd> {
         self.panes.jobs.loading = true;
+        if let Some(scope) = &self.panes.jobs.scope {
+            // A group's jobs: read again by id, never the filter's pages.
+            let ids = scope.ids.clone();
+            let mode = if mode == JobsLoad::Refresh {
+                JobsLoad::Refresh
+            } else {
+                JobsLoad::Replace
+            };
+            return self.reload(Slot::Jobs, Query::JobsOfGroup { ids, mode });
+        }
         // A refresh re-reads the whole window, so scrolled-in pages stay.
         let limit = if mode == JobsLoad::Refresh {
             i64::try_from(self.panes.jobs.rows.len())
@@ -175,6 +189,8 @@ impl App {
 
     pub(crate) fn set_job_filter(&mut self, filter: JobFilter) -> Vec<Cmd> {
         self.panes.jobs.filter = filter;
+        self.panes.jobs.scope = None;
+        self.panes.jobs.groups.on = false;
         self.panes.jobs.window_start = None;
         self.panes.jobs.scroll = Scroll::default();
         self.panes.jobs.focus = None;
@@ -256,5 +272,25 @@ impl App {
         if len > 0 && j.scroll.selected >= len {
             j.scroll.selected = len - 1;
         }
+    }
+}
+
+impl App {
+    /// Why a failed or dead job is where it is, from its row alone (its
+    /// `last_error`): the sentence of `groups::why`, redacted as every text
+    /// shown. A stuck or interrupted job's sentence needs its logs: it is
+    /// among the anomalies of its trace.
+    pub fn job_why(&self, job: &JobRow) -> Option<String> {
+        if !job.status.is_retryable() {
+            return None;
+        }
+        let cx = crate::groups::why::Context {
+            now: self.now(),
+            stuck_after: self.session.stuck_after,
+            typical: None,
+            lock_held: None,
+        };
+        let s = crate::groups::why::why(job, &[], &cx)?;
+        Some(crate::secrets::free_text(&s).into_owned())
     }
 }

@@ -4,6 +4,7 @@
 //! what `y` copies, what a refresh loads, which keys it hints at.
 
 pub mod audit;
+pub mod groups;
 pub mod jobs;
 pub mod lock;
 pub mod trace;
@@ -62,6 +63,16 @@ impl Pane {
         self == Pane::Jobs
     }
 
+    /// The groups view's key bar.
+    pub(crate) const GROUP_HINTS: &'static [(Action, &'static str)] = &[
+        (Action::Open, "its jobs"),
+        (Action::ErrorGroups, "list"),
+        (Action::RetryAll, "retry group"),
+        (Action::Filter, "filter"),
+        (Action::Copy, "JSON"),
+        (Action::Help, "help"),
+    ];
+
     /// Whether retry-all works here (on the queue's filter and text).
     pub(crate) fn retries_all(self) -> bool {
         self == Pane::Jobs
@@ -119,6 +130,8 @@ pub enum Selected {
     Trace(String),
     /// A lock to open (a user's door).
     Lock(String),
+    /// An error group of the queue's groups view.
+    Group(Box<crate::groups::incident::Group>),
 }
 
 impl Panes {
@@ -127,6 +140,10 @@ impl Panes {
     pub(crate) fn failed(&mut self, slot: Slot, message: String) {
         match slot {
             Slot::Jobs => self.jobs.failed(message),
+            Slot::Groups => {
+                self.jobs.groups.loading = false;
+                self.jobs.groups.error = Some(message);
+            }
             Slot::Audit => self.audit.failed(message),
             Slot::Lock => self.lock.failed(message),
             Slot::LockTrail => self.lock.trail.failed(message),
@@ -159,16 +176,38 @@ impl Selected {
                 crate::jsondoc::pretty(&event.raw),
                 "the provider event".into(),
             )),
+            Selected::Group(g) => {
+                let text = serde_json::to_string_pretty(&g.to_json()).unwrap_or_default();
+                Some((
+                    crate::secrets::json_text(&text).into_owned(),
+                    format!("the group of {} jobs as JSON", g.count),
+                ))
+            }
             Selected::Trace(_) | Selected::Lock(_) => None,
         }
     }
 }
 
 impl App {
+    /// The actions the key bar hints at where the operator is.
+    pub(crate) fn pane_hints(&self) -> &'static [(Action, &'static str)] {
+        if self.groups_view() {
+            return Pane::GROUP_HINTS;
+        }
+        self.pane.hints()
+    }
+
+    /// Whether the timer polls the pane now (not the queue's list while its
+    /// groups are shown: they are read only when asked).
+    pub(crate) fn polls_now(&self) -> bool {
+        self.pane.polls() && !self.groups_view()
+    }
+
     /// What is selected on the pane (overlays aside).
     pub(crate) fn selected(&self) -> Option<Selected> {
         let p = &self.panes;
         match self.pane {
+            Pane::Jobs if p.jobs.groups.on => p.jobs.groups.selected(),
             Pane::Jobs => p.jobs.selected(),
             Pane::Audit => p.audit.selected(),
             Pane::Locks => p.lock.selected(),
@@ -180,6 +219,7 @@ impl App {
     /// What `/` filters here (a pane without a text filter: `None`).
     pub(crate) fn text_filter(&self) -> Option<&String> {
         match self.pane {
+            Pane::Jobs if self.panes.jobs.groups.on => Some(&self.panes.jobs.groups.text),
             Pane::Jobs => Some(&self.panes.jobs.text),
             Pane::Audit => Some(&self.panes.audit.text),
             Pane::Locks => Some(&self.panes.lock.text),
@@ -189,6 +229,7 @@ impl App {
 
     pub(crate) fn text_filter_mut(&mut self) -> Option<&mut String> {
         match self.pane {
+            Pane::Jobs if self.panes.jobs.groups.on => Some(&mut self.panes.jobs.groups.text),
             Pane::Jobs => Some(&mut self.panes.jobs.text),
             Pane::Audit => Some(&mut self.panes.audit.text),
             Pane::Locks => Some(&mut self.panes.lock.text),
@@ -200,6 +241,7 @@ impl App {
     pub(crate) fn pane_scroll_mut(&mut self) -> &mut Scroll {
         let p = &mut self.panes;
         match self.pane {
+            Pane::Jobs if p.jobs.groups.on => &mut p.jobs.groups.scroll,
             Pane::Jobs => &mut p.jobs.scroll,
             Pane::Audit => &mut p.audit.scroll,
             Pane::Locks => &mut p.lock.scroll,
@@ -211,6 +253,7 @@ impl App {
     pub(crate) fn list_len(&self) -> usize {
         let p = &self.panes;
         match self.pane {
+            Pane::Jobs if p.jobs.groups.on => p.jobs.groups.visible().len(),
             Pane::Jobs => p.jobs.visible().len(),
             Pane::Audit => p.audit.visible().len(),
             Pane::Locks => p.lock.visible().len(),
@@ -271,7 +314,7 @@ impl App {
                 return Vec::new();
             }
             // The cursor moved: the job acted on goes at the next refresh.
-            Pane::Jobs => self.panes.jobs.acted_on = None,
+            Pane::Jobs if !self.panes.jobs.groups.on => self.panes.jobs.acted_on = None,
             _ => {}
         }
         let len = self.list_len();
@@ -283,7 +326,12 @@ impl App {
     pub(crate) fn maybe_page(&mut self) -> Vec<Cmd> {
         let (jobs, audit) = (&self.panes.jobs, &self.panes.audit);
         match self.pane {
-            Pane::Jobs if !jobs.loading && jobs.text.is_empty() => {
+            Pane::Jobs
+                if !jobs.loading
+                    && jobs.text.is_empty()
+                    && !jobs.groups.on
+                    && jobs.scope.is_none() =>
+            {
                 let sel = jobs.scroll.selected;
                 let len = jobs.rows.len();
                 if jobs.more_below && sel + 20 >= len {
@@ -321,6 +369,9 @@ impl App {
         }
         let on_queue = self.pane == Pane::Jobs;
         match self.selected() {
+            // On the groups, a group lists its jobs.
+            Some(Selected::Group(g)) => return self.open_group(&g),
+            None if self.groups_view() => {}
             // On the queue, a job opens its trace; in a trace, its row.
             Some(Selected::Job(j)) if on_queue => match j.correlation_id {
                 Some(c) => return self.go(Loc::Trace(c), true),
@@ -439,6 +490,12 @@ impl App {
     /// the lock's provider trail too), or after a change (database only).
     pub(crate) fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
         match pane {
+            // The groups: read again only when asked (Ctrl-R there, a change).
+            Pane::Jobs if self.panes.jobs.groups.on => {
+                let mut c = self.load_groups();
+                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+                c
+            }
             Pane::Jobs => {
                 let page = self.panes.jobs.window_start.map_or(Page::First, Page::From);
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);

@@ -218,3 +218,32 @@ impl crate::app::App {
         )
     }
 }
+
+impl crate::app::App {
+    /// For each troubled job of a trace, why it is where it is: the
+    /// sentence of `groups::why`, from the job's own logs in the trace
+    /// (no typical duration nor lock holder is read for it), redacted.
+    pub(crate) fn whys_of(&self, t: &Trace) -> Vec<String> {
+        let mut logs: std::collections::HashMap<i64, Vec<LogRow>> =
+            std::collections::HashMap::new();
+        for l in &t.logs {
+            if let Some(j) = l.reconcile_job_id {
+                logs.entry(j).or_default().push(l.clone());
+            }
+        }
+        let cx = crate::groups::why::Context {
+            now: self.now(),
+            stuck_after: self.session.stuck_after,
+            typical: None,
+            lock_held: None,
+        };
+        t.jobs
+            .iter()
+            .filter_map(|j| {
+                let mine = logs.get(&j.id).map_or(&[][..], Vec::as_slice);
+                let s = crate::groups::why::why(j, mine, &cx)?;
+                Some(crate::secrets::free_text(&format!("job #{}: {s}", j.id)).into_owned())
+            })
+            .collect()
+    }
+}

@@ -2,6 +2,7 @@
 //! `Cmd`s and state out; no terminal, no database.
 
 mod commands;
+mod groups;
 mod jobs;
 mod nav;
 mod props;

@@ -1,0 +1,131 @@
+// The Jobs pane's error groups on the demo world's incident: `e` shows the
+// 300-job offline-gateway outage first, `y` copies it as `groups --json`
+// prints it, Enter lists exactly its jobs; and the view at 160×45.
+
+use std::time::Duration;
+
+use lockdesk::console::options::Global;
+use lockdesk::console::{self, headless, screen};
+use lockdesk::demo::world::{BACK_ONLINE, OUTAGE_JOBS, TOKEN_JOBS};
+use lockdesk::keys::parse_sequence;
+
+use crate::support::demo_db;
+
+/// The final screen and the copies (OSC 52 payloads) after `keys`.
+async fn run(url: &str, keys: &str, size: (u16, u16)) -> (String, Vec<String>) {
+    let g = Global {
+        database_url: None,
+        profile: None,
+        write: false,
+        reason: None,
+        tz: Some("America/Winnipeg".into()),
+        read_url: None,
+        read_fallback: false,
+    };
+    let now = Some(lockdesk::demo::world::fixed_now());
+    let config = lockdesk::config::Config::default();
+    let mut s = console::setup_with(&g, url, "demo", None, now, config, Default::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    s.app.session_mut().target = "demo · lockdesk_demo".into();
+    s.app.set_operator("alice".into());
+    let keys = parse_sequence(keys).unwrap();
+    let out = headless::run(
+        s.app,
+        s.pool,
+        s.standby,
+        s.settings,
+        s.providers,
+        s.start,
+        &keys,
+        size,
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.copies).to_string();
+    let copies = text
+        .split("\x1b]52;c;")
+        .skip(1)
+        .filter_map(|p| p.split('\x07').next())
+        .map(|b64| {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("OSC 52 carries base64");
+            String::from_utf8(raw).expect("UTF-8")
+        })
+        .collect();
+    (screen::to_text(&out.screen), copies)
+}
+
+/// The first group line under the column heads.
+fn first_group(screen: &str) -> &str {
+    let mut lines = screen.lines().skip_while(|l| !l.contains("COUNT"));
+    lines.nth(1).unwrap_or("")
+}
+
+#[tokio::test]
+async fn e_shows_the_outage_group_first_with_count_300() {
+    let url = demo_db().await;
+    let (s, copies) = run(&url, "ey", (160, 45)).await;
+    let first = first_group(&s);
+    assert!(first.contains("-3002"), "{first}\n{s}");
+    assert!(s.contains("Job queue error groups"), "{s}");
+    // The storm is flagged in the header.
+    assert!(s.contains("RETRY STORM"), "{s}");
+    // `y` copies the group as `lockdesk groups --json` prints it.
+    let v: serde_json::Value = serde_json::from_str(copies.last().expect("a copy")).unwrap();
+    assert_eq!(v["meaning"], "gateway offline");
+    // All 300 outage jobs (the newest ids but the token failures and the
+    // jobs done since), and the demo's 3 earlier -3002 failures: 303.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let ids: Vec<i64> = v["job_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(serde_json::Value::as_i64)
+        .collect();
+    let outage: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM reconcile_jobs ORDER BY id DESC OFFSET $1 LIMIT $2")
+            .bind(TOKEN_JOBS + BACK_ONLINE as i64)
+            .bind(OUTAGE_JOBS)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(outage.len(), 300);
+    assert!(outage.iter().all(|i| ids.contains(i)), "{v}");
+    assert_eq!(v["count"], 303, "{v}");
+    assert!(first.trim_start().starts_with("303 "), "{first}\n{s}");
+}
+
+#[tokio::test]
+async fn enter_on_the_outage_group_lists_exactly_its_jobs() {
+    let url = demo_db().await;
+    let (s, _) = run(&url, "e<Enter>", (160, 45)).await;
+    assert!(
+        s.contains("the 303 jobs of TTLOCK PASSCODE_ADD errcode -3002"),
+        "{s}"
+    );
+    // Every listed row failed with the outage's error; none of the token's.
+    let rows: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("LAST ERROR"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .collect();
+    assert!(rows.len() > 10, "{s}");
+    assert!(rows.iter().all(|r| r.contains("-3002")), "{s}");
+    // The selected job's detail starts with why it failed.
+    assert!(s.contains("│why Failed"), "{s}");
+    // Esc: the groups again.
+    let (s, _) = run(&url, "e<Enter><Esc>", (160, 45)).await;
+    assert!(s.contains("Job queue error groups"), "{s}");
+}
+
+#[tokio::test]
+async fn groups_view_snapshot() {
+    let url = demo_db().await;
+    let (s, _) = run(&url, "e", (160, 45)).await;
+    insta::assert_snapshot!("groups_view", s);
+}
