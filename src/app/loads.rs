@@ -77,6 +77,10 @@ impl App {
                         self.panes.user.loading = false;
                         self.panes.user.error = Some(e.message);
                     }
+                    Slot::UserPins => {
+                        self.panes.user.pins_loading = false;
+                        self.panes.user.pins_error = Some(e.message);
+                    }
                     Slot::Trace => {
                         self.panes.trace.loading = false;
                         self.panes.trace.error = Some(e.message);
@@ -166,6 +170,10 @@ impl App {
                 }
                 self.panes.user.detail = Some(d);
             }
+            Data::UserPins(pins, live) => {
+                self.pins_arrived(&query, pins.map(|b| b.0), live);
+            }
+            Data::UsersFound(q, found) => return self.users_found(q, found),
             Data::Trace(r) => {
                 self.panes.trace.loading = false;
                 match r {

@@ -28,9 +28,9 @@ pub use command::{
 };
 pub use dialog::{Dialog, DriftDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids};
 pub use input::{Prompt, PromptKind};
-pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, Query, Slot, TraceResult};
+pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult};
 pub use nav::Loc;
-pub use overlay::{DiffView, JsonView, Overlay};
+pub use overlay::{DiffView, JsonView, Overlay, UserPicker};
 pub use panes::audit::AuditState;
 pub use panes::jobs::JobsState;
 pub use panes::lock::{LockRow, LockState, Trail};

@@ -45,6 +45,9 @@ pub enum Action {
     PrevSection,
     ShowRequest,
     ShowResponse,
+    // user
+    LiveDoor,
+    LiveDoors,
     // actions on production
     Retry,
     CancelJob,
@@ -96,6 +99,8 @@ impl Action {
         Action::PrevSection,
         Action::ShowRequest,
         Action::ShowResponse,
+        Action::LiveDoor,
+        Action::LiveDoors,
         Action::Retry,
         Action::CancelJob,
         Action::RetryAll,
@@ -159,6 +164,12 @@ impl Action {
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
+            Action::LiveDoor => {
+                "read the selected door's lock live from its provider (its list and a week of its records; answers kept 60 s)"
+            }
+            Action::LiveDoors => {
+                "read all of the user's doors live from their providers (at most 4 calls at a time per account)"
+            }
             Action::Retry => "retry the job (failed, dead; stuck after a typed confirmation)",
             Action::CancelJob => "cancel the job (queued or failed)",
             Action::RetryAll => {

@@ -29,3 +29,4 @@ mod sim_endpoint;
 mod stopping;
 mod stress;
 mod supervised;
+mod user_console;
