@@ -165,10 +165,10 @@ impl Action {
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
             Action::LiveDoor => {
-                "read the selected door's lock live from its provider (its list and a week of its records; answers kept 60 s)"
+                "read the selected door's lock live (its list and records; kept 60 s)"
             }
             Action::LiveDoors => {
-                "read all of the user's doors live from their providers (at most 4 calls at a time per account)"
+                "read all of the user's doors live (at most 4 calls at a time per account)"
             }
             Action::Retry => "retry the job (failed, dead; stuck after a typed confirmation)",
             Action::CancelJob => "cancel the job (queued or failed)",
