@@ -101,6 +101,17 @@ impl Clock {
         self.format(t, site_tz, "%Y-%m-%d %H:%M:%S%.f")
     }
 
+    /// To the minute, without the zone, for a table whose heading names it
+    /// (`label`): `2026-02-04 08:58`.
+    pub fn minute(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
+        let pattern = "%Y-%m-%d %H:%M";
+        match self.effective(site_tz) {
+            Zone::Utc => t.format(pattern).to_string(),
+            Zone::Named(tz) => t.with_timezone(&tz).format(pattern).to_string(),
+            Zone::Local => t.with_timezone(&Local).format(pattern).to_string(),
+        }
+    }
+
     /// Only the time of day, for dense timelines.
     pub fn time_of_day(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
         self.format(t, site_tz, "%H:%M:%S%.f")

@@ -14,7 +14,9 @@ pub enum Command {
     /// A correlation id or a prefix of one, lower case.
     Trace(String),
     Job(i64),
-    User(i64),
+    /// An id, a name or email (or part of one), `AB U9 C6`, a Doordeck
+    /// account: the rest of the line, as typed.
+    User(String),
     /// A door id (`2`, `#2`) or a name, as typed.
     Door(String),
     Lock(LockKey),
@@ -90,12 +92,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         verb: Verb::User,
         verbs: &["user"],
-        usage: ":user N",
-        about: "one user: access, credentials, doors, jobs, traces",
-        help: Help::Line(
-            ":user N                 one user: access, credentials, doors, jobs, traces",
-        ),
-        hint: Some(":user N"),
+        usage: ":user N | name | email | AB U9 C6 | Doordeck ref",
+        about: "one user: her PIN door by door and why, access, credentials, jobs, traces (several matches: a picker)",
+        help: Help::Line(":user N | name | AB U9 C6   one user: her PIN door by door, and why"),
+        hint: Some(":user N|name"),
     },
     CommandSpec {
         verb: Verb::Door,
@@ -297,7 +297,21 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
             None => return Err(":trace needs a correlation id or a unique prefix of one".into()),
         },
         Verb::Job => Command::Job(number(verb, arg)?),
-        Verb::User => Command::User(number(verb, arg)?),
+        // Names and credential names have spaces: the rest of the line.
+        Verb::User => match arg {
+            None => {
+                return Err(
+                    ":user needs an id, a name or email, a credential (AB U9 C6) or a Doordeck account, e.g. :user 9 or :user maya"
+                        .into(),
+                );
+            }
+            Some(a) => Command::User(
+                std::iter::once(a)
+                    .chain(rest.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        },
         Verb::Door => match arg {
             None => return Err(":door needs a door id or name, e.g. :door 2".into()),
             Some(a) => Command::Door(
@@ -374,7 +388,18 @@ impl App {
             }
             Command::Trace(id) => self.go(Loc::Trace(id), true),
             Command::Job(id) => self.go(Loc::Job(id), true),
-            Command::User(id) => self.go(Loc::User(id), true),
+            // An id opens at once (the pane says what names a missing one);
+            // anything else is looked up, answered in `users_found`.
+            Command::User(q) => match q.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => self.go(Loc::User(id), true),
+                Err(_) => {
+                    self.say(
+                        Level::Info,
+                        format!("looking for `{}`…", crate::pinmap::plain(&q)),
+                    );
+                    self.reload(crate::app::Slot::UserFind, crate::app::Query::FindUser(q))
+                }
+            },
             Command::Door(name) => {
                 let d = self.find_door(&name)?;
                 let k = d.lock_key().ok_or_else(|| {

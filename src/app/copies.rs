@@ -70,6 +70,7 @@ impl App {
                         d.row.entity_id.unwrap_or_default()
                     ),
                 ),
+                Overlay::Picker(_) => return None,
             });
         }
         self.pane_copy(action)

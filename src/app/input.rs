@@ -57,6 +57,7 @@ impl App {
                 (Action::Back, "close"),
             ],
             Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
+            Some(Overlay::Picker(_)) => &[(Action::Open, "open"), (Action::Back, "close")],
             None => self.pane_hints(),
         };
         wanted
@@ -281,6 +282,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::LiveDoor | Action::LiveDoors => self.live_pins(action == Action::LiveDoors),
             Action::NextSection => {
                 self.panes.trace.jump_section(true);
                 Vec::new()

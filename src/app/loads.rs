@@ -144,6 +144,10 @@ impl App {
                 }
                 self.panes.user.detail = Some(d);
             }
+            Data::UserPins(pins, live) => {
+                self.pins_arrived(&query, pins.map(|b| b.0), live);
+            }
+            Data::UsersFound(q, found) => return self.users_found(q, found),
             Data::Trace(r) => {
                 self.panes.trace.loading = false;
                 match r {

@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use crate::app::{ActRequest, ActResult};
+use crate::pinmap::UserPins;
+use crate::pinmap::records::Who;
 use crate::providers::LockEvent;
 use crate::store::heads::PayloadPage;
+use crate::store::lookup::Found;
 use crate::store::queries::{Door, JobCounts, JobFilter, JobStamp, Page, Refreshed, UserDetail};
 use crate::store::traces::{AuditRow, JobRow, LogRow, Trace};
 
@@ -22,6 +25,10 @@ pub enum Slot {
     Lock,
     LockTrail,
     User,
+    /// The user's PIN door by door (`pinmap`), from the broker or live.
+    UserPins,
+    /// `:user <query>`: the users a ticket's words name.
+    UserFind,
     Trace,
     /// Whole logs of a big trace (its payloads, a page at a time).
     TracePayloads,
@@ -77,6 +84,10 @@ pub enum Query {
         to: DateTime<Utc>,
     },
     User(i64),
+    /// One user's PIN door by door: the broker's rows, then maybe a live read.
+    UserPins(i64, PinsRead),
+    /// The users a query names (an id, a name, an email, `AB U9 C6`, a Doordeck ref).
+    FindUser(String),
     /// A correlation id or a unique prefix of one.
     Trace(String),
     /// Whole logs of the open trace by id (a big trace's payloads).
@@ -97,11 +108,23 @@ impl Query {
             Query::LockLogs(key) => format!("the logs of {key}"),
             Query::LockTrail { provider, .. } => format!("the {provider} audit trail"),
             Query::User(id) => format!("user {id}"),
+            Query::UserPins(id, PinsRead::Broker) => format!("user {id}'s PIN door by door"),
+            Query::UserPins(id, _) => format!("user {id}'s doors live"),
+            Query::FindUser(q) => format!("the users named like `{}`", crate::pinmap::plain(q)),
             Query::Trace(q) => format!("trace {q}"),
             Query::LogPayloads(p) => format!("the payloads of {} logs", p.ids.len()),
             Query::Doors => "the doors".into(),
         }
     }
+}
+
+/// How much of a user's PIN map a load reads: the broker's rows only (a
+/// refresh, Ctrl-R), or also one door's lock, or all of hers, from their providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinsRead {
+    Broker,
+    LiveDoor(i64),
+    LiveAll,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +187,10 @@ pub enum Data {
     /// Events newest first, and the lock's clock with when it was read.
     LockTrail(Vec<LockEvent>, Option<(DateTime<Utc>, DateTime<Utc>)>),
     User(UserDetail),
+    /// `None`: no such user. With how many locks were read live (`None`: none asked).
+    UserPins(Option<Box<(UserPins, Who)>>, Option<usize>),
+    /// The query as typed, and what it found.
+    UsersFound(String, Found),
     Trace(TraceResult),
     LogPayloads(Vec<LogRow>),
     Doors(Vec<Door>),

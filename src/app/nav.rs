@@ -72,12 +72,8 @@ impl App {
             Loc::User(id) => {
                 self.pane = Pane::User;
                 if self.panes.user.user_id != Some(id) || self.panes.user.detail.is_none() {
-                    self.panes.user = UserState {
-                        user_id: Some(id),
-                        loading: true,
-                        ..UserState::default()
-                    };
-                    return self.reload(Slot::User, Query::User(id));
+                    self.panes.user = UserState::opening(id);
+                    return self.load_user(id);
                 }
                 Vec::new()
             }
@@ -135,6 +131,10 @@ impl App {
                 Overlay::Diff(d) => {
                     let len = d.changes.len() + 4;
                     d.scroll.move_by(delta, len);
+                }
+                Overlay::Picker(p) => {
+                    let len = p.rows().len();
+                    p.scroll.move_by(delta, len);
                 }
             }
             return Vec::new();

@@ -30,10 +30,28 @@ pub struct DiffView {
     pub scroll: Scroll,
 }
 
+/// `:user <query>` named several users: pick one (Enter), or Esc.
+#[derive(Debug)]
+pub struct UserPicker {
+    /// The query as shown (one plain line).
+    pub query: String,
+    pub found: crate::store::lookup::Found,
+    pub scroll: Scroll,
+}
+
+impl UserPicker {
+    /// The rows listed (at most `lookup::MAX`).
+    pub fn rows(&self) -> &[crate::store::lookup::Match] {
+        let n = self.found.matches.len().min(crate::store::lookup::MAX);
+        &self.found.matches[..n]
+    }
+}
+
 #[derive(Debug)]
 pub enum Overlay {
     Json(JsonView),
     Diff(DiffView),
+    Picker(UserPicker),
 }
 
 impl App {

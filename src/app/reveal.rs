@@ -55,6 +55,7 @@ impl App {
             return match o {
                 Overlay::Json(j) => j.reveal.clone(),
                 Overlay::Diff(d) => Some(RevealOf::Audit(d.row.id)),
+                Overlay::Picker(_) => None,
             };
         }
         self.selected()?.reveals()

@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{load, statements_of, trail};
+use super::reads::{load, pins_live, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::{ActRequest, ActResult, Cmd, LoadError, Msg, PreviewView, Query, Slot};
+use crate::app::{ActRequest, ActResult, Cmd, LoadError, Msg, PinsRead, PreviewView, Query, Slot};
 use crate::clipboard::Clipboard;
 use crate::engine::{self, Operator};
 use crate::lockkey::LockKey;
@@ -65,6 +65,8 @@ pub struct Executor {
     tx: UnboundedSender<Msg>,
     settings: Settings,
     providers: Arc<Providers>,
+    /// The live reads of users' doors, kept 60 s: one for the console.
+    pin_cache: crate::pinmap::live::Cache,
     running: HashMap<Slot, Running>,
 }
 
@@ -87,6 +89,7 @@ impl Executor {
             tx,
             settings,
             providers,
+            pin_cache: crate::pinmap::live::Cache::default(),
             running: HashMap::new(),
         }
     }
@@ -122,6 +125,7 @@ impl Executor {
                     pid.clone(),
                 );
                 let providers = self.providers.clone();
+                let pin_cache = self.pin_cache.clone();
                 let handle = tokio::spawn(async move {
                     let what = query.what();
                     let statements = statements_of(&query);
@@ -133,6 +137,12 @@ impl Executor {
                         match &query {
                             // Provider calls: no database connection needed.
                             Query::LockTrail { .. } => (trail(&providers, &query).await, None),
+                            Query::UserPins(_, read) if *read != PinsRead::Broker => {
+                                crate::store::statements::tracking(pins_live(
+                                    &pool, &providers, &pin_cache, &query, settings, &pid2,
+                                ))
+                                .await
+                            }
                             _ => {
                                 crate::store::statements::tracking(load(
                                     &pool, &query, settings, &pid2,

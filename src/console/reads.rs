@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use sqlx::PgPool;
 
-use crate::app::{Data, JobsLoad, LoadError, PAGE, Query, TraceResult};
+use crate::app::{Data, JobsLoad, LoadError, PAGE, PinsRead, Query, TraceResult};
 use crate::providers::settings::Providers;
 use crate::providers::{self, ProviderError};
 use crate::store::{queries, replica, statements, traces};
@@ -106,6 +106,44 @@ pub async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadErr
     Ok(Data::LockTrail(events, clock))
 }
 
+/// A user's doors read live: the broker's rows first (with the database's
+/// `now`, which the cache's 60 s are measured by), then the selected door's
+/// lock or all of hers from their providers (`pinmap::live::refresh`: at most
+/// 4 calls at a time per account, bounded pages, every call logged as a look).
+pub async fn pins_live(
+    pool: &PgPool,
+    providers: &Providers,
+    cache: &crate::pinmap::live::Cache,
+    query: &Query,
+    settings: Settings,
+    pid: &Mutex<Option<i32>>,
+) -> Result<Data, LoadError> {
+    let Query::UserPins(id, read) = query else {
+        return Err(LoadError {
+            message: "not a user's PIN map".into(),
+            connection_lost: false,
+        });
+    };
+    let broker = Query::UserPins(*id, PinsRead::Broker);
+    let Data::UserPins(Some(rows), _) = load(pool, &broker, settings, pid).await? else {
+        return Ok(Data::UserPins(None, None));
+    };
+    // Its connection is back in the pool: a cancel now must hit nothing.
+    if let Ok(mut p) = pid.lock() {
+        *p = None;
+    }
+    let (mut u, who) = *rows;
+    let only = match read {
+        PinsRead::LiveDoor(door) => Some(*door),
+        PinsRead::LiveAll | PinsRead::Broker => None,
+    };
+    let live = match read {
+        PinsRead::Broker => None,
+        _ => Some(crate::pinmap::live::refresh(providers, cache, &mut u, &who, only).await),
+    };
+    Ok(Data::UserPins(Some(Box::new((u, who))), live))
+}
+
 /// The statements a load runs (names from `store::statements`), for the
 /// message that says which failed.
 pub fn statements_of(query: &Query) -> &'static str {
@@ -121,6 +159,12 @@ pub fn statements_of(query: &Query) -> &'static str {
         Query::LockTrail { .. } => "no statement: a provider call",
         Query::User(_) => {
             "users::user, users::access, users::credentials, users::doors, jobs::of_user, users::traces"
+        }
+        Query::UserPins(..) => {
+            "pins::now, pins::user, users::credentials, pins::doors_of_user, pins::states_of_credentials, pins::lock_recent, traces::logs_by_ids, jobs::of_user"
+        }
+        Query::FindUser(_) => {
+            "pins::find_by_id, pins::find_by_credential, pins::find_by_doordeck_ref, pins::find_by_prefix, pins::find_by_substring"
         }
         Query::Trace(_) => {
             "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::log_count_of, traces::logs_of or traces::log_heads_of"
@@ -240,6 +284,18 @@ pub async fn load(
             queries::user(c, *id, settings.broker_tables, settings.user_ref_index)
                 .await
                 .map_err(error)?,
+        ),
+        // The broker's rows only; a live read starts from them (`pins_live`).
+        Query::UserPins(id, _) => Data::UserPins(
+            crate::store::pins::user_pins(c, *id)
+                .await
+                .map_err(error)?
+                .map(Box::new),
+            None,
+        ),
+        Query::FindUser(q) => Data::UsersFound(
+            q.clone(),
+            crate::store::lookup::find(c, q).await.map_err(error)?,
         ),
         Query::LockTrail { .. } => {
             return Err(LoadError {

@@ -46,6 +46,9 @@ pub enum Action {
     PrevSection,
     ShowRequest,
     ShowResponse,
+    // user
+    LiveDoor,
+    LiveDoors,
     // actions on production
     Retry,
     CancelJob,
@@ -98,6 +101,8 @@ impl Action {
         Action::PrevSection,
         Action::ShowRequest,
         Action::ShowResponse,
+        Action::LiveDoor,
+        Action::LiveDoors,
         Action::Retry,
         Action::CancelJob,
         Action::RetryAll,
@@ -164,6 +169,12 @@ impl Action {
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
+            Action::LiveDoor => {
+                "read the selected door's lock live (its list and records; kept 60 s)"
+            }
+            Action::LiveDoors => {
+                "read all of the user's doors live (at most 4 calls at a time per account)"
+            }
             Action::Retry => "retry the job (failed, dead; stuck after a typed confirmation)",
             Action::CancelJob => "cancel the job (queued or failed)",
             Action::RetryAll => {

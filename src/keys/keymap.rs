@@ -19,6 +19,7 @@ pub enum Context {
     List,
     Jobs,
     Trace,
+    User,
     Json,
     Dialog,
 }
@@ -29,6 +30,7 @@ impl Context {
         Context::List,
         Context::Jobs,
         Context::Trace,
+        Context::User,
         Context::Json,
         Context::Dialog,
     ];
@@ -39,6 +41,7 @@ impl Context {
             Context::List => "list",
             Context::Jobs => "jobs",
             Context::Trace => "trace",
+            Context::User => "user",
             Context::Json => "json",
             Context::Dialog => "dialog",
         }

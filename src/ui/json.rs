@@ -59,6 +59,10 @@ pub fn draw_json(f: &mut Frame, app: &App, j: &JsonView, area: Rect) {
     let mut lines = Vec::with_capacity(height);
     for (row, &line) in doc.visible.iter().enumerate().skip(off).take(height) {
         let mut l = json_line(th, doc, line);
+        // A provider's epoch time, readable beside it (the copy keeps the number).
+        if let Some(t) = doc.time_beside(line, app.clock(), None) {
+            l.spans.push(Span::styled(format!("  {t}"), th.dim));
+        }
         if row == j.scroll.selected {
             l = l.patch_style(th.selection);
         }

@@ -9,6 +9,8 @@ mod groups;
 mod jobs;
 mod json;
 mod lock;
+mod picker;
+mod pins;
 pub mod theme;
 mod trace;
 mod user;
@@ -255,6 +257,7 @@ fn draw_panes(f: &mut Frame, app: &App) {
         match o {
             Overlay::Json(j) => json::draw_json(f, app, j, r),
             Overlay::Diff(d) => json::draw_diff(f, app, d, r),
+            Overlay::Picker(p) => picker::draw(f, app, p, r),
         }
     }
     if let Some(d) = &app.popups().dialog() {

@@ -285,3 +285,79 @@ fn the_plain_theme_draws_what_the_dark_one_does_without_its_colours() {
         }
     }
 }
+
+#[test]
+fn the_json_viewer_shows_a_providers_epoch_time_beside_it_and_copies_the_number() {
+    let mut a = app();
+    let value = serde_json::json!({"lockDate": 1795996557000u64, "keyboardPwdId": 50957532});
+    a.push_overlay(Overlay::Json(JsonView {
+        title: "TTLOCK record".into(),
+        doc: crate::jsondoc::JsonDoc::new(&value),
+        value,
+        scroll: Default::default(),
+        copy: None,
+        reveal: None,
+    }));
+    let mut t = Terminal::new(TestBackend::new(120, 20)).expect("a test terminal");
+    t.draw(|f| super::draw(f, &a)).expect("a frame");
+    let text: String = t
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        text.contains("1795996557000  2026-11-29 23:55:57 UTC")
+            || text.contains("1795996557000,  2026-11-29 23:55:57 UTC"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("50957532  2"),
+        "only epoch fields get a time"
+    );
+    let (copy, _) = a.copy_text(Action::Copy).expect("a copy");
+    assert!(
+        copy.contains("1795996557000") && !copy.contains("2026-11-29"),
+        "{copy}"
+    );
+}
+
+#[test]
+fn the_user_picker_draws_at_any_size_and_never_shows_a_hostile_name_raw() {
+    use crate::store::lookup::{Found, Match};
+    let mut a = app();
+    let m = |id: i64, name: &str| Match {
+        id,
+        name: Some(name.into()),
+        email: Some("maya@acme.example".into()),
+        site: Some("HQ".into()),
+        status: Some("active".into()),
+    };
+    a.push_overlay(Overlay::Picker(crate::app::UserPicker {
+        query: "maya".into(),
+        found: Found {
+            matches: vec![m(2, "Maya \u{202E}dnil"), m(9, "Maya Okafor")],
+            how: "name or email starting with \"maya\"".into(),
+            note: None,
+        },
+        scroll: Default::default(),
+    }));
+    for (w, h) in [(1, 1), (0, 0), (20, 5), (100, 30), (1000, 300)] {
+        draw_at(&a, w, h);
+    }
+    let mut t = Terminal::new(TestBackend::new(100, 30)).expect("a test terminal");
+    t.draw(|f| super::draw(f, &a)).expect("a frame");
+    let text: String = t
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        text.contains("Maya Okafor") && text.contains("#9"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{202E}'));
+}

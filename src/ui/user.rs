@@ -1,12 +1,14 @@
-//! One user: access levels, credentials (masked), the doors they should open,
-//! their recent traces and jobs — where "my PIN stopped working" starts.
+//! One user, as "my PIN stopped working" needs her: the why sentence, her
+//! PIN door by door (`pins`), then her access levels, credentials (masked),
+//! traces and jobs.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{theme, when};
+use super::pins::{pins_lines, words};
+use super::{fit, theme, when};
 use crate::app::{App, UserItem};
 use crate::timefmt::age;
 
@@ -17,7 +19,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let text = match (&u.user_id, &u.error, u.loading) {
             (_, Some(e), _) => format!(" {e}"),
             (Some(id), _, true) => format!(" Loading user {id}…"),
-            _ => " No user open: type :user 9.".into(),
+            _ => " No user open: type :user 9, :user maya or :user AB U9 C6.".into(),
         };
         f.render_widget(
             Paragraph::new(text)
@@ -39,6 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
+    let width = area.width as usize;
     let clock = &app.clock();
     let items = u.items();
     let selected = items.get(u.scroll.selected).cloned();
@@ -72,7 +75,56 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if let Some(p) = &d.partial {
         lines.push(Line::from(Span::styled(format!(" {p}"), th.warning)));
     }
-    lines.push(Line::from(""));
+    match (&u.pins, &u.pins_error) {
+        (Some(p), _) => {
+            let warns = p.doors.iter().any(|d| d.state.warns());
+            for l in words(&p.why(), width.saturating_sub(2).max(20)) {
+                lines.push(Line::from(Span::styled(
+                    format!(" {l}"),
+                    if warns { th.warning } else { th.strong },
+                )));
+            }
+            let live = u
+                .live
+                .clone()
+                .unwrap_or_else(|| "from the broker's rows only".into());
+            let keys = format!(
+                "{} reads a door live, {} all her doors",
+                app.keys_for(crate::keys::Action::LiveDoor),
+                app.keys_for(crate::keys::Action::LiveDoors)
+            );
+            lines.push(Line::from(Span::styled(
+                fit(&format!(" {live} · {keys}"), width),
+                th.dim,
+            )));
+            lines.push(Line::from(Span::styled(
+                format!(" Her PIN door by door (times {})", clock.label()),
+                th.section,
+            )));
+            if p.doors.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "   no door: no access level of hers names one, and no lock holds her PIN as far as the broker knows",
+                    th.dim,
+                )));
+            }
+            selected_line = pins_lines(app, p, width, &mut lines);
+        }
+        (None, Some(e)) => lines.push(Line::from(Span::styled(
+            format!(" Her PIN door by door could not be read: {e}"),
+            th.failed,
+        ))),
+        (None, None) if u.pins_loading => lines.push(Line::from(Span::styled(
+            " Reading her PIN door by door…",
+            th.dim,
+        ))),
+        (None, None) => {}
+    }
+    if u.pins.is_some() && u.pins_loading {
+        lines.push(Line::from(Span::styled(
+            " reading her doors again…",
+            th.dim,
+        )));
+    }
     lines.push(Line::from(Span::styled(" Access levels", th.section)));
     if d.access.is_empty() {
         lines.push(Line::from(Span::styled("   none", th.dim)));
@@ -125,26 +177,29 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ),
         ]));
     }
-    lines.push(Line::from(Span::styled(
-        " Doors they should open",
-        th.section,
-    )));
-    if d.doors.is_empty() {
-        lines.push(Line::from(Span::styled("   none", th.dim)));
-    }
-    let dw = id_w(&mut d.doors.iter().map(|d| d.id)).unwrap_or(0).max(4);
-    for (i, door) in d.doors.iter().enumerate() {
-        let (id, name, key) = (&door.id, &door.name, &door.lock_key);
-        if selected == Some(UserItem::Door(i)) {
-            selected_line = lines.len();
+    // Without a PIN map, the broker's doors (with one, each door is above).
+    if u.pins.is_none() {
+        lines.push(Line::from(Span::styled(
+            " Doors they should open",
+            th.section,
+        )));
+        if d.doors.is_empty() {
+            lines.push(Line::from(Span::styled("   none", th.dim)));
         }
-        lines.push(sel(
-            UserItem::Door(i),
-            Line::from(format!(
-                "   door #{id:<dw$} {name:<20} {}",
-                key.clone().unwrap_or_default()
-            )),
-        ));
+        let dw = id_w(&mut d.doors.iter().map(|d| d.id)).unwrap_or(0).max(4);
+        for (i, door) in d.doors.iter().enumerate() {
+            let (id, name, key) = (&door.id, &door.name, &door.lock_key);
+            if selected == Some(UserItem::Door(i)) {
+                selected_line = lines.len();
+            }
+            lines.push(sel(
+                UserItem::Door(i),
+                Line::from(format!(
+                    "   door #{id:<dw$} {name:<20} {}",
+                    key.clone().unwrap_or_default()
+                )),
+            ));
+        }
     }
     lines.push(Line::from(Span::styled(" Recent traces", th.section)));
     for (i, t) in d.traces.iter().enumerate() {
@@ -188,7 +243,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     let height = area.height as usize;
-    let off = selected_line.saturating_sub(height.saturating_sub(3));
+    // The top (name, why, the door table's heading) stays while the
+    // selection is near it; further down, the selection keeps some context.
+    let detail = if matches!(selected, Some(UserItem::Pin(_))) {
+        10
+    } else {
+        3
+    };
+    let off = (selected_line + detail).saturating_sub(height);
     let visible: Vec<Line> = lines.into_iter().skip(off).take(height).collect();
     f.render_widget(Paragraph::new(super::shown(visible)), area);
 }

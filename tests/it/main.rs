@@ -32,3 +32,4 @@ mod sim_endpoint;
 mod stopping;
 mod stress;
 mod supervised;
+mod user_console;

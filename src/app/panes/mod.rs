@@ -83,6 +83,7 @@ impl Pane {
         match self {
             Pane::Jobs => Some(Context::Jobs),
             Pane::Trace => Some(Context::Trace),
+            Pane::User => Some(Context::User),
             _ => None,
         }
     }
@@ -103,6 +104,13 @@ impl Pane {
                 (Action::ShowResponse, "response"),
                 (Action::NextSection, "section"),
                 (Action::Back, "back"),
+            ],
+            Pane::User => &[
+                (Action::Open, "trace"),
+                (Action::LiveDoor, "door live"),
+                (Action::LiveDoors, "all live"),
+                (Action::Back, "back"),
+                (Action::Help, "help"),
             ],
             _ => &[
                 (Action::Open, "open"),
@@ -148,9 +156,13 @@ impl Panes {
             Slot::Lock => self.lock.failed(message),
             Slot::LockTrail => self.lock.trail.failed(message),
             Slot::User => self.user.failed(message),
+            Slot::UserPins => {
+                self.user.pins_loading = false;
+                self.user.pins_error = Some(message);
+            }
             Slot::Trace => self.trace.failed(message),
             Slot::TracePayloads => self.trace.payloads_failed(),
-            Slot::JobCounts | Slot::Doors => {}
+            Slot::JobCounts | Slot::Doors | Slot::UserFind => {}
         }
     }
 }
@@ -364,8 +376,11 @@ impl App {
 
     /// Enter: drill down from whatever is selected.
     pub(crate) fn open(&mut self) -> Vec<Cmd> {
-        if !self.popups.overlays.is_empty() {
-            return Vec::new();
+        if let Some(o) = self.popups.overlays.last() {
+            return match o {
+                crate::app::Overlay::Picker(_) => self.pick_user(),
+                _ => Vec::new(),
+            };
         }
         let on_queue = self.pane == Pane::Jobs;
         match self.selected() {
@@ -520,8 +535,12 @@ impl App {
                 }
                 None => Vec::new(),
             },
+            // The broker's rows only: a live read is `l`/`L`'s.
             Pane::User => match self.panes.user.user_id {
-                Some(u) => self.reload(Slot::User, Query::User(u)),
+                Some(u) => {
+                    self.panes.user.pins_loading = true;
+                    self.load_user(u)
+                }
                 None => Vec::new(),
             },
             Pane::Trace => match self.panes.trace.query.clone() {

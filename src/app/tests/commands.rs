@@ -84,17 +84,22 @@ fn command_parser_cases() {
             Fails(":job needs a number, e.g. :job 9"),
         ),
         ("job 7.2".into(), Fails(":job needs a number, e.g. :job 9")),
-        ("user 9".into(), Is(Command::User(9))),
-        ("user #9".into(), Is(Command::User(9))),
-        ("user".into(), Fails(":user needs a number, e.g. :user 9")),
+        // User: the rest of the line, as typed (names and credentials have spaces).
+        ("user 9".into(), Is(Command::User("9".into()))),
+        ("user #9".into(), Is(Command::User("#9".into()))),
+        ("user maya".into(), Is(Command::User("maya".into()))),
         (
-            "user nine".into(),
-            Fails(":user needs a number, e.g. :user 9"),
+            "user  Maya   Okafor".into(),
+            Is(Command::User("Maya Okafor".into())),
         ),
+        ("user AB U9 C6".into(), Is(Command::User("AB U9 C6".into()))),
         (
-            format!("user {huge}"),
-            Fails(":user needs a number, e.g. :user 9"),
+            "user".into(),
+            Fails(
+                ":user needs an id, a name or email, a credential (AB U9 C6) or a Doordeck account, e.g. :user 9 or :user maya",
+            ),
         ),
+        (format!("user {huge}"), Is(Command::User(huge.to_string()))),
         // Door: an id or a name of several words.
         ("door 2".into(), Is(Command::Door("2".into()))),
         ("door #2".into(), Is(Command::Door("#2".into()))),
@@ -306,7 +311,7 @@ fn the_help_lists_the_everyday_commands_as_before() {
         vec![
             ":trace <id or prefix>   the correlation detail of a trace",
             ":job N                  the queue, on job N",
-            ":user N                 one user: access, credentials, doors, jobs, traces",
+            ":user N | name | AB U9 C6   one user: her PIN door by door, and why",
             ":door N | name          the per-lock logs of a door's lock",
             ":lock TTLOCK:28991110   the same, by lock key",
             ":jobs [status] [user N] [type] [24h|7d]   filter the queue",
@@ -330,7 +335,7 @@ fn every_verb_in_the_table_parses_and_unknown_ones_get_the_hint() {
     assert!(a.command("frobnicate").is_empty());
     assert_eq!(
         said(&a),
-        "unknown command `:frobnicate`: try :trace <id>, :job N, :user N, :door N, :lock KEY, :jobs [status], :audit, :q"
+        "unknown command `:frobnicate`: try :trace <id>, :job N, :user N|name, :door N, :lock KEY, :jobs [status], :audit, :q"
     );
     assert_eq!(a.popups.message.as_ref().map(|m| m.0), Some(Level::Error));
 }

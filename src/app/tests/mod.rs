@@ -7,6 +7,7 @@ mod jobs;
 mod nav;
 mod props;
 mod trace;
+mod user;
 mod write;
 
 use super::*;

@@ -1,7 +1,7 @@
 //! Going places: start, the `:` jumps, panes, Esc and the history.
 
 use super::{answer, app, load_id, loads, press, said};
-use crate::app::{Cmd, Data, Loc, Msg, Pane, Query, Slot};
+use crate::app::{Cmd, Data, Loc, Msg, Pane, PinsRead, Query, Slot};
 use crate::keys::Action;
 use crate::store::queries::Door;
 
@@ -109,7 +109,10 @@ fn the_user_command_loads_that_user() {
     let mut a = app();
     assert_eq!(
         loads(&a.command("user 9")),
-        vec![(Slot::User, Query::User(9))]
+        vec![
+            (Slot::User, Query::User(9)),
+            (Slot::UserPins, Query::UserPins(9, PinsRead::Broker))
+        ]
     );
     assert_eq!(a.panes.user.user_id, Some(9));
     assert_eq!(a.pane, Pane::User);
