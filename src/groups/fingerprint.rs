@@ -116,7 +116,7 @@ fn code_at(text: &str) -> Option<(Code, usize)> {
 
 /// The facts of one failed step a fingerprint is made of, as the groups
 /// statement reads them (payloads reduced to the few values needed).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FailedStep {
     pub provider: Option<String>,
     pub action: Option<String>,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::fingerprint::Fingerprint;
+use super::fingerprint::{FailedStep, Fingerprint};
 use crate::store::groups::TroubledJob;
 
 /// A job of a group, as listed: enough to retry it with its guard.
@@ -66,29 +66,43 @@ pub fn build(jobs: &[TroubledJob], now: DateTime<Utc>, window: Duration) -> Vec<
         .checked_sub_signed(Duration::hours(hours))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut index: HashMap<Fingerprint, usize> = HashMap::new();
+    // The group of each distinct fingerprint input: an incident repeats a
+    // few (step, lock) pairs thousands of times, and normalising a message
+    // is the costly part of a row.
+    let mut seen: HashMap<Input<'_>, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    let mut locks: Vec<BTreeSet<String>> = Vec::new();
+    let mut locks: Vec<BTreeSet<&str>> = Vec::new();
     let mut sites: Vec<BTreeSet<i64>> = Vec::new();
     for j in jobs {
-        let fp = j.fingerprint();
-        let g = *index.entry(fp.clone()).or_insert_with(|| {
-            groups.push(Group {
-                meaning: fp.meaning(),
-                fingerprint: fp,
-                count: 0,
-                first_seen: None,
-                last_seen: None,
-                per_hour: vec![0; usize::try_from(hours).unwrap_or(1)],
-                locks: Vec::new(),
-                sites: Vec::new(),
-                statuses: BTreeMap::new(),
-                sample_job_id: j.id,
-                members: Vec::new(),
+        let input = match &j.step {
+            Some(s) => Input::Step(s),
+            None => Input::Job(&j.job_type, j.last_error.as_deref()),
+        };
+        let g = if let Some(&g) = seen.get(&input) {
+            g
+        } else {
+            let fp = j.fingerprint();
+            let g = *index.entry(fp.clone()).or_insert_with(|| {
+                groups.push(Group {
+                    meaning: fp.meaning(),
+                    fingerprint: fp,
+                    count: 0,
+                    first_seen: None,
+                    last_seen: None,
+                    per_hour: vec![0; usize::try_from(hours).unwrap_or(1)],
+                    locks: Vec::new(),
+                    sites: Vec::new(),
+                    statuses: BTreeMap::new(),
+                    sample_job_id: j.id,
+                    members: Vec::new(),
+                });
+                locks.push(BTreeSet::new());
+                sites.push(BTreeSet::new());
+                groups.len() - 1
             });
-            locks.push(BTreeSet::new());
-            sites.push(BTreeSet::new());
-            groups.len() - 1
-        });
+            seen.insert(input, g);
+            g
+        };
         let group = &mut groups[g];
         group.count += 1;
         let at = j.failed_at();
@@ -108,7 +122,7 @@ pub fn build(jobs: &[TroubledJob], now: DateTime<Utc>, window: Duration) -> Vec<
                 }
             }
         }
-        if let Some(lock) = j.step.as_ref().and_then(|s| s.lock_key.clone()) {
+        if let Some(lock) = j.step.as_ref().and_then(|s| s.lock_key.as_deref()) {
             if !lock.ends_with(":unknown") {
                 locks[g].insert(lock);
             }
@@ -127,7 +141,7 @@ pub fn build(jobs: &[TroubledJob], now: DateTime<Utc>, window: Duration) -> Vec<
         });
     }
     for ((g, l), s) in groups.iter_mut().zip(locks).zip(sites) {
-        g.locks = l.into_iter().collect();
+        g.locks = l.into_iter().map(str::to_string).collect();
         g.sites = s.into_iter().collect();
     }
     groups.sort_by(|a, b| {
@@ -137,6 +151,14 @@ pub fn build(jobs: &[TroubledJob], now: DateTime<Utc>, window: Duration) -> Vec<
             .then(a.fingerprint.cmp(&b.fingerprint))
     });
     groups
+}
+
+/// What a job's fingerprint is made of: its last failed step, else its
+/// type and `last_error` (`TroubledJob::fingerprint`).
+#[derive(PartialEq, Eq, Hash)]
+enum Input<'a> {
+    Step(&'a FailedStep),
+    Job(&'a str, Option<&'a str>),
 }
 
 /// A retry storm: more than `STORM_JOBS` jobs of one fingerprint failing
@@ -227,7 +249,6 @@ impl Group {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::groups::fingerprint::FailedStep;
     use crate::store::traces::JobStatus;
 
     fn now() -> DateTime<Utc> {

@@ -1,7 +1,10 @@
 //! Reading the troubled jobs of a window for the error groups (one
 //! index-bound statement, capped), and a job type's typical duration.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
 use super::statements;
@@ -66,21 +69,42 @@ pub async fn troubled(
     pinned_now: Option<DateTime<Utc>>,
 ) -> Result<Troubled, sqlx::Error> {
     let over = i64::try_from(CAP).unwrap_or(i64::MAX).saturating_add(1);
-    let rows = sqlx::query(statements::groups::TROUBLED.marked())
-        .bind(window_secs.max(0))
-        .bind(stuck_after_secs.max(0))
-        .bind(over)
-        .bind(pinned_now)
-        .fetch_all(&mut *conn)
-        .await?;
     let mut now = None;
-    let mut jobs = Vec::with_capacity(rows.len().min(CAP));
-    for r in &rows {
-        now = r.try_get(0)?;
-        jobs.push(troubled_row(r)?);
+    let mut jobs = Vec::new();
+    let mut door_ids = Vec::new();
+    let mut capped = false;
+    {
+        // Streamed: each row is decoded as it arrives and dropped.
+        let mut rows = sqlx::query(statements::groups::TROUBLED.marked())
+            .bind(window_secs.max(0))
+            .bind(stuck_after_secs.max(0))
+            .bind(over)
+            .bind(pinned_now)
+            .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            if jobs.len() == CAP {
+                capped = true;
+                continue;
+            }
+            if jobs.is_empty() {
+                now = r.try_get(0)?;
+            }
+            jobs.push(troubled_row(&r)?);
+            door_ids.push(r.try_get::<Option<i64>, _>(15)?);
+        }
     }
-    let capped = jobs.len() > CAP;
-    jobs.truncate(CAP);
+    // Each failed step's door to its site: every door is read once (tens
+    // to thousands) rather than joined per job.
+    if door_ids.iter().any(Option::is_some) {
+        let sites: HashMap<i64, Option<i64>> = super::queries::doors(&mut *conn, false)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.site_id))
+            .collect();
+        for (job, door) in jobs.iter_mut().zip(&door_ids) {
+            job.site_id = door.and_then(|d| sites.get(&d).copied().flatten());
+        }
+    }
     now = pinned_now.or(now);
     if now.is_none() {
         let (n,): (DateTime<Utc>,) = sqlx::query_as(statements::session::NOW.marked())
@@ -125,7 +149,8 @@ fn troubled_row(r: &sqlx::postgres::PgRow) -> Result<TroubledJob, sqlx::Error> {
         last_error: text(8)?,
         next_run_at: r.try_get(9)?,
         step: step.transpose()?,
-        site_id: r.try_get(15)?,
+        // Set from the step's door (column 15) by `troubled`.
+        site_id: None,
         step_at,
         interrupted: r.try_get::<Option<bool>, _>(20)?.unwrap_or(false),
     })

@@ -9,11 +9,14 @@ use super::{Param::*, Statement};
 /// cap), each part through the status index; with each job's last failed
 /// provider call (through the job index of integration_logs, intents and
 /// the broker's own steps aside: those repeat the provider's error, and a
-/// broker failure is in `last_error`, the fallback), its
-/// door's site, the few response values a fingerprint needs, and whether a
-/// drift job has an intent with no outcome. Texts are cut short: a row may
-/// hold megabytes. The first column is the server's clock (`$4` pins it for
-/// reproducible output).
+/// broker failure is in `last_error`, the fallback), its door id (the
+/// caller maps it to a site from `doors::every`: a join here is a nested
+/// loop over every door per job, to keep the order), the few response
+/// values a fingerprint needs, and whether a drift job has an intent with no
+/// outcome (a LATERAL with LIMIT 1 through the job index: as an EXISTS in
+/// the select list the planner may hash it, reading every log). Texts are
+/// cut short: a row may hold megabytes. The first column is the server's
+/// clock (`$4` pins it for reproducible output).
 pub const TROUBLED: Statement = Statement {
     name: "groups::troubled",
     sql: "SELECT coalesce($4::timestamptz, now()), j.id::int8, j.job_type::text, j.status::text, j.stuck,
@@ -21,20 +24,11 @@ pub const TROUBLED: Statement = Statement {
                  j.updated_at::text, j.attempt_count::int4, left(j.last_error::text, 2000),
                  CASE WHEN isfinite(j.next_run_at) AND j.next_run_at < '262000-01-01' THEN j.next_run_at END::timestamptz,
                  l.provider_type::text, l.action::text, left(l.error_message::text, 2000), left(l.lock_key::text, 200),
-                 left(l.door_name::text, 200), d.site_id::int8,
+                 left(l.door_name::text, 200), l.door_id::int8,
                  left(l.response_json::jsonb ->> 'errcode', 40), left(l.response_json::jsonb ->> 'http_status', 40),
                  left(coalesce(l.response_json::jsonb ->> 'errmsg', l.response_json::jsonb #>> '{body,message}'), 500),
                  CASE WHEN isfinite(l.created_at) AND l.created_at < '262000-01-01' THEN l.created_at END::timestamptz,
-                 CASE WHEN j.job_type = 'drift_enforce_lock_truth' THEN EXISTS (
-                     SELECT 1 FROM integration_logs i
-                      WHERE i.reconcile_job_id = j.id AND i.action LIKE '%\\_INTENT' ESCAPE '\\'
-                        AND NOT EXISTS (SELECT 1 FROM integration_logs o
-                             WHERE o.reconcile_job_id = i.reconcile_job_id
-                               AND o.action = left(i.action, -length('_INTENT'))
-                               AND o.correlation_id IS NOT DISTINCT FROM i.correlation_id
-                               AND o.request_json->>'name' IS NOT DISTINCT FROM i.request_json->>'name'
-                               AND o.request_json->>'provider_code_id' IS NOT DISTINCT FROM i.request_json->>'provider_code_id'))
-                 ELSE false END
+                 x.open IS NOT NULL
             FROM ((SELECT id, job_type, status, false AS stuck, updated_at, attempt_count, last_error, next_run_at, created_at
                      FROM reconcile_jobs WHERE status = 'failed' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
                     ORDER BY created_at DESC, id DESC LIMIT $3)
@@ -47,12 +41,23 @@ pub const TROUBLED: Statement = Statement {
                      FROM reconcile_jobs WHERE status = 'running' AND updated_at >= coalesce($4::timestamptz, now()) - $1::int8 * interval '1 second'
                       AND updated_at < coalesce($4::timestamptz, now()) - $2::int8 * interval '1 second'
                     ORDER BY created_at DESC, id DESC LIMIT $3)) j
-            LEFT JOIN LATERAL (SELECT * FROM integration_logs f
+            LEFT JOIN LATERAL (SELECT f.provider_type, f.action, f.error_message, f.lock_key, f.door_name, f.door_id,
+                                      f.response_json, f.created_at
+                                 FROM integration_logs f
                                 WHERE f.reconcile_job_id = j.id AND f.ok IS NOT TRUE
                                   AND f.provider_type IS DISTINCT FROM 'ACCESS_BROKER'
                                   AND f.action NOT LIKE '%\\_INTENT' ESCAPE '\\'
                                 ORDER BY f.created_at DESC, f.id DESC LIMIT 1) l ON true
-            LEFT JOIN doors d ON d.id = l.door_id
+            LEFT JOIN LATERAL (SELECT 1 AS open FROM integration_logs i
+                                WHERE j.job_type = 'drift_enforce_lock_truth'
+                                  AND i.reconcile_job_id = j.id AND i.action LIKE '%\\_INTENT' ESCAPE '\\'
+                                  AND NOT EXISTS (SELECT 1 FROM integration_logs o
+                                       WHERE o.reconcile_job_id = i.reconcile_job_id
+                                         AND o.action = left(i.action, -length('_INTENT'))
+                                         AND o.correlation_id IS NOT DISTINCT FROM i.correlation_id
+                                         AND o.request_json->>'name' IS NOT DISTINCT FROM i.request_json->>'name'
+                                         AND o.request_json->>'provider_code_id' IS NOT DISTINCT FROM i.request_json->>'provider_code_id')
+                                LIMIT 1) x ON true
            ORDER BY j.created_at DESC, j.id DESC LIMIT $3",
     params: &[Int(86_400), Int(900), Int(50_001), NullTime],
 };
