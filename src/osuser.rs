@@ -1,6 +1,8 @@
 //! The operating-system account running lockdesk, from the process's real
-//! uid (`/proc/self/status`) and `/etc/passwd`, never from `$USER` or
-//! `$LOGNAME`, which anyone sets. Read once per process.
+//! uid (`getuid`) and the system's account database (`getpwuid_r`, which
+//! asks NSS: LDAP/SSSD users, macOS's Open Directory), `/etc/passwd` as the
+//! fallback; never from `$USER` or `$LOGNAME`, which anyone sets. Read once
+//! per process.
 
 use std::sync::OnceLock;
 
@@ -29,6 +31,9 @@ pub fn current() -> &'static OsUser {
 
 /// Reads the uid and passwd from the system; `var` gives the environment.
 pub fn read(var: impl Fn(&str) -> Option<String>) -> OsUser {
+    if let Some((uid, name)) = system_account() {
+        return describe(Some(uid), &format!("{name}:x:{uid}:"), var);
+    }
     let uid = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| real_uid(&s))
@@ -39,6 +44,27 @@ pub fn read(var: impl Fn(&str) -> Option<String>) -> OsUser {
         });
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     describe(uid, &passwd, var)
+}
+
+/// The real uid and its account name as the system's account database
+/// has them: `/usr/bin/id` asks getpwuid, so NSS (LDAP, SSSD) and macOS's
+/// Open Directory answer, where `/etc/passwd` and `/proc` may not. By its
+/// absolute path, so `$PATH` cannot stand another in; no `unsafe` here.
+fn system_account() -> Option<(u32, String)> {
+    let run = |flags: &[&str]| {
+        std::process::Command::new("/usr/bin/id")
+            .args(flags)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let uid: u32 = run(&["-ru"])?.parse().ok()?;
+    let name = run(&["-run"])?;
+    // A uid with no name: `id -run` prints the number itself.
+    (name != uid.to_string()).then_some((uid, name))
 }
 
 /// The real uid from `/proc/self/status` text (`Uid:\treal\teffective…`).
