@@ -8,6 +8,7 @@ mod clock;
 mod command;
 mod copies;
 mod dialog;
+mod held;
 mod input;
 mod loads;
 mod msg;
@@ -22,6 +23,7 @@ mod scroll;
 mod write;
 
 pub use changes::{ActRequest, ActResult, PreviewView};
+pub use held::{HeldDialog, HoldView, OVERRIDE_WORD, held_words};
 
 pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
