@@ -147,8 +147,8 @@ fn mode_line(app: &App) -> Line<'static> {
     }
 }
 
-/// `facts`: what an empty plan says instead of the bare "no drift" claim
-/// (where the lock's facts come from and how old they are).
+/// `facts`: the preview's facts, shown above the plan, which replace the
+/// bare "no drift" claim of an empty plan.
 fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'static>>) {
     let i = &plan.input;
     out.push(Line::from(vec![
@@ -229,12 +229,14 @@ fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'
         && plan.unknown.is_empty()
         && plan.deletes_withheld.is_none()
     {
-        out.push(match facts.filter(|f| !f.is_empty()) {
-            Some(f) => Line::from(format!("   {f}")).style(th.ok),
-            None => {
-                Line::from("   no drift: the lock holds exactly what the broker expects").style(th.ok)
-            }
-        });
+        // With the facts shown (where they come from, how old), no bare
+        // "no drift" claim: they say what matched, and how sure that is.
+        if facts.is_none_or(str::is_empty) {
+            out.push(
+                Line::from("   no drift: the lock holds exactly what the broker expects")
+                    .style(th.ok),
+            );
+        }
     }
 }
 
@@ -292,7 +294,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
                 );
             }
             if !p.facts.is_empty() {
-                out.push(Line::from(format!("Facts: {}", p.facts)).style(th.dim));
+                out.push(Line::from(format!("Facts: {}", p.facts)).style(th.ok));
             }
             match &p.plan {
                 Ok(plan) => plan_lines(th, plan, Some(&p.facts), &mut out),
