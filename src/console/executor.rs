@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{load, pins_live, statements_of, trail};
+use super::reads::{acting, load, pins_live, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -128,6 +128,7 @@ impl Executor {
                 );
                 let providers = self.providers.clone();
                 let pin_cache = self.pin_cache.clone();
+                let primary = self.pool.clone();
                 let handle = tokio::spawn(async move {
                     let what = query.what();
                     let statements = statements_of(&query);
@@ -139,6 +140,8 @@ impl Executor {
                         match &query {
                             // Provider calls: no database connection needed.
                             Query::LockTrail { .. } => (trail(&providers, &query).await, None),
+                            // On the primary, whatever the loads read from.
+                            Query::Acting(of) => (acting(&primary, &providers, of).await, None),
                             Query::UserPins(_, read) if *read != PinsRead::Broker => {
                                 crate::store::statements::tracking(pins_live(
                                     &pool, &providers, &pin_cache, &query, settings, &pid2,

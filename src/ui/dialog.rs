@@ -294,7 +294,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
                 );
             }
             if !p.facts.is_empty() {
-                out.push(Line::from(format!("Facts: {}", p.facts)).style(th.ok));
+                out.push(Line::from(format!("Facts: {}", p.facts)).style(th.dim));
             }
             match &p.plan {
                 Ok(plan) => plan_lines(th, plan, Some(&p.facts), &mut out),
