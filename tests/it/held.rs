@@ -61,6 +61,21 @@ async fn r_on_an_offline_device_opens_the_refusal_and_override_retries_it() {
     assert!(screen.contains("Type `override`"), "{screen}");
     assert_eq!(status(pool.clone()).await, before, "nothing was changed");
 
+    // Esc, then Ctrl-R: the job detail shows the device as the kept probe
+    // saw it (no new probe for a pane).
+    let screen = Screen::new(&url)
+        .target(Target::Job { id: job })
+        .keys("r<Esc><C-r>")
+        .size(160, 45)
+        .global(writer())
+        .providers(sim.provider_settings())
+        .run()
+        .await;
+    assert!(
+        screen.contains(&format!("device {lock}: ")) && screen.contains("offline"),
+        "{screen}"
+    );
+
     // `r`, then `override` and Enter: retried, the override audited.
     let screen = Screen::new(&url)
         .target(Target::Job { id: job })

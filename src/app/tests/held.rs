@@ -83,3 +83,22 @@ fn only_checked_changes_can_be_overridden() {
     };
     assert!(cancel.overridden().is_none());
 }
+
+#[test]
+fn who_else_is_acting_lands_on_the_job_it_was_read_for() {
+    use crate::app::{Acting, ActingOf, Data, Slot};
+    let mut a = with_jobs(vec![job(72, "failed")]);
+    let cmds = press(&mut a, "<C-r>");
+    let id = super::load_id(&cmds, Slot::Acting);
+    let acting = Acting {
+        others: vec!["the broker's worker is running job #72 since 12:01 UTC".into()],
+        devices: vec!["TTLOCK:28991110: gateway G2 offline (probe 12:01 UTC)".into()],
+    };
+    super::answer(
+        &mut a,
+        Slot::Acting,
+        id,
+        Ok(Data::Acting(ActingOf::Job(72), acting.clone())),
+    );
+    assert_eq!(a.panes.jobs.acting, Some((72, acting)));
+}
