@@ -218,7 +218,9 @@ impl App {
                 self.refuse_in_drift_dialog();
                 Vec::new()
             }
-            Some(Dialog::Drift(d)) if !d.running && d.hold.is_some() && d.typed.trim() == OVERRIDE_WORD => {
+            Some(Dialog::Drift(d))
+                if !d.running && d.hold.is_some() && d.typed.trim() == OVERRIDE_WORD =>
+            {
                 self.override_drift().unwrap_or_default()
             }
             Some(Dialog::Drift(d)) if !d.running => {

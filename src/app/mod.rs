@@ -32,7 +32,9 @@ pub use dialog::{
     Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids,
 };
 pub use input::{Prompt, PromptKind};
-pub use msg::{Acting, ActingOf, Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult};
+pub use msg::{
+    Acting, ActingOf, Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult,
+};
 pub use nav::Loc;
 pub use overlay::{DiffView, JsonView, Overlay, UserPicker};
 pub use panes::audit::AuditState;

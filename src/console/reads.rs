@@ -96,7 +96,10 @@ pub async fn acting(
             let Some(key) = crate::lockkey::LockKey::parse(k) else {
                 return Ok(Data::Acting(of.clone(), Acting::default()));
             };
-            (acting::on_lock(primary, &key).await.map_err(refused)?, vec![k.clone()])
+            (
+                acting::on_lock(primary, &key).await.map_err(refused)?,
+                vec![k.clone()],
+            )
         }
         ActingOf::Job(j) => {
             let others = acting::on_job(primary, *j).await.map_err(refused)?;
@@ -116,7 +119,11 @@ pub async fn acting(
         .iter()
         .filter_map(|l| {
             providers.kept_probe(l).map(|p| {
-                format!("{l}: {} (probe {})", health::state_words(&p), health::hm(&p.at))
+                format!(
+                    "{l}: {} (probe {})",
+                    health::state_words(&p),
+                    health::hm(&p.at)
+                )
             })
         })
         .collect();

@@ -16,8 +16,9 @@ fn acts(cmds: &[Cmd]) -> Vec<(u64, ActRequest)> {
 
 fn hold(req: &ActRequest, overridable: bool) -> HoldView {
     HoldView {
-        why: "nothing was changed: job #72: TTLOCK:28991110: gateway G2 offline, last seen 09:12 UTC"
-            .into(),
+        why:
+            "nothing was changed: job #72: TTLOCK:28991110: gateway G2 offline, last seen 09:12 UTC"
+                .into(),
         overridable,
         lines: vec![
             "TTLOCK:28991110: gateway G2 offline, last seen 09:12 UTC (probe 12:01 UTC)".into(),
@@ -35,7 +36,13 @@ fn a_held_retry_opens_the_refusal_dialog_and_override_sends_it_again() {
     let [(id, req)] = sent.as_slice() else {
         panic!("{sent:?}")
     };
-    assert!(matches!(req, ActRequest::Retry { overriding: false, .. }));
+    assert!(matches!(
+        req,
+        ActRequest::Retry {
+            overriding: false,
+            ..
+        }
+    ));
     a.update(Msg::Acted {
         id: *id,
         result: Box::new(ActResult::Held(hold(req, true))),
