@@ -109,3 +109,125 @@ fn who_else_is_acting_lands_on_the_job_it_was_read_for() {
     );
     assert_eq!(a.panes.jobs.acting, Some((72, acting)));
 }
+
+#[test]
+fn a_group_summary_with_skipped_jobs_takes_override_for_exactly_those() {
+    use crate::engine::jobs::{RetryGuard, RetrySummary};
+    let mut a = writable(with_jobs(vec![]));
+    let guard = |job| RetryGuard {
+        job,
+        status: "failed".into(),
+        updated_at: a.now(),
+    };
+    let guards = vec![guard(1), guard(2), guard(3)];
+    a.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+        fingerprint: "TTLOCK PASSCODE_ADD errcode -3002: gateway".into(),
+        meaning: None,
+        guards: guards.clone(),
+        others: 0,
+        typed: String::new(),
+        running: false,
+        outcome: None,
+        skipped: Vec::new(),
+    })));
+    let sent = acts(&press(&mut a, "3<Enter>"));
+    let [
+        (
+            id,
+            ActRequest::RetryGroup {
+                overriding: false, ..
+            },
+        ),
+    ] = sent.as_slice()
+    else {
+        panic!("{sent:?}")
+    };
+    let sum = RetrySummary {
+        retried: vec![1, 3],
+        skipped: vec![(
+            2,
+            "skipped: device offline — TTLOCK:1: gateway offline".into(),
+        )],
+        ..Default::default()
+    };
+    a.update(Msg::Acted {
+        id: *id,
+        result: Box::new(ActResult::RetriedGroup(sum)),
+    });
+    let Some(Dialog::RetryGroup(d)) = &a.popups.dialog else {
+        panic!("{:?}", a.popups.dialog)
+    };
+    assert_eq!(d.skipped, vec![guards[1].clone()]);
+    assert!(d.outcome.as_deref().unwrap().contains("override"), "{d:?}");
+    let again = acts(&press(&mut a, "override<Enter>"));
+    assert_eq!(
+        again.iter().map(|x| x.1.clone()).collect::<Vec<_>>(),
+        vec![ActRequest::RetryGroup {
+            fingerprint: "TTLOCK PASSCODE_ADD errcode -3002: gateway".into(),
+            guards: vec![guards[1].clone()],
+            overriding: true,
+        }]
+    );
+}
+
+#[test]
+fn a_held_drift_run_takes_override_instead_of_the_doors_name() {
+    let mut a = writable(with_jobs(vec![]));
+    let plan = crate::engine::plan::plan(crate::engine::plan::Input {
+        door_id: 2,
+        door_name: "ttlock".into(),
+        provider_type: "TTLOCK".into(),
+        external_device_id: "28991110".into(),
+        integration_device_id: None,
+        expected: Vec::new(),
+        actual: Vec::new(),
+        known: Vec::new(),
+        credentials: Default::default(),
+        mode: crate::engine::plan::Mode::Standard,
+        grace: chrono::Duration::hours(1),
+        now: a.now(),
+        list_incomplete: None,
+    });
+    let run = ActRequest::DriftRun {
+        door: 2,
+        mode: crate::engine::plan::Mode::Standard,
+        plan: Box::new(plan),
+        overriding: false,
+    };
+    a.popups.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
+        door_id: 2,
+        door_name: "ttlock".into(),
+        mode: crate::engine::plan::Mode::Standard,
+        preview: None,
+        typed: String::new(),
+        running: true,
+        outcome: None,
+        remaining: None,
+        error: None,
+        hold: None,
+    })));
+    a.update(Msg::Acted {
+        id: 1,
+        result: Box::new(ActResult::Held(hold(&run, true))),
+    });
+    let Some(Dialog::Drift(d)) = &a.popups.dialog else {
+        panic!("{:?}", a.popups.dialog)
+    };
+    assert!(!d.running && d.hold.is_some());
+    assert!(d.error.as_deref().unwrap().contains("`override`"), "{d:?}");
+    let again = acts(&press(&mut a, "override<Enter>"));
+    assert!(
+        matches!(
+            again.as_slice(),
+            [(
+                _,
+                ActRequest::DriftRun {
+                    door: 2,
+                    overriding: true,
+                    ..
+                }
+            )]
+        ),
+        "{again:?}"
+    );
+}
