@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{App, Cmd, Dialog, DriftDialog, Level, Selected, TextScope};
+use crate::app::{App, Cmd, Dialog, DriftDialog, HoldView, Level, Selected, TextScope};
 use crate::engine::plan::{Mode, Plan};
 use crate::engine::{JobChange, Refused};
 use crate::keys::Action;
@@ -18,6 +18,8 @@ pub enum ActRequest {
         job: i64,
         status: String,
         updated: DateTime<Utc>,
+        /// The operator typed `override` in the refusal dialog.
+        overriding: bool,
     },
     Cancel {
         job: i64,
@@ -39,6 +41,8 @@ pub enum ActRequest {
     RetryGroup {
         fingerprint: String,
         guards: Vec<crate::engine::jobs::RetryGuard>,
+        /// `override` typed after a summary that skipped offline devices.
+        overriding: bool,
     },
     DriftPreview {
         door: i64,
@@ -50,6 +54,8 @@ pub enum ActRequest {
         door: i64,
         mode: Mode,
         plan: Box<Plan>,
+        /// `override` typed after a refusal (instead of the door's name).
+        overriding: bool,
     },
     DriftEnqueue {
         door: i64,
@@ -86,6 +92,9 @@ pub struct PreviewView {
     /// Changes a dead run sent without logging their outcome, and what
     /// this preview did about them.
     pub interrupted: Vec<String>,
+    /// Where the lock's facts come from and how old they are
+    /// (`Preview.facts`).
+    pub facts: String,
 }
 
 /// A job retry-all would retry: id, status and `updated_at` as listed.
@@ -105,6 +114,8 @@ pub enum ActResult {
     /// The lock changed since the plan was shown: here is the new one.
     PlanChanged(Box<Plan>),
     Enqueued(Result<i64, String>),
+    /// The checks held it (`engine::Gated::Held`): nothing was changed.
+    Held(HoldView),
     /// The action's task failed inside lockdesk (a panic): nothing waits for it.
     Failed(String),
 }
@@ -251,6 +262,7 @@ impl App {
                     outcome: None,
                     remaining: None,
                     error: None,
+                    hold: None,
                 })));
                 self.act_cmd(ActRequest::DriftPreview {
                     door,
@@ -303,6 +315,7 @@ impl App {
                     job: j.id,
                     status: j.status.to_string(),
                     updated: j.updated_at,
+                    overriding: false,
                 };
                 self.act_cmd(req)
             }
@@ -401,12 +414,31 @@ impl App {
                 };
                 if let Some(Dialog::RetryGroup(d)) = &mut self.popups.dialog {
                     d.running = false;
-                    d.outcome = Some(line.clone());
+                    d.typed.clear();
+                    d.skipped = d
+                        .guards
+                        .iter()
+                        .filter(|g| sum.skipped.iter().any(|s| s.0 == g.job))
+                        .cloned()
+                        .collect();
+                    d.outcome = Some(if d.skipped.is_empty() {
+                        line.clone()
+                    } else {
+                        format!(
+                            "{line} — type `{}` and Enter to retry the {} skipped anyway",
+                            super::OVERRIDE_WORD,
+                            d.skipped.len()
+                        )
+                    });
                 }
                 self.say(level, format!("group retry: {line}"));
             }
             ActResult::RetriedAll(Err(e)) | ActResult::Enqueued(Err(e)) => {
                 self.say(Level::Error, e)
+            }
+            ActResult::Held(h) => {
+                refresh = false;
+                self.held(h);
             }
             ActResult::Failed(e) => {
                 match &mut self.popups.dialog {

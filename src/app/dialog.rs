@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::app::held::{HeldDialog, HoldView, OVERRIDE_WORD};
 use crate::app::{ActRequest, App, Cmd, PreviewView};
 use crate::engine::plan::{Mode, Plan};
 use crate::store::queries::JobFilter;
@@ -21,6 +22,8 @@ pub struct DriftDialog {
     pub outcome: Option<String>,
     pub remaining: Option<Plan>,
     pub error: Option<String>,
+    /// The last run was held by its checks (`override` runs it anyway).
+    pub hold: Option<HoldView>,
 }
 
 /// What a text filter let retry-all see: exactly its rows among the loaded.
@@ -70,6 +73,9 @@ pub enum Dialog {
     Drift(Box<DriftDialog>),
     /// `R` on an error group: exactly its listed jobs, each guarded.
     RetryGroup(Box<GroupRetryDialog>),
+    /// An action its checks held (issue 28): why, and `override` where it
+    /// may be typed.
+    Held(Box<HeldDialog>),
 }
 
 /// A group retry's confirmation, and then its summary.
@@ -85,6 +91,9 @@ pub struct GroupRetryDialog {
     pub running: bool,
     /// `RetrySummary::line` once done.
     pub outcome: Option<String>,
+    /// The jobs the last run skipped for a refused device (typing
+    /// `override` on the summary retries them).
+    pub skipped: Vec<crate::engine::jobs::RetryGuard>,
 }
 
 /// The word a stuck retry wants typed.
@@ -120,6 +129,7 @@ impl App {
             Dialog::RetryStuck { typed, .. } | Dialog::RetryAll { typed, .. } => typed,
             Dialog::Drift(d) => &mut d.typed,
             Dialog::RetryGroup(g) => &mut g.typed,
+            Dialog::Held(h) => &mut h.typed,
             Dialog::Cancel { job } => {
                 // y/N: only y (or Y) cancels the job; any other key closes.
                 let job = job.clone();
@@ -170,6 +180,7 @@ impl App {
                     job: job.id,
                     status: job.status.to_string(),
                     updated: job.updated_at,
+                    overriding: false,
                 })
             }
             Some(Dialog::RetryAll {
@@ -181,6 +192,10 @@ impl App {
                 // The jobs the operator confirmed, not the filter run again.
                 self.act_cmd(ActRequest::RetryAll { jobs })
             }
+            Some(Dialog::Held(h)) => self.confirm_held(&h),
+            Some(Dialog::RetryGroup(g)) if !g.running && g.outcome.is_some() => {
+                self.override_group().unwrap_or_default()
+            }
             Some(Dialog::RetryGroup(g)) if !g.running && g.outcome.is_none() => {
                 if g.guards.is_empty() || g.typed.trim() != g.guards.len().to_string() {
                     return Vec::new();
@@ -190,6 +205,7 @@ impl App {
                 let cmds = self.act_cmd(ActRequest::RetryGroup {
                     fingerprint: g.fingerprint.clone(),
                     guards: g.guards.clone(),
+                    overriding: false,
                 });
                 if let (false, Some(Dialog::RetryGroup(d))) =
                     (cmds.is_empty(), &mut self.popups.dialog)
@@ -201,6 +217,11 @@ impl App {
             Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
                 self.refuse_in_drift_dialog();
                 Vec::new()
+            }
+            Some(Dialog::Drift(d))
+                if !d.running && d.hold.is_some() && d.typed.trim() == OVERRIDE_WORD =>
+            {
+                self.override_drift().unwrap_or_default()
             }
             Some(Dialog::Drift(d)) if !d.running => {
                 let Some(Ok(plan)) = d.preview.as_ref().map(|p| p.plan.clone()) else {
@@ -234,6 +255,7 @@ impl App {
                     door: d.door_id,
                     mode: d.mode,
                     plan: Box::new(plan),
+                    overriding: false,
                 })
             }
             _ => Vec::new(),

@@ -47,6 +47,11 @@ impl App {
             Err(mut e) => {
                 // Say how to try again, with the key the keymap really has.
                 let retry = self.keys_for(Action::Refresh);
+                if slot == Slot::Acting {
+                    // A side read: the pane shows its own data without it.
+                    tracing::warn!("{}", e.message);
+                    return Vec::new();
+                }
                 if slot != Slot::LockTrail && !retry.is_empty() {
                     e.message = format!("{} — {retry} retries", e.message);
                 }
@@ -129,6 +134,14 @@ impl App {
                 self.panes.lock.loaded_at = Some(self.now());
                 self.panes.lock.logs = logs;
             }
+            Data::Acting(of, acting) => match of {
+                crate::app::ActingOf::Lock(k) => {
+                    if self.panes.lock.lock_key.as_deref() == Some(k.as_str()) {
+                        self.panes.lock.acting = Some(acting);
+                    }
+                }
+                crate::app::ActingOf::Job(j) => self.panes.jobs.acting = Some((j, acting)),
+            },
             Data::LockTrail(events, clock) => {
                 let t = &mut self.panes.lock.trail;
                 t.loading = false;

@@ -8,6 +8,7 @@ mod clock;
 mod command;
 mod copies;
 mod dialog;
+mod held;
 mod input;
 mod loads;
 mod msg;
@@ -22,6 +23,7 @@ mod scroll;
 mod write;
 
 pub use changes::{ActRequest, ActResult, PreviewView};
+pub use held::{HeldDialog, HoldView, OVERRIDE_WORD, held_words};
 
 pub use command::{
     COMMANDS, Command, CommandSpec, Help, commands_markdown, help_lines, parse_command,
@@ -30,7 +32,9 @@ pub use dialog::{
     Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids,
 };
 pub use input::{Prompt, PromptKind};
-pub use msg::{Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult};
+pub use msg::{
+    Acting, ActingOf, Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult,
+};
 pub use nav::Loc;
 pub use overlay::{DiffView, JsonView, Overlay, UserPicker};
 pub use panes::audit::AuditState;

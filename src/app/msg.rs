@@ -33,6 +33,10 @@ pub enum Slot {
     /// Whole logs of a big trace (its payloads, a page at a time).
     TracePayloads,
     Doors,
+    /// Who else is acting on the open lock or job, and its device state
+    /// when a probe is kept (issue 28): read with the pane's own load, on
+    /// the primary.
+    Acting,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +97,23 @@ pub enum Query {
     /// Whole logs of the open trace by id (a big trace's payloads).
     LogPayloads(PayloadPage),
     Doors,
+    Acting(ActingOf),
+}
+
+/// What `Query::Acting` asks about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActingOf {
+    /// A lock key (`TTLOCK:28991110`).
+    Lock(String),
+    Job(i64),
+}
+
+/// Who else is acting (`Actor::line`: who and since when), and each
+/// device's state when a probe of it is kept (`lock: state (probe 12:01 UTC)`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Acting {
+    pub others: Vec<String>,
+    pub devices: Vec<String>,
 }
 
 impl Query {
@@ -114,6 +135,8 @@ impl Query {
             Query::Trace(q) => format!("trace {q}"),
             Query::LogPayloads(p) => format!("the payloads of {} logs", p.ids.len()),
             Query::Doors => "the doors".into(),
+            Query::Acting(ActingOf::Lock(k)) => format!("who else is acting on {k}"),
+            Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
         }
     }
 }
@@ -194,6 +217,7 @@ pub enum Data {
     Trace(TraceResult),
     LogPayloads(Vec<LogRow>),
     Doors(Vec<Door>),
+    Acting(ActingOf, Acting),
 }
 
 /// A failed load, already in words for the operator.

@@ -2,7 +2,7 @@
 //! history, and moving the selection (each pane's own answers: `panes`).
 
 use crate::app::{
-    App, Cmd, JobsLoad, LockState, Overlay, Pane, Query, Slot, TraceState, UserState,
+    ActingOf, App, Cmd, JobsLoad, LockState, Overlay, Pane, Query, Slot, TraceState, UserState,
 };
 use crate::store::queries::Page;
 
@@ -38,7 +38,9 @@ impl App {
             }
             Loc::Job(id) => {
                 self.pane = Pane::Jobs;
-                self.reload(Slot::Jobs, Query::Job(id))
+                let mut cmds = self.reload(Slot::Jobs, Query::Job(id));
+                cmds.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                cmds
             }
             Loc::Audit => {
                 self.pane = Pane::Audit;
@@ -64,6 +66,7 @@ impl App {
                         ..LockState::default()
                     };
                     let mut cmds = self.reload(Slot::Lock, Query::LockLogs(key.clone()));
+                    cmds.extend(self.load_lock_acting(&key));
                     cmds.extend(self.load_trail(&key));
                     return cmds;
                 }

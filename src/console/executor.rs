@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{load, pins_live, statements_of, trail};
+use super::reads::{acting, load, pins_live, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -14,7 +14,9 @@ use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::{ActRequest, ActResult, Cmd, LoadError, Msg, PinsRead, PreviewView, Query, Slot};
+use crate::app::{
+    ActRequest, ActResult, Cmd, HoldView, LoadError, Msg, PinsRead, PreviewView, Query, Slot,
+};
 use crate::clipboard::Clipboard;
 use crate::engine::{self, Operator};
 use crate::lockkey::LockKey;
@@ -126,6 +128,7 @@ impl Executor {
                 );
                 let providers = self.providers.clone();
                 let pin_cache = self.pin_cache.clone();
+                let primary = self.pool.clone();
                 let handle = tokio::spawn(async move {
                     let what = query.what();
                     let statements = statements_of(&query);
@@ -137,6 +140,8 @@ impl Executor {
                         match &query {
                             // Provider calls: no database connection needed.
                             Query::LockTrail { .. } => (trail(&providers, &query).await, None),
+                            // On the primary, whatever the loads read from.
+                            Query::Acting(of) => (acting(&primary, &providers, of).await, None),
                             Query::UserPins(_, read) if *read != PinsRead::Broker => {
                                 crate::store::statements::tracking(pins_live(
                                     &pool, &providers, &pin_cache, &query, settings, &pid2,
@@ -345,6 +350,21 @@ fn cancels_for(pool: &PgPool) -> PgPool {
         .connect_lazy_with((*pool.connect_options()).clone())
 }
 
+/// A checked action's answer: sent (`ok`), held (the refusal dialog, with
+/// the request to send again on `override`), or refused in words (`err`).
+fn gated<T>(
+    r: Result<engine::Gated<T>, engine::Refused>,
+    req: &ActRequest,
+    ok: impl FnOnce(T) -> ActResult,
+    err: impl FnOnce(Result<T, engine::Refused>) -> ActResult,
+) -> ActResult {
+    match r {
+        Ok(engine::Gated::Sent { result, .. }) => ok(result),
+        Ok(engine::Gated::Held(h)) => ActResult::Held(HoldView::of(h, req)),
+        Err(e) => err(Err(e)),
+    }
+}
+
 /// Runs one action through the engine.
 async fn act(
     pool: &PgPool,
@@ -356,14 +376,14 @@ async fn act(
     match req {
         ActRequest::Retry {
             job,
-            status,
+            ref status,
             updated,
-        } => ActResult::Job(
-            // Probed first (issue 28): a refused device is a refusal in
-            // words until the override dialog is wired.
-            engine::retry_checked(pool, providers, op, job, &status, updated, false)
-                .await
-                .and_then(engine::Gated::into_result),
+            overriding,
+        } => gated(
+            engine::retry_checked(pool, providers, op, job, status, updated, overriding).await,
+            &req,
+            |r| ActResult::Job(Ok(r)),
+            ActResult::Job,
         ),
         ActRequest::Cancel {
             job,
@@ -378,9 +398,11 @@ async fn act(
         ActRequest::RetryAll { jobs } => {
             ActResult::RetriedAll(engine::gate::retry_all_checked(pool, providers, op, jobs).await)
         }
-        ActRequest::RetryGroup { guards, .. } => {
-            ActResult::RetriedGroup(engine::jobs::retry_listed(pool, op, &guards).await)
-        }
+        ActRequest::RetryGroup {
+            guards, overriding, ..
+        } => ActResult::RetriedGroup(
+            engine::retry_listed_checked(pool, providers, op, &guards, overriding).await,
+        ),
         ActRequest::DriftPreview { door, mode, now } => ActResult::Preview(match engine::preview(
             pool, providers, door, mode, now,
         )
@@ -400,14 +422,24 @@ async fn act(
                     plan: p.plan,
                     reachable: p.reachable,
                     interrupted,
+                    facts: p.facts,
                 })
             }
             Err(e) => Err(e.0),
         }),
-        ActRequest::DriftRun { door, mode, plan } => {
-            let run = engine::enforce_checked(pool, providers, op, door, mode, Some(&plan), false)
-                .await
-                .and_then(engine::Gated::into_result);
+        ActRequest::DriftRun {
+            door,
+            mode,
+            ref plan,
+            overriding,
+        } => {
+            let run =
+                engine::enforce_checked(pool, providers, op, door, mode, Some(plan), overriding)
+                    .await;
+            let run = match run {
+                Ok(engine::Gated::Held(h)) => return ActResult::Held(HoldView::of(h, &req)),
+                other => other.and_then(engine::Gated::into_result),
+            };
             match run {
                 Ok(engine::Enforced::Done {
                     job,

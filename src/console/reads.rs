@@ -77,6 +77,65 @@ fn provider_error(provider: &str, e: &ProviderError) -> LoadError {
     }
 }
 
+/// Who else is acting on a lock or job (on the primary: `pg_locks` and
+/// `pg_stat_activity` say nothing true on a standby), and the state of its
+/// devices whose probe is kept (no probe is sent for a pane).
+pub async fn acting(
+    primary: &sqlx::PgPool,
+    providers: &Providers,
+    of: &crate::app::ActingOf,
+) -> Result<Data, LoadError> {
+    use crate::app::{Acting, ActingOf};
+    use crate::engine::{acting, health};
+    let refused = |e: crate::engine::Refused| LoadError {
+        message: e.0,
+        connection_lost: false,
+    };
+    let (others, locks) = match of {
+        ActingOf::Lock(k) => {
+            let Some(key) = crate::lockkey::LockKey::parse(k) else {
+                return Ok(Data::Acting(of.clone(), Acting::default()));
+            };
+            (
+                acting::on_lock(primary, &key).await.map_err(refused)?,
+                vec![k.clone()],
+            )
+        }
+        ActingOf::Job(j) => {
+            let others = acting::on_job(primary, *j).await.map_err(refused)?;
+            let mut conn = primary.acquire().await.map_err(error)?;
+            let locks = acting::job_devices(&mut conn, &[*j])
+                .await
+                .map_err(error)?
+                .remove(j)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| d.lock)
+                .collect();
+            (others, locks)
+        }
+    };
+    let devices = locks
+        .iter()
+        .filter_map(|l| {
+            providers.kept_probe(l).map(|p| {
+                format!(
+                    "{l}: {} (probe {})",
+                    health::state_words(&p),
+                    health::hm(&p.at)
+                )
+            })
+        })
+        .collect();
+    Ok(Data::Acting(
+        of.clone(),
+        Acting {
+            others: others.iter().map(acting::Actor::line).collect(),
+            devices,
+        },
+    ))
+}
+
 /// The lock's own audit trail and clock, from its provider.
 pub async fn trail(providers: &Providers, query: &Query) -> Result<Data, LoadError> {
     let Query::LockTrail {
@@ -171,6 +230,7 @@ pub fn statements_of(query: &Query) -> &'static str {
         }
         Query::LogPayloads(_) => "traces::logs_by_ids_within or traces::logs_by_ids",
         Query::Doors => "doors::every_with_sites or doors::every",
+        Query::Acting(_) => "acting::lock_holder, acting::running_on_lock, acting::job_state",
     }
 }
 
@@ -297,6 +357,12 @@ pub async fn load(
             q.clone(),
             crate::store::lookup::find(c, q).await.map_err(error)?,
         ),
+        Query::Acting(_) => {
+            return Err(LoadError {
+                message: "who is acting is read on the primary, by the executor".into(),
+                connection_lost: false,
+            });
+        }
         Query::LockTrail { .. } => {
             return Err(LoadError {
                 message: "the provider trail is not a database query".into(),

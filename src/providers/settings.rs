@@ -311,6 +311,12 @@ impl Providers {
         }
     }
 
+    /// The kept probe of `lock` (younger than `probe::KEEP`), if any: what
+    /// a pane shows of the device without sending it anything.
+    pub fn kept_probe(&self, lock: &str) -> Option<Arc<super::probe::Probed>> {
+        self.probes.kept(lock)
+    }
+
     /// The device state of one lock before acting on it: kept for
     /// `probe::KEEP`, else read once within `PROBE_DEADLINE`, at most
     /// `probe::PER_ACCOUNT` at a time per account. `now` is the database's

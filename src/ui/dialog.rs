@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::popup;
 use super::theme::{self, Theme};
-use crate::app::{App, Dialog, DriftDialog, GroupRetryDialog};
+use crate::app::{App, Dialog, DriftDialog, GroupRetryDialog, HeldDialog};
 use crate::engine::plan::Plan;
 use crate::secrets::mask_pin;
 
@@ -120,6 +120,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
         }
         Dialog::Drift(dd) => (" Drift enforcement: plan ", drift_lines(app, dd)),
         Dialog::RetryGroup(g) => (" Retry an error group ", group_lines(app, g)),
+        Dialog::Held(h) => (" Held: nothing was changed ", held_lines(app, h)),
     };
     let block = Block::bordered()
         .title(title)
@@ -146,7 +147,9 @@ fn mode_line(app: &App) -> Line<'static> {
     }
 }
 
-fn plan_lines(th: &Theme, plan: &Plan, out: &mut Vec<Line<'static>>) {
+/// `facts`: the preview's facts, shown above the plan, which replace the
+/// bare "no drift" claim of an empty plan.
+fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'static>>) {
     let i = &plan.input;
     out.push(Line::from(vec![
         Span::styled(format!("mode {}", i.mode.name()), th.section),
@@ -226,9 +229,14 @@ fn plan_lines(th: &Theme, plan: &Plan, out: &mut Vec<Line<'static>>) {
         && plan.unknown.is_empty()
         && plan.deletes_withheld.is_none()
     {
-        out.push(
-            Line::from("   no drift: the lock holds exactly what the broker expects").style(th.ok),
-        );
+        // With the facts shown (where they come from, how old), no bare
+        // "no drift" claim: they say what matched, and how sure that is.
+        if facts.is_none_or(str::is_empty) {
+            out.push(
+                Line::from("   no drift: the lock holds exactly what the broker expects")
+                    .style(th.ok),
+            );
+        }
     }
 }
 
@@ -285,8 +293,11 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
                     .style(th.failed),
                 );
             }
+            if !p.facts.is_empty() {
+                out.push(Line::from(format!("Facts: {}", p.facts)).style(th.dim));
+            }
             match &p.plan {
-                Ok(plan) => plan_lines(th, plan, &mut out),
+                Ok(plan) => plan_lines(th, plan, Some(&p.facts), &mut out),
                 Err(e) => out.push(Line::from(format!("No plan: {e}")).style(th.failed)),
             }
         }
@@ -296,7 +307,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         out.push(Line::from(format!("Done: {o}")).style(th.ok_mark));
         if let Some(rem) = &d.remaining {
             out.push(Line::from("What drift remains (the lock listed again):").style(th.dim));
-            plan_lines(th, rem, &mut out);
+            plan_lines(th, rem, None, &mut out);
         }
         out.push(Line::from("Esc closes.").style(th.dim));
         return out;
@@ -325,13 +336,47 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
     ))
     .style(th.dim));
     if app.can_write() {
-        out.push(typed_line(
-            th,
-            &format!("Type the door's name ({}) and Enter to run: ", d.door_name),
-            &d.typed,
-        ));
+        out.push(match d.hold.as_ref().and_then(|h| h.again.as_ref()) {
+            Some(_) => typed_line(
+                th,
+                &format!(
+                    "Type `{}` and Enter to run it anyway (Esc cancels): ",
+                    crate::app::OVERRIDE_WORD
+                ),
+                &d.typed,
+            ),
+            None => typed_line(
+                th,
+                &format!("Type the door's name ({}) and Enter to run: ", d.door_name),
+                &d.typed,
+            ),
+        });
     }
     out
+}
+
+/// An action its checks held: why, each device as probed and each one
+/// acting (who and since when), and the override where one may be typed.
+fn held_lines(app: &App, h: &HeldDialog) -> Vec<Line<'static>> {
+    let th = theme::of(app);
+    let mut l = vec![Line::from(h.hold.why.clone()).style(th.failed)];
+    for x in &h.hold.lines {
+        l.push(Line::from(format!("  · {x}")));
+    }
+    l.push(Line::from(""));
+    if h.hold.again.is_some() {
+        l.push(typed_line(
+            th,
+            &format!(
+                "Type `{}` and Enter to go ahead anyway, recorded in the audit (Esc cancels): ",
+                crate::app::OVERRIDE_WORD
+            ),
+            &h.typed,
+        ));
+    } else {
+        l.push(Line::from("This cannot be overridden. Enter or Esc closes.").style(th.dim));
+    }
+    l
 }
 
 /// A group retry: the cause, the ids it takes, the typed count; then its summary.
@@ -375,7 +420,19 @@ fn group_lines(app: &App, g: &GroupRetryDialog) -> Vec<Line<'static>> {
     match (&g.outcome, g.running) {
         (Some(done), _) => {
             l.push(Line::from(format!("Done: {done}.")).style(th.strong));
-            l.push(Line::from("Esc closes.").style(th.dim));
+            if g.skipped.is_empty() {
+                l.push(Line::from("Esc closes.").style(th.dim));
+            } else {
+                l.push(typed_line(
+                    th,
+                    &format!(
+                        "Type `{}` and Enter to retry the {} skipped anyway (Esc closes): ",
+                        crate::app::OVERRIDE_WORD,
+                        g.skipped.len()
+                    ),
+                    &g.typed,
+                ));
+            }
         }
         (None, true) => l.push(Line::from("Retrying…").style(th.dim)),
         (None, false) => {

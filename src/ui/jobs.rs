@@ -381,6 +381,18 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
             Span::raw(job.reason.clone().unwrap_or_default()),
         ]),
         Line::from(status),
+    ]);
+    // Its devices as last probed and who else is acting on it or its locks
+    // (read with the job, on the primary).
+    if let Some((_, a)) = app.jobs().acting.as_ref().filter(|(id, _)| *id == job.id) {
+        for d in &a.devices {
+            lines.push(Line::from(Span::styled(format!("device {d}"), th.dim)));
+        }
+        for o in &a.others {
+            lines.push(Line::from(Span::styled(format!("⚠ {o}"), th.warning_mark)));
+        }
+    }
+    lines.extend([
         Line::from(format!(
             "created {} ({} ago)   updated {}",
             when(&job.odd, "created_at", || c.full(&job.created_at, None)),

@@ -67,6 +67,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if let Some(z) = zone {
         first.push(Span::styled(format!("  site zone {z}"), th.dim));
     }
+    // The device as last probed (kept 60 s: never probed for the pane) and
+    // who else is acting on the lock, read with the logs on the primary.
+    if let Some(a) = &l.acting {
+        for d in &a.devices {
+            let state = d.split_once(": ").map_or(d.as_str(), |x| x.1);
+            first.push(Span::styled(format!("  · device {state}"), th.dim));
+        }
+        for o in &a.others {
+            first.push(Span::styled(format!("  · ⚠ {o}"), th.warning_mark));
+        }
+    }
     let mut second = vec![Span::styled(
         format!(
             " {} broker logs, {failed} failed (newest 500)",

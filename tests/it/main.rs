@@ -19,6 +19,7 @@ mod groups;
 mod groups_view;
 mod guards;
 mod health;
+mod held;
 mod hostile;
 mod hostile_rows;
 mod kill;

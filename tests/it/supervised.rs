@@ -139,6 +139,7 @@ async fn a_panic_mid_enforcement_answers_and_holds_no_lock() {
             door: 2,
             mode: Mode::UltraStrict,
             plan: Box::new(plan.clone()),
+            overriding: false,
         },
     });
     let answer = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())

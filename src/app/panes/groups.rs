@@ -219,6 +219,7 @@ impl App {
             typed: String::new(),
             running: false,
             outcome: None,
+            skipped: Vec::new(),
         })));
         Vec::new()
     }

@@ -7,6 +7,9 @@ use crate::store::traces::JobRow;
 
 #[derive(Debug, Default)]
 pub struct JobsState {
+    /// Who else is acting on a job and its devices' state (loaded with
+    /// the job: `:job ID`, and Ctrl-R on the queue for the selected one).
+    pub acting: Option<(i64, crate::app::Acting)>,
     pub filter: JobFilter,
     pub rows: Vec<JobRow>,
     pub scroll: Scroll,

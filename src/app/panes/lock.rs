@@ -22,6 +22,8 @@ pub struct LockState {
     pub trail: Trail,
     /// When the logs were read (the pane does not poll).
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who else is acting on the lock, its device state (with the logs).
+    pub acting: Option<crate::app::Acting>,
 }
 
 /// The lock's own audit trail, as its provider reports it.
@@ -105,6 +107,18 @@ impl LockState {
 }
 
 impl App {
+    /// Who else is acting on a provider's lock, and its kept device state
+    /// (with the pane's logs; the broker's own steps have neither).
+    pub(crate) fn load_lock_acting(&mut self, key: &str) -> Vec<Cmd> {
+        if !LockKey::parse(key).is_some_and(|k| k.is_provider_lock()) {
+            return Vec::new();
+        }
+        self.reload(
+            Slot::Acting,
+            Query::Acting(crate::app::ActingOf::Lock(key.to_string())),
+        )
+    }
+
     /// Asks the lock's provider for its own audit trail (the last 7 days).
     pub(crate) fn load_trail(&mut self, key: &str) -> Vec<Cmd> {
         let Some(LockKey {

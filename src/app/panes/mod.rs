@@ -12,7 +12,7 @@ pub mod user;
 
 use serde_json::Value;
 
-use crate::app::{App, Cmd, JobsLoad, Level, Loc, Panes, Query, Scroll, Slot};
+use crate::app::{ActingOf, App, Cmd, JobsLoad, Level, Loc, Panes, Query, Scroll, Slot};
 use crate::keys::{Action, Context};
 use crate::providers::LockEvent;
 use crate::store::queries::{Keyset, Page};
@@ -162,7 +162,7 @@ impl Panes {
             }
             Slot::Trace => self.trace.failed(message),
             Slot::TracePayloads => self.trace.payloads_failed(),
-            Slot::JobCounts | Slot::Doors | Slot::UserFind => {}
+            Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting => {}
         }
     }
 }
@@ -515,6 +515,12 @@ impl App {
                 let page = self.panes.jobs.window_start.map_or(Page::First, Page::From);
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);
                 c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+                // Who else is acting on the selected job: with Ctrl-R, never
+                // on the queue's 2-second refresh.
+                if let Some(j) = self.panes.jobs.selected_job() {
+                    let id = j.id;
+                    c.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                }
                 c
             }
             Pane::Audit => {
@@ -528,6 +534,7 @@ impl App {
             Pane::Locks => match self.panes.lock.lock_key.clone() {
                 Some(k) => {
                     let mut c = self.reload(Slot::Lock, Query::LockLogs(k.clone()));
+                    c.extend(self.load_lock_acting(&k));
                     if trail {
                         c.extend(self.load_trail(&k));
                     }

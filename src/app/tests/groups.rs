@@ -205,6 +205,7 @@ fn r_on_a_group_lists_its_ids_and_needs_the_typed_count() {
         vec![ActRequest::RetryGroup {
             fingerprint: "TTLOCK PASSCODE_ADD errcode -3002: gateway".into(),
             guards,
+            overriding: false,
         }]
     );
     // The dialog ends with the summary line.

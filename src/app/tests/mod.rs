@@ -3,6 +3,7 @@
 
 mod commands;
 mod groups;
+mod held;
 mod jobs;
 mod nav;
 mod props;

@@ -82,7 +82,13 @@ fn opening_the_same_trace_again_does_not_reload_it() {
 fn a_job_opens_the_queue_on_a_window_starting_at_it() {
     let mut a = app();
     let cmds = a.command("job 72");
-    assert_eq!(loads(&cmds), vec![(Slot::Jobs, Query::Job(72))]);
+    assert_eq!(
+        loads(&cmds),
+        vec![
+            (Slot::Jobs, Query::Job(72)),
+            (Slot::Acting, Query::Acting(crate::app::ActingOf::Job(72)))
+        ]
+    );
     let id = load_id(&cmds, Slot::Jobs);
     let mut j = super::job(72, "failed");
     j.created_at -= chrono::Duration::days(3);
@@ -126,7 +132,14 @@ fn a_lock_loads_its_logs_and_asks_its_provider_for_the_trail() {
         l[0],
         (Slot::Lock, Query::LockLogs("TTLOCK:28991110".into()))
     );
-    match &l[1] {
+    assert_eq!(
+        l[1],
+        (
+            Slot::Acting,
+            Query::Acting(crate::app::ActingOf::Lock("TTLOCK:28991110".into()))
+        )
+    );
+    match &l[2] {
         (
             Slot::LockTrail,
             Query::LockTrail {

@@ -49,6 +49,7 @@ fn retrying_a_failed_job_sends_the_state_the_operator_saw() {
             job: 72,
             status: "failed".into(),
             updated: seen,
+            overriding: false,
         }]
     );
     assert_eq!(a.in_flight(), 1, "the action counts as in flight");
@@ -335,6 +336,7 @@ fn the_drift_dialog_in_read_only_runs_nothing_and_says_how_to_elevate() {
         outcome: None,
         remaining: None,
         error: None,
+        hold: None,
     })));
     assert!(press(&mut a, "ttlock<Enter>").is_empty());
     match &a.popups.dialog {

@@ -1,0 +1,145 @@
+//! A held action (issue 28): the checks before a retry, a group retry or an
+//! enforcement refused it (a device offline or its battery low, someone else
+//! acting on the lock). The console shows why — who and since when, the
+//! device's state and when it was last seen — and, when the hold may be
+//! overridden, lets the operator type `override` to send it again with
+//! `override_refusal`, which the engine records in the audit row.
+
+use crate::app::{ActRequest, App, Cmd, Dialog};
+use crate::engine::{Hold, jobs::RetryGuard};
+
+/// The word that sends a held action anyway.
+pub const OVERRIDE_WORD: &str = "override";
+
+/// A hold, as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldView {
+    /// "nothing was changed: …".
+    pub why: String,
+    pub overridable: bool,
+    /// Each device as probed (`DeviceCheck::line`), then each one acting
+    /// (`Actor::line`: who and since when).
+    pub lines: Vec<String>,
+    /// The same request with the override, when one may be typed.
+    pub again: Option<Box<ActRequest>>,
+}
+
+impl HoldView {
+    /// The engine's hold, and the request that was held.
+    pub fn of(hold: Hold, held: &ActRequest) -> HoldView {
+        let mut lines: Vec<String> = hold.checks.iter().map(|c| c.line()).collect();
+        lines.extend(hold.others.iter().map(|a| a.line()));
+        HoldView {
+            again: hold
+                .overridable
+                .then(|| held.overridden().map(Box::new))
+                .flatten(),
+            why: hold.why,
+            overridable: hold.overridable,
+            lines,
+        }
+    }
+}
+
+/// The held-action dialog: the hold, and what has been typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldDialog {
+    pub hold: HoldView,
+    pub typed: String,
+}
+
+impl ActRequest {
+    /// The same request, overriding a device or acting refusal (for the
+    /// requests that are checked: a retry, a group retry, an enforcement).
+    pub fn overridden(&self) -> Option<ActRequest> {
+        let mut r = self.clone();
+        match &mut r {
+            ActRequest::Retry { overriding, .. }
+            | ActRequest::RetryGroup { overriding, .. }
+            | ActRequest::DriftRun { overriding, .. } => *overriding = true,
+            _ => return None,
+        }
+        Some(r)
+    }
+}
+
+impl App {
+    /// A hold came back: into the drift dialog that asked (typing
+    /// `override` there instead of the door's name), else its own dialog.
+    pub(crate) fn held(&mut self, h: HoldView) {
+        if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
+            if d.running {
+                d.running = false;
+                d.typed.clear();
+                d.error = Some(held_words(&h));
+                d.hold = Some(h);
+                return;
+            }
+        }
+        self.popups.dialog = Some(Dialog::Held(Box::new(HeldDialog {
+            hold: h,
+            typed: String::new(),
+        })));
+    }
+
+    /// Enter in the held dialog: `override` sends it again; otherwise a
+    /// hold that cannot be overridden closes.
+    pub(crate) fn confirm_held(&mut self, d: &HeldDialog) -> Vec<Cmd> {
+        match &d.hold.again {
+            Some(again) if d.typed.trim() == OVERRIDE_WORD => {
+                self.popups.dialog = None;
+                self.act_cmd((**again).clone())
+            }
+            Some(_) => Vec::new(),
+            None => {
+                self.popups.dialog = None;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Enter in the drift dialog after a hold: `override` runs the plan.
+    pub(crate) fn override_drift(&mut self) -> Option<Vec<Cmd>> {
+        let Some(Dialog::Drift(d)) = &mut self.popups.dialog else {
+            return None;
+        };
+        let again = d.hold.as_ref()?.again.clone()?;
+        if d.typed.trim() != OVERRIDE_WORD {
+            return None;
+        }
+        d.hold = None;
+        d.running = true;
+        d.error = None;
+        Some(self.act_cmd(*again))
+    }
+
+    /// Enter on a group retry's summary that skipped offline devices:
+    /// `override` retries exactly the skipped jobs, under their guards.
+    pub(crate) fn override_group(&mut self) -> Option<Vec<Cmd>> {
+        let Some(Dialog::RetryGroup(g)) = &mut self.popups.dialog else {
+            return None;
+        };
+        if g.running || g.skipped.is_empty() || g.typed.trim() != OVERRIDE_WORD {
+            return None;
+        }
+        let guards: Vec<RetryGuard> = std::mem::take(&mut g.skipped);
+        let fingerprint = g.fingerprint.clone();
+        g.typed.clear();
+        g.running = true;
+        g.outcome = None;
+        Some(self.act_cmd(ActRequest::RetryGroup {
+            fingerprint,
+            guards,
+            overriding: true,
+        }))
+    }
+}
+
+/// The hold in a line: why, and how to go ahead where one may.
+pub fn held_words(h: &HoldView) -> String {
+    if h.again.is_some() {
+        format!("{} — type `{OVERRIDE_WORD}` and Enter to go ahead", h.why)
+    } else {
+        h.why.clone()
+    }
+}
