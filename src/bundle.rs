@@ -83,7 +83,11 @@ impl Target {
         };
         let mut clean = String::new();
         for c in id.chars() {
-            let c = if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' };
+            let c = if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            };
             if !(c == '-' && clean.ends_with('-')) {
                 clean.push(c);
             }
@@ -185,13 +189,9 @@ async fn correlation_ids(
             }
         }
         Target::Group(fp) => {
-            let t = store::groups::troubled(
-                &mut conn,
-                GROUP_WINDOW_SECS,
-                stuck_after_secs,
-                Some(now),
-            )
-            .await?;
+            let t =
+                store::groups::troubled(&mut conn, GROUP_WINDOW_SECS, stuck_after_secs, Some(now))
+                    .await?;
             let mut jobs: Vec<_> = t
                 .jobs
                 .iter()

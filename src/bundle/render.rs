@@ -69,7 +69,8 @@ pub fn console_actions(trace: &Trace) -> Vec<ConsoleAction> {
             at: at(&a.created_at),
             actor,
             action: target,
-            reason: field(&a.after_json, "operator_reason").unwrap_or_else(|| "(none given)".into()),
+            reason: field(&a.after_json, "operator_reason")
+                .unwrap_or_else(|| "(none given)".into()),
             outcome,
         }
     };
