@@ -324,3 +324,41 @@ pub fn write(dir: &Path, bundle: &Bundle) -> Result<(PathBuf, PathBuf), BundleEr
         "every bundle name up to -999 is taken",
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Target;
+
+    #[test]
+    fn targets_parse_by_their_prefix() {
+        assert_eq!(
+            Target::parse("e4792295"),
+            Ok(Target::Trace("e4792295".into()))
+        );
+        assert_eq!(Target::parse("job:72"), Ok(Target::Job(72)));
+        assert!(Target::parse("job:x").is_err());
+        assert_eq!(
+            Target::parse("lock:TTLOCK:28991110"),
+            Ok(Target::Lock("TTLOCK:28991110".into()))
+        );
+        assert!(Target::parse("lock:nothing").is_err());
+        assert_eq!(
+            Target::parse("group:TTLOCK UNLOCK -3003"),
+            Ok(Target::Group("TTLOCK UNLOCK -3003".into()))
+        );
+        assert!(Target::parse("  ").is_err());
+    }
+
+    #[test]
+    fn file_stems_are_plain_names() {
+        assert_eq!(Target::Job(72).file_stem(), "bundle-job-72");
+        assert_eq!(
+            Target::Lock("TTLOCK:28991110".into()).file_stem(),
+            "bundle-lock-TTLOCK-28991110"
+        );
+        let g = Target::Group("TTLOCK UNLOCK -3003 (../gateway offline)".into()).file_stem();
+        assert_eq!(g, "bundle-group-TTLOCK-UNLOCK-3003-gateway-offline");
+        let long = Target::Group("x".repeat(500)).file_stem();
+        assert!(long.len() <= 80, "{long}");
+    }
+}

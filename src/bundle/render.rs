@@ -64,7 +64,7 @@ pub fn console_actions(trace: &Trace) -> Vec<ConsoleAction> {
         let outcome = ["status", "outcome", "result"]
             .iter()
             .find_map(|k| field(&a.after_json, k))
-            .map_or_else(|| "recorded".into(), |s| format!("{s}"));
+            .unwrap_or_else(|| "recorded".into());
         ConsoleAction {
             at: at(&a.created_at),
             actor,

@@ -257,7 +257,7 @@ async fn bundle_of_the_outage_group() {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let shown = doc["traces"].as_array().unwrap().len();
     assert!(
-        shown >= 1 && shown <= lockdesk::bundle::MAX_TRACES,
+        (1..=lockdesk::bundle::MAX_TRACES).contains(&shown),
         "{shown}"
     );
     assert_eq!(doc["traces_shown"], shown);
