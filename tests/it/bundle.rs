@@ -294,3 +294,31 @@ async fn bundle_of_the_outage_group() {
     assert!(parsed.tables >= shown);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn b_in_the_console_writes_a_bundle_into_the_state_folder() {
+    let url = demo_db().await;
+    let home = private_dir("console");
+    let out = crate::support::lockdesk_cmd(&home)
+        .env("DATABASE_URL", &url)
+        .args([
+            "snapshot", "--size", "200x40", "--keys", "b", "trace", "e4792295",
+        ])
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(screen.contains("bundle of trace"), "{screen}");
+    let dir = home.join("state").join("lockdesk").join("bundles");
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let md = dir.join(format!("bundle-trace-{SEED}.md"));
+    let mode = std::fs::metadata(&md).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(dir.join(format!("bundle-trace-{SEED}.json")).exists());
+    std::fs::remove_dir_all(&home).unwrap();
+}
