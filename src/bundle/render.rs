@@ -97,7 +97,7 @@ fn bounded_note(b: &Bundle) -> Option<String> {
 pub fn markdown(b: &Bundle) -> String {
     let mut out = format!("# Incident bundle: {}\n\n", cell(&b.target.title()));
     out.push_str(&format!(
-        "Made by lockdesk at {} (the database's clock). {} trace{}, newest first.\n\n",
+        "Made by lockdesk as of {} (the database's clock, or `--now`). {} trace{}, newest first.\n\n",
         at(&b.now),
         b.parts.len(),
         if b.parts.len() == 1 { "" } else { "s" }
