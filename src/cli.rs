@@ -41,6 +41,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+type Now = chrono::DateTime<chrono::Utc>;
+use std::path::PathBuf;
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Bring up the demo world (a private Postgres with the seed traces and weeks of history) and open the console on it.
@@ -64,6 +67,17 @@ pub enum Command {
         /// With --json: pin the clock (RFC 3339), for reproducible output.
         #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now, requires = "json")]
         now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// An incident bundle for a ticket: `<name>.md` and `<name>.json` (0600, never overwriting).
+    Bundle {
+        /// A correlation id (or a unique prefix), job:ID, lock:KEY or group:FINGERPRINT.
+        target: String,
+        /// The folder to write into (default: the current folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Pin the clock (RFC 3339), for reproducible findings and groups.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now)]
+        now: Option<Now>,
     },
     /// The error groups: failed, dead, stuck and interrupted jobs of a
     /// window, one line per cause (provider, action, provider code, message).
@@ -271,6 +285,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             id, json: false, ..
         }) => console::run(g, Some(Target::Job { id }), None).await,
         Some(Command::Groups { since, json, now }) => groups(g, since, json, now).await,
+        Some(Command::Bundle { target, out, now }) => reports::bundle(g, &target, out, now).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
         Some(Command::User { query, json }) => user(g, &query.join(" "), json).await,

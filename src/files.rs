@@ -19,6 +19,19 @@ pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// Writes `text` to a new file at `path`, 0600; an existing file (or
+/// symlink) there is left alone and answered `AlreadyExists`.
+pub fn write_private_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(text.as_bytes())
+}
+
 /// Opens `path` for appending, mode 0600 whatever the umask or its old mode.
 pub fn append_private(path: &Path) -> std::io::Result<std::fs::File> {
     let f = std::fs::OpenOptions::new()

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod clipboard;
 pub mod config;

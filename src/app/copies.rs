@@ -8,6 +8,43 @@ use crate::keys::Action;
 use crate::store::traces::JobRow;
 
 impl App {
+    /// `b`: an incident bundle of the trace, job, lock or group under the
+    /// cursor (else the open trace); the executor writes it and says where.
+    pub(crate) fn bundle(&mut self) -> Vec<Cmd> {
+        use crate::app::Selected;
+        use crate::bundle::Target;
+        let target = match self.selected() {
+            Some(Selected::Job(j)) => Some(Target::Job(j.id)),
+            Some(Selected::Group(g)) => Some(Target::Group(g.fingerprint.to_string())),
+            Some(Selected::Lock(k)) => Some(Target::Lock(k)),
+            Some(Selected::Trace(id)) => Some(Target::Trace(id)),
+            Some(Selected::Log(l)) => l.correlation_id.map(Target::Trace),
+            Some(Selected::Audit(a)) => a.correlation_id.map(Target::Trace),
+            _ => None,
+        }
+        .or_else(|| {
+            let t = self.panes.trace.trace.as_ref()?;
+            Some(Target::Trace(t.correlation_id.clone()))
+        });
+        match target {
+            Some(target) => {
+                self.say(
+                    Level::Info,
+                    format!("writing a bundle of {}…", target.title()),
+                );
+                self.requests.reveal();
+                vec![Cmd::Bundle { target }]
+            }
+            None => {
+                self.say(
+                    Level::Info,
+                    "nothing to bundle here: select a trace, job, lock or group",
+                );
+                Vec::new()
+            }
+        }
+    }
+
     pub(crate) fn copy(&mut self, action: Action) -> Vec<Cmd> {
         if let Some(cmds) = self.reveal_copy(action) {
             return cmds;

@@ -301,6 +301,7 @@ impl App {
             | Action::CopyAll
             | Action::CopyCurl
             | Action::CopyMarkdown => self.operate(action),
+            Action::Bundle => self.bundle(),
             Action::ShowRequest | Action::ShowResponse => {
                 let log = self.panes.trace.selected_log().cloned();
                 match log {

@@ -351,6 +351,14 @@ impl App {
                 self.say(Level::Info, text);
                 Vec::new()
             }
+            Msg::Bundled(said) => {
+                self.requests.acted();
+                match said {
+                    Ok(text) => self.say(Level::Info, text),
+                    Err(text) => self.say(Level::Warn, text),
+                }
+                Vec::new()
+            }
             Msg::Warn(text) => {
                 self.say(Level::Warn, text);
                 Vec::new()

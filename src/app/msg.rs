@@ -186,6 +186,10 @@ pub enum Cmd {
         text: String,
         what: String,
     },
+    /// Writes an incident bundle into the state folder's `bundles/`.
+    Bundle {
+        target: crate::bundle::Target,
+    },
     Quit,
 }
 
@@ -248,6 +252,8 @@ pub enum Msg {
     Copied(String),
     /// Something the operator must know, from a background task.
     Warn(String),
+    /// `b`'s bundle: where it was written, or why not.
+    Bundled(Result<String, String>),
     /// A reveal's text to copy (`what`, the text), or why there is none.
     Revealed(
         Box<Result<(String, crate::store::reveal::Unmasked), crate::store::reveal::NotRevealed>>,

@@ -262,3 +262,29 @@ pub async fn job_json(
     crate::output::write_stdout(&format!("{}\n", crate::secrets::json_text(&text)));
     Ok(())
 }
+
+/// `lockdesk bundle <target> [--out DIR]`: writes the bundle's two files
+/// into `out` (or the current folder) and prints their paths.
+/// Read from the standby when there is one.
+pub async fn bundle(
+    g: &super::Global,
+    target: &str,
+    out: Option<std::path::PathBuf>,
+    pinned_now: Option<DateTime<Utc>>,
+) -> anyhow::Result<()> {
+    use crate::bundle::{self, BundleError};
+    let target = bundle::Target::parse(target).map_err(|e| super::Exit(2, e))?;
+    let db = super::open_reads(g).await?;
+    let stuck = super::stuck_after_secs()?;
+    let b = match bundle::gather(&db.pool, &target, stuck, pinned_now).await {
+        Err(BundleError::NotFound(e)) => return Err(super::Exit(2, e).into()),
+        r => r?,
+    };
+    let dir = match out {
+        Some(d) => d,
+        None => std::env::current_dir()?,
+    };
+    let (md, json) = bundle::write(&dir, &b)?;
+    crate::output::write_stdout(&format!("{}\n{}\n", md.display(), json.display()));
+    Ok(())
+}

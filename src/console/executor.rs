@@ -302,6 +302,13 @@ impl Executor {
                 };
                 let _ = self.tx.send(Msg::Copied(said));
             }
+            Cmd::Bundle { target } => {
+                let (pool, tx) = (self.pool.clone(), self.tx.clone());
+                let stuck = self.settings.stuck_after_secs;
+                tokio::spawn(async move {
+                    let _ = tx.send(bundle(&pool, &target, stuck).await);
+                });
+            }
             Cmd::Quit => {
                 for slot in self.running.keys().copied().collect::<Vec<_>>() {
                     self.cancel(slot, None);
@@ -471,4 +478,29 @@ async fn act(
                 .map_err(|e| e.0),
         ),
     }
+}
+
+/// `b`'s bundle, written into `<state>/bundles/` (0700): where it went, or why not.
+async fn bundle(pool: &sqlx::PgPool, target: &crate::bundle::Target, stuck: i64) -> Msg {
+    let what = target.title();
+    let dir = match crate::logging::state_dir().map(|d| d.join("bundles")) {
+        Ok(d) => d,
+        Err(e) => return Msg::Bundled(Err(format!("no folder for the bundle of {what}: {e}"))),
+    };
+    if let Err(e) = crate::files::private_dir(&dir) {
+        let d = dir.display();
+        return Msg::Bundled(Err(format!("no folder for the bundle at {d}: {e}")));
+    }
+    let written = match crate::bundle::gather(pool, target, stuck, None).await {
+        Ok(b) => crate::bundle::write(&dir, &b),
+        Err(e) => Err(e),
+    };
+    Msg::Bundled(match written {
+        Ok((md, json)) => Ok(format!(
+            "bundle of {what} written: {} and {}",
+            md.display(),
+            json.display()
+        )),
+        Err(e) => Err(format!("the bundle of {what} was not written: {e}")),
+    })
 }

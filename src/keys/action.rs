@@ -61,6 +61,7 @@ pub enum Action {
     CopyAll,
     CopyCurl,
     CopyMarkdown,
+    Bundle,
 }
 
 impl Action {
@@ -113,6 +114,7 @@ impl Action {
         Action::CopyAll,
         Action::CopyCurl,
         Action::CopyMarkdown,
+        Action::Bundle,
     ];
 
     /// The name used in keymap files.
@@ -189,6 +191,9 @@ impl Action {
             Action::CopyAll => "copy the whole trace (or document) as JSON",
             Action::CopyCurl => "copy the selected request as a curl command",
             Action::CopyMarkdown => "copy the job or trace as Markdown for a ticket",
+            Action::Bundle => {
+                "write an incident bundle (Markdown and JSON) of the trace, job, lock or group under the cursor"
+            }
         }
     }
 }

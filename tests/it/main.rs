@@ -7,6 +7,7 @@ mod user_pins;
 mod acting;
 mod actions;
 mod architecture;
+mod bundle;
 
 mod cli;
 mod cluster;

@@ -21,7 +21,7 @@ mod reveal;
 
 use crate::support::{Tmux, lockdesk_cmd, rand_suffix};
 
-const TRACE: &str = "ca9a27ca9a27ca9a27ca9a27ca9a27ca";
+pub(crate) const TRACE: &str = "ca9a27ca9a27ca9a27ca9a27ca9a27ca";
 const LOCK: &str = "TTLOCK:28991110";
 
 fn canary(table: &str, column: &str, n: u32) -> String {
@@ -30,7 +30,7 @@ fn canary(table: &str, column: &str, n: u32) -> String {
 
 /// Plants a canary in every secret-bearing column of the contract tables
 /// and the credentials table; returns them all.
-async fn plant_canaries(pool: &PgPool) -> Vec<String> {
+pub(crate) async fn plant_canaries(pool: &PgPool) -> Vec<String> {
     let c = canary;
     let at = lockdesk::demo::world::fixed_now() - chrono::Duration::minutes(3);
     let jwt = format!(
