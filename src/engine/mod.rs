@@ -14,6 +14,7 @@ pub mod health;
 pub mod interrupted;
 pub mod jobs;
 pub mod plan;
+mod plan_why;
 pub mod runs;
 pub mod stop;
 

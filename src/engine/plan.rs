@@ -337,6 +337,7 @@ impl Plan {
         let mut door = self.seed_door_json();
         door["list_incomplete"] = json!(self.input.list_incomplete);
         door["withheld_deletes"] = self.withheld.iter().map(|d| self.delete_json(d)).collect();
+        self.add_whys(&mut door);
         door
     }
 
@@ -467,7 +468,7 @@ mod tests {
             "provider_type",
             "summary",
         ] {
-            assert_eq!(got[k], want[k], "doors[0].{k}");
+            assert_eq!(crate::engine::plan_why::seed_only(&got[k]), want[k], "doors[0].{k}");
         }
     }
 
