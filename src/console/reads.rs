@@ -312,10 +312,9 @@ pub async fn load(
             Data::JobCounts(counts)
         }
         Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
-        Query::JobLogs(id) => Data::JobLogs(
-            *id,
-            queries::job_logs_for_why(c, *id).await.map_err(error)?,
-        ),
+        Query::JobLogs(id) => {
+            Data::JobLogs(*id, queries::job_logs_for_why(c, *id).await.map_err(error)?)
+        }
         Query::Groups {
             window_secs,
             pinned,

@@ -322,7 +322,7 @@ impl Plan {
         }
     }
 
-    fn delete_json(&self, d: &Delete) -> Value {
+    pub(super) fn delete_json(&self, d: &Delete) -> Value {
         json!({
             "code_name": self.name_of(d.code_name.as_ref()), "eligible_at": ts(&d.eligible_at), "first_seen_at": ts(&d.first_seen_at),
             "first_seen_source": d.first_seen_source, "grace_bypassed": d.grace_bypassed,
@@ -331,17 +331,9 @@ impl Plan {
         })
     }
 
-    /// One door's entry of `enforce_plan.doors`, as seed 001 has it, with
-    /// whether the lock's list was whole and what that withheld.
-    pub fn door_json(&self) -> Value {
-        let mut door = self.seed_door_json();
-        door["list_incomplete"] = json!(self.input.list_incomplete);
-        door["withheld_deletes"] = self.withheld.iter().map(|d| self.delete_json(d)).collect();
-        self.add_whys(&mut door);
-        door
-    }
-
-    fn seed_door_json(&self) -> Value {
+    /// (`door_json`, in `plan_why`, is this with the list's wholeness and
+    /// each delete's `why`.)
+    pub(super) fn seed_door_json(&self) -> Value {
         let i = &self.input;
         json!({
             "actual": i.actual.iter().map(|a| json!({"code_name": self.name_of(a.code_name.as_ref()), "provider_receipt_id": a.provider_receipt_id,
@@ -454,7 +446,8 @@ mod tests {
         ] {
             assert_eq!(plan_json[k], want[k], "{k}");
         }
-        let (got, want) = (&plan_json["doors"][0], &want["doors"][0]);
+        let door = super::super::plan_why::seed_only(&plan_json["doors"][0]);
+        let (got, want) = (&door, &want["doors"][0]);
         for k in [
             "actual",
             "adds",
@@ -468,7 +461,7 @@ mod tests {
             "provider_type",
             "summary",
         ] {
-            assert_eq!(crate::engine::plan_why::seed_only(&got[k]), want[k], "doors[0].{k}");
+            assert_eq!(got[k], want[k], "doors[0].{k}");
         }
     }
 

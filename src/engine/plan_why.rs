@@ -17,11 +17,12 @@ impl Plan {
             .unwrap_or_else(|| format!("#{}", d.vendor_pin_id));
         match d.credential_id {
             Some(c) => {
-                let user = i
-                    .credentials
-                    .get(&c)
-                    .copied()
-                    .or_else(|| d.code_name.as_deref().and_then(super::plan::parse_code_name).map(|(u, _)| u));
+                let user = i.credentials.get(&c).copied().or_else(|| {
+                    d.code_name
+                        .as_deref()
+                        .and_then(super::plan::parse_code_name)
+                        .map(|(u, _)| u)
+                });
                 let who = match user {
                     Some(u) => format!("user {u}, credential {c}"),
                     None => format!("credential {c}, of no user the broker has"),
@@ -37,10 +38,24 @@ impl Plan {
         }
     }
 
-    /// `door_json`'s deletes (and withheld ones) each with its `why`, a field
-    /// seed 001 does not have (its comparisons ignore it).
-    pub(super) fn add_whys(&self, door: &mut Value) {
-        for (key, list) in [("deletes", &self.deletes), ("withheld_deletes", &self.withheld)] {
+    /// One door's entry of `enforce_plan.doors`, as seed 001 has it, with
+    /// whether the lock's list was whole and what that withheld, and each
+    /// delete's `why` (a field seed 001 does not have: its comparisons
+    /// ignore it).
+    pub fn door_json(&self) -> Value {
+        let mut door = self.seed_door_json();
+        door["list_incomplete"] = json!(self.input.list_incomplete);
+        door["withheld_deletes"] = self.withheld.iter().map(|d| self.delete_json(d)).collect();
+        self.add_whys(&mut door);
+        door
+    }
+
+    /// Each delete (and withheld one) of `door` with its `why`.
+    fn add_whys(&self, door: &mut Value) {
+        for (key, list) in [
+            ("deletes", &self.deletes),
+            ("withheld_deletes", &self.withheld),
+        ] {
             if let Some(items) = door.get_mut(key).and_then(Value::as_array_mut) {
                 for (item, d) in items.iter_mut().zip(list) {
                     item["why"] = json!(self.delete_why(d));
@@ -50,19 +65,19 @@ impl Plan {
     }
 }
 
-/// `v` without the `why` of each delete: seed 001's own fields, to compare
-/// with it.
+/// A door's entry without the `why` of each delete: seed 001's own fields,
+/// to compare with it.
 #[cfg(test)]
-pub(crate) fn seed_only(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(items) = v.as_array_mut() {
-        for item in items {
-            if let Some(m) = item.as_object_mut() {
-                m.remove("why");
+pub(crate) fn seed_only(door: &Value) -> Value {
+    let mut door = door.clone();
+    for key in ["deletes", "withheld_deletes"] {
+        if let Some(items) = door.get_mut(key).and_then(Value::as_array_mut) {
+            for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                item.remove("why");
             }
         }
     }
-    v
+    door
 }
 
 #[cfg(test)]
@@ -107,7 +122,10 @@ mod tests {
              her credential revoked, or none of her access levels opens it now"
         );
         let door = p.door_json();
-        assert_eq!(door["deletes"][0]["reason"], "credential_revoked_or_missing");
+        assert_eq!(
+            door["deletes"][0]["reason"],
+            "credential_revoked_or_missing"
+        );
         assert_eq!(door["deletes"][0]["why"], p.delete_why(d));
         // Codes of no credential the broker has (a stranger's name masked).
         let mut i = input();

@@ -220,7 +220,8 @@ async fn user_missing_pin_names_the_failed_job() {
         let mut st = lockdesk::sim::state(&sim.state);
         let lock = st.tt_locks.get_mut(&ext.parse::<i64>().unwrap()).unwrap();
         let before = lock.passcodes.len();
-        lock.passcodes.retain(|p| p["keyboardPwdName"] != "AB U9 C6");
+        lock.passcodes
+            .retain(|p| p["keyboardPwdName"] != "AB U9 C6");
         assert_eq!(lock.passcodes.len() + 1, before, "her PIN was on door 1");
     }
     // …and the job that should add it back failed, its add refused.
@@ -250,10 +251,12 @@ async fn user_missing_pin_names_the_failed_job() {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE lock_pin_states SET state = 'deleted' WHERE door_id = 1 AND credential_id = 6")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE lock_pin_states SET state = 'deleted' WHERE door_id = 1 AND credential_id = 6",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let mut c = pool.acquire().await.unwrap();
     let (mut u, who) = pins::user_pins(&mut c, 9).await.unwrap().unwrap();
     let d1 = u.doors.iter().find(|d| d.door_id == 1).unwrap();
@@ -271,7 +274,11 @@ async fn user_missing_pin_names_the_failed_job() {
     assert!(u.why().contains(&want), "{}", u.why());
     // The same from `lockdesk user 9 --json`.
     let out = lockdesk(&["user", "9", "--json"], Some(&url));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let why = v["why"].as_str().unwrap();
     assert!(why.contains(&want), "{why}");

@@ -57,9 +57,15 @@ fn a_stuck_jobs_detail_says_why_from_its_logs() {
     // Before its logs are read, nothing is said of a running job.
     let a = with_jobs(vec![j.clone()]);
     assert_eq!(a.job_why(&j), None);
-    let a = open(j.clone(), vec![log(1, "DRIFT_ENFORCE_JOB_START", true, 180)]);
+    let a = open(
+        j.clone(),
+        vec![log(1, "DRIFT_ENFORCE_JOB_START", true, 180)],
+    );
     let why = a.job_why(&j).expect("a sentence");
-    assert!(why.starts_with("Stuck: drift enforcement started 3 h ago"), "{why}");
+    assert!(
+        why.starts_with("Stuck: drift enforcement started 3 h ago"),
+        "{why}"
+    );
     assert!(why.contains("TTLOCK:28991110"), "{why}");
     assert!(why.contains("no log for 3 h"), "{why}");
     // Another job's logs say nothing of this one.
@@ -100,5 +106,8 @@ fn the_queues_refresh_never_reads_a_jobs_logs() {
     );
     // Ctrl-R reads them again, with who else is acting.
     let cmds = press(&mut a, "<C-r>");
-    assert!(loads(&cmds).contains(&(Slot::JobLogs, Query::JobLogs(104))), "{cmds:?}");
+    assert!(
+        loads(&cmds).contains(&(Slot::JobLogs, Query::JobLogs(104))),
+        "{cmds:?}"
+    );
 }
