@@ -8,6 +8,7 @@ pub mod acting;
 pub mod audit;
 pub mod clock;
 pub mod drift;
+pub mod ended;
 pub mod enforce;
 pub mod gate;
 pub mod health;

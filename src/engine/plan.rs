@@ -93,6 +93,8 @@ pub struct Input {
     pub known: Vec<Known>,
     /// Credentials of the broker by id (to tell revoked from unknown).
     pub credentials: BTreeMap<i64, i64>,
+    /// Why a credential no longer belongs here, by id (`plan_why`).
+    pub ended: BTreeMap<i64, super::ended::Ended>,
     pub mode: Mode,
     pub grace: Duration,
     pub now: DateTime<Utc>,
@@ -415,6 +417,7 @@ mod tests {
             actual: vec![act("50957532", "AB U9 C6")],
             known: vec![],
             credentials: BTreeMap::from([(6, 9)]),
+            ended: BTreeMap::new(),
             mode,
             grace: Duration::seconds(3600),
             now: t("2026-02-05T16:28:59Z"),

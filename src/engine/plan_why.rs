@@ -3,7 +3,29 @@
 
 use serde_json::{Value, json};
 
+use super::ended::Ended;
 use super::plan::{Delete, Plan};
+
+/// The cause in words: `access to door 2 (ttlock) ended by UserAccessLevel
+/// #9 (revoked) at 2026-02-04 16:02 UTC`.
+fn cause(e: &Ended, door: &str) -> String {
+    let mut parts = Vec::new();
+    if e.credential_status != "active" {
+        parts.push(format!("credential {}", e.credential_status));
+    }
+    if e.user_status != "active" {
+        parts.push(format!("user {}", e.user_status));
+    }
+    if let Some((id, status, at)) = &e.access {
+        let at = at.map_or_else(String::new, |t| {
+            format!(" at {}", t.format("%Y-%m-%d %H:%M UTC"))
+        });
+        parts.push(format!(
+            "access to {door} ended by UserAccessLevel #{id} ({status}){at}"
+        ));
+    }
+    parts.join(", ")
+}
 
 impl Plan {
     /// Why `d` is deleted, for a person: `AB U9 C6 — user 9, credential 6
@@ -27,6 +49,14 @@ impl Plan {
                     Some(u) => format!("user {u}, credential {c}"),
                     None => format!("credential {c}, of no user the broker has"),
                 };
+                let known = i
+                    .ended
+                    .get(&c)
+                    .map(|e| cause(e, &door))
+                    .filter(|s| !s.is_empty());
+                if let (Some(u), Some(how)) = (user, &known) {
+                    return format!("{name} — user {u}, {how}");
+                }
                 let how = if i.credentials.contains_key(&c) {
                     "her credential revoked, or none of her access levels opens it now"
                 } else {
@@ -104,6 +134,7 @@ mod tests {
             }],
             known: vec![],
             credentials: BTreeMap::from([(6, 9)]),
+            ended: BTreeMap::new(),
             mode: Mode::UltraStrict,
             grace: Duration::seconds(3600),
             now,
@@ -127,6 +158,21 @@ mod tests {
             "credential_revoked_or_missing"
         );
         assert_eq!(door["deletes"][0]["why"], p.delete_why(d));
+        // With what ended it, read from the broker's rows.
+        let mut i = input();
+        i.ended.insert(
+            6,
+            crate::engine::ended::Ended {
+                credential_status: "active".into(),
+                user_status: "active".into(),
+                access: Some((9, "revoked".into(), "2026-02-04T16:02:00Z".parse().ok())),
+            },
+        );
+        let p = plan(i);
+        assert_eq!(
+            p.delete_why(&p.deletes[0]),
+            "AB U9 C6 — user 9, access to door 2 (Main entrance) ended by UserAccessLevel #9 (revoked) at 2026-02-04 16:02 UTC"
+        );
         // Codes of no credential the broker has (a stranger's name masked).
         let mut i = input();
         i.credentials.clear();
