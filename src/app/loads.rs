@@ -142,6 +142,7 @@ impl App {
                 }
                 crate::app::ActingOf::Job(j) => self.panes.jobs.acting = Some((j, acting)),
             },
+            Data::JobLogs(j, logs) => self.panes.jobs.why_logs = Some((j, logs)),
             Data::LockTrail(events, clock) => {
                 let t = &mut self.panes.lock.trail;
                 t.loading = false;

@@ -37,6 +37,9 @@ pub enum Slot {
     /// when a probe is kept (issue 28): read with the pane's own load, on
     /// the primary.
     Acting,
+    /// The open job's newest logs, for its why line (stuck, interrupted):
+    /// read with the job detail, never on the 2-second refresh.
+    JobLogs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +101,8 @@ pub enum Query {
     LogPayloads(PayloadPage),
     Doors,
     Acting(ActingOf),
+    /// One job's newest logs (heads), for its why sentence.
+    JobLogs(i64),
 }
 
 /// What `Query::Acting` asks about.
@@ -137,6 +142,7 @@ impl Query {
             Query::Doors => "the doors".into(),
             Query::Acting(ActingOf::Lock(k)) => format!("who else is acting on {k}"),
             Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
+            Query::JobLogs(j) => format!("the logs of job #{j}"),
         }
     }
 }
@@ -222,6 +228,7 @@ pub enum Data {
     LogPayloads(Vec<LogRow>),
     Doors(Vec<Door>),
     Acting(ActingOf, Acting),
+    JobLogs(i64, Vec<LogRow>),
 }
 
 /// A failed load, already in words for the operator.

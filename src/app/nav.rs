@@ -40,6 +40,7 @@ impl App {
                 self.pane = Pane::Jobs;
                 let mut cmds = self.reload(Slot::Jobs, Query::Job(id));
                 cmds.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                cmds.extend(self.reload(Slot::JobLogs, Query::JobLogs(id)));
                 cmds
             }
             Loc::Audit => {

@@ -210,6 +210,7 @@ pub fn statements_of(query: &Query) -> &'static str {
         Query::Jobs { .. } => "jobs::page",
         Query::JobCounts(_) => "jobs::counts",
         Query::Job(_) => "jobs::by_id",
+        Query::JobLogs(_) => "logs::of_job_for_why",
         Query::Groups { .. } => "groups::troubled",
         Query::JobsOfGroup { .. } => "jobs::by_ids, jobs::interrupted",
         Query::Audit { before: None } => "audit::page_first",
@@ -311,6 +312,9 @@ pub async fn load(
             Data::JobCounts(counts)
         }
         Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
+        Query::JobLogs(id) => {
+            Data::JobLogs(*id, queries::job_logs_for_why(c, *id).await.map_err(error)?)
+        }
         Query::Groups {
             window_secs,
             pinned,

@@ -271,7 +271,9 @@ pub(crate) async fn build_plan(
         })
         .collect();
     let known = known(conn, door.id, now).await?;
-    let credentials = credentials(conn, &credential_ids(&actual, &known)).await?;
+    let ids = credential_ids(&actual, &known);
+    let credentials = credentials(conn, &ids).await?;
+    let ended = super::ended::ended(conn, door.id, &ids).await?;
     let input = Input {
         door_id: door.id,
         door_name: door.name.clone(),
@@ -282,6 +284,7 @@ pub(crate) async fn build_plan(
         actual,
         known,
         credentials,
+        ended,
         mode,
         grace: Duration::seconds(GRACE),
         now,

@@ -8,12 +8,14 @@ pub mod acting;
 pub mod audit;
 pub mod clock;
 pub mod drift;
+pub mod ended;
 pub mod enforce;
 pub mod gate;
 pub mod health;
 pub mod interrupted;
 pub mod jobs;
 pub mod plan;
+mod plan_why;
 pub mod runs;
 pub mod stop;
 

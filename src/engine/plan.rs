@@ -93,6 +93,8 @@ pub struct Input {
     pub known: Vec<Known>,
     /// Credentials of the broker by id (to tell revoked from unknown).
     pub credentials: BTreeMap<i64, i64>,
+    /// Why a credential no longer belongs here, by id (`plan_why`).
+    pub ended: BTreeMap<i64, super::ended::Ended>,
     pub mode: Mode,
     pub grace: Duration,
     pub now: DateTime<Utc>,
@@ -322,7 +324,7 @@ impl Plan {
         }
     }
 
-    fn delete_json(&self, d: &Delete) -> Value {
+    pub(super) fn delete_json(&self, d: &Delete) -> Value {
         json!({
             "code_name": self.name_of(d.code_name.as_ref()), "eligible_at": ts(&d.eligible_at), "first_seen_at": ts(&d.first_seen_at),
             "first_seen_source": d.first_seen_source, "grace_bypassed": d.grace_bypassed,
@@ -331,16 +333,9 @@ impl Plan {
         })
     }
 
-    /// One door's entry of `enforce_plan.doors`, as seed 001 has it, with
-    /// whether the lock's list was whole and what that withheld.
-    pub fn door_json(&self) -> Value {
-        let mut door = self.seed_door_json();
-        door["list_incomplete"] = json!(self.input.list_incomplete);
-        door["withheld_deletes"] = self.withheld.iter().map(|d| self.delete_json(d)).collect();
-        door
-    }
-
-    fn seed_door_json(&self) -> Value {
+    /// (`door_json`, in `plan_why`, is this with the list's wholeness and
+    /// each delete's `why`.)
+    pub(super) fn seed_door_json(&self) -> Value {
         let i = &self.input;
         json!({
             "actual": i.actual.iter().map(|a| json!({"code_name": self.name_of(a.code_name.as_ref()), "provider_receipt_id": a.provider_receipt_id,
@@ -422,6 +417,7 @@ mod tests {
             actual: vec![act("50957532", "AB U9 C6")],
             known: vec![],
             credentials: BTreeMap::from([(6, 9)]),
+            ended: BTreeMap::new(),
             mode,
             grace: Duration::seconds(3600),
             now: t("2026-02-05T16:28:59Z"),
@@ -453,7 +449,8 @@ mod tests {
         ] {
             assert_eq!(plan_json[k], want[k], "{k}");
         }
-        let (got, want) = (&plan_json["doors"][0], &want["doors"][0]);
+        let door = super::super::plan_why::seed_only(&plan_json["doors"][0]);
+        let (got, want) = (&door, &want["doors"][0]);
         for k in [
             "actual",
             "adds",

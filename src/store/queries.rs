@@ -106,6 +106,25 @@ pub async fn lock_logs(
     rows.iter().map(log_row).collect()
 }
 
+/// The most logs of a job read for its why sentence.
+pub const JOB_WHY_LOGS: i64 = 200;
+
+/// A job's newest logs (at most `JOB_WHY_LOGS`), heads with the values
+/// `groups::why` reads, in time order, masked as every row read.
+pub async fn job_logs_for_why(
+    conn: &mut sqlx::PgConnection,
+    job: i64,
+) -> Result<Vec<LogRow>, sqlx::Error> {
+    let rows = sqlx::query(statements::logs::OF_JOB_FOR_WHY.marked())
+        .bind(job)
+        .bind(JOB_WHY_LOGS)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut logs = rows.iter().map(log_row).collect::<Result<Vec<_>, _>>()?;
+    logs.reverse();
+    Ok(logs)
+}
+
 /// One of a user's access levels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserAccess {

@@ -188,10 +188,9 @@ fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'
         out.push(Line::from(vec![
             Span::styled(" - ", th.failed_mark),
             Span::raw(format!(
-                "{}  #{}  {}{grace}",
-                d.code_name.as_deref().unwrap_or("(no name)"),
+                "#{}  {}{grace}",
                 d.vendor_pin_id,
-                d.reason
+                plan.delete_why(d)
             )),
         ]));
     }

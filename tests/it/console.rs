@@ -351,10 +351,14 @@ async fn drift_on_door_2_shows_the_plan_then_runs_after_the_name_is_typed() {
         .providers(sim.provider_settings())
         .run()
         .await;
+    // The delete in words: the credential, the user behind it, the door.
     assert!(
-        ultra.contains("- AB U9 C6  #50957532  credential_revoked_or_missing  grace bypassed"),
+        ultra.contains(
+            "- #50957532  AB U9 C6 — user 9, credential 6 no longer opens door 2 (ttlock)"
+        ),
         "{ultra}"
     );
+    assert!(ultra.contains("opens it now  grace bypassed"), "{ultra}");
     let wrong = Screen::new(&url)
         .target(Target::Door { id: "2".into() })
         .keys("d<Tab>front<Enter>")

@@ -129,3 +129,21 @@ async fn groups_view_snapshot() {
     let (s, _) = run(&url, "e", (160, 45)).await;
     insta::assert_snapshot!("groups_view", s);
 }
+
+#[tokio::test]
+async fn a_stuck_jobs_detail_says_why_from_its_logs() {
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let stuck: i64 = sqlx::query_scalar(
+        "SELECT id FROM reconcile_jobs WHERE status = 'running' AND user_id = 42 ORDER BY created_at LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // `:jobs stuck` lists it; opening it reads its logs with the detail.
+    let (s, _) = run(&url, ":jobs stuck<Enter>", (160, 45)).await;
+    assert!(s.contains(&format!("#{stuck}")), "{s}");
+    let (s, _) = run(&url, &format!(":job {stuck}<Enter>"), (160, 45)).await;
+    assert!(s.contains("│why Stuck: reconcile_user started 3 h"), "{s}");
+    assert!(s.contains("no log for 3 h"), "{s}");
+}

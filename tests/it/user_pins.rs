@@ -201,3 +201,85 @@ async fn live_refresh_of_a_users_doors_is_bounded() {
     let fresh = live::Cache::default();
     assert_eq!(live::refresh(&p, &fresh, &mut u, &who, Some(2)).await, 1);
 }
+
+#[tokio::test]
+async fn user_missing_pin_names_the_failed_job() {
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    // Door 1, a TTLock door Maya (user 9) should open.
+    let (key, ext): (String, String) = sqlx::query_as(
+        "SELECT upper(device_type) || ':' || external_id, external_id FROM doors WHERE id = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(key.starts_with("TTLOCK:"), "{key}");
+    // The lock loses her PIN…
+    let sim = sim_for(&url).await;
+    {
+        let mut st = lockdesk::sim::state(&sim.state);
+        let lock = st.tt_locks.get_mut(&ext.parse::<i64>().unwrap()).unwrap();
+        let before = lock.passcodes.len();
+        lock.passcodes
+            .retain(|p| p["keyboardPwdName"] != "AB U9 C6");
+        assert_eq!(lock.passcodes.len() + 1, before, "her PIN was on door 1");
+    }
+    // …and the job that should add it back failed, its add refused.
+    let error = "TTLock errcode -3002: gateway offline";
+    let corr = "0ddba11c0ffee0000000000000000001";
+    let job: i64 = sqlx::query_scalar(
+        "INSERT INTO reconcile_jobs (job_type, user_id, reason, status, attempt_count, last_error, correlation_id, payload)
+         VALUES ('reconcile_user', 9, 'access level changed', 'failed', 1, $1, $2, '{\"user_id\": 9}')
+         RETURNING id::int8",
+    )
+    .bind(error)
+    .bind(corr)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO integration_logs (action, correlation_id, door_id, door_name, error_message, external_id,
+                                       lock_key, ok, provider_type, reconcile_job_id, request_json, response_json)
+         VALUES ('PASSCODE_ADD', $1, 1, 'Front door', $2, $3, $4, false, 'TTLOCK', $5,
+                 '{\"name\": \"AB U9 C6\"}', '{\"errcode\": -3002, \"errmsg\": \"gateway offline\"}')",
+    )
+    .bind(corr)
+    .bind(error)
+    .bind(&ext)
+    .bind(&key)
+    .bind(job)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE lock_pin_states SET state = 'deleted' WHERE door_id = 1 AND credential_id = 6",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut c = pool.acquire().await.unwrap();
+    let (mut u, who) = pins::user_pins(&mut c, 9).await.unwrap().unwrap();
+    let d1 = u.doors.iter().find(|d| d.door_id == 1).unwrap();
+    assert!(d1.expected_now());
+    assert_eq!(d1.state, State::Failing, "{d1:?}");
+    let why = u.why();
+    let want = format!("job #{job} that should have added it failed ({error})");
+    assert!(why.contains(&want), "{why}");
+    assert!(why.contains("missing on door 1"), "{why}");
+    // A live read of the lock agrees: her PIN is not there.
+    let p = providers(&sim, Duration::from_secs(10));
+    live::refresh(&p, &live::Cache::default(), &mut u, &who, Some(1)).await;
+    let d1 = u.doors.iter().find(|d| d.door_id == 1).unwrap();
+    assert_eq!(d1.state, State::Failing, "{d1:?}");
+    assert!(u.why().contains(&want), "{}", u.why());
+    // The same from `lockdesk user 9 --json`.
+    let out = lockdesk(&["user", "9", "--json"], Some(&url));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let why = v["why"].as_str().unwrap();
+    assert!(why.contains(&want), "{why}");
+}

@@ -10,6 +10,9 @@ pub struct JobsState {
     /// Who else is acting on a job and its devices' state (loaded with
     /// the job: `:job ID`, and Ctrl-R on the queue for the selected one).
     pub acting: Option<(i64, crate::app::Acting)>,
+    /// The open job's newest logs (heads, time order), for the why line of
+    /// a stuck or interrupted job: loaded with the job, as `acting` is.
+    pub why_logs: Option<(i64, Vec<crate::store::traces::LogRow>)>,
     pub filter: JobFilter,
     pub rows: Vec<JobRow>,
     pub scroll: Scroll,
@@ -279,12 +282,20 @@ impl App {
 }
 
 impl App {
-    /// Why a failed or dead job is where it is, from its row alone (its
-    /// `last_error`): the sentence of `groups::why`, redacted as every text
-    /// shown. A stuck or interrupted job's sentence needs its logs: it is
-    /// among the anomalies of its trace.
+    /// Why a failed, dead, stuck or interrupted job is where it is: the
+    /// sentence of `groups::why`, redacted as every text shown. A failed or
+    /// dead job's comes from its row (its `last_error`) and its logs when
+    /// loaded; a stuck or interrupted job's needs its logs (`why_logs`,
+    /// loaded with the job detail): none is said before they are.
     pub fn job_why(&self, job: &JobRow) -> Option<String> {
-        if !job.status.is_retryable() {
+        let logs = self
+            .panes
+            .jobs
+            .why_logs
+            .as_ref()
+            .filter(|(id, _)| *id == job.id && (job.interrupted || job.status == "running"))
+            .map(|(_, l)| l.as_slice());
+        if !job.status.is_retryable() && logs.is_none() {
             return None;
         }
         let cx = crate::groups::why::Context {
@@ -293,7 +304,7 @@ impl App {
             typical: None,
             lock_held: None,
         };
-        let s = crate::groups::why::why(job, &[], &cx)?;
+        let s = crate::groups::why::why(job, logs.unwrap_or(&[]), &cx)?;
         Some(crate::secrets::free_text(&s).into_owned())
     }
 }

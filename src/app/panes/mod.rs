@@ -162,7 +162,8 @@ impl Panes {
             }
             Slot::Trace => self.trace.failed(message),
             Slot::TracePayloads => self.trace.payloads_failed(),
-            Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting => {}
+            // The why line's logs: without them a stuck job's line is not said.
+            Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting | Slot::JobLogs => {}
         }
     }
 }
@@ -520,6 +521,7 @@ impl App {
                 if let Some(j) = self.panes.jobs.selected_job() {
                     let id = j.id;
                     c.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                    c.extend(self.reload(Slot::JobLogs, Query::JobLogs(id)));
                 }
                 c
             }

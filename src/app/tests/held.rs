@@ -183,6 +183,7 @@ fn a_held_drift_run_takes_override_instead_of_the_doors_name() {
         actual: Vec::new(),
         known: Vec::new(),
         credentials: Default::default(),
+        ended: Default::default(),
         mode: crate::engine::plan::Mode::Standard,
         grace: chrono::Duration::hours(1),
         now: a.now(),

@@ -4,6 +4,7 @@
 mod commands;
 mod groups;
 mod held;
+mod job_why;
 mod jobs;
 mod nav;
 mod props;

@@ -136,6 +136,24 @@ pub const CREDENTIAL_OWNERS: Statement = Statement {
     params: &[IntArray(&[6, 7, 8])],
 };
 
+/// Why each listed credential no longer belongs on door `$2`: its status and
+/// its user's, and the newest of the user's access levels to the door that
+/// is no longer active (by the user index of user_access_levels).
+pub const DELETE_CAUSES: Statement = Statement {
+    name: "drift::delete_causes",
+    sql: "SELECT c.id::int8, c.status::text, u.status::text, e.id::int8, e.status::text,
+                 CASE WHEN isfinite(e.updated_at) AND e.updated_at < '262000-01-01' THEN e.updated_at END::timestamptz
+            FROM credentials c JOIN users u ON u.id = c.user_id
+            LEFT JOIN LATERAL (
+                SELECT ual.id, ual.status, ual.updated_at FROM user_access_levels ual
+                  JOIN access_level_doors ald ON ald.access_level_id = ual.access_level_id
+                  JOIN doors d ON d.id = $2 AND (ald.door_id = d.id OR (ald.door_group_id IS NOT NULL AND ald.door_group_id = d.door_group_id))
+                 WHERE ual.user_id = c.user_id AND ual.status <> 'active'
+                 ORDER BY ual.updated_at DESC, ual.id DESC LIMIT 1) e ON true
+           WHERE c.id = ANY($1::int8[])",
+    params: &[IntArray(&[6, 7, 8]), Int(2)],
+};
+
 /// What the broker remembers of the passcodes on a door's lock. The first
 /// time is guarded as the panes' times are (a time chrono cannot hold comes
 /// as NULL, with Postgres's text of it after it).
@@ -192,4 +210,5 @@ pub const ALL: &[&Statement] = &[
     &KNOWN_PINS,
     &EXPECTED_PINS,
     &DOOR,
+    &DELETE_CAUSES,
 ];

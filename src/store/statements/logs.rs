@@ -12,6 +12,26 @@ pub const OF_LOCK: Statement = Statement {
     params: &[Text("TTLOCK:28991110"), Int(500)],
 };
 
+/// A job's newest logs (at most `$2`), newest first, through the job index:
+/// heads only — the request's change facts and, of the response, only the
+/// values `groups::why` reads (error code, HTTP status, provider message,
+/// summary). For the job detail's why line (stuck, interrupted).
+pub const OF_JOB_FOR_WHY: Statement = Statement {
+    name: "logs::of_job_for_why",
+    sql: "SELECT id::int8, action::text, correlation_id::text, CASE WHEN isfinite(created_at) AND created_at < '262000-01-01' THEN created_at END::timestamptz, \
+         debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
+         ok::bool, provider_type::text, reconcile_job_id::int8, \
+         json_strip_nulls(json_build_object('payload', json_build_object('keyboardPwdId', request_json->'payload'->'keyboardPwdId', \
+           'operation', json_build_object('user', request_json->'payload'->'operation'->'user')), \
+           'name', request_json->'name', 'provider_code_id', request_json->'provider_code_id'))::text, \
+         json_strip_nulls(json_build_object('summary', response_json->'summary', 'errcode', response_json->'errcode', \
+           'http_status', response_json->'http_status', 'errmsg', response_json->'errmsg', \
+           'body', json_build_object('message', response_json->'body'->'message')))::text, \
+         created_at::text AS created_at_text FROM integration_logs \
+         WHERE reconcile_job_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    params: &[Int(104), Int(200)],
+};
+
 /// One integration log: a provider call or one of the broker's own steps.
 pub const INSERT: Statement = Statement {
     name: "logs::insert",
@@ -38,4 +58,4 @@ pub const INSERT: Statement = Statement {
 };
 
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&OF_LOCK, &INSERT];
+pub const ALL: &[&Statement] = &[&OF_LOCK, &OF_JOB_FOR_WHY, &INSERT];
