@@ -303,10 +303,16 @@ async fn authed(s: Shared, r: Req) -> Resp {
                                         .collect()
                                 })
                                 .unwrap_or_default();
+                            let had: std::collections::BTreeSet<String> = users
+                                .iter()
+                                .filter(|x| d.users.iter().any(|u| u["userId"] == json!(x)))
+                                .cloned()
+                                .collect();
                             d.users
                                 .retain(|u| !users.iter().any(|x| u["userId"] == json!(x)));
-                            let revoked = users.len() as u64;
-                            for u in users {
+                            // Only the users really removed count, and are audited.
+                            let revoked = had.len() as u64;
+                            for u in had {
                                 d.events.push(json!({"timestamp": now, "type": "LOCK_REVOKED", "user": u, "email": actor,
                                                      "displayName": actor, "message": "Access revoked"}));
                             }

@@ -80,8 +80,10 @@ impl TtLockClient {
             .max_by_key(|g| g.get("rssi").and_then(Value::as_i64).unwrap_or(i64::MIN))
             .cloned();
         let Some(gw) = best else {
-            // Not on any gateway: nothing can reach it from the cloud.
-            st.online = Some(false);
+            // On no gateway: a WiFi lock is reached without one (the docs'
+            // queryElectricQuantity, "via gateway or WiFi lock"), so this says
+            // nothing of whether it can be reached: unknown, not offline.
+            st.online = None;
             return Ok(st);
         };
         let gw_id = match gw.get("gatewayId") {

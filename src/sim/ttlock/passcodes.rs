@@ -151,16 +151,34 @@ pub fn random(st: &mut SimState, uid: i64, lock_id: i64, p: &Params) -> Resp {
         (Ok(t), Ok(s), Ok(e)) => (t, s, e.unwrap_or(0)),
         _ => return invalid(),
     };
-    if !(1..=14).contains(&ptype) {
+    if !(1..=14).contains(&ptype) || start < 0 {
         return invalid();
+    }
+    // The lock refusing PINs refuses this one too (the loop below would
+    // otherwise never find a code it takes), and a full lock takes none.
+    if refused(st, lock_id) {
+        return err(-2032, "passcode too simple");
+    }
+    if st
+        .tt_locks
+        .get(&lock_id)
+        .is_some_and(|l| l.passcodes.len() >= MAX_CODES)
+    {
+        return err(-3009, "custom passcode storage full");
     }
     let start = start - start.rem_euclid(3_600_000);
     let mut rng = crate::seeds::Rng(st.rng_state ^ u64::try_from(lock_id).unwrap_or(0));
-    let code = loop {
+    // Bounded: a lock holds at most MAX_CODES of 90 million codes.
+    let mut code = None;
+    for _ in 0..64 {
         let c = format!("{}", rng.range(10_000_000, 99_999_999));
         if check_code(st, lock_id, &c).is_ok() {
-            break c;
+            code = Some(c);
+            break;
         }
+    }
+    let Some(code) = code else {
+        return err(-3007, "same passcode already exists");
     };
     st.rng_state = rng.next_u64();
     st.next_id += 1;

@@ -350,6 +350,28 @@ async fn sim_endpoint_keyboard_pwd_get() {
         e["errcode"], -3,
         "keyboardPwdType and startDate are required"
     );
+    // A start no calendar holds is refused, never a panic.
+    let (_, e) = w
+        .post(
+            "/v3/keyboardPwd/get",
+            &[lock(), p("keyboardPwdType", 3), p("startDate", i64::MIN)],
+        )
+        .await;
+    assert_eq!(e["errcode"], -3, "{e}");
+    // A lock refusing PINs refuses this one too, at once (it used to spin
+    // forever holding the simulator's state).
+    w.sim
+        .set_fault("TTLOCK:28991110", Some(lockdesk::sim::Fault::RefusePin));
+    let refused = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        w.post(
+            "/v3/keyboardPwd/get",
+            &[lock(), p("keyboardPwdType", 3), p("startDate", now_ms())],
+        ),
+    )
+    .await
+    .expect("an answer, not a hang");
+    assert_eq!(refused.1["errcode"], -2032, "{}", refused.1);
 }
 
 #[tokio::test]
