@@ -11,41 +11,15 @@ use lockdesk::console::{self, headless, screen};
 use lockdesk::keys::parse_sequence;
 use sqlx::PgPool;
 
+use lockdesk::engine;
 use lockdesk::engine::plan::Mode;
-use lockdesk::engine::{self, Operator};
 use lockdesk::providers::settings::Providers;
 
 use crate::support::demo_db;
 use crate::support::sim_for;
 use crate::support::{Screen, global};
 
-fn console(write: bool) -> Operator {
-    Operator {
-        name: "alice".into(),
-        reason: Some("INC-1234".into()),
-        write,
-        source: "console",
-    }
-}
-
-async fn job(pool: &PgPool, id: i64) -> (String, chrono::DateTime<chrono::Utc>, i32) {
-    sqlx::query_as(
-        "SELECT status::text, updated_at, attempt_count FROM reconcile_jobs WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-}
-
-async fn a_failed_job(pool: &PgPool) -> i64 {
-    let (id,): (i64,) =
-        sqlx::query_as("SELECT id FROM reconcile_jobs WHERE status = 'failed' AND user_id = 131")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    id
-}
+use crate::actions::{a_failed_job, console, job};
 
 /// What a change would touch: every job's status and update time, and the
 /// log and audit rows.

@@ -65,6 +65,30 @@ async fn wait_for_delete(sim: &lockdesk::sim::Sim) {
     }
 }
 
+/// An ultra-strict enforcement of door 2 running in the background, once
+/// its first delete has reached the simulator.
+async fn enforcing_door_2(
+    pool: &PgPool,
+    p: &std::sync::Arc<lockdesk::providers::settings::Providers>,
+    sim: &lockdesk::sim::Sim,
+) -> tokio::task::JoinHandle<Result<Enforced, engine::Refused>> {
+    let (pool, p) = (pool.clone(), p.clone());
+    let run = tokio::spawn(async move {
+        engine::enforce(
+            &pool,
+            &p,
+            &writer("alice"),
+            2,
+            Mode::UltraStrict,
+            None,
+            None,
+        )
+        .await
+    });
+    wait_for_delete(sim).await;
+    run
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_preview_never_settles_a_live_run() {
     let url = demo_db().await;
@@ -74,20 +98,7 @@ async fn a_preview_never_settles_a_live_run() {
     // The delete is applied at once and answered 3 s later: the run sits
     // between its call and its log row.
     sim.set_fault(LOCK, Some(Fault::SlowAnswer(Duration::from_secs(3))));
-    let (pool2, p2) = (pool.clone(), p.clone());
-    let run = tokio::spawn(async move {
-        engine::enforce(
-            &pool2,
-            &p2,
-            &writer("alice"),
-            2,
-            Mode::UltraStrict,
-            None,
-            None,
-        )
-        .await
-    });
-    wait_for_delete(&sim).await;
+    let run = enforcing_door_2(&pool, &p, &sim).await;
     // A second console previews the lock meanwhile.
     let now = db_now(&pool).await;
     let seen = engine::preview(&pool, &p, 2, Mode::UltraStrict, now)
@@ -149,20 +160,7 @@ async fn two_previews_settle_an_intent_once() {
     let sim = sim_for(&url).await;
     let p = std::sync::Arc::new(providers(&sim, Duration::from_secs(10)));
     sim.set_fault(LOCK, Some(Fault::SlowAnswer(Duration::from_secs(30))));
-    let (pool2, p2) = (pool.clone(), p.clone());
-    let run = tokio::spawn(async move {
-        engine::enforce(
-            &pool2,
-            &p2,
-            &writer("alice"),
-            2,
-            Mode::UltraStrict,
-            None,
-            None,
-        )
-        .await
-    });
-    wait_for_delete(&sim).await;
+    let run = enforcing_door_2(&pool, &p, &sim).await;
     // The run dies between its call and its log (its session ends with it);
     // its last heartbeat ages past twice the beat interval.
     run.abort();
@@ -236,20 +234,7 @@ async fn previews_cannot_starve_an_enforcement() {
     .unwrap();
     sim.set_fault(&other_key, Some(Fault::Slow(Duration::from_secs(30))));
     sim.set_fault(LOCK, Some(Fault::SlowAnswer(Duration::from_secs(2))));
-    let (pool2, p2) = (pool.clone(), p.clone());
-    let run = tokio::spawn(async move {
-        engine::enforce(
-            &pool2,
-            &p2,
-            &writer("alice"),
-            2,
-            Mode::UltraStrict,
-            None,
-            None,
-        )
-        .await
-    });
-    wait_for_delete(&sim).await;
+    let run = enforcing_door_2(&pool, &p, &sim).await;
     // Six previews of the slow lock, started while the run waits for its answer.
     let now = db_now(&pool).await;
     let mut previews = Vec::new();

@@ -13,7 +13,8 @@ use crate::support::sim_for;
 
 mod enforce;
 
-fn console(write: bool) -> Operator {
+/// An operator of the console, in write mode or not (also the read-only tests').
+pub(crate) fn console(write: bool) -> Operator {
     Operator {
         name: "alice".into(),
         reason: Some("INC-1234".into()),
@@ -22,7 +23,7 @@ fn console(write: bool) -> Operator {
     }
 }
 
-async fn job(pool: &PgPool, id: i64) -> (String, chrono::DateTime<chrono::Utc>, i32) {
+pub(crate) async fn job(pool: &PgPool, id: i64) -> (String, chrono::DateTime<chrono::Utc>, i32) {
     sqlx::query_as(
         "SELECT status::text, updated_at, attempt_count FROM reconcile_jobs WHERE id = $1",
     )
@@ -32,7 +33,7 @@ async fn job(pool: &PgPool, id: i64) -> (String, chrono::DateTime<chrono::Utc>, 
     .unwrap()
 }
 
-async fn a_failed_job(pool: &PgPool) -> i64 {
+pub(crate) async fn a_failed_job(pool: &PgPool) -> i64 {
     let (id,): (i64,) =
         sqlx::query_as("SELECT id FROM reconcile_jobs WHERE status = 'failed' AND user_id = 131")
             .fetch_one(pool)
