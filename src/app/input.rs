@@ -1,12 +1,9 @@
 //! From a key press to an `Action`: the prompt line (command, filter,
 //! search), the keymap contexts, the hints, and what each action does.
 
+use crate::app::{App, Cmd, Level, Overlay};
+use crate::keys::{Action, ActionGroup, Context, Key};
 use crossterm::event::KeyEvent;
-use serde_json::Value;
-
-use crate::app::{App, Cmd, Level, Overlay, Pane};
-use crate::keys::{Action, Context, Key};
-use crate::store::queries::{JobFilter, StatusFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptKind {
@@ -174,177 +171,20 @@ impl App {
         }
     }
 
+    /// What an action does: each group of actions has its function
+    /// (`app::dispatch`, `changes`, `copies`).
     pub fn act(&mut self, action: Action) -> Vec<Cmd> {
-        let page = 15isize;
-        match action {
-            Action::Quit => {
-                self.quit = true;
-                vec![Cmd::Quit]
-            }
-            Action::Help => {
-                self.popups.help = !self.popups.help;
-                Vec::new()
-            }
-            Action::Command => {
-                self.popups.prompt = Some(Prompt {
-                    kind: PromptKind::Command,
-                    text: String::new(),
-                });
-                Vec::new()
-            }
-            Action::Filter | Action::Search => {
-                let in_json = matches!(self.popups.overlays.last(), Some(Overlay::Json(_)));
-                if in_json {
-                    self.popups.prompt = Some(Prompt {
-                        kind: PromptKind::Search,
-                        text: String::new(),
-                    });
-                } else {
-                    // Every pane opens a prompt, so typed text never reaches
-                    // the keymap; where the pane cannot be searched yet, the
-                    // prompt says so (`filters_here`).
-                    let text = self.text_filter().cloned().unwrap_or_default();
-                    self.popups.prompt = Some(Prompt {
-                        kind: PromptKind::Filter,
-                        text,
-                    });
-                }
-                Vec::new()
-            }
-            Action::Back => self.back(),
-            Action::NextPane | Action::PrevPane => {
-                let forward = action == Action::NextPane;
-                self.switch_pane(self.pane.next(forward))
-            }
-            Action::PaneJobs => self.switch_pane(Pane::Jobs),
-            Action::PaneAudit => self.switch_pane(Pane::Audit),
-            Action::PaneLocks => self.switch_pane(Pane::Locks),
-            Action::PaneUser => self.switch_pane(Pane::User),
-            Action::PaneTrace => self.switch_pane(Pane::Trace),
-            Action::ToggleUtc => {
-                self.clock.shown.utc = !self.clock.shown.utc;
-                Vec::new()
-            }
-            Action::ToggleSiteZone => {
-                self.clock.shown.site = !self.clock.shown.site;
-                self.clock.shown.utc = false;
-                Vec::new()
-            }
-            Action::Refresh => self.refresh(),
-            Action::Up => self.move_selection(-1),
-            Action::Down => self.move_selection(1),
-            Action::PageUp => self.move_selection(-page),
-            Action::PageDown => self.move_selection(page),
-            Action::Top => self.move_selection(-(isize::MAX / 2)),
-            Action::Bottom => self.move_selection(isize::MAX / 2),
-            Action::Open => self.open(),
-            Action::CycleStatus => {
-                let order: Vec<Option<StatusFilter>> = std::iter::once(None)
-                    .chain(StatusFilter::ALL.iter().copied().map(Some))
-                    .collect();
-                let i = order
-                    .iter()
-                    .position(|s| *s == self.panes.jobs.filter.status)
-                    .unwrap_or(0);
-                let mut f = self.panes.jobs.filter.clone();
-                f.status = order[(i + 1) % order.len()];
-                self.set_job_filter(f)
-            }
-            Action::ErrorGroups => self.toggle_groups(),
-            Action::ClearFilters => {
-                self.panes.jobs.text.clear();
-                self.set_job_filter(JobFilter::default())
-            }
-            Action::Fold
-            | Action::UnfoldAll
-            | Action::FoldAll
-            | Action::NextMatch
-            | Action::PrevMatch => {
-                if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
-                    match action {
-                        Action::Fold if on_marker(j) => {
-                            // The part too deep to hold: show its raw text.
-                            let title = format!("{} · raw text", j.title);
-                            let raw = Value::String(j.copy.clone().unwrap_or_default());
-                            self.open_json(title, &raw);
-                        }
-                        Action::Fold => j.scroll.selected = j.doc.toggle(j.scroll.selected),
-                        Action::UnfoldAll => j.doc.unfold_all(),
-                        Action::FoldAll => {
-                            j.doc.fold_all();
-                            j.scroll.selected = 0;
-                        }
-                        _ => match j.doc.jump(j.scroll.selected, action == Action::NextMatch) {
-                            Some(r) => j.scroll.show_near_top(r),
-                            None => self.say(Level::Info, "no matches"),
-                        },
-                    }
-                }
-                Vec::new()
-            }
-            Action::LiveDoor | Action::LiveDoors => self.live_pins(action == Action::LiveDoors),
-            Action::NextSection => {
-                self.panes.trace.jump_section(true);
-                Vec::new()
-            }
-            Action::PrevSection => {
-                self.panes.trace.jump_section(false);
-                Vec::new()
-            }
-            Action::Retry
-            | Action::CancelJob
-            | Action::RetryAll
-            | Action::Drift
-            | Action::ToggleMode
-            | Action::Enqueue
-            | Action::Copy
-            | Action::CopyAll
-            | Action::CopyCurl
-            | Action::CopyMarkdown => self.operate(action),
-            Action::Bundle => self.bundle(),
-            Action::ShowRequest | Action::ShowResponse => {
-                let log = self.panes.trace.selected_log().cloned();
-                match log {
-                    Some(l) if l.detached => self.say(
-                        Level::Info,
-                        format!(
-                            "log #{}: its payloads are still being read; press again in a moment",
-                            l.id
-                        ),
-                    ),
-                    Some(l) => {
-                        let (part, column, v) = if action == Action::ShowRequest {
-                            ("request", "request_json", l.request_json.clone())
-                        } else {
-                            ("response", "response_json", l.response_json.clone())
-                        };
-                        // The copy is the column as Postgres wrote it.
-                        let raw = l
-                            .raw_json
-                            .iter()
-                            .find(|(c, _)| *c == column)
-                            .map(|(_, r)| r.clone());
-                        self.open_json_with(
-                            format!("log #{} {} · {part}", l.id, l.action),
-                            &v.unwrap_or(Value::Null),
-                            raw,
-                        );
-                        self.shows_row(crate::store::reveal::RevealOf::LogColumn(l.id, column));
-                    }
-                    None => self.say(Level::Info, "select a log first"),
-                }
-                Vec::new()
-            }
+        match action.group() {
+            ActionGroup::Global => self.act_global(action),
+            ActionGroup::Panes => self.act_panes(action),
+            ActionGroup::Clock => self.act_clock(action),
+            ActionGroup::Navigation => self.act_navigation(action),
+            ActionGroup::JobQueue => self.act_job_queue(action),
+            ActionGroup::Json => self.act_json(action),
+            ActionGroup::Trace => self.act_trace(action),
+            ActionGroup::User => self.live_pins(action == Action::LiveDoors),
+            ActionGroup::Changes => self.operate(action),
+            ActionGroup::Copies => self.act_copies(action),
         }
     }
-}
-
-/// Is the selected line of a JSON popup a collapsed part (with its text kept)?
-fn on_marker(j: &crate::app::JsonView) -> bool {
-    j.copy.is_some()
-        && j.doc
-            .visible
-            .get(j.scroll.selected)
-            .and_then(|&i| j.doc.lines.get(i))
-            .is_some_and(|l| crate::jsontext::is_marker(l.text.trim_matches('"')))
 }

@@ -8,6 +8,7 @@ mod clock;
 mod command;
 mod copies;
 mod dialog;
+mod dispatch;
 mod held;
 mod input;
 mod loads;

@@ -198,6 +198,53 @@ impl Action {
     }
 }
 
+/// The families of actions, each handled by one function of the console's
+/// dispatcher (`App::act` routes on this; `app::dispatch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionGroup {
+    /// Quitting, help, the prompts, Back and Refresh: the console as a whole.
+    Global,
+    /// Choosing a pane.
+    Panes,
+    /// Which zone times are shown in.
+    Clock,
+    /// Moving in a list and opening what is selected.
+    Navigation,
+    /// The job queue's filters and its error groups.
+    JobQueue,
+    /// The JSON viewer's folds and matches.
+    Json,
+    /// The trace's sections and payloads.
+    Trace,
+    /// Reading a user's doors live.
+    User,
+    /// Changes on production (retry, cancel, drift and its dialog).
+    Changes,
+    /// The clipboard and incident bundles.
+    Copies,
+}
+
+impl Action {
+    /// The group whose function in the dispatcher handles this action.
+    pub fn group(self) -> ActionGroup {
+        use Action::*;
+        match self {
+            Quit | Help | Command | Filter | Search | Back | Refresh => ActionGroup::Global,
+            NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace => {
+                ActionGroup::Panes
+            }
+            ToggleUtc | ToggleSiteZone => ActionGroup::Clock,
+            Up | Down | PageUp | PageDown | Top | Bottom | Open => ActionGroup::Navigation,
+            CycleStatus | ClearFilters | ErrorGroups => ActionGroup::JobQueue,
+            Fold | UnfoldAll | FoldAll | NextMatch | PrevMatch => ActionGroup::Json,
+            NextSection | PrevSection | ShowRequest | ShowResponse => ActionGroup::Trace,
+            LiveDoor | LiveDoors => ActionGroup::User,
+            Retry | CancelJob | RetryAll | Drift | ToggleMode | Enqueue => ActionGroup::Changes,
+            Copy | CopyAll | CopyCurl | CopyMarkdown | Bundle => ActionGroup::Copies,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

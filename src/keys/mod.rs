@@ -6,6 +6,6 @@ pub mod action;
 pub mod key;
 pub mod keymap;
 
-pub use action::Action;
+pub use action::{Action, ActionGroup};
 pub use key::{Key, parse_sequence};
 pub use keymap::{Context, DEFAULT_KEYMAP, Keymap, KeymapError, markdown_table};
