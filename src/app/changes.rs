@@ -166,137 +166,165 @@ impl App {
         }
     }
 
+    /// The production changes: one function per key (`Action::group` sends
+    /// only `ActionGroup::Changes` here).
     pub(crate) fn operate(&mut self, action: Action) -> Vec<Cmd> {
         match action {
             Action::Retry => self.retry(),
-            Action::CancelJob => match self.target_job() {
-                Some(_) if self.refuse_read_only() => Vec::new(),
-                Some(j) if matches!(j.status, JobStatus::Queued | JobStatus::Failed) => {
-                    // A cancelled job cannot be retried: ask first.
-                    self.popups.dialog = Some(Dialog::Cancel { job: j });
-                    Vec::new()
-                }
-                Some(j) => {
-                    self.say(
-                        Level::Info,
-                        format!(
-                            "job #{} is {}: only queued or failed jobs can be cancelled",
-                            j.id, j.status
-                        ),
-                    );
-                    Vec::new()
-                }
-                None => {
-                    self.say(Level::Info, "select a job first");
-                    Vec::new()
-                }
-            },
+            Action::CancelJob => self.cancel_job(),
             Action::RetryAll if self.groups_view() => self.retry_group(),
-            Action::RetryAll => {
-                if !self.pane.retries_all() || self.refuse_read_only() {
-                    return Vec::new();
-                }
-                if !self.panes.jobs.text.is_empty() {
-                    // A text filter narrows what is seen: retry exactly the
-                    // failed and dead rows it shows, never the hidden ones.
-                    let jobs: Vec<RetryableJob> = self
-                        .panes
-                        .jobs
-                        .visible()
-                        .into_iter()
-                        .map(|i| &self.panes.jobs.rows[i])
-                        .filter(|j| j.status.is_retryable())
-                        .map(|j| (j.id, j.status.to_string(), j.updated_at))
-                        .collect();
-                    let window = self.panes.jobs.more_below || self.panes.jobs.more_above;
-                    self.popups.dialog = Some(Dialog::RetryAll {
-                        filter: self.panes.jobs.filter.clone(),
-                        jobs: Some(jobs),
-                        more: false,
-                        typed: String::new(),
-                        text: Some(TextScope {
-                            text: self.panes.jobs.text.clone(),
-                            loaded: self.panes.jobs.rows.len(),
-                            more_beyond: window,
-                        }),
-                    });
-                    return Vec::new();
-                }
-                self.popups.dialog = Some(Dialog::RetryAll {
-                    filter: self.panes.jobs.filter.clone(),
-                    jobs: None,
-                    more: false,
-                    typed: String::new(),
-                    text: None,
-                });
-                let filter = self.panes.jobs.filter.clone();
-                let now = self.now();
-                self.act_cmd(ActRequest::CountRetryable { filter, now })
+            Action::RetryAll => self.retry_all(),
+            Action::Drift => self.drift(),
+            Action::ToggleMode => self.toggle_drift_mode(),
+            Action::Enqueue => self.enqueue_drift(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Cancel the target job, after a confirmation (a cancelled job cannot
+    /// be retried).
+    fn cancel_job(&mut self) -> Vec<Cmd> {
+        match self.target_job() {
+            Some(_) if self.refuse_read_only() => Vec::new(),
+            Some(j) if matches!(j.status, JobStatus::Queued | JobStatus::Failed) => {
+                // A cancelled job cannot be retried: ask first.
+                self.popups.dialog = Some(Dialog::Cancel { job: j });
+                Vec::new()
             }
-            Action::Drift => {
-                if let Some(why) = &self.session.drift_disabled {
-                    let why = why.clone();
-                    self.say(Level::Warn, why);
-                    return Vec::new();
-                }
-                let Some(door) = self.target_door() else {
-                    self.say(
-                        Level::Info,
-                        "open a lock (:door 2) or select a log on a door, then press the drift key",
-                    );
-                    return Vec::new();
-                };
-                let name = self
-                    .doors
-                    .iter()
-                    .find(|d| d.id == door)
-                    .map_or_else(|| format!("door {door}"), |d| d.name.clone());
-                let mode = self.write.default_mode();
-                self.popups.dialog = Some(Dialog::Drift(Box::new(DriftDialog {
-                    door_id: door,
-                    door_name: name,
-                    mode,
-                    preview: None,
-                    typed: String::new(),
-                    running: false,
-                    outcome: None,
-                    remaining: None,
-                    error: None,
-                    hold: None,
-                })));
+            Some(j) => {
+                self.say(
+                    Level::Info,
+                    format!(
+                        "job #{} is {}: only queued or failed jobs can be cancelled",
+                        j.id, j.status
+                    ),
+                );
+                Vec::new()
+            }
+            None => {
+                self.say(Level::Info, "select a job first");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Retry every failed or dead job the queue's filter matches: the
+    /// confirmation first counts them (or, under a text filter, lists the
+    /// rows shown).
+    fn retry_all(&mut self) -> Vec<Cmd> {
+        if !self.pane.retries_all() || self.refuse_read_only() {
+            return Vec::new();
+        }
+        if !self.panes.jobs.text.is_empty() {
+            return self.retry_all_shown();
+        }
+        self.popups.dialog = Some(Dialog::RetryAll {
+            filter: self.panes.jobs.filter.clone(),
+            jobs: None,
+            more: false,
+            typed: String::new(),
+            text: None,
+        });
+        let filter = self.panes.jobs.filter.clone();
+        let now = self.now();
+        self.act_cmd(ActRequest::CountRetryable { filter, now })
+    }
+
+    /// A text filter narrows what is seen: retry exactly the failed and dead
+    /// rows it shows, never the hidden ones.
+    fn retry_all_shown(&mut self) -> Vec<Cmd> {
+        let jobs: Vec<RetryableJob> = self
+            .panes
+            .jobs
+            .visible()
+            .into_iter()
+            .map(|i| &self.panes.jobs.rows[i])
+            .filter(|j| j.status.is_retryable())
+            .map(|j| (j.id, j.status.to_string(), j.updated_at))
+            .collect();
+        let window = self.panes.jobs.more_below || self.panes.jobs.more_above;
+        self.popups.dialog = Some(Dialog::RetryAll {
+            filter: self.panes.jobs.filter.clone(),
+            jobs: Some(jobs),
+            more: false,
+            typed: String::new(),
+            text: Some(TextScope {
+                text: self.panes.jobs.text.clone(),
+                loaded: self.panes.jobs.rows.len(),
+                more_beyond: window,
+            }),
+        });
+        Vec::new()
+    }
+
+    /// Drift enforcement on the target door: the dialog opens and asks the
+    /// engine for the plan.
+    fn drift(&mut self) -> Vec<Cmd> {
+        if let Some(why) = &self.session.drift_disabled {
+            let why = why.clone();
+            self.say(Level::Warn, why);
+            return Vec::new();
+        }
+        let Some(door) = self.target_door() else {
+            self.say(
+                Level::Info,
+                "open a lock (:door 2) or select a log on a door, then press the drift key",
+            );
+            return Vec::new();
+        };
+        let name = self
+            .doors
+            .iter()
+            .find(|d| d.id == door)
+            .map_or_else(|| format!("door {door}"), |d| d.name.clone());
+        let mode = self.write.default_mode();
+        self.popups.dialog = Some(Dialog::Drift(Box::new(DriftDialog {
+            door_id: door,
+            door_name: name,
+            mode,
+            preview: None,
+            typed: String::new(),
+            running: false,
+            outcome: None,
+            remaining: None,
+            error: None,
+            hold: None,
+        })));
+        self.act_cmd(ActRequest::DriftPreview {
+            door,
+            mode,
+            now: self.now(),
+        })
+    }
+
+    /// In the drift dialog (not while it runs): the other mode, planned anew.
+    fn toggle_drift_mode(&mut self) -> Vec<Cmd> {
+        match &mut self.popups.dialog {
+            Some(Dialog::Drift(d)) if !d.running => {
+                d.mode = d.mode.toggled();
+                d.preview = None;
+                d.typed.clear();
+                let (door, mode) = (d.door_id, d.mode);
                 self.act_cmd(ActRequest::DriftPreview {
                     door,
                     mode,
                     now: self.now(),
                 })
             }
-            Action::ToggleMode => match &mut self.popups.dialog {
-                Some(Dialog::Drift(d)) if !d.running => {
-                    d.mode = d.mode.toggled();
-                    d.preview = None;
-                    d.typed.clear();
-                    let (door, mode) = (d.door_id, d.mode);
-                    self.act_cmd(ActRequest::DriftPreview {
-                        door,
-                        mode,
-                        now: self.now(),
-                    })
-                }
-                _ => Vec::new(),
-            },
-            Action::Enqueue => match &self.popups.dialog {
-                Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
-                    self.refuse_in_drift_dialog();
-                    Vec::new()
-                }
-                Some(Dialog::Drift(d)) if !d.running => {
-                    let (door, mode) = (d.door_id, d.mode);
-                    self.act_cmd(ActRequest::DriftEnqueue { door, mode })
-                }
-                _ => Vec::new(),
-            },
-            Action::Copy | Action::CopyAll | Action::CopyCurl | Action::CopyMarkdown => {
-                self.copy(action)
+            _ => Vec::new(),
+        }
+    }
+
+    /// In the drift dialog (not while it runs): leave the door to the worker.
+    fn enqueue_drift(&mut self) -> Vec<Cmd> {
+        match &self.popups.dialog {
+            Some(Dialog::Drift(d)) if !d.running && !self.can_write() => {
+                self.refuse_in_drift_dialog();
+                Vec::new()
+            }
+            Some(Dialog::Drift(d)) if !d.running => {
+                let (door, mode) = (d.door_id, d.mode);
+                self.act_cmd(ActRequest::DriftEnqueue { door, mode })
             }
             _ => Vec::new(),
         }
