@@ -4,9 +4,9 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{acting, load, pins_live, statements_of, trail};
+use super::reads::{acting, load, pins_live, trail};
 use crate::store::replica::{self, Standby};
-use crate::store::statements;
+use crate::store::statements::{self, LastStatement, tracking};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -131,48 +131,42 @@ impl Executor {
                 let primary = self.pool.clone();
                 let handle = tokio::spawn(async move {
                     let what = query.what();
-                    let statements = statements_of(&query);
                     let trail_load = matches!(query, Query::LockTrail { .. });
+                    // Each statement the load sends notes itself here, so
+                    // that its failure (even a panic) names the one it was in.
+                    let last = LastStatement::default();
+                    let noted = last.clone();
                     // The work runs in its own task, so that a panic in it
                     // (a bug, or a row no decoder expected) still answers:
                     // the pane shows the failure instead of loading forever.
-                    let mut work = AbortOnDrop(tokio::spawn(async move {
+                    let mut work = AbortOnDrop(tokio::spawn(tracking(noted, async move {
                         match &query {
                             // Provider calls: no database connection needed.
-                            Query::LockTrail { .. } => (trail(&providers, &query).await, None),
+                            Query::LockTrail { .. } => trail(&providers, &query).await,
                             // On the primary, whatever the loads read from.
-                            Query::Acting(of) => (acting(&primary, &providers, of).await, None),
+                            Query::Acting(of) => acting(&primary, &providers, of).await,
                             Query::UserPins(_, read) if *read != PinsRead::Broker => {
-                                crate::store::statements::tracking(pins_live(
-                                    &pool, &providers, &pin_cache, &query, settings, &pid2,
-                                ))
-                                .await
+                                pins_live(&pool, &providers, &pin_cache, &query, settings, &pid2)
+                                    .await
                             }
-                            _ => {
-                                crate::store::statements::tracking(load(
-                                    &pool, &query, settings, &pid2,
-                                ))
-                                .await
-                            }
+                            _ => load(&pool, &query, settings, &pid2).await,
                         }
-                    }));
-                    let result = match (&mut work.0).await {
+                    })));
+                    let outcome = (&mut work.0).await;
+                    let named = last.get().map_or(String::new(), |s| format!(" ({s})"));
+                    let result = match outcome {
                         // A provider's failure already names the provider.
-                        Ok((r, _)) if trail_load => r,
+                        Ok(r) if trail_load => r,
                         // A failure names the statement that failed.
-                        Ok((r, last)) => r.map_err(|e| LoadError {
-                            message: format!(
-                                "loading {what} ({}): {}",
-                                last.unwrap_or(statements),
-                                e.message
-                            ),
+                        Ok(r) => r.map_err(|e| LoadError {
+                            message: format!("loading {what}{named}: {}", e.message),
                             ..e
                         }),
                         Err(e) => {
                             tracing::error!("loading {what} panicked: {e}");
                             Err(LoadError {
                                 message: format!(
-                                    "loading {what} ({statements}) failed inside lockdesk (the log file has the details)"
+                                    "loading {what}{named} failed inside lockdesk (the log file has the details)"
                                 ),
                                 connection_lost: false,
                             })

@@ -203,38 +203,6 @@ pub async fn pins_live(
     Ok(Data::UserPins(Some(Box::new((u, who))), live))
 }
 
-/// The statements a load runs (names from `store::statements`), for the
-/// message that says which failed.
-pub fn statements_of(query: &Query) -> &'static str {
-    match query {
-        Query::Jobs { .. } => "jobs::page",
-        Query::JobCounts(_) => "jobs::counts",
-        Query::Job(_) => "jobs::by_id",
-        Query::JobLogs(_) => "logs::of_job_for_why",
-        Query::Groups { .. } => "groups::troubled",
-        Query::JobsOfGroup { .. } => "jobs::by_ids, jobs::interrupted",
-        Query::Audit { before: None } => "audit::page_first",
-        Query::Audit { .. } => "audit::page_before",
-        Query::LockLogs(_) => "logs::of_lock",
-        Query::LockTrail { .. } => "no statement: a provider call",
-        Query::User(_) => {
-            "users::user, users::access, users::credentials, users::doors, jobs::of_user, users::traces"
-        }
-        Query::UserPins(..) => {
-            "pins::now, pins::user, users::credentials, pins::doors_of_user, pins::states_of_credentials, pins::lock_recent, traces::logs_by_ids, jobs::of_user"
-        }
-        Query::FindUser(_) => {
-            "pins::find_by_id, pins::find_by_credential, pins::find_by_doordeck_ref, pins::find_by_prefix, pins::find_by_substring"
-        }
-        Query::Trace(_) => {
-            "traces::resolve_exact, traces::resolve_prefix, traces::audit_of, traces::jobs_of, traces::log_count_of, traces::logs_of or traces::log_heads_of"
-        }
-        Query::LogPayloads(_) => "traces::logs_by_ids_within or traces::logs_by_ids",
-        Query::Doors => "doors::every_with_sites or doors::every",
-        Query::Acting(_) => "acting::lock_holder, acting::running_on_lock, acting::job_state",
-    }
-}
-
 pub async fn load(
     pool: &PgPool,
     query: &Query,
@@ -260,7 +228,7 @@ pub async fn load(
         Err(e) => return Err(error(e)),
     };
     let mut guard = LoadConn { conn, done: false };
-    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.tagged())
+    let (backend,): (i32,) = sqlx::query_as(statements::session::BACKEND_PID.marked())
         .fetch_one(&mut *guard.conn)
         .await
         .map_err(error)?;

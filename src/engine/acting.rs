@@ -92,11 +92,11 @@ pub async fn on_lock_conn(
     lock: &LockKey,
     except: Option<i64>,
 ) -> Result<Vec<Actor>, sqlx::Error> {
-    let holder: Option<HolderRow> = sqlx::query_as(st::LOCK_HOLDER.tagged())
+    let holder: Option<HolderRow> = sqlx::query_as(st::LOCK_HOLDER.marked())
         .bind(advisory_key(&lock.provider, &lock.external_id))
         .fetch_optional(&mut *conn)
         .await?;
-    let running: Vec<RunningRow> = sqlx::query_as(st::RUNNING_ON_LOCK.tagged())
+    let running: Vec<RunningRow> = sqlx::query_as(st::RUNNING_ON_LOCK.marked())
         .bind(&lock.provider)
         .bind(&lock.external_id)
         .bind(lock.to_string())
@@ -167,7 +167,7 @@ pub async fn on_job(pool: &PgPool, job: i64) -> Result<Vec<Actor>, Refused> {
     let mut conn = super::acquire(pool).await?;
     let r: Result<Vec<Actor>, sqlx::Error> = async {
         let mut out = Vec::new();
-        let state: Option<RunningRow> = sqlx::query_as(st::JOB_STATE.tagged())
+        let state: Option<RunningRow> = sqlx::query_as(st::JOB_STATE.marked())
             .bind(job)
             .fetch_optional(&mut *conn)
             .await
@@ -217,7 +217,7 @@ pub async fn job_devices(
 ) -> Result<BTreeMap<i64, Vec<Device>>, sqlx::Error> {
     let mut out: BTreeMap<i64, Vec<Device>> = BTreeMap::new();
     for chunk in jobs.chunks(1000) {
-        let rows: Vec<DeviceRow> = sqlx::query_as(st::JOB_DEVICES.tagged())
+        let rows: Vec<DeviceRow> = sqlx::query_as(st::JOB_DEVICES.marked())
             .bind(chunk.to_vec())
             .fetch_all(&mut *conn)
             .await?;

@@ -185,7 +185,7 @@ pub async fn jobs_page(
     page: Page,
     limit: i64,
 ) -> Result<Vec<JobRow>, sqlx::Error> {
-    let sql = statements::tag("jobs::page", &jobs_sql::page(&shape_of(filter, page)));
+    let sql = statements::marked("jobs::page", &jobs_sql::page(&shape_of(filter, page)));
     let q = bind_filter(
         sqlx::query(sqlx::AssertSqlSafe(sql)),
         filter,
@@ -211,7 +211,7 @@ pub async fn retryable_jobs(
     stuck_after_secs: i64,
     cap: usize,
 ) -> Result<(Vec<(i64, String, DateTime<Utc>)>, bool), sqlx::Error> {
-    let sql = statements::tag(
+    let sql = statements::marked(
         "jobs::retryable",
         &jobs_sql::retryable(&shape_of(filter, Page::First)),
     );
@@ -334,7 +334,7 @@ pub async fn jobs_refresh(
     limit: i64,
     known: &[JobStamp],
 ) -> Result<Refreshed, sqlx::Error> {
-    let sql = statements::tag("jobs::stamps", &jobs_sql::stamps(&shape_of(filter, page)));
+    let sql = statements::marked("jobs::stamps", &jobs_sql::stamps(&shape_of(filter, page)));
     let q = bind_filter(
         sqlx::query(sqlx::AssertSqlSafe(sql)),
         filter,

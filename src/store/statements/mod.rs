@@ -100,16 +100,45 @@ pub enum Param {
     NullTime,
 }
 
+/// The statement a load sent last, shared with the task that awaits the
+/// load: when the load fails (or panics), that is the statement it names.
+#[derive(Debug, Clone, Default)]
+pub struct LastStatement(std::sync::Arc<std::sync::Mutex<Option<&'static str>>>);
+
+impl LastStatement {
+    fn note(&self, name: &'static str) {
+        let mut last = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = Some(name);
+    }
+
+    /// The name of the statement sent last, if any was.
+    pub fn get(&self) -> Option<&'static str> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 tokio::task_local! {
-    /// The statement a load ran last, for its failure message.
-    static RUNNING: std::cell::Cell<&'static str>;
+    /// Where the load running in this task notes each statement it sends.
+    static RUNNING: LastStatement;
+}
+
+/// Notes `name` as the statement the current load sends (outside a load,
+/// nothing).
+fn note(name: &'static str) {
+    let _ = RUNNING.try_with(|last| last.note(name));
 }
 
 impl Statement {
     /// This statement's SQL, noted as the one the current load runs (so a
     /// failure names it: `loading user 9 (users::credentials): …`), tagged.
     pub fn marked(&self) -> &'static str {
-        let _ = RUNNING.try_with(|c| c.set(self.name));
+        note(self.name);
         self.tagged()
     }
 
@@ -134,16 +163,17 @@ pub fn tag(name: &str, sql: &str) -> String {
     format!("/* lockdesk:{name} */ {sql}")
 }
 
-/// Runs a load, and says which statement it ran last (the failing one when
-/// it failed); `None` when it ran none through `marked`.
-pub async fn tracking<F: std::future::Future>(f: F) -> (F::Output, Option<&'static str>) {
-    RUNNING
-        .scope(std::cell::Cell::new(""), async {
-            let out = f.await;
-            let last = RUNNING.with(std::cell::Cell::get);
-            (out, (!last.is_empty()).then_some(last))
-        })
-        .await
+/// A dynamic statement's SQL (the job pages' shapes), noted and tagged as
+/// `Statement::marked` notes and tags a fixed one.
+pub fn marked(name: &'static str, sql: &str) -> String {
+    note(name);
+    tag(name, sql)
+}
+
+/// Runs a load, noting in `last` each statement it sends through `marked`:
+/// the one sent last is the one a failure names.
+pub async fn tracking<F: std::future::Future>(last: LastStatement, f: F) -> F::Output {
+    RUNNING.scope(last, f).await
 }
 
 /// Every fixed statement (the job page's shapes are in `jobs::page_samples`).
@@ -188,6 +218,23 @@ mod tests {
             }
         }
         max
+    }
+
+    #[tokio::test]
+    async fn a_load_names_the_statement_it_sent_last() {
+        let last = LastStatement::default();
+        tracking(last.clone(), async {
+            let _ = jobs::BY_ID.marked();
+            let _ = marked("jobs::page", "SELECT 1");
+        })
+        .await;
+        assert_eq!(last.get(), Some("jobs::page"));
+        // Outside a load, sending a statement notes nothing (and never panics).
+        let _ = jobs::BY_ID.marked();
+        assert_eq!(last.get(), Some("jobs::page"));
+        let none = LastStatement::default();
+        tracking(none.clone(), async {}).await;
+        assert_eq!(none.get(), None);
     }
 
     #[test]

@@ -282,23 +282,25 @@ async fn nulls_where_the_contract_promises_values_are_drawn_and_exported_as_null
     assert_eq!(v["app_audit"][0]["after_json"], serde_json::json!([1, 2]));
 }
 
-#[tokio::test]
-async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
-    let url = demo_db().await;
-    let pool = PgPool::connect(&url).await.unwrap();
-    // A support role that may not read the logs: the contract check passes
-    // (the catalog is visible), the trace's log statement is refused.
+/// The URL of a new login role that reads every table of the database but
+/// `tables` (the catalog stays visible, so the contract check passes).
+async fn role_without(url: &str, tables: &[&str]) -> String {
+    let pool = PgPool::connect(url).await.unwrap();
     let db: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(&pool)
         .await
         .unwrap();
     let role = format!("{db}_support");
-    for sql in [
+    let mut sqls = vec![
         format!("CREATE ROLE {role} LOGIN"),
         format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
-        format!("REVOKE SELECT ON integration_logs FROM {role}"),
-        format!("REVOKE SELECT ON app_audit FROM {role}"),
-    ] {
+    ];
+    sqls.extend(
+        tables
+            .iter()
+            .map(|t| format!("REVOKE SELECT ON {t} FROM {role}")),
+    );
+    for sql in sqls {
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&pool)
             .await
@@ -306,6 +308,29 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
     }
     let restricted = url.replacen("postgres@", &format!("{role}@"), 1);
     assert_ne!(restricted, url, "the test URL names its user");
+    restricted
+}
+
+#[tokio::test]
+async fn a_failing_statement_names_itself() {
+    let url = demo_db().await;
+    let restricted = role_without(&url, &["reconcile_jobs"]).await;
+    let q = Screen::new(&restricted).size(200, 40).run().await;
+    // The store names the statement that was refused, not the load's list.
+    assert!(
+        q.contains(
+            "loading the job queue (jobs::page): the database refused the query: permission denied for table reconcile_jobs"
+        ),
+        "{q}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
+    let url = demo_db().await;
+    // A support role that may not read the logs: the contract check passes
+    // (the catalog is visible), the trace's log statement is refused.
+    let restricted = role_without(&url, &["integration_logs", "app_audit"]).await;
     let t = Screen::new(&restricted)
         .target(Target::Trace {
             id: "e4792295".into(),
