@@ -27,6 +27,8 @@ impl App {
         self.reload_pane(self.pane, true)
     }
 
+    /// An answer to a load: dropped unless it is the newest of its slot,
+    /// else handed to what its data (or its failure) changes.
     pub(crate) fn loaded(
         &mut self,
         slot: Slot,
@@ -37,42 +39,43 @@ impl App {
         let Some(query) = self.requests.answered(slot, id) else {
             return Vec::new();
         };
-        let data = match result {
+        match result {
             Ok(d) => {
                 if self.requests.db_lost.take().is_some() {
                     self.say(Level::Info, "reconnected to the database");
                 }
-                d
+                self.arrived(query, d)
             }
-            Err(mut e) => {
-                // Say how to try again, with the key the keymap really has.
-                let retry = self.keys_for(Action::Refresh);
-                if slot == Slot::Acting {
-                    // A side read: the pane shows its own data without it.
-                    tracing::warn!("{}", e.message);
-                    return Vec::new();
-                }
-                if slot != Slot::LockTrail && !retry.is_empty() {
-                    e.message = format!("{} — {retry} retries", e.message);
-                }
-                if e.connection_lost {
-                    self.requests.db_lost = Some(e.message.clone());
-                } else if slot != Slot::LockTrail {
-                    // (A provider's failure is shown in its own part of the pane.)
-                    self.say(Level::Error, e.message.clone());
-                }
-                self.panes.failed(slot, e.message);
-                return Vec::new();
-            }
-        };
+            Err(e) => self.load_failed(slot, e),
+        }
+    }
+
+    /// A failed load: said with how to retry, shown where its data would be.
+    fn load_failed(&mut self, slot: Slot, mut e: LoadError) -> Vec<Cmd> {
+        // Say how to try again, with the key the keymap really has.
+        let retry = self.keys_for(Action::Refresh);
+        if slot == Slot::Acting {
+            // A side read: the pane shows its own data without it.
+            tracing::warn!("{}", e.message);
+            return Vec::new();
+        }
+        if slot != Slot::LockTrail && !retry.is_empty() {
+            e.message = format!("{} — {retry} retries", e.message);
+        }
+        if e.connection_lost {
+            self.requests.db_lost = Some(e.message.clone());
+        } else if slot != Slot::LockTrail {
+            // (A provider's failure is shown in its own part of the pane.)
+            self.say(Level::Error, e.message.clone());
+        }
+        self.panes.failed(slot, e.message);
+        Vec::new()
+    }
+
+    /// What each kind of data changes (and loads next).
+    fn arrived(&mut self, query: Query, data: Data) -> Vec<Cmd> {
         match data {
-            Data::Doors(d) => {
-                self.doors = d;
-                if self.panes.lock.door.is_none() {
-                    let key = self.panes.lock.lock_key.clone();
-                    self.panes.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
-                }
-            }
+            Data::Doors(d) => self.doors_arrived(d),
             Data::JobCounts(c) => {
                 if let Some(db) = c.db_now {
                     self.clock.database_said(db);
@@ -82,32 +85,8 @@ impl App {
                 self.standby_feed_changed(was);
             }
             Data::Groups(read) => self.groups_arrived(*read),
-            Data::Job(id, job) => match job {
-                Some(j) => {
-                    self.panes.jobs.filter = JobFilter::default();
-                    self.panes.jobs.scope = None;
-                    self.panes.jobs.groups.on = false;
-                    self.panes.jobs.text.clear();
-                    let k = Keyset::of_job(&j);
-                    self.panes.jobs.window_start = Some(k);
-                    self.panes.jobs.focus = Some(j.id);
-                    return self.load_jobs(Page::From(k), JobsLoad::Replace);
-                }
-                None => self.say(Level::Error, format!("there is no job #{id}")),
-            },
-            Data::JobsRefreshed(r) => {
-                let limit = match query {
-                    Query::Jobs { limit, .. } => limit,
-                    _ => PAGE,
-                };
-                self.panes.jobs.error = None;
-                // The selection follows its job (merging takes the rows).
-                if self.panes.jobs.focus.is_none() {
-                    self.panes.jobs.focus = self.panes.jobs.selected_job().map(|j| j.id);
-                }
-                let rows = self.panes.jobs.merge(r);
-                self.jobs_arrived(rows, JobsLoad::Refresh, limit);
-            }
+            Data::Job(id, job) => return self.job_arrived(id, job),
+            Data::JobsRefreshed(r) => self.jobs_refreshed(&query, r),
             Data::Jobs(rows) => {
                 let (mode, limit) = match query {
                     Query::Jobs { mode, limit, .. } => (mode, limit),
@@ -118,16 +97,7 @@ impl App {
                 self.panes.jobs.error = None;
                 self.jobs_arrived(rows, mode, limit);
             }
-            Data::Audit(rows) => {
-                self.panes.audit.loading = false;
-                self.panes.audit.error = None;
-                self.panes.audit.loaded = true;
-                if self.panes.audit.loaded_at.is_none() {
-                    self.panes.audit.loaded_at = Some(self.now());
-                }
-                self.panes.audit.more_below = rows.len() as i64 == PAGE;
-                self.panes.audit.rows.extend(rows);
-            }
+            Data::Audit(rows) => self.audit_arrived(rows),
             Data::Lock(logs) => {
                 self.panes.lock.loading = false;
                 self.panes.lock.error = None;
@@ -149,61 +119,125 @@ impl App {
                 t.events = events;
                 t.clock_skew = clock.map(|(lock, read_at)| lock - read_at);
             }
-            Data::User(d) => {
-                self.panes.user.loading = false;
-                self.panes.user.error = None;
-                self.panes.user.loaded_at = Some(self.now());
-                if !d.exists() {
-                    self.say(Level::Warn, format!("there is no user #{}", d.id));
-                }
-                self.panes.user.detail = Some(d);
-            }
+            Data::User(d) => self.user_arrived(d),
             Data::UserPins(pins, live) => {
                 self.pins_arrived(&query, pins.map(|b| b.0), live);
             }
             Data::UsersFound(q, found) => return self.users_found(q, found),
-            Data::Trace(r) => {
-                self.panes.trace.loading = false;
-                match r {
-                    TraceResult::Found(t) => {
-                        // Remember the full id, so Esc comes back to the same trace.
-                        self.panes.trace.query = Some(t.correlation_id.clone());
-                        self.panes.trace.loaded_at = Some(self.now());
-                        let mut summary =
-                            timeline::summarize(&t, &self.now(), self.session.stuck_after);
-                        summary.anomalies.extend(self.whys_of(&t));
-                        self.panes.trace.summary = Some(summary);
-                        self.panes.trace.trace = Some(t);
-                        self.panes.trace.rebuild();
-                        return self.trace_payloads();
-                    }
-                    TraceResult::NotFound(q) => {
-                        self.panes.trace.error = Some(format!("no trace matches `{q}`"));
-                    }
-                    TraceResult::Ambiguous(q, ids) => {
-                        self.panes.trace.error = Some(format!(
-                            "`{q}` matches several traces: {}. Type more of the id.",
-                            ids.join(", ")
-                        ));
-                    }
-                    TraceResult::Invalid(m) => self.panes.trace.error = Some(m),
-                }
-            }
-            Data::LogPayloads(whole) => {
-                let selected = self.panes.trace.selected_log_index().unwrap_or(0);
-                if let Some(t) = &mut self.panes.trace.trace {
-                    crate::store::heads::attach(&mut t.logs, whole, selected);
-                }
-                let wanted = self.panes.trace.open_when_loaded.take();
-                let here = self.panes.trace.selected_log().filter(|l| !l.detached);
-                if wanted.is_some() && here.map(|l| l.id) == wanted {
-                    return self.open();
-                }
-                // The selection may have moved on while this page was read.
-                return self.trace_payloads();
-            }
+            Data::Trace(r) => return self.trace_arrived(r),
+            Data::LogPayloads(whole) => return self.payloads_arrived(whole),
         }
         Vec::new()
+    }
+
+    /// The doors (names for the lock pane and drift): the open lock's door
+    /// found among them.
+    fn doors_arrived(&mut self, d: Vec<crate::store::queries::Door>) {
+        self.doors = d;
+        if self.panes.lock.door.is_none() {
+            let key = self.panes.lock.lock_key.clone();
+            self.panes.lock.door = self.doors.iter().find(|d| d.lock_key() == key).cloned();
+        }
+    }
+
+    /// `:job N`: the queue, unfiltered, from that job.
+    fn job_arrived(&mut self, id: i64, job: Option<crate::store::traces::JobRow>) -> Vec<Cmd> {
+        match job {
+            Some(j) => {
+                self.panes.jobs.filter = JobFilter::default();
+                self.panes.jobs.scope = None;
+                self.panes.jobs.groups.on = false;
+                self.panes.jobs.text.clear();
+                let k = Keyset::of_job(&j);
+                self.panes.jobs.window_start = Some(k);
+                self.panes.jobs.focus = Some(j.id);
+                return self.load_jobs(Page::From(k), JobsLoad::Replace);
+            }
+            None => self.say(Level::Error, format!("there is no job #{id}")),
+        }
+        Vec::new()
+    }
+
+    /// The queue's 2-second refresh: merged into the rows shown.
+    fn jobs_refreshed(&mut self, query: &Query, r: crate::store::queries::Refreshed) {
+        let limit = match query {
+            Query::Jobs { limit, .. } => *limit,
+            _ => PAGE,
+        };
+        self.panes.jobs.error = None;
+        // The selection follows its job (merging takes the rows).
+        if self.panes.jobs.focus.is_none() {
+            self.panes.jobs.focus = self.panes.jobs.selected_job().map(|j| j.id);
+        }
+        let rows = self.panes.jobs.merge(r);
+        self.jobs_arrived(rows, JobsLoad::Refresh, limit);
+    }
+
+    /// A page of the audit pane, appended.
+    fn audit_arrived(&mut self, rows: Vec<crate::store::traces::AuditRow>) {
+        self.panes.audit.loading = false;
+        self.panes.audit.error = None;
+        self.panes.audit.loaded = true;
+        if self.panes.audit.loaded_at.is_none() {
+            self.panes.audit.loaded_at = Some(self.now());
+        }
+        self.panes.audit.more_below = rows.len() as i64 == PAGE;
+        self.panes.audit.rows.extend(rows);
+    }
+
+    fn user_arrived(&mut self, d: crate::store::queries::UserDetail) {
+        self.panes.user.loading = false;
+        self.panes.user.error = None;
+        self.panes.user.loaded_at = Some(self.now());
+        if !d.exists() {
+            self.say(Level::Warn, format!("there is no user #{}", d.id));
+        }
+        self.panes.user.detail = Some(d);
+    }
+
+    /// A trace: summarised, shown, and its payloads read.
+    fn trace_arrived(&mut self, r: TraceResult) -> Vec<Cmd> {
+        self.panes.trace.loading = false;
+        match r {
+            TraceResult::Found(t) => {
+                // Remember the full id, so Esc comes back to the same trace.
+                self.panes.trace.query = Some(t.correlation_id.clone());
+                self.panes.trace.loaded_at = Some(self.now());
+                let mut summary = timeline::summarize(&t, &self.now(), self.session.stuck_after);
+                summary.anomalies.extend(self.whys_of(&t));
+                self.panes.trace.summary = Some(summary);
+                self.panes.trace.trace = Some(t);
+                self.panes.trace.rebuild();
+                return self.trace_payloads();
+            }
+            TraceResult::NotFound(q) => {
+                self.panes.trace.error = Some(format!("no trace matches `{q}`"));
+            }
+            TraceResult::Ambiguous(q, ids) => {
+                self.panes.trace.error = Some(format!(
+                    "`{q}` matches several traces: {}. Type more of the id.",
+                    ids.join(", ")
+                ));
+            }
+            TraceResult::Invalid(m) => self.panes.trace.error = Some(m),
+        }
+        Vec::new()
+    }
+
+    /// A page of a big trace's payloads: attached, and the log waiting for
+    /// it opened.
+    fn payloads_arrived(&mut self, whole: Vec<crate::store::traces::LogRow>) -> Vec<Cmd> {
+        let selected = self.panes.trace.selected_log_index().unwrap_or(0);
+        if let Some(t) = &mut self.panes.trace.trace {
+            crate::store::heads::attach(&mut t.logs, whole, selected);
+        }
+        let wanted = self.panes.trace.open_when_loaded.take();
+        let here = self.panes.trace.selected_log().filter(|l| !l.detached);
+        if wanted.is_some() && here.map(|l| l.id) == wanted {
+            return self.open();
+        }
+        // The selection may have moved on while this page was read.
+        self.trace_payloads()
     }
 }
 

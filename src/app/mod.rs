@@ -3,6 +3,7 @@
 //! and come back as `Msg::Loaded` tagged with the request id; stale ones are
 //! dropped. Each concern has its own file; each pane its own under `panes/`.
 
+mod acted;
 mod changes;
 mod clock;
 mod command;
