@@ -221,6 +221,7 @@ impl App {
             Action::PaneLocks => self.switch_pane(Pane::Locks),
             Action::PaneUser => self.switch_pane(Pane::User),
             Action::PaneTrace => self.switch_pane(Pane::Trace),
+            Action::PanePulse => self.switch_pane(Pane::Pulse),
             Action::ToggleUtc => {
                 self.clock.shown.utc = !self.clock.shown.utc;
                 Vec::new()

@@ -82,6 +82,7 @@ impl App {
                 self.standby_feed_changed(was);
             }
             Data::Groups(read) => self.groups_arrived(*read),
+            Data::Pulse(read) => self.pulse_arrived(*read),
             Data::Job(id, job) => match job {
                 Some(j) => {
                     self.panes.jobs.filter = JobFilter::default();

@@ -125,6 +125,7 @@ pub struct Panes {
     pub lock: LockState,
     pub user: UserState,
     pub trace: TraceState,
+    pub pulse: panes::pulse::PulseState,
 }
 
 pub struct App {

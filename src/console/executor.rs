@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{acting, load, pins_live, statements_of, trail};
+use super::reads::{acting, load, pins_live, pulse, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -142,6 +142,12 @@ impl Executor {
                             Query::LockTrail { .. } => (trail(&providers, &query).await, None),
                             // On the primary, whatever the loads read from.
                             Query::Acting(of) => (acting(&primary, &providers, of).await, None),
+                            Query::Pulse { .. } => {
+                                crate::store::statements::tracking(pulse(
+                                    &pool, &providers, &query, settings, &pid2,
+                                ))
+                                .await
+                            }
                             Query::UserPins(_, read) if *read != PinsRead::Broker => {
                                 crate::store::statements::tracking(pins_live(
                                     &pool, &providers, &pin_cache, &query, settings, &pid2,
