@@ -277,12 +277,12 @@ fn groups(f: &mut Frame, app: &App, area: Rect, y: u16) -> u16 {
             ""
         };
         let mark = if i == p.scroll.selected { "▶" } else { " " };
-        let tail = format!(" {:>5} {}  {offline}{storm}", grp.count, trend.arrow());
-        let room = w.saturating_sub(tail.chars().count() + 4);
-        let name = format!("{:<room$}", fit(&grp.fingerprint.to_string(), room));
+        // The numbers first, in fixed columns; the cause gives way.
+        let tail = format!("  {offline}{storm}");
+        let room = w.saturating_sub(tail.chars().count() + 13);
         let mut line = Line::from(vec![
-            Span::raw(format!(" {mark} ")),
-            Span::styled(name, th.strong),
+            Span::raw(format!(" {mark} {:>6} {} ", grp.count, trend.arrow())),
+            Span::styled(fit(&grp.fingerprint.to_string(), room), th.strong),
             Span::raw(tail),
         ]);
         if i == p.scroll.selected {
