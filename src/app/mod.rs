@@ -302,6 +302,8 @@ impl App {
         }
         cmds.extend(self.go(start, false));
         cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+        // The queue's header line or the Pulse, as the timer would.
+        cmds.extend(self.poll_pulse(0));
         cmds
     }
 

@@ -227,7 +227,7 @@ fn groups(f: &mut Frame, app: &App, area: Rect, y: u16) -> u16 {
             Span::styled(" TOP ERROR GROUPS", th.column_heads),
             Span::styled(
                 format!(
-                    "  jobs, last hour against the one before, locks offline now · {key} opens one"
+                    "  jobs, trend (last hour against the one before), cause, its locks offline now · {key} opens one"
                 ),
                 th.dim,
             ),

@@ -8,6 +8,7 @@ mod job_why;
 mod jobs;
 mod nav;
 mod props;
+mod pulse;
 mod trace;
 mod user;
 mod write;
