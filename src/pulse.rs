@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn peak_current_and_trend() {
         let mut v = vec![0u64; MINUTES];
-        v[40] = 9;
+        v[35] = 9;
         v[58] = 3;
         v[59] = 1;
         assert_eq!(peak(&v), 9);

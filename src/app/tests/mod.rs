@@ -205,6 +205,13 @@ pub(super) fn with_jobs(rows: Vec<JobRow>) -> App {
         load_id(&cmds, Slot::Jobs),
         Ok(Data::Jobs(rows)),
     );
+    // The header's failed-calls line.
+    answer(
+        &mut a,
+        Slot::Pulse,
+        load_id(&cmds, Slot::Pulse),
+        Ok(Data::Pulse(Box::default())),
+    );
     assert_eq!(a.in_flight(), 0);
     a
 }
