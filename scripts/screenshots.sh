@@ -34,3 +34,4 @@ shot drift-plan --write --keys 'd' door 2
 shot drift-plan-ultra-strict --write --keys 'd<Tab>' door 2
 shot retry --write --reason screenshots --keys 'jjjr'
 shot help --keys '?'
+shot pulse --keys '6'

@@ -18,7 +18,13 @@ pub struct Config {
     pub operator: Option<String>,
     /// The mode a drift plan starts in: standard (default) or ultra_strict.
     pub drift_mode: Option<String>,
+    /// The pane the console opens on with no target: `jobs` (the default)
+    /// or `pulse`.
+    pub start_pane: Option<String>,
 }
+
+/// The panes `start_pane` may name.
+pub const START_PANES: [&str; 2] = ["jobs", "pulse"];
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +80,7 @@ struct ConfigFile {
     time_zone: Option<String>,
     operator: Option<String>,
     drift_mode: Option<String>,
+    start_pane: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -88,6 +95,13 @@ impl Config {
                 anyhow!("{file}:{line}: stuck_after_secs is a number of seconds")
             })?),
         };
+        if let Some(p) = f.start_pane.as_deref().filter(|p| !START_PANES.contains(p)) {
+            let line = tomlfile::line_starting(text, "start_pane");
+            return Err(anyhow!(
+                "{file}:{line}: start_pane is `{p}`: use {}",
+                START_PANES.join(" or ")
+            ));
+        }
         Ok(Config {
             default_profile: f.default_profile,
             profiles: f.profiles,
@@ -95,6 +109,7 @@ impl Config {
             time_zone: f.time_zone,
             operator: f.operator,
             drift_mode: f.drift_mode,
+            start_pane: f.start_pane,
         })
     }
 
@@ -191,6 +206,17 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_pane_is_jobs_or_pulse() {
+        let c = Config::parse("c.toml", "start_pane = \"pulse\"\n").unwrap();
+        assert_eq!(c.start_pane.as_deref(), Some("pulse"));
+        assert_eq!(Config::parse("c.toml", "").unwrap().start_pane, None);
+        let e = Config::parse("c.toml", "operator = \"a\"\nstart_pane = \"trace\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "c.toml:2: start_pane is `trace`: use jobs or pulse");
+    }
 
     #[test]
     fn profiles_and_settings_parse_and_resolve_in_order() {

@@ -25,6 +25,7 @@ pub mod osuser;
 pub mod output;
 pub mod pinmap;
 pub mod providers;
+pub mod pulse;
 pub mod secrets;
 pub mod seeds;
 pub mod sim;

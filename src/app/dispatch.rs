@@ -72,6 +72,7 @@ impl App {
             Action::PaneLocks => self.switch_pane(Pane::Locks),
             Action::PaneUser => self.switch_pane(Pane::User),
             Action::PaneTrace => self.switch_pane(Pane::Trace),
+            Action::PanePulse => self.switch_pane(Pane::Pulse),
             // `Action::group` sends only the actions above here.
             _ => Vec::new(),
         }

@@ -127,6 +127,7 @@ pub struct Panes {
     pub lock: LockState,
     pub user: UserState,
     pub trace: TraceState,
+    pub pulse: panes::pulse::PulseState,
 }
 
 pub struct App {
@@ -303,6 +304,8 @@ impl App {
         }
         cmds.extend(self.go(start, false));
         cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+        // The queue's header line or the Pulse, as the timer would.
+        cmds.extend(self.poll_pulse(0));
         cmds
     }
 

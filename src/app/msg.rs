@@ -40,6 +40,8 @@ pub enum Slot {
     /// The open job's newest logs, for its why line (stuck, interrupted):
     /// read with the job detail, never on the 2-second refresh.
     JobLogs,
+    /// The hour per minute (the queue's header), or the whole Pulse pane.
+    Pulse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +105,13 @@ pub enum Query {
     Acting(ActingOf),
     /// One job's newest logs (heads), for its why sentence.
     JobLogs(i64),
+    /// The last hour per minute; with `detail`, all the Pulse pane shows,
+    /// and whether each of `locks` is offline from the probes kept.
+    Pulse {
+        detail: bool,
+        pinned: Option<DateTime<Utc>>,
+        locks: Vec<String>,
+    },
 }
 
 /// What `Query::Acting` asks about.
@@ -143,6 +152,7 @@ impl Query {
             Query::Acting(ActingOf::Lock(k)) => format!("who else is acting on {k}"),
             Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
             Query::JobLogs(j) => format!("the logs of job #{j}"),
+            Query::Pulse { .. } => "the last hour of calls (the Pulse)".into(),
         }
     }
 }
@@ -229,6 +239,7 @@ pub enum Data {
     Doors(Vec<Door>),
     Acting(ActingOf, Acting),
     JobLogs(i64, Vec<LogRow>),
+    Pulse(Box<crate::store::pulse::PulseRead>),
 }
 
 /// A failed load, already in words for the operator.

@@ -16,6 +16,8 @@ pub enum Loc {
     Lock(String),
     User(i64),
     Trace(String),
+    /// The Pulse: what is happening now.
+    Pulse,
 }
 
 impl App {
@@ -81,6 +83,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Loc::Pulse => self.open_pulse(),
             Loc::Trace(q) => {
                 self.pane = Pane::Trace;
                 let loaded = self

@@ -35,6 +35,7 @@ impl App {
         {
             cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
         }
+        cmds.extend(self.poll_pulse(ticks));
         cmds
     }
 }

@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{acting, load, pins_live, trail};
+use super::reads::{acting, load, pins_live, pulse, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements::{self, LastStatement, tracking};
 use std::collections::HashMap;
@@ -145,6 +145,9 @@ impl Executor {
                             Query::LockTrail { .. } => trail(&providers, &query).await,
                             // On the primary, whatever the loads read from.
                             Query::Acting(of) => acting(&primary, &providers, of).await,
+                            Query::Pulse { .. } => {
+                                pulse(&pool, &providers, &query, settings, &pid2).await
+                            }
                             Query::UserPins(_, read) if *read != PinsRead::Broker => {
                                 pins_live(&pool, &providers, &pin_cache, &query, settings, &pid2)
                                     .await

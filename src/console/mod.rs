@@ -204,6 +204,7 @@ pub async fn setup_with(
         app.say(Level::Warn, notice);
     }
     let start = match target {
+        None if config.start_pane.as_deref() == Some("pulse") => Loc::Pulse,
         None => Loc::Jobs,
         Some(Target::Trace { id }) => Loc::Trace(id),
         Some(Target::Job { id }) => Loc::Job(id),

@@ -203,6 +203,44 @@ pub async fn pins_live(
     Ok(Data::UserPins(Some(Box::new((u, who))), live))
 }
 
+/// The Pulse from the database, with whether each of the top groups' locks
+/// is offline now from the device probes kept (none is sent for a pane:
+/// a lock never probed is unknown).
+pub async fn pulse(
+    pool: &PgPool,
+    providers: &Providers,
+    query: &Query,
+    settings: Settings,
+    pid: &Mutex<Option<i32>>,
+) -> Result<Data, LoadError> {
+    let mut data = load(pool, query, settings, pid).await?;
+    if let (Data::Pulse(read), Query::Pulse { locks, .. }) = (&mut data, query) {
+        if let Some(d) = read.detail.as_mut() {
+            d.offline = locks
+                .iter()
+                .map(|l| {
+                    let kept = providers.kept_probe(l);
+                    (l.clone(), kept.and_then(|p| offline_of(&p)))
+                })
+                .collect();
+        }
+    }
+    Ok(data)
+}
+
+/// Whether a probe says the device is offline now (its gateway or the lock
+/// itself); `None` when it could not tell.
+fn offline_of(p: &crate::providers::probe::Probed) -> Option<bool> {
+    let s = p.state.as_ref().ok()?;
+    match (&s.gateway, s.online) {
+        (Some(g), _) if !g.online => Some(true),
+        (_, Some(false)) => Some(true),
+        (_, Some(true)) => Some(false),
+        (Some(_), None) => Some(false),
+        (None, None) => None,
+    }
+}
+
 pub async fn load(
     pool: &PgPool,
     query: &Query,
@@ -341,6 +379,11 @@ pub async fn load(
                 connection_lost: false,
             });
         }
+        Query::Pulse { detail, pinned, .. } => Data::Pulse(Box::new(
+            crate::store::pulse::read(c, *pinned, *detail)
+                .await
+                .map_err(error)?,
+        )),
         Query::LogPayloads(page) => Data::LogPayloads(
             crate::store::heads::read_page(c, page)
                 .await

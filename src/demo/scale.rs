@@ -47,6 +47,7 @@ const BIG_INDEXES: &[&str] = &[
     "integration_logs_door_time_idx",
     "integration_logs_job_idx",
     "integration_logs_correlation_prefix_idx",
+    "integration_logs_time_idx",
 ];
 
 const ACTIONS_TTLOCK: &[(&str, &str, &str)] = &[

@@ -18,6 +18,7 @@ pub enum Action {
     PaneLocks,
     PaneUser,
     PaneTrace,
+    PanePulse,
     ToggleUtc,
     ToggleSiteZone,
     Filter,
@@ -78,6 +79,7 @@ impl Action {
         Action::PaneLocks,
         Action::PaneUser,
         Action::PaneTrace,
+        Action::PanePulse,
         Action::ToggleUtc,
         Action::ToggleSiteZone,
         Action::Filter,
@@ -143,6 +145,7 @@ impl Action {
             Action::PaneLocks => "per-lock logs",
             Action::PaneUser => "user",
             Action::PaneTrace => "trace (correlation detail)",
+            Action::PanePulse => "pulse (what is happening now)",
             Action::ToggleUtc => "times in UTC / display zone",
             Action::ToggleSiteZone => "times in the site's own zone",
             Action::Filter => "filter the list as you type",
@@ -230,7 +233,8 @@ impl Action {
         use Action::*;
         match self {
             Quit | Help | Command | Filter | Search | Back | Refresh => ActionGroup::Global,
-            NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace => {
+            NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace
+            | PanePulse => {
                 ActionGroup::Panes
             }
             ToggleUtc | ToggleSiteZone => ActionGroup::Clock,

@@ -110,6 +110,12 @@ pub const WANTED: &[Wanted] = &[
         speeds_up: "a job's logs and its interrupted mark in the queue",
     },
     Wanted {
+        name: "integration_logs_time_idx",
+        table: "integration_logs",
+        using: "btree (created_at DESC, id DESC)",
+        speeds_up: "the Pulse pane and the queue header's failed calls per minute (the last hour only)",
+    },
+    Wanted {
         name: "integration_logs_correlation_prefix_idx",
         table: "integration_logs",
         using: "btree (correlation_id text_pattern_ops)",

@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod migrate;
 pub mod odd;
 pub mod pins;
+pub mod pulse;
 pub mod queries;
 pub mod queue;
 pub mod replica;

@@ -15,13 +15,15 @@ use crate::timefmt::{age, relative};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let detail_h = if area.height >= 22 { 9 } else { 0 };
-    let [head, table, detail] = Layout::vertical([
+    let [head, spark, table, detail] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(detail_h),
     ])
     .areas(area);
     header(f, app, head);
+    super::pulse::header_line(f, app, spark);
     let on_groups = app.jobs().groups.on;
     if on_groups {
         super::groups::rows(f, app, table);

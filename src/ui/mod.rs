@@ -11,6 +11,7 @@ mod json;
 mod lock;
 mod picker;
 mod pins;
+mod pulse;
 pub mod theme;
 mod trace;
 mod user;
@@ -250,6 +251,7 @@ fn draw_panes(f: &mut Frame, app: &App) {
         Pane::Locks => lock::draw(f, app, main),
         Pane::User => user::draw(f, app, main),
         Pane::Trace => trace::draw(f, app, main),
+        Pane::Pulse => pulse::draw(f, app, main),
     }
     if let Some(o) = app.popups().overlay() {
         let r = popup(main, 94, 92);

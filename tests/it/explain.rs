@@ -139,6 +139,37 @@ async fn every_statement_is_index_bound() {
         failures.len(),
         failures.join("\n\n")
     );
+    pulse_reads_a_range_of_the_time_index(&url).await;
+}
+
+/// The Pulse's timer statements read integration_logs only as a range of
+/// `integration_logs_time_idx` (the hour, the last 10 minutes), at the
+/// seeded world's own clock, where its rows are.
+async fn pulse_reads_a_range_of_the_time_index(url: &str) {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let at = [Param::Time("2026-11-20T15:30:00Z")];
+    for s in [
+        &statements::pulse::PER_MINUTE,
+        &statements::pulse::LOCKS_FAILING,
+    ] {
+        let p = plan(&mut conn, s.sql, &at).await.unwrap();
+        let mut names = Vec::new();
+        indexes(&p, &mut names);
+        assert!(
+            names.iter().any(|n| n == "integration_logs_time_idx"),
+            "{}: {p:#}",
+            s.name
+        );
+    }
+}
+
+fn indexes(node: &Value, out: &mut Vec<String>) {
+    if let Some(r) = node["Index Name"].as_str() {
+        out.push(r.to_string());
+    }
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        indexes(child, out);
+    }
 }
 
 /// The same on a broker whose integration_logs is partitioned by month:

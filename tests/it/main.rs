@@ -27,6 +27,7 @@ mod kill;
 mod odd_actions;
 mod orm_schema;
 mod providers;
+mod pulse;
 mod readonly;
 mod replica;
 mod secrets;

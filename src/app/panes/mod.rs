@@ -7,6 +7,7 @@ pub mod audit;
 pub mod groups;
 pub mod jobs;
 pub mod lock;
+pub mod pulse;
 pub mod trace;
 pub mod user;
 
@@ -26,15 +27,17 @@ pub enum Pane {
     Locks,
     User,
     Trace,
+    Pulse,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::Jobs,
         Pane::Audit,
         Pane::Locks,
         Pane::User,
         Pane::Trace,
+        Pane::Pulse,
     ];
 
     pub fn title(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Pane {
             Pane::Locks => "Lock logs",
             Pane::User => "User",
             Pane::Trace => "Trace",
+            Pane::Pulse => "Pulse",
         }
     }
 
@@ -112,6 +116,7 @@ impl Pane {
                 (Action::Back, "back"),
                 (Action::Help, "help"),
             ],
+            Pane::Pulse => pulse::HINTS,
             _ => &[
                 (Action::Open, "open"),
                 (Action::Filter, "filter"),
@@ -162,6 +167,7 @@ impl Panes {
             }
             Slot::Trace => self.trace.failed(message),
             Slot::TracePayloads => self.trace.payloads_failed(),
+            Slot::Pulse => self.pulse.failed(message),
             // The why line's logs: without them a stuck job's line is not said.
             Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting | Slot::JobLogs => {}
         }
@@ -226,6 +232,7 @@ impl App {
             Pane::Locks => p.lock.selected(),
             Pane::User => p.user.selected(),
             Pane::Trace => p.trace.selected(),
+            Pane::Pulse => self.pulse_selected(),
         }
     }
 
@@ -236,7 +243,7 @@ impl App {
             Pane::Jobs => Some(&self.panes.jobs.text),
             Pane::Audit => Some(&self.panes.audit.text),
             Pane::Locks => Some(&self.panes.lock.text),
-            Pane::User | Pane::Trace => None,
+            Pane::User | Pane::Trace | Pane::Pulse => None,
         }
     }
 
@@ -246,7 +253,7 @@ impl App {
             Pane::Jobs => Some(&mut self.panes.jobs.text),
             Pane::Audit => Some(&mut self.panes.audit.text),
             Pane::Locks => Some(&mut self.panes.lock.text),
-            Pane::User | Pane::Trace => None,
+            Pane::User | Pane::Trace | Pane::Pulse => None,
         }
     }
 
@@ -260,6 +267,7 @@ impl App {
             Pane::Locks => &mut p.lock.scroll,
             Pane::User => &mut p.user.scroll,
             Pane::Trace => &mut p.trace.scroll,
+            Pane::Pulse => &mut p.pulse.scroll,
         }
     }
 
@@ -272,6 +280,7 @@ impl App {
             Pane::Locks => p.lock.visible().len(),
             Pane::User => p.user.items().len(),
             Pane::Trace => p.trace.items.len(),
+            Pane::Pulse => self.pulse_groups().len(),
         }
     }
 
@@ -283,6 +292,7 @@ impl App {
             Pane::Locks => p.lock.lock_key.clone().map_or(Loc::Jobs, Loc::Lock),
             Pane::User => p.user.user_id.map_or(Loc::Jobs, Loc::User),
             Pane::Trace => p.trace.query.clone().map_or(Loc::Jobs, Loc::Trace),
+            Pane::Pulse => Loc::Pulse,
         }
     }
 
@@ -296,6 +306,7 @@ impl App {
         let (empty, how) = match pane {
             Pane::Jobs => return self.go(Loc::Jobs, true),
             Pane::Audit => return self.go(Loc::Audit, true),
+            Pane::Pulse => return self.go(Loc::Pulse, true),
             Pane::Locks => (
                 self.panes.lock.lock_key.is_none(),
                 "type :door 2 or :lock TTLOCK:28991110",
@@ -385,6 +396,9 @@ impl App {
         }
         let on_queue = self.pane == Pane::Jobs;
         match self.selected() {
+            Some(Selected::Group(g)) if self.pane == Pane::Pulse => {
+                return self.pulse_open_group(&g);
+            }
             // On the groups, a group lists its jobs.
             Some(Selected::Group(g)) => return self.open_group(&g),
             None if self.groups_view() => {}
@@ -494,6 +508,7 @@ impl App {
                 Pane::Locks => p.lock.lock_key.is_some(),
                 Pane::User => p.user.user_id.is_some(),
                 Pane::Trace => p.trace.query.is_some(),
+                Pane::Pulse => p.pulse.detail.is_some(),
             };
             if holds {
                 cmds.extend(self.reload_pane(pane, false));
@@ -506,6 +521,7 @@ impl App {
     /// the lock's provider trail too), or after a change (database only).
     pub(crate) fn reload_pane(&mut self, pane: Pane, trail: bool) -> Vec<Cmd> {
         match pane {
+            Pane::Pulse => self.reload_pulse(),
             // The groups: read again only when asked (Ctrl-R there, a change).
             Pane::Jobs if self.panes.jobs.groups.on => {
                 let mut c = self.load_groups();

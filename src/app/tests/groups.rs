@@ -118,8 +118,14 @@ fn the_groups_are_read_on_entering_and_ctrl_r_never_on_the_timer() {
     }
     let slots: Vec<Slot> = loads(&cmds).into_iter().map(|(s, _)| s).collect();
     assert!(!slots.contains(&Slot::Groups), "{slots:?}");
-    // Nor the list's 2-s poll while it is hidden: the counts alone.
-    assert!(slots.iter().all(|s| *s == Slot::JobCounts), "{slots:?}");
+    // Nor the list's 2-s poll while it is hidden: the counts and the
+    // header's failed-calls line alone.
+    assert!(
+        slots
+            .iter()
+            .all(|s| matches!(s, Slot::JobCounts | Slot::Pulse)),
+        "{slots:?}"
+    );
     let slots: Vec<Slot> = loads(&press(&mut a, "<C-r>"))
         .into_iter()
         .map(|(s, _)| s)

@@ -8,6 +8,7 @@ mod job_why;
 mod jobs;
 mod nav;
 mod props;
+mod pulse;
 mod trace;
 mod user;
 mod write;
@@ -203,6 +204,13 @@ pub(super) fn with_jobs(rows: Vec<JobRow>) -> App {
         Slot::Jobs,
         load_id(&cmds, Slot::Jobs),
         Ok(Data::Jobs(rows)),
+    );
+    // The header's failed-calls line.
+    answer(
+        &mut a,
+        Slot::Pulse,
+        load_id(&cmds, Slot::Pulse),
+        Ok(Data::Pulse(Box::default())),
     );
     assert_eq!(a.in_flight(), 0);
     a

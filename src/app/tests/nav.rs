@@ -37,8 +37,11 @@ fn start_loads_the_doors_the_queue_and_the_counts() {
         .into_iter()
         .map(|l| l.0)
         .collect();
-    assert_eq!(slots, vec![Slot::Doors, Slot::Jobs, Slot::JobCounts]);
-    assert_eq!(a.in_flight(), 3);
+    assert_eq!(
+        slots,
+        vec![Slot::Doors, Slot::Jobs, Slot::JobCounts, Slot::Pulse]
+    );
+    assert_eq!(a.in_flight(), 4);
 }
 
 #[test]

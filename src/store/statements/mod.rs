@@ -61,6 +61,7 @@ pub mod groups;
 pub mod jobs;
 pub mod logs;
 pub mod pins;
+pub mod pulse;
 pub mod schema;
 pub mod session;
 pub mod sim;
@@ -188,6 +189,7 @@ pub fn all() -> Vec<&'static Statement> {
         jobs::ALL,
         logs::ALL,
         pins::ALL,
+        pulse::ALL,
         schema::ALL,
         session::ALL,
         sim::ALL,

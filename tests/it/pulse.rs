@@ -1,0 +1,154 @@
+// The Pulse pane on the demo world's incident (issue 31 §1): `6` opens it,
+// the offline-gateway outage's group comes first, the hour's failed TTLock
+// calls rise in the sparkline's values; its screen as text and in colour;
+// the queue header's line of failed calls per minute, from the same read.
+
+use std::time::Duration;
+
+use lockdesk::console::{self, headless, screen};
+use lockdesk::demo::world::{OUTAGE_JOBS, fixed_now};
+use lockdesk::keys::parse_sequence;
+
+use crate::support::{demo_db, global};
+
+/// The final screen after `keys`: as text, and in colour (ANSI).
+async fn run(url: &str, keys: &str, size: (u16, u16)) -> (String, String) {
+    let config = lockdesk::config::Config::default();
+    let mut s = console::setup_with(
+        &global(),
+        url,
+        "demo",
+        None,
+        Some(fixed_now()),
+        config,
+        Default::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    s.app.session_mut().target = "demo · lockdesk_demo".into();
+    s.app.set_operator("alice".into());
+    let keys = parse_sequence(keys).unwrap();
+    let out = headless::run(
+        s.app,
+        s.pool,
+        s.standby,
+        s.settings,
+        s.providers,
+        s.start,
+        &keys,
+        size,
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    (screen::to_text(&out.screen), screen::to_ansi(&out.screen))
+}
+
+#[tokio::test]
+async fn pulse_pane() {
+    let url = demo_db().await;
+    let (text, ansi) = run(&url, "6", (140, 45)).await;
+    assert!(text.contains(" Pulse "), "{text}");
+    insta::assert_snapshot!("pulse_pane", text);
+    insta::assert_snapshot!("pulse_pane_color", ansi);
+}
+
+#[tokio::test]
+async fn pulse_shows_the_outage_first() {
+    let url = demo_db().await;
+    // The data the pane holds: the same reads, at the same pinned clock.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let read = lockdesk::store::pulse::read(&mut conn, Some(fixed_now()), true)
+        .await
+        .unwrap();
+    let ttlock = read
+        .rates
+        .providers
+        .first()
+        .expect("a provider's calls in the last hour");
+    assert_eq!(ttlock.name, "TTLOCK", "the most failures first");
+    // Its rise: the outage's retries pile up, so the last half hour fails
+    // more per minute than the hour's first quarter, and the peak is late.
+    let f = &ttlock.failed;
+    assert_eq!(f.len(), 60);
+    let early: u64 = f[..15].iter().sum();
+    let late: u64 = f[30..].iter().sum();
+    assert!(late / 30 > early / 15, "no rise in {f:?}");
+    let peak_at = f
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, v)| (**v, *i))
+        .map(|(i, _)| i)
+        .unwrap();
+    assert!(peak_at >= 30, "the peak is in the last half hour: {f:?}");
+    assert_eq!(
+        read.rates.failed_calls.iter().sum::<u64>(),
+        read.rates
+            .providers
+            .iter()
+            .map(|s| s.failed.iter().sum::<u64>())
+            .sum::<u64>(),
+        "the header's line sums the providers"
+    );
+    let detail = read.detail.expect("the whole Pulse");
+    assert!(
+        detail
+            .locks_failing
+            .iter()
+            .any(|l| l.lock_key.starts_with("TTLOCK:")),
+        "{:?}",
+        detail.locks_failing
+    );
+    let t = lockdesk::store::groups::troubled(&mut conn, 24 * 3600, 900, Some(fixed_now()))
+        .await
+        .unwrap();
+    let groups =
+        lockdesk::groups::incident::build(&t.jobs, fixed_now(), chrono::Duration::hours(24));
+    let first = &groups[0];
+    // (The outage's 300, and a few older jobs of the same cause.)
+    assert!(first.count >= OUTAGE_JOBS as usize, "the outage first");
+    assert_eq!(
+        first.fingerprint.code,
+        Some(lockdesk::groups::fingerprint::Code::Errcode(-3002))
+    );
+    // On screen: the same group first, under the cursor, with its count;
+    // the sparkline drawn; Enter opens it in the queue's groups view.
+    let (text, _) = run(&url, "6", (140, 45)).await;
+    let lines: Vec<&str> = text.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains("TOP ERROR GROUPS"))
+        .expect("the groups");
+    assert!(lines[top + 1].contains('▶'), "{text}");
+    assert!(lines[top + 1].contains("-3002"), "{text}");
+    assert!(
+        lines[top + 1].contains(&format!(" {} ", first.count)),
+        "{text}"
+    );
+    let failed = lines
+        .iter()
+        .position(|l| l.contains("FAILED CALLS / MIN"))
+        .expect("the failed calls");
+    assert!(lines[failed + 1].contains("TTLOCK"), "{text}");
+    assert!(lines[failed + 1].contains('█'), "{text}");
+    let (opened, _) = run(&url, "6<Enter>", (140, 45)).await;
+    assert!(opened.contains("error groups"), "{opened}");
+    let chosen = opened
+        .lines()
+        .find(|l| l.contains("-3002"))
+        .unwrap_or_default();
+    assert!(chosen.contains(&first.count.to_string()), "{opened}");
+}
+
+#[tokio::test]
+async fn job_queue_header_draws_failed_calls_per_minute() {
+    let url = demo_db().await;
+    let (text, _) = run(&url, "", (140, 30)).await;
+    let line = text
+        .lines()
+        .find(|l| l.contains("failed/min"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("peak"), "{line}");
+    assert!(line.contains('█'), "{line}");
+}
