@@ -26,7 +26,7 @@ impl HelpLine {
         match self {
             HelpLine::Note(t) | HelpLine::Section(t) | HelpLine::Command(t) => t.clone(),
             HelpLine::Blank => String::new(),
-            HelpLine::Key(k, about) => format!("{k:<18}{about}"),
+            HelpLine::Key(k, about) => format!("{k:<19} {about}"),
         }
     }
 }

@@ -24,7 +24,7 @@ pub fn draw_help(f: &mut Frame, app: &App, h: &HelpView, area: Rect) {
             HelpLine::Blank => Line::from(""),
             HelpLine::Command(_) => Line::from(text),
             HelpLine::Key(keys, _) => {
-                let k = format!("{keys:<18}");
+                let k = format!("{keys:<19} ");
                 let rest = text.get(k.len()..).unwrap_or_default().to_string();
                 Line::from(vec![Span::styled(k, th.key), Span::raw(rest)])
             }
