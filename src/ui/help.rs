@@ -55,7 +55,8 @@ pub fn draw_recent(f: &mut Frame, app: &App, rv: &RecentView, area: Rect) {
     let off = rv.scroll.offset_for(inner_h);
     let mut lines = Vec::new();
     for (i, o) in rv.items.iter().enumerate().skip(off).take(inner_h) {
-        let when = app.clock().full(&o.at, None);
+        use chrono::SubsecRound;
+        let when = app.clock().full(&o.at.trunc_subsecs(0), None);
         let text = fit(
             &format!("{:<6} {:<40} opened {when}", o.kind.name(), o.id),
             width,
