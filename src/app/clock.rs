@@ -51,6 +51,11 @@ impl Clock {
         self.ticks
     }
 
+    /// How many seconds have ticked since the start.
+    pub(in crate::app) fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
     /// A time of this machine's on the database's clock.
     pub fn on_database(&self, local: DateTime<Utc>) -> DateTime<Utc> {
         local + self.skew

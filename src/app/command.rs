@@ -31,6 +31,8 @@ pub enum Command {
         duration: Duration,
         reason: String,
     },
+    /// The traces, jobs, locks and users opened lately (a picker).
+    Recent,
 }
 
 /// Which command a row of the table is: `parse_command` finds the row by
@@ -48,6 +50,7 @@ pub enum Verb {
     Write,
     Reveal,
     ReadOnly,
+    Recent,
 }
 
 /// One row of the command table.
@@ -116,9 +119,9 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         verb: Verb::Jobs,
         verbs: &["jobs"],
-        usage: ":jobs [status] [user N] [type] [24h|7d]",
+        usage: ":jobs [status] [user N] [type] [10m|24h|7d]",
         about: "filter the queue by status, user, job type and age",
-        help: Help::Line(":jobs [status] [user N] [type] [24h|7d]   filter the queue"),
+        help: Help::Line(":jobs [status] [user N] [type] [10m|24h|7d]   filter the queue"),
         hint: Some(":jobs [status]"),
     },
     CommandSpec {
@@ -142,7 +145,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         verbs: &["write"],
         usage: ":write DURATION REASON",
         about: "allow changes for a while (at most 8h), e.g. :write 15m INC-1234",
-        help: Help::Unlisted,
+        help: Help::Line(":write 15m REASON       allow changes for a while (at most 8h)"),
         hint: None,
     },
     CommandSpec {
@@ -150,7 +153,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         verbs: &["reveal"],
         usage: ":reveal DURATION REASON",
         about: "the next y copies one value unmasked (at most 1h; recorded in app_audit), e.g. :reveal 10m INC-1234",
-        help: Help::Unlisted,
+        help: Help::Line(":reveal 10m REASON      the next y copies one value unmasked (recorded)"),
         hint: None,
     },
     CommandSpec {
@@ -158,8 +161,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         verbs: &["readonly", "ro"],
         usage: ":readonly",
         about: "back to read-only at once",
-        help: Help::Unlisted,
+        help: Help::Line(":readonly | :ro         back to read-only at once"),
         hint: None,
+    },
+    CommandSpec {
+        verb: Verb::Recent,
+        verbs: &["recent"],
+        usage: ":recent",
+        about: "the traces, jobs, locks and users opened lately (this profile's history), to open again",
+        help: Help::Line(":recent                 the traces, jobs, locks and users opened lately"),
+        hint: Some(":recent"),
     },
 ];
 
@@ -234,7 +245,7 @@ fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
     let mut args = args.iter().copied();
     let bad = |a: &str| {
         format!(
-            "`{a}` is not a job filter: use a status ({}), `user N`, a job type, or an age like 24h or 7d",
+            "`{a}` is not a job filter: use a status ({}), `user N`, a job type, or an age like 10m, 24h or 7d",
             StatusFilter::ALL
                 .iter()
                 .map(|s| s.name())
@@ -252,7 +263,7 @@ fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
                     .filter(|s| (0..=MAX_AGE_DAYS * 86_400).contains(s))
                     .ok_or_else(|| {
                         format!(
-                            "`{a}` is too long an age: give at most {MAX_AGE_DAYS}d, e.g. 24h or 7d"
+                            "`{a}` is too long an age: give at most {MAX_AGE_DAYS}d, e.g. 10m, 24h or 7d"
                         )
                     })
             })
@@ -265,6 +276,8 @@ fn jobs_filter(args: &[&str]) -> Result<JobFilter, String> {
             f.user_id = args.next().and_then(|u| u.parse().ok());
         } else if a == "type" {
             f.job_type = args.next().map(str::to_string);
+        } else if let Some(secs) = age(a, 'm', 60) {
+            f.max_age_secs = Some(secs?);
         } else if let Some(secs) = age(a, 'h', 3600) {
             f.max_age_secs = Some(secs?);
         } else if let Some(secs) = age(a, 'd', 86_400) {
@@ -289,14 +302,45 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
     };
     let arg = words.next();
     let rest: Vec<&str> = words.collect();
+    // A verb of fixed arguments refuses more, rather than dropping them.
+    let takes = |n: usize| -> Result<(), String> {
+        let extra: Vec<&str> = arg
+            .into_iter()
+            .chain(rest.iter().copied())
+            .skip(n)
+            .collect();
+        if extra.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            ":{verb} takes {}: `{}` is extra (usage: {})",
+            match n {
+                0 => "no arguments".to_string(),
+                1 => "one argument".to_string(),
+                n => format!("{n} arguments"),
+            },
+            extra.join(" "),
+            spec.usage
+        ))
+    };
     let cmd = match spec.verb {
-        Verb::Quit => Command::Quit,
+        Verb::Quit => {
+            takes(0)?;
+            Command::Quit
+        }
         Verb::Trace => match arg {
             // As typed: the lookup matches the stored id in either case.
-            Some(id) => Command::Trace(id.to_string()),
+            Some(id) => {
+                takes(1)?;
+                Command::Trace(id.to_string())
+            }
             None => return Err(":trace needs a correlation id or a unique prefix of one".into()),
         },
-        Verb::Job => Command::Job(number(verb, arg)?),
+        Verb::Job => {
+            let id = number(verb, arg)?;
+            takes(1)?;
+            Command::Job(id)
+        }
         // Names and credential names have spaces: the rest of the line.
         Verb::User => match arg {
             None => {
@@ -322,14 +366,24 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
             ),
         },
         Verb::Lock => match arg.and_then(LockKey::parse) {
-            Some(k) => Command::Lock(k),
+            Some(k) => {
+                takes(1)?;
+                Command::Lock(k)
+            }
             None => return Err(":lock needs a lock key such as TTLOCK:28991110".into()),
         },
         Verb::Jobs => {
             let args: Vec<&str> = arg.into_iter().chain(rest.iter().copied()).collect();
             Command::Jobs(jobs_filter(&args)?)
         }
-        Verb::Audit => Command::Audit,
+        Verb::Audit => {
+            takes(0)?;
+            Command::Audit
+        }
+        Verb::Recent => {
+            takes(0)?;
+            Command::Recent
+        }
         Verb::Write => {
             let usage = ":write needs a duration and a reason, e.g. :write 15m INC-1234";
             let duration = arg.and_then(parse_duration).ok_or(usage)?;
@@ -358,7 +412,10 @@ pub fn parse_command(line: &str) -> Result<Option<Command>, String> {
                 reason: rest.join(" "),
             }
         }
-        Verb::ReadOnly => Command::ReadOnly,
+        Verb::ReadOnly => {
+            takes(0)?;
+            Command::ReadOnly
+        }
     };
     Ok(Some(cmd))
 }
@@ -372,7 +429,11 @@ impl App {
             Err(e) => Err(e),
         };
         match result {
-            Ok(c) => c,
+            // What it opened goes out with it, to the history file.
+            Ok(mut c) => {
+                c.extend(self.recall.unsaved());
+                c
+            }
             Err(e) => {
                 self.say(Level::Error, e);
                 Vec::new()
@@ -424,6 +485,10 @@ impl App {
             Command::ReadOnly => {
                 self.write.disable();
                 self.say(Level::Info, "the session is read-only");
+                Vec::new()
+            }
+            Command::Recent => {
+                self.open_recent();
                 Vec::new()
             }
         })

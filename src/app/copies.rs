@@ -59,9 +59,100 @@ impl App {
         match made {
             Some((text, what)) => vec![Cmd::Copy { text, what }],
             None => {
-                self.say(Level::Info, "nothing to copy here");
+                let why = self.no_form(action);
+                self.say(Level::Info, why);
                 Vec::new()
             }
+        }
+    }
+
+    /// Why a copy key copies nothing here, naming the forms that exist
+    /// (`no curl for an audit row: here y copies its JSON, M Markdown`).
+    pub(crate) fn no_form(&self, action: Action) -> String {
+        use crate::app::Selected;
+        let what = if let Some(o) = self.popups.overlays.last() {
+            match o {
+                Overlay::Picker(_) => "the picker".to_string(),
+                _ => "this view".to_string(),
+            }
+        } else {
+            match self.selected() {
+                Some(Selected::Job(j)) => format!("job #{}", j.id),
+                Some(Selected::Log(l))
+                    if l.request_json.is_none() && action == Action::CopyCurl =>
+                {
+                    format!("log #{} (it logged no request)", l.id)
+                }
+                Some(Selected::Log(l)) => format!("log #{}", l.id),
+                Some(Selected::Audit(a)) => format!("an audit row (#{})", a.id),
+                Some(Selected::LockEvent { .. }) => "a provider event".to_string(),
+                Some(Selected::Group(_)) => "an error group".to_string(),
+                Some(Selected::Trace(_)) => "a trace link".to_string(),
+                Some(Selected::Lock(_)) => "a door link".to_string(),
+                None => "nothing selected".to_string(),
+            }
+        };
+        let others: Vec<String> = COPY_FORMS
+            .iter()
+            .filter(|(a, _, _)| *a != action && self.copy_text(*a).is_some())
+            .map(|(a, _, form)| format!("{} copies {form}", self.keys_for(*a)))
+            .collect();
+        let form = COPY_FORMS
+            .iter()
+            .find(|(a, _, _)| *a == action)
+            .map_or("copy", |(_, f, _)| f);
+        if others.is_empty() {
+            format!("no {form} for {what}: nothing here has a copy")
+        } else {
+            format!("no {form} for {what}: here {}", others.join(", "))
+        }
+    }
+
+    /// `M` on a row outside the queue's and the trace's own: the row as
+    /// Markdown for a ticket; `None` where there is no such form.
+    pub(crate) fn markdown_of(&self, s: &crate::app::Selected) -> Option<(String, String)> {
+        use crate::app::Selected;
+        let c = &self.clock.shown;
+        match s {
+            Selected::Job(j) => Some((self.job_markdown(j), format!("job #{} as Markdown", j.id))),
+            Selected::Log(l) => Some((
+                format!(
+                    "**Log #{}** `{}` — {}\n\
+                     - lock: {} · door: {}\n\
+                     - provider: {} · at: {}\n\
+                     - job: {} · correlation: `{}`\n",
+                    l.id,
+                    l.action,
+                    if l.ok {
+                        "ok".to_string()
+                    } else {
+                        format!("failed: {}", l.error_message.as_deref().unwrap_or("—"))
+                    },
+                    l.lock_key.as_deref().unwrap_or("—"),
+                    l.door_name.as_deref().unwrap_or("—"),
+                    l.provider_type.as_deref().unwrap_or("—"),
+                    c.full(&l.created_at, None),
+                    l.reconcile_job_id.map_or("—".into(), |j| format!("#{j}")),
+                    l.correlation_id.as_deref().unwrap_or("—"),
+                ),
+                format!("log #{} as Markdown", l.id),
+            )),
+            Selected::Audit(a) => Some((
+                format!(
+                    "**Audit #{}** {} #{} `{}` by {} ({})\n\
+                     - at: {} · correlation: `{}`\n",
+                    a.id,
+                    a.entity_type,
+                    a.entity_id.map_or("—".into(), |e| e.to_string()),
+                    a.action,
+                    a.actor.as_deref().unwrap_or("?"),
+                    a.source.as_deref().unwrap_or("—"),
+                    c.full(&a.created_at, None),
+                    a.correlation_id.as_deref().unwrap_or("—"),
+                ),
+                format!("audit row #{} as Markdown", a.id),
+            )),
+            _ => None,
         }
     }
 
@@ -93,7 +184,10 @@ impl App {
 
     pub(crate) fn copy_text(&self, action: Action) -> Option<(String, String)> {
         let pretty = crate::jsondoc::pretty;
-        if let Some(o) = self.popups.overlays.last() {
+        // In a popup, y and Y copy what it shows; C and M are forms of the
+        // row it was opened from, the pane's selection.
+        let own = matches!(action, Action::Copy | Action::CopyAll);
+        if let Some(o) = self.popups.overlays.last().filter(|_| own) {
             return Some(match o {
                 Overlay::Json(j) => (
                     j.copy.clone().unwrap_or_else(|| pretty(&j.value)),
@@ -109,6 +203,9 @@ impl App {
                 ),
                 Overlay::Picker(_) => return None,
             });
+        }
+        if matches!(self.popups.overlays.last(), Some(Overlay::Picker(_))) {
+            return None;
         }
         self.pane_copy(action)
     }
@@ -190,6 +287,18 @@ impl App {
         out
     }
 }
+
+/// The copy keys' forms, in the words a refusal names them with.
+const COPY_FORMS: [(Action, &str, &str); 4] = [
+    (Action::Copy, "JSON", "its JSON"),
+    (
+        Action::CopyAll,
+        "whole document",
+        "the whole document as JSON",
+    ),
+    (Action::CopyCurl, "curl command", "a curl command"),
+    (Action::CopyMarkdown, "Markdown", "Markdown"),
+];
 
 /// A logged request as a curl command to paste; one whose URL is not the
 /// provider's says, in the status line too, that it carries no token.

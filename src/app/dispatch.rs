@@ -21,7 +21,7 @@ impl App {
                 vec![Cmd::Quit]
             }
             Action::Help => {
-                self.popups.help = !self.popups.help;
+                self.toggle_help();
                 Vec::new()
             }
             Action::Command => {

@@ -68,42 +68,15 @@ impl App {
     }
 
     pub(crate) fn key(&mut self, ev: KeyEvent) -> Vec<Cmd> {
-        // Typing into a prompt takes every key but Enter/Esc/Backspace.
-        if let Some(p) = &mut self.popups.prompt {
-            use crossterm::event::KeyCode;
-            match ev.code {
-                KeyCode::Esc => {
-                    let kind = p.kind.clone();
-                    self.popups.prompt = None;
-                    if kind == PromptKind::Filter {
-                        self.set_text_filter(String::new());
-                    }
-                }
-                KeyCode::Enter => {
-                    let p = self.popups.prompt.take().unwrap_or(Prompt {
-                        kind: PromptKind::Command,
-                        text: String::new(),
-                    });
-                    return self.submit(p);
-                }
-                KeyCode::Backspace => {
-                    p.text.pop();
-                    let (kind, text) = (p.kind.clone(), p.text.clone());
-                    self.prompt_changed(&kind, text);
-                }
-                KeyCode::Char(c)
-                    if !ev
-                        .modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
-                    p.text.push(c);
-                    let (kind, text) = (p.kind.clone(), p.text.clone());
-                    self.prompt_changed(&kind, text);
-                }
-                KeyCode::Char('c') => self.popups.prompt = None,
-                _ => {}
-            }
-            return Vec::new();
+        // A prompt, the help and `:recent` each take every key.
+        if self.popups.prompt.is_some() {
+            return self.prompt_key(ev);
+        }
+        if self.popups.help.is_some() {
+            return self.help_key(ev);
+        }
+        if self.popups.recent.is_some() {
+            return self.recent_key(ev);
         }
         let Some(key) = Key::from_event(&ev) else {
             return Vec::new();
@@ -118,12 +91,20 @@ impl App {
         let Some(action) = self.keymap.lookup(&self.context_chain(), key) else {
             return Vec::new();
         };
+        if !self.popups.overlays.is_empty() && !crate::app::popups::passes_popup(action) {
+            self.say(
+                crate::app::Level::Info,
+                "a popup is open: Esc closes it first",
+            );
+            return Vec::new();
+        }
         self.act(action)
     }
 
     pub(crate) fn prompt_changed(&mut self, kind: &PromptKind, text: String) {
         match kind {
             PromptKind::Filter => self.set_text_filter(text),
+            PromptKind::Search if self.search_help(&text) => {}
             PromptKind::Search => {
                 if let Some(Overlay::Json(j)) = self.popups.overlays.last_mut() {
                     let n = j.doc.search(&text);

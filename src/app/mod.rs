@@ -7,11 +7,15 @@ mod acted;
 mod changes;
 mod clock;
 mod command;
+mod complete;
 mod copies;
 mod dialog;
 mod dispatch;
 mod held;
+mod help;
+mod history;
 mod input;
+mod line;
 mod loads;
 mod msg;
 mod nav;
@@ -19,6 +23,7 @@ mod overlay;
 pub mod panes;
 mod polling;
 mod popups;
+mod recent;
 mod requests;
 mod reveal;
 mod scroll;
@@ -33,7 +38,10 @@ pub use command::{
 pub use dialog::{
     Dialog, DriftDialog, GroupRetryDialog, LISTED_IDS, RETRY_WORD, TextScope, listed_ids,
 };
+pub use help::{HelpLine, HelpView};
+pub use history::{Entry, History, Opened, OpenedKind, history_cap};
 pub use input::{Prompt, PromptKind};
+pub use line::{LineState, cursor_at};
 pub use msg::{
     Acting, ActingOf, Cmd, Data, JobsLoad, LoadError, Msg, PinsRead, Query, Slot, TraceResult,
 };
@@ -47,6 +55,7 @@ pub use panes::trace::{TraceItem, TraceState};
 pub use panes::user::{UserItem, UserState};
 pub use panes::{Pane, Selected};
 pub use popups::Popups;
+pub use recent::RecentView;
 pub use requests::Requests;
 pub use scroll::Scroll;
 pub use write::{READ_ONLY_REFUSAL, WriteMode, WriteStart};
@@ -142,6 +151,8 @@ pub struct App {
     keymap: Keymap,
     doors: Vec<Door>,
     theme: ThemeName,
+    /// The profile's `:` history and the places opened lately.
+    recall: history::Recall,
     quit: bool,
 }
 
@@ -159,6 +170,7 @@ impl App {
             keymap: o.keymap,
             doors: o.doors,
             theme: o.theme,
+            recall: history::Recall::default(),
             quit: false,
         };
         match o.write {
@@ -335,13 +347,16 @@ impl App {
             std::borrow::Cow::Owned(r) => r,
         };
         self.popups.message = Some((level, text));
+        self.popups.said_at = self.clock.ticks();
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Tick(now) => self.tick(now),
             Msg::Key(k) => {
+                self.popups.key_pressed();
                 let mut cmds = self.key(k);
+                cmds.extend(self.recall.unsaved());
                 cmds.extend(self.trace_payloads());
                 cmds
             }

@@ -202,6 +202,8 @@ pub enum Cmd {
         text: String,
         what: String,
     },
+    /// Appends an entry to the profile's history file (0600, state folder).
+    Remember(crate::app::Entry),
     /// Writes an incident bundle into the state folder's `bundles/`.
     Bundle {
         target: crate::bundle::Target,

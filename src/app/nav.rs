@@ -28,6 +28,7 @@ impl App {
             if here != loc {
                 self.history.push(here);
             }
+            self.remember_opened(&loc);
         }
         self.popups.overlays.clear();
         match loc {

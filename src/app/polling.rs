@@ -9,6 +9,7 @@ use crate::store::queries::Page;
 impl App {
     pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
         let ticks = self.clock.tick(now);
+        self.popups.expire(ticks);
         // A write window is on the database's clock, as it was set.
         if self.write.expire(self.clock.on_database(now)) {
             self.say(

@@ -70,6 +70,8 @@ pub struct Executor {
     /// The live reads of users' doors, kept 60 s: one for the console.
     pin_cache: crate::pinmap::live::Cache,
     running: HashMap<Slot, Running>,
+    /// The profile's history file (none in headless runs: nothing written).
+    history: Option<std::path::PathBuf>,
 }
 
 impl Executor {
@@ -93,7 +95,14 @@ impl Executor {
             providers,
             pin_cache: crate::pinmap::live::Cache::default(),
             running: HashMap::new(),
+            history: None,
         }
+    }
+
+    /// `Cmd::Remember` appends to `path`.
+    pub fn with_history(mut self, path: Option<std::path::PathBuf>) -> Executor {
+        self.history = path;
+        self
     }
 
     /// Loads read from `standby` (and are cancelled there); after each
@@ -298,6 +307,19 @@ impl Executor {
                     Err(e) => format!("copying {what} failed: {e}"),
                 };
                 let _ = self.tx.send(Msg::Copied(said));
+            }
+            Cmd::Remember(entry) => {
+                if let Some(path) = &self.history {
+                    // Said once: a history that cannot be written is no
+                    // reason to stop; the session goes on without it.
+                    if let Err(e) = crate::console::history::append(path, &entry) {
+                        let _ = self.tx.send(Msg::Warn(format!(
+                            "the history could not be written to {} ({e}); it is off for this session",
+                            path.display()
+                        )));
+                        self.history = None;
+                    }
+                }
             }
             Cmd::Bundle { target } => {
                 let (pool, tx) = (self.pool.clone(), self.tx.clone());

@@ -3,6 +3,7 @@
 
 pub mod executor;
 pub mod headless;
+pub mod history;
 pub mod options;
 mod reads;
 pub mod screen;
@@ -284,12 +285,47 @@ pub async fn run_on(
     providers: Option<ProviderSettings>,
 ) -> anyhow::Result<()> {
     let mut s = setup(g, url, source, target, None).await?;
+    let history = history_of(g)?;
+    match history::load(&history) {
+        Ok(h) => s.app.restore_history(h),
+        Err(e) => s.app.say(
+            Level::Warn,
+            format!(
+                "the history in {} could not be read ({e}): Up and :recent start empty",
+                history.display()
+            ),
+        ),
+    }
     if let Some(p) = providers {
         s.app.session_mut().calls_to = p.destinations();
         s.app.session_mut().token_hosts = p.token_hosts();
         s.providers = Arc::new(Providers::new(p));
     }
-    terminal::run(s.app, s.pool, s.standby, s.settings, s.providers, s.start).await
+    terminal::run(
+        s.app,
+        s.pool,
+        s.standby,
+        s.settings,
+        s.providers,
+        s.start,
+        Some(history),
+    )
+    .await
+}
+
+/// The history file of the profile the console opens (`default` when the
+/// database came from a flag or DATABASE_URL rather than a profile).
+fn history_of(g: &Global) -> anyhow::Result<std::path::PathBuf> {
+    let config = Config::load()?;
+    let env_url = std::env::var("DATABASE_URL").ok();
+    let name = config
+        .named_profile(
+            g.database_url.as_deref(),
+            g.profile.as_deref(),
+            env_url.as_deref(),
+        )
+        .map_or("default", |(name, _)| name);
+    Ok(history::path_for(name))
 }
 
 async fn print_snapshot(

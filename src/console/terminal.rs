@@ -21,6 +21,7 @@ pub async fn run(
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
+    history: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // One clipboard for the whole session (X11 needs its owner alive).
@@ -33,7 +34,8 @@ pub async fn run(
         clipboard,
         CopyOut::Terminal,
     )
-    .with_standby(standby);
+    .with_standby(standby)
+    .with_history(history);
     let mut terminal = ratatui::init();
     // ratatui's hook restores the terminal on any panic. A panic in a tokio
     // task (one load or action) is answered as a failed message by the

@@ -6,6 +6,7 @@ mod audit;
 mod columns;
 mod dialog;
 mod groups;
+mod help;
 mod jobs;
 mod json;
 mod lock;
@@ -19,7 +20,7 @@ mod user;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::{App, Level, Overlay, Pane, PromptKind};
@@ -228,10 +229,13 @@ fn draw_panes(f: &mut Frame, app: &App) {
     let th = theme::of(app);
     let area = f.area();
     let banner = app.db_lost().is_some() as u16;
-    let [top, banner_area, main, bottom] = Layout::vertical([
+    // A message has its own line above the hints, never over them.
+    let flash = app.popups().message().is_some() as u16;
+    let [top, banner_area, main, flash, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner),
         Constraint::Min(1),
+        Constraint::Length(flash),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -265,9 +269,13 @@ fn draw_panes(f: &mut Frame, app: &App) {
     if let Some(d) = &app.popups().dialog() {
         dialog::draw(f, app, d, main);
     }
-    if app.popups().help() {
-        help(f, app, main);
+    if let Some(r) = app.popups().recent() {
+        help::draw_recent(f, app, r, main);
     }
+    if let Some(h) = app.popups().help() {
+        help::draw_help(f, app, h, main);
+    }
+    flash_line(f, app, flash);
     bottom_line(f, app, bottom);
 }
 
@@ -366,11 +374,8 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             PromptKind::Search => "search: ",
             PromptKind::Reason => "why are you writing? (recorded with every change) ",
         };
-        let mut spans = vec![
-            Span::styled(lead, th.warning_mark),
-            Span::raw(p.text.clone()),
-            Span::styled("█", th.warning),
-        ];
+        let mut spans = vec![Span::styled(lead, th.warning_mark)];
+        spans.extend(prompt_spans(app, &p.text));
         if p.kind == PromptKind::Filter && !app.filters_here() {
             spans.push(Span::styled(
                 format!(
@@ -384,6 +389,20 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(line), area);
         return;
     }
+    let mut spans = Vec::new();
+    for (k, label) in app.hints() {
+        spans.push(Span::styled(format!(" {k} "), th.key_hint));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    if let Some(d) = &app.session().drift_disabled {
+        spans.push(Span::styled(fit(d, 60), th.dim));
+    }
+    f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
+}
+
+/// The status message (a flash: an info goes after a few seconds).
+fn flash_line(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme::of(app);
     if let Some((level, text)) = &app.popups().message() {
         let style = match level {
             Level::Info => th.info,
@@ -394,17 +413,49 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             Paragraph::new(fit(text, area.width as usize)).style(style),
             area,
         );
-        return;
     }
-    let mut spans = Vec::new();
-    for (k, label) in app.hints() {
-        spans.push(Span::styled(format!(" {k} "), th.key_hint));
-        spans.push(Span::raw(format!(" {label}  ")));
+}
+
+/// The prompt's text with its cursor, and on the `:` line what Tab would
+/// add (dim), or the history search under way.
+fn prompt_spans(app: &App, text: &str) -> Vec<Span<'static>> {
+    let th = theme::of(app);
+    let line = app.popups().line();
+    if let Some(s) = &line.search {
+        let found = s
+            .found
+            .and_then(|i| app.history().commands.get(i))
+            .cloned()
+            .unwrap_or_default();
+        return vec![
+            Span::styled(format!("(history search) `{}`: ", s.query), th.dim),
+            Span::raw(found),
+            Span::styled("█", th.warning),
+        ];
     }
-    if let Some(d) = &app.session().drift_disabled {
-        spans.push(Span::styled(fit(d, 60), th.dim));
+    let at = crate::app::cursor_at(text, line.back);
+    let (head, tail) = text.split_at(at);
+    let mut spans = vec![Span::raw(head.to_string())];
+    let mut rest = tail.chars();
+    match rest.next() {
+        Some(c) => {
+            spans.push(Span::styled(c.to_string(), th.selection));
+            spans.push(Span::raw(rest.as_str().to_string()));
+        }
+        None => spans.push(Span::styled("█", th.warning)),
     }
-    f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
+    if let Some((more, others)) = app.suggestion() {
+        spans.push(Span::styled(more, th.dim));
+        if !others.is_empty() {
+            let shown: Vec<&str> = others.iter().take(6).map(String::as_str).collect();
+            let etc = if others.len() > 6 { " …" } else { "" };
+            spans.push(Span::styled(
+                format!("   Tab: {}{etc}", shown.join(" · ")),
+                th.dim,
+            ));
+        }
+    }
+    spans
 }
 
 /// A centred rectangle of `pw`% × `ph`% of `area`.
@@ -421,44 +472,6 @@ pub fn popup(area: Rect, pw: u16, ph: u16) -> Rect {
         width: w,
         height: h,
     }
-}
-
-fn help(f: &mut Frame, app: &App, area: Rect) {
-    let th = theme::of(app);
-    let r = popup(area, 80, 90);
-    f.render_widget(Clear, r);
-    let mut lines = vec![
-        Line::from(
-            "Keys come from keymaps/default.toml and your own keymap file (`lockdesk info`).",
-        )
-        .style(th.dim),
-        Line::from(""),
-    ];
-    for (ctx, actions) in app.keymap().all() {
-        lines.push(Line::from(Span::styled(
-            format!("[{}]", ctx.name()),
-            th.section,
-        )));
-        for (action, keys) in actions {
-            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(" ")), th.key),
-                Span::raw(action.describe()),
-            ]));
-        }
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("Commands", th.section)));
-    for c in crate::app::help_lines() {
-        lines.push(Line::from(format!("  {c}")));
-    }
-    let block = Block::bordered().title(" Help ").border_style(th.border);
-    f.render_widget(
-        Paragraph::new(shown(lines))
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        r,
-    );
 }
 
 #[cfg(test)]

@@ -204,6 +204,22 @@ async fn help_overlay_comes_from_the_keymap() {
 }
 
 #[tokio::test]
+async fn help_scrolled_to_its_end_lists_every_command() {
+    let url = demo_db().await;
+    // `G` scrolls the help, not the queue behind it; `q` would close it.
+    let s = Screen::new(&url).keys("?G").size(120, 40).run().await;
+    for c in [
+        ":write 15m REASON",
+        ":reveal 10m REASON",
+        ":readonly",
+        ":recent",
+    ] {
+        assert!(s.contains(c), "{c} is not in the help's end: {s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
 async fn a_user_keymap_rebinding_drives_the_app() {
     let url = demo_db().await;
     let km = Keymap::defaults()
@@ -409,7 +425,7 @@ async fn y_copies_the_selected_json_through_osc52_when_headless() {
         .run()
         .await;
     assert!(
-        s.contains("copied log #1390 as curl") || s.contains("nothing to copy"),
+        s.contains("copied log #1390 as curl") || s.contains("no curl command for log #1390"),
         "{s}"
     );
     let s = Screen::new(&url)

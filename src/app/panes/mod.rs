@@ -303,10 +303,12 @@ impl App {
         }
         // The lock, user and trace panes need a subject; without one, say
         // how to give it.
+        // A switch is not a drill-down: it goes on no Esc history, so Esc
+        // walks back only through what Enter and `:` opened.
         let (empty, how) = match pane {
-            Pane::Jobs => return self.go(Loc::Jobs, true),
-            Pane::Audit => return self.go(Loc::Audit, true),
-            Pane::Pulse => return self.go(Loc::Pulse, true),
+            Pane::Jobs => return self.go(Loc::Jobs, false),
+            Pane::Audit => return self.go(Loc::Audit, false),
+            Pane::Pulse => return self.go(Loc::Pulse, false),
             Pane::Locks => (
                 self.panes.lock.lock_key.is_none(),
                 "type :door 2 or :lock TTLOCK:28991110",
@@ -320,9 +322,6 @@ impl App {
                 "type :trace <id>, or press Enter on a job",
             ),
         };
-        if !empty {
-            self.history.push(self.current_loc());
-        }
         self.pane = pane;
         if empty {
             self.say(Level::Info, format!("{} is empty: {how}", pane.title()));
@@ -459,7 +458,11 @@ impl App {
                 super::copies::curl_of(&l, &self.session.token_hosts)
             }
             (Pane::Trace, Action::CopyCurl, _) => None,
-            (_, _, selected) => selected?.copy(),
+            // Each key copies its own form or nothing (`copies::no_form`
+            // says which forms there are): never JSON in another's place.
+            (_, Action::Copy, selected) => selected?.copy(),
+            (_, Action::CopyMarkdown, Some(s)) => self.markdown_of(&s),
+            _ => None,
         }
     }
 

@@ -47,7 +47,10 @@ fn command_parser_cases() {
         ("q".into(), Is(Command::Quit)),
         ("quit".into(), Is(Command::Quit)),
         ("  q  ".into(), Is(Command::Quit)),
-        ("q now".into(), Is(Command::Quit)),
+        (
+            "q now".into(),
+            Fails(":q takes no arguments: `now` is extra"),
+        ),
         // Trace.
         (
             "trace e4792295".into(),
@@ -60,8 +63,31 @@ fn command_parser_cases() {
         ),
         (
             "trace   c2165f3f  extra".into(),
-            Is(Command::Trace("c2165f3f".into())),
+            Fails(":trace takes one argument: `extra` is extra (usage: :trace <id or prefix>)"),
         ),
+        (
+            "audit user 9".into(),
+            Fails(":audit takes no arguments: `user 9` is extra (usage: :audit)"),
+        ),
+        (
+            "job 9 10".into(),
+            Fails(":job takes one argument: `10` is extra"),
+        ),
+        (
+            "lock TTLOCK:1 TTLOCK:2".into(),
+            Fails(":lock takes one argument: `TTLOCK:2` is extra"),
+        ),
+        ("ro now".into(), Fails(":ro takes no arguments")),
+        ("recent".into(), Is(Command::Recent)),
+        ("recent 9".into(), Fails(":recent takes no arguments")),
+        (
+            "jobs failed 10m".into(),
+            jobs(|f| {
+                f.status = Some(StatusFilter::Failed);
+                f.max_age_secs = Some(600);
+            }),
+        ),
+        ("jobs 90m".into(), jobs(|f| f.max_age_secs = Some(5400))),
         ("trace".into(), Fails(":trace needs a correlation id")),
         ("t".into(), Fails(":trace needs a correlation id")),
         // Job and user.
@@ -305,7 +331,7 @@ fn the_readme_commands_table_is_the_command_table() {
 }
 
 #[test]
-fn the_help_lists_the_everyday_commands_as_before() {
+fn the_help_lists_every_command_with_its_usage() {
     assert_eq!(
         help_lines(),
         vec![
@@ -314,7 +340,11 @@ fn the_help_lists_the_everyday_commands_as_before() {
             ":user N | name | AB U9 C6   one user: her PIN door by door, and why",
             ":door N | name          the per-lock logs of a door's lock",
             ":lock TTLOCK:28991110   the same, by lock key",
-            ":jobs [status] [user N] [type] [24h|7d]   filter the queue",
+            ":jobs [status] [user N] [type] [10m|24h|7d]   filter the queue",
+            ":write 15m REASON       allow changes for a while (at most 8h)",
+            ":reveal 10m REASON      the next y copies one value unmasked (recorded)",
+            ":readonly | :ro         back to read-only at once",
+            ":recent                 the traces, jobs, locks and users opened lately",
             ":audit   :q",
         ]
     );
@@ -335,7 +365,7 @@ fn every_verb_in_the_table_parses_and_unknown_ones_get_the_hint() {
     assert!(a.command("frobnicate").is_empty());
     assert_eq!(
         said(&a),
-        "unknown command `:frobnicate`: try :trace <id>, :job N, :user N|name, :door N, :lock KEY, :jobs [status], :audit, :q"
+        "unknown command `:frobnicate`: try :trace <id>, :job N, :user N|name, :door N, :lock KEY, :jobs [status], :audit, :q, :recent"
     );
     assert_eq!(a.popups.message.as_ref().map(|m| m.0), Some(Level::Error));
 }

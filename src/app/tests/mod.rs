@@ -2,6 +2,7 @@
 //! `Cmd`s and state out; no terminal, no database.
 
 mod commands;
+mod conventions;
 mod groups;
 mod held;
 mod job_why;

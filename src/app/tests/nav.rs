@@ -241,9 +241,9 @@ fn esc_closes_the_help_before_it_goes_back() {
     a.start(Loc::Jobs);
     a.command("user 9");
     press(&mut a, "?");
-    assert!(a.popups.help);
+    assert!(a.popups.help.is_some());
     press(&mut a, "<Esc>");
-    assert!(!a.popups.help);
+    assert!(a.popups.help.is_none());
     assert_eq!(a.pane, Pane::User);
     press(&mut a, "<Esc>");
     assert_eq!(a.pane, Pane::Jobs);
