@@ -403,7 +403,12 @@ async fn act(
                 .map_err(|e| e.0),
         ),
         ActRequest::RetryAll { jobs } => {
-            ActResult::RetriedAll(engine::gate::retry_all_checked(pool, providers, op, jobs).await)
+            match engine::gate::retry_all_checked(pool, providers, op, jobs).await {
+                engine::gate::RetriedAll::Done(r) => ActResult::RetriedAll(r),
+                engine::gate::RetriedAll::Skipped { sum, skipped } => {
+                    ActResult::RetriedAllSkipped(sum, skipped)
+                }
+            }
         }
         ActRequest::RetryGroup {
             guards, overriding, ..

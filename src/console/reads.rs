@@ -309,6 +309,7 @@ pub async fn load(
                 counts.standby_lag_ms = receiver.lag_ms();
                 counts.standby_feed = receiver.feed();
             }
+            counts.storms = storms_now(c, *pinned).await.map_err(error)?;
             Data::JobCounts(counts)
         }
         Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
@@ -395,4 +396,21 @@ pub async fn load(
     };
     guard.done = true;
     Ok(data)
+}
+
+/// The retry storms among the last hour's failures, for the Jobs header.
+async fn storms_now(
+    c: &mut sqlx::PgConnection,
+    pinned: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<crate::groups::incident::Storm>, sqlx::Error> {
+    use crate::store::groups::{STORM_LOOKBACK_SECS, storm_recent};
+    let recent = storm_recent(c, pinned).await?;
+    let Some(now) = recent.now else {
+        return Ok(Vec::new());
+    };
+    Ok(crate::groups::incident::storms_of_recent(
+        &recent.jobs,
+        now,
+        chrono::Duration::seconds(STORM_LOOKBACK_SECS),
+    ))
 }

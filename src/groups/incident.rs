@@ -163,7 +163,7 @@ enum Input<'a> {
 
 /// A retry storm: more than `STORM_JOBS` jobs of one fingerprint failing
 /// within `STORM_MINUTES`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Storm {
     pub fingerprint: Fingerprint,
     /// The most failures within one such span.
@@ -174,6 +174,16 @@ pub struct Storm {
 
 pub const STORM_JOBS: usize = 20;
 pub const STORM_MINUTES: i64 = 10;
+
+/// The storms among recent failures (the Jobs header's read, not the
+/// groups view's): grouped over the lookback, then the storms among them.
+pub fn storms_of_recent(
+    jobs: &[TroubledJob],
+    now: DateTime<Utc>,
+    lookback: Duration,
+) -> Vec<Storm> {
+    storms(&build(jobs, now, lookback))
+}
 
 /// The storms among the groups, the biggest first.
 pub fn storms(groups: &[Group]) -> Vec<Storm> {

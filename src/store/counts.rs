@@ -28,6 +28,9 @@ pub struct JobCounts {
     /// Whether that standby still receives from the primary: when it does
     /// not, no count is exact any more, only as of its last replay.
     pub standby_feed: Feed,
+    /// Retry storms among the last hour's failures (`groups::storm_recent`),
+    /// the biggest first: the header flags one without the groups view.
+    pub storms: Vec<crate::groups::incident::Storm>,
 }
 
 /// One status's count, as the header draws it.
@@ -107,6 +110,7 @@ pub async fn job_counts(
         estimated,
         stuck,
         db_now: Some(db_now),
+        storms: Vec::new(),
     })
 }
 

@@ -80,8 +80,16 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(Span::styled(" · ", th.dim));
     }
-    // A retry storm among the groups read: said first, with the key to them.
-    if let Some(s) = j.groups.read.as_ref().and_then(|r| r.storms.first()) {
+    // A retry storm, said first with the key to the groups: the groups
+    // read's (its whole window, as its table shows it) once read, else the
+    // counts' own read of the last hour, which needs no groups view.
+    let storm = j
+        .groups
+        .read
+        .as_ref()
+        .and_then(|r| r.storms.first())
+        .or_else(|| c.storms.first());
+    if let Some(s) = storm {
         let key = app.keys_for(crate::keys::Action::ErrorGroups);
         let open = if j.groups.on {
             String::new()

@@ -269,3 +269,42 @@ async fn offline_device_refuses_and_override_is_recorded() {
     );
     sim.set_fault(door2, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_dialog_override_of_an_unreachable_lock_is_recorded() {
+    use crate::support::{Screen, writer};
+    use lockdesk::console::options::Target;
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let sim = sim_for(&url).await;
+    let door2 = "TTLOCK:28991110";
+    sim.set_fault(door2, Some(Fault::GatewayOffline));
+    let screen = |keys: &'static str| {
+        Screen::new(&url)
+            .target(Target::Door { id: "2".into() })
+            .keys(keys)
+            .global(writer())
+            .providers(sim.provider_settings())
+            .size(160, 45)
+            .run()
+    };
+    // The door's name is refused before the engine, saying how to go ahead.
+    let named = screen("d<Tab>ttlock<Enter>").await;
+    assert!(named.contains("cannot be reached now"), "{named}");
+    assert!(named.contains("type `override`"), "{named}");
+    let none: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM app_audit WHERE entity_type = 'Door' AND entity_id = 2 AND action = 'drift_enforce'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(none, 0, "nothing was sent");
+    // `override` sends the plan; the audit row keeps the probe's answer.
+    let overridden = screen("d<Tab>override<Enter>").await;
+    let after = audit_after(&pool, "Door", 2, "drift_enforce").await;
+    assert_eq!(
+        after["device_override"][0]["lock"], door2,
+        "{after}\n{overridden}"
+    );
+    sim.set_fault(door2, None);
+}
