@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{acting, load, pins_live, statements_of, trail};
+use super::reads::{acting, load, offline_from_probes, pins_live, statements_of, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements;
 use std::collections::HashMap;
@@ -149,10 +149,11 @@ impl Executor {
                                 .await
                             }
                             _ => {
-                                crate::store::statements::tracking(load(
+                                let (r, last) = crate::store::statements::tracking(load(
                                     &pool, &query, settings, &pid2,
                                 ))
-                                .await
+                                .await;
+                                (r.map(|d| offline_from_probes(&providers, d)), last)
                             }
                         }
                     }));

@@ -414,3 +414,29 @@ async fn storms_now(
         chrono::Duration::seconds(STORM_LOOKBACK_SECS),
     ))
 }
+
+/// Each group's locks refused now, from the probes kept in the last minute
+/// (no provider call: reading the groups sends nothing to a lock; the group
+/// retry's probes fill the cache).
+pub fn offline_from_probes(providers: &Providers, data: Data) -> Data {
+    let Data::Groups(mut read) = data else {
+        return data;
+    };
+    for g in &mut read.groups {
+        let mut probed = 0usize;
+        let mut refused = 0usize;
+        for lock in &g.locks {
+            if let Some(p) = providers.kept_probe(lock) {
+                probed += 1;
+                if matches!(
+                    crate::engine::health::judge(&p),
+                    crate::engine::health::Verdict::Refuse(_)
+                ) {
+                    refused += 1;
+                }
+            }
+        }
+        g.offline_now = (probed > 0).then_some((refused, probed));
+    }
+    Data::Groups(read)
+}

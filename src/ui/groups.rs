@@ -230,6 +230,7 @@ pub fn detail(f: &mut Frame, app: &App, area: Rect) {
             w,
         )),
     ];
+    lines.push(Line::from(fit(&offline_words(g), w)));
     if let Some(s) = app.jobs().groups.storm_of(g) {
         lines.push(Line::from(Span::styled(
             fit(
@@ -251,4 +252,18 @@ pub fn detail(f: &mut Frame, app: &App, area: Rect) {
         th.dim,
     )));
     f.render_widget(Paragraph::new(super::shown(lines)).block(block), area);
+}
+
+/// How many of a group's locks are refused now, from the last minute's probes.
+fn offline_words(g: &crate::groups::incident::Group) -> String {
+    match g.offline_now {
+        Some((off, probed)) => format!(
+            "locks offline now: {off} of {probed} probed in the last minute ({} locks in all)",
+            g.locks.len()
+        ),
+        None => format!(
+            "locks offline now: not probed in the last minute ({} locks; a retry probes them first)",
+            g.locks.len()
+        ),
+    }
 }
