@@ -305,9 +305,10 @@ impl Executor {
             }
             Cmd::Bundle { target } => {
                 let (pool, tx) = (self.pool.clone(), self.tx.clone());
+                let providers = self.providers.clone();
                 let stuck = self.settings.stuck_after_secs;
                 tokio::spawn(async move {
-                    let _ = tx.send(bundle(&pool, &target, stuck).await);
+                    let _ = tx.send(bundle(&pool, &providers, &target, stuck).await);
                 });
             }
             Cmd::Quit => {
@@ -487,7 +488,12 @@ async fn act(
 }
 
 /// `b`'s bundle, written into `<state>/bundles/` (0700): where it went, or why not.
-async fn bundle(pool: &sqlx::PgPool, target: &crate::bundle::Target, stuck: i64) -> Msg {
+async fn bundle(
+    pool: &sqlx::PgPool,
+    providers: &Providers,
+    target: &crate::bundle::Target,
+    stuck: i64,
+) -> Msg {
     let what = target.title();
     let dir = match crate::logging::state_dir().map(|d| d.join("bundles")) {
         Ok(d) => d,
@@ -497,7 +503,7 @@ async fn bundle(pool: &sqlx::PgPool, target: &crate::bundle::Target, stuck: i64)
         let d = dir.display();
         return Msg::Bundled(Err(format!("no folder for the bundle at {d}: {e}")));
     }
-    let written = match crate::bundle::gather(pool, target, stuck, None).await {
+    let written = match crate::bundle::gather(pool, Some(providers), target, stuck, None).await {
         Ok(b) => crate::bundle::write(&dir, &b),
         Err(e) => Err(e),
     };
