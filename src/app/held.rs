@@ -147,21 +147,19 @@ impl App {
     ) {
         let line = sum.line();
         self.say(crate::app::Level::Warn, format!("retry all: {line}"));
-        self.popups.dialog = Some(Dialog::RetryGroup(Box::new(
-            crate::app::dialog::GroupRetryDialog {
-                fingerprint: "the jobs retry-all listed".into(),
-                meaning: None,
-                guards: skipped.clone(),
-                others: 0,
-                typed: String::new(),
-                running: false,
-                outcome: Some(format!(
-                    "{line} — type `{OVERRIDE_WORD}` and Enter to retry the {} skipped anyway",
-                    skipped.len()
-                )),
-                skipped,
-            },
-        )));
+        self.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+            fingerprint: "the jobs retry-all listed".into(),
+            meaning: None,
+            guards: skipped.clone(),
+            others: 0,
+            typed: String::new(),
+            running: false,
+            outcome: Some(format!(
+                "{line} — type `{OVERRIDE_WORD}` and Enter to retry the {} skipped anyway",
+                skipped.len()
+            )),
+            skipped,
+        })));
     }
 
     /// Enter on a group retry's summary that skipped offline devices:

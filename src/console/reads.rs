@@ -402,7 +402,7 @@ pub async fn load(
 async fn storms_now(
     c: &mut sqlx::PgConnection,
     pinned: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<Vec<crate::groups::incident::Storm>, sqlx::Error> {
+) -> Result<Vec<crate::store::counts::StormFlag>, sqlx::Error> {
     use crate::store::groups::{STORM_LOOKBACK_SECS, storm_recent};
     let recent = storm_recent(c, pinned).await?;
     let Some(now) = recent.now else {
@@ -412,7 +412,15 @@ async fn storms_now(
         &recent.jobs,
         now,
         chrono::Duration::seconds(STORM_LOOKBACK_SECS),
-    ))
+    )
+    .into_iter()
+    .map(|s| crate::store::counts::StormFlag {
+        fingerprint: s.fingerprint.to_string(),
+        jobs: s.jobs,
+        from: s.from,
+        to: s.to,
+    })
+    .collect())
 }
 
 /// Each group's locks refused now, from the probes kept in the last minute

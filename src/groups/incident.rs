@@ -168,7 +168,7 @@ enum Input<'a> {
 
 /// A retry storm: more than `STORM_JOBS` jobs of one fingerprint failing
 /// within `STORM_MINUTES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Storm {
     pub fingerprint: Fingerprint,
     /// The most failures within one such span.

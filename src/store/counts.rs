@@ -30,7 +30,18 @@ pub struct JobCounts {
     pub standby_feed: Feed,
     /// Retry storms among the last hour's failures (`groups::storm_recent`),
     /// the biggest first: the header flags one without the groups view.
-    pub storms: Vec<crate::groups::incident::Storm>,
+    pub storms: Vec<StormFlag>,
+}
+
+/// A retry storm as the header flags it (`groups::incident::Storm`, told
+/// without the groups' types: the counts are read below them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StormFlag {
+    pub fingerprint: String,
+    /// The most failures of one cause within the storm's span.
+    pub jobs: usize,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 /// One status's count, as the header draws it.

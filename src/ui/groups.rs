@@ -226,11 +226,14 @@ pub fn detail(f: &mut Frame, app: &App, area: Rect) {
         )),
         Line::from(fit(&list("locks", g.locks.clone()), w)),
         Line::from(fit(
-            &list("sites", g.sites.iter().map(i64::to_string).collect()),
+            &format!(
+                "{} · {}",
+                list("sites", g.sites.iter().map(i64::to_string).collect()),
+                offline_words(g)
+            ),
             w,
         )),
     ];
-    lines.push(Line::from(fit(&offline_words(g), w)));
     if let Some(s) = app.jobs().groups.storm_of(g) {
         lines.push(Line::from(Span::styled(
             fit(

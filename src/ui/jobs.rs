@@ -80,16 +80,9 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(Span::styled(" · ", th.dim));
     }
-    // A retry storm, said first with the key to the groups: the groups
-    // read's (its whole window, as its table shows it) once read, else the
-    // counts' own read of the last hour, which needs no groups view.
-    let storm = j
-        .groups
-        .read
-        .as_ref()
-        .and_then(|r| r.storms.first())
-        .or_else(|| c.storms.first());
-    if let Some(s) = storm {
+    // A retry storm among the groups read: said first, with the key to them.
+    let read_storm = j.groups.read.as_ref().and_then(|r| r.storms.first());
+    if let Some(storm_jobs) = read_storm.map(|s| s.jobs) {
         let key = app.keys_for(crate::keys::Action::ErrorGroups);
         let open = if j.groups.on {
             String::new()
@@ -99,7 +92,7 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(
             format!(
                 "RETRY STORM: {} jobs of one cause failed within {} min{open}",
-                s.jobs,
+                storm_jobs,
                 crate::groups::incident::STORM_MINUTES,
             ),
             th.warning,
@@ -121,6 +114,21 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
     }
     if !j.groups.on && !j.text.is_empty() {
         spans.push(Span::styled(format!("  /{}", j.text), th.warning));
+    }
+    // Before the groups are read, the counts' own storm read of the last
+    // hour flags it, after what the list shows (which stays in view on a
+    // narrow screen).
+    if let (None, Some(s)) = (read_storm, c.storms.first()) {
+        let key = app.keys_for(crate::keys::Action::ErrorGroups);
+        spans.push(Span::styled(" · ", th.dim));
+        spans.push(Span::styled(
+            format!(
+                "RETRY STORM {} in {} min ({key} opens it)",
+                s.jobs,
+                crate::groups::incident::STORM_MINUTES
+            ),
+            th.warning,
+        ));
     }
     if j.loading || j.groups.loading {
         spans.push(Span::styled("  loading…", th.dim));
