@@ -119,11 +119,17 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
     // hour flags it, after what the list shows (which stays in view on a
     // narrow screen).
     if let (None, Some(s)) = (read_storm, c.storms.first()) {
+        // (No key under a dialog, whose keys are its own.)
         let key = app.keys_for(crate::keys::Action::ErrorGroups);
+        let open = if key.is_empty() {
+            String::new()
+        } else {
+            format!(" ({key} opens it)")
+        };
         spans.push(Span::styled(" · ", th.dim));
         spans.push(Span::styled(
             format!(
-                "RETRY STORM {} in {} min ({key} opens it)",
+                "RETRY STORM {} in {} min{open}",
                 s.jobs,
                 crate::groups::incident::STORM_MINUTES
             ),
