@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
 use crate::groups::why;
+use crate::providers::settings::Providers;
 use crate::store::{self, statements, traces::Trace};
 use crate::timeline::{self, Summary};
 
@@ -25,6 +26,10 @@ const LOCK_LOGS: i64 = 2_000;
 
 /// The window a group's jobs are read from (the longest `--since`).
 const GROUP_WINDOW_SECS: i64 = 31 * 86_400;
+
+/// A group bundle reads at most this many of its newest jobs (one
+/// primary-key read): their traces, newest first, of which `MAX_TRACES`.
+const GROUP_JOBS_READ: usize = 1_000;
 
 /// What a bundle is of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +121,95 @@ pub struct Bundle {
     pub parts: Vec<Part>,
     /// How many traces the target has in all (more than `parts` when bounded).
     pub total: usize,
+    /// The devices of its troubled jobs as probed when it was made.
+    pub devices: Vec<DeviceSeen>,
+    /// Where the device states come from, or why there are none.
+    pub devices_note: String,
+}
+
+/// One device's state as the bundle saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSeen {
+    pub lock: String,
+    /// `gateway G2 offline, last seen 09:12 UTC`, `online, battery 80 %`.
+    pub state: String,
+    /// `refuse: …`, `fine`, `state unknown: …`.
+    pub verdict: String,
+    pub at: DateTime<Utc>,
+}
+
+/// At most this many devices are probed for a bundle.
+pub const MAX_DEVICES: usize = 20;
+
+/// The devices of the bundle's troubled jobs (the locks of each job's last
+/// run's failed calls), probed once each through the console's probes
+/// (kept 60 s, 4 at a time per account, 2 s each), at most `MAX_DEVICES`.
+/// Decided at bundle time rather than from the session's earlier probes:
+/// the CLI has none, and the ticket wants the state when it was filed.
+async fn devices_seen(
+    pool: &PgPool,
+    providers: Option<&Providers>,
+    parts: &[Part],
+    now: DateTime<Utc>,
+) -> Result<(Vec<DeviceSeen>, String), BundleError> {
+    let Some(providers) = providers else {
+        return Ok((
+            Vec::new(),
+            "Not probed: no provider clients in this run.".into(),
+        ));
+    };
+    let jobs: Vec<i64> = parts
+        .iter()
+        .flat_map(|p| p.whys.iter().map(|(j, _)| *j))
+        .collect();
+    if jobs.is_empty() {
+        return Ok((Vec::new(), "No troubled job: no device was probed.".into()));
+    }
+    let mut conn = pool.acquire().await?;
+    let mut all: Vec<crate::engine::health::Device> = Vec::new();
+    for d in crate::engine::acting::job_devices(&mut conn, &jobs)
+        .await?
+        .into_values()
+        .flatten()
+    {
+        if !all.iter().any(|a| a.lock == d.lock) {
+            all.push(d);
+        }
+    }
+    drop(conn);
+    let found = all.len();
+    all.truncate(MAX_DEVICES);
+    if all.is_empty() {
+        return Ok((
+            Vec::new(),
+            "The troubled jobs name no lock (device unknown): none was probed.".into(),
+        ));
+    }
+    let checks = crate::engine::health::check(providers, &all, now).await;
+    let seen = checks
+        .iter()
+        .map(|c| DeviceSeen {
+            lock: c.device.lock.clone(),
+            state: crate::secrets::free_text(&crate::engine::health::state_words(&c.probe))
+                .into_owned(),
+            verdict: crate::secrets::free_text(&match &c.verdict {
+                crate::engine::health::Verdict::Fine => "fine".to_string(),
+                crate::engine::health::Verdict::Refuse(r) => format!("refused: {r}"),
+                crate::engine::health::Verdict::StateUnknown(w) => format!("state unknown: {w}"),
+            })
+            .into_owned(),
+            at: c.probe.at,
+        })
+        .collect();
+    let note = if found > MAX_DEVICES {
+        format!(
+            "The locks of its troubled jobs, probed when the bundle was made: the first {MAX_DEVICES} of {found}."
+        )
+    } else {
+        "The locks of its troubled jobs, probed when the bundle was made (one attempt, 2 s each)."
+            .into()
+    };
+    Ok((seen, note))
 }
 
 /// Why a bundle could not be made, in words.
@@ -198,8 +292,11 @@ async fn correlation_ids(
                 .filter(|j| j.fingerprint().to_string() == *fp)
                 .collect();
             jobs.sort_by_key(|j| std::cmp::Reverse(j.failed_at()));
-            for j in jobs {
-                push(job_correlation(&mut conn, j.id).await?);
+            // The members' rows in one primary-key read, bounded: the
+            // newest `GROUP_JOBS_READ` (each trace names its own jobs).
+            let ids: Vec<i64> = jobs.iter().take(GROUP_JOBS_READ).map(|j| j.id).collect();
+            for j in store::queue::jobs_by_ids(&mut conn, &ids).await? {
+                push(j.correlation_id);
             }
         }
     }
@@ -238,6 +335,7 @@ async fn db_now(pool: &PgPool) -> Result<DateTime<Utc>, sqlx::Error> {
 /// sections, findings and why sentences. `pinned_now` fixes the clock.
 pub async fn gather(
     pool: &PgPool,
+    providers: Option<&Providers>,
     target: &Target,
     stuck_after_secs: i64,
     pinned_now: Option<DateTime<Utc>>,
@@ -280,11 +378,14 @@ pub async fn gather(
     }
     // Newest first, by the trace's last time.
     parts.sort_by_key(|p| std::cmp::Reverse(p.summary.last));
+    let (devices, devices_note) = devices_seen(pool, providers, &parts, now).await?;
     Ok(Bundle {
         target: target.clone(),
         now,
         parts,
         total,
+        devices,
+        devices_note,
     })
 }
 

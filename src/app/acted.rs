@@ -32,6 +32,7 @@ impl App {
             ActResult::RetriedAll(Ok((done, changed))) => {
                 self.say(Level::Info, format!("{done} jobs re-enqueued; {changed} had changed meanwhile and were left alone"));
             }
+            ActResult::RetriedAllSkipped(sum, skipped) => self.retried_all_skipped(sum, skipped),
             ActResult::RetriedGroup(sum) => self.group_retried(sum),
             ActResult::RetriedAll(Err(e)) | ActResult::Enqueued(Err(e)) => {
                 self.say(Level::Error, e)

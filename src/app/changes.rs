@@ -106,6 +106,12 @@ pub enum ActResult {
     /// The retryable jobs, and whether more matched than the cap.
     Count(Result<(Vec<RetryableJob>, bool), String>),
     RetriedAll(Result<(usize, usize), String>),
+    /// A retry-all that skipped jobs for a refused device: the summary and
+    /// the skipped jobs' guards (typing `override` retries exactly those).
+    RetriedAllSkipped(
+        crate::engine::jobs::RetrySummary,
+        Vec<crate::engine::jobs::RetryGuard>,
+    ),
     /// What a group retry did: retried, changed meanwhile, failed.
     RetriedGroup(crate::engine::jobs::RetrySummary),
     Preview(Result<PreviewView, String>),

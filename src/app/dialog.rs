@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::held::{HeldDialog, HoldView, OVERRIDE_WORD};
+use crate::app::held::{HeldDialog, HoldView, OVERRIDE_WORD, unreachable_words};
 use crate::app::{ActRequest, App, Cmd, PreviewView};
 use crate::engine::plan::{Mode, Plan};
 use crate::store::queries::JobFilter;
@@ -228,6 +228,9 @@ impl App {
                     return Vec::new();
                 };
                 let reachable = d.preview.as_ref().is_some_and(|p| p.reachable.is_ok());
+                if !reachable && !plan.is_empty() && d.typed.trim() == OVERRIDE_WORD {
+                    return self.override_unreachable(d.door_id, d.mode, plan);
+                }
                 if d.typed.trim() != d.door_name {
                     if let Some(Dialog::Drift(dd)) = &mut self.popups.dialog {
                         dd.error = Some(format!(
@@ -242,7 +245,7 @@ impl App {
                         dd.error = Some(if plan.is_empty() {
                             "the plan changes nothing".into()
                         } else {
-                            "the lock cannot be reached now: leave it to the worker instead".into()
+                            unreachable_words()
                         });
                     }
                     return Vec::new();

@@ -113,6 +113,55 @@ impl App {
         Some(self.act_cmd(*again))
     }
 
+    /// `override` typed in the drift dialog of a lock its preview could not
+    /// reach (an offline gateway, say): the plan is sent anyway, overriding,
+    /// and the engine probes the device again and records its answer in the
+    /// audit row as `device_override`.
+    pub(crate) fn override_unreachable(
+        &mut self,
+        door: i64,
+        mode: crate::engine::plan::Mode,
+        plan: crate::engine::plan::Plan,
+    ) -> Vec<Cmd> {
+        let cmds = self.act_cmd(ActRequest::DriftRun {
+            door,
+            mode,
+            plan: Box::new(plan),
+            overriding: true,
+        });
+        if let (false, Some(Dialog::Drift(d))) = (cmds.is_empty(), &mut self.popups.dialog) {
+            d.running = true;
+            d.error = None;
+        }
+        cmds
+    }
+
+    /// A retry-all that skipped jobs for a refused device: its summary in
+    /// the group retry's dialog, where typing `override` retries exactly the
+    /// skipped jobs under their guards (`override_group`), each audited with
+    /// `device_override`.
+    pub(crate) fn retried_all_skipped(
+        &mut self,
+        sum: crate::engine::jobs::RetrySummary,
+        skipped: Vec<RetryGuard>,
+    ) {
+        let line = sum.line();
+        self.say(crate::app::Level::Warn, format!("retry all: {line}"));
+        self.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+            fingerprint: "the jobs retry-all listed".into(),
+            meaning: None,
+            guards: skipped.clone(),
+            others: 0,
+            typed: String::new(),
+            running: false,
+            outcome: Some(format!(
+                "{line} — type `{OVERRIDE_WORD}` and Enter to retry the {} skipped anyway",
+                skipped.len()
+            )),
+            skipped,
+        })));
+    }
+
     /// Enter on a group retry's summary that skipped offline devices:
     /// `override` retries exactly the skipped jobs, under their guards.
     pub(crate) fn override_group(&mut self) -> Option<Vec<Cmd>> {
@@ -142,4 +191,12 @@ pub fn held_words(h: &HoldView) -> String {
     } else {
         h.why.clone()
     }
+}
+
+/// The drift dialog's refusal of a lock its preview could not reach, and
+/// how to go ahead anyway.
+pub fn unreachable_words() -> String {
+    format!(
+        "the lock cannot be reached now: leave it to the worker instead, or type `{OVERRIDE_WORD}` and Enter to send the plan anyway (recorded as device_override)"
+    )
 }

@@ -105,10 +105,33 @@ pub fn markdown(b: &Bundle) -> String {
     if let Some(n) = bounded_note(b) {
         out.push_str(&format!("> **Bounded:** {n}\n\n"));
     }
+    devices(&mut out, b);
     for p in &b.parts {
         part(&mut out, p);
     }
     crate::secrets::free_text(&out).into_owned()
+}
+
+/// The device states seen: each lock of the bundle's troubled jobs as
+/// probed when the bundle was made (or kept from a probe of the last minute).
+fn devices(out: &mut String, b: &Bundle) {
+    out.push_str("## Device states seen\n\n");
+    if b.devices.is_empty() {
+        out.push_str(&format!("{}\n\n", cell(&b.devices_note)));
+        return;
+    }
+    out.push_str(&format!("{}\n\n", cell(&b.devices_note)));
+    out.push_str("| lock | state | verdict | probed |\n|---|---|---|---|\n");
+    for d in &b.devices {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            cell(&d.lock),
+            cell(&d.state),
+            cell(&d.verdict),
+            at(&d.at)
+        ));
+    }
+    out.push('\n');
 }
 
 fn part(out: &mut String, p: &Part) {
@@ -315,6 +338,12 @@ pub fn json(b: &Bundle) -> String {
         "traces_total": b.total,
         "traces_shown": b.parts.len(),
         "bounded": bounded_note(b),
+        "device_states": {
+            "note": b.devices_note,
+            "devices": b.devices.iter().map(|d| json!({
+                "lock": d.lock, "state": d.state, "verdict": d.verdict, "probed_at": at(&d.at),
+            })).collect::<Vec<_>>(),
+        },
         "traces": traces,
     });
     format!("{}\n", crate::secrets::json_text(&pretty(&doc)))

@@ -276,7 +276,23 @@ pub async fn bundle(
     let target = bundle::Target::parse(target).map_err(|e| super::Exit(2, e))?;
     let db = super::open_reads(g).await?;
     let stuck = super::stuck_after_secs()?;
-    let b = match bundle::gather(&db.pool, &target, stuck, pinned_now).await {
+    // The device states seen are probed with the profile's provider
+    // clients; without them the bundle says it probed nothing.
+    let providers = crate::config::Config::load().ok().and_then(|config| {
+        let env_url = std::env::var("DATABASE_URL").ok();
+        let profile = config.named_profile(
+            g.database_url.as_deref(),
+            g.profile.as_deref(),
+            env_url.as_deref(),
+        );
+        crate::providers::settings::ProviderSettings::load(
+            profile,
+            crate::providers::settings::EnvOverrides::from_env(),
+        )
+        .ok()
+        .map(|(p, _)| crate::providers::settings::Providers::new(p))
+    });
+    let b = match bundle::gather(&db.pool, providers.as_ref(), &target, stuck, pinned_now).await {
         Err(BundleError::NotFound(e)) => return Err(super::Exit(2, e).into()),
         r => r?,
     };

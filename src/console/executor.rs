@@ -4,7 +4,7 @@
 //! dropping a future does not stop the query Postgres is running.
 
 pub use super::reads::Settings;
-use super::reads::{acting, load, pins_live, pulse, trail};
+use super::reads::{acting, load, offline_from_probes, pins_live, pulse, trail};
 use crate::store::replica::{self, Standby};
 use crate::store::statements::{self, LastStatement, tracking};
 use std::collections::HashMap;
@@ -161,7 +161,9 @@ impl Executor {
                                 pins_live(&pool, &providers, &pin_cache, &query, settings, &pid2)
                                     .await
                             }
-                            _ => load(&pool, &query, settings, &pid2).await,
+                            _ => load(&pool, &query, settings, &pid2)
+                                .await
+                                .map(|d| offline_from_probes(&providers, d)),
                         }
                     })));
                     let outcome = (&mut work.0).await;
@@ -323,9 +325,10 @@ impl Executor {
             }
             Cmd::Bundle { target } => {
                 let (pool, tx) = (self.pool.clone(), self.tx.clone());
+                let providers = self.providers.clone();
                 let stuck = self.settings.stuck_after_secs;
                 tokio::spawn(async move {
-                    let _ = tx.send(bundle(&pool, &target, stuck).await);
+                    let _ = tx.send(bundle(&pool, &providers, &target, stuck).await);
                 });
             }
             Cmd::Quit => {
@@ -422,7 +425,12 @@ async fn act(
                 .map_err(|e| e.0),
         ),
         ActRequest::RetryAll { jobs } => {
-            ActResult::RetriedAll(engine::gate::retry_all_checked(pool, providers, op, jobs).await)
+            match engine::gate::retry_all_checked(pool, providers, op, jobs).await {
+                engine::gate::RetriedAll::Done(r) => ActResult::RetriedAll(r),
+                engine::gate::RetriedAll::Skipped { sum, skipped } => {
+                    ActResult::RetriedAllSkipped(sum, skipped)
+                }
+            }
         }
         ActRequest::RetryGroup {
             guards, overriding, ..
@@ -500,7 +508,12 @@ async fn act(
 }
 
 /// `b`'s bundle, written into `<state>/bundles/` (0700): where it went, or why not.
-async fn bundle(pool: &sqlx::PgPool, target: &crate::bundle::Target, stuck: i64) -> Msg {
+async fn bundle(
+    pool: &sqlx::PgPool,
+    providers: &Providers,
+    target: &crate::bundle::Target,
+    stuck: i64,
+) -> Msg {
     let what = target.title();
     let dir = match crate::logging::state_dir().map(|d| d.join("bundles")) {
         Ok(d) => d,
@@ -510,7 +523,7 @@ async fn bundle(pool: &sqlx::PgPool, target: &crate::bundle::Target, stuck: i64)
         let d = dir.display();
         return Msg::Bundled(Err(format!("no folder for the bundle at {d}: {e}")));
     }
-    let written = match crate::bundle::gather(pool, target, stuck, None).await {
+    let written = match crate::bundle::gather(pool, Some(providers), target, stuck, None).await {
         Ok(b) => crate::bundle::write(&dir, &b),
         Err(e) => Err(e),
     };

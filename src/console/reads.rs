@@ -315,6 +315,7 @@ pub async fn load(
                 counts.standby_lag_ms = receiver.lag_ms();
                 counts.standby_feed = receiver.feed();
             }
+            counts.storms = storms_now(c, *pinned).await.map_err(error)?;
             Data::JobCounts(counts)
         }
         Query::Job(id) => Data::Job(*id, queries::job(c, *id).await.map_err(error)?),
@@ -406,4 +407,55 @@ pub async fn load(
     };
     guard.done = true;
     Ok(data)
+}
+
+/// The retry storms among the last hour's failures, for the Jobs header.
+async fn storms_now(
+    c: &mut sqlx::PgConnection,
+    pinned: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<crate::store::counts::StormFlag>, sqlx::Error> {
+    use crate::store::groups::{STORM_LOOKBACK_SECS, storm_recent};
+    let recent = storm_recent(c, pinned).await?;
+    let Some(now) = recent.now else {
+        return Ok(Vec::new());
+    };
+    Ok(crate::groups::incident::storms_of_recent(
+        &recent.jobs,
+        now,
+        chrono::Duration::seconds(STORM_LOOKBACK_SECS),
+    )
+    .into_iter()
+    .map(|s| crate::store::counts::StormFlag {
+        fingerprint: s.fingerprint.to_string(),
+        jobs: s.jobs,
+        from: s.from,
+        to: s.to,
+    })
+    .collect())
+}
+
+/// Each group's locks refused now, from the probes kept in the last minute
+/// (no provider call: reading the groups sends nothing to a lock; the group
+/// retry's probes fill the cache).
+pub fn offline_from_probes(providers: &Providers, data: Data) -> Data {
+    let Data::Groups(mut read) = data else {
+        return data;
+    };
+    for g in &mut read.groups {
+        let mut probed = 0usize;
+        let mut refused = 0usize;
+        for lock in &g.locks {
+            if let Some(p) = providers.kept_probe(lock) {
+                probed += 1;
+                if matches!(
+                    crate::engine::health::judge(&p),
+                    crate::engine::health::Verdict::Refuse(_)
+                ) {
+                    refused += 1;
+                }
+            }
+        }
+        g.offline_now = (probed > 0).then_some((refused, probed));
+    }
+    Data::Groups(read)
 }

@@ -16,6 +16,23 @@ pub struct Ended {
     /// The newest of the user's access levels to the door no longer active:
     /// its id, status and when it last changed.
     pub access: Option<(i64, String, Option<DateTime<Utc>>)>,
+    /// The newest audit row of a change to the user's access (an access
+    /// level or credential), for when the current rows do not say what
+    /// ended it (`drift::delete_audit`).
+    pub audit: Option<AuditChange>,
+}
+
+/// One `app_audit` row about a user's access.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditChange {
+    pub id: i64,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub action: String,
+    pub at: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    /// The access level the row names (`access_level_id` of its JSON).
+    pub access_level: Option<String>,
 }
 
 /// `Ended` for each of `ids` on door `door` (`drift::delete_causes`).
@@ -32,7 +49,8 @@ pub async fn ended(
         .bind(door)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
+    let mut out: BTreeMap<i64, Ended> = rows
+        .iter()
         .map(|r| {
             let ual: Option<i64> = r.try_get(3)?;
             Ok((
@@ -49,8 +67,28 @@ pub async fn ended(
                             ))
                         })
                         .transpose()?,
+                    audit: None,
                 },
             ))
         })
-        .collect()
+        .collect::<Result<_, sqlx::Error>>()?;
+    let audit = sqlx::query(statements::drift::DELETE_AUDIT.tagged())
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &audit {
+        let credential: i64 = r.try_get(0)?;
+        if let Some(e) = out.get_mut(&credential) {
+            e.audit = Some(AuditChange {
+                id: r.try_get(1)?,
+                entity_type: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+                entity_id: r.try_get(3)?,
+                action: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+                at: r.try_get(5)?,
+                actor: crate::secrets::free_opt(r.try_get::<Option<String>, _>(6)?),
+                access_level: r.try_get::<Option<String>, _>(7)?,
+            });
+        }
+    }
+    Ok(out)
 }

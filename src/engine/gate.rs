@@ -337,7 +337,7 @@ pub async fn retry_all_checked(
     providers: &Providers,
     op: &Operator,
     jobs: Vec<(i64, String, DateTime<Utc>)>,
-) -> Result<(usize, usize), String> {
+) -> RetriedAll {
     let guards: Vec<RetryGuard> = jobs
         .into_iter()
         .map(|(job, status, updated_at)| RetryGuard {
@@ -348,5 +348,27 @@ pub async fn retry_all_checked(
         .collect();
     let total = guards.len();
     let sum = retry_listed_checked(pool, providers, op, &guards, false).await;
-    super::jobs::all_result(&sum, total)
+    // Devices refused some and nothing else went wrong: the summary, so the
+    // console offers `override` for exactly the skipped jobs.
+    if !sum.skipped.is_empty() && sum.failed.is_empty() && !sum.stopped {
+        let skipped = guards
+            .into_iter()
+            .filter(|g| sum.skipped.iter().any(|s| s.0 == g.job))
+            .collect();
+        return RetriedAll::Skipped { sum, skipped };
+    }
+    RetriedAll::Done(super::jobs::all_result(&sum, total))
+}
+
+/// What a retry-all did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RetriedAll {
+    /// Re-enqueued and changed meanwhile, or why it stopped.
+    Done(Result<(usize, usize), String>),
+    /// Some jobs were skipped for a refused device (the others done): the
+    /// summary, and the skipped jobs' guards for an override.
+    Skipped {
+        sum: RetrySummary,
+        skipped: Vec<RetryGuard>,
+    },
 }

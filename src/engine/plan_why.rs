@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::ended::Ended;
+use super::ended::{AuditChange, Ended};
 use super::plan::{Delete, Plan};
 
 /// The cause in words: `access to door 2 (ttlock) ended by UserAccessLevel
@@ -24,7 +24,39 @@ fn cause(e: &Ended, door: &str) -> String {
             "access to {door} ended by UserAccessLevel #{id} ({status}){at}"
         ));
     }
+    if parts.is_empty() {
+        // The current rows say nothing ended: her access levels are active
+        // but none opens the door. The audit trail names the change.
+        if let Some(a) = &e.audit {
+            parts.push(audit_cause(a, door));
+        }
+    }
     parts.join(", ")
+}
+
+/// `no access level of hers opens door 2 (ttlock) since app_audit #1:
+/// UserAccessLevel #9 create (access level 1) at 2026-02-04 14:58 UTC by
+/// admin:olivia@acme.example`.
+fn audit_cause(a: &AuditChange, door: &str) -> String {
+    let entity = match a.entity_id {
+        Some(id) => format!("{} #{id}", a.entity_type),
+        None => a.entity_type.clone(),
+    };
+    let level = a
+        .access_level
+        .as_deref()
+        .map_or_else(String::new, |l| format!(" (access level {l})"));
+    let at = a.at.map_or_else(String::new, |t| {
+        format!(" at {}", t.format("%Y-%m-%d %H:%M UTC"))
+    });
+    let by = a
+        .actor
+        .as_deref()
+        .map_or_else(String::new, |who| format!(" by {who}"));
+    format!(
+        "no access level of hers opens {door} since app_audit #{}: {entity} {}{level}{at}{by}",
+        a.id, a.action
+    )
 }
 
 impl Plan {
@@ -166,12 +198,39 @@ mod tests {
                 credential_status: "active".into(),
                 user_status: "active".into(),
                 access: Some((9, "revoked".into(), "2026-02-04T16:02:00Z".parse().ok())),
+                audit: None,
             },
         );
         let p = plan(i);
         assert_eq!(
             p.delete_why(&p.deletes[0]),
             "AB U9 C6 — user 9, access to door 2 (Main entrance) ended by UserAccessLevel #9 (revoked) at 2026-02-04 16:02 UTC"
+        );
+        // Nothing in the current rows ended it (UserAccessLevel #9 is still
+        // active, its level does not open the door): the audit row names it.
+        let mut i = input();
+        i.ended.insert(
+            6,
+            crate::engine::ended::Ended {
+                credential_status: "active".into(),
+                user_status: "active".into(),
+                access: None,
+                audit: Some(crate::engine::ended::AuditChange {
+                    id: 1,
+                    entity_type: "UserAccessLevel".into(),
+                    entity_id: Some(9),
+                    action: "create".into(),
+                    at: "2026-02-04T14:58:54Z".parse().ok(),
+                    actor: Some("admin:olivia@acme.example".into()),
+                    access_level: Some("1".into()),
+                }),
+            },
+        );
+        let p = plan(i);
+        assert_eq!(
+            p.delete_why(&p.deletes[0]),
+            "AB U9 C6 — user 9, no access level of hers opens door 2 (Main entrance) since app_audit #1: \
+             UserAccessLevel #9 create (access level 1) at 2026-02-04 14:58 UTC by admin:olivia@acme.example"
         );
         // Codes of no credential the broker has (a stranger's name masked).
         let mut i = input();

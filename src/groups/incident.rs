@@ -38,6 +38,10 @@ pub struct Group {
     pub sample_job_id: i64,
     /// Newest first.
     pub members: Vec<Member>,
+    /// How many of its locks are refused now (offline, battery low) among
+    /// those probed in the last minute (the probe cache: a group retry
+    /// probes them all), and how many were probed; `None` before any.
+    pub offline_now: Option<(usize, usize)>,
 }
 
 /// How a troubled job is counted among a group's statuses.
@@ -95,6 +99,7 @@ pub fn build(jobs: &[TroubledJob], now: DateTime<Utc>, window: Duration) -> Vec<
                     statuses: BTreeMap::new(),
                     sample_job_id: j.id,
                     members: Vec::new(),
+                    offline_now: None,
                 });
                 locks.push(BTreeSet::new());
                 sites.push(BTreeSet::new());
@@ -174,6 +179,16 @@ pub struct Storm {
 
 pub const STORM_JOBS: usize = 20;
 pub const STORM_MINUTES: i64 = 10;
+
+/// The storms among recent failures (the Jobs header's read, not the
+/// groups view's): grouped over the lookback, then the storms among them.
+pub fn storms_of_recent(
+    jobs: &[TroubledJob],
+    now: DateTime<Utc>,
+    lookback: Duration,
+) -> Vec<Storm> {
+    storms(&build(jobs, now, lookback))
+}
 
 /// The storms among the groups, the biggest first.
 pub fn storms(groups: &[Group]) -> Vec<Storm> {

@@ -24,8 +24,10 @@ fn door(d: &DoorPin, now: DateTime<Utc>) -> Value {
         "state": d.state.word(),
         "expected": {
             "now": d.expected_now(),
+            "outside_hours": d.outside_hours(now),
             "through": d.access.iter().map(|a| json!({
                 "user_access_level_id": a.grant_id, "access_level": a.level, "schedule": a.schedule,
+                "hours": a.hours.as_ref().map(super::hours::Hours::words),
                 "not_now": a.not_now.map(|n| n.words()),
             })).collect::<Vec<_>>(),
         },

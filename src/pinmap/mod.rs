@@ -3,6 +3,7 @@
 //! and last use, and one state word per door — pure, from rows already read.
 //! `why` builds the sentence at the top of the user pane from these rows.
 
+pub mod hours;
 pub mod json;
 pub mod live;
 pub mod records;
@@ -52,6 +53,8 @@ pub struct Access {
     pub grant_id: i64,
     pub level: String,
     pub schedule: Option<String>,
+    /// Its schedule's weekdays and hours, when it has a schedule.
+    pub hours: Option<hours::Hours>,
     /// Why it does not open the door now (`None`: it does).
     pub not_now: Option<NotNow>,
 }
@@ -171,6 +174,27 @@ impl DoorPin {
     /// Whether she should open this door now.
     pub fn expected_now(&self) -> bool {
         self.access.iter().any(|a| a.not_now.is_none())
+    }
+
+    /// When she should have the PIN here but not open the door now: every
+    /// access row that counts is outside its schedule's hours at `now`;
+    /// the hours of the first, in words.
+    pub fn outside_hours(&self, now: DateTime<Utc>) -> Option<String> {
+        let counting: Vec<&Access> = self.access.iter().filter(|a| a.not_now.is_none()).collect();
+        let outside = !counting.is_empty()
+            && counting.iter().all(|a| {
+                a.hours
+                    .as_ref()
+                    .is_some_and(|h| !h.always() && !h.open_at(now))
+            });
+        outside
+            .then(|| {
+                counting
+                    .first()
+                    .and_then(|a| a.hours.as_ref())
+                    .map(hours::Hours::words)
+            })
+            .flatten()
     }
 
     pub fn lock_key(&self) -> Option<String> {

@@ -11,6 +11,7 @@ fn access(level: &str, not_now: Option<NotNow>) -> Access {
         grant_id: 9,
         level: level.into(),
         schedule: Some("Office hours".into()),
+        hours: None,
         not_now,
     }
 }
@@ -286,6 +287,26 @@ fn user_why_cases() {
     check(
         golden(&maya(vec![d1.clone(), d4])),
         "Maya's access to door 4 (door4) through Contractors has expired (schedule Office hours), and the PIN is off its lock; Maya should open door 1.",
+    );
+
+    // Outside its schedule's hours now (Monday 2026-11-30 15:30 UTC, a
+    // weekend-only schedule): the PIN stays on, she should not open it now.
+    let mut d5 = door(5, "TTLOCK", true, Some(true));
+    d5.access[0].hours =
+        super::hours::Hours::parse(Some("6,7"), Some("08:00"), Some("18:00"), Some("UTC"));
+    check(
+        golden(&maya(vec![d1.clone(), d5.clone()])),
+        "Maya's access to door 5 (door5) is outside its schedule now (Sat,Sun 08:00–18:00 UTC): the PIN is on the lock, but Maya should not open the door until then; Maya should open doors 1 and 5.",
+    );
+    // Within its hours (weekdays): nothing to say.
+    d5.access[0].hours =
+        super::hours::Hours::parse(Some("1,2,3,4,5"), Some("08:00"), Some("18:00"), Some("UTC"));
+    let u = maya(vec![d1.clone(), d5]);
+    assert!(u.doors[1].outside_hours(u.now).is_none());
+    assert!(
+        golden(&u).starts_with("Maya's PIN AB U9 C6 is on every lock it should be on"),
+        "{}",
+        golden(&u)
     );
 
     // A change still pending.

@@ -296,6 +296,15 @@ pub fn sentence(u: &UserPins) -> String {
             }
         }
     }
+    // Her PIN belongs on the lock, but her schedule does not open it now.
+    for d in u.doors.iter().filter(|d| d.state == State::Ok) {
+        if let Some(hours) = d.outside_hours(u.now) {
+            parts.push(format!(
+                "{who}'s access to {} is outside its schedule now ({hours}): the PIN is on the lock, but {who} should not open the door until then",
+                Words::door(d)
+            ));
+        }
+    }
     for j in u
         .pending
         .iter()

@@ -28,6 +28,20 @@ pub struct JobCounts {
     /// Whether that standby still receives from the primary: when it does
     /// not, no count is exact any more, only as of its last replay.
     pub standby_feed: Feed,
+    /// Retry storms among the last hour's failures (`groups::storm_recent`),
+    /// the biggest first: the header flags one without the groups view.
+    pub storms: Vec<StormFlag>,
+}
+
+/// A retry storm as the header flags it (`groups::incident::Storm`, told
+/// without the groups' types: the counts are read below them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StormFlag {
+    pub fingerprint: String,
+    /// The most failures of one cause within the storm's span.
+    pub jobs: usize,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 /// One status's count, as the header draws it.
@@ -107,6 +121,7 @@ pub async fn job_counts(
         estimated,
         stuck,
         db_now: Some(db_now),
+        storms: Vec::new(),
     })
 }
 

@@ -169,3 +169,36 @@ pub async fn typical_duration(
             .await?;
     Ok((median.filter(|m| m.is_finite()), n.unwrap_or(0)))
 }
+
+/// How far back the Jobs header looks for a retry storm, and how many of the
+/// newest failed and dead jobs it reads (`STORM_RECENT`).
+pub const STORM_LOOKBACK_SECS: i64 = 3_600;
+pub const STORM_CAP: i64 = 1_000;
+
+/// The failed and dead jobs of the last hour among the newest `STORM_CAP` of
+/// each status, with their last failed steps: what the header's storm flag
+/// is computed from at the counts' pace, without the groups view's read.
+pub async fn storm_recent(
+    conn: &mut PgConnection,
+    pinned_now: Option<DateTime<Utc>>,
+) -> Result<Troubled, sqlx::Error> {
+    let rows = sqlx::query(statements::groups::STORM_RECENT.marked())
+        .bind(STORM_LOOKBACK_SECS)
+        .bind(STORM_CAP)
+        .bind(pinned_now)
+        .fetch_all(&mut *conn)
+        .await?;
+    let now = match rows.first() {
+        Some(r) => r.try_get(0)?,
+        None => pinned_now,
+    };
+    let jobs = rows
+        .iter()
+        .map(troubled_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Troubled {
+        now,
+        capped: jobs.len() >= usize::try_from(STORM_CAP).unwrap_or(usize::MAX),
+        jobs,
+    })
+}

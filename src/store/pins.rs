@@ -198,6 +198,12 @@ fn access_of(r: &sqlx::postgres::PgRow) -> Result<Access, sqlx::Error> {
             .try_get::<Option<String>, _>(8)?
             .unwrap_or_else(|| "—".into()),
         schedule: r.try_get(10)?,
+        hours: crate::pinmap::hours::Hours::parse(
+            r.try_get::<Option<String>, _>(12)?.as_deref(),
+            r.try_get::<Option<String>, _>(13)?.as_deref(),
+            r.try_get::<Option<String>, _>(14)?.as_deref(),
+            r.try_get::<Option<String>, _>(15)?.as_deref(),
+        ),
         not_now,
     })
 }

@@ -226,7 +226,11 @@ pub fn detail(f: &mut Frame, app: &App, area: Rect) {
         )),
         Line::from(fit(&list("locks", g.locks.clone()), w)),
         Line::from(fit(
-            &list("sites", g.sites.iter().map(i64::to_string).collect()),
+            &format!(
+                "{} · {}",
+                list("sites", g.sites.iter().map(i64::to_string).collect()),
+                offline_words(g)
+            ),
             w,
         )),
     ];
@@ -251,4 +255,18 @@ pub fn detail(f: &mut Frame, app: &App, area: Rect) {
         th.dim,
     )));
     f.render_widget(Paragraph::new(super::shown(lines)).block(block), area);
+}
+
+/// How many of a group's locks are refused now, from the last minute's probes.
+fn offline_words(g: &crate::groups::incident::Group) -> String {
+    match g.offline_now {
+        Some((off, probed)) => format!(
+            "locks offline now: {off} of {probed} probed in the last minute ({} locks in all)",
+            g.locks.len()
+        ),
+        None => format!(
+            "locks offline now: not probed in the last minute ({} locks; a retry probes them first)",
+            g.locks.len()
+        ),
+    }
 }

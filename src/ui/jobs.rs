@@ -83,7 +83,8 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(" · ", th.dim));
     }
     // A retry storm among the groups read: said first, with the key to them.
-    if let Some(s) = j.groups.read.as_ref().and_then(|r| r.storms.first()) {
+    let read_storm = j.groups.read.as_ref().and_then(|r| r.storms.first());
+    if let Some(storm_jobs) = read_storm.map(|s| s.jobs) {
         let key = app.keys_for(crate::keys::Action::ErrorGroups);
         let open = if j.groups.on {
             String::new()
@@ -93,7 +94,7 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(
             format!(
                 "RETRY STORM: {} jobs of one cause failed within {} min{open}",
-                s.jobs,
+                storm_jobs,
                 crate::groups::incident::STORM_MINUTES,
             ),
             th.warning,
@@ -115,6 +116,27 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
     }
     if !j.groups.on && !j.text.is_empty() {
         spans.push(Span::styled(format!("  /{}", j.text), th.warning));
+    }
+    // Before the groups are read, the counts' own storm read of the last
+    // hour flags it, after what the list shows (which stays in view on a
+    // narrow screen).
+    if let (None, Some(s)) = (read_storm, c.storms.first()) {
+        // (No key under a dialog, whose keys are its own.)
+        let key = app.keys_for(crate::keys::Action::ErrorGroups);
+        let open = if key.is_empty() {
+            String::new()
+        } else {
+            format!(" ({key} opens it)")
+        };
+        spans.push(Span::styled(" · ", th.dim));
+        spans.push(Span::styled(
+            format!(
+                "RETRY STORM {} in {} min{open}",
+                s.jobs,
+                crate::groups::incident::STORM_MINUTES
+            ),
+            th.warning,
+        ));
     }
     if j.loading || j.groups.loading {
         spans.push(Span::styled("  loading…", th.dim));

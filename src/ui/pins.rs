@@ -42,8 +42,12 @@ fn state_style(th: &Theme, d: &DoorPin) -> Style {
     }
 }
 
-fn expected(d: &DoorPin) -> String {
+fn expected(d: &DoorPin, now: chrono::DateTime<chrono::Utc>) -> String {
     if let Some(a) = d.access.iter().find(|a| a.not_now.is_none()) {
+        // Her PIN belongs on the lock, but the schedule's hours are over.
+        if let Some(hours) = d.outside_hours(now) {
+            return format!("yes · {} · not now ({hours})", a.level);
+        }
         return format!("yes · {}", a.level);
     }
     match d.access.first() {
@@ -154,7 +158,7 @@ pub(super) fn pins_lines(
                 format!("#{}", d.door_id),
                 d.door_name.clone(),
                 d.state.word().to_string(),
-                expected(d),
+                expected(d, u.now),
                 on_lock(app, d),
                 change(app, d),
                 last_use(app, d),

@@ -289,7 +289,8 @@ async fn bundle_of_the_outage_group() {
             .iter()
             .filter(|h| h.0 == HeadingLevel::H2)
             .count(),
-        shown
+        // One per trace, and the device states seen.
+        shown + 1
     );
     assert!(parsed.tables >= shown);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -321,4 +322,59 @@ async fn b_in_the_console_writes_a_bundle_into_the_state_folder() {
     assert_eq!(mode, 0o600);
     assert!(dir.join(format!("bundle-trace-{SEED}.json")).exists());
     std::fs::remove_dir_all(&home).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundle_includes_device_states() {
+    use lockdesk::providers::settings::Providers;
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let sim = crate::support::sim_for(&url).await;
+    let out = lockdesk(&["groups", "--json", "--now", NOW], Some(&url));
+    assert!(out.status.success());
+    let groups: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let outage = groups
+        .iter()
+        .max_by_key(|g| g["count"].as_u64().unwrap_or(0))
+        .unwrap();
+    let fp = outage["fingerprint"].as_str().unwrap();
+    let target = lockdesk::bundle::Target::parse(&format!("group:{fp}")).unwrap();
+    let now: DateTime<Utc> = NOW.parse().unwrap();
+    // The newest outage job's lock is offline now.
+    let b = lockdesk::bundle::gather(&pool, None, &target, 900, Some(now))
+        .await
+        .unwrap();
+    assert!(b.devices.is_empty() && b.devices_note.starts_with("Not probed"));
+    let newest = b.parts[0].whys[0].0;
+    let mut conn = pool.acquire().await.unwrap();
+    let lock = engine::acting::job_devices(&mut conn, &[newest])
+        .await
+        .unwrap()
+        .remove(&newest)
+        .unwrap()[0]
+        .lock
+        .clone();
+    drop(conn);
+    sim.set_fault(&lock, Some(lockdesk::sim::Fault::GatewayOffline));
+    let providers = Providers::new(sim.provider_settings());
+    let b = lockdesk::bundle::gather(&pool, Some(&providers), &target, 900, Some(now))
+        .await
+        .unwrap();
+    assert!(!b.devices.is_empty() && b.devices.len() <= lockdesk::bundle::MAX_DEVICES);
+    let seen = b
+        .devices
+        .iter()
+        .find(|d| d.lock == lock)
+        .expect("its lock was probed");
+    assert!(
+        seen.verdict.starts_with("refused:") && seen.verdict.contains("offline"),
+        "{seen:?}"
+    );
+    let md = lockdesk::bundle::markdown(&b);
+    assert!(md.contains("## Device states seen"), "{md}");
+    assert!(md.contains(&format!("| {lock} |")), "{md}");
+    let doc: Value = serde_json::from_str(&lockdesk::bundle::json(&b)).unwrap();
+    let devices = doc["device_states"]["devices"].as_array().unwrap();
+    assert!(devices.iter().any(|d| d["lock"] == lock.as_str()), "{doc}");
+    sim.set_fault(&lock, None);
 }

@@ -370,11 +370,14 @@ async fn drift_on_door_2_shows_the_plan_then_runs_after_the_name_is_typed() {
     // The delete in words: the credential, the user behind it, the door.
     assert!(
         ultra.contains(
-            "- #50957532  AB U9 C6 — user 9, credential 6 no longer opens door 2 (ttlock)"
+            "- #50957532  AB U9 C6 — user 9, no access level of hers opens door 2 (ttlock) since app_audit #"
         ),
         "{ultra}"
     );
-    assert!(ultra.contains("opens it now  grace bypassed"), "{ultra}");
+    assert!(
+        ultra.contains("by admin:olivia@acme.example  grace bypassed"),
+        "{ultra}"
+    );
     let wrong = Screen::new(&url)
         .target(Target::Door { id: "2".into() })
         .keys("d<Tab>front<Enter>")

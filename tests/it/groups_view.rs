@@ -147,3 +147,14 @@ async fn a_stuck_jobs_detail_says_why_from_its_logs() {
     assert!(s.contains("│why Stuck: reconcile_user started 3 h"), "{s}");
     assert!(s.contains("no log for 3 h"), "{s}");
 }
+
+#[tokio::test]
+async fn the_storm_read_flags_the_outage_in_the_header_without_e() {
+    let url = demo_db().await;
+    // No key pressed: the groups view was never read, only the counts' pace.
+    let (s, _) = run(&url, "", (160, 45)).await;
+    let header = s.lines().find(|l| l.contains("Job queue")).unwrap_or("");
+    assert!(!header.contains("error groups"), "{s}");
+    assert!(header.contains("RETRY STORM"), "{header}\n{s}");
+    assert!(header.contains("e opens it"), "{header}");
+}

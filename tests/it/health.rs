@@ -269,3 +269,99 @@ async fn offline_device_refuses_and_override_is_recorded() {
     );
     sim.set_fault(door2, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_dialog_override_of_an_unreachable_lock_is_recorded() {
+    use crate::support::{Screen, writer};
+    use lockdesk::console::options::Target;
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let sim = sim_for(&url).await;
+    let door2 = "TTLOCK:28991110";
+    sim.set_fault(door2, Some(Fault::GatewayOffline));
+    let screen = |keys: &'static str| {
+        Screen::new(&url)
+            .target(Target::Door { id: "2".into() })
+            .keys(keys)
+            .global(writer())
+            .providers(sim.provider_settings())
+            .size(160, 45)
+            .run()
+    };
+    // The door's name is refused before the engine, saying how to go ahead.
+    let named = screen("d<Tab>ttlock<Enter>").await;
+    assert!(named.contains("cannot be reached now"), "{named}");
+    assert!(named.contains("type `override`"), "{named}");
+    let none: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM app_audit WHERE entity_type = 'Door' AND entity_id = 2 AND action = 'drift_enforce'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(none, 0, "nothing was sent");
+    // `override` sends the plan; the audit row keeps the probe's answer.
+    let overridden = screen("d<Tab>override<Enter>").await;
+    let after = audit_after(&pool, "Door", 2, "drift_enforce").await;
+    assert_eq!(
+        after["device_override"][0]["lock"], door2,
+        "{after}\n{overridden}"
+    );
+    sim.set_fault(door2, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_all_skips_offline_devices_and_records_the_override() {
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let sim = sim_for(&url).await;
+    let all = guards(&pool).await;
+    let ids: Vec<i64> = all.iter().map(|g| g.job).collect();
+    let mut conn = pool.acquire().await.unwrap();
+    let devices = engine::acting::job_devices(&mut conn, &ids).await.unwrap();
+    drop(conn);
+    let offline = devices
+        .values()
+        .find(|d| d.len() == 1 && d[0].lock.starts_with("TTLOCK:"))
+        .map(|d| d[0].lock.clone())
+        .unwrap();
+    sim.set_fault(&offline, Some(Fault::GatewayOffline));
+    let on_offline: BTreeSet<i64> = devices
+        .iter()
+        .filter(|(_, d)| d.iter().any(|d| d.lock == offline))
+        .map(|(j, _)| *j)
+        .collect();
+    // `R` in the Jobs list: the jobs as listed, one lock's gateway offline.
+    let providers = Providers::new(sim.provider_settings());
+    let listed: Vec<(i64, String, chrono::DateTime<chrono::Utc>)> = all
+        .iter()
+        .map(|g| (g.job, g.status.clone(), g.updated_at))
+        .collect();
+    let done = engine::gate::retry_all_checked(&pool, &providers, &op(), listed).await;
+    let engine::gate::RetriedAll::Skipped { sum, skipped } = done else {
+        panic!("the offline lock's jobs are skipped: {done:?}")
+    };
+    let skipped_ids: BTreeSet<i64> = skipped.iter().map(|g| g.job).collect();
+    assert_eq!(skipped_ids, on_offline, "{}", sum.line());
+    assert!(
+        sum.line().contains("skipped: device offline"),
+        "{}",
+        sum.line()
+    );
+    assert_eq!(
+        sum.retried.len() + skipped.len(),
+        all.len(),
+        "{}",
+        sum.line()
+    );
+    // `override` on the summary: exactly the skipped ones, recorded.
+    let over = engine::retry_listed_checked(&pool, &providers, &op(), &skipped, true).await;
+    assert_eq!(over.retried.len(), skipped.len(), "{}", over.line());
+    let job = skipped[0].job;
+    let after = audit_after(&pool, "ReconcileJob", job, "retry").await;
+    assert_eq!(
+        after["device_override"][0]["lock"],
+        offline.as_str(),
+        "{after}"
+    );
+    sim.set_fault(&offline, None);
+}

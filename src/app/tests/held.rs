@@ -232,3 +232,42 @@ fn a_held_drift_run_takes_override_instead_of_the_doors_name() {
         "{again:?}"
     );
 }
+
+#[test]
+fn retry_all_skipped_offline_takes_override_for_exactly_those() {
+    use crate::engine::jobs::{RetryGuard, RetrySummary};
+    let mut a = writable(with_jobs(vec![]));
+    let skipped = vec![RetryGuard {
+        job: 7,
+        status: "failed".into(),
+        updated_at: a.now(),
+    }];
+    let sum = RetrySummary {
+        retried: vec![5, 6],
+        skipped: vec![(
+            7,
+            "skipped: device offline — TTLOCK:1: gateway offline".into(),
+        )],
+        ..Default::default()
+    };
+    a.update(Msg::Acted {
+        id: 1,
+        result: Box::new(ActResult::RetriedAllSkipped(sum, skipped.clone())),
+    });
+    let Some(Dialog::RetryGroup(d)) = &a.popups.dialog else {
+        panic!("the summary offers the override: {:?}", a.popups.dialog)
+    };
+    assert!(d.outcome.as_deref().unwrap().contains("skipped"), "{d:?}");
+    // A word other than `override` sends nothing.
+    assert!(acts(&press(&mut a, "yes<Enter>")).is_empty());
+    press(&mut a, "<BS><BS><BS>");
+    let again = acts(&press(&mut a, "override<Enter>"));
+    assert_eq!(
+        again.iter().map(|x| x.1.clone()).collect::<Vec<_>>(),
+        vec![ActRequest::RetryGroup {
+            fingerprint: "the jobs retry-all listed".into(),
+            guards: skipped,
+            overriding: true,
+        }]
+    );
+}

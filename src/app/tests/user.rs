@@ -20,6 +20,7 @@ fn door(id: i64, expected: bool, on: bool, change: Option<(ChangeKind, i64, &str
                 grant_id: 9,
                 level: "HQ staff".into(),
                 schedule: None,
+                hours: None,
                 not_now: None,
             }]
         } else {

@@ -154,6 +154,27 @@ pub const DELETE_CAUSES: Statement = Statement {
     params: &[IntArray(&[6, 7, 8]), Int(2)],
 };
 
+/// The newest change to each listed credential's user's access, from the
+/// broker's own audit trail (by the partial user index of app_audit, one
+/// row per credential): names what ended a door's access when the current
+/// rows no longer say it (an access level that never opened the door, a
+/// deleted row).
+pub const DELETE_AUDIT: Statement = Statement {
+    name: "drift::delete_audit",
+    sql: "SELECT c.id::int8, a.id::int8, a.entity_type::text, a.entity_id::int8, a.action::text,
+                 CASE WHEN isfinite(a.created_at) AND a.created_at < '262000-01-01' THEN a.created_at END::timestamptz,
+                 left(a.actor::text, 200),
+                 left(coalesce(a.after_json, a.before_json)::jsonb ->> 'access_level_id', 40)
+            FROM credentials c
+            JOIN LATERAL (
+                SELECT id, entity_type, entity_id, action, created_at, actor, after_json, before_json FROM app_audit
+                 WHERE entity_type IN ('UserAccessLevel', 'Credential')
+                   AND (COALESCE(after_json, before_json) ->> 'user_id') = c.user_id::text
+                 ORDER BY created_at DESC LIMIT 1) a ON true
+           WHERE c.id = ANY($1::int8[])",
+    params: &[IntArray(&[6, 7, 8])],
+};
+
 /// What the broker remembers of the passcodes on a door's lock. The first
 /// time is guarded as the panes' times are (a time chrono cannot hold comes
 /// as NULL, with Postgres's text of it after it).
@@ -211,4 +232,5 @@ pub const ALL: &[&Statement] = &[
     &EXPECTED_PINS,
     &DOOR,
     &DELETE_CAUSES,
+    &DELETE_AUDIT,
 ];

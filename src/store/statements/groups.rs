@@ -78,5 +78,46 @@ pub const TYPICAL_DURATION: Statement = Statement {
     params: &[Text("drift_enforce_lock_truth")],
 };
 
+/// The retry-storm read behind the Jobs header, at the counts' pace: the
+/// newest `$2` failed and the newest `$2` dead jobs through the status index
+/// (a bounded range each: there is no index on `updated_at`, so a job failing
+/// again long after it was created is seen only while it is among the newest
+/// `$2` of its status), those updated within the last `$1` seconds kept, each
+/// with its last failed provider call through the job index of
+/// integration_logs (one LIMIT 1 probe per job). The columns are
+/// `TROUBLED`'s, so one decoder reads both (stuck and interrupted are false:
+/// a storm is of failures). The first column is the server's clock (`$3`
+/// pins it).
+pub const STORM_RECENT: Statement = Statement {
+    name: "groups::storm_recent",
+    sql: "SELECT coalesce($3::timestamptz, now()), j.id::int8, j.job_type::text, j.status::text, false,
+                 CASE WHEN isfinite(j.updated_at) AND j.updated_at < '262000-01-01' THEN j.updated_at END::timestamptz,
+                 j.updated_at::text, j.attempt_count::int4, left(j.last_error::text, 2000),
+                 CASE WHEN isfinite(j.next_run_at) AND j.next_run_at < '262000-01-01' THEN j.next_run_at END::timestamptz,
+                 l.provider_type::text, l.action::text, left(l.error_message::text, 2000), left(l.lock_key::text, 200),
+                 left(l.door_name::text, 200), l.door_id::int8,
+                 left(l.response_json::jsonb ->> 'errcode', 40), left(l.response_json::jsonb ->> 'http_status', 40),
+                 left(coalesce(l.response_json::jsonb ->> 'errmsg', l.response_json::jsonb #>> '{body,message}'), 500),
+                 CASE WHEN isfinite(l.created_at) AND l.created_at < '262000-01-01' THEN l.created_at END::timestamptz,
+                 false
+            FROM (SELECT * FROM
+                   ((SELECT id, job_type, status, updated_at, attempt_count, last_error, next_run_at, created_at
+                       FROM reconcile_jobs WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT $2)
+                    UNION ALL
+                    (SELECT id, job_type, status, updated_at, attempt_count, last_error, next_run_at, created_at
+                       FROM reconcile_jobs WHERE status = 'dead' ORDER BY created_at DESC, id DESC LIMIT $2)) n
+                   WHERE n.updated_at >= coalesce($3::timestamptz, now()) - $1::int8 * interval '1 second'
+                   ORDER BY n.created_at DESC, n.id DESC LIMIT $2) j
+            LEFT JOIN LATERAL (SELECT f.provider_type, f.action, f.error_message, f.lock_key, f.door_name, f.door_id,
+                                      f.response_json, f.created_at
+                                 FROM integration_logs f
+                                WHERE f.reconcile_job_id = j.id AND f.ok IS NOT TRUE
+                                  AND f.provider_type IS DISTINCT FROM 'ACCESS_BROKER'
+                                  AND f.action NOT LIKE '%\\_INTENT' ESCAPE '\\'
+                                ORDER BY f.created_at DESC, f.id DESC LIMIT 1) l ON true
+           ORDER BY j.created_at DESC, j.id DESC",
+    params: &[Int(3_600), Int(1_000), NullTime],
+};
+
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&TROUBLED, &TYPICAL_DURATION];
+pub const ALL: &[&Statement] = &[&TROUBLED, &TYPICAL_DURATION, &STORM_RECENT];

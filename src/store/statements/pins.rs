@@ -20,18 +20,23 @@ pub const USER: Statement = Statement {
 
 /// Every door each of the user's access rows names, active or not, with
 /// whether the row opens it now (the drift planner's rule, on the database's
-/// clock).
+/// clock), and its schedule's weekdays, hours and site zone (whether now is
+/// within them is decided in `pinmap::hours`: a zone Postgres does not know
+/// must not fail the pane).
 pub const DOORS_OF_USER: Statement = Statement {
     name: "pins::doors_of_user",
     sql: "SELECT d.id::int8, d.name::text, upper(d.device_type)::text, d.external_id::text, d.integration_customer_id::int8,
                  d.is_active, ual.id::int8, ual.status::text, COALESCE(al.name, 'access level ' || al.id)::text, al.status::text,
                  s.name::text,
-                 (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= now()) AND (s.valid_until IS NULL OR s.valid_until > now())))
+                 (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= now()) AND (s.valid_until IS NULL OR s.valid_until > now()))),
+                 array_to_string(s.days_of_week, ',')::text, to_char(s.start_time, 'HH24:MI')::text,
+                 to_char(s.end_time, 'HH24:MI')::text, left(ss.time_zone::text, 64)
             FROM user_access_levels ual
             JOIN access_levels al ON al.id = ual.access_level_id
             JOIN access_level_doors ald ON ald.access_level_id = al.id
             JOIN doors d ON d.id = ald.door_id OR (ald.door_group_id IS NOT NULL AND d.door_group_id = ald.door_group_id)
             LEFT JOIN schedules s ON s.id = al.schedule_id
+            LEFT JOIN sites ss ON ss.id = s.site_id
            WHERE ual.user_id = $1
            ORDER BY d.id, ual.id LIMIT 1000",
     params: &[Int(9)],
