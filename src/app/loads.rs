@@ -64,7 +64,7 @@ impl App {
         }
         if e.connection_lost {
             self.requests.db_lost = Some(e.message.clone());
-        } else if slot != Slot::LockTrail {
+        } else if slot != Slot::LockTrail && !self.pulse_failure_is_quiet(slot) {
             // (A provider's failure is shown in its own part of the pane.)
             self.say(Level::Error, e.message.clone());
         }

@@ -383,13 +383,18 @@ fn troubled(f: &mut Frame, app: &App, area: Rect, y: u16) -> u16 {
 pub fn header_line(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
     let Some(v) = app.pulse().failed_calls() else {
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                " failed calls/min, last hour: reading…",
-                th.dim,
-            )),
-            area,
-        );
+        // A failure is said in full on the Pulse; here, where to see it.
+        let (text, style) = match &app.pulse().error {
+            Some(_) => (
+                format!(
+                    " failed calls/min, last hour: could not be read ({} shows why)",
+                    app.keys_for(crate::keys::Action::PanePulse)
+                ),
+                th.warning,
+            ),
+            None => (" failed calls/min, last hour: reading…".to_string(), th.dim),
+        };
+        f.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
     spark_line(f, th, area, area.y, "failed/min", v, th.failed);

@@ -140,6 +140,13 @@ impl App {
         }
     }
 
+    /// A failed read of the hour for the queue's header is said in that
+    /// line, not on the status line: the queue works without it (a role
+    /// that may not read integration_logs). On the Pulse it is said aloud.
+    pub(crate) fn pulse_failure_is_quiet(&self, slot: Slot) -> bool {
+        slot == Slot::Pulse && self.pane != Pane::Pulse
+    }
+
     pub(crate) fn pulse_selected(&self) -> Option<Selected> {
         self.pulse_groups()
             .get(self.panes.pulse.scroll.selected)

@@ -362,6 +362,11 @@ async fn a_failed_load_says_in_its_pane_what_failed_and_how_to_retry() {
         q.contains("reconcile_user") && !q.contains("permission denied"),
         "{q}"
     );
+    // Its header's failed-calls line (integration_logs) says where to look.
+    assert!(
+        q.contains("failed calls/min, last hour: could not be read (6 shows why)"),
+        "{q}"
+    );
 }
 
 /// A timestamp as Postgres reads it: any year it holds, or an infinity.
