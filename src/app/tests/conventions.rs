@@ -166,7 +166,7 @@ fn esc_after_pane_switches_goes_back_through_drill_downs_only() {
     a.start(Loc::Jobs);
     a.command("user 9");
     a.command("trace e4792295");
-    press(&mut a, "<Tab><Tab>12345<Tab>");
+    press(&mut a, "<Tab><Tab>123456<Tab>");
     assert_eq!(a.pane, Pane::Jobs);
     press(&mut a, "<Esc>");
     assert_eq!(a.pane, Pane::User);
