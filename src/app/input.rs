@@ -151,7 +151,7 @@ impl App {
     pub(crate) fn set_text_filter(&mut self, text: String) {
         if let Some(filter) = self.text_filter_mut() {
             *filter = text;
-            self.pane_scroll_mut().selected = 0;
+            self.search_changed();
         }
     }
 
@@ -279,6 +279,8 @@ impl App {
                             None => self.say(Level::Info, "no matches"),
                         },
                     }
+                } else if matches!(action, Action::NextMatch | Action::PrevMatch) {
+                    return self.next_match(action == Action::NextMatch);
                 }
                 Vec::new()
             }
@@ -302,6 +304,7 @@ impl App {
             | Action::CopyCurl
             | Action::CopyMarkdown => self.operate(action),
             Action::Bundle => self.bundle(),
+            Action::SearchDatabase => self.search_database(),
             Action::ShowRequest | Action::ShowResponse => {
                 let log = self.panes.trace.selected_log().cloned();
                 match log {

@@ -40,6 +40,8 @@ pub enum Slot {
     /// The open job's newest logs, for its why line (stuck, interrupted):
     /// read with the job detail, never on the 2-second refresh.
     JobLogs,
+    /// `S`: the pane's `/` text searched in the database.
+    DbSearch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +105,8 @@ pub enum Query {
     Acting(ActingOf),
     /// One job's newest logs (heads), for its why sentence.
     JobLogs(i64),
+    /// `S`: the pane's `/` text in the database over a time window.
+    DbSearch(crate::store::search::Search),
 }
 
 /// What `Query::Acting` asks about.
@@ -143,6 +147,7 @@ impl Query {
             Query::Acting(ActingOf::Lock(k)) => format!("who else is acting on {k}"),
             Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
             Query::JobLogs(j) => format!("the logs of job #{j}"),
+            Query::DbSearch(s) => format!("the database search for \"{}\"", s.text),
         }
     }
 }
@@ -229,6 +234,7 @@ pub enum Data {
     Doors(Vec<Door>),
     Acting(ActingOf, Acting),
     JobLogs(i64, Vec<LogRow>),
+    DbFound(crate::store::search::Found),
 }
 
 /// A failed load, already in words for the operator.

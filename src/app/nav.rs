@@ -112,6 +112,9 @@ impl App {
                 return Vec::new();
             }
         }
+        if let Some(cmds) = self.db_search_back() {
+            return cmds;
+        }
         if let Some(cmds) = self.pane_back() {
             return cmds;
         }

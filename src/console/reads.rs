@@ -232,6 +232,7 @@ pub fn statements_of(query: &Query) -> &'static str {
         Query::LogPayloads(_) => "traces::logs_by_ids_within or traces::logs_by_ids",
         Query::Doors => "doors::every_with_sites or doors::every",
         Query::Acting(_) => "acting::lock_holder, acting::running_on_lock, acting::job_state",
+        Query::DbSearch(_) => "schema::indexes, search::jobs or search::audit or search::lock_logs",
     }
 }
 
@@ -378,6 +379,7 @@ pub async fn load(
                 .await
                 .map_err(error)?,
         ),
+        Query::DbSearch(s) => Data::DbFound(crate::store::search::run(c, s).await.map_err(error)?),
         Query::Doors => Data::Doors(
             queries::doors(c, settings.broker_tables)
                 .await

@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_user_pins",
         include_str!("../../migrations/0002_user_pins.sql"),
     ),
+    (
+        "0003_job_search",
+        include_str!("../../migrations/0003_job_search.sql"),
+    ),
 ];
 
 /// The table that records which migrations ran.

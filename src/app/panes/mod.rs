@@ -7,6 +7,8 @@ pub mod audit;
 pub mod groups;
 pub mod jobs;
 pub mod lock;
+pub mod search;
+pub mod search_db;
 pub mod trace;
 pub mod user;
 
@@ -103,12 +105,14 @@ impl Pane {
                 (Action::ShowRequest, "request"),
                 (Action::ShowResponse, "response"),
                 (Action::NextSection, "section"),
+                (Action::Filter, "search"),
                 (Action::Back, "back"),
             ],
             Pane::User => &[
                 (Action::Open, "trace"),
                 (Action::LiveDoor, "door live"),
                 (Action::LiveDoors, "all live"),
+                (Action::Filter, "search"),
                 (Action::Back, "back"),
                 (Action::Help, "help"),
             ],
@@ -163,7 +167,12 @@ impl Panes {
             Slot::Trace => self.trace.failed(message),
             Slot::TracePayloads => self.trace.payloads_failed(),
             // The why line's logs: without them a stuck job's line is not said.
-            Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting | Slot::JobLogs => {}
+            Slot::JobCounts
+            | Slot::Doors
+            | Slot::UserFind
+            | Slot::Acting
+            | Slot::JobLogs
+            | Slot::DbSearch => {}
         }
     }
 }
@@ -236,7 +245,8 @@ impl App {
             Pane::Jobs => Some(&self.panes.jobs.text),
             Pane::Audit => Some(&self.panes.audit.text),
             Pane::Locks => Some(&self.panes.lock.text),
-            Pane::User | Pane::Trace => None,
+            Pane::User => Some(&self.panes.user.find),
+            Pane::Trace => Some(&self.panes.trace.find),
         }
     }
 
@@ -246,7 +256,8 @@ impl App {
             Pane::Jobs => Some(&mut self.panes.jobs.text),
             Pane::Audit => Some(&mut self.panes.audit.text),
             Pane::Locks => Some(&mut self.panes.lock.text),
-            Pane::User | Pane::Trace => None,
+            Pane::User => Some(&mut self.panes.user.find),
+            Pane::Trace => Some(&mut self.panes.trace.find),
         }
     }
 

@@ -62,6 +62,7 @@ pub mod jobs;
 pub mod logs;
 pub mod pins;
 pub mod schema;
+pub mod search;
 pub mod session;
 pub mod sim;
 pub mod traces;
@@ -159,6 +160,7 @@ pub fn all() -> Vec<&'static Statement> {
         logs::ALL,
         pins::ALL,
         schema::ALL,
+        search::ALL,
         session::ALL,
         sim::ALL,
         traces::ALL,
