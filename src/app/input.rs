@@ -57,7 +57,11 @@ impl App {
                 (Action::Back, "close"),
             ],
             Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            Some(Overlay::Picker(_)) => &[(Action::Open, "open"), (Action::Back, "close")],
+            Some(Overlay::Picker(_)) => &[
+                (Action::Open, "open"),
+                (Action::Filter, "search"),
+                (Action::Back, "close"),
+            ],
             None => self.pane_hints(),
         };
         wanted

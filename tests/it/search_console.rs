@@ -171,3 +171,24 @@ async fn the_database_search_is_refused_without_its_index() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_user_picker_is_searched_itself_not_the_pane_behind() {
+    let url = demo_db().await;
+    let s = Screen::new(&url)
+        .keys(":user ma<Enter>/okafor<Enter>")
+        .size(160, 45)
+        .run()
+        .await;
+    assert!(
+        s.contains("/okafor: match 1 of 2 in the 20 users listed"),
+        "{s}"
+    );
+    // Enter opens the match.
+    let s = Screen::new(&url)
+        .keys(":user ma<Enter>/okafor<Enter><Enter>")
+        .size(160, 45)
+        .run()
+        .await;
+    assert!(s.contains("User 9 Maya Okafor"), "{s}");
+}

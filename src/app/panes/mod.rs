@@ -240,6 +240,10 @@ impl App {
 
     /// What `/` filters here (a pane without a text filter: `None`).
     pub(crate) fn text_filter(&self) -> Option<&String> {
+        // A popup list is searched itself, never the pane behind it.
+        if let Some(crate::app::Overlay::Picker(p)) = self.popups.overlays.last() {
+            return Some(&p.find);
+        }
         match self.pane {
             Pane::Jobs if self.panes.jobs.groups.on => Some(&self.panes.jobs.groups.text),
             Pane::Jobs => Some(&self.panes.jobs.text),
@@ -251,6 +255,9 @@ impl App {
     }
 
     pub(crate) fn text_filter_mut(&mut self) -> Option<&mut String> {
+        if let Some(crate::app::Overlay::Picker(p)) = self.popups.overlays.last_mut() {
+            return Some(&mut p.find);
+        }
         match self.pane {
             Pane::Jobs if self.panes.jobs.groups.on => Some(&mut self.panes.jobs.groups.text),
             Pane::Jobs => Some(&mut self.panes.jobs.text),

@@ -188,6 +188,18 @@ impl App {
         if t.is_empty() {
             return None;
         }
+        if let Some(crate::app::Overlay::Picker(pk)) = self.popups.overlays.last() {
+            let hits = pk.hits();
+            let at = hits.iter().position(|&h| h == pk.scroll.selected);
+            let of = match at {
+                Some(k) => format!("match {} of {}", k + 1, hits.len()),
+                None => counted(hits.len(), "match", "matches"),
+            };
+            return Some(format!(
+                "{of} in the {} listed",
+                counted(pk.rows().len(), "user", "users")
+            ));
+        }
         let p = &self.panes;
         Some(match self.pane {
             Pane::Jobs if p.jobs.groups.on => return None,
@@ -300,9 +312,23 @@ impl App {
         if k.is_empty() { "no key".into() } else { k }
     }
 
-    /// After the search text changed: a trace or user pane moves to its
-    /// first match (from the top), a filtered list to its first row.
+    /// The user picker on top, if it is.
+    fn picker_mut(&mut self) -> Option<&mut crate::app::UserPicker> {
+        match self.popups.overlays.last_mut() {
+            Some(crate::app::Overlay::Picker(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// After the search text changed: a trace or user pane (or the user
+    /// picker) moves to its first match, a filtered list to its first row.
     pub(crate) fn search_changed(&mut self) {
+        if let Some(p) = self.picker_mut() {
+            if let Some(&first) = p.hits().first() {
+                p.scroll.selected = first;
+            }
+            return;
+        }
         if !self.searches_in_place() {
             self.pane_scroll_mut().selected = 0;
             return;
@@ -315,6 +341,17 @@ impl App {
     /// `n`/`N` on a pane: the next (previous) match of a trace or user,
     /// wrapping; on a filtered list every row matches, so the next row.
     pub(crate) fn next_match(&mut self, forward: bool) -> Vec<Cmd> {
+        if let Some(p) = self.picker_mut() {
+            let (hits, sel) = (p.hits(), p.scroll.selected);
+            if let Some(&n) = step(&hits, sel, forward) {
+                p.scroll.selected = n;
+            }
+            return Vec::new();
+        }
+        // No other popup lets the key through to the pane behind it.
+        if !self.popups.overlays.is_empty() {
+            return Vec::new();
+        }
         if !self.searches_in_place() {
             return self.move_in_pane(if forward { 1 } else { -1 });
         }
@@ -328,16 +365,19 @@ impl App {
             self.say(Level::Info, how);
             return Vec::new();
         }
-        let sel = self.pane_row();
-        let next = if forward {
-            hits.iter().find(|&&h| h > sel).or(hits.first())
-        } else {
-            hits.iter().rev().find(|&&h| h < sel).or(hits.last())
-        };
-        if let Some(&n) = next {
+        if let Some(&n) = step(&hits, self.pane_row(), forward) {
             self.pane_scroll_mut().selected = n;
         }
         self.trace_payloads()
+    }
+}
+
+/// The match after (before) `sel` among `hits`, wrapping round.
+fn step(hits: &[usize], sel: usize, forward: bool) -> Option<&usize> {
+    if forward {
+        hits.iter().find(|&&h| h > sel).or(hits.first())
+    } else {
+        hits.iter().rev().find(|&&h| h < sel).or(hits.last())
     }
 }
 

@@ -19,6 +19,10 @@ fn window_words() -> String {
 impl App {
     /// `S`: runs the pane's `/` text in the database, or says why not.
     pub(crate) fn search_database(&mut self) -> Vec<Cmd> {
+        // Never through a popup to the pane behind it.
+        if !self.popups.overlays.is_empty() {
+            return Vec::new();
+        }
         let within = match self.pane {
             Pane::Jobs if !self.panes.jobs.groups.on => Within::Jobs,
             Pane::Audit => Within::Audit,

@@ -241,6 +241,7 @@ impl App {
                         query: shown,
                         found,
                         scroll: Scroll::default(),
+                        find: String::new(),
                     }));
                 Vec::new()
             }
