@@ -106,7 +106,6 @@ impl App {
                     count: rows.len(),
                 });
                 j.db_search = Some(words);
-                j.text.clear();
                 j.window_start = None;
                 j.focus = None;
                 j.acted_on = None;
@@ -123,7 +122,6 @@ impl App {
                 ));
                 a.rows = rows;
                 a.more_below = false;
-                a.text.clear();
                 a.scroll = Scroll::default();
             }
             Found::Lock(rows, more) => {
@@ -135,7 +133,6 @@ impl App {
                     "action, error, job or correlation id",
                 ));
                 l.logs = rows;
-                l.text.clear();
                 l.scroll = Scroll::default();
             }
         }
