@@ -24,6 +24,7 @@ impl App {
                 self.toggle_help();
                 Vec::new()
             }
+            Action::SearchDatabase => self.search_database(),
             Action::Command => {
                 self.popups.prompt = Some(Prompt {
                     kind: PromptKind::Command,
@@ -158,6 +159,9 @@ impl App {
                     None => self.say(Level::Info, "no matches"),
                 },
             }
+        } else if matches!(action, Action::NextMatch | Action::PrevMatch) {
+            // Outside the JSON viewer, n/N walk the pane's own `/` matches.
+            return self.next_match(action == Action::NextMatch);
         }
         Vec::new()
     }

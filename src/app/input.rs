@@ -54,7 +54,11 @@ impl App {
                 (Action::Back, "close"),
             ],
             Some(Overlay::Diff(_)) => &[(Action::Back, "close"), (Action::Down, "scroll")],
-            Some(Overlay::Picker(_)) => &[(Action::Open, "open"), (Action::Back, "close")],
+            Some(Overlay::Picker(_)) => &[
+                (Action::Open, "open"),
+                (Action::Filter, "search"),
+                (Action::Back, "close"),
+            ],
             None => self.pane_hints(),
         };
         wanted
@@ -129,7 +133,7 @@ impl App {
     pub(crate) fn set_text_filter(&mut self, text: String) {
         if let Some(filter) = self.text_filter_mut() {
             *filter = text;
-            self.pane_scroll_mut().selected = 0;
+            self.search_changed();
         }
     }
 

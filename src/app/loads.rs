@@ -104,6 +104,7 @@ impl App {
                 self.panes.lock.error = None;
                 self.panes.lock.loaded_at = Some(self.now());
                 self.panes.lock.logs = logs;
+                self.panes.lock.db_search = None;
             }
             Data::Acting(of, acting) => match of {
                 crate::app::ActingOf::Lock(k) => {
@@ -114,6 +115,7 @@ impl App {
                 crate::app::ActingOf::Job(j) => self.panes.jobs.acting = Some((j, acting)),
             },
             Data::JobLogs(j, logs) => self.panes.jobs.why_logs = Some((j, logs)),
+            Data::DbFound(found) => return self.db_found(&query, found),
             Data::LockTrail(events, clock) => {
                 let t = &mut self.panes.lock.trail;
                 t.loading = false;

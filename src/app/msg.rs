@@ -42,6 +42,8 @@ pub enum Slot {
     JobLogs,
     /// The hour per minute (the queue's header), or the whole Pulse pane.
     Pulse,
+    /// `S`: the pane's `/` text searched in the database.
+    DbSearch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +114,8 @@ pub enum Query {
         pinned: Option<DateTime<Utc>>,
         locks: Vec<String>,
     },
+    /// `S`: the pane's `/` text in the database over a time window.
+    DbSearch(crate::store::search::Search),
 }
 
 /// What `Query::Acting` asks about.
@@ -153,6 +157,7 @@ impl Query {
             Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
             Query::JobLogs(j) => format!("the logs of job #{j}"),
             Query::Pulse { .. } => "the last hour of calls (the Pulse)".into(),
+            Query::DbSearch(s) => format!("the database search for \"{}\"", s.text),
         }
     }
 }
@@ -242,6 +247,7 @@ pub enum Data {
     Acting(ActingOf, Acting),
     JobLogs(i64, Vec<LogRow>),
     Pulse(Box<crate::store::pulse::PulseRead>),
+    DbFound(crate::store::search::Found),
 }
 
 /// A failed load, already in words for the operator.

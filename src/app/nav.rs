@@ -110,6 +110,10 @@ impl App {
         if self.popups.close_top() {
             return Vec::new();
         }
+        // A database search's rows first (`S`), then the filter.
+        if let Some(cmds) = self.db_search_back() {
+            return cmds;
+        }
         if let Some(text_filter) = self.text_filter_mut() {
             if !text_filter.is_empty() {
                 text_filter.clear();

@@ -37,9 +37,32 @@ pub struct UserPicker {
     pub query: String,
     pub found: crate::store::lookup::Found,
     pub scroll: Scroll,
+    /// What `/` looks for among the rows (marked, `n`/`N` between them).
+    pub find: String,
 }
 
 impl UserPicker {
+    /// The rows `/` matches: in the id, name, email, site or status.
+    pub fn hits(&self) -> Vec<usize> {
+        let t = self.find.trim().to_lowercase();
+        if t.is_empty() {
+            return Vec::new();
+        }
+        let has = |f: &Option<String>| f.as_deref().is_some_and(|f| f.to_lowercase().contains(&t));
+        self.rows()
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                m.id.to_string() == t.trim_start_matches('#')
+                    || has(&m.name)
+                    || has(&m.email)
+                    || has(&m.site)
+                    || has(&m.status)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// The rows listed (at most `lookup::MAX`).
     pub fn rows(&self) -> &[crate::store::lookup::Match] {
         let n = self.found.matches.len().min(crate::store::lookup::MAX);

@@ -399,6 +399,7 @@ pub async fn load(
                 .await
                 .map_err(error)?,
         ),
+        Query::DbSearch(s) => Data::DbFound(crate::store::search::run(c, s).await.map_err(error)?),
         Query::Doors => Data::Doors(
             queries::doors(c, settings.broker_tables)
                 .await

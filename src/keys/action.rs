@@ -42,6 +42,8 @@ pub enum Action {
     Search,
     NextMatch,
     PrevMatch,
+    /// The pane's `/` text searched in the database over the last 24 h.
+    SearchDatabase,
     // trace
     NextSection,
     PrevSection,
@@ -100,6 +102,7 @@ impl Action {
         Action::Search,
         Action::NextMatch,
         Action::PrevMatch,
+        Action::SearchDatabase,
         Action::NextSection,
         Action::PrevSection,
         Action::ShowRequest,
@@ -148,7 +151,9 @@ impl Action {
             Action::PanePulse => "pulse (what is happening now)",
             Action::ToggleUtc => "times in UTC / display zone",
             Action::ToggleSiteZone => "times in the site's own zone",
-            Action::Filter => "filter the list as you type",
+            Action::Filter => {
+                "search the pane as you type: filters a list (over its loaded rows), marks a trace's or user's rows"
+            }
             Action::Refresh => "reload now",
             Action::Up => "up",
             Action::Down => "down",
@@ -170,6 +175,9 @@ impl Action {
             Action::Search => "search in the JSON",
             Action::NextMatch => "next match",
             Action::PrevMatch => "previous match",
+            Action::SearchDatabase => {
+                "run the pane's / search in the database over the last 24 h (jobs, audit, a lock's logs)"
+            }
             Action::NextSection => "next section",
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
@@ -232,7 +240,9 @@ impl Action {
     pub fn group(self) -> ActionGroup {
         use Action::*;
         match self {
-            Quit | Help | Command | Filter | Search | Back | Refresh => ActionGroup::Global,
+            Quit | Help | Command | Filter | Search | SearchDatabase | Back | Refresh => {
+                ActionGroup::Global
+            }
             NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace
             | PanePulse => {
                 ActionGroup::Panes

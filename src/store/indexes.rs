@@ -36,6 +36,14 @@ pub const USER_REF: &str = "app_audit_user_ref_idx";
 /// (`lockdesk user okafor`); without them the search says so, never scans.
 pub const USER_TRGM: [&str; 2] = ["users_name_trgm_idx", "users_email_trgm_idx"];
 
+/// The pg_trgm indexes `S` on the queue needs (the last error or reason of
+/// every job of a time window containing a text); without them it says so,
+/// never scans.
+pub const JOB_TRGM: [&str; 2] = [
+    "reconcile_jobs_last_error_trgm_idx",
+    "reconcile_jobs_reason_trgm_idx",
+];
+
 pub const WANTED: &[Wanted] = &[
     Wanted {
         name: "app_audit_entity_time_idx",
@@ -174,6 +182,18 @@ pub const WANTED: &[Wanted] = &[
         table: "users",
         using: "gin (lower(email) gin_trgm_ops)",
         speeds_up: "finding a user by part of an email; needs `CREATE EXTENSION pg_trgm` first",
+    },
+    Wanted {
+        name: JOB_TRGM[0],
+        table: "reconcile_jobs",
+        using: "gin (lower(last_error) gin_trgm_ops)",
+        speeds_up: "searching the queue's last errors in the database (`S` after `/` on the Jobs pane); needs `CREATE EXTENSION pg_trgm` first (without it that search is refused as slow)",
+    },
+    Wanted {
+        name: JOB_TRGM[1],
+        table: "reconcile_jobs",
+        using: "gin (lower(reason) gin_trgm_ops)",
+        speeds_up: "searching the queue's reasons in the database (`S` on the Jobs pane); needs `CREATE EXTENSION pg_trgm` first",
     },
 ];
 

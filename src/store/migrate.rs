@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_pulse",
         include_str!("../../migrations/0003_pulse.sql"),
     ),
+    (
+        "0004_job_search",
+        include_str!("../../migrations/0004_job_search.sql"),
+    ),
 ];
 
 /// The table that records which migrations ran.

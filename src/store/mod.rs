@@ -19,6 +19,7 @@ pub mod queue;
 pub mod replica;
 pub mod reveal;
 pub mod schema;
+pub mod search;
 pub mod statements;
 pub mod traces;
 

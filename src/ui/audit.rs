@@ -36,8 +36,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(" Audit changes ", th.section),
         Span::styled("newest first", th.dim),
     ];
+    if let Some(note) = app.db_search_note() {
+        spans.push(Span::styled(format!("  {note}"), th.warning));
+    }
     if !a.text.is_empty() {
         spans.push(Span::styled(format!("  /{}", a.text), th.warning));
+        if let Some(count) = app.search_count() {
+            spans.push(Span::styled(format!(" ({count})"), th.dim));
+        }
     }
     if a.loading {
         spans.push(Span::styled("  loading…", th.dim));
@@ -118,7 +124,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::from(Span::styled(l, th.failed)));
         }
     } else if visible.is_empty() && !a.loading {
-        lines.push(Line::from(Span::styled("  no audit rows", th.dim)));
+        for l in super::wrapped(&format!("  {}", app.audit_search_empty()), w) {
+            lines.push(Line::from(Span::styled(l, th.dim)));
+        }
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
 }

@@ -49,6 +49,73 @@ pub fn widths<const N: usize>(cols: [Col; N], widest: [usize; N], room: usize) -
     w
 }
 
+/// A column of a table whose columns give way by priority, as k9s's and
+/// htop's do: when the line cannot hold every column at its least, the
+/// column with the highest `drop` goes first (0: never dropped, e.g. an id,
+/// a status, an age); the width left over goes to the text columns, each up
+/// to its widest value on screen, the narrowest first.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranked {
+    pub col: Col,
+    pub drop: u8,
+}
+
+/// The width of each of `cols` (`None`: dropped) for values whose widest on
+/// screen are `widest` (for a text column: how wide it would like to be),
+/// within `room` columns counting one space after each shown column. A
+/// column `empty` on screen (no value in any row) is left out first.
+pub fn ranked<const N: usize>(
+    cols: [Ranked; N],
+    widest: [usize; N],
+    empty: [bool; N],
+    room: usize,
+) -> [Option<usize>; N] {
+    let mut w = [0usize; N];
+    for (i, c) in cols.iter().enumerate() {
+        w[i] = match c.col {
+            Col::Whole(n) => n.max(widest[i]),
+            Col::Text { least, .. } => least,
+        };
+    }
+    let mut shown: [bool; N] = std::array::from_fn(|i| !empty[i] || cols[i].drop == 0);
+    let used = |shown: &[bool; N], w: &[usize; N]| -> usize {
+        (0..N).filter(|&i| shown[i]).map(|i| w[i] + 1).sum()
+    };
+    while used(&shown, &w) > room {
+        let Some(i) = (0..N)
+            .filter(|&i| shown[i] && cols[i].drop > 0)
+            .max_by_key(|&i| cols[i].drop)
+        else {
+            break;
+        };
+        shown[i] = false;
+    }
+    // The free width, one column at a time to the narrowest text column
+    // still short of its widest value (ties: the one dropped last).
+    let mut free = room.saturating_sub(used(&shown, &w));
+    while free > 0 {
+        let Some(i) = (0..N)
+            .filter(|&i| shown[i])
+            .filter(|&i| match cols[i].col {
+                Col::Text { least, .. } => w[i] < widest[i].max(least),
+                Col::Whole(_) => false,
+            })
+            .min_by_key(|&i| (w[i], cols[i].drop))
+        else {
+            break;
+        };
+        w[i] += 1;
+        free -= 1;
+    }
+    let mut out = [None; N];
+    for i in 0..N {
+        if shown[i] {
+            out[i] = Some(w[i]);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +142,63 @@ mod tests {
         assert_eq!(widths(cols, [12, 0, 9, 0], 10), [12, 4, 9, 6]);
         assert_eq!(widest(["#1", "#10000006", ""]), 9);
         assert_eq!(widest([]), 0);
+    }
+
+    #[test]
+    fn ranked_columns_drop_by_rank_and_give_the_rest_to_text() {
+        let t = |least| Col::Text {
+            width: least,
+            least,
+        };
+        let cols = [
+            Ranked {
+                col: Col::Whole(3),
+                drop: 0,
+            },
+            Ranked { col: t(4), drop: 2 },
+            Ranked {
+                col: Col::Whole(5),
+                drop: 3,
+            },
+            Ranked { col: t(6), drop: 1 },
+        ];
+        // Room for all at their least, then the text grows to its widest,
+        // the narrowest first.
+        assert_eq!(
+            ranked(cols, [2, 10, 5, 8], [false; 4], 22),
+            [Some(3), Some(4), Some(5), Some(6)]
+        );
+        assert_eq!(
+            ranked(cols, [2, 10, 5, 8], [false; 4], 26),
+            [Some(3), Some(7), Some(5), Some(7)]
+        );
+        assert_eq!(
+            ranked(cols, [2, 10, 5, 8], [false; 4], 80),
+            [Some(3), Some(10), Some(5), Some(8)]
+        );
+        // Short: the highest rank goes first, then the next.
+        assert_eq!(
+            ranked(cols, [2, 4, 5, 6], [false; 4], 16),
+            [Some(3), Some(4), None, Some(6)]
+        );
+        assert_eq!(
+            ranked(cols, [2, 4, 5, 6], [false; 4], 11),
+            [Some(3), None, None, Some(6)]
+        );
+        // Never below what rank 0 needs: an id stays whole.
+        assert_eq!(
+            ranked(cols, [9, 4, 5, 6], [false; 4], 4),
+            [Some(9), None, None, None]
+        );
+        // A column with nothing to show leaves its room to the text.
+        let empty = [false, false, true, false];
+        assert_eq!(
+            ranked(cols, [2, 10, 5, 8], empty, 80),
+            [Some(3), Some(10), None, Some(8)]
+        );
+        assert_eq!(
+            ranked(cols, [2, 4, 5, 6], empty, 16),
+            [Some(3), Some(4), None, Some(6)]
+        );
     }
 }

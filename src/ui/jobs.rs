@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::columns::{self, Col};
+use super::columns::{self, Col, Ranked};
 use super::{cell, fit, theme, when};
 use crate::app::App;
 use crate::store::queries::Count;
@@ -65,6 +65,9 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
             spans.push(Span::styled(format!("  /{}", j.groups.text), th.warning));
         }
         spans.push(Span::styled(" · ", th.dim));
+    } else if let Some(note) = app.db_search_note() {
+        spans.push(Span::styled(note, th.warning));
+        spans.push(Span::styled(" · ", th.dim));
     } else if let Some(scope) = &j.scope {
         spans.push(Span::styled(
             format!(
@@ -80,6 +83,20 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
             ),
             th.strong,
         ));
+        spans.push(Span::styled(" · ", th.dim));
+    }
+    // The filter on comes before the counts: a narrow terminal cuts the
+    // line's end, and what the list shows must stay readable.
+    if !j.groups.on && j.scope.is_none() {
+        spans.push(Span::raw(format!("showing: {}", j.filter)));
+    }
+    if !j.groups.on && !j.text.is_empty() {
+        spans.push(Span::styled(format!("  /{}", j.text), th.warning));
+        if let Some(count) = app.search_count() {
+            spans.push(Span::styled(format!(" ({count})"), th.dim));
+        }
+    }
+    if !j.groups.on && (j.scope.is_none() || !j.text.is_empty()) {
         spans.push(Span::styled(" · ", th.dim));
     }
     // A retry storm among the groups read: said first, with the key to them.
@@ -109,13 +126,9 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
         if s == "running" && c.stuck > 0 {
             spans.push(Span::styled(format!(" ({} stuck)", c.stuck), th.stuck));
         }
-        spans.push(Span::styled(" · ", th.dim));
-    }
-    if !j.groups.on && j.scope.is_none() {
-        spans.push(Span::raw(format!("showing: {}", j.filter)));
-    }
-    if !j.groups.on && !j.text.is_empty() {
-        spans.push(Span::styled(format!("  /{}", j.text), th.warning));
+        if s != "cancelled" {
+            spans.push(Span::styled(" · ", th.dim));
+        }
     }
     // Before the groups are read, the counts' own storm read of the last
     // hour flags it, after what the list shows (which stays in view on a
@@ -147,54 +160,85 @@ fn header(f: &mut Frame, app: &App, area: Rect) {
 /// What a job with an intent and no outcome shows.
 const INTERRUPTED_NOTE: &str = "interrupted after a change was sent to the provider";
 
-/// The columns: ID, USER, ATT, AGE and NEXT RUN grow to the widest value on
-/// screen, so no id or time is ever cut (`#9223372036854775807` fits); TYPE,
-/// REASON and STATUS give way to them; LAST ERROR takes what is left.
-const COLS: [Col; 8] = [
-    Col::Whole(7),
-    Col::Text {
-        width: 24,
-        least: 10,
-    },
-    Col::Whole(6),
-    Col::Text {
-        width: 30,
-        least: 10,
-    },
-    Col::Text {
-        width: 10,
-        least: 7,
-    },
-    Col::Whole(4),
-    Col::Whole(8),
-    Col::Whole(12),
+/// The columns, in order, and which give way first on a narrow terminal
+/// (as k9s's and htop's do): ID, STATUS and AGE never go; then ATT, NEXT
+/// RUN, TYPE, USER and LOCK go in that order, REASON and LAST ERROR last.
+/// ID, USER, LOCK, ATT, AGE and NEXT RUN are shown whole or not at all (an
+/// id or a time is never cut); the width left goes to the text columns,
+/// each up to its widest value on screen.
+const COLS: [Ranked; 10] = [
+    whole(2, 0),
+    text(10, 5),
+    whole(4, 4),
+    whole(4, 3),
+    text(12, 2),
+    whole(6, 0),
+    whole(3, 7),
+    whole(3, 0),
+    whole(8, 6),
+    text(30, 1),
 ];
 
-/// One job's values as the table writes them.
-struct JobCells {
-    id: String,
-    user: String,
-    att: String,
-    age: String,
-    next: String,
+const TITLES: [&str; 10] = [
+    "ID",
+    "TYPE",
+    "USER",
+    "LOCK",
+    "REASON",
+    "STATUS",
+    "ATT",
+    "AGE",
+    "NEXT RUN",
+    "LAST ERROR",
+];
+
+const fn whole(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Whole(least),
+        drop,
+    }
 }
 
-fn job_cells(app: &App, job: &JobRow) -> JobCells {
-    JobCells {
-        id: format!("#{}", job.id),
-        user: if job.user_id == 0 {
+const fn text(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Text {
+            width: least,
+            least,
+        },
+        drop,
+    }
+}
+
+/// One job's values as the table writes them, in the order of `COLS`.
+fn job_cells(app: &App, job: &JobRow) -> [String; 10] {
+    let status = if app.is_stuck(job) {
+        "stuck"
+    } else {
+        job.status.as_str()
+    };
+    [
+        format!("#{}", job.id),
+        job.job_type.clone(),
+        if job.user_id == 0 {
             "—".to_string()
         } else {
             job.user_id.to_string()
         },
-        att: job.attempt_count.to_string(),
-        age: when(&job.odd, "created_at", || age(app.now() - job.created_at)),
-        next: job
-            .next_run_at
+        crate::app::panes::search::job_lock(job).unwrap_or_else(|| "—".into()),
+        job.reason.clone().unwrap_or_default(),
+        status.to_string(),
+        job.attempt_count.to_string(),
+        when(&job.odd, "created_at", || age(app.now() - job.created_at)),
+        job.next_run_at
             .filter(|_| matches!(job.status, JobStatus::Queued | JobStatus::Failed))
             .map(|t| relative(&t, &app.now()))
             .unwrap_or_default(),
-    }
+        if job.interrupted {
+            INTERRUPTED_NOTE.to_string()
+        } else {
+            job.last_error.clone().unwrap_or_default()
+        },
+    ]
 }
 
 fn rows(f: &mut Frame, app: &App, area: Rect) {
@@ -204,42 +248,26 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let height = area.height.saturating_sub(1) as usize;
     let off = j.scroll.offset_for(height);
     let w = area.width as usize;
-    let cells: Vec<JobCells> = visible
+    let cells: Vec<[String; 10]> = visible
         .iter()
         .skip(off)
         .take(height)
         .map(|&i| job_cells(app, &j.rows[i]))
         .collect();
-    let widest = [
-        columns::widest(cells.iter().map(|c| c.id.as_str())),
-        0,
-        columns::widest(cells.iter().map(|c| c.user.as_str())),
-        0,
-        0,
-        columns::widest(cells.iter().map(|c| c.att.as_str())),
-        columns::widest(cells.iter().map(|c| c.age.as_str())),
-        columns::widest(cells.iter().map(|c| c.next.as_str())),
-    ];
-    let widths = columns::widths(COLS, widest, w);
-    let err_w = w.saturating_sub(widths.iter().sum::<usize>() + widths.len());
-    let titles = [
-        "ID",
-        "TYPE",
-        "USER",
-        "REASON",
-        "STATUS",
-        "ATT",
-        "AGE",
-        "NEXT RUN",
-        "LAST ERROR",
-    ];
+    let widest: [usize; 10] = std::array::from_fn(|c| {
+        columns::widest(cells.iter().map(|r| r[c].as_str())).max(TITLES[c].len())
+    });
+    // A column with no value on screen (no job here names a lock) goes
+    // first; the last column needs no space after it.
+    let empty: [bool; 10] =
+        std::array::from_fn(|c| cells.iter().all(|r| r[c].is_empty() || r[c] == "—"));
+    let widths = columns::ranked(COLS, widest, empty, w + 1);
     let mut head = String::new();
-    for (t, cw) in titles
-        .iter()
-        .zip(widths.iter().chain(std::iter::once(&err_w)))
-    {
-        head.push_str(&cell(t, *cw));
-        head.push(' ');
+    for (t, cw) in TITLES.iter().zip(widths) {
+        if let Some(cw) = cw {
+            head.push_str(&cell(t, cw));
+            head.push(' ');
+        }
     }
     let mut lines = vec![Line::from(Span::styled(
         fit(head.trim_end(), w),
@@ -251,54 +279,39 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::from(Span::styled(l, th.failed)));
         }
     } else if visible.is_empty() && !j.loading {
-        lines.push(Line::from(Span::styled(
-            if j.text.is_empty() {
-                format!("  no jobs match {}", j.filter)
-            } else {
-                format!(
-                    "  no loaded job matches /{} (Esc clears the filter)",
-                    j.text
-                )
-            },
-            th.dim,
-        )));
+        let text = if j.text.is_empty() {
+            format!("  no jobs match {}", j.filter)
+        } else {
+            format!("  {}", app.jobs_search_empty())
+        };
+        for l in super::wrapped(&text, w) {
+            lines.push(Line::from(Span::styled(l, th.dim)));
+        }
     }
     for ((row, &i), c) in visible.iter().enumerate().skip(off).zip(&cells) {
         let job = &j.rows[i];
-        let stuck = app.is_stuck(job);
-        let (status, style) = if stuck {
-            ("stuck", th.stuck)
-        } else {
-            (job.status.as_str(), th.job_status(&job.status))
+        let style_of = |col: usize| match col {
+            5 if app.is_stuck(job) => th.stuck,
+            5 => th.job_status(&job.status),
+            // Derived, never the broker's status: a change went out and its
+            // outcome was never logged.
+            9 if job.interrupted => th.stuck,
+            9 => th.failed,
+            _ => ratatui::style::Style::default(),
         };
-        let mut spans = vec![
-            Span::raw(cell(&c.id, widths[0])),
-            Span::raw(" "),
-            Span::raw(cell(&job.job_type, widths[1])),
-            Span::raw(" "),
-            Span::raw(cell(&c.user, widths[2])),
-            Span::raw(" "),
-            Span::raw(cell(job.reason.as_deref().unwrap_or(""), widths[3])),
-            Span::raw(" "),
-            Span::styled(cell(status, widths[4]), style),
-            Span::raw(" "),
-            Span::raw(cell(&c.att, widths[5])),
-            Span::raw(" "),
-            Span::raw(cell(&c.age, widths[6])),
-            Span::raw(" "),
-            Span::raw(cell(&c.next, widths[7])),
-            Span::raw(" "),
-            if job.interrupted {
-                // Derived, never the broker's status: a change went out
-                // and its outcome was never logged.
-                Span::styled(fit(INTERRUPTED_NOTE, err_w), th.stuck)
+        let mut spans = Vec::new();
+        for (col, cw) in widths.iter().enumerate() {
+            let Some(cw) = *cw else { continue };
+            if !spans.is_empty() {
+                spans.push(Span::raw(" "));
+            }
+            let text = if col == 9 {
+                fit(&c[col], cw)
             } else {
-                Span::styled(
-                    fit(job.last_error.as_deref().unwrap_or(""), err_w),
-                    th.failed,
-                )
-            },
-        ];
+                cell(&c[col], cw)
+            };
+            spans.push(Span::styled(text, style_of(col)));
+        }
         if row == j.scroll.selected {
             for s in &mut spans {
                 s.style = s.style.patch(th.selection);

@@ -85,8 +85,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
         th.dim,
     )];
+    if let Some(note) = app.db_search_note() {
+        second.push(Span::styled(format!("  {note}"), th.warning));
+    }
     if !l.text.is_empty() {
         second.push(Span::styled(format!("  /{}", l.text), th.warning));
+        if let Some(count) = app.search_count() {
+            second.push(Span::styled(format!(" ({count})"), th.dim));
+        }
     }
     if l.loading {
         second.push(Span::styled("  loading…", th.dim));
@@ -223,10 +229,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         lines.push(line);
     }
     if visible.is_empty() && !l.loading {
-        lines.push(Line::from(Span::styled(
-            "  no integration logs for this lock",
-            th.dim,
-        )));
+        for t in super::wrapped(&format!("  {}", app.lock_search_empty()), w) {
+            lines.push(Line::from(Span::styled(t, th.dim)));
+        }
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
 }

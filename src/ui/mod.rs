@@ -294,8 +294,16 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         Span::raw(""),
         Span::raw(" "),
         mode,
-        Span::styled(format!(" ⇄ {} ·", app.session().calls_to), th.dim),
-        Span::styled(format!(" {} ", app.clock().label()), th.dim),
+        // Where provider calls go and which zone times are in, in words.
+        Span::styled(
+            match app.session().calls_to.as_str() {
+                "none" => " no provider calls ·".to_string(),
+                "local" => " calls → local simulator ·".to_string(),
+                host => format!(" calls → {host} ·"),
+            },
+            th.dim,
+        ),
+        Span::styled(format!(" times in {} ", app.clock().label()), th.dim),
     ];
     // Ages and "stuck" follow the database's clock; say when this machine's
     // is off by more than a few seconds.
@@ -376,14 +384,9 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
         };
         let mut spans = vec![Span::styled(lead, th.warning_mark)];
         spans.extend(prompt_spans(app, &p.text));
-        if p.kind == PromptKind::Filter && !app.filters_here() {
-            spans.push(Span::styled(
-                format!(
-                    "  searching the {} pane is not built yet: Enter or Esc closes, nothing typed here runs",
-                    app.pane().title()
-                ),
-                th.dim,
-            ));
+        // What the text matched, and in what (`12 of the 1,000 loaded jobs`).
+        if let Some(count) = app.search_count().filter(|_| p.kind == PromptKind::Filter) {
+            spans.push(Span::styled(format!("  {count}"), th.dim));
         }
         let line = Line::from(spans);
         f.render_widget(Paragraph::new(line), area);

@@ -15,6 +15,7 @@ use crate::app::{App, UserPicker};
 pub fn draw(f: &mut Frame, app: &App, p: &UserPicker, area: Rect) {
     let th = theme::of(app);
     let rows = p.rows();
+    let hits = p.hits();
     let o = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
     let cells: Vec<[String; 5]> = rows
         .iter()
@@ -52,6 +53,10 @@ pub fn draw(f: &mut Frame, app: &App, p: &UserPicker, area: Rect) {
     let cw = columns::widths(cols, widest, inner);
     let mut lines = Vec::new();
     lines.push(Line::from(Span::styled(fit(&p.found.how, inner), th.dim)));
+    if let Some(c) = app.search_count().filter(|_| !p.find.is_empty()) {
+        let line = format!("/{}: {c}", p.find.trim());
+        lines.push(Line::from(Span::styled(fit(&line, inner), th.warning)));
+    }
     if let Some(n) = &p.found.note {
         for l in words(n, inner.max(20)) {
             lines.push(Line::from(Span::styled(l, th.warning)));
@@ -84,6 +89,9 @@ pub fn draw(f: &mut Frame, app: &App, p: &UserPicker, area: Rect) {
                 },
             ),
         ]);
+        if hits.contains(&i) {
+            l = l.patch_style(th.search_match);
+        }
         if i == p.scroll.selected {
             l = l.patch_style(th.selection);
         }

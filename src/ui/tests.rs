@@ -212,9 +212,11 @@ fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
         "r".repeat(120)
     );
     a.panes_mut().jobs.counts.standby_lag_ms = Some(12_345);
-    let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
+    // (170: the header says in words where calls go and which zone times
+    // are in, issue 30.)
+    let mut t = Terminal::new(TestBackend::new(170, 10)).unwrap();
     t.draw(|f| super::draw(f, &a)).unwrap();
-    let top: String = (0..160)
+    let top: String = (0..170)
         .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
         .collect();
     assert!(top.contains("standby 12.3 s behind"), "{top}");
@@ -342,6 +344,7 @@ fn the_user_picker_draws_at_any_size_and_never_shows_a_hostile_name_raw() {
             note: None,
         },
         scroll: Default::default(),
+        find: "okafor".into(),
     }));
     for (w, h) in [(1, 1), (0, 0), (20, 5), (100, 30), (1000, 300)] {
         draw_at(&a, w, h);

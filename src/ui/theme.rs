@@ -102,6 +102,9 @@ theme! {
     json_folded,
     /// A JSON line that matches the search.
     json_match,
+    /// A row of a trace or user that matches `/` (underlined as well, so
+    /// that NO_COLOR's reverse video still tells it from the selection).
+    search_match,
 }
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -166,6 +169,9 @@ pub const DARK: Theme = Theme {
     json_null: DIM,
     json_folded: DIM.add_modifier(Modifier::ITALIC),
     json_match: Style::new().bg(Color::Rgb(80, 70, 0)),
+    search_match: Style::new()
+        .bg(Color::Rgb(80, 70, 0))
+        .add_modifier(Modifier::UNDERLINED),
 };
 
 /// NO_COLOR: every colour goes; what a background marked (the selection,

@@ -79,6 +79,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             )]
             .into_iter()
             .chain(super::as_of(app, t.loaded_at))
+            .chain(search_span(app, &t.find))
             .collect::<Vec<_>>(),
         ),
     ];
@@ -102,12 +103,34 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::with_capacity(height);
     for (i, item) in t.items.iter().enumerate().skip(off).take(height) {
         let mut line = item_line(app, item, w, cols);
+        if app.search_marks(i) {
+            line = line.patch_style(th.search_match);
+        }
         if i == t.scroll.selected && item.selectable() {
             line = line.patch_style(th.selection);
         }
         lines.push(line);
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
+}
+
+/// `  /U9 C6: match 2 of 12 in …`: what `/` found in a trace or user, and
+/// what it looked through.
+pub(super) fn search_span(app: &App, text: &str) -> Option<Span<'static>> {
+    let count = app.search_count()?;
+    let n = app.keys_for(crate::keys::Action::NextMatch);
+    let keys = if n.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · {n}/{} next/previous",
+            app.keys_for(crate::keys::Action::PrevMatch)
+        )
+    };
+    Some(Span::styled(
+        format!("  /{}: {count}{keys}", text.trim()),
+        theme::of(app).warning,
+    ))
 }
 
 /// The timeline's lock key column (an id: as wide as the widest on screen,

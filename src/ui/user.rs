@@ -46,6 +46,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let items = u.items();
     let selected = items.get(u.scroll.selected).cloned();
     let sel = |item: UserItem, line: Line<'static>| {
+        let marked = items
+            .iter()
+            .position(|x| *x == item)
+            .is_some_and(|i| app.search_marks(i));
+        let line = if marked {
+            line.patch_style(th.search_match)
+        } else {
+            line
+        };
         if selected.as_ref() == Some(&item) {
             line.patch_style(th.selection)
         } else {
@@ -71,6 +80,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ]));
     if let (Some(s), Some(l)) = (super::as_of(app, u.loaded_at), lines.last_mut()) {
         l.spans.push(s);
+    }
+    if let Some(s) = super::trace::search_span(app, &u.find) {
+        lines.push(Line::from(s));
     }
     if let Some(p) = &d.partial {
         lines.push(Line::from(Span::styled(format!(" {p}"), th.warning)));

@@ -125,13 +125,13 @@ async fn demo_exports_never_redirect_a_named_profile() {
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     let prod = run(&["--profile", "prod", "snapshot", "--size", "160x30"], None);
-    assert!(prod.contains("⇄ euapi.ttlock.com ·"), "{prod}");
+    assert!(prod.contains("calls → euapi.ttlock.com ·"), "{prod}");
     assert!(
         prod.contains("ignored LOCKDESK_TTLOCK_BASE_URL, LOCKDESK_PROVIDERS_FILE"),
         "{prod}"
     );
     let demo = run(&["snapshot", "--size", "160x30"], Some(&url));
-    assert!(demo.contains("⇄ local ·"), "{demo}");
+    assert!(demo.contains("calls → local simulator ·"), "{demo}");
     assert!(!demo.contains("ignored LOCKDESK_"), "{demo}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,8 @@ pub struct AuditState {
     pub error: Option<String>,
     /// When the first page was read (the pane does not poll).
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Set while the pane lists a database search's rows (`S`), in words.
+    pub db_search: Option<String>,
 }
 
 impl AuditState {

@@ -35,6 +35,9 @@ pub struct JobsState {
     pub groups: super::groups::GroupsState,
     /// Set while the list shows one error group's jobs (Enter on a group).
     pub scope: Option<super::groups::GroupScope>,
+    /// Set while the list shows a database search's jobs (`S`), in words
+    /// (their ids are the `scope`, so the refresh reads them again).
+    pub db_search: Option<String>,
 }
 
 impl JobsState {

@@ -24,6 +24,8 @@ pub struct LockState {
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Who else is acting on the lock, its device state (with the logs).
     pub acting: Option<crate::app::Acting>,
+    /// Set while the pane lists a database search's logs (`S`), in words.
+    pub db_search: Option<String>,
 }
 
 /// The lock's own audit trail, as its provider reports it.

@@ -8,6 +8,8 @@ pub mod groups;
 pub mod jobs;
 pub mod lock;
 pub mod pulse;
+pub mod search;
+pub mod search_db;
 pub mod trace;
 pub mod user;
 
@@ -107,12 +109,14 @@ impl Pane {
                 (Action::ShowRequest, "request"),
                 (Action::ShowResponse, "response"),
                 (Action::NextSection, "section"),
+                (Action::Filter, "search"),
                 (Action::Back, "back"),
             ],
             Pane::User => &[
                 (Action::Open, "trace"),
                 (Action::LiveDoor, "door live"),
                 (Action::LiveDoors, "all live"),
+                (Action::Filter, "search"),
                 (Action::Back, "back"),
                 (Action::Help, "help"),
             ],
@@ -169,7 +173,12 @@ impl Panes {
             Slot::TracePayloads => self.trace.payloads_failed(),
             Slot::Pulse => self.pulse.failed(message),
             // The why line's logs: without them a stuck job's line is not said.
-            Slot::JobCounts | Slot::Doors | Slot::UserFind | Slot::Acting | Slot::JobLogs => {}
+            Slot::JobCounts
+            | Slot::Doors
+            | Slot::UserFind
+            | Slot::Acting
+            | Slot::JobLogs
+            | Slot::DbSearch => {}
         }
     }
 }
@@ -238,22 +247,33 @@ impl App {
 
     /// What `/` filters here (a pane without a text filter: `None`).
     pub(crate) fn text_filter(&self) -> Option<&String> {
+        // A popup list is searched itself, never the pane behind it.
+        if let Some(crate::app::Overlay::Picker(p)) = self.popups.overlays.last() {
+            return Some(&p.find);
+        }
         match self.pane {
             Pane::Jobs if self.panes.jobs.groups.on => Some(&self.panes.jobs.groups.text),
             Pane::Jobs => Some(&self.panes.jobs.text),
             Pane::Audit => Some(&self.panes.audit.text),
             Pane::Locks => Some(&self.panes.lock.text),
-            Pane::User | Pane::Trace | Pane::Pulse => None,
+            Pane::User => Some(&self.panes.user.find),
+            Pane::Trace => Some(&self.panes.trace.find),
+            Pane::Pulse => None,
         }
     }
 
     pub(crate) fn text_filter_mut(&mut self) -> Option<&mut String> {
+        if let Some(crate::app::Overlay::Picker(p)) = self.popups.overlays.last_mut() {
+            return Some(&mut p.find);
+        }
         match self.pane {
             Pane::Jobs if self.panes.jobs.groups.on => Some(&mut self.panes.jobs.groups.text),
             Pane::Jobs => Some(&mut self.panes.jobs.text),
             Pane::Audit => Some(&mut self.panes.audit.text),
             Pane::Locks => Some(&mut self.panes.lock.text),
-            Pane::User | Pane::Trace | Pane::Pulse => None,
+            Pane::User => Some(&mut self.panes.user.find),
+            Pane::Trace => Some(&mut self.panes.trace.find),
+            Pane::Pulse => None,
         }
     }
 

@@ -47,6 +47,8 @@ pub struct TraceState {
     pub open_when_loaded: Option<i64>,
     /// When it was read (the pane does not poll).
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What `/` looks for in it (rows marked, `n`/`N` between them).
+    pub find: String,
 }
 
 impl TraceState {

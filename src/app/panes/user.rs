@@ -40,6 +40,8 @@ pub struct UserState {
     pub error: Option<String>,
     /// When it was read (the pane does not poll).
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What `/` looks for on the pane (rows marked, `n`/`N` between them).
+    pub find: String,
 }
 
 impl UserState {
@@ -239,6 +241,7 @@ impl App {
                         query: shown,
                         found,
                         scroll: Scroll::default(),
+                        find: String::new(),
                     }));
                 Vec::new()
             }

@@ -316,7 +316,7 @@ fn slash_on_every_pane_opens_a_prompt_and_typed_text_runs_nothing() {
         let cmds = press(&mut a, "/retry");
         assert!(cmds.is_empty(), "{cmds:?}");
         assert!(a.popups.prompt.is_some());
-        assert!(!a.filters_here());
+        assert!(a.filters_here());
         assert!(press(&mut a, "<Enter>").is_empty());
         assert!(a.popups.prompt.is_none());
         assert!(a.popups.dialog.is_none() && !a.quit);

@@ -63,6 +63,7 @@ pub mod logs;
 pub mod pins;
 pub mod pulse;
 pub mod schema;
+pub mod search;
 pub mod session;
 pub mod sim;
 pub mod traces;
@@ -191,6 +192,7 @@ pub fn all() -> Vec<&'static Statement> {
         pins::ALL,
         pulse::ALL,
         schema::ALL,
+        search::ALL,
         session::ALL,
         sim::ALL,
         traces::ALL,
