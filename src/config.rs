@@ -18,6 +18,13 @@ pub struct Config {
     pub operator: Option<String>,
     /// The mode a drift plan starts in: standard (default) or ultra_strict.
     pub drift_mode: Option<String>,
+    /// The theme: dark (default), light, high-contrast, or a name with a
+    /// file `themes/NAME.toml` in the config folder.
+    pub theme: Option<String>,
+    /// A theme file laid over the theme (any path).
+    pub theme_file: Option<String>,
+    /// Mouse capture (default on); off leaves selection to the terminal.
+    pub mouse: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
@@ -60,6 +67,11 @@ pub fn config_path() -> PathBuf {
     config_dir().join("config.toml")
 }
 
+/// The folder of user theme files (`NAME.toml`).
+pub fn themes_dir() -> PathBuf {
+    config_dir().join("themes")
+}
+
 /// The user's keymap file, laid over keymaps/default.toml.
 pub fn keymap_path() -> PathBuf {
     config_dir().join("keymap.toml")
@@ -74,6 +86,9 @@ struct ConfigFile {
     time_zone: Option<String>,
     operator: Option<String>,
     drift_mode: Option<String>,
+    theme: Option<String>,
+    theme_file: Option<String>,
+    mouse: Option<bool>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -95,6 +110,9 @@ impl Config {
             time_zone: f.time_zone,
             operator: f.operator,
             drift_mode: f.drift_mode,
+            theme: f.theme,
+            theme_file: f.theme_file,
+            mouse: f.mouse,
         })
     }
 

@@ -94,7 +94,12 @@ pub struct Session {
 pub enum ThemeName {
     #[default]
     Dark,
+    Light,
+    HighContrast,
     Plain,
+    /// A built-in theme with a user's theme file laid over it, registered
+    /// once per console in `ui::theme` (the app never holds a palette).
+    Custom(u16),
 }
 
 /// Everything a console starts with (`console::setup`, `snapshot`, tests).

@@ -12,6 +12,7 @@ mod lock;
 mod picker;
 mod pins;
 pub mod theme;
+pub mod theme_file;
 mod trace;
 mod user;
 

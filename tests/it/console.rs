@@ -434,3 +434,25 @@ fn every_action_has_a_documented_default_key() {
         );
     }
 }
+
+#[tokio::test]
+async fn light_theme_in_colour() {
+    let url = demo_db().await;
+    let g = lockdesk::console::options::Global {
+        theme: Some("light".into()),
+        ..crate::support::global()
+    };
+    let s = Screen::new(&url)
+        .target(Target::Trace {
+            id: "e4792295".into(),
+        })
+        .global(g)
+        .size(120, 30)
+        .run_ansi()
+        .await;
+    assert!(
+        s.contains("\x1b[48;2;198;218;245m"),
+        "the light selection: {s}"
+    );
+    insta::assert_snapshot!(s);
+}

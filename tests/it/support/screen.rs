@@ -23,6 +23,7 @@ pub fn global() -> Global {
         tz: Some("America/Winnipeg".into()),
         read_url: None,
         read_fallback: false,
+        theme: None,
     }
 }
 
@@ -104,6 +105,16 @@ impl Screen {
     /// The final screen and every copy the keys made (decoded from the OSC 52
     /// sequences a terminal would have received).
     pub async fn run_with_copies(self) -> (String, Vec<String>) {
+        let out = self.headless().await;
+        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+    }
+
+    /// The final screen with its colours, as `snapshot --color` prints it.
+    pub async fn run_ansi(self) -> String {
+        screen::to_ansi(&self.headless().await.screen)
+    }
+
+    async fn headless(self) -> headless::Headless {
         let now = Some(lockdesk::demo::world::fixed_now());
         let config = lockdesk::config::Config::default();
         let providers = self.providers.unwrap_or_default();
@@ -129,7 +140,7 @@ impl Screen {
         }
         let keys = parse_sequence(&self.keys).unwrap();
         let wait = Duration::from_secs(10);
-        let out = headless::run(
+        headless::run(
             s.app,
             s.pool,
             s.standby,
@@ -141,8 +152,7 @@ impl Screen {
             wait,
         )
         .await
-        .unwrap();
-        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+        .unwrap()
     }
 }
 
