@@ -127,7 +127,7 @@ async fn snapshot_prints_the_screen_and_global_options_go_anywhere() {
         text.contains("Trace e4792295b2f441f0b205e154984e92fc"),
         "{text}"
     );
-    assert!(text.contains("2026-02-04 14:58:54 UTC"), "{text}");
+    assert!(text.contains("2026-02-04 14:58:54.000 UTC"), "{text}");
     assert_eq!(text.lines().count(), 30);
     let out = lockdesk(
         &[
