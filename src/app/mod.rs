@@ -11,6 +11,7 @@ mod dialog;
 mod held;
 mod input;
 mod loads;
+pub mod mouse;
 mod msg;
 mod nav;
 mod overlay;
@@ -145,6 +146,7 @@ pub struct App {
     doors: Vec<Door>,
     theme: ThemeName,
     quit: bool,
+    pointer: mouse::Pointer,
 }
 
 impl App {
@@ -162,6 +164,7 @@ impl App {
             doors: o.doors,
             theme: o.theme,
             quit: false,
+            pointer: mouse::Pointer::default(),
         };
         match o.write {
             WriteStart::ReadOnly => {}
@@ -368,6 +371,7 @@ impl App {
                 self.say(Level::Warn, text);
                 Vec::new()
             }
+            Msg::Mouse(ev, at) => self.mouse(ev, at),
             // Draw code reads the size from the frame; nothing to keep.
             Msg::Resize(..) => Vec::new(),
         }

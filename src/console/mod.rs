@@ -337,7 +337,18 @@ pub async fn run_on(
         s.app.session_mut().token_hosts = p.token_hosts();
         s.providers = Arc::new(Providers::new(p));
     }
-    terminal::run(s.app, s.pool, s.standby, s.settings, s.providers, s.start).await
+    // `mouse = false` leaves clicks and selection to the terminal.
+    let mouse = Config::load()?.mouse.unwrap_or(true);
+    terminal::run(
+        s.app,
+        s.pool,
+        s.standby,
+        s.settings,
+        s.providers,
+        s.start,
+        mouse,
+    )
+    .await
 }
 
 async fn print_snapshot(

@@ -21,6 +21,7 @@ pub async fn run(
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
+    mouse: bool,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // One clipboard for the whole session (X11 needs its owner alive).
@@ -35,6 +36,10 @@ pub async fn run(
     )
     .with_standby(standby);
     let mut terminal = ratatui::init();
+    if mouse {
+        // Undone below, in the panic hook and after the loop, like the rest.
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     // ratatui's hook restores the terminal on any panic. A panic in a tokio
     // task (one load or action) is answered as a failed message by the
     // executor, and the console goes on: restoring the terminal then would
@@ -49,6 +54,10 @@ pub async fn run(
         if in_task {
             tracing::error!("a task panicked: {info}");
         } else {
+            if mouse {
+                let _ =
+                    crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            }
             restore_then_report(info);
         }
     }));
@@ -60,6 +69,7 @@ pub async fn run(
             let msg = match ev {
                 Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
                 Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                Event::Mouse(m) => Some(Msg::Mouse(m, Utc::now())),
                 _ => None,
             };
             if let Some(m) = msg {
@@ -127,6 +137,9 @@ pub async fn run(
         }
     }
     .await;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }
