@@ -21,6 +21,7 @@ mod popups;
 mod requests;
 mod reveal;
 mod scroll;
+pub mod spinner;
 mod write;
 
 pub use changes::{ActRequest, ActResult, PreviewView};
@@ -342,7 +343,14 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
-            Msg::Tick(now) => self.tick(now),
+            Msg::Tick(now) => {
+                self.pulse(now);
+                self.tick(now)
+            }
+            Msg::Pulse(now) => {
+                self.pulse(now);
+                Vec::new()
+            }
             Msg::Key(k) => {
                 let mut cmds = self.key(k);
                 cmds.extend(self.trace_payloads());

@@ -273,4 +273,7 @@ pub enum Msg {
     /// A mouse event, and when the terminal read it (a double click is
     /// timed by these, never by the app reading a clock).
     Mouse(crossterm::event::MouseEvent, DateTime<Utc>),
+    /// A tenth of a second passed while something is in flight (this
+    /// machine's time): the spinner's clock, nothing else moves.
+    Pulse(DateTime<Utc>),
 }

@@ -83,6 +83,9 @@ pub async fn run(
         exec.run(c);
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // While something is in flight, a tenth of a second is the spinner's step.
+    let mut pulse = tokio::time::interval(Duration::from_millis(100));
+    pulse.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
@@ -97,6 +100,7 @@ pub async fn run(
                 Some(m) = key_rx.recv() => m,
                 Some(m) = rx.recv() => m,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
+                _ = pulse.tick(), if app.in_flight() > 0 => Msg::Pulse(Utc::now()),
                 _ = term.recv() => Msg::Stop("SIGTERM"),
                 _ = hup.recv() => Msg::Stop("SIGHUP"),
             };

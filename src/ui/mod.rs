@@ -322,7 +322,9 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Span::styled(label, th.dim)
         });
     }
-    if app.in_flight() > 0 {
+    if let Some((what, waited)) = app.slow_load() {
+        spans.push(Span::styled(spinner(what, waited), th.warning));
+    } else if app.in_flight() > 0 {
         spans.push(Span::styled(" ⟳", th.warning));
     }
     // Where the console is connected is the one part that may be long (a
@@ -333,6 +335,17 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     spans[2] = Span::raw(fit_parts(&app.session().target, room));
     pointer_tabs(app, &spans, first_tab, area);
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
+}
+
+/// ` ⠹ waiting for the trace 1.2 s · Esc cancels`: a load over 300 ms.
+fn spinner(what: &str, waited: chrono::Duration) -> String {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let ms = waited.num_milliseconds().max(0);
+    let frame = FRAMES[usize::try_from(ms / 100).unwrap_or(0) % FRAMES.len()];
+    format!(
+        " {frame} waiting for {what} {:.1} s · Esc cancels",
+        ms as f64 / 1000.0
+    )
 }
 
 /// Where each pane's tab is on the status bar, for a click (`app::mouse`).

@@ -48,6 +48,10 @@ pub struct Screen {
     global: Global,
     keymap: Option<Keymap>,
     providers: Option<ProviderSettings>,
+    /// Messages after the keys (the terminal's pulses), and how long each
+    /// waits for the loads in flight.
+    then: Vec<lockdesk::app::Msg>,
+    wait: Duration,
 }
 
 impl Screen {
@@ -60,7 +64,17 @@ impl Screen {
             global: global(),
             keymap: None,
             providers: None,
+            then: Vec::new(),
+            wait: Duration::from_secs(10),
         }
+    }
+
+    /// Messages sent after the keys (e.g. `Msg::Pulse`), each waited on
+    /// for at most `wait` (a test holding a load back waits less).
+    pub fn then(mut self, msgs: Vec<lockdesk::app::Msg>, wait: Duration) -> Screen {
+        self.then = msgs;
+        self.wait = wait;
+        self
     }
 
     /// What the console opens (`lockdesk job 72`, …); `None` is the queue.
@@ -139,17 +153,21 @@ impl Screen {
             s.app.set_keymap(k);
         }
         let keys = parse_sequence(&self.keys).unwrap();
-        let wait = Duration::from_secs(10);
-        headless::run(
+        let msgs = keys
+            .iter()
+            .map(|k| lockdesk::app::Msg::Key(k.to_event()))
+            .chain(self.then)
+            .collect();
+        headless::run_msgs(
             s.app,
             s.pool,
             s.standby,
             s.settings,
             s.providers,
             s.start,
-            &keys,
+            msgs,
             self.size,
-            wait,
+            self.wait,
         )
         .await
         .unwrap()
