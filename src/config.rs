@@ -51,16 +51,34 @@ pub struct Profile {
 
 pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;
 
-/// `$LOCKDESK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/lockdesk`, else `~/.config/lockdesk`.
+/// `$LOCKDESK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/lockdesk`, else
+/// `~/.config/lockdesk` (macOS: `~/Library/Application Support/lockdesk`).
 pub fn config_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("LOCKDESK_CONFIG_DIR") {
         return PathBuf::from(d);
     }
-    std::env::var_os("XDG_CONFIG_HOME")
+    base_dir("XDG_CONFIG_HOME", ".config", "Library/Application Support").join("lockdesk")
+}
+
+/// A base folder: the XDG variable when set to an absolute path (the XDG
+/// spec ignores a relative one), else the platform's own under the home
+/// folder: `linux` on Linux and the BSDs, `macos` on macOS (whose apps do
+/// not use ~/.config).
+pub fn base_dir(xdg_var: &str, linux: &str, macos: &str) -> PathBuf {
+    if let Some(d) = std::env::var_os(xdg_var)
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .filter(|d| d.is_absolute())
+    {
+        return d;
+    }
+    let rel = if cfg!(target_os = "macos") {
+        macos
+    } else {
+        linux
+    };
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(rel))
         .unwrap_or_else(std::env::temp_dir)
-        .join("lockdesk")
 }
 
 pub fn config_path() -> PathBuf {
