@@ -310,21 +310,6 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The rest of `info`'s paths: the theme files, and the state folder's.
-fn paths_more() {
-    out!(
-        "themes:       {} (NAME.toml; theme = \"NAME\" in the config or --theme NAME; built in: {})",
-        crate::config::themes_dir().display(),
-        crate::ui::theme_file::built_in_names()
-    );
-    let state = crate::logging::log_path()
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    out!("state folder: {} (0700)", state.display());
-    out!("bundles:      {}", state.join("bundles").display());
-}
-
 fn info(g: &Global) {
     out!("config file:  {}", crate::config::config_path().display());
     // Which server serves reads and which writes (labels: never a password).
@@ -367,7 +352,7 @@ fn info(g: &Global) {
         .display()
     );
     out!("log file:     {}", crate::logging::log_path().display());
-    paths_more();
+    shell::paths();
     out!("actions a keymap can bind:");
     for a in crate::keys::Action::ALL {
         out!("  {:<16} {}", a.name(), a.describe());

@@ -68,6 +68,21 @@ pub fn theme_names() -> Vec<String> {
     names
 }
 
+/// The rest of `info`'s paths: the theme files, and the state folder's.
+pub fn paths() {
+    out!(
+        "themes:       {} (NAME.toml; theme = \"NAME\" in the config or --theme NAME; built in: {})",
+        crate::config::themes_dir().display(),
+        crate::ui::theme_file::built_in_names()
+    );
+    let state = crate::logging::log_path()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    out!("state folder: {} (0700)", state.display());
+    out!("bundles:      {}", state.join("bundles").display());
+}
+
 /// Writes the completion script for `shell` to `out`.
 pub fn write_completions(shell: Shell, profiles: &[String], out: &mut dyn Write) {
     let mut cmd = command_with_profiles(profiles);

@@ -142,8 +142,8 @@ mod tests {
         assert_eq!(
             t.failed,
             Style::new()
-                .fg(Color::Rgb(255, 0, 0))
-                .bg(Color::Black)
+                .fg(colour("#ff0000").unwrap())
+                .bg(colour("black").unwrap())
                 .add_modifier(Modifier::BOLD)
         );
         assert_eq!(t.ok, theme::LIGHT.ok, "the rest is the base's");

@@ -459,12 +459,7 @@ async fn a_slow_load_shows_a_spinner_and_esc_cancels_it() {
     use lockdesk::app::Msg;
     let url = demo_db().await;
     // The trace's read waits behind this lock until the test lets it go.
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let mut hold = pool.begin().await.unwrap();
-    sqlx::query("LOCK TABLE integration_logs IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *hold)
-        .await
-        .unwrap();
+    let hold = crate::support::hold_logs(&url).await;
     let t0 = lockdesk::demo::world::fixed_now();
     let at = |ms| Msg::Pulse(t0 + chrono::Duration::milliseconds(ms));
     let trace = || Target::Trace {
