@@ -190,6 +190,7 @@ async fn database_benchmarks(url: &str) {
         tz: Some("UTC".into()),
         read_url: None,
         read_fallback: false,
+        theme: None,
     };
     let s = lockdesk::console::setup(&global, url, "bench", None, None)
         .await

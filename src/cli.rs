@@ -352,6 +352,7 @@ fn info(g: &Global) {
         .display()
     );
     out!("log file:     {}", crate::logging::log_path().display());
+    shell::paths();
     out!("actions a keymap can bind:");
     for a in crate::keys::Action::ALL {
         out!("  {:<16} {}", a.name(), a.describe());

@@ -21,6 +21,13 @@ pub struct Config {
     /// The pane the console opens on with no target: `jobs` (the default)
     /// or `pulse`.
     pub start_pane: Option<String>,
+    /// The theme: dark (default), light, high-contrast, or a name with a
+    /// file `themes/NAME.toml` in the config folder.
+    pub theme: Option<String>,
+    /// A theme file laid over the theme (any path).
+    pub theme_file: Option<String>,
+    /// Mouse capture (default on); off leaves selection to the terminal.
+    pub mouse: Option<bool>,
 }
 
 /// The panes `start_pane` may name.
@@ -50,20 +57,43 @@ pub struct Profile {
 
 pub const DEFAULT_STUCK_AFTER_SECS: i64 = 15 * 60;
 
-/// `$LOCKDESK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/lockdesk`, else `~/.config/lockdesk`.
+/// `$LOCKDESK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/lockdesk`, else
+/// `~/.config/lockdesk` (macOS: `~/Library/Application Support/lockdesk`).
 pub fn config_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("LOCKDESK_CONFIG_DIR") {
         return PathBuf::from(d);
     }
-    std::env::var_os("XDG_CONFIG_HOME")
+    base_dir("XDG_CONFIG_HOME", ".config", "Library/Application Support").join("lockdesk")
+}
+
+/// A base folder: the XDG variable when set to an absolute path (the XDG
+/// spec ignores a relative one), else the platform's own under the home
+/// folder: `linux` on Linux and the BSDs, `macos` on macOS (whose apps do
+/// not use ~/.config).
+pub fn base_dir(xdg_var: &str, linux: &str, macos: &str) -> PathBuf {
+    if let Some(d) = std::env::var_os(xdg_var)
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .filter(|d| d.is_absolute())
+    {
+        return d;
+    }
+    let rel = if cfg!(target_os = "macos") {
+        macos
+    } else {
+        linux
+    };
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(rel))
         .unwrap_or_else(std::env::temp_dir)
-        .join("lockdesk")
 }
 
 pub fn config_path() -> PathBuf {
     config_dir().join("config.toml")
+}
+
+/// The folder of user theme files (`NAME.toml`).
+pub fn themes_dir() -> PathBuf {
+    config_dir().join("themes")
 }
 
 /// The user's keymap file, laid over keymaps/default.toml.
@@ -81,6 +111,9 @@ struct ConfigFile {
     operator: Option<String>,
     drift_mode: Option<String>,
     start_pane: Option<String>,
+    theme: Option<String>,
+    theme_file: Option<String>,
+    mouse: Option<bool>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -110,6 +143,9 @@ impl Config {
             operator: f.operator,
             drift_mode: f.drift_mode,
             start_pane: f.start_pane,
+            theme: f.theme,
+            theme_file: f.theme_file,
+            mouse: f.mouse,
         })
     }
 

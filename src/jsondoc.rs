@@ -341,16 +341,16 @@ mod tests {
         );
         assert_eq!(
             d.time_beside(i, &utc, None).as_deref(),
-            Some("2026-11-29 23:55:57 UTC")
+            Some("2026-11-29 23:55:57.000 UTC")
         );
         assert_eq!(
             d.time_beside(i, &winnipeg, None).as_deref(),
-            Some("2026-11-29 17:55:57 CST")
+            Some("2026-11-29 17:55:57.000 CST")
         );
         // Doordeck's timestamp in seconds, and in milliseconds.
         assert_eq!(
             d.time_beside(at("timestamp"), &utc, None).as_deref(),
-            Some("2026-11-29 23:55:57 UTC")
+            Some("2026-11-29 23:55:57.123 UTC")
         );
         let ms = d
             .lines
@@ -359,7 +359,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             d.time_beside(ms, &utc, None).as_deref(),
-            Some("2026-11-29 23:55:57 UTC")
+            Some("2026-11-29 23:55:57.000 UTC")
         );
         // No end, absurd, negative, fractional, a string, another key: nothing.
         for k in ["startDate", "endDate", "sendDate", "serverDate", "other"] {

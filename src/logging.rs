@@ -8,16 +8,15 @@ use std::sync::{Mutex, MutexGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Where lockdesk writes its log: $LOCKDESK_LOG, else the XDG state folder.
+/// Where lockdesk writes its log: $LOCKDESK_LOG, else the XDG state folder
+/// (`~/.local/state/lockdesk`; macOS: `~/Library/Logs/lockdesk`).
 pub fn log_path() -> PathBuf {
     if let Some(p) = std::env::var_os("LOCKDESK_LOG") {
         return PathBuf::from(p);
     }
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("lockdesk").join("lockdesk.log")
+    crate::config::base_dir("XDG_STATE_HOME", ".local/state", "Library/Logs")
+        .join("lockdesk")
+        .join("lockdesk.log")
 }
 
 /// The folder of the log and of copies too large for the terminal, made

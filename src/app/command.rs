@@ -431,7 +431,7 @@ impl App {
         match result {
             // What it opened goes out with it, to the history file.
             Ok(mut c) => {
-                c.extend(self.recall.unsaved());
+                c.extend(self.popups.recall.unsaved());
                 c
             }
             Err(e) => {
@@ -444,7 +444,7 @@ impl App {
     fn run_command(&mut self, c: Command) -> Result<Vec<Cmd>, String> {
         Ok(match c {
             Command::Quit => {
-                self.quit = true;
+                self.requests.quit = true;
                 vec![Cmd::Quit]
             }
             Command::Trace(id) => self.go(Loc::Trace(id), true),

@@ -88,7 +88,7 @@ impl App {
 
     /// What may come next after `verb` and the words `before` it.
     fn arguments(&self, verb: Verb, before: &[&str]) -> Vec<String> {
-        let recent = |k: OpenedKind| self.recall.history.recent_ids(k);
+        let recent = |k: OpenedKind| self.popups.recall.history.recent_ids(k);
         match (verb, before) {
             (Verb::Trace, []) => recent(OpenedKind::Trace),
             (Verb::Job, []) => recent(OpenedKind::Job),

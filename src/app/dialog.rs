@@ -141,7 +141,7 @@ impl App {
                         updated: job.updated_at,
                     }),
                     KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                        self.quit = true;
+                        self.requests.quit = true;
                         vec![Cmd::Quit]
                     }
                     _ => Vec::new(),
@@ -152,7 +152,7 @@ impl App {
             // Ctrl-C is never swallowed by a dialog: it quits (stopping a
             // running apply first, see the console loop).
             KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.quit = true;
+                self.requests.quit = true;
                 vec![Cmd::Quit]
             }
             KeyCode::Esc => {

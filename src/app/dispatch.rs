@@ -17,7 +17,7 @@ impl App {
     pub(crate) fn act_global(&mut self, action: Action) -> Vec<Cmd> {
         match action {
             Action::Quit => {
-                self.quit = true;
+                self.requests.quit = true;
                 vec![Cmd::Quit]
             }
             Action::Help => {

@@ -219,11 +219,11 @@ pub fn kept(line: &str) -> bool {
 impl App {
     /// The profile's history, read by the console before the first frame.
     pub fn restore_history(&mut self, h: History) {
-        self.recall.history = h;
+        self.popups.recall.history = h;
     }
 
     pub fn history(&self) -> &History {
-        &self.recall.history
+        &self.popups.recall.history
     }
 
     /// A `:` line that ran: kept (redacted) unless it arms a power.
@@ -234,7 +234,7 @@ impl App {
         }
         let line = crate::secrets::free_text(line).into_owned();
         let at = self.now();
-        self.recall.add(Entry::Command { line, at });
+        self.popups.recall.add(Entry::Command { line, at });
     }
 
     /// A trace, job, lock or user was opened.
@@ -251,7 +251,7 @@ impl App {
         }
         let id = crate::secrets::free_text(&id).into_owned();
         let at = self.now();
-        self.recall.add(Entry::Opened(Opened { kind, id, at }));
+        self.popups.recall.add(Entry::Opened(Opened { kind, id, at }));
     }
 }
 

@@ -202,7 +202,7 @@ impl App {
     /// Up (older) or Down (newer) through the profile's earlier commands;
     /// past the newest, the line as it was typed.
     fn browse_history(&mut self, older: bool) {
-        let n = self.recall.history.commands.len();
+        let n = self.popups.recall.history.commands.len();
         let current = self.popups.prompt.as_ref().map(|p| p.text.clone());
         let line = &mut self.popups.line;
         let next = match (line.browse.take(), older) {
@@ -216,7 +216,7 @@ impl App {
             }
         };
         if let Some((i, draft)) = next {
-            let text = self.recall.history.commands.get(i).cloned();
+            let text = self.popups.recall.history.commands.get(i).cloned();
             self.popups.line.browse = Some((i, draft));
             if let Some(t) = text {
                 self.set_line(t);
@@ -232,7 +232,7 @@ impl App {
         let Some(mut s) = self.popups.line.search.take() else {
             return Vec::new();
         };
-        let commands = &self.recall.history.commands;
+        let commands = &self.popups.recall.history.commands;
         let find = |q: &str, below: usize| {
             let q = q.to_lowercase();
             (0..below)

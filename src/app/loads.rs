@@ -249,11 +249,10 @@ impl App {
     /// instead of a lag while the standby receives nothing from the primary
     /// (with the date when that is more than 20 hours ago).
     pub fn standby_stopped(&self) -> Option<String> {
-        use chrono::SubsecRound;
         let Feed::Stopped { since } = self.panes.jobs.counts.standby_feed else {
             return None;
         };
-        let Some(t) = since.map(|t| t.trunc_subsecs(0)) else {
+        let Some(t) = since else {
             return Some("standby not receiving".into());
         };
         let at = if self.now() - t > chrono::Duration::hours(20) {

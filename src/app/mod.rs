@@ -17,6 +17,7 @@ mod history;
 mod input;
 mod line;
 mod loads;
+pub mod mouse;
 mod msg;
 mod nav;
 mod overlay;
@@ -27,6 +28,7 @@ mod recent;
 mod requests;
 mod reveal;
 mod scroll;
+pub mod spinner;
 mod write;
 
 pub use changes::{ActRequest, ActResult, PreviewView};
@@ -105,7 +107,12 @@ pub struct Session {
 pub enum ThemeName {
     #[default]
     Dark,
+    Light,
+    HighContrast,
     Plain,
+    /// A built-in theme with a user's theme file laid over it, registered
+    /// once per console in `ui::theme` (the app never holds a palette).
+    Custom(u16),
 }
 
 /// Everything a console starts with (`console::setup`, `snapshot`, tests).
@@ -151,9 +158,7 @@ pub struct App {
     keymap: Keymap,
     doors: Vec<Door>,
     theme: ThemeName,
-    /// The profile's `:` history and the places opened lately.
-    recall: history::Recall,
-    quit: bool,
+    pointer: mouse::Pointer,
 }
 
 impl App {
@@ -170,8 +175,7 @@ impl App {
             keymap: o.keymap,
             doors: o.doors,
             theme: o.theme,
-            recall: history::Recall::default(),
-            quit: false,
+            pointer: mouse::Pointer::default(),
         };
         match o.write {
             WriteStart::ReadOnly => {}
@@ -289,12 +293,12 @@ impl App {
 
     /// `q` was pressed: the loop ends the session.
     pub fn quitting(&self) -> bool {
-        self.quit
+        self.requests.quit
     }
 
     /// The loop took the quit over (it waits for changes in flight).
     pub fn quit_handled(&mut self) {
-        self.quit = false;
+        self.requests.quit = false;
     }
 
     /// Changes and reveals sent and not yet answered.
@@ -352,11 +356,18 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
-            Msg::Tick(now) => self.tick(now),
+            Msg::Tick(now) => {
+                self.time_loads(now);
+                self.tick(now)
+            }
+            Msg::Beat(now) => {
+                self.time_loads(now);
+                Vec::new()
+            }
             Msg::Key(k) => {
                 self.popups.key_pressed();
                 let mut cmds = self.key(k);
-                cmds.extend(self.recall.unsaved());
+                cmds.extend(self.popups.recall.unsaved());
                 cmds.extend(self.trace_payloads());
                 cmds
             }
@@ -383,6 +394,7 @@ impl App {
                 self.say(Level::Warn, text);
                 Vec::new()
             }
+            Msg::Mouse(ev, at) => self.mouse(ev, at),
             // Draw code reads the size from the frame; nothing to keep.
             Msg::Resize(..) => Vec::new(),
         }

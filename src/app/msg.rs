@@ -289,4 +289,10 @@ pub enum Msg {
     Stop(&'static str),
     /// The terminal changed size (columns, rows); the next frame redraws.
     Resize(u16, u16),
+    /// A mouse event, and when the terminal read it (a double click is
+    /// timed by these, never by the app reading a clock).
+    Mouse(crossterm::event::MouseEvent, DateTime<Utc>),
+    /// A tenth of a second passed while something is in flight (this
+    /// machine's time): the spinner's clock, nothing else moves.
+    Beat(DateTime<Utc>),
 }

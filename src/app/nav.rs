@@ -107,6 +107,9 @@ impl App {
     }
 
     pub(crate) fn back(&mut self) -> Vec<Cmd> {
+        if let Some(cmds) = self.cancel_slow_loads() {
+            return cmds;
+        }
         if self.popups.close_top() {
             return Vec::new();
         }

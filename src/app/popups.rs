@@ -15,6 +15,8 @@ pub struct Popups {
     pub(in crate::app) recent: Option<RecentView>,
     /// The prompt's cursor, completion and history browsing.
     pub(in crate::app) line: LineState,
+    /// The profile's `:` history and the places opened lately.
+    pub(in crate::app) recall: crate::app::history::Recall,
     pub(in crate::app) dialog: Option<Dialog>,
     /// Set only through `App::say`, which redacts.
     pub(in crate::app) message: Option<(Level, String)>,

@@ -20,6 +20,7 @@ pub struct RecentView {
 impl App {
     pub(crate) fn open_recent(&mut self) {
         let items: Vec<Opened> = self
+            .popups
             .recall
             .history
             .opened

@@ -14,6 +14,10 @@ pub struct Requests {
     acting: usize,
     /// Set while the database cannot be reached; cleared by the next success.
     pub(in crate::app) db_lost: Option<String>,
+    /// `q` (or a quit confirmed): the loop ends the session.
+    pub(in crate::app) quit: bool,
+    /// When each pending load started (`spinner`).
+    pub(in crate::app) waits: crate::app::spinner::Waits,
 }
 
 impl Requests {
@@ -27,6 +31,11 @@ impl Requests {
     /// The query in flight in `slot`, if any.
     pub(in crate::app) fn pending(&self, slot: Slot) -> Option<&(u64, Query)> {
         self.pending.get(&slot)
+    }
+
+    /// Every pending load: its slot and id.
+    pub(in crate::app) fn pending_ids(&self) -> Vec<(Slot, u64)> {
+        self.pending.iter().map(|(s, (id, _))| (*s, *id)).collect()
     }
 
     /// The answer `id` in `slot`: its query when it is the newest, else `None`

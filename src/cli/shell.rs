@@ -27,7 +27,14 @@ pub enum Shell {
 /// (read now, when the script is made: the script is re-made after adding
 /// a profile, as the README says).
 pub fn command_with_profiles(profiles: &[String]) -> clap::Command {
-    let cmd = super::Cli::command();
+    // `--theme` offers the built-in themes and the theme files there are now.
+    let themes: Vec<clap::builder::PossibleValue> = theme_names()
+        .into_iter()
+        .map(clap::builder::PossibleValue::new)
+        .collect();
+    let cmd = super::Cli::command().mut_arg("theme", |a| {
+        a.value_parser(clap::builder::PossibleValuesParser::new(themes))
+    });
     if profiles.is_empty() {
         return cmd;
     }
@@ -38,6 +45,42 @@ pub fn command_with_profiles(profiles: &[String]) -> clap::Command {
     cmd.mut_arg("profile", |a| {
         a.value_parser(clap::builder::PossibleValuesParser::new(names))
     })
+}
+
+/// The built-in themes' names, then each `themes/NAME.toml`'s.
+pub fn theme_names() -> Vec<String> {
+    let mut names: Vec<String> = crate::ui::theme::BUILT_IN
+        .iter()
+        .map(|(n, _)| (*n).to_string())
+        .collect();
+    if let Ok(dir) = std::fs::read_dir(crate::config::themes_dir()) {
+        let mut files: Vec<String> = dir
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(".toml").map(str::to_string)
+            })
+            .filter(|n| !names.contains(n))
+            .collect();
+        files.sort();
+        names.extend(files);
+    }
+    names
+}
+
+/// The rest of `info`'s paths: the theme files, and the state folder's.
+pub fn paths() {
+    out!(
+        "themes:       {} (NAME.toml; theme = \"NAME\" in the config or --theme NAME; built in: {})",
+        crate::config::themes_dir().display(),
+        crate::ui::theme_file::built_in_names()
+    );
+    let state = crate::logging::log_path()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    out!("state folder: {} (0700)", state.display());
+    out!("bundles:      {}", state.join("bundles").display());
 }
 
 /// Writes the completion script for `shell` to `out`.
@@ -131,6 +174,7 @@ mod tests {
                 );
             }
             assert!(script.contains("staging"), "{shell:?}: profile names");
+            assert!(script.contains("high-contrast"), "{shell:?}: theme names");
         }
     }
 

@@ -46,6 +46,55 @@ pub fn keymap() -> anyhow::Result<Keymap> {
     }
 }
 
+/// The theme in effect: `--theme`, else the config's `theme` (a built-in
+/// name, or `themes/NAME.toml` in the config folder, which may also lay
+/// itself over the built-in of its name), then the config's `theme_file`
+/// over that. NO_COLOR is decided before this and wins over all of it.
+pub fn theme(flag: Option<&str>, config: &Config) -> anyhow::Result<ThemeName> {
+    use crate::ui::theme_file;
+    let name = flag.or(config.theme.as_deref()).unwrap_or("dark");
+    let named_file = crate::config::themes_dir().join(format!("{name}.toml"));
+    let built_in = theme_file::built_in_named(name);
+    let mut files = Vec::new();
+    match read_optional(&named_file)? {
+        Some(text) => files.push((named_file, text)),
+        None if built_in.is_none() => anyhow::bail!(
+            "there is no theme `{name}`: the built-in themes are {}, or write {}",
+            theme_file::built_in_names(),
+            named_file.display()
+        ),
+        None => {}
+    }
+    if let Some(extra) = &config.theme_file {
+        let path = std::path::PathBuf::from(extra);
+        let text = read_optional(&path)?.ok_or_else(|| {
+            anyhow!(
+                "theme_file in the config is {}, which does not exist",
+                path.display()
+            )
+        })?;
+        files.push((path, text));
+    }
+    let base = built_in.unwrap_or(ThemeName::Dark);
+    if files.is_empty() {
+        return Ok(base);
+    }
+    let mut palette = *crate::ui::theme::built_in(base);
+    for (path, text) in files {
+        palette = theme_file::overlay(palette, &path.display().to_string(), &text)
+            .map_err(|e| anyhow!(e))?;
+    }
+    Ok(crate::ui::theme::register(palette))
+}
+
+fn read_optional(path: &std::path::Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
 /// Connects and builds the app for `url` (which `source` names in the status bar).
 pub async fn setup(
     g: &Global,
@@ -103,7 +152,7 @@ pub async fn setup_with(
 ) -> anyhow::Result<Setup> {
     let zone = match g.tz.as_deref().or(config.time_zone.as_deref()) {
         Some(z) => Zone::parse(z).map_err(|e| anyhow!("--tz: {e}"))?,
-        None => Zone::Local,
+        None => Zone::system(),
     };
     let keymap = keymap()?;
     // The contract check first, with its own clear messages.
@@ -187,7 +236,7 @@ pub async fn setup_with(
         theme: if no_color {
             ThemeName::Plain
         } else {
-            ThemeName::Dark
+            theme(g.theme.as_deref(), &config)?
         },
     });
     if let Some(notice) = fallback {
@@ -301,6 +350,8 @@ pub async fn run_on(
         s.app.session_mut().token_hosts = p.token_hosts();
         s.providers = Arc::new(Providers::new(p));
     }
+    // `mouse = false` leaves clicks and selection to the terminal.
+    let mouse = Config::load()?.mouse.unwrap_or(true);
     terminal::run(
         s.app,
         s.pool,
@@ -309,6 +360,7 @@ pub async fn run_on(
         s.providers,
         s.start,
         Some(history),
+        mouse,
     )
     .await
 }

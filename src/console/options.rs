@@ -28,6 +28,10 @@ pub struct Global {
     /// stopping.
     #[arg(long, global = true)]
     pub read_fallback: bool,
+    /// The colour theme: dark, light, high-contrast, or a theme file's
+    /// name (themes/NAME.toml in the config folder). NO_COLOR wins.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 impl Global {

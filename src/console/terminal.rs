@@ -22,6 +22,7 @@ pub async fn run(
     providers: Arc<Providers>,
     start: Loc,
     history: Option<std::path::PathBuf>,
+    mouse: bool,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // One clipboard for the whole session (X11 needs its owner alive).
@@ -37,6 +38,10 @@ pub async fn run(
     .with_standby(standby)
     .with_history(history);
     let mut terminal = ratatui::init();
+    if mouse {
+        // Undone below, in the panic hook and after the loop, like the rest.
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     // ratatui's hook restores the terminal on any panic. A panic in a tokio
     // task (one load or action) is answered as a failed message by the
     // executor, and the console goes on: restoring the terminal then would
@@ -51,6 +56,10 @@ pub async fn run(
         if in_task {
             tracing::error!("a task panicked: {info}");
         } else {
+            if mouse {
+                let _ =
+                    crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            }
             restore_then_report(info);
         }
     }));
@@ -62,6 +71,7 @@ pub async fn run(
             let msg = match ev {
                 Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
                 Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                Event::Mouse(m) => Some(Msg::Mouse(m, Utc::now())),
                 _ => None,
             };
             if let Some(m) = msg {
@@ -75,6 +85,9 @@ pub async fn run(
         exec.run(c);
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // While something is in flight, a tenth of a second is the spinner's step.
+    let mut pulse = tokio::time::interval(Duration::from_millis(100));
+    pulse.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
@@ -89,6 +102,7 @@ pub async fn run(
                 Some(m) = key_rx.recv() => m,
                 Some(m) = rx.recv() => m,
                 _ = tick.tick() => Msg::Tick(Utc::now()),
+                _ = pulse.tick(), if app.in_flight() > 0 => Msg::Beat(Utc::now()),
                 _ = term.recv() => Msg::Stop("SIGTERM"),
                 _ = hup.recv() => Msg::Stop("SIGHUP"),
             };
@@ -129,6 +143,9 @@ pub async fn run(
         }
     }
     .await;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }

@@ -53,6 +53,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let visible = a.visible();
     let height = body.height.saturating_sub(1) as usize;
     let off = a.scroll.offset_for(height);
+    super::pointer_list(
+        app,
+        body.y.saturating_add(1),
+        height,
+        off,
+        a.scroll.selected,
+    );
     let w = body.width as usize;
     // Each row's time and entity (a type and an id) as written, so that
     // their columns can grow to the widest on screen.

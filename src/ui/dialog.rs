@@ -149,7 +149,13 @@ fn mode_line(app: &App) -> Line<'static> {
 
 /// `facts`: the preview's facts, shown above the plan, which replace the
 /// bare "no drift" claim of an empty plan.
-fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'static>>) {
+fn plan_lines(
+    th: &Theme,
+    clock: &crate::timefmt::Clock,
+    plan: &Plan,
+    facts: Option<&str>,
+    out: &mut Vec<Line<'static>>,
+) {
     let i = &plan.input;
     out.push(Line::from(vec![
         Span::styled(format!("mode {}", i.mode.name()), th.section),
@@ -163,8 +169,8 @@ fn plan_lines(th: &Theme, plan: &Plan, facts: Option<&str>, out: &mut Vec<Line<'
             th.dim,
         ),
     ]));
-    let fmt =
-        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // The screens' one format (the plan's JSON keeps RFC 3339).
+    let fmt = |t: &chrono::DateTime<chrono::Utc>| clock.full(t, None);
     withheld_lines(th, plan, out);
     for e in &plan.adds {
         let what = e
@@ -296,7 +302,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
                 out.push(Line::from(format!("Facts: {}", p.facts)).style(th.dim));
             }
             match &p.plan {
-                Ok(plan) => plan_lines(th, plan, Some(&p.facts), &mut out),
+                Ok(plan) => plan_lines(th, app.clock(), plan, Some(&p.facts), &mut out),
                 Err(e) => out.push(Line::from(format!("No plan: {e}")).style(th.failed)),
             }
         }
@@ -306,7 +312,7 @@ fn drift_lines(app: &App, d: &DriftDialog) -> Vec<Line<'static>> {
         out.push(Line::from(format!("Done: {o}")).style(th.ok_mark));
         if let Some(rem) = &d.remaining {
             out.push(Line::from("What drift remains (the lock listed again):").style(th.dim));
-            plan_lines(th, rem, None, &mut out);
+            plan_lines(th, app.clock(), rem, None, &mut out);
         }
         out.push(Line::from("Esc closes.").style(th.dim));
         return out;

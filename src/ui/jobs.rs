@@ -247,6 +247,13 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let visible = j.visible();
     let height = area.height.saturating_sub(1) as usize;
     let off = j.scroll.offset_for(height);
+    super::pointer_list(
+        app,
+        area.y.saturating_add(1),
+        height,
+        off,
+        j.scroll.selected,
+    );
     let w = area.width as usize;
     let cells: Vec<[String; 10]> = visible
         .iter()

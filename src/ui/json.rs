@@ -56,6 +56,13 @@ pub fn draw_json(f: &mut Frame, app: &App, j: &JsonView, area: Rect) {
     let doc = &j.doc;
     let height = area.height.saturating_sub(2) as usize;
     let off = j.scroll.offset_for(height);
+    super::pointer_list(
+        app,
+        area.y.saturating_add(1),
+        height,
+        off,
+        j.scroll.selected,
+    );
     let mut lines = Vec::with_capacity(height);
     for (row, &line) in doc.visible.iter().enumerate().skip(off).take(height) {
         let mut l = json_line(th, doc, line);

@@ -141,6 +141,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let visible = l.visible();
     let height = body.height.saturating_sub(1) as usize;
     let off = l.scroll.offset_for(height);
+    super::pointer_list(
+        app,
+        body.y.saturating_add(1),
+        height,
+        off,
+        l.scroll.selected,
+    );
     let w = body.width as usize;
     let site = app.site_zone(l.door.as_ref().map(|d| d.id));
     let provider = t.provider.clone().unwrap_or_default();

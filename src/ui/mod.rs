@@ -14,6 +14,7 @@ mod picker;
 mod pins;
 mod pulse;
 pub mod theme;
+pub mod theme_file;
 mod trace;
 mod user;
 
@@ -221,6 +222,7 @@ pub fn when(odd: &[Oddity], column: &str, shown: impl FnOnce() -> String) -> Str
 }
 
 pub fn draw(f: &mut Frame, app: &App) {
+    app.pointer().clear();
     draw_panes(f, app);
     defuse(f.buffer_mut());
 }
@@ -329,6 +331,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     spans.push(Span::raw("│"));
+    let first_tab = spans.len();
     for (i, p) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
         spans.push(if *p == app.pane() {
@@ -337,7 +340,9 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Span::styled(label, th.dim)
         });
     }
-    if app.in_flight() > 0 {
+    if let Some((what, waited)) = app.slow_load() {
+        spans.push(Span::styled(spinner(what, waited), th.warning));
+    } else if app.in_flight() > 0 {
         spans.push(Span::styled(" ⟳", th.warning));
     }
     // Where the console is connected is the one part that may be long (a
@@ -346,7 +351,47 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     let rest: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(rest).max(12);
     spans[2] = Span::raw(fit_parts(&app.session().target, room));
+    pointer_tabs(app, &spans, first_tab, area);
     f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
+}
+
+/// ` ⠹ waiting for the trace 1.2 s · Esc cancels`: a load over 300 ms.
+fn spinner(what: &str, waited: chrono::Duration) -> String {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let ms = waited.num_milliseconds().max(0);
+    let frame = FRAMES[usize::try_from(ms / 100).unwrap_or(0) % FRAMES.len()];
+    format!(
+        " {frame} waiting for {what} {:.1} s · Esc cancels",
+        ms as f64 / 1000.0
+    )
+}
+
+/// Where each pane's tab is on the status bar, for a click (`app::mouse`).
+fn pointer_tabs(app: &App, spans: &[Span], first_tab: usize, area: Rect) {
+    let mut x = usize::from(area.x) + spans.iter().take(first_tab).map(Span::width).sum::<usize>();
+    for (i, s) in spans
+        .iter()
+        .skip(first_tab)
+        .take(Pane::ALL.len())
+        .enumerate()
+    {
+        let (from, to) = (x, x.saturating_add(s.width()));
+        x = to;
+        let key = char::from_digit(u32::try_from(i + 1).unwrap_or(0), 10).unwrap_or('1');
+        if let (Ok(from), Ok(to)) = (u16::try_from(from), u16::try_from(to)) {
+            app.pointer().tab(from, to.min(area.right()), area.y, key);
+        }
+    }
+}
+
+/// A list just drawn: its rows start at `top`, `height` of them from `offset`.
+pub(crate) fn pointer_list(app: &App, top: u16, height: usize, offset: usize, selected: usize) {
+    app.pointer().list(crate::app::mouse::ListArea {
+        top,
+        height: u16::try_from(height).unwrap_or(u16::MAX),
+        offset,
+        selected,
+    });
 }
 
 /// `  as of 14:02:11 CST · C-r reloads`: how old a pane's data is, for the

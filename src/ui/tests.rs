@@ -243,7 +243,7 @@ fn a_standby_that_stopped_receiving_is_said_instead_of_a_lag_and_counts_lose_exa
     let (top, counts) = (line(&t, 0), line(&t, 1));
     let shown = format!(
         "standby not receiving since {}",
-        (a.now() - Duration::seconds(75)).format("%H:%M:%S UTC")
+        (a.now() - Duration::seconds(75)).format("%H:%M:%S%.3f UTC")
     );
     let at = top.find(&shown).unwrap_or_else(|| panic!("{top}"));
     assert!(!top.contains("behind"), "{top}");
@@ -310,8 +310,8 @@ fn the_json_viewer_shows_a_providers_epoch_time_beside_it_and_copies_the_number(
         .map(|c| c.symbol())
         .collect();
     assert!(
-        text.contains("1795996557000  2026-11-29 23:55:57 UTC")
-            || text.contains("1795996557000,  2026-11-29 23:55:57 UTC"),
+        text.contains("1795996557000  2026-11-29 23:55:57.000 UTC")
+            || text.contains("1795996557000,  2026-11-29 23:55:57.000 UTC"),
         "{text}"
     );
     assert!(

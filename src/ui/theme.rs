@@ -1,5 +1,8 @@
 //! Every colour and style the console draws with, named by what it means.
-//! `DARK` is the palette; `PLAIN` is NO_COLOR's (no-color.org): no colours.
+//! `DARK` is the default palette, `LIGHT` for light terminals,
+//! `HIGH_CONTRAST` for poor eyes and projectors; `PLAIN` is NO_COLOR's
+//! (no-color.org): no colours. A user's theme file replaces single styles
+//! by name (`theme_file`), over one of these.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -16,8 +19,20 @@ macro_rules! theme {
         }
 
         impl Theme {
+            /// Every style's name, as a theme file writes it.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+
             const fn without_colours(&self) -> Theme {
                 Theme { $($name: without_colours(self.$name),)* }
+            }
+
+            /// Replaces the style called `name`; false when there is none.
+            pub fn set(&mut self, name: &str, style: Style) -> bool {
+                match name {
+                    $(stringify!($name) => self.$name = style,)*
+                    _ => return false,
+                }
+                true
             }
         }
     };
@@ -188,14 +203,250 @@ const fn without_colours(s: Style) -> Style {
     out
 }
 
+/// For light terminals: dark text, pale backgrounds, no yellow on white.
+pub const LIGHT: Theme = Theme {
+    selection: Style::new()
+        .bg(Color::Rgb(198, 218, 245))
+        .add_modifier(Modifier::BOLD),
+    dim: Style::new().fg(Color::Rgb(110, 110, 110)),
+    section: Style::new()
+        .fg(Color::Rgb(0, 80, 160))
+        .add_modifier(Modifier::BOLD),
+    subsection: Style::new()
+        .fg(Color::Rgb(0, 80, 160))
+        .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    strong: Style::new().add_modifier(Modifier::BOLD),
+    column_heads: Style::new()
+        .fg(Color::Rgb(90, 90, 90))
+        .add_modifier(Modifier::BOLD),
+    ok: Style::new().fg(Color::Rgb(0, 120, 40)),
+    ok_mark: Style::new()
+        .fg(Color::Rgb(0, 120, 40))
+        .add_modifier(Modifier::BOLD),
+    failed: Style::new().fg(Color::Rgb(180, 0, 0)),
+    failed_mark: Style::new()
+        .fg(Color::Rgb(180, 0, 0))
+        .add_modifier(Modifier::BOLD),
+    failed_row: Style::new().bg(Color::Rgb(250, 222, 222)),
+    dead: Style::new()
+        .fg(Color::Rgb(180, 0, 0))
+        .add_modifier(Modifier::BOLD),
+    stuck: Style::new()
+        .fg(Color::Rgb(140, 0, 140))
+        .add_modifier(Modifier::BOLD),
+    running: Style::new().fg(Color::Rgb(150, 90, 0)),
+    queued: Style::new().fg(Color::Rgb(0, 70, 200)),
+    cancelled: Style::new().fg(Color::Rgb(110, 110, 110)),
+    warning: Style::new().fg(Color::Rgb(150, 90, 0)),
+    warning_mark: Style::new()
+        .fg(Color::Rgb(150, 90, 0))
+        .add_modifier(Modifier::BOLD),
+    unknown: Style::new()
+        .fg(Color::Rgb(140, 0, 140))
+        .add_modifier(Modifier::BOLD),
+    broker: Style::new().fg(Color::Rgb(0, 100, 130)),
+    provider: Style::new().fg(Color::Rgb(140, 0, 140)),
+    provider_heading: Style::new()
+        .fg(Color::Rgb(140, 0, 140))
+        .add_modifier(Modifier::BOLD),
+    border: Style::new().fg(Color::Rgb(0, 80, 160)),
+    dialog_border: Style::new().fg(Color::Rgb(170, 90, 0)),
+    banner: Style::new()
+        .bg(Color::Rgb(180, 0, 0))
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    mode_write: Style::new()
+        .bg(Color::Rgb(180, 0, 0))
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    mode_read: Style::new()
+        .bg(Color::Rgb(0, 70, 160))
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    brand: Style::new()
+        .bg(Color::Rgb(0, 100, 130))
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    tab_current: Style::new()
+        .fg(Color::White)
+        .bg(Color::Rgb(40, 40, 40))
+        .add_modifier(Modifier::BOLD),
+    key_hint: Style::new().fg(Color::Black).bg(Color::Rgb(215, 215, 215)),
+    key: Style::new()
+        .fg(Color::Rgb(150, 70, 0))
+        .add_modifier(Modifier::BOLD),
+    info: Style::new().fg(Color::Rgb(0, 80, 160)),
+    json_key: Style::new().fg(Color::Rgb(0, 80, 160)),
+    json_string: Style::new().fg(Color::Rgb(0, 120, 40)),
+    json_number: Style::new().fg(Color::Rgb(150, 70, 0)),
+    json_bool: Style::new().fg(Color::Rgb(140, 0, 140)),
+    json_null: Style::new().fg(Color::Rgb(110, 110, 110)),
+    json_folded: Style::new()
+        .fg(Color::Rgb(110, 110, 110))
+        .add_modifier(Modifier::ITALIC),
+    json_match: Style::new().bg(Color::Rgb(255, 236, 140)),
+    search_match: Style::new()
+        .bg(Color::Rgb(255, 236, 140))
+        .add_modifier(Modifier::UNDERLINED),
+};
+
+const BRIGHT: Style = Style::new().fg(Color::White);
+const ON_WHITE: Style = Style::new()
+    .fg(Color::Black)
+    .bg(Color::White)
+    .add_modifier(Modifier::BOLD);
+
+/// Bright colours only, everything that matters bold, the selection and
+/// the marks in solid blocks: readable on a projector or with poor sight.
+pub const HIGH_CONTRAST: Theme = Theme {
+    selection: Style::new()
+        .fg(Color::Black)
+        .bg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    dim: Style::new().fg(Color::Gray),
+    section: Style::new()
+        .fg(Color::LightCyan)
+        .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    subsection: Style::new()
+        .fg(Color::LightCyan)
+        .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    strong: BRIGHT.add_modifier(Modifier::BOLD),
+    column_heads: BRIGHT.add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    ok: Style::new()
+        .fg(Color::LightGreen)
+        .add_modifier(Modifier::BOLD),
+    ok_mark: Style::new()
+        .fg(Color::LightGreen)
+        .add_modifier(Modifier::BOLD),
+    failed: Style::new()
+        .fg(Color::LightRed)
+        .add_modifier(Modifier::BOLD),
+    failed_mark: Style::new()
+        .fg(Color::LightRed)
+        .add_modifier(Modifier::BOLD),
+    failed_row: Style::new()
+        .fg(Color::White)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD),
+    dead: Style::new()
+        .fg(Color::LightRed)
+        .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    stuck: Style::new()
+        .fg(Color::LightMagenta)
+        .add_modifier(Modifier::BOLD),
+    running: Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    queued: Style::new()
+        .fg(Color::LightBlue)
+        .add_modifier(Modifier::BOLD),
+    cancelled: Style::new().fg(Color::Gray),
+    warning: Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    warning_mark: Style::new()
+        .fg(Color::Black)
+        .bg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    unknown: Style::new()
+        .fg(Color::LightMagenta)
+        .add_modifier(Modifier::BOLD),
+    broker: Style::new().fg(Color::LightCyan),
+    provider: Style::new().fg(Color::LightMagenta),
+    provider_heading: Style::new()
+        .fg(Color::LightMagenta)
+        .add_modifier(Modifier::BOLD),
+    border: BRIGHT,
+    dialog_border: Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    banner: Style::new()
+        .bg(Color::Red)
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    mode_write: Style::new()
+        .bg(Color::Red)
+        .fg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    mode_read: ON_WHITE,
+    brand: ON_WHITE,
+    tab_current: ON_WHITE,
+    key_hint: ON_WHITE,
+    key: Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
+    info: Style::new().fg(Color::LightCyan),
+    json_key: Style::new().fg(Color::LightCyan),
+    json_string: Style::new().fg(Color::LightGreen),
+    json_number: Style::new().fg(Color::LightYellow),
+    json_bool: Style::new().fg(Color::LightMagenta),
+    json_null: Style::new().fg(Color::Gray),
+    json_folded: Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC),
+    json_match: Style::new()
+        .fg(Color::Black)
+        .bg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),    search_match: Style::new()
+        .fg(Color::Black)
+        .bg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD)
+        .add_modifier(Modifier::UNDERLINED),
+};
+
 static DARK_THEME: Theme = DARK;
+static LIGHT_THEME: Theme = LIGHT;
+static HIGH_CONTRAST_THEME: Theme = HIGH_CONTRAST;
 static PLAIN_THEME: Theme = PLAIN;
+
+/// The built-in themes by the names the config and `--theme` use.
+pub const BUILT_IN: &[(&str, crate::app::ThemeName)] = &[
+    ("dark", crate::app::ThemeName::Dark),
+    ("light", crate::app::ThemeName::Light),
+    ("high-contrast", crate::app::ThemeName::HighContrast),
+];
+
+/// A built-in theme's palette.
+pub fn built_in(name: crate::app::ThemeName) -> &'static Theme {
+    use crate::app::ThemeName as N;
+    match name {
+        N::Dark | N::Custom(_) => &DARK_THEME,
+        N::Light => &LIGHT_THEME,
+        N::HighContrast => &HIGH_CONTRAST_THEME,
+        N::Plain => &PLAIN_THEME,
+    }
+}
+
+/// Themes read from a user's file, one per console that has one; kept for
+/// the process's life (a few hundred bytes each) so `of` can hand out a
+/// `&'static` like the built-in ones.
+static CUSTOM: std::sync::Mutex<Vec<&'static Theme>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps `theme` for the process and names it.
+pub fn register(theme: Theme) -> crate::app::ThemeName {
+    let mut all = CUSTOM
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Sixty-five thousand consoles in one process is past any real use;
+    // the last slot is reused rather than wrapping onto another's theme.
+    let index = u16::try_from(all.len()).unwrap_or(u16::MAX);
+    let kept: &'static Theme = Box::leak(Box::new(theme));
+    if usize::from(index) < all.len() {
+        all[usize::from(index)] = kept;
+    } else {
+        all.push(kept);
+    }
+    crate::app::ThemeName::Custom(index)
+}
 
 /// The theme this console draws with.
 pub fn of(app: &App) -> &'static Theme {
     match app.theme() {
-        crate::app::ThemeName::Dark => &DARK_THEME,
-        crate::app::ThemeName::Plain => &PLAIN_THEME,
+        crate::app::ThemeName::Custom(i) => CUSTOM
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(usize::from(i))
+            .copied()
+            .unwrap_or(&DARK_THEME),
+        name => built_in(name),
     }
 }
 

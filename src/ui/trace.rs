@@ -11,6 +11,7 @@ use crate::app::{App, TraceItem};
 use crate::store::traces::LogRow;
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
+use chrono_tz::Tz;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
@@ -36,6 +37,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let c = &app.clock();
+    let (zone, site_zones) = trace_zone(app, trace);
     let outcome_style = match summary.outcome {
         Outcome::Ok => th.ok_mark,
         Outcome::Failed => th.failed_mark,
@@ -45,8 +47,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let window = match (summary.first, summary.last) {
         (Some(a), Some(b)) => format!(
             "window {} → {} ({})",
-            c.full(&a, None),
-            c.full(&b, None),
+            c.full(&a, zone),
+            c.full(&b, zone),
             span(summary.duration().unwrap_or_default())
         ),
         _ => String::new(),
@@ -78,6 +80,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 th.dim,
             )]
             .into_iter()
+            .chain(c.site.then(|| {
+                Span::styled(
+                    format!(" · {}", c.timeline_label(zone, site_zones)),
+                    th.warning,
+                )
+            }))
             .chain(super::as_of(app, t.loaded_at))
             .chain(search_span(app, &t.find))
             .collect::<Vec<_>>(),
@@ -87,6 +95,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 
     let height = body.height as usize;
     let off = t.scroll.offset_for(height);
+    super::pointer_list(app, body.y, height, off, t.scroll.selected);
     let w = body.width as usize;
     let cols = timeline_widths(
         app,
@@ -99,6 +108,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 _ => None,
             }),
         w,
+        zone,
     );
     let mut lines = Vec::with_capacity(height);
     for (i, item) in t.items.iter().enumerate().skip(off).take(height) {
@@ -140,13 +150,32 @@ pub(super) fn search_span(app: &App, text: &str) -> Option<Span<'static>> {
 struct Timeline {
     key_w: usize,
     action_w: usize,
+    /// The one zone of the whole timeline (`trace_zone`).
+    zone: Option<Tz>,
 }
 
-fn timeline_widths<'a>(app: &App, logs: impl Iterator<Item = &'a LogRow>, w: usize) -> Timeline {
+/// The zone the whole trace is shown in, and how many site zones its doors
+/// are in (`Clock::timeline_zone`); each door looked up once.
+fn trace_zone(app: &App, trace: &crate::store::traces::Trace) -> (Option<Tz>, usize) {
+    if !app.clock().site {
+        return (None, 0);
+    }
+    let doors: std::collections::BTreeSet<i64> =
+        trace.logs.iter().filter_map(|l| l.door_id).collect();
+    app.clock()
+        .timeline_zone(doors.into_iter().map(|d| app.site_zone(Some(d))))
+}
+
+fn timeline_widths<'a>(
+    app: &App,
+    logs: impl Iterator<Item = &'a LogRow>,
+    w: usize,
+    zone: Option<Tz>,
+) -> Timeline {
     let (mut key_w, mut time_w, mut ids_w) = (24, 0, 0);
     for l in logs {
         key_w = key_w.max(columns::widest(l.lock_key.as_deref()));
-        time_w = time_w.max(columns::widest([log_time(app, l).as_str()]));
+        time_w = time_w.max(columns::widest([log_time(app, l, zone).as_str()]));
         ids_w = ids_w.max(log_ids(l).len());
     }
     // `   TIME  KEY ACTION RESULT` and the ids after it.
@@ -154,12 +183,12 @@ fn timeline_widths<'a>(app: &App, logs: impl Iterator<Item = &'a LogRow>, w: usi
     Timeline {
         key_w,
         action_w: w.saturating_sub(fixed).clamp(12, 26),
+        zone,
     }
 }
 
-/// A log's time as the trace shows it (in its site's zone when `z` is on).
-fn log_time(app: &App, l: &LogRow) -> String {
-    let zone = app.site_zone(l.door_id);
+/// A log's time as the trace shows it (in the timeline's one zone).
+fn log_time(app: &App, l: &LogRow, zone: Option<Tz>) -> String {
     when(&l.odd, "created_at", || {
         app.clock().full(&l.created_at, zone)
     })
@@ -193,7 +222,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             Line::from(vec![
                 Span::raw(format!(
                     "   {}  ",
-                    when(&a.odd, "created_at", || c.full(&a.created_at, None))
+                    when(&a.odd, "created_at", || c.full(&a.created_at, cols.zone))
                 )),
                 Span::styled(
                     format!(
@@ -220,7 +249,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             let stuck = app.is_stuck(j);
             let time = format!(
                 "   {}  ",
-                when(&j.odd, "created_at", || c.full(&j.created_at, None))
+                when(&j.odd, "created_at", || c.full(&j.created_at, cols.zone))
             );
             let id = format!("job #{}", j.id);
             let kind = format!("  {}  user {}  ", j.job_type, j.user_id);
@@ -281,11 +310,10 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
         }
         TraceItem::GroupLog(i) => {
             let l = &t.logs[*i];
-            let zone = app.site_zone(l.door_id);
             let mut spans = vec![
                 Span::raw(format!(
                     "       {} · {} · ",
-                    when(&l.odd, "created_at", || c.full(&l.created_at, zone)),
+                    when(&l.odd, "created_at", || c.full(&l.created_at, cols.zone)),
                     l.action
                 )),
                 super::log_span(th, l),
@@ -301,7 +329,7 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
         TraceItem::TimelineLog(i) => {
             let l = &t.logs[*i];
             let mut spans = vec![
-                Span::raw(format!("   {}  ", log_time(app, l))),
+                Span::raw(format!("   {}  ", log_time(app, l, cols.zone))),
                 Span::styled(
                     cell(l.lock_key.as_deref().unwrap_or(""), cols.key_w),
                     th.dim,

@@ -6,7 +6,7 @@ use std::process::Command;
 use lockdesk::seeds;
 use serde_json::Value;
 
-use crate::support::{demo_db, lockdesk};
+use crate::support::{demo_db, lockdesk, lockdesk_cmd, rand_suffix};
 
 #[tokio::test]
 async fn trace_json_prints_the_seed_rows_shape() {
@@ -127,7 +127,7 @@ async fn snapshot_prints_the_screen_and_global_options_go_anywhere() {
         text.contains("Trace e4792295b2f441f0b205e154984e92fc"),
         "{text}"
     );
-    assert!(text.contains("2026-02-04 14:58:54 UTC"), "{text}");
+    assert!(text.contains("2026-02-04 14:58:54.000 UTC"), "{text}");
     assert_eq!(text.lines().count(), 30);
     let out = lockdesk(
         &[
@@ -217,4 +217,82 @@ fn output_to_a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?} {stderr}", out.status);
+}
+
+#[tokio::test]
+async fn info_lists_every_path_and_themes_come_from_files_by_name() {
+    let url = demo_db().await;
+    let home = std::env::temp_dir().join(format!("lockdesk-themes-{}", rand_suffix()));
+    std::fs::create_dir_all(home.join("config/themes")).unwrap();
+    let info = lockdesk_cmd(&home).arg("info").output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    for line in [
+        format!(
+            "config file:  {}",
+            home.join("config/config.toml").display()
+        ),
+        format!(
+            "keymap file:  {}",
+            home.join("config/keymap.toml").display()
+        ),
+        format!("themes:       {}", home.join("config/themes").display()),
+        format!(
+            "log file:     {}",
+            home.join("state/lockdesk/lockdesk.log").display()
+        ),
+        format!(
+            "bundles:      {}",
+            home.join("state/lockdesk/bundles").display()
+        ),
+    ] {
+        assert!(info.contains(&line), "{line} in {info}");
+    }
+    // A theme file's error names its file and line, as the keymap's do.
+    let file = home.join("config/themes/mine.toml");
+    std::fs::write(&file, "base = \"light\"\nfialed = \"red\"\n").unwrap();
+    let run = |args: &[&str], no_color: bool| {
+        let mut c = lockdesk_cmd(&home);
+        c.args([
+            "--database-url",
+            &url,
+            "snapshot",
+            "--color",
+            "--now",
+            "2026-11-20T15:30:00Z",
+        ])
+        .args(args);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        c.output().unwrap()
+    };
+    let bad = run(&["--theme", "mine"], false);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        err.contains(&format!(
+            "{}:2: unknown style name `fialed`",
+            file.display()
+        )),
+        "{err}"
+    );
+    let none = run(&["--theme", "sepia"], false);
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(err.contains("there is no theme `sepia`"), "{err}");
+    // The file's style lands on its base; NO_COLOR wins over any theme.
+    std::fs::write(&file, "base = \"light\"\nbrand = \"#123456 on #abcdef\"\n").unwrap();
+    let good = String::from_utf8_lossy(&run(&["--theme", "mine"], false).stdout).to_string();
+    assert!(good.contains("38;2;18;52;86;48;2;171;205;239"), "{good}");
+    assert!(
+        good.contains("48;2;0;70;160"),
+        "the light base's READ-ONLY: {good}"
+    );
+    let plain = String::from_utf8_lossy(&run(&["--theme", "mine"], true).stdout).to_string();
+    assert!(
+        plain.contains("lockdesk") && !plain.contains("38;2;"),
+        "{plain}"
+    );
+    let _ = std::fs::remove_dir_all(&home);
 }

@@ -1,6 +1,6 @@
 // Ids, numbers and times in every pane's columns: shown whole and apart
-// from their neighbours, whatever their width (8-digit job ids, microsecond
-// times in a zone written `+00:00`, a Doordeck lock key), while text
+// from their neighbours, whatever their width (8-digit job ids, millisecond
+// times in a zone written `+0545`, a Doordeck lock key), while text
 // columns give way.
 
 use chrono::{DateTime, Utc};
@@ -75,15 +75,16 @@ async fn ids_and_times_are_never_cut_or_glued() {
     let url = demo_db().await;
     let pool = PgPool::connect(&url).await.unwrap();
     plant_wide_values(&pool).await;
-    // The machine's zone, written as an offset (`+00:00`): the widest zone.
+    // A zone whose abbreviation is an offset (`+0545`): the widest a
+    // named zone writes (`--tz local` is the system's zone by name).
     let mut g = global();
-    g.tz = Some("local".into());
-    let clock = Clock::new(Zone::Local);
+    g.tz = Some("Asia/Kathmandu".into());
+    let clock = Clock::new(Zone::parse("Asia/Kathmandu").unwrap());
     let now = lockdesk::demo::world::fixed_now();
     let (at, future) = (t(AT), t(FUTURE));
     let full = clock.full(&at, None);
     let short = clock.short(&at, None);
-    assert!(full.contains(".349766"), "{full}");
+    assert!(full.contains(".349 +0545"), "{full}");
     let size = (140, 40);
     let shot = |target: Option<Target>, keys: &'static str| {
         let (g, url) = (g.clone(), url.clone());

@@ -48,11 +48,11 @@ async fn seed_trace_e4792295_shows_its_five_logs_in_order() {
         .nth(1)
         .expect("the timeline section");
     let expected = [
-        ("08:58:54 CST", "RECONCILE_ENQUEUED", "log #1380"),
-        ("08:58:54 CST", "RECONCILE_JOB_START", "log #1381"),
-        ("08:58:58 CST", "PASSCODE_DELETE", "log #1384"),
-        ("08:59:00 CST", "PASSCODE_DELETE", "log #1387"),
-        ("08:59:00 CST", "RECONCILE_JOB_DONE", "log #1390"),
+        ("08:58:54.000 CST", "RECONCILE_ENQUEUED", "log #1380"),
+        ("08:58:54.000 CST", "RECONCILE_JOB_START", "log #1381"),
+        ("08:58:58.000 CST", "PASSCODE_DELETE", "log #1384"),
+        ("08:59:00.000 CST", "PASSCODE_DELETE", "log #1387"),
+        ("08:59:00.000 CST", "RECONCILE_JOB_DONE", "log #1390"),
     ];
     let lines: Vec<&str> = timeline.lines().filter(|l| l.contains("log #")).collect();
     assert_eq!(lines.len(), 5, "{timeline}");
@@ -452,4 +452,68 @@ fn every_action_has_a_documented_default_key() {
             "{a:?} has no key in keymaps/default.toml"
         );
     }
+}
+
+#[tokio::test]
+async fn light_theme_in_colour() {
+    let url = demo_db().await;
+    let g = lockdesk::console::options::Global {
+        theme: Some("light".into()),
+        ..crate::support::global()
+    };
+    let s = Screen::new(&url)
+        .target(Target::Trace {
+            id: "e4792295".into(),
+        })
+        .global(g)
+        .size(120, 30)
+        .run_ansi()
+        .await;
+    assert!(s.contains("48;2;198;218;245"), "the light selection: {s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn a_slow_load_shows_a_spinner_and_esc_cancels_it() {
+    use lockdesk::app::Msg;
+    let url = demo_db().await;
+    // The trace's read waits behind this lock until the test lets it go.
+    let hold = crate::support::hold_logs(&url).await;
+    let t0 = lockdesk::demo::world::fixed_now();
+    let at = |ms| Msg::Beat(t0 + chrono::Duration::milliseconds(ms));
+    let trace = || Target::Trace {
+        id: "e4792295".into(),
+    };
+    let short = std::time::Duration::from_millis(300);
+    let early = Screen::new(&url)
+        .target(trace())
+        .size(180, 12)
+        .then(vec![at(0), at(200)], short)
+        .run()
+        .await;
+    assert!(!early.contains("Esc cancels"), "not before 300 ms: {early}");
+    let spinning = Screen::new(&url)
+        .target(trace())
+        .size(180, 12)
+        .then(vec![at(0), at(1200)], short)
+        .run()
+        .await;
+    assert!(
+        spinning.contains("waiting for the trace 1.2 s · Esc cancels"),
+        "{spinning}"
+    );
+    let esc = Msg::Key(lockdesk::keys::parse_sequence("<Esc>").unwrap()[0].to_event());
+    let cancelled = Screen::new(&url)
+        .target(trace())
+        .size(180, 12)
+        .then(vec![at(0), at(1200), esc], short)
+        .run()
+        .await;
+    assert!(
+        cancelled.contains("cancelled with Esc while waiting for the trace"),
+        "{cancelled}"
+    );
+    assert!(!cancelled.contains("Esc cancels"), "{cancelled}");
+    hold.rollback().await.unwrap();
+    insta::assert_snapshot!(spinning);
 }

@@ -21,6 +21,7 @@ async fn run(url: &str, keys: &str, size: (u16, u16)) -> (String, Vec<String>) {
         tz: Some("America/Winnipeg".into()),
         read_url: None,
         read_fallback: false,
+        theme: None,
     };
     let now = Some(lockdesk::demo::world::fixed_now());
     let config = lockdesk::config::Config::default();

@@ -24,6 +24,7 @@ mod held;
 mod hostile;
 mod hostile_rows;
 mod kill;
+mod mouse;
 mod odd_actions;
 mod orm_schema;
 mod providers;

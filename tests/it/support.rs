@@ -41,6 +41,18 @@ struct Server {
 static SERVER: OnceLock<Server> = OnceLock::new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A transaction holding integration_logs locked (ACCESS EXCLUSIVE): every
+/// read of it waits until the transaction ends, as a slow query would.
+pub async fn hold_logs(url: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE integration_logs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    hold
+}
+
 /// `url` with its database name replaced.
 pub fn with_database(url: &str, name: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);

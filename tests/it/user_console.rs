@@ -23,6 +23,7 @@ fn global() -> Global {
         tz: Some("America/Winnipeg".into()),
         read_url: None,
         read_fallback: false,
+        theme: None,
     }
 }
 

@@ -209,11 +209,7 @@ impl App {
             format!(" ({n} lock{} called)", if n == 1 { "" } else { "s" })
         };
         let when = at.map_or_else(String::new, |t| {
-            use chrono::SubsecRound;
-            format!(
-                " at {}",
-                self.clock.shown.time_of_day(&t.trunc_subsecs(0), None)
-            )
+            format!(" at {}", self.clock.shown.time_of_day(&t, None))
         });
         let text = format!("{what} read live{when}{cached}");
         self.panes.user.live = Some(text.clone());

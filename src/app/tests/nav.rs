@@ -253,7 +253,7 @@ fn esc_closes_the_help_before_it_goes_back() {
 fn quit_by_key_or_command_asks_the_executor_to_stop() {
     let mut a = app();
     assert_eq!(press(&mut a, "q"), vec![Cmd::Quit]);
-    assert!(a.quit);
+    assert!(a.requests.quit);
     let mut b = app();
     assert_eq!(b.command("quit"), vec![Cmd::Quit]);
     let mut c = app();

@@ -284,11 +284,11 @@ fn l_reads_the_selected_door_live_capital_l_all_ctrl_r_the_broker_only() {
     assert!(!a.panes.user.pins_loading);
     assert_eq!(
         said(&a),
-        "her doors read live at 15:30:00 UTC (2 locks called)"
+        "her doors read live at 15:30:00.000 UTC (2 locks called)"
     );
     assert_eq!(
         a.panes.user.live.as_deref(),
-        Some("her doors read live at 15:30:00 UTC (2 locks called)")
+        Some("her doors read live at 15:30:00.000 UTC (2 locks called)")
     );
     // Ctrl-R: the broker's rows, nothing asked of a provider.
     let l = loads(&a.act(Action::Refresh));

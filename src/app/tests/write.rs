@@ -319,7 +319,7 @@ fn slash_on_every_pane_opens_a_prompt_and_typed_text_runs_nothing() {
         assert!(a.filters_here());
         assert!(press(&mut a, "<Enter>").is_empty());
         assert!(a.popups.prompt.is_none());
-        assert!(a.popups.dialog.is_none() && !a.quit);
+        assert!(a.popups.dialog.is_none() && !a.requests.quit);
     }
 }
 
@@ -388,7 +388,7 @@ fn ctrl_c_in_a_prompt_closes_the_prompt() {
     assert!(a.popups.prompt.is_some());
     assert!(press(&mut a, "<C-c>").is_empty());
     assert!(a.popups.prompt.is_none());
-    assert!(!a.quit);
+    assert!(!a.requests.quit);
 }
 
 #[test]

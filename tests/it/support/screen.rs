@@ -23,6 +23,7 @@ pub fn global() -> Global {
         tz: Some("America/Winnipeg".into()),
         read_url: None,
         read_fallback: false,
+        theme: None,
     }
 }
 
@@ -47,6 +48,10 @@ pub struct Screen {
     global: Global,
     keymap: Option<Keymap>,
     providers: Option<ProviderSettings>,
+    /// Messages after the keys (the terminal's pulses), and how long each
+    /// waits for the loads in flight.
+    then: Vec<lockdesk::app::Msg>,
+    wait: Duration,
 }
 
 impl Screen {
@@ -59,7 +64,17 @@ impl Screen {
             global: global(),
             keymap: None,
             providers: None,
+            then: Vec::new(),
+            wait: Duration::from_secs(10),
         }
+    }
+
+    /// Messages sent after the keys (e.g. `Msg::Beat`), each waited on
+    /// for at most `wait` (a test holding a load back waits less).
+    pub fn then(mut self, msgs: Vec<lockdesk::app::Msg>, wait: Duration) -> Screen {
+        self.then = msgs;
+        self.wait = wait;
+        self
     }
 
     /// What the console opens (`lockdesk job 72`, …); `None` is the queue.
@@ -104,6 +119,16 @@ impl Screen {
     /// The final screen and every copy the keys made (decoded from the OSC 52
     /// sequences a terminal would have received).
     pub async fn run_with_copies(self) -> (String, Vec<String>) {
+        let out = self.headless().await;
+        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+    }
+
+    /// The final screen with its colours, as `snapshot --color` prints it.
+    pub async fn run_ansi(self) -> String {
+        screen::to_ansi(&self.headless().await.screen)
+    }
+
+    async fn headless(self) -> headless::Headless {
         let now = Some(lockdesk::demo::world::fixed_now());
         let config = lockdesk::config::Config::default();
         let providers = self.providers.unwrap_or_default();
@@ -128,21 +153,24 @@ impl Screen {
             s.app.set_keymap(k);
         }
         let keys = parse_sequence(&self.keys).unwrap();
-        let wait = Duration::from_secs(10);
-        let out = headless::run(
+        let msgs = keys
+            .iter()
+            .map(|k| lockdesk::app::Msg::Key(k.to_event()))
+            .chain(self.then)
+            .collect();
+        headless::run_msgs(
             s.app,
             s.pool,
             s.standby,
             s.settings,
             s.providers,
             s.start,
-            &keys,
+            msgs,
             self.size,
-            wait,
+            self.wait,
         )
         .await
-        .unwrap();
-        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+        .unwrap()
     }
 }
 
