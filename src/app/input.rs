@@ -283,6 +283,7 @@ impl App {
                 Vec::new()
             }
             Action::LiveDoor | Action::LiveDoors => self.live_pins(action == Action::LiveDoors),
+            Action::Waterfall => self.panes.trace.toggle_waterfall(),
             Action::NextSection => {
                 self.panes.trace.jump_section(true);
                 Vec::new()

@@ -46,6 +46,7 @@ pub enum Action {
     PrevSection,
     ShowRequest,
     ShowResponse,
+    Waterfall,
     // user
     LiveDoor,
     LiveDoors,
@@ -102,6 +103,7 @@ impl Action {
         Action::PrevSection,
         Action::ShowRequest,
         Action::ShowResponse,
+        Action::Waterfall,
         Action::LiveDoor,
         Action::LiveDoors,
         Action::Retry,
@@ -171,6 +173,9 @@ impl Action {
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
+            Action::Waterfall => {
+                "the trace as a waterfall ⇄ its sections (a lane per lock, a bar per call)"
+            }
             Action::LiveDoor => {
                 "read the selected door's lock live (its list and records; kept 60 s)"
             }

@@ -9,11 +9,13 @@ mod groups;
 mod jobs;
 mod json;
 mod lock;
+mod lockday;
 mod picker;
 mod pins;
 pub mod theme;
 mod trace;
 mod user;
+mod waterfall;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

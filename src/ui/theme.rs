@@ -102,6 +102,10 @@ theme! {
     json_folded,
     /// A JSON line that matches the search.
     json_match,
+    /// A provider call in the trace's waterfall (its bar, tick or cell).
+    call,
+    /// A gap between two steps of a trace longer than a minute (`▲`).
+    long_gap,
 }
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -166,6 +170,8 @@ pub const DARK: Theme = Theme {
     json_null: DIM,
     json_folded: DIM.add_modifier(Modifier::ITALIC),
     json_match: Style::new().bg(Color::Rgb(80, 70, 0)),
+    call: Style::new().fg(Color::Green),
+    long_gap: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
 };
 
 /// NO_COLOR: every colour goes; what a background marked (the selection,

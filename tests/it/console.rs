@@ -434,3 +434,5 @@ fn every_action_has_a_documented_default_key() {
         );
     }
 }
+
+mod glance;

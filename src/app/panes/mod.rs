@@ -103,6 +103,7 @@ impl Pane {
                 (Action::ShowRequest, "request"),
                 (Action::ShowResponse, "response"),
                 (Action::NextSection, "section"),
+                (Action::Waterfall, "waterfall"),
                 (Action::Back, "back"),
             ],
             Pane::User => &[

@@ -47,6 +47,8 @@ pub struct TraceState {
     pub open_when_loaded: Option<i64>,
     /// When it was read (the pane does not poll).
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The trace drawn as a waterfall in place of its sections.
+    pub waterfall: bool,
 }
 
 impl TraceState {
@@ -110,6 +112,13 @@ impl TraceState {
             .position(TraceItem::selectable)
             .unwrap_or(0);
         self.scroll.offset.set(0);
+    }
+
+    /// `w`: the waterfall ⇄ the sections. Nothing is read: the waterfall
+    /// is laid out from the rows the trace already holds.
+    pub(crate) fn toggle_waterfall(&mut self) -> Vec<crate::app::Cmd> {
+        self.waterfall = !self.waterfall;
+        Vec::new()
     }
 
     pub(crate) fn step(&mut self, forward: bool, count: usize) {

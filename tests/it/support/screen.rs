@@ -47,6 +47,7 @@ pub struct Screen {
     global: Global,
     keymap: Option<Keymap>,
     providers: Option<ProviderSettings>,
+    ansi: bool,
 }
 
 impl Screen {
@@ -59,6 +60,7 @@ impl Screen {
             global: global(),
             keymap: None,
             providers: None,
+            ansi: false,
         }
     }
 
@@ -93,6 +95,13 @@ impl Screen {
     /// The provider accounts to use (the simulators').
     pub fn providers(mut self, providers: ProviderSettings) -> Screen {
         self.providers = Some(providers);
+        self
+    }
+
+    /// The screen as `lockdesk snapshot --color` writes it (SGR sequences),
+    /// in place of plain text.
+    pub fn ansi(mut self) -> Screen {
+        self.ansi = true;
         self
     }
 
@@ -142,7 +151,12 @@ impl Screen {
         )
         .await
         .unwrap();
-        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+        let text = if self.ansi {
+            screen::to_ansi(&out.screen)
+        } else {
+            screen::to_text(&out.screen)
+        };
+        (text, osc52_payloads(&out.copies))
     }
 }
 
