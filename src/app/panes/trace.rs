@@ -235,8 +235,11 @@ impl crate::app::App {
     pub(crate) fn whys_of(&self, t: &Trace) -> Vec<String> {
         let mut logs: std::collections::HashMap<i64, Vec<LogRow>> =
             std::collections::HashMap::new();
+        // Only the trace's own jobs' logs are copied: a big trace's logs
+        // naming a job outside it are not held twice for nothing.
+        let jobs: std::collections::HashSet<i64> = t.jobs.iter().map(|j| j.id).collect();
         for l in &t.logs {
-            if let Some(j) = l.reconcile_job_id {
+            if let Some(j) = l.reconcile_job_id.filter(|j| jobs.contains(j)) {
                 logs.entry(j).or_default().push(l.clone());
             }
         }
