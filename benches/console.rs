@@ -64,12 +64,15 @@ fn big_trace(logs: usize) -> Trace {
         jobs: Vec::new(),
         logs: (0..logs)
             .map(|i| {
-                let request = json!({"payload": {"keyboardPwdId": 50_000_000 + i}});
+                let created_at = now - chrono::Duration::seconds(logs as i64 - i as i64);
+                // Sent 300 ms before its answer was logged: the waterfall's bar.
+                let sent = (created_at - chrono::Duration::milliseconds(300)).timestamp_millis();
+                let request = json!({"payload": {"keyboardPwdId": 50_000_000 + i, "date": sent}});
                 LogRow {
                     id: i as i64,
                     action: "PASSCODE_ADD".into(),
                     correlation_id: Some("b".repeat(32)),
-                    created_at: now - chrono::Duration::seconds(logs as i64 - i as i64),
+                    created_at,
                     debug_session_id: None,
                     door_id: Some((i % 40) as i64),
                     door_name: Some(format!("Door {}", i % 40)),
@@ -168,6 +171,31 @@ fn draw_benchmarks() {
         "open: the 1 MiB payload",
         open_time.as_secs_f64() * 1e3
     );
+    waterfall_benchmarks(&mut terminal);
+}
+
+/// `w` on a big trace: the key press handled and the waterfall painted
+/// (laid out anew from every log, as each frame does), 40 locks' lanes.
+fn waterfall_benchmarks(terminal: &mut Terminal<TestBackend>) {
+    for logs in [20_000, 100_000] {
+        let mut a = app();
+        let cmds = a.command("trace bbbbbbbb");
+        load(
+            &mut a,
+            cmds,
+            Slot::Trace,
+            Data::Trace(TraceResult::Found(big_trace(logs))),
+        );
+        let mut samples = Vec::new();
+        for _ in 0..100 {
+            let t = Instant::now();
+            a.act(Action::Waterfall);
+            terminal.draw(|f| lockdesk::ui::draw(f, &a)).unwrap();
+            samples.push(t.elapsed());
+            a.act(Action::Waterfall);
+        }
+        stats(&format!("w: waterfall of {logs} logs (160x50)"), samples);
+    }
 }
 
 fn rss_kib() -> u64 {

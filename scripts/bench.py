@@ -18,7 +18,9 @@ import urllib.parse
 
 BIN = os.path.abspath("target/release/lockdesk")
 TYPICAL = "e4792295b2f441f0b205e154984e92fc"
-BIG = {500: "bench500" + "0" * 24, 3000: "bench3000" + "0" * 23, 20000: "bench20000" + "0" * 22}
+BIG = {500: "bench500" + "0" * 24, 3000: "bench3000" + "0" * 23, 20000: "bench20000" + "0" * 22,
+       # A runaway job's trace (issue 31): its first screen and RSS.
+       100000: "bench100000" + "0" * 21}
 # Above this many logs the console reads a trace as heads (store/heads.rs).
 WHOLE_TRACE_LOGS = 2000
 # groups::troubled as `lockdesk groups` sends it: 24 h window, stuck after
@@ -142,6 +144,8 @@ def main():
             ("snapshot: trace (500 logs)", [BIN, "snapshot", "trace", BIG[500]], console_trace_pairs(BIG[500], 500)),
             ("snapshot: trace (20,000 logs, first screen)", [BIN, "snapshot", "trace", BIG[20000]],
              console_trace_pairs(BIG[20000], 20000)),
+            ("snapshot: trace (100,000 logs, first screen)", [BIN, "snapshot", "trace", BIG[100000]],
+             console_trace_pairs(BIG[100000], 100000)),
             jobs_filter("failed", "failed", "jobs::page+status", ["'failed'"]),
             jobs_filter("stuck", "stuck", "jobs::page+stuck", [cutoff(900)]),
             jobs_filter("user 9", "user 9", "jobs::page+user", ["9"]),
@@ -205,7 +209,8 @@ def main():
         if a.only:
             return print_rows(rows)
         for label, cmd in [("peak RSS: trace --json (20,000 logs)", [BIN, "trace", BIG[20000], "--json"]),
-                           ("peak RSS: snapshot of the 20,000-log trace", [BIN, "snapshot", "trace", BIG[20000]])]:
+                           ("peak RSS: snapshot of the 20,000-log trace", [BIN, "snapshot", "trace", BIG[20000]]),
+                           ("peak RSS: snapshot of the 100,000-log trace", [BIN, "snapshot", "trace", BIG[100000]])]:
             rows.append((label, f"{rss_kib(cmd, env) / 1024:.1f} MiB", "", "", ""))
 
         # Key press → painted frame on the 500-log trace, and RSS while paging

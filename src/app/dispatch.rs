@@ -169,6 +169,7 @@ impl App {
     /// The trace's sections, and the selected log's request or response.
     pub(crate) fn act_trace(&mut self, action: Action) -> Vec<Cmd> {
         match action {
+            Action::Waterfall => self.panes.trace.toggle_waterfall(),
             Action::NextSection => {
                 self.panes.trace.jump_section(true);
                 Vec::new()

@@ -49,6 +49,7 @@ pub enum Action {
     PrevSection,
     ShowRequest,
     ShowResponse,
+    Waterfall,
     // user
     LiveDoor,
     LiveDoors,
@@ -107,6 +108,7 @@ impl Action {
         Action::PrevSection,
         Action::ShowRequest,
         Action::ShowResponse,
+        Action::Waterfall,
         Action::LiveDoor,
         Action::LiveDoors,
         Action::Retry,
@@ -182,6 +184,9 @@ impl Action {
             Action::PrevSection => "previous section",
             Action::ShowRequest => "open the request JSON",
             Action::ShowResponse => "open the response JSON",
+            Action::Waterfall => {
+                "the trace as a waterfall ⇄ its sections (a lane per lock, a bar per call)"
+            }
             Action::LiveDoor => {
                 "read the selected door's lock live (its list and records; kept 60 s)"
             }
@@ -251,7 +256,9 @@ impl Action {
             Up | Down | PageUp | PageDown | Top | Bottom | Open => ActionGroup::Navigation,
             CycleStatus | ClearFilters | ErrorGroups => ActionGroup::JobQueue,
             Fold | UnfoldAll | FoldAll | NextMatch | PrevMatch => ActionGroup::Json,
-            NextSection | PrevSection | ShowRequest | ShowResponse => ActionGroup::Trace,
+            NextSection | PrevSection | ShowRequest | ShowResponse | Waterfall => {
+                ActionGroup::Trace
+            }
             LiveDoor | LiveDoors => ActionGroup::User,
             Retry | CancelJob | RetryAll | Drift | ToggleMode | Enqueue => ActionGroup::Changes,
             Copy | CopyAll | CopyCurl | CopyMarkdown | Bundle => ActionGroup::Copies,

@@ -14,6 +14,11 @@ pub struct LogFacts {
     pub change: [Option<Value>; 2],
     /// The response's `summary` (a `RECONCILE_JOB_DONE`'s counts).
     pub summary: Option<Value>,
+    /// `payload.date`: when a TTLock call was sent, in epoch milliseconds
+    /// (the row's `created_at` is when its answer was logged). The
+    /// waterfall draws the call as a bar between the two. (Non-zero: 1970
+    /// is no request time, and every head carries this, 8 bytes not 16.)
+    pub requested_ms: Option<std::num::NonZeroI64>,
 }
 
 impl LogFacts {
@@ -30,6 +35,10 @@ impl LogFacts {
                 present(request.and_then(|r| r.get("provider_code_id"))),
             ],
             summary: present(response.and_then(|r| r.get("summary"))),
+            requested_ms: payload
+                .and_then(|p| p.get("date"))
+                .and_then(Value::as_i64)
+                .and_then(std::num::NonZeroI64::new),
         }
     }
 }
@@ -47,6 +56,13 @@ mod tests {
         assert_eq!(f.target.as_deref(), Some("\"u-9\""));
         assert_eq!(f.change, [Some(json!("AB U9 C6")), None]);
         assert_eq!(f.summary, Some(json!({"removes": 1})));
+        assert_eq!(f.requested_ms, None);
         assert_eq!(LogFacts::of(Some(&json!(7)), None), LogFacts::default());
+        let sent = json!({"payload": {"date": 1770217136181_i64}});
+        let ms = LogFacts::of(Some(&sent), None).requested_ms;
+        assert_eq!(ms.map(std::num::NonZeroI64::get), Some(1770217136181));
+        // A date that is not a number is no request time.
+        let odd = json!({"payload": {"date": "yesterday"}});
+        assert_eq!(LogFacts::of(Some(&odd), None).requested_ms, None);
     }
 }

@@ -4,6 +4,7 @@
 //! and loads whole rows in pages as the operator scrolls or opens one.
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 
 use super::odd::Masking;
@@ -42,21 +43,27 @@ pub async fn fetch_on(
         .fetch_one(&mut *conn)
         .await?;
     let big = n > WHOLE_TRACE_LOGS;
-    let logs = if big {
+    let logs_statement = if big {
         &statements::traces::LOG_HEADS_OF
     } else {
         &statements::traces::LOGS_OF
     };
-    let logs = sqlx::query(logs.marked())
-        .bind(correlation_id)
-        .fetch_all(&mut *conn)
-        .await?;
     let decode = if big { log_head } else { log_row };
+    // Decoded as they come: the wire rows of a 100,000-log trace are never
+    // all held beside their decoded heads.
+    let mut logs = Vec::with_capacity(usize::try_from(n.clamp(0, 1_000_000)).unwrap_or(0));
+    let mut rows = sqlx::query(logs_statement.marked())
+        .bind(correlation_id)
+        .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        logs.push(decode(&r)?);
+    }
+    drop(rows);
     Ok(Trace {
         correlation_id: correlation_id.to_string(),
         audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
         jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
-        logs: logs.iter().map(decode).collect::<Result<_, _>>()?,
+        logs,
     })
 }
 

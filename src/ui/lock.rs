@@ -38,7 +38,12 @@ const TITLES: [&str; 6] = [
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
     let l = &app.lock();
-    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let [head, day, body] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Min(1),
+    ])
+    .areas(area);
     let Some(key) = &l.lock_key else {
         f.render_widget(
             Paragraph::new(" No lock open: type :door 2, :door <name> or :lock TTLOCK:28991110.")
@@ -137,6 +142,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             body,
         );
         return;
+    }
+    // The day is drawn from what was read: not while it is being read.
+    if !l.loading {
+        super::lockday::draw(f, app, day);
     }
     let visible = l.visible();
     let height = body.height.saturating_sub(1) as usize;

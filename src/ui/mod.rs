@@ -10,6 +10,7 @@ mod help;
 mod jobs;
 mod json;
 mod lock;
+mod lockday;
 mod picker;
 mod pins;
 mod pulse;
@@ -17,6 +18,7 @@ pub mod theme;
 pub mod theme_file;
 mod trace;
 mod user;
+mod waterfall;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -120,6 +120,10 @@ theme! {
     /// A row of a trace or user that matches `/` (underlined as well, so
     /// that NO_COLOR's reverse video still tells it from the selection).
     search_match,
+    /// A provider call in the trace's waterfall (its bar, tick or cell).
+    call,
+    /// A gap between two steps of a trace longer than a minute (`▲`).
+    long_gap,
 }
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -187,6 +191,8 @@ pub const DARK: Theme = Theme {
     search_match: Style::new()
         .bg(Color::Rgb(80, 70, 0))
         .add_modifier(Modifier::UNDERLINED),
+    call: Style::new().fg(Color::Green),
+    long_gap: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
 };
 
 /// NO_COLOR: every colour goes; what a background marked (the selection,
@@ -288,6 +294,10 @@ pub const LIGHT: Theme = Theme {
     search_match: Style::new()
         .bg(Color::Rgb(255, 236, 140))
         .add_modifier(Modifier::UNDERLINED),
+    call: Style::new().fg(Color::Rgb(0, 120, 40)),
+    long_gap: Style::new()
+        .fg(Color::Rgb(150, 70, 0))
+        .add_modifier(Modifier::BOLD),
 };
 
 const BRIGHT: Style = Style::new().fg(Color::White);
@@ -385,11 +395,18 @@ pub const HIGH_CONTRAST: Theme = Theme {
     json_match: Style::new()
         .fg(Color::Black)
         .bg(Color::LightYellow)
-        .add_modifier(Modifier::BOLD),    search_match: Style::new()
+        .add_modifier(Modifier::BOLD),
+    search_match: Style::new()
         .fg(Color::Black)
         .bg(Color::LightYellow)
         .add_modifier(Modifier::BOLD)
         .add_modifier(Modifier::UNDERLINED),
+    call: Style::new()
+        .fg(Color::LightGreen)
+        .add_modifier(Modifier::BOLD),
+    long_gap: Style::new()
+        .fg(Color::LightYellow)
+        .add_modifier(Modifier::BOLD),
 };
 
 static DARK_THEME: Theme = DARK;

@@ -92,6 +92,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
     ];
     f.render_widget(Paragraph::new(super::shown(head_lines)), head);
+    if t.waterfall {
+        super::waterfall::draw(f, app, body);
+        return;
+    }
 
     let height = body.height as usize;
     let off = t.scroll.offset_for(height);
@@ -104,7 +108,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .skip(off)
             .take(height)
             .filter_map(|item| match item {
-                TraceItem::TimelineLog(i) => trace.logs.get(*i),
+                TraceItem::TimelineLog(i) => Some(*i),
                 _ => None,
             }),
         w,
@@ -150,6 +154,11 @@ pub(super) fn search_span(app: &App, text: &str) -> Option<Span<'static>> {
 struct Timeline {
     key_w: usize,
     action_w: usize,
+    /// The time, offset and gap columns, as wide as the widest on screen
+    /// (a time with milliseconds is longer than one without).
+    time_w: usize,
+    offset_w: usize,
+    gap_w: usize,
     /// The one zone of the whole timeline (`trace_zone`).
     zone: Option<Tz>,
 }
@@ -166,25 +175,54 @@ fn trace_zone(app: &App, trace: &crate::store::traces::Trace) -> (Option<Tz>, us
         .timeline_zone(doors.into_iter().map(|d| app.site_zone(Some(d))))
 }
 
-fn timeline_widths<'a>(
+fn timeline_widths(
     app: &App,
-    logs: impl Iterator<Item = &'a LogRow>,
+    logs: impl Iterator<Item = usize>,
     w: usize,
     zone: Option<Tz>,
 ) -> Timeline {
-    let (mut key_w, mut time_w, mut ids_w) = (24, 0, 0);
-    for l in logs {
+    let (mut key_w, mut time_w, mut ids_w, mut offset_w, mut gap_w) = (24, 0, 0, 0, 0);
+    let all = app.trace().trace.as_ref().map_or(&[][..], |t| &t.logs[..]);
+    for i in logs {
+        let Some(l) = all.get(i) else { continue };
         key_w = key_w.max(columns::widest(l.lock_key.as_deref()));
         time_w = time_w.max(columns::widest([log_time(app, l, zone).as_str()]));
         ids_w = ids_w.max(log_ids(l).len());
+        let (offset, gap) = step_texts(app, i);
+        offset_w = offset_w.max(columns::widest([offset.as_str()]));
+        gap_w = gap_w.max(columns::widest([gap.as_str()]));
     }
-    // `   TIME  KEY ACTION RESULT` and the ids after it.
-    let fixed = 3 + time_w + 2 + key_w + 1 + 1 + "failed".len() + ids_w;
+    // `   TIME  OFFSET GAP  KEY ACTION RESULT` and the ids after it.
+    let fixed = 3 + time_w + 2 + offset_w + 1 + gap_w + 2 + key_w + 1 + 1 + "failed".len() + ids_w;
     Timeline {
         key_w,
         action_w: w.saturating_sub(fixed).clamp(12, 26),
+        time_w,
+        offset_w,
+        gap_w,
         zone,
     }
+}
+/// Log `i`'s offset from the trace's start (`+4.012 s`) and the gap since
+/// the step before it (`Δ2.359 s`; `▲Δ…` when over a minute, so that it
+/// reads without colour).
+fn step_texts(app: &App, i: usize) -> (String, String) {
+    let t = app.trace();
+    let (Some(trace), Some(s)) = (&t.trace, &t.summary) else {
+        return (String::new(), String::new());
+    };
+    let step = crate::waterfall::step(&trace.logs, i, s.first);
+    let offset = step
+        .offset_ms
+        .map_or(String::new(), crate::waterfall::seconds);
+    let gap = step.gap_ms.map_or(String::new(), |g| {
+        let mark = if step.long_gap() { '▲' } else { ' ' };
+        format!(
+            "{mark}Δ{}",
+            crate::waterfall::seconds(g).trim_start_matches('+')
+        )
+    });
+    (offset, gap)
 }
 
 /// A log's time as the trace shows it (in the timeline's one zone).
@@ -328,8 +366,15 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
         }
         TraceItem::TimelineLog(i) => {
             let l = &t.logs[*i];
+            let (offset, gap) = step_texts(app, *i);
+            let long = crate::waterfall::step(&t.logs, *i, s.first).long_gap();
             let mut spans = vec![
-                Span::raw(format!("   {}  ", log_time(app, l, cols.zone))),
+                Span::raw(format!("   {}  ", cell(&log_time(app, l, cols.zone), cols.time_w))),
+                Span::raw(format!("{offset:>0$} ", cols.offset_w)),
+                Span::styled(
+                    format!("{gap:>0$}  ", cols.gap_w),
+                    if long { th.long_gap } else { th.dim },
+                ),
                 Span::styled(
                     cell(l.lock_key.as_deref().unwrap_or(""), cols.key_w),
                     th.dim,

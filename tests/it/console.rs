@@ -517,3 +517,5 @@ async fn a_slow_load_shows_a_spinner_and_esc_cancels_it() {
     hold.rollback().await.unwrap();
     insta::assert_snapshot!(spinning);
 }
+
+mod glance;

@@ -110,6 +110,7 @@ impl Pane {
                 (Action::ShowResponse, "response"),
                 (Action::NextSection, "section"),
                 (Action::Filter, "search"),
+                (Action::Waterfall, "waterfall"),
                 (Action::Back, "back"),
             ],
             Pane::User => &[

@@ -49,6 +49,8 @@ pub struct TraceState {
     pub loaded_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What `/` looks for in it (rows marked, `n`/`N` between them).
     pub find: String,
+    /// The trace drawn as a waterfall in place of its sections.
+    pub waterfall: bool,
 }
 
 impl TraceState {
@@ -112,6 +114,13 @@ impl TraceState {
             .position(TraceItem::selectable)
             .unwrap_or(0);
         self.scroll.offset.set(0);
+    }
+
+    /// `w`: the waterfall ⇄ the sections. Nothing is read: the waterfall
+    /// is laid out from the rows the trace already holds.
+    pub(crate) fn toggle_waterfall(&mut self) -> Vec<crate::app::Cmd> {
+        self.waterfall = !self.waterfall;
+        Vec::new()
     }
 
     pub(crate) fn step(&mut self, forward: bool, count: usize) {
@@ -228,8 +237,11 @@ impl crate::app::App {
     pub(crate) fn whys_of(&self, t: &Trace) -> Vec<String> {
         let mut logs: std::collections::HashMap<i64, Vec<LogRow>> =
             std::collections::HashMap::new();
+        // Only the trace's own jobs' logs are copied: a big trace's logs
+        // naming a job outside it are not held twice for nothing.
+        let jobs: std::collections::HashSet<i64> = t.jobs.iter().map(|j| j.id).collect();
         for l in &t.logs {
-            if let Some(j) = l.reconcile_job_id {
+            if let Some(j) = l.reconcile_job_id.filter(|j| jobs.contains(j)) {
                 logs.entry(j).or_default().push(l.clone());
             }
         }

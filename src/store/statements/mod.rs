@@ -45,7 +45,8 @@ macro_rules! log_head_select {
          debug_session_id::text, door_id::int8, door_name::text, error_message::text, external_id::text, lock_key::text, \
          ok::bool, provider_type::text, reconcile_job_id::int8, \
          json_strip_nulls(json_build_object('payload', json_build_object('keyboardPwdId', request_json->'payload'->'keyboardPwdId', \
-           'operation', json_build_object('user', request_json->'payload'->'operation'->'user')), \
+           'operation', json_build_object('user', request_json->'payload'->'operation'->'user'), \
+           'date', request_json->'payload'->'date'), \
            'name', request_json->'name', 'provider_code_id', request_json->'provider_code_id'))::text, \
          json_strip_nulls(json_build_object('summary', response_json->'summary'))::text, \
          created_at::text AS created_at_text FROM integration_logs"

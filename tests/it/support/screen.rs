@@ -52,6 +52,7 @@ pub struct Screen {
     /// waits for the loads in flight.
     then: Vec<lockdesk::app::Msg>,
     wait: Duration,
+    ansi: bool,
 }
 
 impl Screen {
@@ -66,6 +67,7 @@ impl Screen {
             providers: None,
             then: Vec::new(),
             wait: Duration::from_secs(10),
+            ansi: false,
         }
     }
 
@@ -111,6 +113,13 @@ impl Screen {
         self
     }
 
+    /// The screen as `lockdesk snapshot --color` writes it (SGR sequences),
+    /// in place of plain text.
+    pub fn ansi(mut self) -> Screen {
+        self.ansi = true;
+        self
+    }
+
     /// The final screen, as text.
     pub async fn run(self) -> String {
         self.run_with_copies().await.0
@@ -119,8 +128,14 @@ impl Screen {
     /// The final screen and every copy the keys made (decoded from the OSC 52
     /// sequences a terminal would have received).
     pub async fn run_with_copies(self) -> (String, Vec<String>) {
+        let ansi = self.ansi;
         let out = self.headless().await;
-        (screen::to_text(&out.screen), osc52_payloads(&out.copies))
+        let text = if ansi {
+            screen::to_ansi(&out.screen)
+        } else {
+            screen::to_text(&out.screen)
+        };
+        (text, osc52_payloads(&out.copies))
     }
 
     /// The final screen with its colours, as `snapshot --color` prints it.

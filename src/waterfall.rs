@@ -1,0 +1,305 @@
+//! A trace's steps in time, pure: each step's offset from the trace's start
+//! and the gap since the step before (the timeline's columns), and the
+//! waterfall — one lane per lock and one for the broker's own steps, each
+//! provider call a bar from its request to its answer — laid out in cells.
+//! The layout keeps only lanes × cells small aggregates, whatever the
+//! trace's length: a 100,000-log trace is as small on screen as a 10-log one.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::traces::LogRow;
+
+/// A gap between two steps longer than this stands out on the timeline.
+pub const LONG_GAP_MS: i64 = 60_000;
+
+/// A request sent longer than this before its answer was logged is not
+/// believed (a clock far off, a hostile payload): the call is a tick at its
+/// answer, and the window is not stretched by it.
+pub const LONGEST_CALL_MS: i64 = 3_600_000;
+
+/// The broker's own steps' lane (`ACCESS_BROKER:unknown` and rows with no
+/// lock at all).
+pub const BROKER_LANE: &str = "ACCESS_BROKER";
+
+/// `+4.012 s`: milliseconds as seconds with their milliseconds, signed.
+pub fn seconds(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "+" };
+    let ms = ms.unsigned_abs();
+    format!("{sign}{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// Milliseconds from `from` to `to`, when both are times Postgres could
+/// write as times (an odd `infinity` row has no offset).
+pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
+    let odd = |t: DateTime<Utc>| t == DateTime::<Utc>::MIN_UTC || t == DateTime::<Utc>::MAX_UTC;
+    if odd(from) || odd(to) {
+        return None;
+    }
+    Some(to.signed_duration_since(from).num_milliseconds())
+}
+
+/// One timeline step's offset from the trace's start and the gap since the
+/// step before it (none for the first step, or next to an odd time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub offset_ms: Option<i64>,
+    pub gap_ms: Option<i64>,
+}
+
+impl Step {
+    /// Whether the gap before this step is long enough to stand out.
+    pub fn long_gap(&self) -> bool {
+        self.gap_ms.is_some_and(|g| g > LONG_GAP_MS)
+    }
+}
+
+/// Log `i`'s step, the trace starting at `start`.
+pub fn step(logs: &[LogRow], i: usize, start: Option<DateTime<Utc>>) -> Step {
+    let Some(l) = logs.get(i) else {
+        return Step {
+            offset_ms: None,
+            gap_ms: None,
+        };
+    };
+    Step {
+        offset_ms: start.and_then(|s| between(s, l.created_at)),
+        gap_ms: i
+            .checked_sub(1)
+            .and_then(|p| logs.get(p))
+            .and_then(|p| between(p.created_at, l.created_at)),
+    }
+}
+
+/// What one cell of a lane holds: the calls that begin in it (a bar's
+/// request, or a tick's only time), how many of them failed, and whether
+/// a bar passes through it (and whether that bar's call failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub calls: u32,
+    pub ticks: u32,
+    pub failed: u32,
+    pub covered: bool,
+    pub covered_failed: bool,
+}
+
+/// How a cell is drawn: its character carries the meaning, colour only
+/// repeats it (NO_COLOR reads the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glyph {
+    Empty,
+    /// A call's request (its bar follows).
+    Start,
+    /// A call with one time only.
+    Tick,
+    /// A bar waiting for its answer.
+    Bar,
+    /// A failed call's bar waiting for its answer.
+    FailedBar,
+    /// 2 to 9 calls begin in this cell.
+    Some,
+    /// 10 or more.
+    Many,
+    /// At least one call beginning here failed.
+    Failed,
+}
+
+impl Glyph {
+    pub fn char(self) -> char {
+        match self {
+            Glyph::Empty => ' ',
+            Glyph::Start => '┣',
+            Glyph::Tick => '┃',
+            Glyph::Bar => '━',
+            Glyph::FailedBar => '╍',
+            Glyph::Some => '▒',
+            Glyph::Many => '▓',
+            Glyph::Failed => '✗',
+        }
+    }
+}
+
+impl Cell {
+    pub fn glyph(&self) -> Glyph {
+        match (self.failed, self.calls, self.ticks) {
+            (f, _, _) if f > 0 => Glyph::Failed,
+            (_, c, _) if c >= 10 => Glyph::Many,
+            (_, c, _) if c >= 2 => Glyph::Some,
+            (_, 1, 1) => Glyph::Tick,
+            (_, 1, _) => Glyph::Start,
+            _ if self.covered_failed => Glyph::FailedBar,
+            _ if self.covered => Glyph::Bar,
+            _ => Glyph::Empty,
+        }
+    }
+}
+
+/// One lane: a lock (or the broker's steps, or the locks past the lanes
+/// there is room for, folded into one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    pub key: String,
+    pub cells: Vec<Cell>,
+    pub calls: u64,
+    pub failed: u64,
+}
+
+/// A trace's calls in `cells` columns between its first request and its
+/// last answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waterfall {
+    pub start: Option<DateTime<Utc>>,
+    pub span_ms: i64,
+    pub lanes: Vec<Lane>,
+    /// Locks folded into the last lane for want of room.
+    pub folded: usize,
+    /// Calls drawn; and rows left out for an odd time.
+    pub calls: u64,
+    pub untimed: u64,
+}
+
+/// A call's two times: the request (when its log has one we believe) and
+/// the answer.
+fn times(l: &LogRow) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+    between(l.created_at, l.created_at)?;
+    let answer = l.created_at;
+    let request = l
+        .facts
+        .requested_ms
+        .and_then(|ms| DateTime::<Utc>::from_timestamp_millis(ms.get()))
+        .filter(|r| {
+            between(*r, answer).is_some_and(|ms| (0..=LONGEST_CALL_MS).contains(&ms)) && *r < answer
+        });
+    Some((request, answer))
+}
+
+fn lane_key(l: &LogRow) -> &str {
+    let broker = l.provider_type.as_deref() == Some(BROKER_LANE)
+        || l.lock_key
+            .as_deref()
+            .is_none_or(|k| k.starts_with("ACCESS_BROKER:"));
+    if broker {
+        BROKER_LANE
+    } else {
+        l.lock_key.as_deref().unwrap_or(BROKER_LANE)
+    }
+}
+
+/// The waterfall of `logs` in `cells` columns and at most `max_lanes` lanes
+/// (the broker's first, then locks in the order they were first called;
+/// past the room, the rest share the last lane).
+pub fn layout(logs: &[LogRow], cells: usize, max_lanes: usize) -> Waterfall {
+    let cells = cells.max(1);
+    let max_lanes = max_lanes.max(1);
+    let mut start: Option<DateTime<Utc>> = None;
+    let mut end: Option<DateTime<Utc>> = None;
+    let mut untimed = 0u64;
+    // First pass: the window, and each lane's first call (broker first).
+    let mut order: Vec<&str> = Vec::new();
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut broker = false;
+    for l in logs {
+        let Some((req, ans)) = times(l) else {
+            untimed += 1;
+            continue;
+        };
+        let first = req.unwrap_or(ans);
+        start = Some(start.map_or(first, |s| s.min(first)));
+        end = Some(end.map_or(ans, |e| e.max(ans)));
+        let key = lane_key(l);
+        if key == BROKER_LANE {
+            broker = true;
+        } else if seen.insert(key, ()).is_none() {
+            order.push(key);
+        }
+    }
+    let mut keys: Vec<String> = Vec::new();
+    if broker {
+        keys.push(BROKER_LANE.to_string());
+    }
+    let room = max_lanes.saturating_sub(keys.len()).max(1);
+    let folded = if order.len() > room {
+        order.len() - (room - 1)
+    } else {
+        0
+    };
+    let shown = if folded > 0 { room - 1 } else { order.len() };
+    keys.extend(order.iter().take(shown).map(|k| k.to_string()));
+    if folded > 0 {
+        keys.push(format!("… {folded} more locks"));
+    }
+    let index: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, (i.min(shown) + usize::from(broker))))
+        .collect();
+    let mut lanes: Vec<Lane> = keys
+        .into_iter()
+        .map(|key| Lane {
+            key,
+            cells: vec![Cell::default(); cells],
+            calls: 0,
+            failed: 0,
+        })
+        .collect();
+    let span_ms = match (start, end) {
+        (Some(s), Some(e)) => between(s, e).unwrap_or(0).max(0),
+        _ => 0,
+    };
+    let col = |t: DateTime<Utc>| -> usize {
+        let ms = start.and_then(|s| between(s, t)).unwrap_or(0).max(0);
+        let c = i128::try_from(cells)
+            .ok()
+            .and_then(|n| i128::from(ms).checked_mul(n))
+            .map(|x| x / (i128::from(span_ms) + 1));
+        c.and_then(|c| usize::try_from(c).ok())
+            .unwrap_or(cells - 1)
+            .min(cells - 1)
+    };
+    let mut calls = 0u64;
+    for l in logs {
+        let Some((req, ans)) = times(l) else {
+            continue;
+        };
+        let key = lane_key(l);
+        let lane = if key == BROKER_LANE {
+            0
+        } else {
+            index.get(key).copied().unwrap_or(0)
+        };
+        let Some(lane) = lanes.get_mut(lane) else {
+            continue;
+        };
+        let failed = crate::intents::failed(l);
+        calls += 1;
+        lane.calls += 1;
+        lane.failed += u64::from(failed);
+        let (c0, c1) = (col(req.unwrap_or(ans)), col(ans));
+        let first = &mut lane.cells[c0];
+        first.calls = first.calls.saturating_add(1);
+        first.failed = first.failed.saturating_add(u32::from(failed));
+        if req.is_none() {
+            first.ticks = first.ticks.saturating_add(1);
+        }
+        // The bar's body, after the cell its request is drawn in.
+        if c1 > c0 {
+            for c in &mut lane.cells[c0 + 1..=c1] {
+                c.covered = true;
+                c.covered_failed |= failed;
+            }
+        }
+    }
+    Waterfall {
+        start,
+        span_ms,
+        lanes,
+        folded,
+        calls,
+        untimed,
+    }
+}
+
+#[cfg(test)]
+#[path = "waterfall_tests.rs"]
+mod tests;
