@@ -251,7 +251,9 @@ impl App {
         }
         let id = crate::secrets::free_text(&id).into_owned();
         let at = self.now();
-        self.popups.recall.add(Entry::Opened(Opened { kind, id, at }));
+        self.popups
+            .recall
+            .add(Entry::Opened(Opened { kind, id, at }));
     }
 }
 

@@ -95,7 +95,9 @@ impl App {
         let Some(action) = self.keymap.lookup(&self.context_chain(), key) else {
             return Vec::new();
         };
-        if !self.popups.overlays.is_empty() && !crate::app::popups::passes_popup(action) {
+        if !self.popups.overlays.is_empty()
+            && !crate::app::popups::passes_popup(action, self.popups.overlays.last())
+        {
             self.say(
                 crate::app::Level::Info,
                 "a popup is open: Esc closes it first",

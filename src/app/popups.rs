@@ -96,8 +96,14 @@ impl Popups {
 /// open: what moves in it, searches it, copies from it or closes it, and
 /// `:`. Anything else (a pane switch, a retry, drift, a reload) would act on
 /// the pane behind it: held back until Esc.
-pub(in crate::app) fn passes_popup(action: crate::keys::Action) -> bool {
+pub(in crate::app) fn passes_popup(action: crate::keys::Action, top: Option<&Overlay>) -> bool {
     use crate::keys::Action::*;
+    // A list popup (the user picker) is searched itself with `/`; over the
+    // JSON viewer `/` is its own search, over a diff it would filter the
+    // pane behind.
+    if action == Filter {
+        return matches!(top, Some(Overlay::Picker(_)));
+    }
     matches!(
         action,
         Quit | Help

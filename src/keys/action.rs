@@ -249,9 +249,7 @@ impl Action {
                 ActionGroup::Global
             }
             NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace
-            | PanePulse => {
-                ActionGroup::Panes
-            }
+            | PanePulse => ActionGroup::Panes,
             ToggleUtc | ToggleSiteZone => ActionGroup::Clock,
             Up | Down | PageUp | PageDown | Top | Bottom | Open => ActionGroup::Navigation,
             CycleStatus | ClearFilters | ErrorGroups => ActionGroup::JobQueue,

@@ -332,6 +332,13 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             th.warning,
         ));
     }
+    // A slow load comes before the tabs: on a narrow terminal the tabs are
+    // cut, never what the console waits for and that Esc cancels it.
+    if let Some((what, waited)) = app.slow_load() {
+        spans.push(Span::styled(spinner(what, waited), th.warning));
+    } else if app.in_flight() > 0 {
+        spans.push(Span::styled(" ⟳ ", th.warning));
+    }
     spans.push(Span::raw("│"));
     let first_tab = spans.len();
     for (i, p) in Pane::ALL.iter().enumerate() {
@@ -341,11 +348,6 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         } else {
             Span::styled(label, th.dim)
         });
-    }
-    if let Some((what, waited)) = app.slow_load() {
-        spans.push(Span::styled(spinner(what, waited), th.warning));
-    } else if app.in_flight() > 0 {
-        spans.push(Span::styled(" ⟳", th.warning));
     }
     // Where the console is connected is the one part that may be long (a
     // socket path, two servers with a standby): it gives way, so that the
@@ -363,7 +365,7 @@ fn spinner(what: &str, waited: chrono::Duration) -> String {
     let ms = waited.num_milliseconds().max(0);
     let frame = FRAMES[usize::try_from(ms / 100).unwrap_or(0) % FRAMES.len()];
     format!(
-        " {frame} waiting for {what} {:.1} s · Esc cancels",
+        " {frame} waiting for {what} {:.1} s · Esc cancels ",
         ms as f64 / 1000.0
     )
 }

@@ -369,7 +369,10 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             let (offset, gap) = step_texts(app, *i);
             let long = crate::waterfall::step(&t.logs, *i, s.first).long_gap();
             let mut spans = vec![
-                Span::raw(format!("   {}  ", cell(&log_time(app, l, cols.zone), cols.time_w))),
+                Span::raw(format!(
+                    "   {}  ",
+                    cell(&log_time(app, l, cols.zone), cols.time_w)
+                )),
                 Span::raw(format!("{offset:>0$} ", cols.offset_w)),
                 Span::styled(
                     format!("{gap:>0$}  ", cols.gap_w),

@@ -228,7 +228,12 @@ async fn migrate_refuses_foreign_tables_unless_forced_and_is_idempotent() {
     let applied = store::migrate::run(&pool, true).await.unwrap();
     assert_eq!(
         applied,
-        vec!["0001_broker", "0002_user_pins", "0003_pulse", "0004_job_search"]
+        vec![
+            "0001_broker",
+            "0002_user_pins",
+            "0003_pulse",
+            "0004_job_search"
+        ]
     );
     // Ours now; a second run is a no-op, still refusing because of invoices.
     assert!(store::migrate::run(&pool, false).await.is_err());

@@ -71,9 +71,10 @@ async fn mouse_wheel_click_and_double_click() {
     let url = demo_db().await;
     let t0 = lockdesk::demo::world::fixed_now();
     let ms = |n: i64| t0 + chrono::Duration::milliseconds(n);
-    // The queue's rows start on screen row 3 (status, heading, column heads).
+    // The queue's rows start on screen row 4 (status, heading, the failed
+    // calls' line, column heads).
     let first = run(&url, vec![]).await;
-    assert_eq!(selected_rows(&first), vec![3]);
+    assert_eq!(selected_rows(&first), vec![4]);
     let text = screen::to_text(&first);
     let row = |y: usize| text.lines().nth(y).unwrap_or_default().to_string();
 
@@ -87,7 +88,7 @@ async fn mouse_wheel_click_and_double_click() {
         ],
     )
     .await;
-    assert_eq!(selected_rows(&wheel), vec![6]);
+    assert_eq!(selected_rows(&wheel), vec![7]);
 
     // A click selects the row under it; a second click there 600 ms later
     // is two clicks, not a double click: still the queue.

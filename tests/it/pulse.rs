@@ -132,7 +132,7 @@ async fn pulse_shows_the_outage_first() {
         .expect("the failed calls");
     assert!(lines[failed + 1].contains("TTLOCK"), "{text}");
     assert!(lines[failed + 1].contains('█'), "{text}");
-    let (opened, _) = run(&url, "6<Enter>", (140, 45)).await;
+    let (opened, _) = run(&url, "6<Enter>", (200, 45)).await;
     assert!(opened.contains("error groups"), "{opened}");
     let chosen = opened
         .lines()
