@@ -192,8 +192,18 @@ fn timeline_widths(
         offset_w = offset_w.max(columns::widest([offset.as_str()]));
         gap_w = gap_w.max(columns::widest([gap.as_str()]));
     }
-    // `   TIME  OFFSET GAP  KEY ACTION RESULT` and the ids after it.
-    let fixed = 3 + time_w + 2 + offset_w + 1 + gap_w + 2 + key_w + 1 + 1 + "failed".len() + ids_w;
+    // `   TIME  OFFSET GAP  KEY ACTION RESULT` and the ids after it. Ids are
+    // never cut: on a narrow pane the gap, then the offset, give way first.
+    let fixed = |offset_w: usize, gap_w: usize| {
+        3 + time_w + 2 + offset_w + 1 + gap_w + 2 + key_w + 1 + 1 + "failed".len() + ids_w
+    };
+    if fixed(offset_w, gap_w) + 12 > w {
+        gap_w = 0;
+    }
+    if fixed(offset_w, gap_w) + 12 > w {
+        offset_w = 0;
+    }
+    let fixed = fixed(offset_w, gap_w);
     Timeline {
         key_w,
         action_w: w.saturating_sub(fixed).clamp(12, 26),
@@ -373,9 +383,17 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                     "   {}  ",
                     cell(&log_time(app, l, cols.zone), cols.time_w)
                 )),
-                Span::raw(format!("{offset:>0$} ", cols.offset_w)),
+                Span::raw(if cols.offset_w == 0 {
+                    String::new()
+                } else {
+                    format!("{offset:>0$} ", cols.offset_w)
+                }),
                 Span::styled(
-                    format!("{gap:>0$}  ", cols.gap_w),
+                    if cols.gap_w == 0 {
+                        String::new()
+                    } else {
+                        format!("{gap:>0$}  ", cols.gap_w)
+                    },
                     if long { th.long_gap } else { th.dim },
                 ),
                 Span::styled(
