@@ -359,8 +359,10 @@ pub async fn run_on(
         s.settings,
         s.providers,
         s.start,
-        Some(history),
-        mouse,
+        terminal::Local {
+            history: Some(history),
+            mouse,
+        },
     )
     .await
 }

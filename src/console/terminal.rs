@@ -13,6 +13,14 @@ use crate::clipboard::Clipboard;
 use crate::console::executor::{CopyOut, Executor, Settings};
 use crate::providers::settings::Providers;
 
+/// What this machine adds to a terminal session: the profile's history
+/// file, and whether the console takes the mouse (`mouse = false` leaves it
+/// to the terminal).
+pub struct Local {
+    pub history: Option<std::path::PathBuf>,
+    pub mouse: bool,
+}
+
 /// Runs the console in the terminal until the operator quits.
 pub async fn run(
     mut app: App,
@@ -21,9 +29,9 @@ pub async fn run(
     settings: Settings,
     providers: Arc<Providers>,
     start: Loc,
-    history: Option<std::path::PathBuf>,
-    mouse: bool,
+    local: Local,
 ) -> anyhow::Result<()> {
+    let Local { history, mouse } = local;
     let (tx, mut rx) = mpsc::unbounded_channel();
     // One clipboard for the whole session (X11 needs its owner alive).
     let clipboard = Clipboard::new();
