@@ -70,11 +70,19 @@ impl App {
         let start = if rest_of_line {
             line.len() - args.trim_start().len()
         } else {
-            line.rfind(char::is_whitespace)
-                .map_or(line.len(), |i| i + 1)
+            // By characters: a space may be more than one byte (NBSP, an
+            // ideographic space), and a byte index inside it would panic.
+            line.char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(line.len(), |(i, c)| i + c.len_utf8())
         };
-        let word = &line[start..];
-        let before: Vec<&str> = line[args_at..start].split_whitespace().collect();
+        let word = line.get(start..).unwrap_or("");
+        let before: Vec<&str> = line
+            .get(args_at..start)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
         let offered = self.arguments(spec.verb, &before);
         let lower = word.to_lowercase();
         let mut choices: Vec<String> = Vec::new();
@@ -145,7 +153,7 @@ impl App {
             return None;
         }
         let c = self.complete(&p.text);
-        let word = &p.text[c.start..];
+        let word = p.text.get(c.start..).unwrap_or("");
         let first = c.choices.first()?;
         let rest = first
             .get(word.len()..)

@@ -171,16 +171,22 @@ impl App {
         if g.running || g.skipped.is_empty() || g.typed.trim() != OVERRIDE_WORD {
             return None;
         }
-        let guards: Vec<RetryGuard> = std::mem::take(&mut g.skipped);
+        let guards: Vec<RetryGuard> = g.skipped.clone();
         let fingerprint = g.fingerprint.clone();
-        g.typed.clear();
-        g.running = true;
-        g.outcome = None;
-        Some(self.act_cmd(ActRequest::RetryGroup {
+        let cmds = self.act_cmd(ActRequest::RetryGroup {
             fingerprint,
             guards,
             overriding: true,
-        }))
+        });
+        // Refused (write mode ended meanwhile: `act_cmd` said why): the
+        // skipped jobs stay listed, for `override` again after `:write`.
+        if let (false, Some(Dialog::RetryGroup(g))) = (cmds.is_empty(), &mut self.popups.dialog) {
+            g.skipped.clear();
+            g.typed.clear();
+            g.running = true;
+            g.outcome = None;
+        }
+        Some(cmds)
     }
 }
 

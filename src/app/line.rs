@@ -167,7 +167,7 @@ impl App {
             }
             None => {
                 let c = self.complete(&text);
-                let word = &text[c.start..];
+                let word = text.get(c.start..).unwrap_or("");
                 let common = c.common();
                 match c.choices.len() {
                     0 => return,

@@ -149,6 +149,8 @@ impl App {
             Some(j) => {
                 self.panes.jobs.filter = JobFilter::default();
                 self.panes.jobs.scope = None;
+                // A database search's note goes with the rows it named.
+                self.panes.jobs.db_search = None;
                 self.panes.jobs.groups.on = false;
                 self.panes.jobs.text.clear();
                 let k = Keyset::of_job(&j);

@@ -67,8 +67,20 @@ fn press(code: KeyCode) -> KeyEvent {
 impl App {
     /// One mouse event at `at` (the terminal's reading of the time).
     pub(crate) fn mouse(&mut self, ev: MouseEvent, at: DateTime<Utc>) -> Vec<Cmd> {
-        // A prompt takes typing only: a click must not submit it.
-        if self.popups.prompt.is_some() {
+        // A prompt takes typing only: a click must not submit it. A
+        // confirmation takes only what the operator types (a stray double
+        // click must never be its Enter), and the help, `:recent` and the
+        // picker draw no list the pointer knows: clicks there would land on
+        // the pane behind.
+        if self.popups.prompt.is_some()
+            || self.popups.dialog.is_some()
+            || self.popups.help.is_some()
+            || self.popups.recent.is_some()
+            || matches!(
+                self.popups.overlays.last(),
+                Some(crate::app::Overlay::Picker(_) | crate::app::Overlay::Diff(_))
+            )
+        {
             return Vec::new();
         }
         let keys: Vec<KeyEvent> = match ev.kind {

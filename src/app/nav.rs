@@ -107,11 +107,12 @@ impl App {
     }
 
     pub(crate) fn back(&mut self) -> Vec<Cmd> {
-        if let Some(cmds) = self.cancel_slow_loads() {
-            return cmds;
-        }
+        // A popup first: an Esc meant to close it never cancels a load.
         if self.popups.close_top() {
             return Vec::new();
+        }
+        if let Some(cmds) = self.cancel_slow_loads() {
+            return cmds;
         }
         // A database search's rows first (`S`), then the filter.
         if let Some(cmds) = self.db_search_back() {

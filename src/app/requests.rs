@@ -38,6 +38,25 @@ impl Requests {
         self.pending.iter().map(|(s, (id, _))| (*s, *id)).collect()
     }
 
+    /// The loads the operator waits on: not the queue's 2-second refresh,
+    /// which runs on the timer whatever the operator does (a spinner on it
+    /// would let Esc cancel it every 2 s on a slow database).
+    pub(in crate::app) fn foreground_ids(&self) -> Vec<(Slot, u64)> {
+        self.pending
+            .iter()
+            .filter(|(_, (_, q))| {
+                !matches!(
+                    q,
+                    Query::Jobs {
+                        mode: crate::app::JobsLoad::Refresh,
+                        ..
+                    }
+                )
+            })
+            .map(|(s, (id, _))| (*s, *id))
+            .collect()
+    }
+
     /// The answer `id` in `slot`: its query when it is the newest, else `None`
     /// (a superseded answer, to drop).
     pub(in crate::app) fn answered(&mut self, slot: Slot, id: u64) -> Option<Query> {

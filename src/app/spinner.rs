@@ -37,19 +37,20 @@ pub fn waiting_for(slot: Slot) -> Option<&'static str> {
         Slot::UserPins => "her PINs door by door",
         Slot::UserFind => "the users matching",
         Slot::Trace => "the trace",
-        Slot::TracePayloads => "the trace's payloads",
         Slot::Doors => "the doors",
         Slot::JobLogs => "the job's logs",
         Slot::DbSearch => "the database search",
         // Timer reads (the Pulse refreshes with the counts) never spin.
-        Slot::JobCounts | Slot::Acting | Slot::Pulse => return None,
+        // A big trace's payload pages are read beside the pane, which says
+        // so on the log itself.
+        Slot::JobCounts | Slot::Acting | Slot::Pulse | Slot::TracePayloads => return None,
     })
 }
 
 impl App {
     /// A time from the terminal: pending loads not yet timed start now.
     pub(crate) fn time_loads(&mut self, local: DateTime<Utc>) {
-        let pending: Vec<(Slot, u64)> = self.requests.pending_ids();
+        let pending: Vec<(Slot, u64)> = self.requests.foreground_ids();
         let w = &mut self.requests.waits;
         w.local = Some(local);
         w.since

@@ -11,13 +11,10 @@ use crate::app::{Entry, History};
 const MAX_READ: u64 = 1 << 20;
 
 /// Where a profile's history lives: `$XDG_STATE_HOME/lockdesk/history/<profile>.jsonl`
-/// (`~/.local/state` without it). The one place this path is made.
+/// (the state folder `lockdesk info` lists: `~/.local/state`, on macOS
+/// `~/Library/Logs`). The one place this path is made.
 pub fn path_for(profile: &str) -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
+    let base = crate::config::base_dir("XDG_STATE_HOME", ".local/state", "Library/Logs");
     // A profile name is the config's; only plain characters reach a file name.
     let name: String = profile
         .chars()

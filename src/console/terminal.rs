@@ -45,6 +45,11 @@ pub async fn run(
     )
     .with_standby(standby)
     .with_history(history);
+    // Signals first: an error here returns before the terminal is taken,
+    // so there is nothing to restore.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
     let mut terminal = ratatui::init();
     if mouse {
         // Undone below, in the panic hook and after the loop, like the rest.
@@ -96,9 +101,6 @@ pub async fn run(
     // While something is in flight, a tenth of a second is the spinner's step.
     let mut pulse = tokio::time::interval(Duration::from_millis(100));
     pulse.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
     // Set once the operator (q, Ctrl-C) or a signal asked to stop while an
     // action runs: the call in flight finishes and is logged, the rest is
     // skipped, then the console exits; a second request exits at once.

@@ -69,7 +69,16 @@ impl Hours {
         let local = now.with_timezone(&self.zone);
         let day = local.weekday().number_from_monday();
         let t = local.time();
-        self.days.contains(&day) && t >= self.start && self.end.is_none_or(|e| t < e)
+        match self.end {
+            // Overnight (22:00–06:00): from the start on one of its days,
+            // until the end on the morning after it.
+            Some(e) if e <= self.start => {
+                let yesterday = local.weekday().pred().number_from_monday();
+                (self.days.contains(&day) && t >= self.start)
+                    || (self.days.contains(&yesterday) && t < e)
+            }
+            end => self.days.contains(&day) && t >= self.start && end.is_none_or(|e| t < e),
+        }
     }
 
     /// `Mon–Fri 08:00–18:00 Europe/Berlin`.
@@ -138,5 +147,20 @@ mod tests {
         assert!(odd.open_at("2026-11-21T11:00:00Z".parse().unwrap()));
         assert!(Hours::parse(Some("1"), Some("25:99"), Some("18:00"), None).is_none());
         assert!(Hours::parse(None, None, None, None).is_none());
+    }
+
+    #[test]
+    fn an_overnight_schedule_runs_into_the_next_morning() {
+        // Mon–Fri 22:00–06:00 UTC: Friday night into Saturday morning is
+        // within; Saturday night is not (Saturday is not one of its days).
+        let night =
+            Hours::parse(Some("1,2,3,4,5"), Some("22:00"), Some("06:00"), Some("UTC")).unwrap();
+        assert!(night.open_at("2026-11-20T23:00:00Z".parse().unwrap()));
+        assert!(night.open_at("2026-11-21T05:59:00Z".parse().unwrap()));
+        assert!(!night.open_at("2026-11-21T06:00:00Z".parse().unwrap()));
+        assert!(!night.open_at("2026-11-21T23:00:00Z".parse().unwrap()));
+        assert!(!night.open_at("2026-11-20T12:00:00Z".parse().unwrap()));
+        // Monday 03:00 belongs to Sunday night: not one of its nights.
+        assert!(!night.open_at("2026-11-23T03:00:00Z".parse().unwrap()));
     }
 }

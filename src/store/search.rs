@@ -68,6 +68,12 @@ pub async fn run(conn: &mut PgConnection, s: &Search) -> Result<Found, sqlx::Err
     let pattern = contains(&s.text);
     let exact = s.text.trim().trim_start_matches('#').to_lowercase();
     Ok(match &s.within {
+        // pg_trgm finds no trigram in fewer than 3 characters: the index
+        // would be read whole, the scan the refusal below exists to avoid.
+        Within::Jobs if s.text.trim().chars().count() < 3 => Found::Refused(
+            "not searched: type at least 3 characters (a shorter text cannot use the trigram indexes)"
+                .into(),
+        ),
         Within::Jobs => {
             let present = indexes::present(conn).await?;
             if !indexes::has_all(&present, &indexes::JOB_TRGM) {

@@ -110,6 +110,7 @@ impl App {
             return Vec::new();
         }
         g.on = true;
+        self.panes.jobs.db_search = None;
         if self.panes.jobs.scope.take().is_some() {
             // Back from a group's jobs: the groups as they were read.
             let mut cmds = self.load_jobs(Page::First, JobsLoad::Replace);
@@ -186,6 +187,7 @@ impl App {
             .map(|m| m.id)
             .collect();
         let j = &mut self.panes.jobs;
+        j.db_search = None;
         j.scope = Some(GroupScope {
             fingerprint: group.fingerprint.to_string(),
             ids,

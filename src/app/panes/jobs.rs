@@ -199,6 +199,8 @@ impl App {
     pub(crate) fn set_job_filter(&mut self, filter: JobFilter) -> Vec<Cmd> {
         self.panes.jobs.filter = filter;
         self.panes.jobs.scope = None;
+        // A database search's note goes with the rows it named.
+        self.panes.jobs.db_search = None;
         self.panes.jobs.groups.on = false;
         self.panes.jobs.window_start = None;
         self.panes.jobs.scroll = Scroll::default();

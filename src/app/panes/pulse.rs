@@ -159,6 +159,8 @@ impl App {
         let mut cmds = self.go(Loc::Jobs, false);
         let j = &mut self.panes.jobs;
         j.scope = None;
+        // A database search's note goes with the rows it named.
+        j.db_search = None;
         j.groups.on = true;
         j.groups.text.clear();
         let at = j

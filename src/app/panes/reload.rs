@@ -24,7 +24,15 @@ impl App {
                 Pane::Trace => p.trace.query.is_some(),
                 Pane::Pulse => p.pulse.detail.is_some(),
             };
-            if holds {
+            if !holds {
+                continue;
+            }
+            // The Pulse's own figures only: its error groups (up to 50,000
+            // jobs) are read on entering it and on Ctrl-R, not after every
+            // change.
+            if pane == Pane::Pulse {
+                cmds.extend(self.load_pulse(true));
+            } else {
                 cmds.extend(self.reload_pane(pane, false));
             }
         }

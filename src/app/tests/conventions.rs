@@ -253,3 +253,54 @@ fn recent_lists_what_was_opened_and_enter_opens_it() {
         ":recent takes no arguments: `x` is extra (usage: :recent)"
     );
 }
+
+#[test]
+fn a_multibyte_space_on_the_command_line_never_panics() {
+    // NBSP (Option+Space on a Mac) and an ideographic space are whitespace of
+    // more than one byte: completion must cut by characters.
+    let mut a = app();
+    a.start(Loc::Jobs);
+    for line in [
+        "jobs\u{a0}",
+        "jobs\u{a0}fa",
+        "jobs\u{3000}",
+        "door 2\u{a0}",
+        "\u{a0}",
+    ] {
+        let _ = a.complete(line);
+    }
+    press(&mut a, ":");
+    for c in ['j', 'o', 'b', 's', '\u{a0}', 'f'] {
+        a.update(Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        )));
+        let _ = a.suggestion();
+    }
+    press(&mut a, "<Tab>");
+    let _ = a.suggestion();
+}
+
+#[test]
+fn a_click_never_reaches_a_confirmation() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    a.start(Loc::Jobs);
+    a.popups.dialog = Some(crate::app::Dialog::Cancel {
+        job: crate::app::fixture::job(1, "failed"),
+    });
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let t = a.now();
+    let cmds = a.update(Msg::Mouse(click(5), t));
+    let cmds2 = a.update(Msg::Mouse(click(5), t));
+    assert!(
+        cmds.is_empty() && cmds2.is_empty(),
+        "a double click is not Enter here"
+    );
+    assert!(a.popups.dialog.is_some(), "the confirmation stays open");
+}
