@@ -62,6 +62,16 @@ def ms(x):
     return f"{x * 1000:.1f} ms"
 
 
+T0 = time.perf_counter()
+
+
+def stage(msg):
+    """One plain line per stage (terminal or not), with the time so far:
+    a long run says where it is. `demo seed` prints its own rows, rate and
+    time left on stderr."""
+    print(f"[{time.perf_counter() - T0:7.0f} s] {msg}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--logs", type=int, default=10_000_000)
@@ -89,6 +99,7 @@ def main():
     rows = []
     try:
         started = time.perf_counter()
+        stage(f"seeding {a.logs:,} logs")
         sh([BIN, "demo", "seed", "--logs", str(a.logs)], env=env, stdout=subprocess.DEVNULL)
         seeded = time.perf_counter() - started
         rows.append(("seeding (demo seed, COPY + indexes)", f"{seeded:.1f} s", "", "", ""))
@@ -107,6 +118,7 @@ def main():
               WHERE id IN (SELECT id FROM reconcile_jobs ORDER BY id DESC LIMIT {max(1, a.logs // 10 * 3 // 10)})"""], env=env)
         # As autovacuum leaves a production table: statistics and the visibility
         # map (index-only counts read no heap), not a freshly COPYed one.
+        stage("VACUUM (ANALYZE), as autovacuum leaves a production table")
         sh(psql + ["-c", "VACUUM (ANALYZE)"], env=env)
 
         def q(s):
@@ -162,7 +174,11 @@ def main():
         ]
         if a.only:
             figures = [f for f in figures if a.only in f[0]]
-        for label, cmd, pairs in figures:
+        measuring = time.perf_counter()
+        for i, (label, cmd, pairs) in enumerate(figures):
+            done = time.perf_counter() - measuring
+            left = f", ~{done / i * (len(figures) - i):.0f} s left" if i else ""
+            stage(f"figure {i + 1}/{len(figures)}: {label}{left}")
             script = psql_script(pairs)
             timed(cmd, env)
             timed(psql, penv, script)

@@ -34,9 +34,11 @@ fn cause(e: &Ended, door: &str) -> String {
     parts.join(", ")
 }
 
-/// `no access level of hers opens door 2 (ttlock) since app_audit #1:
-/// UserAccessLevel #9 create (access level 1) at 2026-02-04 14:58 UTC by
-/// admin:olivia@acme.example`.
+/// `no access level of hers opens door 2 (ttlock); her newest access change:
+/// app_audit #1: UserAccessLevel #9 create (access level 1) at 2026-02-04
+/// 14:58 UTC by admin:olivia@acme.example`. The newest row about her access
+/// is named as what the rows say last, not as the cause: it may be about
+/// another level or door.
 fn audit_cause(a: &AuditChange, door: &str) -> String {
     let entity = match a.entity_id {
         Some(id) => format!("{} #{id}", a.entity_type),
@@ -54,7 +56,7 @@ fn audit_cause(a: &AuditChange, door: &str) -> String {
         .as_deref()
         .map_or_else(String::new, |who| format!(" by {who}"));
     format!(
-        "no access level of hers opens {door} since app_audit #{}: {entity} {}{level}{at}{by}",
+        "no access level of hers opens {door}; her newest access change: app_audit #{}: {entity} {}{level}{at}{by}",
         a.id, a.action
     )
 }
@@ -229,7 +231,7 @@ mod tests {
         let p = plan(i);
         assert_eq!(
             p.delete_why(&p.deletes[0]),
-            "AB U9 C6 — user 9, no access level of hers opens door 2 (Main entrance) since app_audit #1: \
+            "AB U9 C6 — user 9, no access level of hers opens door 2 (Main entrance); her newest access change: app_audit #1: \
              UserAccessLevel #9 create (access level 1) at 2026-02-04 14:58 UTC by admin:olivia@acme.example"
         );
         // Codes of no credential the broker has (a stranger's name masked).

@@ -370,7 +370,7 @@ async fn drift_on_door_2_shows_the_plan_then_runs_after_the_name_is_typed() {
     // The delete in words: the credential, the user behind it, the door.
     assert!(
         ultra.contains(
-            "- #50957532  AB U9 C6 — user 9, no access level of hers opens door 2 (ttlock) since app_audit #"
+            "- #50957532  AB U9 C6 — user 9, no access level of hers opens door 2 (ttlock); her newest access change: app_audit #"
         ),
         "{ultra}"
     );
