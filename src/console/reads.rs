@@ -20,6 +20,9 @@ pub struct Settings {
     pub user_ref_index: bool,
     /// Loads read from a standby: the counts poll also reads its lag.
     pub standby: bool,
+    /// The console's clock when pinned (`--now`): the user pane's now, so
+    /// its live read looks at the lock's records around the time it shows.
+    pub pinned: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A load's connection: back to the pool when the load ends (answered or
@@ -358,7 +361,7 @@ pub async fn load(
         ),
         // The broker's rows only; a live read starts from them (`pins_live`).
         Query::UserPins(id, _) => Data::UserPins(
-            crate::store::pins::user_pins(c, *id)
+            crate::store::pins::user_pins(c, *id, settings.pinned)
                 .await
                 .map_err(error)?
                 .map(Box::new),

@@ -234,9 +234,7 @@ impl Action {
         match self {
             Quit | Help | Command | Filter | Search | Back | Refresh => ActionGroup::Global,
             NextPane | PrevPane | PaneJobs | PaneAudit | PaneLocks | PaneUser | PaneTrace
-            | PanePulse => {
-                ActionGroup::Panes
-            }
+            | PanePulse => ActionGroup::Panes,
             ToggleUtc | ToggleSiteZone => ActionGroup::Clock,
             Up | Down | PageUp | PageDown | Top | Bottom | Open => ActionGroup::Navigation,
             CycleStatus | ClearFilters | ErrorGroups => ActionGroup::JobQueue,
