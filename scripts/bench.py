@@ -28,6 +28,10 @@ WHOLE_TRACE_LOGS = 2000
 GROUPS_TROUBLED = ("groups::troubled", ["86400", "900", "50001", "NULL"])
 # ... then every door once, for the failed steps' sites.
 GROUPS_PAIRS = [GROUPS_TROUBLED, ("doors::every", [])]
+# groups::storm_recent as the Jobs header sends it with the counts: the last
+# hour (STORM_LOOKBACK_SECS), the newest 1,000 failed and 1,000 dead jobs
+# (STORM_CAP), the database's clock.
+STORM_RECENT = ("groups::storm_recent", ["3600", "1000", "NULL"])
 
 
 def sh(args, env=None, **kw):
@@ -171,6 +175,13 @@ def main():
             # lines (the console's view is not wired yet; its start's counts
             # and doors are the job queue snapshot's).
             ("groups (text, the view's first screen)", [BIN, "groups"], GROUPS_PAIRS),
+            # The Jobs header's retry-storm read, on the incident: the job
+            # queue's first screen (counts, doors, the page) with the storm
+            # read the counts carry; psql runs the same statements.
+            ("snapshot: job queue with the header's storm read (groups::storm_recent)", [BIN, "snapshot"],
+             first_screen + [STORM_RECENT, ("jobs::page", ["200"])]),
+            # The storm read alone, psql's side only: its share of the above.
+            ("groups::storm_recent alone (psql)", None, [STORM_RECENT]),
         ]
         if a.only:
             figures = [f for f in figures if a.only in f[0]]
@@ -180,6 +191,11 @@ def main():
             left = f", ~{done / i * (len(figures) - i):.0f} s left" if i else ""
             stage(f"figure {i + 1}/{len(figures)}: {label}{left}")
             script = psql_script(pairs)
+            if cmd is None:
+                timed(psql, penv, script)
+                theirs = [timed(psql, penv, script) for _ in range(a.runs)]
+                rows.append((label, "", f"{ms(min(theirs))}–{ms(max(theirs))}", ms(statistics.median(theirs)), ""))
+                continue
             timed(cmd, env)
             timed(psql, penv, script)
             ours, theirs = [], []
@@ -208,11 +224,14 @@ def main():
         # yet, so the commands run them): its read of the 24 h window, and a
         # running job's typical duration (`job <id> --json`, at most once a
         # minute in the console).
-        if not a.only or "groups" in a.only:
+        if not a.only or "groups" in a.only or "storm" in a.only:
             running = subprocess.run(psql + ["-c", "SELECT id FROM reconcile_jobs WHERE status = 'running' ORDER BY id LIMIT 1"],
                                      env=env, check=True, capture_output=True, text=True).stdout.strip()
+            # The header's storm read runs at the counts' pace while the
+            # queue is open: each console start reads it once.
             for name, cmd in [("groups::troubled", [BIN, "groups", "--json"]),
-                              ("groups::typical_duration", [BIN, "job", running, "--json"] if running else None)]:
+                              ("groups::typical_duration", [BIN, "job", running, "--json"] if running else None),
+                              ("groups::storm_recent", [BIN, "snapshot"])]:
                 if cmd is None:
                     continue
                 offset = os.path.getsize(log)
@@ -260,7 +279,7 @@ def main():
         # of 50,000 jobs is counted above).
         big = lambda label: "3,000" in label or "20,000" in label or label.startswith("groups")
         for label, cmd, _ in figures:
-            if not big(label):
+            if cmd is not None and not big(label):
                 timed(cmd, env)
         slow = slow_since(offset)
         rows.append(("statements over 50 ms (tour + console open 30 s)", str(len(slow)), "", "", ""))

@@ -9,6 +9,7 @@
 #   scripts/bench.sh --logs 1000000  # a smaller world (jobs and audit: logs/10)
 #   scripts/bench.sh --runs 9        # runs per figure (default 7)
 #   scripts/bench.sh --only groups   # only the figures whose label has "groups"
+#   scripts/bench.sh --only storm    # the Jobs header's storm read (groups::storm_recent)
 #                                    # (no RSS, console bench or tour)
 #
 # Needs: cargo, psql, tmux, /usr/bin/time, python3. BENCHMARKS.md has the

@@ -29,7 +29,7 @@ pub async fn json(pool: &sqlx::PgPool, query: &str) -> anyhow::Result<Option<ser
     match resolve(pool, query).await? {
         Resolved::One(id) => {
             let mut conn = pool.acquire().await?;
-            Ok(store::pins::user_pins(&mut conn, id)
+            Ok(store::pins::user_pins(&mut conn, id, None)
                 .await?
                 .map(|(u, _)| crate::pinmap::json::to_json(&u)))
         }

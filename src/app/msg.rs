@@ -127,7 +127,8 @@ pub enum ActingOf {
 }
 
 /// Who else is acting (`Actor::line`: who and since when), and each
-/// device's state when a probe of it is kept (`lock: state (probe 12:01 UTC)`).
+/// device's state: a lock's probed for its pane (`lock: device: state (probe
+/// 12:01 UTC)`), a job's when a probe of it is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Acting {
     pub others: Vec<String>,

@@ -153,7 +153,9 @@ impl Executor {
                             // Provider calls: no database connection needed.
                             Query::LockTrail { .. } => trail(&providers, &query).await,
                             // On the primary, whatever the loads read from.
-                            Query::Acting(of) => acting(&primary, &providers, of).await,
+                            Query::Acting(of) => {
+                                acting(&primary, &providers, of, settings.pinned).await
+                            }
                             Query::Pulse { .. } => {
                                 pulse(&pool, &providers, &query, settings, &pid2).await
                             }

@@ -195,6 +195,7 @@ pub async fn setup_with(
         user_ref_index: broker_tables
             && !missing.iter().any(|w| w.name == store::indexes::USER_REF),
         standby: standby.is_some(),
+        pinned: now,
     };
     // --write: for the whole session (Postgres still gets READ WRITE only
     // on the transactions that change something), always with a reason:

@@ -20,6 +20,9 @@ pub struct Settings {
     pub user_ref_index: bool,
     /// Loads read from a standby: the counts poll also reads its lag.
     pub standby: bool,
+    /// The console's clock when pinned (`--now`): the user pane's now, so
+    /// its live read looks at the lock's records around the time it shows.
+    pub pinned: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A load's connection: back to the pool when the load ends (answered or
@@ -79,11 +82,12 @@ fn provider_error(provider: &str, e: &ProviderError) -> LoadError {
 
 /// Who else is acting on a lock or job (on the primary: `pg_locks` and
 /// `pg_stat_activity` say nothing true on a standby), and the state of its
-/// devices whose probe is kept (no probe is sent for a pane).
+/// devices: a lock's probed (`probe_lock`), a job's as kept.
 pub async fn acting(
     primary: &sqlx::PgPool,
     providers: &Providers,
     of: &crate::app::ActingOf,
+    pinned: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Data, LoadError> {
     use crate::app::{Acting, ActingOf};
     use crate::engine::{acting, health};
@@ -91,20 +95,21 @@ pub async fn acting(
         message: e.0,
         connection_lost: false,
     };
-    let (others, locks) = match of {
+    let (others, devices) = match of {
         ActingOf::Lock(k) => {
             let Some(key) = crate::lockkey::LockKey::parse(k) else {
                 return Ok(Data::Acting(of.clone(), Acting::default()));
             };
-            (
-                acting::on_lock(primary, &key).await.map_err(refused)?,
-                vec![k.clone()],
-            )
+            let others = acting::on_lock(primary, &key).await.map_err(refused)?;
+            // The lock pane's header says the device's own state: probed
+            // here (opening the pane, Ctrl-R), never on a timer.
+            let device = probe_lock(primary, providers, &key, pinned).await?;
+            (others, device.into_iter().collect())
         }
         ActingOf::Job(j) => {
             let others = acting::on_job(primary, *j).await.map_err(refused)?;
             let mut conn = primary.acquire().await.map_err(error)?;
-            let locks = acting::job_devices(&mut conn, &[*j])
+            let locks: Vec<String> = acting::job_devices(&mut conn, &[*j])
                 .await
                 .map_err(error)?
                 .remove(j)
@@ -112,21 +117,22 @@ pub async fn acting(
                 .into_iter()
                 .map(|d| d.lock)
                 .collect();
-            (others, locks)
+            // A job's devices as last probed (no probe is sent for a pane).
+            let devices = locks
+                .iter()
+                .filter_map(|l| {
+                    providers.kept_probe(l).map(|p| {
+                        format!(
+                            "{l}: {} (probe {})",
+                            health::state_words(&p),
+                            health::hm(&p.at)
+                        )
+                    })
+                })
+                .collect();
+            (others, devices)
         }
     };
-    let devices = locks
-        .iter()
-        .filter_map(|l| {
-            providers.kept_probe(l).map(|p| {
-                format!(
-                    "{l}: {} (probe {})",
-                    health::state_words(&p),
-                    health::hm(&p.at)
-                )
-            })
-        })
-        .collect();
     Ok(Data::Acting(
         of.clone(),
         Acting {
@@ -134,6 +140,44 @@ pub async fn acting(
             devices,
         },
     ))
+}
+
+/// The state of the lock the pane shows, from its provider (`Providers::probe`:
+/// one attempt within 2 s, kept 60 s, at most 4 at a time per account), as
+/// `LOCK: device: … (probe 12:01 UTC)`; `None` when lockdesk has no client
+/// for the lock's account (a console with no providers says nothing more
+/// than the broker's rows). The probe is timed by the database's clock, or
+/// the console's when it is pinned (the time the console shows).
+async fn probe_lock(
+    primary: &sqlx::PgPool,
+    providers: &Providers,
+    key: &crate::lockkey::LockKey,
+    pinned: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<String>, LoadError> {
+    use crate::engine::{acting, clock::DbClock, health};
+    if !key.is_provider_lock() {
+        return Ok(None);
+    }
+    let (device, now) = {
+        let mut conn = primary.acquire().await.map_err(error)?;
+        let device = acting::lock_device(&mut conn, key).await.map_err(error)?;
+        let now = match pinned {
+            Some(t) => t,
+            None => DbClock::read(&mut conn).await.map_err(error)?.now(),
+        };
+        (device, now)
+    };
+    if providers.client(device.customer, &device.provider).is_err() {
+        return Ok(None);
+    }
+    let p = providers
+        .probe(device.customer, &device.provider, &device.external_id, now)
+        .await;
+    Ok(Some(format!(
+        "{}: {}",
+        device.lock,
+        health::device_fact(&p)
+    )))
 }
 
 /// The lock's own audit trail and clock, from its provider.
@@ -367,7 +411,7 @@ pub async fn load(
         ),
         // The broker's rows only; a live read starts from them (`pins_live`).
         Query::UserPins(id, _) => Data::UserPins(
-            crate::store::pins::user_pins(c, *id)
+            crate::store::pins::user_pins(c, *id, settings.pinned)
                 .await
                 .map_err(error)?
                 .map(Box::new),

@@ -239,3 +239,21 @@ pub async fn job_devices(
     }
     Ok(out)
 }
+
+/// The device of one provider lock, for the lock pane's probe: its door and
+/// the door's integration customer (`None` customer: no door names it, and
+/// the probe says it has no client to ask).
+pub async fn lock_device(conn: &mut PgConnection, lock: &LockKey) -> Result<Device, sqlx::Error> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(st::LOCK_DEVICE.marked())
+        .bind(&lock.provider)
+        .bind(&lock.external_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(Device {
+        lock: lock.to_string(),
+        provider: lock.provider.clone(),
+        external_id: lock.external_id.clone(),
+        customer: row.and_then(|r| r.1),
+        door: row.map(|r| r.0),
+    })
+}

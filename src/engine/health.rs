@@ -259,6 +259,23 @@ pub fn lock_facts(probe: Option<&Probed>, drift: Option<usize>) -> String {
     format!("{state} · {listing}")
 }
 
+/// The device's state as the lock pane's header says it, where it comes
+/// from and how old it is (pure): `device: gateway G2 offline, last seen
+/// 09:12 UTC (probe 12:01 UTC)`, `device: gateway G2 online, battery 80 %
+/// (probe 12:01 UTC)`, or `device: state unknown (probe failed at 12:01
+/// UTC: no answer within 2 s)`.
+pub fn device_fact(p: &Probed) -> String {
+    let at = hm(&p.at);
+    match (&p.state, judge(p)) {
+        (Err(e), _) => format!("device: state unknown (probe failed at {at}: {e})"),
+        (Ok(_), Verdict::StateUnknown(why)) => {
+            format!("device: state unknown, {why} (probe {at})")
+        }
+        (Ok(_), Verdict::Refuse(reason)) => format!("device: {reason} (probe {at})"),
+        (Ok(_), Verdict::Fine) => format!("device: {} (probe {at})", state_words(p)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +335,25 @@ mod tests {
             "gateway G2 online, battery 80 % (probe 12:01 UTC) · the cloud's list of the lock's PINs differs from the broker in 2 PIN(s)"
         );
         assert!(lock_facts(None, None).starts_with("device state not probed"));
+    }
+
+    #[test]
+    fn the_lock_header_says_the_device_state_and_its_probe() {
+        assert_eq!(
+            device_fact(&probed(Ok(ttlock(false, 80)))),
+            "device: gateway G2 offline, last seen 09:12 UTC (probe 12:01 UTC)"
+        );
+        assert_eq!(
+            device_fact(&probed(Ok(ttlock(true, 80)))),
+            "device: gateway G2 online, battery 80 % (probe 12:01 UTC)"
+        );
+        assert_eq!(
+            device_fact(&probed(Err("no answer within 2 s".into()))),
+            "device: state unknown (probe failed at 12:01 UTC: no answer within 2 s)"
+        );
+        assert_eq!(
+            device_fact(&probed(Ok(DeviceState::empty("Doordeck device")))),
+            "device: state unknown, the provider reported no state (probe 12:01 UTC)"
+        );
     }
 }

@@ -30,9 +30,13 @@ const CHANGES: [&str; 4] = [
     "LOCK_REVOKE",
 ];
 
-/// The database's clock.
-pub async fn now(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx::Error> {
+/// The database's clock, or `pinned` (the console's, when pinned).
+pub async fn now(
+    conn: &mut PgConnection,
+    pinned: Option<DateTime<Utc>>,
+) -> Result<DateTime<Utc>, sqlx::Error> {
     sqlx::query_scalar(statements::pins::NOW.marked())
+        .bind(pinned)
         .fetch_one(&mut *conn)
         .await
 }
@@ -228,12 +232,16 @@ fn blank_door(id: i64) -> DoorPin {
 
 /// One user's PIN, door by door; `None` when no `users` row has this id.
 /// Doors: every door her access rows name, and every door whose sync
-/// state remembers one of her PINs (a possible stray).
+/// state remembers one of her PINs (a possible stray). `pinned`: the
+/// console's clock when it is pinned (`--now`, the tests' demo world), which
+/// then is the pane's now: schedules, ages and the live read's window of the
+/// lock's records are measured from the time the console shows.
 pub async fn user_pins(
     conn: &mut PgConnection,
     user_id: i64,
+    pinned: Option<DateTime<Utc>>,
 ) -> Result<Option<(UserPins, Who)>, sqlx::Error> {
-    let now = now(conn).await?;
+    let now = now(conn, pinned).await?;
     let Some(r) = sqlx::query(statements::pins::USER.marked())
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -275,6 +283,7 @@ pub async fn user_pins(
     let mut doors: BTreeMap<i64, DoorPin> = BTreeMap::new();
     let rows = sqlx::query(statements::pins::DOORS_OF_USER.marked())
         .bind(user_id)
+        .bind(pinned)
         .fetch_all(&mut *conn)
         .await?;
     for r in &rows {

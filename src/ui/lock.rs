@@ -55,10 +55,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let zone = l.door.as_ref().and_then(|d| d.time_zone.clone());
     let door = match &l.door {
         Some(d) => format!(
-            "door #{} {}  {}{}",
+            "door #{} {}{}",
             d.id,
             d.name,
-            d.status.as_deref().unwrap_or(""),
             if d.is_active { "" } else { " (inactive)" }
         ),
         None => "no door in this database has this lock".into(),
@@ -69,16 +68,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(key.clone(), th.strong),
         Span::raw(format!("  {door}")),
     ];
-    if let Some(z) = zone {
-        first.push(Span::styled(format!("  site zone {z}"), th.dim));
+    // Each fact says where it comes from: the door's status is the broker's
+    // record; the device's own state is its provider's answer with the
+    // probe's time (probed when the pane opens and on Ctrl-R, kept 60 s).
+    if let Some(st) = l.door.as_ref().and_then(|d| d.status.as_deref()) {
+        first.push(Span::raw(format!("  broker: {st}")));
     }
-    // The device as last probed (kept 60 s: never probed for the pane) and
-    // who else is acting on the lock, read with the logs on the primary.
     if let Some(a) = &l.acting {
         for d in &a.devices {
-            let state = d.split_once(": ").map_or(d.as_str(), |x| x.1);
-            first.push(Span::styled(format!("  · device {state}"), th.dim));
+            first.push(device_span(th, d));
         }
+    }
+    // Who else is acting on the lock, read on the primary.
+    if let Some(a) = &l.acting {
         for o in &a.others {
             first.push(Span::styled(format!("  · ⚠ {o}"), th.warning_mark));
         }
@@ -129,6 +131,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             format!(" · ⚠ the lock's clock is {} {dir} the broker's", age(by)),
             th.warning_mark,
         ));
+    }
+    // The zone last on the second line: the first holds the lock's facts,
+    // which need the width, and the trail's state matters more than it.
+    if let Some(z) = zone {
+        second.push(Span::styled(format!(" · site zone {z}"), th.dim));
     }
     f.render_widget(
         Paragraph::new(super::shown(vec![Line::from(first), Line::from(second)])),
@@ -250,4 +257,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
+}
+
+/// One device line of `Acting` (`LOCK: device: …`) for the header: a state
+/// that refuses an action (offline, battery low) or could not be read in the
+/// warning style, a reachable one dim.
+fn device_span(th: &theme::Theme, line: &str) -> Span<'static> {
+    let fact = line.split_once(": ").map_or(line, |x| x.1);
+    let troubled =
+        fact.contains(" offline") || fact.contains("(below ") || fact.contains("unknown");
+    let style = if troubled { th.warning } else { th.dim };
+    Span::styled(format!(" · {fact}"), style)
 }

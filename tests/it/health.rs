@@ -365,3 +365,57 @@ async fn retry_all_skips_offline_devices_and_records_the_override() {
     );
     sim.set_fault(&offline, None);
 }
+
+#[tokio::test]
+async fn lock_pane_header_shows_the_probed_device_state() {
+    use crate::support::Screen;
+    use lockdesk::console::options::Target;
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let door2 = "TTLOCK:28991110";
+    sim.set_fault(door2, Some(Fault::GatewayOffline));
+    let before = reads(&sim);
+    // Opening the lock pane, then Ctrl-R in it.
+    let s = Screen::new(&url)
+        .target(Target::Door { id: "2".into() })
+        .keys("<C-r>")
+        .providers(sim.provider_settings())
+        .run()
+        .await;
+    let head = s
+        .lines()
+        .find(|l| l.contains(" Lock TTLOCK:28991110"))
+        .unwrap_or_else(|| panic!("{s}"));
+    // Where each fact comes from, and how old: the broker's record of the
+    // door, then the device's state from its provider with the probe's time
+    // (the console's pinned clock, 15:30 UTC).
+    assert!(head.contains("door #2 ttlock  broker: unknown"), "{head}");
+    assert!(
+        head.contains(" · device: gateway G2_ttlock offline, last seen "),
+        "{head}"
+    );
+    assert!(head.trim_end().ends_with("(probe 15:30 UTC)"), "{head}");
+    // One probe for the opening; Ctrl-R within 60 s reuses it.
+    assert_eq!(reads(&sim) - before, 1);
+    // A lock whose state cannot be read says so, and why.
+    sim.set_fault(door2, Some(Fault::Slow(Duration::from_secs(4))));
+    let s = Screen::new(&url)
+        .target(Target::Door { id: "2".into() })
+        .providers(sim.provider_settings())
+        .run()
+        .await;
+    assert!(
+        s.contains("broker: unknown · device: state unknown (probe failed at 15:30 UTC: "),
+        "{s}"
+    );
+    sim.set_fault(door2, None);
+    // A console with no provider client says only the broker's record.
+    let s = Screen::new(&url)
+        .target(Target::Door { id: "2".into() })
+        .run()
+        .await;
+    assert!(
+        s.contains("broker: unknown") && !s.contains("device:"),
+        "{s}"
+    );
+}

@@ -61,6 +61,7 @@ fn executor(
         broker_tables: true,
         user_ref_index: false,
         standby: false,
+        pinned: None,
     };
     let exec = lockdesk::console::executor::Executor::new(
         pool,

@@ -231,3 +231,56 @@ async fn live_refresh_through_the_console_is_bounded_and_cached() {
     .await;
     assert_eq!(count().0, r3, "Ctrl-R called a provider");
 }
+
+#[tokio::test]
+async fn user_live_refresh_on_a_pinned_clock_shows_her_last_use_at_door_2() {
+    let url = demo_db().await;
+    let sim = sim_for(&url).await;
+    let now = lockdesk::demo::world::fixed_now();
+    // The data (what `lockdesk user 9 --json` prints, here after a live read):
+    // the pane's now is the pinned clock, so the week of the lock's records
+    // read live ends at the time the console shows, not the server's.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut c = pool.acquire().await.unwrap();
+    let (mut u, who) = lockdesk::store::pins::user_pins(&mut c, 9, Some(now))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.now, now);
+    let p = crate::support::sim::providers(&sim, Duration::from_secs(10));
+    let cache = lockdesk::pinmap::live::Cache::default();
+    lockdesk::pinmap::live::refresh(&p, &cache, &mut u, &who, Some(2)).await;
+    let v = lockdesk::pinmap::json::to_json(&u);
+    let d2 = v["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door_id"] == 2)
+        .unwrap()
+        .clone();
+    assert_eq!(d2["last_use"]["read"], true, "{d2}");
+    // Her last successful unlock there, from the lock's own records: the
+    // day before the demo's now (outside a week of the server's clock).
+    assert_eq!(
+        d2["last_use"]["success"], "2026-11-19T06:00:45.000Z",
+        "{d2}"
+    );
+    let why = v["why"].as_str().unwrap();
+    assert!(why.contains("it opened the door on 2026-11-19"), "{why}");
+    // The same door on the screen: `l` on door 2 reads it live.
+    let s = run(
+        &url,
+        Some(Target::User { id: 9 }),
+        "jl",
+        (160, 45),
+        Some(sim.provider_settings()),
+    )
+    .await;
+    let row2 = s
+        .lines()
+        .find(|l| l.trim_start().starts_with("#2 "))
+        .unwrap_or_else(|| panic!("no row for door 2:\n{s}"));
+    assert!(row2.contains("ok 2026-11-19 00:00"), "{row2}");
+    assert!(s.contains("last use     ok 2026-11-19 00:00:45 CST"), "{s}");
+    assert!(s.contains("it opened the door on 2026-11-19"), "{s}");
+}

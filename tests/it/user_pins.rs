@@ -89,7 +89,7 @@ async fn user_pane_answers_the_seed_case() {
     let url = demo_db().await;
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let mut c = pool.acquire().await.unwrap();
-    let (mut u, who) = pins::user_pins(&mut c, 9).await.unwrap().unwrap();
+    let (mut u, who) = pins::user_pins(&mut c, 9, None).await.unwrap().unwrap();
     let door = |u: &lockdesk::pinmap::UserPins, id: i64| {
         u.doors.iter().find(|d| d.door_id == id).cloned().unwrap()
     };
@@ -170,7 +170,7 @@ async fn live_refresh_of_a_users_doors_is_bounded() {
     let url = demo_db().await;
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let mut c = pool.acquire().await.unwrap();
-    let (mut u, who) = pins::user_pins(&mut c, 9).await.unwrap().unwrap();
+    let (mut u, who) = pins::user_pins(&mut c, 9, None).await.unwrap().unwrap();
     let sim = sim_for(&url).await;
     for d in &u.doors {
         if let Some(k) = d.lock_key() {
@@ -258,7 +258,7 @@ async fn user_missing_pin_names_the_failed_job() {
     .await
     .unwrap();
     let mut c = pool.acquire().await.unwrap();
-    let (mut u, who) = pins::user_pins(&mut c, 9).await.unwrap().unwrap();
+    let (mut u, who) = pins::user_pins(&mut c, 9, None).await.unwrap().unwrap();
     let d1 = u.doors.iter().find(|d| d.door_id == 1).unwrap();
     assert!(d1.expected_now());
     assert_eq!(d1.state, State::Failing, "{d1:?}");

@@ -71,5 +71,22 @@ pub const JOB_STATE: Statement = Statement {
     params: &[Int(72)],
 };
 
+/// The door of one provider lock, with its integration customer (whose
+/// account the lock pane's probe asks): the lowest id when several doors
+/// name the lock. Doors are tens to thousands, never millions.
+pub const LOCK_DEVICE: Statement = Statement {
+    name: "acting::lock_device",
+    sql: "SELECT d.id::int8, d.integration_customer_id::int8
+            FROM doors d WHERE d.external_id = $2 AND upper(d.device_type) = $1
+           ORDER BY d.id LIMIT 1",
+    params: &[Text("TTLOCK"), Text("28991110")],
+};
+
 /// Every statement of this module, for the EXPLAIN test.
-pub const ALL: &[&Statement] = &[&JOB_DEVICES, &RUNNING_ON_LOCK, &LOCK_HOLDER, &JOB_STATE];
+pub const ALL: &[&Statement] = &[
+    &JOB_DEVICES,
+    &RUNNING_ON_LOCK,
+    &LOCK_HOLDER,
+    &JOB_STATE,
+    &LOCK_DEVICE,
+];

@@ -3,11 +3,13 @@
 
 use super::{Param::*, Statement};
 
-/// The database's clock: the pane's "now", ages and schedules.
+/// The pane's "now", ages and schedules: the database's clock, or the
+/// console's when it is pinned (`$1`), so a live read's window of the lock's
+/// records is anchored on the time the console shows.
 pub const NOW: Statement = Statement {
     name: "pins::now",
-    sql: "SELECT now()::timestamptz",
-    params: &[],
+    sql: "SELECT coalesce($1::timestamptz, now())",
+    params: &[NullTime],
 };
 
 /// The user, their site and zone, and their Doordeck account.
@@ -20,7 +22,7 @@ pub const USER: Statement = Statement {
 
 /// Every door each of the user's access rows names, active or not, with
 /// whether the row opens it now (the drift planner's rule, on the database's
-/// clock), and its schedule's weekdays, hours and site zone (whether now is
+/// clock, or the console's pinned one, `$2`), and its schedule's weekdays, hours and site zone (whether now is
 /// within them is decided in `pinmap::hours`: a zone Postgres does not know
 /// must not fail the pane).
 pub const DOORS_OF_USER: Statement = Statement {
@@ -28,7 +30,7 @@ pub const DOORS_OF_USER: Statement = Statement {
     sql: "SELECT d.id::int8, d.name::text, upper(d.device_type)::text, d.external_id::text, d.integration_customer_id::int8,
                  d.is_active, ual.id::int8, ual.status::text, COALESCE(al.name, 'access level ' || al.id)::text, al.status::text,
                  s.name::text,
-                 (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= now()) AND (s.valid_until IS NULL OR s.valid_until > now()))),
+                 (s.id IS NULL OR ((s.valid_from IS NULL OR s.valid_from <= coalesce($2::timestamptz, now())) AND (s.valid_until IS NULL OR s.valid_until > coalesce($2::timestamptz, now())))),
                  array_to_string(s.days_of_week, ',')::text, to_char(s.start_time, 'HH24:MI')::text,
                  to_char(s.end_time, 'HH24:MI')::text, left(ss.time_zone::text, 64)
             FROM user_access_levels ual
@@ -39,7 +41,7 @@ pub const DOORS_OF_USER: Statement = Statement {
             LEFT JOIN sites ss ON ss.id = s.site_id
            WHERE ual.user_id = $1
            ORDER BY d.id, ual.id LIMIT 1000",
-    params: &[Int(9)],
+    params: &[Int(9), NullTime],
 };
 
 /// What the broker's sync state remembers of these credentials' PINs, on
