@@ -95,6 +95,16 @@ impl App {
         let Some(action) = self.keymap.lookup(&self.context_chain(), key) else {
             return Vec::new();
         };
+        // `q` over a popup closes the popup, as in the help: an engineer
+        // reading a payload does not mean to leave lockdesk. Ctrl-C still
+        // quits from anywhere.
+        if action == Action::Quit
+            && !self.popups.overlays.is_empty()
+            && ev.code == crossterm::event::KeyCode::Char('q')
+        {
+            self.popups.close_top();
+            return Vec::new();
+        }
         if !self.popups.overlays.is_empty()
             && !crate::app::popups::passes_popup(action, self.popups.overlays.last())
         {

@@ -281,6 +281,9 @@ async fn user_live_refresh_on_a_pinned_clock_shows_her_last_use_at_door_2() {
         .find(|l| l.trim_start().starts_with("#2 "))
         .unwrap_or_else(|| panic!("no row for door 2:\n{s}"));
     assert!(row2.contains("ok 2026-11-19 00:00"), "{row2}");
-    assert!(s.contains("last use     ok 2026-11-19 00:00:45.000 CST"), "{s}");
+    assert!(
+        s.contains("last use     ok 2026-11-19 00:00:45.000 CST"),
+        "{s}"
+    );
     assert!(s.contains("it opened the door on 2026-11-19"), "{s}");
 }

@@ -304,3 +304,18 @@ fn a_click_never_reaches_a_confirmation() {
     );
     assert!(a.popups.dialog.is_some(), "the confirmation stays open");
 }
+
+#[test]
+fn q_over_a_popup_closes_it_and_ctrl_c_still_quits() {
+    let mut a = app();
+    a.start(Loc::Jobs);
+    a.open_json("payload".into(), &json!({"a": 1}));
+    press(&mut a, "q");
+    assert!(
+        a.popups.overlay().is_none() && !a.requests.quit,
+        "q closed the popup"
+    );
+    a.open_json("payload".into(), &json!({"a": 1}));
+    press(&mut a, "<C-c>");
+    assert!(a.requests.quit, "Ctrl-C quits from a popup");
+}
