@@ -89,7 +89,11 @@ def parse(text):
 
 
 def main():
+    global FG, BG
     out = sys.argv[1]
+    # A light theme is drawn for a light terminal: its default colours.
+    if "--light" in sys.argv[2:]:
+        FG, BG = (30, 30, 30), (250, 250, 250)
     rows = parse(sys.stdin.read())
     regular = ImageFont.truetype(FONT_DIR + "DejaVuSansMono.ttf", SIZE)
     boldf = ImageFont.truetype(FONT_DIR + "DejaVuSansMono-Bold.ttf", SIZE)

@@ -34,6 +34,12 @@ shot() { # name, then snapshot arguments
         | "$venv/bin/python" scripts/ansi2png.py "screenshots/$name.png"
     echo "screenshots/$name.png"
 }
+shot_light() { # the light theme, on a light terminal's background
+    name=$1; shift
+    "$bin" snapshot --color --size 150x42 --tz UTC --theme light "$@" \
+        | "$venv/bin/python" scripts/ansi2png.py "screenshots/$name.png" --light
+    echo "screenshots/$name.png"
+}
 sql() { psql "$DATABASE_URL" -Atqc "$1"; }
 mkdir -p screenshots
 shot queue
@@ -63,6 +69,14 @@ offline_job=$(sql "SELECT l.reconcile_job_id FROM integration_logs l JOIN doors 
                     WHERE d.id = $offline_door AND l.ok = false AND j.status = 'failed'
                     ORDER BY l.reconcile_job_id DESC LIMIT 1")
 shot incident-refused --write --reason INC-4711 --keys ":job $offline_job<Enter>r"
+# The pictures (issue 31): the Pulse, a trace's waterfall, a lock's day;
+# the light theme (issue 30); a search in a trace.
+shot pulse --keys '6'
+shot trace-waterfall --keys 'w' trace c2165f3f
+shot lock-day door 9
+shot_light light-queue
+shot_light light-trace trace e4792295
+shot trace-search --keys '/PASSCODE<Enter>n' trace c2165f3f
 # A bundle of the outage group (`b`): the status line names the files.
 shot incident-bundle --keys 'eb'
 # The group retry, typed count and summary (last: it changes the queue).
@@ -72,4 +86,3 @@ g = max(json.load(sys.stdin), key=lambda g: g["count"])
 print(sum(n for s, n in g["statuses"].items() if s in ("failed", "dead")))')
 shot incident-group-retry --write --reason INC-4711 --keys "eR$count<Enter>"
 shot retry --write --reason screenshots --keys 'jjjr'
-shot pulse --keys '6'
