@@ -29,6 +29,12 @@ impl Requests {
     }
 
     /// The query in flight in `slot`, if any.
+    /// Drops what is in flight in `slot`: its answer, when it comes, is
+    /// not the newest and is dropped. Its id, to cancel it on the server.
+    pub(in crate::app) fn forget(&mut self, slot: Slot) -> Option<u64> {
+        self.pending.remove(&slot).map(|(id, _)| id)
+    }
+
     pub(in crate::app) fn pending(&self, slot: Slot) -> Option<&(u64, Query)> {
         self.pending.get(&slot)
     }

@@ -95,6 +95,23 @@ impl App {
                 window_words()
             )
         };
+        // The found rows replace the pane's: a page or refresh of the pane
+        // already in flight must not land over them.
+        let slot = match &found {
+            Found::Refused(_) => None,
+            Found::Jobs(..) => Some(Slot::Jobs),
+            Found::Audit(..) => Some(Slot::Audit),
+            Found::Lock(..) => Some(Slot::Lock),
+        };
+        let cmds: Vec<Cmd> = slot
+            .and_then(|slot| {
+                Some(Cmd::Cancel {
+                    slot,
+                    id: self.requests.forget(slot)?,
+                })
+            })
+            .into_iter()
+            .collect();
         match found {
             Found::Refused(why) => self.say(Level::Warn, why),
             Found::Jobs(rows, more) => {
@@ -136,7 +153,7 @@ impl App {
                 l.scroll = Scroll::default();
             }
         }
-        Vec::new()
+        cmds
     }
 
     /// Esc on a database search's rows: back to the pane's loaded rows.

@@ -319,3 +319,39 @@ fn q_over_a_popup_closes_it_and_ctrl_c_still_quits() {
     press(&mut a, "<C-c>");
     assert!(a.requests.quit, "Ctrl-C quits from a popup");
 }
+
+#[test]
+fn a_database_search_supersedes_the_queue_load_in_flight() {
+    use crate::app::Slot;
+    use crate::store::search::{Found, Search, Within};
+    let mut a = app();
+    let _ = a.start(Loc::Jobs);
+    let late = a
+        .requests
+        .pending(Slot::Jobs)
+        .map(|p| p.0)
+        .expect("the queue's load");
+    let q = crate::app::Query::DbSearch(Search {
+        within: Within::Jobs,
+        text: "gateway".into(),
+        window_secs: 86_400,
+        pinned: None,
+    });
+    let found = vec![crate::app::fixture::job(42, "failed")];
+    let cmds = a.db_found(&q, Found::Jobs(found, false));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Cancel { slot: Slot::Jobs, id } if *id == late)),
+        "{cmds:?}"
+    );
+    // The superseded page, answering late, does not land over the found rows.
+    let _ = a.update(Msg::Loaded {
+        slot: Slot::Jobs,
+        id: late,
+        result: Box::new(Ok(crate::app::Data::Jobs(vec![crate::app::fixture::job(
+            7, "done",
+        )]))),
+    });
+    let ids: Vec<i64> = a.panes.jobs.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![42]);
+}
