@@ -4,60 +4,18 @@
 
 use std::time::Duration;
 
-use lockdesk::console::options::Global;
-use lockdesk::console::{self, headless, screen};
 use lockdesk::demo::world::{BACK_ONLINE, OUTAGE_JOBS, TOKEN_JOBS};
-use lockdesk::keys::parse_sequence;
 
-use crate::support::demo_db;
+use crate::support::{Screen, demo_db};
 
 /// The final screen and the copies (OSC 52 payloads) after `keys`.
 async fn run(url: &str, keys: &str, size: (u16, u16)) -> (String, Vec<String>) {
-    let g = Global {
-        database_url: None,
-        profile: None,
-        write: false,
-        reason: None,
-        tz: Some("America/Winnipeg".into()),
-        read_url: None,
-        read_fallback: false,
-        theme: None,
-    };
-    let now = Some(lockdesk::demo::world::fixed_now());
-    let config = lockdesk::config::Config::default();
-    let mut s = console::setup_with(&g, url, "demo", None, now, config, Default::default())
+    Screen::new(url)
+        .keys(keys)
+        .size(size.0, size.1)
+        .wait(Duration::from_secs(20))
+        .run_with_copies()
         .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    s.app.session_mut().target = "demo · lockdesk_demo".into();
-    s.app.set_operator("alice".into());
-    let keys = parse_sequence(keys).unwrap();
-    let out = headless::run(
-        s.app,
-        s.pool,
-        s.standby,
-        s.settings,
-        s.providers,
-        s.start,
-        &keys,
-        size,
-        Duration::from_secs(20),
-    )
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.copies).to_string();
-    let copies = text
-        .split("\x1b]52;c;")
-        .skip(1)
-        .filter_map(|p| p.split('\x07').next())
-        .map(|b64| {
-            use base64::Engine;
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .expect("OSC 52 carries base64");
-            String::from_utf8(raw).expect("UTF-8")
-        })
-        .collect();
-    (screen::to_text(&out.screen), copies)
 }
 
 /// The first group line under the column heads.

@@ -5,43 +5,18 @@
 
 use std::time::Duration;
 
-use lockdesk::console::{self, headless, screen};
 use lockdesk::demo::world::{OUTAGE_JOBS, fixed_now};
-use lockdesk::keys::parse_sequence;
 
-use crate::support::{demo_db, global};
+use crate::support::{Screen, demo_db};
 
 /// The final screen after `keys`: as text, and in colour (ANSI).
 async fn run(url: &str, keys: &str, size: (u16, u16)) -> (String, String) {
-    let config = lockdesk::config::Config::default();
-    let mut s = console::setup_with(
-        &global(),
-        url,
-        "demo",
-        None,
-        Some(fixed_now()),
-        config,
-        Default::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e:#}"));
-    s.app.session_mut().target = "demo · lockdesk_demo".into();
-    s.app.set_operator("alice".into());
-    let keys = parse_sequence(keys).unwrap();
-    let out = headless::run(
-        s.app,
-        s.pool,
-        s.standby,
-        s.settings,
-        s.providers,
-        s.start,
-        &keys,
-        size,
-        Duration::from_secs(20),
-    )
-    .await
-    .unwrap();
-    (screen::to_text(&out.screen), screen::to_ansi(&out.screen))
+    Screen::new(url)
+        .keys(keys)
+        .size(size.0, size.1)
+        .wait(Duration::from_secs(20))
+        .run_text_and_ansi()
+        .await
 }
 
 #[tokio::test]

@@ -6,26 +6,10 @@
 
 use std::time::Duration;
 
-use lockdesk::console::options::{Global, Target};
-use lockdesk::console::{self, headless, screen};
-use lockdesk::keys::parse_sequence;
+use lockdesk::console::options::Target;
 use lockdesk::providers::settings::ProviderSettings;
 
-use crate::support::demo_db;
-use crate::support::sim_for;
-
-fn global() -> Global {
-    Global {
-        database_url: None,
-        profile: None,
-        write: false,
-        reason: None,
-        tz: Some("America/Winnipeg".into()),
-        read_url: None,
-        read_fallback: false,
-        theme: None,
-    }
-}
+use crate::support::{Screen, demo_db, sim_for};
 
 /// The last screen after `keys`, on what `target` opens, at `size`.
 async fn run(
@@ -35,36 +19,15 @@ async fn run(
     size: (u16, u16),
     providers: Option<ProviderSettings>,
 ) -> String {
-    let now = Some(lockdesk::demo::world::fixed_now());
-    let config = lockdesk::config::Config::default();
-    let mut s = console::setup_with(
-        &global(),
-        url,
-        "demo",
-        target,
-        now,
-        config,
-        providers.unwrap_or_default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e:#}"));
-    s.app.session_mut().target = "demo · lockdesk_demo".into();
-    s.app.set_operator("alice".into());
-    let keys = parse_sequence(keys).unwrap();
-    let out = headless::run(
-        s.app,
-        s.pool,
-        s.standby,
-        s.settings,
-        s.providers,
-        s.start,
-        &keys,
-        size,
-        Duration::from_secs(20),
-    )
-    .await
-    .unwrap();
-    screen::to_text(&out.screen)
+    let mut screen = Screen::new(url)
+        .target(target)
+        .keys(keys)
+        .size(size.0, size.1)
+        .wait(Duration::from_secs(20));
+    if let Some(p) = providers {
+        screen = screen.providers(p);
+    }
+    screen.run().await
 }
 
 #[tokio::test]

@@ -143,6 +143,19 @@ impl Screen {
         screen::to_ansi(&self.headless().await.screen)
     }
 
+    /// The final screen as text and with its colours, from one run.
+    pub async fn run_text_and_ansi(self) -> (String, String) {
+        let out = self.headless().await;
+        (screen::to_text(&out.screen), screen::to_ansi(&out.screen))
+    }
+
+    /// How long each load may take before the screen is read (10 s unless
+    /// said; live provider reads under load may need more).
+    pub fn wait(mut self, wait: Duration) -> Screen {
+        self.wait = wait;
+        self
+    }
+
     async fn headless(self) -> headless::Headless {
         let now = Some(lockdesk::demo::world::fixed_now());
         let config = lockdesk::config::Config::default();
