@@ -83,14 +83,101 @@ pub fn paths() {
     out!("bundles:      {}", state.join("bundles").display());
 }
 
+/// The ids opened lately that a script offers after `trace` and `job`,
+/// newest first (from every profile's history, when the script is made).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recent {
+    pub traces: Vec<String>,
+    pub jobs: Vec<String>,
+}
+
+/// How many recent ids of each kind a script offers.
+const RECENT_IN_SCRIPT: usize = 20;
+
+impl Recent {
+    /// The recent ids of `histories`, each kept only when it is made of
+    /// characters no shell reads specially: a correlation id comes from a
+    /// broker row, and a hostile one must never become script text.
+    pub fn of(histories: &[crate::app::History]) -> Recent {
+        use crate::app::OpenedKind;
+        let pick = |kind: OpenedKind, ok: fn(char) -> bool| {
+            let mut ids: Vec<String> = Vec::new();
+            for h in histories {
+                for id in h.recent_ids(kind) {
+                    let plain = !id.is_empty() && id.len() <= 64 && id.chars().all(ok);
+                    if plain && !ids.contains(&id) && ids.len() < RECENT_IN_SCRIPT {
+                        ids.push(id);
+                    }
+                }
+            }
+            ids
+        };
+        Recent {
+            traces: pick(OpenedKind::Trace, |c| {
+                c.is_ascii_alphanumeric() || c == '-' || c == '_'
+            }),
+            jobs: pick(OpenedKind::Job, |c| c.is_ascii_digit()),
+        }
+    }
+
+    /// Every profile's history in the state folder, read and never written.
+    fn read() -> Recent {
+        let dir = crate::console::history::path_for("default");
+        let Some(dir) = dir.parent() else {
+            return Recent::default();
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Recent::default();
+        };
+        let histories: Vec<crate::app::History> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+            .filter_map(|e| crate::console::history::peek(&e.path()).ok().flatten())
+            .collect();
+        Recent::of(&histories)
+    }
+}
+
+/// Offers `ids` for `sub`'s `arg` in the script (completion only: the
+/// parser still takes any id).
+fn offer(cmd: clap::Command, sub: &str, arg: &'static str, ids: &[String]) -> clap::Command {
+    if ids.is_empty() {
+        return cmd;
+    }
+    let values: Vec<clap::builder::PossibleValue> = ids
+        .iter()
+        .map(|id| clap::builder::PossibleValue::new(id.clone()))
+        .collect();
+    cmd.mut_subcommand(sub, |s| {
+        s.mut_arg(arg, |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(values))
+        })
+    })
+}
+
 /// Writes the completion script for `shell` to `out`.
-pub fn write_completions(shell: Shell, profiles: &[String], out: &mut dyn Write) {
-    let mut cmd = command_with_profiles(profiles);
+pub fn write_completions(shell: Shell, profiles: &[String], recent: &Recent, out: &mut dyn Write) {
+    let cmd = command_with_profiles(profiles);
+    let cmd = offer(cmd, "trace", "id", &recent.traces);
+    let mut cmd = offer(cmd, "job", "id", &recent.jobs);
     let name = cmd.get_name().to_string();
     match shell {
         Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, name, out),
         Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, name, out),
-        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, name, out),
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, name, out);
+            // clap's fish script leaves positional values out: the recent
+            // ids are added as fish's own lines (plain characters only).
+            for (sub, ids) in [("trace", &recent.traces), ("job", &recent.jobs)] {
+                if !ids.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "complete -c lockdesk -n \"__fish_lockdesk_using_subcommand {sub}\" -f -a \"{}\" -d 'opened lately'",
+                        ids.join(" ")
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -115,7 +202,7 @@ pub fn completions(shell: Shell) -> anyhow::Result<()> {
         .map(|c| c.profiles.keys().cloned().collect())
         .unwrap_or_default();
     let mut out = Vec::new();
-    write_completions(shell, &profiles, &mut out);
+    write_completions(shell, &profiles, &Recent::read(), &mut out);
     crate::output::write_stdout(&String::from_utf8_lossy(&out));
     Ok(())
 }
@@ -158,7 +245,12 @@ mod tests {
         let man = String::from_utf8(man).unwrap();
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
             let mut out = Vec::new();
-            write_completions(shell, &["prod".into(), "staging".into()], &mut out);
+            write_completions(
+                shell,
+                &["prod".into(), "staging".into()],
+                &Recent::default(),
+                &mut out,
+            );
             let script = String::from_utf8(out).unwrap();
             for s in &subs {
                 assert!(script.contains(s.as_str()), "{shell:?} lacks {s}");
@@ -175,6 +267,50 @@ mod tests {
             }
             assert!(script.contains("staging"), "{shell:?}: profile names");
             assert!(script.contains("high-contrast"), "{shell:?}: theme names");
+        }
+    }
+
+    #[test]
+    fn completions_offer_recent_ids_and_never_a_hostile_one() {
+        use crate::app::{Entry, History, Opened, OpenedKind};
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let mut h = History::default();
+        for (kind, id) in [
+            (OpenedKind::Trace, "c2165f3fb5a84c1b9d0e7a3f11aa22bb"),
+            (OpenedKind::Trace, "$(touch /tmp/owned)"),
+            (OpenedKind::Trace, "e4792295b2f441f0b205e154984e92fc"),
+            (OpenedKind::Job, "4711"),
+            (OpenedKind::Job, "12;rm"),
+            (OpenedKind::Lock, "TTLOCK:28991110"),
+        ] {
+            h.add(Entry::Opened(Opened {
+                kind,
+                id: id.into(),
+                at,
+            }));
+        }
+        let recent = Recent::of(&[h]);
+        assert_eq!(
+            recent.traces,
+            [
+                "e4792295b2f441f0b205e154984e92fc",
+                "c2165f3fb5a84c1b9d0e7a3f11aa22bb"
+            ]
+        );
+        assert_eq!(recent.jobs, ["4711"]);
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let mut out = Vec::new();
+            write_completions(shell, &[], &recent, &mut out);
+            let script = String::from_utf8(out).unwrap();
+            assert!(
+                script.contains("e4792295b2f441f0b205e154984e92fc"),
+                "{shell:?}"
+            );
+            assert!(script.contains("4711"), "{shell:?}");
+            assert!(
+                !script.contains("owned") && !script.contains("12;rm"),
+                "{shell:?}"
+            );
         }
     }
 

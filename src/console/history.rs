@@ -40,9 +40,34 @@ pub fn path_for(profile: &str) -> PathBuf {
 /// The history at `path` (none yet: empty). Only its newest MiB is read;
 /// a file grown past what is kept is written again with what is kept.
 pub fn load(path: &Path) -> std::io::Result<History> {
+    let Some((from, text)) = newest_text(path)? else {
+        return Ok(History::default());
+    };
+    let history = History::from_text(&text);
+    let kept = crate::app::history_cap();
+    if from > 0 || text.lines().count() > kept * 2 {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let mut out = String::new();
+        for e in history.entries(at) {
+            out.push_str(&e.to_line());
+            out.push('\n');
+        }
+        crate::files::write_private(path, &out)?;
+    }
+    Ok(history)
+}
+
+/// The history at `path`, read and never written (`lockdesk completions`
+/// reads it from a shell; compaction is the console's). `None`: no file.
+pub fn peek(path: &Path) -> std::io::Result<Option<History>> {
+    Ok(newest_text(path)?.map(|(_, text)| History::from_text(&text)))
+}
+
+/// The file's newest MiB as whole lines, and where that part starts.
+fn newest_text(path: &Path) -> std::io::Result<Option<(u64, String)>> {
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(History::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
     let len = f.metadata()?.len();
@@ -57,18 +82,7 @@ pub fn load(path: &Path) -> std::io::Result<History> {
     } else {
         &text
     };
-    let history = History::from_text(text);
-    let kept = crate::app::history_cap();
-    if from > 0 || text.lines().count() > kept * 2 {
-        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-        let mut out = String::new();
-        for e in history.entries(at) {
-            out.push_str(&e.to_line());
-            out.push('\n');
-        }
-        crate::files::write_private(path, &out)?;
-    }
-    Ok(history)
+    Ok(Some((from, text.to_string())))
 }
 
 /// Appends one entry, making the folder (0700) and the file (0600).
