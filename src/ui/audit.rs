@@ -21,7 +21,7 @@ const COLS: [Ranked; 7] = [
     whole(4, 0),
     whole(6, 0),
     text(6, 0),
-    text(10, 2),
+    text(7, 2),
     text(10, 1),
     text(10, 4),
     whole(11, 3),
@@ -190,4 +190,42 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::store::traces::AuditRow;
+
+    fn row(before: Option<Value>, after: Option<Value>) -> AuditRow {
+        AuditRow {
+            id: 1,
+            created_at: crate::demo::world::fixed_now(),
+            entity_type: "Credential".into(),
+            entity_id: Some(7),
+            action: "update".into(),
+            before_json: before,
+            after_json: after,
+            correlation_id: None,
+            actor: None,
+            source: None,
+            odd: Vec::new(),
+            raw_json: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn changed_names_the_fields_an_update_changed_and_nothing_else() {
+        let r = row(
+            Some(json!({"status": "active", "pin": "***", "gone": 1, "deep": {"a": 1}})),
+            Some(json!({"status": "revoked", "pin": "***", "new": null, "deep": {"a": 2}})),
+        );
+        assert_eq!(super::changed(&r), "deep, gone, new, status");
+        // The same on both sides, a create, odd JSON: nothing to name.
+        let same = json!({"status": "active"});
+        assert_eq!(super::changed(&row(Some(same.clone()), Some(same))), "");
+        assert_eq!(super::changed(&row(None, Some(json!({"a": 1})))), "");
+        assert_eq!(super::changed(&row(Some(json!([1])), Some(json!("x")))), "");
+    }
 }

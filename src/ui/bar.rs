@@ -13,57 +13,43 @@ use unicode_width::UnicodeWidthStr;
 use super::{fit_parts, shown, theme, visible};
 use crate::app::{App, Pane};
 
-/// What the bar says in full. The steps below go from the widest terminal
-/// to the narrowest; the first whose line fits with at least `TARGET_LEAST`
-/// columns for the target is drawn.
+/// What the bar says in full, each part in the order it gives way. The
+/// steps below go from the widest terminal to the narrowest; the first
+/// whose line fits with at least `TARGET_LEAST` columns for the target is
+/// drawn (the mode, the warnings and the tabs are in every step).
 #[derive(Debug, Clone, Copy)]
 struct Says {
     /// Every tab's name; else only the current pane's, the others by their
-    /// number (which is also their key), as lazygit's `[1]`…`[5]`.
+    /// number (which is also their key), as lazygit's `[1]`…`[5]`: the
+    /// first to go, since nothing is lost but words the numbers stand for.
     tab_names: bool,
-    /// "times in America/Winnipeg": the first to go, since every time on
-    /// screen carries its zone's abbreviation.
+    /// "times in America/Winnipeg": the next, since every time on screen
+    /// carries its zone's abbreviation.
     zone: bool,
-    /// "calls → HOST": kept longer than the tab names, since where a change
-    /// would be sent matters more than a name the number stands for.
-    calls: bool,
-    /// The " lockdesk " brand and a slow load's whole sentence: only the
-    /// narrowest terminals lose them (the spinner then says "Esc cancels").
+    /// The " lockdesk " brand: it names nothing the engineer needs.
     brand: bool,
+    /// "calls → HOST", and a slow load's whole sentence: the last to go,
+    /// since where a change would be sent matters more than a name its
+    /// number stands for (the spinner then says only "Esc cancels").
+    calls: bool,
 }
 
 const STEPS: [Says; 5] = [
-    Says {
-        tab_names: true,
-        zone: true,
-        calls: true,
-        brand: true,
-    },
-    Says {
-        tab_names: false,
-        zone: true,
-        calls: true,
-        brand: true,
-    },
-    Says {
-        tab_names: false,
-        zone: false,
-        calls: true,
-        brand: true,
-    },
-    Says {
-        tab_names: false,
-        zone: false,
-        calls: false,
-        brand: true,
-    },
-    Says {
-        tab_names: false,
-        zone: false,
-        calls: false,
-        brand: false,
-    },
+    says(true, true, true, true),
+    says(false, true, true, true),
+    says(false, false, true, true),
+    says(false, false, false, true),
+    says(false, false, false, false),
 ];
+
+const fn says(tab_names: bool, zone: bool, brand: bool, calls: bool) -> Says {
+    Says {
+        tab_names,
+        zone,
+        brand,
+        calls,
+    }
+}
 
 /// The target's least width before the bar's other parts give way: enough
 /// for the profile's name and the start of the database's.
@@ -118,7 +104,7 @@ fn spans(app: &App, says: Says) -> (Vec<Span<'static>>, usize) {
         words.push(format!("times in {}", app.clock().label()));
     }
     let words = if words.is_empty() {
-        " ".to_string()
+        String::new()
     } else {
         format!(" {} ", words.join(" · "))
     };
@@ -162,7 +148,7 @@ fn spans(app: &App, says: Says) -> (Vec<Span<'static>>, usize) {
     // A slow load comes before the tabs: what the console waits for and that
     // Esc cancels it are never cut (the tabs give way to it first).
     if let Some((what, waited)) = app.slow_load() {
-        let text = if says.brand {
+        let text = if says.calls {
             spinner(what, waited)
         } else {
             format!(" {} Esc cancels ", frame_of(waited))

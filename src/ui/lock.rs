@@ -21,7 +21,9 @@ use crate::timefmt::age;
 /// (what, error), each up to its widest value on screen.
 const COLS: [Ranked; 7] = [
     whole(4, 0),
-    text(6, 2),
+    // As wide as every source's name ("doordeck"), so that it does not
+    // change width from one lock to the next.
+    text(8, 2),
     text(12, 0),
     whole(6, 0),
     whole(3, 0),
