@@ -431,3 +431,30 @@ fn every_tab_shows_and_takes_its_click_at_60_columns() {
         assert_eq!(a.pane(), Pane::ALL[n - 1], "a click on {n} at column {x}");
     }
 }
+
+#[test]
+fn a_slow_load_at_60_columns_says_esc_cancels_and_keeps_every_tab() {
+    use crate::app::Msg;
+    let mut a = app();
+    // The Audit pane's load, pending 1.2 s on the terminal's clock.
+    a.act(Action::PaneAudit);
+    let t0 = a.now();
+    a.update(Msg::Beat(t0));
+    a.update(Msg::Beat(t0 + Duration::milliseconds(1_200)));
+    assert!(a.slow_load().is_some());
+    let top = |w: u16| {
+        let mut t = Terminal::new(TestBackend::new(w, 10)).unwrap();
+        t.draw(|f| super::draw(f, &a)).unwrap();
+        (0..w)
+            .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect::<String>()
+    };
+    // Wide: the whole sentence. Narrow: that Esc cancels, and every tab.
+    assert!(top(200).contains("waiting for the audit rows 1.2 s · Esc cancels"));
+    let narrow = top(60);
+    assert!(narrow.contains(" Esc cancels "), "{narrow}");
+    let tabs = narrow.split_once('│').map_or("", |t| t.1).to_string();
+    for label in [" 1 ", " 2 Audit ", " 3 ", " 4 ", " 5 ", " 6 "] {
+        assert!(tabs.contains(label), "{label:?} in {narrow}");
+    }
+}
