@@ -5,28 +5,90 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::columns::{self, Col};
+use super::columns::{self, Col, Ranked};
 use super::{cell, fit, theme, when};
 use crate::app::App;
+use crate::store::traces::AuditRow;
 
-/// The columns: TIME, ENTITY (its id) and CORRELATION grow to their widest
-/// value on screen, so none is ever cut; ACTION, ACTOR and SOURCE give way
-/// to them.
-const COLS: [Col; 6] = [
-    Col::Whole(28),
-    Col::Whole(24),
-    Col::Text { width: 7, least: 6 },
-    Col::Text {
-        width: 28,
-        least: 10,
-    },
-    Col::Text {
-        width: 23,
-        least: 10,
-    },
-    Col::Whole(32),
+/// The columns, in order, and which give way first on a narrow terminal
+/// (as the job queue's do): TIME, ENTITY (a type and its id) and ACTION
+/// never go; then SOURCE (the broker's route, the least telling), then
+/// CORRELATION (the trace, also reached by Enter), CHANGED and ACTOR, the
+/// last. TIME, ENTITY and CORRELATION are shown whole or not at all (a time
+/// or an id is never cut); the width left goes to the text columns (what
+/// changed, who, from where), each up to its widest value on screen.
+const COLS: [Ranked; 7] = [
+    whole(4, 0),
+    whole(6, 0),
+    text(6, 0),
+    text(7, 2),
+    text(10, 1),
+    text(10, 4),
+    whole(11, 3),
 ];
-const TITLES: [&str; 6] = ["TIME", "ENTITY", "ACTION", "ACTOR", "SOURCE", "CORRELATION"];
+const TITLES: [&str; 7] = [
+    "TIME",
+    "ENTITY",
+    "ACTION",
+    "CHANGED",
+    "ACTOR",
+    "SOURCE",
+    "CORRELATION",
+];
+
+const fn whole(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Whole(least),
+        drop,
+    }
+}
+
+const fn text(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Text {
+            width: least,
+            least,
+        },
+        drop,
+    }
+}
+
+/// What an update changed: its top-level fields whose values differ (a
+/// create or a delete says so in ACTION). Compared in place, nothing
+/// copied: this runs for each row on screen at every frame.
+fn changed(r: &AuditRow) -> String {
+    use serde_json::Value;
+    let (Some(Value::Object(b)), Some(Value::Object(a))) = (&r.before_json, &r.after_json) else {
+        return String::new();
+    };
+    let mut keys: Vec<&str> = b
+        .iter()
+        .filter(|(k, v)| a.get(*k) != Some(v))
+        .map(|(k, _)| k.as_str())
+        .chain(a.keys().filter(|k| !b.contains_key(*k)).map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.join(", ")
+}
+
+/// One row's values as the table writes them, in the order of `COLS`.
+fn row_cells(app: &App, r: &AuditRow) -> [String; 7] {
+    [
+        when(&r.odd, "created_at", || {
+            app.clock().short(&r.created_at, None)
+        }),
+        format!(
+            "{} #{}",
+            r.entity_type,
+            r.entity_id.map_or("?".into(), |e| e.to_string())
+        ),
+        r.action.clone(),
+        changed(r),
+        r.actor.clone().unwrap_or_default(),
+        r.source.clone().unwrap_or_default(),
+        r.correlation_id.clone().unwrap_or_default(),
+    ]
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
@@ -61,66 +123,58 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         a.scroll.selected,
     );
     let w = body.width as usize;
-    // Each row's time and entity (a type and an id) as written, so that
-    // their columns can grow to the widest on screen.
-    let cells: Vec<(String, String)> = visible
+    let cells: Vec<[String; 7]> = visible
         .iter()
         .skip(off)
         .take(height)
-        .map(|&i| {
-            let r = &a.rows[i];
-            (
-                when(&r.odd, "created_at", || {
-                    app.clock().short(&r.created_at, None)
-                }),
-                format!(
-                    "{} #{}",
-                    r.entity_type,
-                    r.entity_id.map_or("?".into(), |e| e.to_string())
-                ),
-            )
-        })
+        .map(|&i| row_cells(app, &a.rows[i]))
         .collect();
-    let widest = [
-        columns::widest(cells.iter().map(|c| c.0.as_str())),
-        columns::widest(cells.iter().map(|c| c.1.as_str())),
-        0,
-        0,
-        0,
-        columns::widest(
-            visible
-                .iter()
-                .skip(off)
-                .take(height)
-                .map(|&i| a.rows[i].correlation_id.as_deref().unwrap_or("")),
-        ),
-    ];
-    // CORRELATION is last: no space after it.
-    let cw = columns::widths(COLS, widest, w + 1);
+    let widest: [usize; 7] = std::array::from_fn(|c| {
+        columns::widest(cells.iter().map(|r| r[c].as_str())).max(TITLES[c].len())
+    });
+    // A column with no value on screen goes first; the last column needs
+    // no space after it.
+    let empty: [bool; 7] = std::array::from_fn(|c| cells.iter().all(|r| r[c].is_empty()));
+    let cw = columns::ranked(COLS, widest, empty, w + 1);
+    let last = cw.iter().rposition(Option::is_some);
     let mut head = String::new();
     for (title, n) in TITLES.iter().zip(cw) {
-        head.push_str(&cell(title, n));
-        head.push(' ');
+        if let Some(n) = n {
+            head.push_str(&cell(title, n));
+            head.push(' ');
+        }
     }
     let mut lines = vec![Line::from(Span::styled(
         fit(head.trim_end(), w),
         th.column_heads,
     ))];
-    for ((row, &i), (time, entity)) in visible.iter().enumerate().skip(off).zip(&cells) {
+    for ((row, &i), c) in visible.iter().enumerate().skip(off).zip(&cells) {
         let r = &a.rows[i];
         let action_style = match r.action.as_str() {
             "create" => th.ok,
             "delete" => th.failed,
             _ => th.warning,
         };
-        let mut line = Line::from(vec![
-            Span::raw(cell(time, cw[0]) + " "),
-            Span::raw(cell(entity, cw[1]) + " "),
-            Span::styled(cell(&r.action, cw[2]) + " ", action_style),
-            Span::raw(cell(r.actor.as_deref().unwrap_or(""), cw[3]) + " "),
-            Span::styled(cell(r.source.as_deref().unwrap_or(""), cw[4]) + " ", th.dim),
-            Span::styled(r.correlation_id.clone().unwrap_or_default(), th.dim),
-        ]);
+        let style_of = |col: usize| match col {
+            2 => action_style,
+            5 | 6 => th.dim,
+            _ => ratatui::style::Style::default(),
+        };
+        let mut spans = Vec::new();
+        for (col, n) in cw.iter().enumerate() {
+            let Some(n) = *n else { continue };
+            if !spans.is_empty() {
+                spans.push(Span::raw(" "));
+            }
+            // The last column is not padded: nothing follows it.
+            let text = if Some(col) == last {
+                fit(&c[col], n)
+            } else {
+                cell(&c[col], n)
+            };
+            spans.push(Span::styled(text, style_of(col)));
+        }
+        let mut line = Line::from(spans);
         if row == a.scroll.selected {
             line = line.patch_style(th.selection);
         }
@@ -136,4 +190,42 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(super::shown(lines)), body);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::store::traces::AuditRow;
+
+    fn row(before: Option<Value>, after: Option<Value>) -> AuditRow {
+        AuditRow {
+            id: 1,
+            created_at: crate::demo::world::fixed_now(),
+            entity_type: "Credential".into(),
+            entity_id: Some(7),
+            action: "update".into(),
+            before_json: before,
+            after_json: after,
+            correlation_id: None,
+            actor: None,
+            source: None,
+            odd: Vec::new(),
+            raw_json: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn changed_names_the_fields_an_update_changed_and_nothing_else() {
+        let r = row(
+            Some(json!({"status": "active", "pin": "***", "gone": 1, "deep": {"a": 1}})),
+            Some(json!({"status": "revoked", "pin": "***", "new": null, "deep": {"a": 2}})),
+        );
+        assert_eq!(super::changed(&r), "deep, gone, new, status");
+        // The same on both sides, a create, odd JSON: nothing to name.
+        let same = json!({"status": "active"});
+        assert_eq!(super::changed(&row(Some(same.clone()), Some(same))), "");
+        assert_eq!(super::changed(&row(None, Some(json!({"a": 1})))), "");
+        assert_eq!(super::changed(&row(Some(json!([1])), Some(json!("x")))), "");
+    }
 }

@@ -3,37 +3,67 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::columns::{self, Col};
+use super::columns::{self, Col, Ranked};
 use super::{cell, fit, ok_span, theme, when};
 use crate::app::{App, LockRow};
 use crate::timefmt::age;
 
-/// The columns before ERROR (which runs to the pane's edge): TIME, RESULT,
-/// JOB and CORRELATION grow to their widest value on screen (a time to the
-/// microsecond in a zone written `+00:00`, an 8-digit job id, a UUID), so
-/// none is ever cut or glued; SOURCE and WHAT give way to them.
-const COLS: [Col; 6] = [
-    Col::Whole(31),
-    Col::Text { width: 9, least: 6 },
-    Col::Text {
-        width: 25,
-        least: 12,
-    },
-    Col::Whole(7),
-    Col::Whole(8),
-    Col::Whole(33),
+/// The columns, in order, and which give way first on a narrow terminal
+/// (as the job queue's do): TIME, WHAT (the action), RESULT and JOB never
+/// go; then CORRELATION / WHO (the trace, also reached by Enter), SOURCE,
+/// and ERROR last. TIME, RESULT, JOB and a correlation are shown whole or
+/// not at all (a time or an id is never cut; a provider event's WHO is cut
+/// to the correlations' width); the width left goes to the text columns
+/// (what, error), each up to its widest value on screen.
+const COLS: [Ranked; 7] = [
+    whole(4, 0),
+    // As wide as every source's name ("doordeck"), so that it does not
+    // change width from one lock to the next.
+    text(8, 2),
+    text(12, 0),
+    whole(6, 0),
+    whole(3, 0),
+    whole(17, 3),
+    text(20, 1),
 ];
-const TITLES: [&str; 6] = [
+const TITLES: [&str; 7] = [
     "TIME",
     "SOURCE",
     "WHAT",
     "RESULT",
     "JOB",
     "CORRELATION / WHO",
+    "ERROR",
 ];
+
+const fn whole(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Whole(least),
+        drop,
+    }
+}
+
+const fn text(least: usize, drop: u8) -> Ranked {
+    Ranked {
+        col: Col::Text {
+            width: least,
+            least,
+        },
+        drop,
+    }
+}
+
+/// One row as the table writes it: its values in the order of `COLS`, the
+/// style of each, and whether it failed.
+struct Cells {
+    text: [String; 7],
+    style: [Style; 7],
+    failed: bool,
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
@@ -167,85 +197,119 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let w = body.width as usize;
     let site = app.site_zone(l.door.as_ref().map(|d| d.id));
     let provider = t.provider.clone().unwrap_or_default();
-    // Each row's time, job and correlation as written, so that their
-    // columns can grow to the widest on screen.
-    let cells: Vec<(String, String, String)> = visible
+    let cells: Vec<Cells> = visible
         .iter()
         .skip(off)
         .take(height)
         .map(|r| match *r {
             LockRow::Log(i) => {
                 let log = &l.logs[i];
-                (
-                    when(&log.odd, "created_at", || {
-                        app.clock().full(&log.created_at, site)
-                    }),
-                    log.reconcile_job_id
-                        .map_or(String::new(), |j| format!("#{j}")),
-                    log.correlation_id.clone().unwrap_or_default(),
-                )
-            }
-            LockRow::Event(i) => (
-                app.clock().full(&t.events[i].at, site),
-                String::new(),
-                String::new(),
-            ),
-        })
-        .collect();
-    let widest = [
-        columns::widest(cells.iter().map(|c| c.0.as_str())),
-        0,
-        0,
-        0,
-        columns::widest(cells.iter().map(|c| c.1.as_str())),
-        columns::widest(cells.iter().map(|c| c.2.as_str())),
-    ];
-    let cw = columns::widths(COLS, widest, w);
-    let mut head = String::new();
-    for (title, n) in TITLES.iter().zip(cw) {
-        head.push_str(&cell(title, n));
-        head.push(' ');
-    }
-    head.push_str("ERROR");
-    let mut lines = vec![Line::from(Span::styled(fit(&head, w), th.column_heads))];
-    for ((row, r), (time, job, corr)) in visible.iter().enumerate().skip(off).zip(&cells) {
-        let mut line = match *r {
-            LockRow::Log(i) => {
-                let log = &l.logs[i];
                 let result = super::log_span(th, log);
-                let mut line = Line::from(vec![
-                    Span::raw(cell(time, cw[0]) + " "),
-                    Span::styled(cell("broker", cw[1]) + " ", th.broker),
-                    Span::raw(cell(&log.action, cw[2]) + " "),
-                    Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
-                    Span::raw(cell(job, cw[4]) + " "),
-                    Span::styled(cell(corr, cw[5]) + " ", th.dim),
-                    Span::styled(log.error_message.clone().unwrap_or_default(), th.failed),
-                ]);
-                line.spans.insert(3, result);
-                if !log.ok {
-                    line = line.patch_style(th.failed_row);
+                Cells {
+                    text: [
+                        when(&log.odd, "created_at", || {
+                            app.clock().full(&log.created_at, site)
+                        }),
+                        "broker".into(),
+                        log.action.clone(),
+                        result.content.to_string(),
+                        log.reconcile_job_id
+                            .map_or(String::new(), |j| format!("#{j}")),
+                        log.correlation_id.clone().unwrap_or_default(),
+                        log.error_message.clone().unwrap_or_default(),
+                    ],
+                    style: [
+                        Style::default(),
+                        th.broker,
+                        Style::default(),
+                        result.style,
+                        Style::default(),
+                        th.dim,
+                        th.failed,
+                    ],
+                    failed: !log.ok,
                 }
-                line
             }
             LockRow::Event(i) => {
                 let e = &t.events[i];
                 let result = ok_span(th, e.success);
-                let mut line = Line::from(vec![
-                    Span::raw(cell(time, cw[0]) + " "),
-                    Span::styled(cell(&provider.to_lowercase(), cw[1]) + " ", th.provider),
-                    Span::raw(cell(&e.kind, cw[2]) + " "),
-                    Span::raw(" ".repeat(cw[3] + 1 - result.width().min(cw[3]))),
-                    Span::raw(cell("", cw[4]) + " "),
-                    Span::styled(cell(e.who.as_deref().unwrap_or("—"), cw[5]) + " ", th.dim),
-                ]);
-                line.spans.insert(3, result);
-                if !e.success {
-                    line = line.patch_style(th.failed_row);
+                Cells {
+                    text: [
+                        app.clock().full(&e.at, site),
+                        provider.to_lowercase(),
+                        e.kind.clone(),
+                        result.content.to_string(),
+                        String::new(),
+                        e.who.clone().unwrap_or_else(|| "—".into()),
+                        String::new(),
+                    ],
+                    style: [
+                        Style::default(),
+                        th.provider,
+                        Style::default(),
+                        result.style,
+                        Style::default(),
+                        th.dim,
+                        Style::default(),
+                    ],
+                    failed: !e.success,
                 }
-                line
             }
-        };
+        })
+        .collect();
+    let widest: [usize; 7] = std::array::from_fn(|c| {
+        // A provider event's WHO is cut to the correlations' width.
+        let values = visible
+            .iter()
+            .skip(off)
+            .zip(&cells)
+            .filter(|(r, _)| c != 5 || matches!(r, LockRow::Log(_)))
+            .map(|(_, x)| x.text[c].as_str());
+        columns::widest(values).max(TITLES[c].len())
+    });
+    // A column with no value on screen goes first (no failure here: no
+    // ERROR); the last column needs no space after it.
+    let empty: [bool; 7] = std::array::from_fn(|c| cells.iter().all(|x| x.text[c].is_empty()));
+    let cw = columns::ranked(COLS, widest, empty, w + 1);
+    let last = cw.iter().rposition(Option::is_some);
+    let mut head = String::new();
+    for (title, n) in TITLES.iter().zip(cw) {
+        if let Some(n) = n {
+            head.push_str(&cell(title, n));
+            head.push(' ');
+        }
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        fit(head.trim_end(), w),
+        th.column_heads,
+    ))];
+    for (row, x) in (off..).zip(&cells) {
+        let mut spans = Vec::new();
+        for (col, n) in cw.iter().enumerate() {
+            let Some(n) = *n else { continue };
+            if !spans.is_empty() {
+                spans.push(Span::raw(" "));
+            }
+            // The last column is not padded: nothing follows it.
+            // (The result's colour is on its word only.)
+            if col == 3 {
+                let word = fit(&x.text[col], n);
+                let pad = n.saturating_sub(word.chars().count());
+                spans.push(Span::styled(word, x.style[col]));
+                spans.push(Span::raw(" ".repeat(pad)));
+                continue;
+            }
+            let text = if Some(col) == last {
+                fit(&x.text[col], n)
+            } else {
+                cell(&x.text[col], n)
+            };
+            spans.push(Span::styled(text, x.style[col]));
+        }
+        let mut line = Line::from(spans);
+        if x.failed {
+            line = line.patch_style(th.failed_row);
+        }
         if row == l.scroll.selected {
             line = line.patch_style(th.selection);
         }

@@ -3,6 +3,7 @@
 //! scroll offset cell that keeps the selection on screen).
 
 mod audit;
+mod bar;
 mod columns;
 mod dialog;
 mod groups;
@@ -164,7 +165,37 @@ pub fn fit_parts(s: &str, width: usize) -> String {
             out
         })
         .collect();
-    fit(&cut.join(SEP), width)
+    let joined = cut.join(SEP);
+    if UnicodeWidthStr::width(joined.as_str()) <= width {
+        return joined;
+    }
+    // Still too wide with every part at its least: the parts that fit,
+    // each leaving room to say that more follows (` · …`), are kept as cut;
+    // the first that does not is cut at its end from its whole text (one
+    // `…`, never a middle cut cut again: "lock……"), and the rest go.
+    let mut out = String::new();
+    for (i, part) in cut.iter().enumerate() {
+        let sep = if i == 0 { "" } else { SEP };
+        let used = UnicodeWidthStr::width(out.as_str()) + UnicodeWidthStr::width(sep);
+        let more = if i + 1 < cut.len() {
+            UnicodeWidthStr::width(SEP) + 1
+        } else {
+            0
+        };
+        if used + UnicodeWidthStr::width(part.as_str()) + more <= width {
+            out.push_str(sep);
+            out.push_str(part);
+            continue;
+        }
+        if used < width {
+            let (word, rest) = &parts[i];
+            let whole: String = word.chars().chain(rest.iter().copied()).collect();
+            out.push_str(sep);
+            out.push_str(&fit(&whole, width - used));
+        }
+        break;
+    }
+    out
 }
 
 /// `s` broken into lines of at most `width` columns (by display width), for
@@ -243,7 +274,7 @@ fn draw_panes(f: &mut Frame, app: &App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    status_bar(f, app, top);
+    bar::status_bar(f, app, top);
     if let Some(e) = &app.db_lost() {
         let text = format!(
             " Database connection lost — showing what was loaded; reconnecting by itself. ({e})"
@@ -281,111 +312,6 @@ fn draw_panes(f: &mut Frame, app: &App) {
     }
     flash_line(f, app, flash);
     bottom_line(f, app, bottom);
-}
-
-fn status_bar(f: &mut Frame, app: &App, area: Rect) {
-    let th = theme::of(app);
-    let label = format!(" {} ", app.mode_label());
-    let mode = if app.can_write() {
-        Span::styled(label, th.mode_write)
-    } else {
-        Span::styled(label, th.mode_read)
-    };
-    let mut spans = vec![
-        Span::styled(" lockdesk ", th.brand),
-        Span::raw(" "),
-        // The target, fitted below once the rest of the line is known.
-        Span::raw(""),
-        Span::raw(" "),
-        mode,
-        // Where provider calls go and which zone times are in, in words.
-        Span::styled(
-            match app.session().calls_to.as_str() {
-                "none" => " no provider calls ·".to_string(),
-                "local" => " calls → local simulator ·".to_string(),
-                host => format!(" calls → {host} ·"),
-            },
-            th.dim,
-        ),
-        Span::styled(format!(" times in {} ", app.clock().label()), th.dim),
-    ];
-    // Ages and "stuck" follow the database's clock; say when this machine's
-    // is off by more than a few seconds.
-    let skew = app.clock_skew().num_seconds();
-    if skew.unsigned_abs() > 5 {
-        let sign = if skew > 0 { "behind" } else { "ahead" };
-        spans.push(Span::styled(
-            format!(
-                "this clock {} {sign} the database ",
-                crate::timefmt::age(app.clock_skew().abs())
-            ),
-            th.warning,
-        ));
-    }
-    // Reads from a standby: say when it receives nothing from the primary
-    // (its lag reads 0 then), else when it is more than a second behind.
-    if let Some(stopped) = app.standby_stopped() {
-        spans.push(Span::styled(format!("{stopped} "), th.warning));
-    } else if let Some(ms) = app.jobs().counts.standby_lag_ms.filter(|ms| *ms > 1_000) {
-        spans.push(Span::styled(
-            format!("standby {:.1} s behind ", ms as f64 / 1000.0),
-            th.warning,
-        ));
-    }
-    // A slow load comes before the tabs: on a narrow terminal the tabs are
-    // cut, never what the console waits for and that Esc cancels it.
-    if let Some((what, waited)) = app.slow_load() {
-        spans.push(Span::styled(spinner(what, waited), th.warning));
-    } else if app.in_flight() > 0 {
-        spans.push(Span::styled(" ⟳ ", th.warning));
-    }
-    spans.push(Span::raw("│"));
-    let first_tab = spans.len();
-    for (i, p) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, p.title());
-        spans.push(if *p == app.pane() {
-            Span::styled(label, th.tab_current)
-        } else {
-            Span::styled(label, th.dim)
-        });
-    }
-    // Where the console is connected is the one part that may be long (a
-    // socket path, two servers with a standby): it gives way, so that the
-    // mode, the warnings and the panes always show.
-    let rest: usize = spans.iter().map(Span::width).sum();
-    let room = usize::from(area.width).saturating_sub(rest).max(12);
-    spans[2] = Span::raw(fit_parts(&app.session().target, room));
-    pointer_tabs(app, &spans, first_tab, area);
-    f.render_widget(Paragraph::new(shown([Line::from(spans)])), area);
-}
-
-/// ` ⠹ waiting for the trace 1.2 s · Esc cancels`: a load over 300 ms.
-fn spinner(what: &str, waited: chrono::Duration) -> String {
-    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    let ms = waited.num_milliseconds().max(0);
-    let frame = FRAMES[usize::try_from(ms / 100).unwrap_or(0) % FRAMES.len()];
-    format!(
-        " {frame} waiting for {what} {:.1} s · Esc cancels ",
-        ms as f64 / 1000.0
-    )
-}
-
-/// Where each pane's tab is on the status bar, for a click (`app::mouse`).
-fn pointer_tabs(app: &App, spans: &[Span], first_tab: usize, area: Rect) {
-    let mut x = usize::from(area.x) + spans.iter().take(first_tab).map(Span::width).sum::<usize>();
-    for (i, s) in spans
-        .iter()
-        .skip(first_tab)
-        .take(Pane::ALL.len())
-        .enumerate()
-    {
-        let (from, to) = (x, x.saturating_add(s.width()));
-        x = to;
-        let key = char::from_digit(u32::try_from(i + 1).unwrap_or(0), 10).unwrap_or('1');
-        if let (Ok(from), Ok(to)) = (u16::try_from(from), u16::try_from(to)) {
-            app.pointer().tab(from, to.min(area.right()), area.y, key);
-        }
-    }
 }
 
 /// A list just drawn: its rows start at `top`, `height` of them from `offset`.

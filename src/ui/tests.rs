@@ -204,6 +204,35 @@ fn a_long_target_gives_way_keeping_each_servers_start_and_end() {
 }
 
 #[test]
+fn a_target_cut_short_ends_with_one_ellipsis() {
+    // At 13 columns the database's name was cut in its middle and then
+    // again at its end: "demo · lock……".
+    assert_eq!(
+        super::fit_parts("demo · lockdesk_demo", 13),
+        "demo · lockd…"
+    );
+    assert_eq!(
+        super::fit_parts("demo · lockdesk_demo", 20),
+        "demo · lockdesk_demo"
+    );
+    let target =
+        "prod · writes db-primary.broker.internal/broker · reads db-replica.internal/broker";
+    for t in ["demo · lockdesk_demo", target] {
+        for width in 0..=t.chars().count() {
+            let short = super::fit_parts(t, width);
+            assert!(
+                unicode_width::UnicodeWidthStr::width(short.as_str()) <= width,
+                "{width}: {short}"
+            );
+            assert!(!short.contains("……"), "{width}: {short}");
+            for part in short.split(" · ") {
+                assert!(part.matches('…').count() <= 1, "{width}: {short}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_header_shows_the_standby_lag_and_the_panes_whatever_the_target() {
     let mut a = app();
     a.session_mut().target = format!(
@@ -363,4 +392,69 @@ fn the_user_picker_draws_at_any_size_and_never_shows_a_hostile_name_raw() {
         "{text}"
     );
     assert!(!text.contains('\u{202E}'));
+}
+
+#[test]
+fn every_tab_shows_and_takes_its_click_at_60_columns() {
+    use crate::app::{Msg, Pane};
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    // From the queue: 2, 3, … 6, then back to 1.
+    for n in [2, 3, 4, 5, 6, 1] {
+        let mut t = Terminal::new(TestBackend::new(60, 20)).unwrap();
+        t.draw(|f| super::draw(f, &a)).unwrap();
+        let cells: Vec<String> = (0..60)
+            .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect();
+        let bar = cells.iter().position(|c| c == "│").expect("the tabs' bar");
+        let tabs = cells[bar..].concat();
+        // The current pane by its name, every other by its number.
+        let current = Pane::ALL.iter().position(|p| *p == a.pane()).unwrap();
+        for (i, p) in Pane::ALL.iter().enumerate() {
+            let label = if i == current {
+                format!(" {} {} ", i + 1, p.title())
+            } else {
+                format!(" {} ", i + 1)
+            };
+            assert!(tabs.contains(&label), "{label:?} in {tabs:?}");
+        }
+        let digit = n.to_string();
+        let x = bar + cells[bar..].iter().position(|c| *c == digit).unwrap();
+        let click = MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: u16::try_from(x).unwrap(),
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        };
+        let now = a.now();
+        a.update(Msg::Mouse(click, now));
+        assert_eq!(a.pane(), Pane::ALL[n - 1], "a click on {n} at column {x}");
+    }
+}
+
+#[test]
+fn a_slow_load_at_60_columns_says_esc_cancels_and_keeps_every_tab() {
+    use crate::app::Msg;
+    let mut a = app();
+    // The Audit pane's load, pending 1.2 s on the terminal's clock.
+    a.act(Action::PaneAudit);
+    let t0 = a.now();
+    a.update(Msg::Beat(t0));
+    a.update(Msg::Beat(t0 + Duration::milliseconds(1_200)));
+    assert!(a.slow_load().is_some());
+    let top = |w: u16| {
+        let mut t = Terminal::new(TestBackend::new(w, 10)).unwrap();
+        t.draw(|f| super::draw(f, &a)).unwrap();
+        (0..w)
+            .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect::<String>()
+    };
+    // Wide: the whole sentence. Narrow: that Esc cancels, and every tab.
+    assert!(top(200).contains("waiting for the audit rows 1.2 s · Esc cancels"));
+    let narrow = top(60);
+    assert!(narrow.contains(" Esc cancels "), "{narrow}");
+    let tabs = narrow.split_once('│').map_or("", |t| t.1).to_string();
+    for label in [" 1 ", " 2 Audit ", " 3 ", " 4 ", " 5 ", " 6 "] {
+        assert!(tabs.contains(label), "{label:?} in {narrow}");
+    }
 }

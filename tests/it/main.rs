@@ -35,6 +35,7 @@ mod search_console;
 mod secrets;
 mod sim_endpoint;
 mod sizes_console;
+mod sizes_panes;
 mod stopping;
 mod stress;
 mod supervised;
