@@ -37,8 +37,8 @@ async fn pulse_shows_the_outage_first() {
     let read = lockdesk::store::pulse::read(&mut conn, Some(fixed_now()), true)
         .await
         .unwrap();
-    let ttlock = read
-        .rates
+    let rates = read.rates();
+    let ttlock = rates
         .providers
         .first()
         .expect("a provider's calls in the last hour");
@@ -58,8 +58,8 @@ async fn pulse_shows_the_outage_first() {
         .unwrap();
     assert!(peak_at >= 30, "the peak is in the last half hour: {f:?}");
     assert_eq!(
-        read.rates.failed_calls.iter().sum::<u64>(),
-        read.rates
+        rates.failed_calls.iter().sum::<u64>(),
+        rates
             .providers
             .iter()
             .map(|s| s.failed.iter().sum::<u64>())
