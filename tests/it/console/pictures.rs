@@ -33,8 +33,8 @@ async fn both(screen: impl Fn() -> Screen) -> (String, String, String) {
     (text, plain, light)
 }
 
-/// Whether any SGR sequence sets a colour (30–49, 90–107: foreground,
-/// background, 256-colour and RGB alike).
+/// Whether any SGR sequence sets a colour (30–49 and 90–107: foreground,
+/// background, 256-colour and RGB alike; not 39 and 49, the terminal's own).
 fn colours(ansi: &str) -> bool {
     ansi.split("\x1b[").skip(1).any(|seq| {
         let params: String = seq
@@ -45,8 +45,13 @@ fn colours(ansi: &str) -> bool {
             && params
                 .split(';')
                 .filter_map(|p| p.parse::<u32>().ok())
-                .any(|p| (30..=49).contains(&p) || (90..=107).contains(&p))
+                .any(|p| ((30..=49).contains(&p) || (90..=107).contains(&p)) && p != 39 && p != 49)
     })
+}
+
+/// The column (in characters) where `pat` starts in `line`.
+fn column(line: &str, pat: &str) -> Option<usize> {
+    line.find(pat).map(|i| line[..i].chars().count())
 }
 
 fn line<'a>(text: &'a str, has: &str) -> &'a str {
@@ -166,10 +171,10 @@ async fn lock_day_keeps_its_place_while_the_logs_are_read() {
     let at = |s: &str| {
         s.lines()
             .position(|l| l.contains("last 24 h"))
-            .map(|i| (i, s.lines().nth(i).unwrap_or("").find("│ now")))
+            .map(|i| (i, column(s.lines().nth(i).unwrap_or(""), "│ now")))
     };
     assert_eq!(at(&loading), at(&loaded), "{loading}\n{loaded}");
-    let legend = |s: &str| line(s, "▴ PIN change").find("▮ activity");
+    let legend = |s: &str| column(line(s, "▴ PIN change"), "▮ activity");
     assert_eq!(legend(&loading), legend(&loaded));
     insta::assert_snapshot!("lock_day_loading", loading);
 }
