@@ -1,9 +1,14 @@
 //! The Pulse, pure: the last hour of provider calls and job ends bucketed
 //! per minute and per provider, peaks, current rates and trend arrows, from
 //! the rows `store::pulse` reads. Nothing here reads a clock: the minutes
-//! are counted back from the database's `now()` by the statement.
+//! are counted on the database's clock (`hour`: which minutes, and how the
+//! hour held between reads is brought up to date).
 
 use std::collections::BTreeMap;
+
+pub mod hour;
+
+pub use hour::{Minute, minute_of};
 
 /// Minutes in the window: the last hour.
 pub const MINUTES: usize = 60;
@@ -37,11 +42,11 @@ impl Kind {
 }
 
 /// One grouped row of `pulse::per_minute`: how many rows of one provider
-/// and kind, failed or not, fell in the minute `minutes_ago` (0: the
-/// current minute, 59: the hour's first).
+/// and kind, failed or not, fell in the minute `minute` (absolute, on the
+/// database's clock: `hour::minute_of`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinuteRow {
-    pub minutes_ago: i64,
+    pub minute: Minute,
     pub provider: Option<String>,
     pub kind: Kind,
     pub failed: bool,
@@ -82,15 +87,16 @@ pub struct Rates {
 /// The name the job ends' series goes by.
 pub const JOBS: &str = "jobs";
 
-/// Buckets the statement's rows per minute (pure). Rows outside the hour
-/// (a clock edge, a negative count) are dropped; counts saturate.
-pub fn bucket(rows: &[MinuteRow]) -> Rates {
+/// Buckets the rows per minute over the hour ending in the minute `now`
+/// (pure). Rows outside the hour (a clock edge) are dropped, a negative
+/// count counts nothing; counts saturate.
+pub fn bucket(rows: &[MinuteRow], now: Minute) -> Rates {
     let mut by: BTreeMap<String, Series> = BTreeMap::new();
     let mut jobs = Series::new(JOBS);
     let mut any_job = false;
     let mut failed_calls = vec![0u64; MINUTES];
     for r in rows {
-        let Some(slot) = slot(r.minutes_ago) else {
+        let Some(slot) = now.checked_sub(r.minute).and_then(slot) else {
             continue;
         };
         let n = u64::try_from(r.count).unwrap_or(0);
@@ -264,9 +270,12 @@ pub fn offline_share(states: &[Option<bool>]) -> (usize, usize, usize) {
 mod tests {
     use super::*;
 
+    /// The minute the rows of these tests count back from.
+    const NOW: Minute = 29_412_930;
+
     fn row(ago: i64, provider: &str, kind: Kind, failed: bool, count: i64) -> MinuteRow {
         MinuteRow {
-            minutes_ago: ago,
+            minute: NOW - ago,
             provider: Some(provider.into()),
             kind,
             failed,
@@ -276,15 +285,18 @@ mod tests {
 
     #[test]
     fn minutes_are_bucketed_oldest_first_per_provider() {
-        let r = bucket(&[
-            row(0, "TTLOCK", Kind::Call, true, 4),
-            row(59, "TTLOCK", Kind::Call, true, 1),
-            row(1, "TTLOCK", Kind::Call, false, 2),
-            row(1, "DOORDECK", Kind::Call, true, 1),
-            row(3, BROKER, Kind::JobEnd, true, 5),
-            row(3, BROKER, Kind::JobEnd, false, 1),
-            row(3, BROKER, Kind::Other, true, 9),
-        ]);
+        let r = bucket(
+            &[
+                row(0, "TTLOCK", Kind::Call, true, 4),
+                row(59, "TTLOCK", Kind::Call, true, 1),
+                row(1, "TTLOCK", Kind::Call, false, 2),
+                row(1, "DOORDECK", Kind::Call, true, 1),
+                row(3, BROKER, Kind::JobEnd, true, 5),
+                row(3, BROKER, Kind::JobEnd, false, 1),
+                row(3, BROKER, Kind::Other, true, 9),
+            ],
+            NOW,
+        );
         assert_eq!(r.providers.len(), 2);
         let t = &r.providers[0];
         assert_eq!(t.name, "TTLOCK", "the most failures first");
@@ -305,20 +317,23 @@ mod tests {
 
     #[test]
     fn rows_outside_the_hour_and_hostile_counts_are_dropped_or_saturate() {
-        let r = bucket(&[
-            row(60, "TTLOCK", Kind::Call, true, 7),
-            row(-1, "TTLOCK", Kind::Call, true, 7),
-            row(5, "TTLOCK", Kind::Call, true, -3),
-            row(2, "TTLOCK", Kind::Call, true, i64::MAX),
-            row(2, "TTLOCK", Kind::Call, true, i64::MAX),
-            row(2, "TTLOCK", Kind::Call, true, i64::MAX),
-        ]);
+        let r = bucket(
+            &[
+                row(60, "TTLOCK", Kind::Call, true, 7),
+                row(-1, "TTLOCK", Kind::Call, true, 7),
+                row(5, "TTLOCK", Kind::Call, true, -3),
+                row(2, "TTLOCK", Kind::Call, true, i64::MAX),
+                row(2, "TTLOCK", Kind::Call, true, i64::MAX),
+                row(2, "TTLOCK", Kind::Call, true, i64::MAX),
+            ],
+            NOW,
+        );
         let t = &r.providers[0];
         assert_eq!(total(&t.failed[..57]), 0);
         assert_eq!(t.failed[57], u64::MAX);
         assert!(r.jobs.is_none());
         assert_eq!(
-            bucket(&[]),
+            bucket(&[], NOW),
             Rates {
                 providers: vec![],
                 jobs: None,
@@ -332,7 +347,7 @@ mod tests {
         let rows: Vec<MinuteRow> = (0..10)
             .map(|i| row(1, &format!("P{i}"), Kind::Call, true, i + 1))
             .collect();
-        let r = bucket(&rows);
+        let r = bucket(&rows, NOW);
         assert_eq!(r.providers.len(), MAX_PROVIDERS);
         let other = r.providers.last().unwrap();
         assert_eq!(other.name, "other");

@@ -68,10 +68,6 @@ impl App {
         self.pane = pane;
     }
 
-    pub(crate) fn set_theme(&mut self, theme: ThemeName) {
-        self.theme = theme;
-    }
-
     pub(crate) fn push_overlay(&mut self, overlay: Overlay) {
         self.popups.overlays.push(overlay);
     }

@@ -85,7 +85,7 @@ impl App {
                 self.standby_feed_changed(was);
             }
             Data::Groups(read) => self.groups_arrived(*read),
-            Data::Pulse(read) => self.pulse_arrived(*read),
+            Data::Pulse(read) => return self.pulse_arrived(*read),
             Data::Job(id, job) => return self.job_arrived(id, job),
             Data::JobsRefreshed(r) => self.jobs_refreshed(&query, r),
             Data::Jobs(rows) => {

@@ -291,6 +291,13 @@ impl App {
         self.theme
     }
 
+    /// Another theme than the console opened with (tests: NO_COLOR's, which
+    /// the console takes from the environment, one for every test of a
+    /// process).
+    pub fn set_theme(&mut self, theme: ThemeName) {
+        self.theme = theme;
+    }
+
     /// `q` was pressed: the loop ends the session.
     pub fn quitting(&self) -> bool {
         self.requests.quit

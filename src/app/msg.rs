@@ -107,11 +107,13 @@ pub enum Query {
     Acting(ActingOf),
     /// One job's newest logs (heads), for its why sentence.
     JobLogs(i64),
-    /// The last hour per minute; with `detail`, all the Pulse pane shows,
-    /// and whether each of `locks` is offline from the probes kept.
+    /// The last hour per minute (its minutes from `since` on, or all of it);
+    /// with `detail`, all the Pulse pane shows, and whether each of `locks`
+    /// is offline from the probes kept.
     Pulse {
         detail: bool,
         pinned: Option<DateTime<Utc>>,
+        since: Option<crate::pulse::Minute>,
         locks: Vec<String>,
     },
     /// `S`: the pane's `/` text in the database over a time window.

@@ -433,8 +433,13 @@ pub async fn load(
                 connection_lost: false,
             });
         }
-        Query::Pulse { detail, pinned, .. } => Data::Pulse(Box::new(
-            crate::store::pulse::read(c, *pinned, *detail)
+        Query::Pulse {
+            detail,
+            pinned,
+            since,
+            ..
+        } => Data::Pulse(Box::new(
+            crate::store::pulse::read_since(c, *pinned, *detail, *since)
                 .await
                 .map_err(error)?,
         )),

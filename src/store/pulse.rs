@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
 use super::statements::pulse as st;
-use crate::pulse::{Kind, MinuteRow, Rates};
+use crate::pulse::hour::{HourRead, minute_start};
+use crate::pulse::{Kind, Minute, MinuteRow, Rates, minute_of};
 
 /// A lock with failed provider calls in the last 10 minutes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,13 +30,21 @@ pub struct Queue {
 }
 
 /// What one read of the Pulse brought. `detail` is read only for the pane;
-/// the queue's header needs the rates alone.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+/// the queue's header needs the hour alone.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PulseRead {
-    /// The database's clock the minutes count back from.
-    pub now: Option<DateTime<Utc>>,
-    pub rates: Rates,
+    /// The minutes read (the whole hour, or the newest few), on the
+    /// database's clock.
+    pub hour: HourRead,
     pub detail: Option<Detail>,
+}
+
+impl PulseRead {
+    /// The minutes read, bucketed over the hour ending at the read's clock:
+    /// the hour, for a whole read.
+    pub fn rates(&self) -> Rates {
+        crate::pulse::bucket(&self.hour.rows, minute_of(self.hour.now))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -47,44 +56,75 @@ pub struct Detail {
     pub offline: Vec<(String, Option<bool>)>,
 }
 
-/// The hour per minute (`pulse::per_minute`), bucketed.
-pub async fn rates(
+/// The hour per minute (`pulse::per_minute`), or its minutes from `since`
+/// on (`pulse::per_minute_since`), grouped.
+pub async fn minutes(
     conn: &mut PgConnection,
     pinned_now: Option<DateTime<Utc>>,
-) -> Result<(Option<DateTime<Utc>>, Rates), sqlx::Error> {
-    let rows = sqlx::query(st::PER_MINUTE.marked())
-        .bind(pinned_now)
-        .fetch_all(&mut *conn)
-        .await?;
+    since: Option<Minute>,
+) -> Result<HourRead, sqlx::Error> {
+    let rows = match since {
+        None => {
+            sqlx::query(st::PER_MINUTE.marked())
+                .bind(pinned_now)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Some(m) => {
+            // A minute chrono cannot hold: the hour itself (the statement
+            // reads no earlier than the hour).
+            sqlx::query(st::PER_MINUTE_SINCE.marked())
+                .bind(pinned_now)
+                .bind(minute_start(m))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
     let mut now = None;
-    let mut minutes = Vec::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         now = r.try_get(0)?;
+        // The clock's own row when the hour has no log: no minute.
+        let Some(minute) = r.try_get::<Option<i64>, _>(1)? else {
+            continue;
+        };
         let kind: Option<String> = r.try_get(3)?;
-        minutes.push(MinuteRow {
-            minutes_ago: r.try_get::<Option<i64>, _>(1)?.unwrap_or(-1),
+        out.push(MinuteRow {
+            minute,
             provider: crate::secrets::free_opt(r.try_get(2)?),
             kind: Kind::parse(kind.as_deref().unwrap_or("")),
             failed: r.try_get::<Option<bool>, _>(4)?.unwrap_or(true),
-            count: r.try_get(5)?,
+            count: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
         });
     }
-    Ok((pinned_now.or(now), crate::pulse::bucket(&minutes)))
+    Ok(HourRead {
+        now: pinned_now.or(now).ok_or(sqlx::Error::RowNotFound)?,
+        pinned: pinned_now,
+        since,
+        rows: out,
+    })
 }
 
-/// The whole Pulse (`detail`), or the rates alone.
+/// The whole Pulse (`detail`), or the hour alone, read whole.
 pub async fn read(
     conn: &mut PgConnection,
     pinned_now: Option<DateTime<Utc>>,
     detail: bool,
 ) -> Result<PulseRead, sqlx::Error> {
-    let (now, rates) = rates(&mut *conn, pinned_now).await?;
+    read_since(conn, pinned_now, detail, None).await
+}
+
+/// The whole Pulse (`detail`) or the hour alone, its minutes from `since`
+/// on (`None`: the whole hour).
+pub async fn read_since(
+    conn: &mut PgConnection,
+    pinned_now: Option<DateTime<Utc>>,
+    detail: bool,
+    since: Option<Minute>,
+) -> Result<PulseRead, sqlx::Error> {
+    let hour = minutes(&mut *conn, pinned_now, since).await?;
     if !detail {
-        return Ok(PulseRead {
-            now,
-            rates,
-            detail: None,
-        });
+        return Ok(PulseRead { hour, detail: None });
     }
     let mut locks_failing = Vec::new();
     for r in sqlx::query(st::LOCKS_FAILING.marked())
@@ -108,8 +148,7 @@ pub async fn read(
         .fetch_all(&mut *conn)
         .await?;
     Ok(PulseRead {
-        now,
-        rates,
+        hour,
         detail: Some(Detail {
             locks_failing,
             queue: Queue {

@@ -180,10 +180,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    // The day is drawn from what was read: not while it is being read.
-    if !l.loading {
-        super::lockday::draw(f, app, day);
-    }
+    // The day's frame always, its cells only from what was read (while it
+    // is read, a note in their place): the pane does not jump as rows come.
+    super::lockday::draw(f, app, day);
     let visible = l.visible();
     let height = body.height.saturating_sub(1) as usize;
     let off = l.scroll.offset_for(height);

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::theme;
+use super::{fit, theme};
 use crate::app::App;
 use crate::lockday::{HourOutcome, PIN_MARK, day};
 
@@ -21,6 +21,9 @@ const LABEL: &str = " last 24 h ";
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme::of(app);
     let l = app.lock();
+    if l.loading {
+        return loading(f, th, area);
+    }
     let d = day(
         &l.logs,
         l.logs.len() >= LOGS_READ,
@@ -67,19 +70,40 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let legend = Line::from(vec![
         Span::raw(" ".repeat(LABEL.len() + 1)),
         Span::styled(marks, th.strong),
-        Span::styled(
-            format!(
-                "       {} activity  {} a failure  {} quiet  {} not read  {PIN_MARK} PIN change",
-                HourOutcome::Ok.char(),
-                HourOutcome::Failed.char(),
-                HourOutcome::Quiet.char(),
-                HourOutcome::Unread.char(),
-            ),
-            th.dim,
-        ),
+        Span::styled(legend_text(), th.dim),
     ]);
     f.render_widget(
         Paragraph::new(super::shown(vec![Line::from(strip), legend])),
         area,
     );
+}
+
+/// What each character of the strip means.
+fn legend_text() -> String {
+    format!(
+        "       {} activity  {} a failure  {} quiet  {} not read  {PIN_MARK} PIN change",
+        HourOutcome::Ok.char(),
+        HourOutcome::Failed.char(),
+        HourOutcome::Quiet.char(),
+        HourOutcome::Unread.char(),
+    )
+}
+
+/// The strip's frame while the lock's logs are read: its label, its 24
+/// hours' width with a note in them (no cell is made up) and its legend,
+/// where the day will be, so nothing moves when the rows arrive.
+fn loading(f: &mut Frame, th: &theme::Theme, area: Rect) {
+    let hours = crate::lockday::HOURS;
+    let note = format!("{:<hours$}", fit(" loading…", hours));
+    let strip = Line::from(vec![
+        Span::styled(LABEL, th.dim),
+        Span::styled("│", th.dim),
+        Span::styled(note, th.dim),
+        Span::styled("│ now", th.dim),
+    ]);
+    let legend = Line::from(vec![
+        Span::raw(" ".repeat(LABEL.len() + 1 + hours)),
+        Span::styled(legend_text(), th.dim),
+    ]);
+    f.render_widget(Paragraph::new(super::shown(vec![strip, legend])), area);
 }

@@ -34,12 +34,20 @@ fn numbers(v: &[u64], unit: &str) -> String {
     )
 }
 
-/// One line: a name, the sparkline, its numbers. Returns the next row.
+/// The marks that tell a failed series from a successful one without
+/// colour (the sections' headings name them).
+const FAILED: char = '✗';
+const SUCCEEDED: char = '✓';
+
+/// One line: a name (after its `mark`, if any), the sparkline, its
+/// numbers. Returns the next row.
+#[allow(clippy::too_many_arguments)]
 fn spark_line(
     f: &mut Frame,
     th: &theme::Theme,
     area: Rect,
     y: u16,
+    mark: Option<char>,
     name: &str,
     v: &[u64],
     style: Style,
@@ -54,12 +62,25 @@ fn spark_line(
         .width
         .saturating_sub(NAME_W + nums_w)
         .min(u16::try_from(pulse::MINUTES).unwrap_or(60));
-    let name = format!(
-        " {:<w$}",
-        fit(name, usize::from(NAME_W) - 2),
-        w = usize::from(NAME_W) - 1
+    let name = match mark {
+        None => format!(
+            " {:<w$}",
+            fit(name, usize::from(NAME_W) - 2),
+            w = usize::from(NAME_W) - 1
+        ),
+        Some(m) => format!(
+            "{m} {:<w$}",
+            fit(name, usize::from(NAME_W) - 3),
+            w = usize::from(NAME_W) - 2
+        ),
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            name,
+            if mark.is_some() { style } else { Style::new() },
+        )),
+        Rect::new(area.x, y, NAME_W, 1),
     );
-    f.render_widget(Paragraph::new(name), Rect::new(area.x, y, NAME_W, 1));
     // A minute with nothing is a baseline dot, not a blank, and a minute
     // with anything at least the lowest bar: the line's extent is seen
     // without colour.
@@ -127,28 +148,43 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         f,
         area,
         y,
-        vec![Span::styled(" FAILED CALLS / MIN", th.column_heads)],
+        vec![Span::styled(
+            format!(" {FAILED} FAILED CALLS / MIN"),
+            th.column_heads,
+        )],
     );
     for s in &rates.providers {
-        y = spark_line(f, th, area, y, &s.name, &s.failed, th.failed);
+        y = spark_line(f, th, area, y, Some(FAILED), &s.name, &s.failed, th.failed);
     }
     if rates.providers.is_empty() {
         y = none(f, y);
     }
     if let Some(j) = &rates.jobs {
-        y = spark_line(f, th, area, y, "jobs failed", &j.failed, th.dead);
+        y = spark_line(
+            f,
+            th,
+            area,
+            y,
+            Some(FAILED),
+            "jobs failed",
+            &j.failed,
+            th.dead,
+        );
     }
     y = heading(
         f,
         area,
         y,
-        vec![Span::styled(" SUCCESSFUL CALLS / MIN", th.column_heads)],
+        vec![Span::styled(
+            format!(" {SUCCEEDED} SUCCESSFUL CALLS / MIN"),
+            th.column_heads,
+        )],
     );
     for s in &rates.providers {
-        y = spark_line(f, th, area, y, &s.name, &s.ok, th.ok);
+        y = spark_line(f, th, area, y, Some(SUCCEEDED), &s.name, &s.ok, th.ok);
     }
     if let Some(Series { ok, .. }) = &rates.jobs {
-        y = spark_line(f, th, area, y, "jobs done", ok, th.ok);
+        y = spark_line(f, th, area, y, Some(SUCCEEDED), "jobs done", ok, th.ok);
     }
     y = queue(f, app, area, y);
     y = groups(f, app, area, y);
@@ -201,7 +237,7 @@ fn queue(f: &mut Frame, app: &App, area: Rect, y: u16) -> u16 {
         ]),
     );
     let waiting = pulse::waiting_over_hour(queued, &d.queue.created_last_hour);
-    let y = spark_line(f, th, area, y, "queued", &waiting, th.queued);
+    let y = spark_line(f, th, area, y, None, "queued", &waiting, th.queued);
     text(
         f,
         area,
@@ -397,5 +433,7 @@ pub fn header_line(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     };
-    spark_line(f, th, area, area.y, "failed/min", v, th.failed);
+    // Only failed calls: its label says so (a mark would move the line
+    // every queue screen shows).
+    spark_line(f, th, area, area.y, None, "failed/min", v, th.failed);
 }

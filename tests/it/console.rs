@@ -467,3 +467,4 @@ fn every_action_has_a_documented_default_key() {
 
 mod conventions;
 mod glance;
+mod pictures;

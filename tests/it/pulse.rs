@@ -37,8 +37,8 @@ async fn pulse_shows_the_outage_first() {
     let read = lockdesk::store::pulse::read(&mut conn, Some(fixed_now()), true)
         .await
         .unwrap();
-    let ttlock = read
-        .rates
+    let rates = read.rates();
+    let ttlock = rates
         .providers
         .first()
         .expect("a provider's calls in the last hour");
@@ -58,8 +58,8 @@ async fn pulse_shows_the_outage_first() {
         .unwrap();
     assert!(peak_at >= 30, "the peak is in the last half hour: {f:?}");
     assert_eq!(
-        read.rates.failed_calls.iter().sum::<u64>(),
-        read.rates
+        rates.failed_calls.iter().sum::<u64>(),
+        rates
             .providers
             .iter()
             .map(|s| s.failed.iter().sum::<u64>())
@@ -126,4 +126,50 @@ async fn job_queue_header_draws_failed_calls_per_minute() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("peak"), "{line}");
     assert!(line.contains('█'), "{line}");
+}
+
+/// The timer's read of the newest minutes, merged into the hour held,
+/// counts what a whole read at the same moment counts.
+#[tokio::test]
+async fn the_newest_minutes_merged_equal_the_whole_hour() {
+    use lockdesk::pulse::hour::{self, HourRead};
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    // As the server's own clock would say (pinned only to be reproducible).
+    async fn read(
+        conn: &mut sqlx::PgConnection,
+        at: chrono::DateTime<chrono::Utc>,
+        since: Option<i64>,
+    ) -> HourRead {
+        let r = lockdesk::store::pulse::minutes(conn, Some(at), since)
+            .await
+            .unwrap();
+        HourRead { pinned: None, ..r }
+    }
+    let t1 = fixed_now();
+    for back in [7 * 60, 125, 61, 20] {
+        let t0 = t1 - chrono::Duration::seconds(back);
+        let held = hour::merge(None, read(&mut conn, t0, None).await).unwrap();
+        let since = hour::plan(Some(&held), None, t1).expect("the minutes since");
+        let newest = read(&mut conn, t1, Some(since)).await;
+        assert!(newest.rows.iter().all(|r| r.minute >= since));
+        assert!(
+            newest.rows.len() < held.rows.len() / 4,
+            "a few minutes' groups"
+        );
+        let merged = hour::merge(Some(held), newest).unwrap();
+        let whole = hour::merge(None, read(&mut conn, t1, None).await).unwrap();
+        assert!(!whole.rows.is_empty());
+        // The same groups (in whatever order each read grouped them), and
+        // so the same lines drawn.
+        let groups = |h: &hour::Hour| {
+            let mut g: Vec<String> = h.rows.iter().map(|r| format!("{r:?}")).collect();
+            g.sort();
+            g
+        };
+        assert_eq!(groups(&merged), groups(&whole), "{back} s before");
+        let rates = |h: &hour::Hour| lockdesk::pulse::bucket(&h.rows, h.minute());
+        assert_eq!(rates(&merged), rates(&whole), "{back} s before");
+    }
 }

@@ -1,7 +1,9 @@
 //! The Pulse pane: what is happening now, on one screen. The last hour of
-//! provider calls per minute (one statement, `pulse::per_minute`, which the
-//! queue's header shares: it is read on the counts' cadence, 10 s, while
-//! the queue or the Pulse is shown, never both, never elsewhere), the
+//! provider calls per minute (one read, which the queue's header shares: it
+//! is read on the counts' cadence, 10 s, while the queue or the Pulse is
+//! shown, never both, never elsewhere; whole on opening the Pulse and on
+//! Ctrl-R, else only its newest minutes, merged into the hour held —
+//! `pulse::hour`), the
 //! queue's waiting and the locks failing now (with the Pulse only), and the
 //! top error groups from the queue's groups read (read on entering the
 //! Pulse when none is held, and on Ctrl-R: it reads up to 50,000 rows, so
@@ -12,7 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::app::{App, COUNTS_EVERY, Cmd, Loc, Pane, Query, Scroll, Selected, Slot};
 use crate::groups::incident::Group;
 use crate::keys::Action;
-use crate::pulse::Rates;
+use crate::pulse::hour::{self, Hour};
+use crate::pulse::{Rates, bucket};
 use crate::store::pulse::{Detail, PulseRead};
 
 /// How many error groups the Pulse lists.
@@ -31,8 +34,12 @@ pub(crate) const HINTS: &[(Action, &str)] = &[
 
 #[derive(Debug, Default)]
 pub struct PulseState {
-    /// The hour per minute, and the database's clock it counts back from.
+    /// The hour per minute, and the database's clock it counts back from:
+    /// bucketed from `hour` as each read arrives, not as it is drawn.
     pub rates: Option<(Option<DateTime<Utc>>, Rates)>,
+    /// The hour's counts per absolute minute, kept between reads so that
+    /// the timer reads only the newest minutes.
+    pub hour: Option<Hour>,
     /// The rest of the pane, from its newest whole read.
     pub detail: Option<Detail>,
     /// The selection among the top groups.
@@ -75,8 +82,10 @@ impl App {
         &g[..g.len().min(TOP_GROUPS)]
     }
 
-    /// Reads the hour (the queue's header), or the whole Pulse (`detail`).
-    pub(crate) fn load_pulse(&mut self, detail: bool) -> Vec<Cmd> {
+    /// Reads the hour (the queue's header), or the whole Pulse (`detail`);
+    /// `whole`: the whole hour, else only the minutes the hour held lacks
+    /// (the whole hour still when it cannot be brought up to date).
+    pub(crate) fn load_pulse(&mut self, detail: bool, whole: bool) -> Vec<Cmd> {
         let mut locks: Vec<String> = Vec::new();
         if detail {
             self.panes.pulse.loading = true;
@@ -88,9 +97,16 @@ impl App {
                 }
             }
         }
+        let pinned = self.pinned_now();
+        let since = if whole {
+            None
+        } else {
+            hour::plan(self.panes.pulse.hour.as_ref(), pinned, self.clock.now())
+        };
         let query = Query::Pulse {
             detail,
-            pinned: self.pinned_now(),
+            pinned,
+            since,
             locks,
         };
         self.reload(Slot::Pulse, query)
@@ -104,8 +120,8 @@ impl App {
             return Vec::new();
         }
         match self.pane {
-            Pane::Pulse => self.load_pulse(true),
-            Pane::Jobs => self.load_pulse(false),
+            Pane::Pulse => self.load_pulse(true, false),
+            Pane::Jobs => self.load_pulse(false, false),
             _ => Vec::new(),
         }
     }
@@ -118,26 +134,41 @@ impl App {
         if g.read.is_none() && !g.loading {
             cmds.extend(self.load_groups());
         }
-        cmds.extend(self.load_pulse(true));
+        cmds.extend(self.load_pulse(true, true));
         cmds
     }
 
     /// Ctrl-R on the Pulse: the groups and the Pulse again.
     pub(crate) fn reload_pulse(&mut self) -> Vec<Cmd> {
         let mut cmds = self.load_groups();
-        cmds.extend(self.load_pulse(true));
+        cmds.extend(self.load_pulse(true, true));
         cmds
     }
 
-    pub(crate) fn pulse_arrived(&mut self, read: PulseRead) {
+    /// A read arrived: its minutes merged into the hour held (a read that
+    /// cannot be — the database's clock went backwards — reads the whole
+    /// hour at once, the pane's part kept as it came).
+    pub(crate) fn pulse_arrived(&mut self, read: PulseRead) -> Vec<Cmd> {
         let p = &mut self.panes.pulse;
-        p.rates = Some((read.now, read.rates));
+        let mut cmds = Vec::new();
+        match hour::merge(p.hour.take(), read.hour) {
+            Ok(h) => {
+                p.rates = Some((Some(h.now), bucket(&h.rows, h.minute())));
+                p.hour = Some(h);
+            }
+            Err(why) => {
+                tracing::info!("the Pulse's hour is read whole again: {why:?}");
+                cmds = self.load_pulse(read.detail.is_some(), true);
+            }
+        }
+        let p = &mut self.panes.pulse;
         if let Some(d) = read.detail {
             p.detail = Some(d);
             p.loading = false;
             p.error = None;
             p.loaded_at = Some(self.clock.now());
         }
+        cmds
     }
 
     /// A failed read of the hour for the queue's header is said in that

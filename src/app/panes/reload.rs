@@ -31,7 +31,7 @@ impl App {
             // jobs) are read on entering it and on Ctrl-R, not after every
             // change.
             if pane == Pane::Pulse {
-                cmds.extend(self.load_pulse(true));
+                cmds.extend(self.load_pulse(true, false));
             } else {
                 cmds.extend(self.reload_pane(pane, false));
             }

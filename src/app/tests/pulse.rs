@@ -74,3 +74,110 @@ fn a_whole_read_is_kept_when_the_header_reads_the_hour_alone() {
     pulse_reads(&mut a, 10);
     assert!(a.pulse().detail.is_some(), "the pane's part stays as read");
 }
+
+/// The `since` of each Pulse read among the commands (`None`: the whole hour).
+fn pulse_since(cmds: &[Cmd]) -> Vec<Option<crate::pulse::Minute>> {
+    loads(cmds)
+        .into_iter()
+        .filter_map(|(s, q)| match q {
+            Query::Pulse { since, .. } if s == Slot::Pulse => Some(since),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hour_read(
+    now: chrono::DateTime<chrono::Utc>,
+    since: Option<crate::pulse::Minute>,
+    rows: &[(crate::pulse::Minute, i64)],
+) -> Data {
+    let rows = rows
+        .iter()
+        .map(|&(minute, count)| crate::pulse::MinuteRow {
+            minute,
+            provider: Some("TTLOCK".into()),
+            kind: crate::pulse::Kind::Call,
+            failed: true,
+            count,
+        })
+        .collect();
+    Data::Pulse(Box::new(crate::store::pulse::PulseRead {
+        hour: crate::pulse::hour::HourRead {
+            now,
+            pinned: None,
+            since,
+            rows,
+        },
+        detail: Some(Default::default()),
+    }))
+}
+
+/// Ticks until the timer's Pulse read goes out; its commands.
+fn until_timer(a: &mut crate::app::App) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for _ in 0..crate::app::COUNTS_EVERY {
+        cmds.extend(a.update(Msg::Tick(a.now())));
+    }
+    cmds
+}
+
+#[test]
+fn the_timer_reads_only_the_newest_minutes_of_the_hour_held() {
+    let mut a = app();
+    let now = a.now();
+    let m = crate::pulse::minute_of(now);
+    let cmds = a.start(Loc::Pulse);
+    assert_eq!(pulse_since(&cmds), vec![None], "the whole hour on opening");
+    let id = super::load_id(&cmds, Slot::Pulse);
+    answer(
+        &mut a,
+        Slot::Pulse,
+        id,
+        Ok(hour_read(now, None, &[(m - 30, 4), (m, 1)])),
+    );
+    let cmds = until_timer(&mut a);
+    assert_eq!(
+        pulse_since(&cmds),
+        vec![Some(m - 1)],
+        "the minute before the newest held on"
+    );
+    // 20 s later on the database's clock: the current minute is m + 1.
+    let later = now + chrono::Duration::seconds(20);
+    let id = super::load_id(&cmds, Slot::Pulse);
+    answer(
+        &mut a,
+        Slot::Pulse,
+        id,
+        Ok(hour_read(later, Some(m - 1), &[(m, 3)])),
+    );
+    let f = a.pulse().failed_calls().expect("the hour");
+    assert_eq!(
+        (f[28], f[58], f[59]),
+        (4, 3, 0),
+        "m - 30 is 31 minutes back: {f:?}"
+    );
+    // Ctrl-R reads the whole hour again.
+    assert_eq!(pulse_since(&press(&mut a, "<C-r>")), vec![None]);
+}
+
+#[test]
+fn a_database_clock_gone_backwards_reads_the_whole_hour_at_once() {
+    let mut a = app();
+    let now = a.now();
+    let m = crate::pulse::minute_of(now);
+    let cmds = a.start(Loc::Pulse);
+    let id = super::load_id(&cmds, Slot::Pulse);
+    answer(&mut a, Slot::Pulse, id, Ok(hour_read(now, None, &[(m, 1)])));
+    let cmds = until_timer(&mut a);
+    let id = super::load_id(&cmds, Slot::Pulse);
+    let before = now - chrono::Duration::minutes(5);
+    let again = answer(
+        &mut a,
+        Slot::Pulse,
+        id,
+        Ok(hour_read(before, Some(m - 1), &[])),
+    );
+    assert_eq!(pulse_since(&again), vec![None], "{again:?}");
+    // The hour shown meanwhile is the last good one.
+    assert_eq!(a.pulse().failed_calls().map(|f| f[59]), Some(1));
+}

@@ -53,6 +53,7 @@ pub struct Screen {
     then: Vec<lockdesk::app::Msg>,
     wait: Duration,
     ansi: bool,
+    no_color: bool,
 }
 
 impl Screen {
@@ -68,6 +69,7 @@ impl Screen {
             then: Vec::new(),
             wait: Duration::from_secs(10),
             ansi: false,
+            no_color: false,
         }
     }
 
@@ -110,6 +112,14 @@ impl Screen {
     /// The provider accounts to use (the simulators').
     pub fn providers(mut self, providers: ProviderSettings) -> Screen {
         self.providers = Some(providers);
+        self
+    }
+
+    /// Drawn as under NO_COLOR (its theme: no colour, reverse video where
+    /// a background marked). The console takes NO_COLOR from the
+    /// environment, which one test cannot set for itself alone.
+    pub fn no_color(mut self) -> Screen {
+        self.no_color = true;
         self
     }
 
@@ -179,6 +189,9 @@ impl Screen {
         s.app.set_operator("alice".into());
         if let Some(k) = self.keymap {
             s.app.set_keymap(k);
+        }
+        if self.no_color {
+            s.app.set_theme(lockdesk::app::ThemeName::Plain);
         }
         let keys = parse_sequence(&self.keys).unwrap();
         let msgs = keys
