@@ -33,9 +33,9 @@ pub enum Slot {
     /// Whole logs of a big trace (its payloads, a page at a time).
     TracePayloads,
     Doors,
-    /// Who else is acting on the open lock or job, and its device state
-    /// when a probe is kept (issue 28): read with the pane's own load, on
-    /// the primary.
+    /// Who else is acting on the open lock or job, and its devices' state
+    /// (issue 28), probed as the pane or detail opens and on Ctrl-R, never
+    /// on a timer: read with the pane's own load, on the primary.
     Acting,
     /// The open job's newest logs, for its why line (stuck, interrupted):
     /// read with the job detail, never on the 2-second refresh.
@@ -128,7 +128,7 @@ pub enum ActingOf {
 
 /// Who else is acting (`Actor::line`: who and since when), and each
 /// device's state: a lock's probed for its pane (`lock: device: state (probe
-/// 12:01 UTC)`), a job's when a probe of it is kept.
+/// 12:01 UTC)`), a job's probed as its detail opens.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Acting {
     pub others: Vec<String>,
