@@ -157,12 +157,12 @@ impl App {
     /// what the preview settled of interrupted changes is said).
     fn previewed(&mut self, r: Result<PreviewView, String>, mine: bool, on: &str) {
         match (&mut self.popups.dialog, r) {
-            (Some(Dialog::Drift(d)), Ok(p)) if mine => {
-                if p.door_id == d.door_id
-                    && p.plan.as_ref().map_or(true, |x| x.input.mode == d.mode)
-                {
-                    d.preview = Some(p)
-                }
+            (Some(Dialog::Drift(d)), Ok(p))
+                if mine
+                    && p.door_id == d.door_id
+                    && p.plan.as_ref().map_or(true, |x| x.input.mode == d.mode) =>
+            {
+                d.preview = Some(p)
             }
             (Some(Dialog::Drift(d)), Err(e)) if mine => d.error = Some(e),
             (_, Ok(p)) if !p.interrupted.is_empty() => {

@@ -69,7 +69,13 @@ pub enum Query {
     },
     /// The counts; stuck relative to this time when the clock is pinned,
     /// else to the server's `now()`.
-    JobCounts(Option<DateTime<Utc>>),
+    /// The queue's counts (`pinned`: the console's pinned clock), with the
+    /// retry-storm read of the last hour only when `storms` (a pane that
+    /// flags a storm is shown: `Pane::flags_storms`).
+    JobCounts {
+        pinned: Option<DateTime<Utc>>,
+        storms: bool,
+    },
     /// One job, to open the queue on it.
     Job(i64),
     /// The error groups of the troubled jobs of the last `window_secs`.
@@ -140,7 +146,7 @@ impl Query {
     pub fn what(&self) -> String {
         match self {
             Query::Jobs { .. } => "the job queue".into(),
-            Query::JobCounts(_) => "the job counts".into(),
+            Query::JobCounts { .. } => "the job counts".into(),
             Query::Job(id) => format!("job #{id}"),
             Query::Groups { .. } => "the error groups".into(),
             Query::JobsOfGroup { ids, .. } => format!("the {} jobs of the group", ids.len()),

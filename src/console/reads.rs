@@ -382,7 +382,7 @@ pub async fn load(
                 .await
                 .map_err(error)?,
         ),
-        Query::JobCounts(pinned) => {
+        Query::JobCounts { pinned, storms } => {
             let mut counts = queries::job_counts(&mut *c, *pinned, settings.stuck_after_secs)
                 .await
                 .map_err(error)?;
@@ -394,12 +394,16 @@ pub async fn load(
             // The storm read is a side read of the header: a role that may not
             // read integration_logs still gets its counts (the header's
             // failed-calls line already says the logs could not be read).
-            counts.storms = match storms_now(c, *pinned).await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!("reading the retry storms (groups::storm_recent): {e}");
-                    Vec::new()
-                }
+            // Only while a pane that flags a storm is shown (review #13).
+            counts.storms = match storms.then_some(()) {
+                None => Vec::new(),
+                Some(()) => match storms_now(c, *pinned).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!("reading the retry storms (groups::storm_recent): {e}");
+                        Vec::new()
+                    }
+                },
             };
             Data::JobCounts(counts)
         }
