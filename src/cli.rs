@@ -111,8 +111,7 @@ pub enum Command {
         /// Print the user's PIN door by door (states, last changes and uses, why) as JSON and exit.
         #[arg(long)]
         json: bool,
-        /// With --json: pin the clock (RFC 3339), so that schedule verdicts
-        /// ("not now") and ages are reproducible.
+        /// With --json: pin the clock (RFC 3339), for reproducible schedule verdicts and ages.
         #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now, requires = "json")]
         now: Option<Now>,
     },
@@ -446,8 +445,7 @@ fn stuck_after_secs() -> anyhow::Result<i64> {
         .unwrap_or(crate::config::DEFAULT_STUCK_AFTER_SECS))
 }
 
-/// `lockdesk user <query>`: `--json` prints the pane's data (or the
-/// matches); without it one match opens the console on that user.
+/// `lockdesk user <query>`: `--json` prints the pane's data (or the matches), else opens one.
 async fn user(g: &Global, query: &str, json: bool, now: Option<Now>) -> anyhow::Result<()> {
     use crate::usercmd::{self, Resolved};
     let db = match (query.trim().parse::<i64>(), json) {
