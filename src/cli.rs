@@ -111,6 +111,9 @@ pub enum Command {
         /// Print the user's PIN door by door (states, last changes and uses, why) as JSON and exit.
         #[arg(long)]
         json: bool,
+        /// With --json: pin the clock (RFC 3339), for reproducible schedule verdicts and ages.
+        #[arg(long, value_name = "RFC3339", value_parser = reports::parse_now, requires = "json")]
+        now: Option<Now>,
     },
     /// Run the console headless: replay keys, print the final screen, exit.
     Snapshot(SnapshotArgs),
@@ -288,7 +291,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Bundle { target, out, now }) => reports::bundle(g, &target, out, now).await,
         Some(Command::Door { id }) => console::run(g, Some(Target::Door { id }), None).await,
         Some(Command::Lock { key }) => console::run(g, Some(Target::Lock { key }), None).await,
-        Some(Command::User { query, json }) => user(g, &query.join(" "), json).await,
+        Some(Command::User { query, json, now }) => user(g, &query.join(" "), json, now).await,
         Some(Command::Sim(a)) => run_sim(g, a).await,
         Some(Command::Snapshot(s)) => {
             let target = s.target.clone();
@@ -442,16 +445,17 @@ fn stuck_after_secs() -> anyhow::Result<i64> {
         .unwrap_or(crate::config::DEFAULT_STUCK_AFTER_SECS))
 }
 
-/// `lockdesk user <query>`: `--json` prints the pane's data (or the
-/// matches); without it one match opens the console on that user.
-async fn user(g: &Global, query: &str, json: bool) -> anyhow::Result<()> {
+/// `lockdesk user <query>`: `--json` prints the pane's data (or the matches), else opens one.
+async fn user(g: &Global, query: &str, json: bool, now: Option<Now>) -> anyhow::Result<()> {
     use crate::usercmd::{self, Resolved};
     let db = match (query.trim().parse::<i64>(), json) {
         (Ok(id), false) => return console::run(g, Some(Target::User { id }), None).await,
         _ => store::open(&database_url(g)?).await?,
     };
     let found = match (json, usercmd::resolve(&db.pool, query).await?) {
-        (true, _) => usercmd::json(&db.pool, query).await?.map(|v| out!("{v:#}")),
+        (true, _) => usercmd::json(&db.pool, query, now)
+            .await?
+            .map(|v| out!("{v:#}")),
         (false, Resolved::One(id)) => {
             return console::run(g, Some(Target::User { id }), None).await;
         }

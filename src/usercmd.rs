@@ -24,12 +24,17 @@ pub async fn resolve(pool: &sqlx::PgPool, query: &str) -> anyhow::Result<Resolve
 }
 
 /// The JSON `lockdesk user <query> --json` prints: the pane's data for one
-/// match, or the matches (`{"matches": […]}`) for several.
-pub async fn json(pool: &sqlx::PgPool, query: &str) -> anyhow::Result<Option<serde_json::Value>> {
+/// match, or the matches (`{"matches": […]}`) for several; `pinned`
+/// (`--now`) times the schedule verdicts instead of the database's clock.
+pub async fn json(
+    pool: &sqlx::PgPool,
+    query: &str,
+    pinned: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Option<serde_json::Value>> {
     match resolve(pool, query).await? {
         Resolved::One(id) => {
             let mut conn = pool.acquire().await?;
-            Ok(store::pins::user_pins(&mut conn, id, None)
+            Ok(store::pins::user_pins(&mut conn, id, pinned)
                 .await?
                 .map(|(u, _)| crate::pinmap::json::to_json(&u)))
         }

@@ -146,6 +146,20 @@ impl ActRequest {
     }
 }
 
+impl ActRequest {
+    /// What it acts on, in the words a status message starts with.
+    pub fn target(&self) -> String {
+        match self {
+            ActRequest::Retry { job, .. } | ActRequest::Cancel { job, .. } => format!("job #{job}"),
+            ActRequest::CountRetryable { .. } | ActRequest::RetryAll { .. } => "retry all".into(),
+            ActRequest::RetryGroup { .. } => "group retry".into(),
+            ActRequest::DriftPreview { door, .. }
+            | ActRequest::DriftRun { door, .. }
+            | ActRequest::DriftEnqueue { door, .. } => format!("door {door}"),
+        }
+    }
+}
+
 impl App {
     pub(crate) fn act_cmd(&mut self, req: ActRequest) -> Vec<Cmd> {
         // The client refuses first; Postgres is the second guard.
@@ -155,7 +169,12 @@ impl App {
         if let ActRequest::Retry { job, .. } | ActRequest::Cancel { job, .. } = &req {
             self.pin_on_press(*job);
         }
-        let id = self.requests.act();
+        // A dialog takes every key: an action sent while one is open is
+        // that dialog's, and its answer lands in it and no other.
+        let id = self.requests.act(crate::app::requests::Asked {
+            dialog: self.popups.dialog.as_ref().and_then(Dialog::id),
+            target: req.target(),
+        });
         vec![Cmd::Act {
             id,
             op: self.operator(),
@@ -224,7 +243,9 @@ impl App {
         if !self.panes.jobs.text.is_empty() {
             return self.retry_all_shown();
         }
+        let id = self.requests.dialog_id();
         self.popups.dialog = Some(Dialog::RetryAll {
+            id,
             filter: self.panes.jobs.filter.clone(),
             jobs: None,
             more: false,
@@ -249,7 +270,9 @@ impl App {
             .map(|j| (j.id, j.status.to_string(), j.updated_at))
             .collect();
         let window = self.panes.jobs.more_below || self.panes.jobs.more_above;
+        let id = self.requests.dialog_id();
         self.popups.dialog = Some(Dialog::RetryAll {
+            id,
             filter: self.panes.jobs.filter.clone(),
             jobs: Some(jobs),
             more: false,
@@ -284,7 +307,9 @@ impl App {
             .find(|d| d.id == door)
             .map_or_else(|| format!("door {door}"), |d| d.name.clone());
         let mode = self.write.default_mode();
+        let id = self.requests.dialog_id();
         self.popups.dialog = Some(Dialog::Drift(Box::new(DriftDialog {
+            id,
             door_id: door,
             door_name: name,
             mode,

@@ -12,6 +12,9 @@ use crate::store::traces::JobRow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftDialog {
+    /// Its own id (`Requests::dialog_id`): only the answers to the actions
+    /// it sent land in it.
+    pub id: u64,
     pub door_id: i64,
     pub door_name: String,
     pub mode: Mode,
@@ -62,6 +65,8 @@ pub enum Dialog {
         typed: String,
     },
     RetryAll {
+        /// Its own id: only its count lands in it.
+        id: u64,
         filter: JobFilter,
         jobs: Option<Vec<(i64, String, DateTime<Utc>)>>,
         /// More jobs matched than the cap: only the newest `jobs` are retried.
@@ -81,6 +86,8 @@ pub enum Dialog {
 /// A group retry's confirmation, and then its summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRetryDialog {
+    /// Its own id: only the answers to the retries it sent land in it.
+    pub id: u64,
     pub fingerprint: String,
     pub meaning: Option<&'static str>,
     /// The failed and dead jobs it retries, as listed (newest first).
@@ -94,6 +101,19 @@ pub struct GroupRetryDialog {
     /// The jobs the last run skipped for a refused device (typing
     /// `override` on the summary retries them).
     pub skipped: Vec<crate::engine::jobs::RetryGuard>,
+}
+
+impl Dialog {
+    /// The id of a dialog that sends actions and shows their answers (the
+    /// others close as they send theirs).
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Dialog::RetryAll { id, .. } => Some(*id),
+            Dialog::Drift(d) => Some(d.id),
+            Dialog::RetryGroup(g) => Some(g.id),
+            Dialog::Cancel { .. } | Dialog::RetryStuck { .. } | Dialog::Held(_) => None,
+        }
+    }
 }
 
 /// The word a stuck retry wants typed.
@@ -250,16 +270,20 @@ impl App {
                     }
                     return Vec::new();
                 }
-                if let Some(Dialog::Drift(dd)) = &mut self.popups.dialog {
-                    dd.running = true;
-                    dd.error = None;
-                }
-                self.act_cmd(ActRequest::DriftRun {
+                let cmds = self.act_cmd(ActRequest::DriftRun {
                     door: d.door_id,
                     mode: d.mode,
                     plan: Box::new(plan),
                     overriding: false,
-                })
+                });
+                // Running only once the run is sent: a refusal (`act_cmd`
+                // said why) leaves the dialog as it was, to try again.
+                if let (false, Some(Dialog::Drift(dd))) = (cmds.is_empty(), &mut self.popups.dialog)
+                {
+                    dd.running = true;
+                    dd.error = None;
+                }
+                cmds
             }
             _ => Vec::new(),
         }

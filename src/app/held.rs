@@ -65,16 +65,27 @@ impl ActRequest {
 
 impl App {
     /// A hold came back: into the drift dialog that asked (typing
-    /// `override` there instead of the door's name), else its own dialog.
-    pub(crate) fn held(&mut self, h: HoldView) {
-        if let Some(Dialog::Drift(d)) = &mut self.popups.dialog {
-            if d.running {
+    /// `override` there instead of the door's name), else its own dialog —
+    /// unless another dialog is open, which it never replaces: then it is
+    /// said, naming its target (`on`), and the action may be asked again.
+    pub(crate) fn held(&mut self, h: HoldView, mine: bool, on: &str) {
+        match &mut self.popups.dialog {
+            Some(Dialog::Drift(d)) if mine => {
                 d.running = false;
                 d.typed.clear();
                 d.error = Some(held_words(&h));
                 d.hold = Some(h);
                 return;
             }
+            Some(_) => {
+                let why = &h.why;
+                self.say(
+                    crate::app::Level::Warn,
+                    format!("{on}held: {why} (ask again to see why and override)"),
+                );
+                return;
+            }
+            None => {}
         }
         self.popups.dialog = Some(Dialog::Held(Box::new(HeldDialog {
             hold: h,
@@ -107,10 +118,15 @@ impl App {
         if d.typed.trim() != OVERRIDE_WORD {
             return None;
         }
-        d.hold = None;
-        d.running = true;
-        d.error = None;
-        Some(self.act_cmd(*again))
+        let cmds = self.act_cmd(*again);
+        // Running only once it is sent: a refusal keeps the hold, and
+        // `override` may be typed again (after `:write`).
+        if let (false, Some(Dialog::Drift(d))) = (cmds.is_empty(), &mut self.popups.dialog) {
+            d.hold = None;
+            d.running = true;
+            d.error = None;
+        }
+        Some(cmds)
     }
 
     /// `override` typed in the drift dialog of a lock its preview could not
@@ -147,7 +163,14 @@ impl App {
     ) {
         let line = sum.line();
         self.say(crate::app::Level::Warn, format!("retry all: {line}"));
+        // Another dialog opened meanwhile is never replaced: the summary
+        // said is enough (retry all again lists the skipped jobs).
+        if self.popups.dialog.is_some() {
+            return;
+        }
+        let id = self.requests.dialog_id();
         self.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+            id,
             fingerprint: "the jobs retry-all listed".into(),
             meaning: None,
             guards: skipped.clone(),

@@ -76,7 +76,14 @@ impl App {
     fn arrived(&mut self, query: Query, data: Data) -> Vec<Cmd> {
         match data {
             Data::Doors(d) => self.doors_arrived(d),
-            Data::JobCounts(c) => {
+            Data::JobCounts(mut c) => {
+                // Read without the storm flag (another pane was shown): the
+                // last flag stays, read again on coming back (`tick`).
+                let storms_read = matches!(query, Query::JobCounts { storms: true, .. });
+                if !storms_read {
+                    c.storms = std::mem::take(&mut self.panes.jobs.counts.storms);
+                }
+                self.panes.jobs.storms_stale = !storms_read;
                 if let Some(db) = c.db_now {
                     self.clock.database_said(db);
                 }

@@ -326,7 +326,7 @@ impl App {
             cmds.push(self.load(Slot::Doors, Query::Doors));
         }
         cmds.extend(self.go(start, false));
-        cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+        cmds.push(self.load(Slot::JobCounts, self.counts_query()));
         // The queue's header line or the Pulse, as the timer would.
         cmds.extend(self.poll_pulse(0));
         cmds

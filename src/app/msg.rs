@@ -33,9 +33,9 @@ pub enum Slot {
     /// Whole logs of a big trace (its payloads, a page at a time).
     TracePayloads,
     Doors,
-    /// Who else is acting on the open lock or job, and its device state
-    /// when a probe is kept (issue 28): read with the pane's own load, on
-    /// the primary.
+    /// Who else is acting on the open lock or job, and its devices' state
+    /// (issue 28), probed as the pane or detail opens and on Ctrl-R, never
+    /// on a timer: read with the pane's own load, on the primary.
     Acting,
     /// The open job's newest logs, for its why line (stuck, interrupted):
     /// read with the job detail, never on the 2-second refresh.
@@ -69,7 +69,13 @@ pub enum Query {
     },
     /// The counts; stuck relative to this time when the clock is pinned,
     /// else to the server's `now()`.
-    JobCounts(Option<DateTime<Utc>>),
+    /// The queue's counts (`pinned`: the console's pinned clock), with the
+    /// retry-storm read of the last hour only when `storms` (a pane that
+    /// flags a storm is shown: `Pane::flags_storms`).
+    JobCounts {
+        pinned: Option<DateTime<Utc>>,
+        storms: bool,
+    },
     /// One job, to open the queue on it.
     Job(i64),
     /// The error groups of the troubled jobs of the last `window_secs`.
@@ -130,7 +136,7 @@ pub enum ActingOf {
 
 /// Who else is acting (`Actor::line`: who and since when), and each
 /// device's state: a lock's probed for its pane (`lock: device: state (probe
-/// 12:01 UTC)`), a job's when a probe of it is kept.
+/// 12:01 UTC)`), a job's probed as its detail opens.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Acting {
     pub others: Vec<String>,
@@ -142,7 +148,7 @@ impl Query {
     pub fn what(&self) -> String {
         match self {
             Query::Jobs { .. } => "the job queue".into(),
-            Query::JobCounts(_) => "the job counts".into(),
+            Query::JobCounts { .. } => "the job counts".into(),
             Query::Job(id) => format!("job #{id}"),
             Query::Groups { .. } => "the error groups".into(),
             Query::JobsOfGroup { ids, .. } => format!("the {} jobs of the group", ids.len()),

@@ -7,6 +7,16 @@ use crate::app::{App, COUNTS_EVERY, Cmd, JobsLoad, Level, POLL_EVERY, Query, Slo
 use crate::store::queries::Page;
 
 impl App {
+    /// The counts' read, with the retry-storm read of the last hour
+    /// (`groups::storm_recent`) only while a pane that flags a storm is
+    /// shown: the Jobs header is the only one (review #13).
+    pub(crate) fn counts_query(&self) -> Query {
+        Query::JobCounts {
+            pinned: self.pinned_now(),
+            storms: self.pane.flags_storms(),
+        }
+    }
+
     pub(crate) fn tick(&mut self, now: DateTime<Utc>) -> Vec<Cmd> {
         let ticks = self.clock.tick(now);
         self.popups.expire(ticks);
@@ -32,9 +42,13 @@ impl App {
         // While the database is unreachable, probe every other tick: the
         // first answer clears the banner, whatever pane is open.
         let probe = self.requests.db_lost.is_some() && ticks % 2 == 0;
-        if (probe || ticks % COUNTS_EVERY == 0) && self.requests.pending(Slot::JobCounts).is_none()
+        // Back on a pane that flags a retry storm, whose flag was last read
+        // elsewhere (without it): read once now, not at the next 10 s.
+        let storms_due = self.pane.flags_storms() && self.panes.jobs.storms_stale;
+        if (probe || storms_due || ticks % COUNTS_EVERY == 0)
+            && self.requests.pending(Slot::JobCounts).is_none()
         {
-            cmds.push(self.load(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+            cmds.push(self.load(Slot::JobCounts, self.counts_query()));
         }
         cmds.extend(self.poll_pulse(ticks));
         cmds

@@ -12,6 +12,9 @@ pub struct Requests {
     pending: HashMap<Slot, (u64, Query)>,
     /// Changes and reveals sent and not yet answered.
     acting: usize,
+    /// Each action in flight: who asked and what about (`acted` answers it
+    /// into the dialog that asked, or says it naming its target).
+    asked: HashMap<u64, Asked>,
     /// Set while the database cannot be reached; cleared by the next success.
     pub(in crate::app) db_lost: Option<String>,
     /// `q` (or a quit confirmed): the loop ends the session.
@@ -72,11 +75,24 @@ impl Requests {
         }
     }
 
-    /// A change (or reveal) sent: its id.
-    pub(in crate::app) fn act(&mut self) -> u64 {
+    /// A change sent, and who asked: its id.
+    pub(in crate::app) fn act(&mut self, asked: Asked) -> u64 {
         self.next_id += 1;
         self.acting += 1;
+        self.asked.insert(self.next_id, asked);
         self.next_id
+    }
+
+    /// A fresh id for a dialog that sends actions (never an id a request has).
+    pub(in crate::app) fn dialog_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The action `id` answered: who asked it (`None`: an id never sent).
+    pub(in crate::app) fn act_answered(&mut self, id: u64) -> Option<Asked> {
+        self.acted();
+        self.asked.remove(&id)
     }
 
     /// A reveal sent (it has no id of its own).
@@ -100,6 +116,17 @@ impl Requests {
     }
 }
 
+/// Who sent an action, and what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// The dialog open when it was sent (a dialog takes every key, so an
+    /// action sent while one is open is that dialog's), by its id.
+    pub dialog: Option<u64>,
+    /// Its target in words (`door 2`, `job #72`), for a status message
+    /// when its dialog has closed or been replaced.
+    pub target: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,13 +147,18 @@ mod tests {
     fn changes_count_until_answered_and_ids_never_repeat() {
         let mut r = Requests::default();
         let (load, _) = r.load(Slot::Jobs, Query::Doors);
-        let act = r.act();
+        let asked = Asked {
+            dialog: None,
+            target: "job #1".into(),
+        };
+        let act = r.act(asked.clone());
         r.reveal();
         assert!(act > load);
+        assert!(r.dialog_id() > act);
         assert_eq!((r.acting(), r.in_flight()), (2, 3));
+        assert_eq!(r.act_answered(act), Some(asked));
         r.acted();
-        r.acted();
-        r.acted();
+        assert_eq!(r.act_answered(act), None, "answered once");
         assert_eq!(r.acting(), 0);
     }
 }

@@ -80,14 +80,14 @@ const UNLOCK_SECS: i64 = 5;
 /// is offline (its `gateway_offline` fault); `lastOperation` is the newest
 /// event the device logged; `state.locked` is false for `unlockTime`
 /// seconds after an unlock operation.
-fn device_json(id: &str, d: &super::DdDevice, offline: bool) -> Value {
+fn device_json(id: &str, d: &super::DdDevice, offline: bool, world_now: i64) -> Value {
     let now = Utc::now().timestamp();
     let last = d
         .events
         .iter()
         .filter_map(|e| e.get("timestamp").and_then(Value::as_i64))
         .max()
-        .unwrap_or(now - 300);
+        .unwrap_or(world_now - 300);
     let locked = d
         .unlocked_at
         .is_none_or(|t| now.saturating_sub(t) >= UNLOCK_SECS);
@@ -155,7 +155,7 @@ async fn authed(s: Shared, r: Req) -> Resp {
                 .dd_devices
                 .iter()
                 .filter(|(_, d)| d.owner == user)
-                .map(|(id, d)| device_json(id, d, offline(&st, id)))
+                .map(|(id, d)| device_json(id, d, offline(&st, id), st.now().timestamp()))
                 .collect();
             Resp::json(200, &Value::Array(list))
         }
@@ -186,7 +186,7 @@ async fn authed(s: Shared, r: Req) -> Resp {
             }
             match (r.method.as_str(), rest) {
                 ("GET", []) => {
-                    let body = device_json(&id, d, offline(&st, &id));
+                    let body = device_json(&id, d, offline(&st, &id), st.now().timestamp());
                     st.device_reads += 1;
                     Resp::json(200, &body)
                 }

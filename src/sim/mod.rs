@@ -177,6 +177,12 @@ pub struct SimState {
     /// Device-state reads answered (TTLock `lock/detail`, Doordeck
     /// `GET /device/{id}`): one per probe, what a test counts.
     pub device_reads: u64,
+    /// The world's clock minus this machine's: where the demo or a test
+    /// pins the console's clock, the world (and so these clouds) was built
+    /// at that time, and what the devices report of it — when a gateway
+    /// was last seen, when a fault began — must be on the same clock, or a
+    /// header would say "last seen" days after its probe.
+    pub clock_offset: chrono::Duration,
 }
 
 impl SimState {
@@ -187,6 +193,13 @@ impl SimState {
             rng_state: 0x5EED,
             ..SimState::default()
         }
+    }
+
+    /// Now on the world's clock (`clock_offset`): the time the devices
+    /// report facts of the world by. (Tokens, unlock timers and the locks'
+    /// own clocks run on this machine's, as the console reads them.)
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_offset
     }
 
     pub fn token(&mut self) -> String {
@@ -213,7 +226,8 @@ impl SimState {
             }
             Some(f) => {
                 if self.faults.insert(lock_key.to_string(), f) != Some(f) {
-                    self.fault_since.insert(lock_key.to_string(), Utc::now());
+                    let now = self.now();
+                    self.fault_since.insert(lock_key.to_string(), now);
                 }
             }
             None => {
@@ -264,11 +278,16 @@ impl SimState {
             .filter(|(_, l)| l.gateway == Some(gateway))
             .map(|(id, _)| format!("TTLOCK:{id}"))
             .filter(|k| self.fault(k) == Some(Fault::GatewayOffline))
-            .map(|k| self.fault_since.get(&k).copied().unwrap_or_else(Utc::now))
+            .map(|k| {
+                self.fault_since
+                    .get(&k)
+                    .copied()
+                    .unwrap_or_else(|| self.now())
+            })
             .min();
         match (gw.online, by_fault) {
             (_, Some(t)) => Some(t),
-            (false, None) => Some(Utc::now()),
+            (false, None) => Some(self.now()),
             (true, None) => None,
         }
     }
@@ -498,4 +517,22 @@ pub fn fillers(have: usize, one: impl Fn(usize) -> Value) -> Vec<Value> {
 /// must not take the whole simulator down).
 pub fn state(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
     s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fault, SimState};
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn faults_begin_on_the_worlds_clock() {
+        let mut st = SimState::new();
+        // A world built at a pinned time ten days ago.
+        st.clock_offset = -Duration::days(10);
+        st.apply_fault("TTLOCK:1", Some(Fault::GatewayOffline));
+        let since = st.fault_since["TTLOCK:1"];
+        let want = Utc::now() - Duration::days(10);
+        assert!((want - since).abs() < Duration::minutes(1), "{since}");
+        assert!((st.now() - want).abs() < Duration::minutes(1));
+    }
 }

@@ -34,6 +34,8 @@ pub async fn from_database(
     secret_seed: u64,
 ) -> Result<SimState, sqlx::Error> {
     let mut st = SimState::new();
+    // The world was built at `now`: the clouds report it on that clock.
+    st.clock_offset = now - Utc::now();
     let mut rng = Rng(0xD00D ^ secret_seed);
     let customers: Vec<(i64, String, String)> = sqlx::query_as(statements::sim::CUSTOMERS.tagged())
         .fetch_all(pool)

@@ -64,6 +64,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             more,
             typed,
             text,
+            ..
         } => {
             let mut l = vec![Line::from(match text {
                 None => format!("Retry every failed or dead job matching: {filter}"),

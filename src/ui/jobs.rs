@@ -426,8 +426,8 @@ pub fn detail_lines(app: &App, job: &JobRow) -> Vec<Line<'static>> {
         ]),
         Line::from(status),
     ]);
-    // Its devices as last probed and who else is acting on it or its locks
-    // (read with the job, on the primary).
+    // Its devices as probed when the detail opened (or Ctrl-R) and who
+    // else is acting on it or its locks (read with the job, on the primary).
     if let Some((_, a)) = app.jobs().acting.as_ref().filter(|(id, _)| *id == job.id) {
         for d in &a.devices {
             lines.push(Line::from(Span::styled(format!("device {d}"), th.dim)));

@@ -296,3 +296,64 @@ async fn info_lists_every_path_and_themes_come_from_files_by_name() {
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[tokio::test]
+async fn user_json_takes_now_so_its_schedule_verdicts_are_reproducible() {
+    let url = demo_db().await;
+    // Someone whose level opens doors on business hours only (Mon-Fri
+    // 07:00-19:00 in Winnipeg).
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let (user,): (i64,) = sqlx::query_as(
+        "SELECT user_id FROM user_access_levels WHERE access_level_id = 2 AND status = 'active' ORDER BY user_id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let user = user.to_string();
+    let at = |now: &str| {
+        let out = lockdesk(&["user", &user, "--json", "--now", now], Some(&url));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    // The hours verdict of each of her doors: "outside hours" or null.
+    let outside = |out: &[u8]| -> Vec<Value> {
+        let v: Value = serde_json::from_slice(out).unwrap();
+        v["doors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["expected"]["outside_hours"].clone())
+            .collect()
+    };
+    // Saturday 21:00 in Winnipeg: her business-hours doors not now.
+    let saturday_night = at("2026-11-22T03:00:00Z");
+    let v: Value = serde_json::from_slice(&saturday_night).unwrap();
+    assert_eq!(v["read_at"], "2026-11-22T03:00:00.000Z", "{v}");
+    let verdicts = outside(&saturday_night);
+    assert!(verdicts.iter().any(Value::is_string), "{verdicts:?}");
+    // The same clock, the same verdicts and ages, byte for byte.
+    assert_eq!(saturday_night, at("2026-11-22T03:00:00Z"));
+    // Wednesday noon there: every door open to her.
+    let verdicts = outside(&at("2026-11-18T18:00:00Z"));
+    assert!(
+        !verdicts.is_empty() && verdicts.iter().all(Value::is_null),
+        "{verdicts:?}"
+    );
+    // Only with --json (the console has its own clock), and a time in words.
+    let out = lockdesk(
+        &["user", &user, "--now", "2026-11-22T03:00:00Z"],
+        Some(&url),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = lockdesk(&["user", &user, "--json", "--now", "yesterday"], Some(&url));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not an RFC 3339 time"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -419,3 +419,55 @@ async fn lock_pane_header_shows_the_probed_device_state() {
         "{s}"
     );
 }
+
+#[tokio::test]
+async fn job_detail_probes_its_device_when_it_opens() {
+    use crate::support::Screen;
+    use lockdesk::console::options::Target;
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    // The newest job with a failed call on door 2's lock.
+    let (job,): (i64,) = sqlx::query_as(
+        "SELECT reconcile_job_id FROM integration_logs WHERE lock_key = 'TTLOCK:28991110' \
+         AND ok IS NOT TRUE AND reconcile_job_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let sim = sim_for(&url).await;
+    sim.set_fault("TTLOCK:28991110", Some(Fault::GatewayOffline));
+    let before = reads(&sim);
+    // Nothing probed before: its detail says the device's state, probed as
+    // it opened, at the console's pinned clock.
+    let s = Screen::new(&url)
+        .target(Target::Job { id: job })
+        .size(160, 50)
+        .providers(sim.provider_settings())
+        .run()
+        .await;
+    let line = s
+        .lines()
+        .find(|l| l.contains("device TTLOCK:28991110: "))
+        .unwrap_or_else(|| panic!("{s}"));
+    // Seen last when the fault began, on the world's clock the console is
+    // pinned to (the simulator's clock follows it): never days after the probe.
+    assert!(
+        line.contains("gateway G2_ttlock offline, last seen 15:30 UTC (probe 15:30 UTC)"),
+        "{line}"
+    );
+    // Each of its locks once, when the detail opened; never on the timer.
+    let probed = s.lines().filter(|l| l.starts_with("│device ")).count() as u64;
+    assert_eq!(reads(&sim) - before, probed, "{s}");
+    sim.set_fault("TTLOCK:28991110", None);
+    // A console with no provider client says no device line.
+    let s = Screen::new(&url)
+        .target(Target::Job { id: job })
+        .size(160, 50)
+        .run()
+        .await;
+    assert!(
+        s.contains(&format!("job #{job}")) && !s.contains("device TTLOCK"),
+        "{s}"
+    );
+}

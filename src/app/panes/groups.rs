@@ -213,7 +213,9 @@ impl App {
             return Vec::new();
         }
         let guards = group.retry_guards();
+        let id = self.requests.dialog_id();
         self.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+            id,
             fingerprint: group.fingerprint.to_string(),
             meaning: group.meaning,
             others: group.count.saturating_sub(guards.len()),

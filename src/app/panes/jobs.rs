@@ -7,6 +7,9 @@ use crate::store::traces::JobRow;
 
 #[derive(Debug, Default)]
 pub struct JobsState {
+    /// The counts last came without the retry-storm read (another pane was
+    /// shown): the Jobs header reads it once on coming back.
+    pub storms_stale: bool,
     /// Who else is acting on a job and its devices' state (loaded with
     /// the job: `:job ID`, and Ctrl-R on the queue for the selected one).
     pub acting: Option<(i64, crate::app::Acting)>,

@@ -43,6 +43,13 @@ impl Pane {
         Pane::Pulse,
     ];
 
+    /// Whether its header flags a retry storm from the counts' storm read
+    /// (the Jobs header only; the Pulse and the groups view show the storms
+    /// of the groups read): that read runs only while such a pane is shown.
+    pub fn flags_storms(self) -> bool {
+        matches!(self, Pane::Jobs)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Pane::Jobs => "Jobs",

@@ -47,13 +47,13 @@ impl App {
             // The groups: read again only when asked (Ctrl-R there, a change).
             Pane::Jobs if self.panes.jobs.groups.on => {
                 let mut c = self.load_groups();
-                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+                c.extend(self.reload(Slot::JobCounts, self.counts_query()));
                 c
             }
             Pane::Jobs => {
                 let page = self.panes.jobs.window_start.map_or(Page::First, Page::From);
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);
-                c.extend(self.reload(Slot::JobCounts, Query::JobCounts(self.pinned_now())));
+                c.extend(self.reload(Slot::JobCounts, self.counts_query()));
                 // Who else is acting on the selected job: with Ctrl-R, never
                 // on the queue's 2-second refresh.
                 if let Some(j) = self.panes.jobs.selected_job() {

@@ -121,6 +121,7 @@ fn a_group_summary_with_skipped_jobs_takes_override_for_exactly_those() {
     };
     let guards = vec![guard(1), guard(2), guard(3)];
     a.popups.dialog = Some(Dialog::RetryGroup(Box::new(crate::app::GroupRetryDialog {
+        id: 1,
         fingerprint: "TTLOCK PASSCODE_ADD errcode -3002: gateway".into(),
         meaning: None,
         guards: guards.clone(),
@@ -196,6 +197,7 @@ fn a_held_drift_run_takes_override_instead_of_the_doors_name() {
         overriding: false,
     };
     a.popups.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
+        id: 1,
         door_id: 2,
         door_name: "ttlock".into(),
         mode: crate::engine::plan::Mode::Standard,
@@ -207,8 +209,10 @@ fn a_held_drift_run_takes_override_instead_of_the_doors_name() {
         error: None,
         hold: None,
     })));
+    // The run as the dialog sends it: its answer comes back into it.
+    let sent = acts(&a.act_cmd(run.clone()));
     a.update(Msg::Acted {
-        id: 1,
+        id: sent[0].0,
         result: Box::new(ActResult::Held(hold(&run, true))),
     });
     let Some(Dialog::Drift(d)) = &a.popups.dialog else {

@@ -266,9 +266,9 @@ fn ages_follow_the_database_clock_and_a_pinned_clock_stays_put() {
     assert_eq!(a.now(), db_now + Duration::seconds(1));
     // The counts query measures stuck from the server's clock, not ours.
     assert!(matches!(
-        a.load(Slot::JobCounts, Query::JobCounts(a.pinned_now())),
+        a.load(Slot::JobCounts, a.counts_query()),
         Cmd::Load {
-            query: Query::JobCounts(None),
+            query: Query::JobCounts { pinned: None, .. },
             ..
         }
     ));
@@ -349,7 +349,13 @@ fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
     let now = a.now();
     let counts = |a: &mut App, feed: Feed| {
         let id = load_id(
-            &[a.load(Slot::JobCounts, Query::JobCounts(None))],
+            &[a.load(
+                Slot::JobCounts,
+                Query::JobCounts {
+                    pinned: None,
+                    storms: true,
+                },
+            )],
             Slot::JobCounts,
         );
         let c = JobCounts {
@@ -396,4 +402,69 @@ fn a_standby_that_stops_receiving_is_said_once_and_recovers() {
     let (level, text) = a.popups.message.clone().unwrap();
     assert_eq!(level, Level::Info);
     assert!(text.contains("receiving from the primary again"), "{text}");
+}
+
+#[test]
+fn the_storm_read_runs_only_while_the_jobs_header_shows_it() {
+    use crate::store::counts::StormFlag;
+    let counts_loads = |cmds: &[Cmd]| -> Vec<Query> {
+        loads(cmds)
+            .into_iter()
+            .filter(|(s, _)| *s == Slot::JobCounts)
+            .map(|(_, q)| q)
+            .collect()
+    };
+    let mut a = with_jobs(vec![]);
+    let flag = StormFlag {
+        fingerprint: "TTLOCK PASSCODE_ADD errcode -3002".into(),
+        jobs: 25,
+        from: a.now(),
+        to: a.now(),
+    };
+    a.panes.jobs.counts.storms = vec![flag.clone()];
+    let ticks = |a: &mut App, n: usize| -> Vec<Cmd> {
+        let t = a.now();
+        (0..n)
+            .flat_map(|_| a.update(Msg::Tick(t)))
+            .collect::<Vec<Cmd>>()
+    };
+    // On the Audit pane the 10 s counts come without the storm read, and
+    // the flag read before stays for coming back.
+    press(&mut a, "2");
+    let sent = ticks(&mut a, 10);
+    let q = counts_loads(&sent);
+    assert!(
+        matches!(q.as_slice(), [Query::JobCounts { storms: false, .. }]),
+        "{q:?}"
+    );
+    let id = load_id(&sent, Slot::JobCounts);
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        id,
+        Ok(Data::JobCounts(Default::default())),
+    );
+    assert_eq!(a.panes.jobs.counts.storms, vec![flag]);
+    // Back on the Jobs pane: read once at the next second, then every 10 s.
+    press(&mut a, "1");
+    let sent = ticks(&mut a, 1);
+    let q = counts_loads(&sent);
+    assert!(
+        matches!(q.as_slice(), [Query::JobCounts { storms: true, .. }]),
+        "{q:?}"
+    );
+    let id = load_id(&sent, Slot::JobCounts);
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        id,
+        Ok(Data::JobCounts(Default::default())),
+    );
+    assert!(a.panes.jobs.counts.storms.is_empty(), "read anew");
+    assert!(counts_loads(&ticks(&mut a, 8)).is_empty());
+    let q = counts_loads(&ticks(&mut a, 1));
+    assert!(
+        matches!(q.as_slice(), [Query::JobCounts { storms: true, .. }]),
+        "{q:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the pure app: an `App` with a pinned clock, `Msg`s in,
 //! `Cmd`s and state out; no terminal, no database.
 
+mod acted;
 mod commands;
 mod conventions;
 mod groups;

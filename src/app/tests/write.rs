@@ -327,6 +327,7 @@ fn slash_on_every_pane_opens_a_prompt_and_typed_text_runs_nothing() {
 fn the_drift_dialog_in_read_only_runs_nothing_and_says_how_to_elevate() {
     let mut a = with_jobs(vec![]);
     a.popups.dialog = Some(Dialog::Drift(Box::new(crate::app::DriftDialog {
+        id: 1,
         door_id: 2,
         door_name: "ttlock".into(),
         mode: crate::engine::plan::Mode::Standard,

@@ -3,7 +3,6 @@
 //! `gateway_offline` fault is on one of its locks; its `isOnline` says so and
 //! its locks' remote operations answer -3002.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{Params, err, get, need, page};
@@ -89,7 +88,7 @@ pub fn locks(st: &SimState, uid: i64, p: &Params) -> Resp {
 /// moment it went offline after.
 fn last_seen(st: &SimState, id: i64) -> i64 {
     st.gateway_offline(id)
-        .unwrap_or_else(Utc::now)
+        .unwrap_or_else(|| st.now())
         .timestamp_millis()
 }
 
