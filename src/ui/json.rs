@@ -58,8 +58,7 @@ pub fn draw_json(f: &mut Frame, app: &App, j: &JsonView, area: Rect) {
     let off = j.scroll.offset_for(height);
     super::pointer_list(
         app,
-        area.y.saturating_add(1),
-        height,
+        super::rows_below(area, 1, height),
         off,
         j.scroll.selected,
     );

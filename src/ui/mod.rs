@@ -381,21 +381,39 @@ fn pointer_tabs(app: &App, spans: &[Span], first_tab: usize, area: Rect) {
     {
         let (from, to) = (x, x.saturating_add(s.width()));
         x = to;
-        let key = char::from_digit(u32::try_from(i + 1).unwrap_or(0), 10).unwrap_or('1');
-        if let (Ok(from), Ok(to)) = (u16::try_from(from), u16::try_from(to)) {
-            app.pointer().tab(from, to.min(area.right()), area.y, key);
+        if let (Ok(from), Ok(to), Some(pane)) =
+            (u16::try_from(from), u16::try_from(to), Pane::ALL.get(i))
+        {
+            app.pointer().tab(from, to.min(area.right()), area.y, *pane);
         }
     }
 }
 
-/// A list just drawn: its rows start at `top`, `height` of them from `offset`.
-pub(crate) fn pointer_list(app: &App, top: u16, height: usize, offset: usize, selected: usize) {
+/// A list just drawn: its rows fill `rows` (as many as its height), the
+/// first being row `offset`. A popup records its list even when it shows
+/// none, so that a click never lands on the pane's list behind it.
+pub(crate) fn pointer_list(app: &App, rows: Rect, offset: usize, selected: usize) {
     app.pointer().list(crate::app::mouse::ListArea {
-        top,
-        height: u16::try_from(height).unwrap_or(u16::MAX),
+        left: rows.x,
+        width: rows.width,
+        top: rows.y,
+        height: rows.height,
         offset,
         selected,
     });
+}
+
+/// The rows of a list drawn in `area` below `above` lines, at most `height`.
+pub(crate) fn rows_below(area: Rect, above: usize, height: usize) -> Rect {
+    let above = u16::try_from(above).unwrap_or(u16::MAX).min(area.height);
+    let height = u16::try_from(height)
+        .unwrap_or(u16::MAX)
+        .min(area.height - above);
+    Rect {
+        y: area.y.saturating_add(above),
+        height,
+        ..area
+    }
 }
 
 /// `  as of 14:02:11 CST · C-r reloads`: how old a pane's data is, for the
