@@ -2,17 +2,20 @@
 //! a row or a pane's tab, a double click (two clicks on one row within
 //! `DOUBLE_CLICK`, timed by the event's time in the message, never the wall
 //! clock) is Enter, in the panes' lists and in every popup list (the user
-//! picker, `:recent`, the help, the JSON viewer) and the error groups. A row
-//! click or the wheel becomes the keys a person would press, so popups, the
-//! keymap's contexts and every guard behave exactly as for keys; a tab click
-//! is its pane's `Action`, whatever key (if any) the keymap binds to it.
+//! picker, `:recent`, the help, the JSON viewer) and the error groups. Each
+//! becomes the actions a person's keys would send (`Down` so many times,
+//! `Open`, a tab its pane's action), through the same guards as a key, so
+//! popups and every refusal behave exactly as for keys; actions, not keys,
+//! so that a keymap that binds the arrows, Enter or the digits otherwise
+//! leaves the mouse working.
 
 use std::cell::{Cell, RefCell};
 
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::app::{App, Cmd, Overlay, Pane};
+use crate::keys::Action;
 
 /// Rows one wheel notch moves.
 pub const WHEEL_ROWS: usize = 3;
@@ -94,10 +97,6 @@ impl Pointer {
     }
 }
 
-fn press(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
 impl App {
     /// One mouse event at `at` (the terminal's reading of the time).
     pub(crate) fn mouse(&mut self, ev: MouseEvent, at: DateTime<Utc>) -> Vec<Cmd> {
@@ -111,32 +110,57 @@ impl App {
         {
             return Vec::new();
         }
-        let keys: Vec<KeyEvent> = match ev.kind {
+        let (action, times) = match ev.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 if !self.wheel_reaches(ev.column, ev.row) {
                     return Vec::new();
                 }
-                let code = if ev.kind == MouseEventKind::ScrollDown {
-                    KeyCode::Down
-                } else {
-                    KeyCode::Up
-                };
-                vec![press(code); WHEEL_ROWS]
+                let down = ev.kind == MouseEventKind::ScrollDown;
+                (if down { Action::Down } else { Action::Up }, WHEEL_ROWS)
             }
             MouseEventKind::Down(MouseButton::Left) => {
                 if let Some(pane) = self.pointer.tab_at(ev.column, ev.row) {
                     self.pointer.last_click = None;
-                    return self.click_tab(pane);
+                    // The help and `:recent` take every key; the tabs are
+                    // not theirs.
+                    if self.popups.help.is_some() || self.popups.recent.is_some() {
+                        return Vec::new();
+                    }
+                    (pane.action(), 1)
+                } else {
+                    match self.click(ev.column, ev.row, at) {
+                        Some(step) => step,
+                        None => return Vec::new(),
+                    }
                 }
-                self.click(ev.column, ev.row, at)
             }
-            _ => Vec::new(),
+            // Moves (the terminal reports every one), drags, other buttons.
+            _ => return Vec::new(),
         };
+        // As a key press: it clears a warning, and what it opens is
+        // remembered and its payloads read.
+        self.popups.key_pressed();
         let mut cmds = Vec::new();
-        for k in keys {
-            cmds.extend(self.update(crate::app::Msg::Key(k)));
+        for _ in 0..times {
+            cmds.extend(self.pointer_act(action));
         }
+        cmds.extend(self.popups.recall.unsaved());
+        cmds.extend(self.trace_payloads());
         cmds
+    }
+
+    /// An action of the mouse where the keys would send it: the help and
+    /// `:recent` take their own, a popup only those that may pass it. The
+    /// action, not a key: a keymap may bind the arrows, Enter or the digits
+    /// to something else.
+    fn pointer_act(&mut self, action: Action) -> Vec<Cmd> {
+        if self.popups.help.is_some() {
+            return self.help_act(Some(action), KeyModifiers::NONE);
+        }
+        if self.popups.recent.is_some() {
+            return self.recent_act(Some(action), KeyModifiers::NONE);
+        }
+        self.act_past_popups(action)
     }
 
     /// Whether a popup (a list or the JSON viewer, the help, `:recent`) is
@@ -159,23 +183,11 @@ impl App {
         }
     }
 
-    /// A click on a pane's tab: the keymap's action for that pane, whatever
-    /// key it is bound to (or none), through the guard a key goes through.
-    fn click_tab(&mut self, pane: Pane) -> Vec<Cmd> {
-        // The help and `:recent` take every key; the tabs are not theirs.
-        if self.popups.help.is_some() || self.popups.recent.is_some() {
-            return Vec::new();
-        }
-        self.act_past_popups(pane.action())
-    }
-
-    fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Vec<KeyEvent> {
-        let Some(list) = self.pointer.last_list() else {
-            return Vec::new();
-        };
-        let Some(row) = list.row_at(x, y) else {
-            return Vec::new();
-        };
+    /// A click on a list's row: the moves that select it, or Enter when it
+    /// is the second click on it within `double_click()`.
+    fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Option<(Action, usize)> {
+        let list = self.pointer.last_list()?;
+        let row = list.row_at(x, y)?;
         let double = self
             .pointer
             .last_click
@@ -183,17 +195,16 @@ impl App {
         // Enter in the help opens nothing: a double click there only selects.
         if double && self.popups.help.is_none() {
             self.pointer.last_click = None;
-            return vec![press(KeyCode::Enter)];
+            return Some((Action::Open, 1));
         }
         self.pointer.last_click = Some((at, row));
-        // The keys that move the selection there (past the list's end they
+        // The moves that take the selection there (past the list's end they
         // stop at its last row, as the keys do).
-        let (code, n) = if row >= list.selected {
-            (KeyCode::Down, row - list.selected)
+        Some(if row >= list.selected {
+            (Action::Down, row - list.selected)
         } else {
-            (KeyCode::Up, list.selected - row)
-        };
-        vec![press(code); n]
+            (Action::Up, list.selected - row)
+        })
     }
 
     /// Where the last frame drew its tabs and list (`ui` fills it in).

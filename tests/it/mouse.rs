@@ -330,14 +330,15 @@ async fn clicks_in_the_help_select_a_line() {
 }
 
 #[tokio::test]
-async fn a_tab_click_is_the_pane_action_whatever_the_digits_do() {
+async fn the_mouse_acts_whatever_the_keymap_binds() {
     let url = demo_db().await;
     let ms = |n: i64| lockdesk::demo::world::fixed_now() + chrono::Duration::milliseconds(n);
-    // `1` opens the Pulse, `2` nothing.
+    // `1` opens the Pulse, `2` nothing; the arrows and Enter nothing.
     let km = Keymap::defaults()
         .overlay(
             "user-keymap.toml",
-            "[global]\n\"1\" = \"pane_pulse\"\n\"2\" = \"none\"\n",
+            "[global]\n\"1\" = \"pane_pulse\"\n\"2\" = \"none\"\n\
+             [list]\n\"<Down>\" = \"none\"\n\"<Up>\" = \"none\"\n\"<Enter>\" = \"none\"\n",
         )
         .unwrap();
     let queue = screen::to_text(&run(&url, vec![]).await);
@@ -374,4 +375,23 @@ async fn a_tab_click_is_the_pane_action_whatever_the_digits_do() {
     );
     assert!(s.contains("Enter opens one"), "{s}");
     assert!(s.contains("a popup is open"), "{s}");
+
+    // Rows: the wheel, a click and a double click act on the list's
+    // actions, not on the arrow and Enter keys this keymap unbinds.
+    assert_eq!(selected_rows(&audit(keys("<Down>")).await), vec![4]);
+    let wheel = audit(vec![mouse(MouseEventKind::ScrollDown, 20, 10, ms(0))]).await;
+    assert_eq!(selected_rows(&wheel), vec![7]);
+    let clicked = audit(vec![click(10, 8, ms(0))]).await;
+    assert_eq!(selected_rows(&clicked), vec![8]);
+    let job = queue.lines().nth(8).unwrap_or_default();
+    let id = job
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('#');
+    let opened = screen::to_text(&audit(vec![click(10, 8, ms(0)), click(10, 8, ms(250))]).await);
+    assert!(
+        opened.contains(&format!("job #{id}")),
+        "job {id}'s trace: {opened}"
+    );
 }
