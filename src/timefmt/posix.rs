@@ -164,7 +164,14 @@ impl Dst {
     /// the end comes first in the year (the southern hemisphere), outside
     /// the end..start span.
     fn covers(&self, std_offset: i32, t: &DateTime<Utc>) -> bool {
-        let year = (*t + Duration::seconds(i64::from(std_offset))).year();
+        // Checked: a time at the ends of the calendar (a hostile row's) must
+        // not panic; it is shown in standard time.
+        let Some(year) = t
+            .checked_add_signed(Duration::seconds(i64::from(std_offset)))
+            .map(|l| l.year())
+        else {
+            return false;
+        };
         let (Some(start), Some(end)) = (
             self.start.utc(year, std_offset),
             self.end.utc(year, self.offset),
@@ -184,7 +191,7 @@ impl Change {
     fn utc(&self, year: i32, offset: i32) -> Option<DateTime<Utc>> {
         let date = self.day.date(year)?;
         let local = date.and_hms_opt(0, 0, 0)?.and_utc();
-        Some(local + Duration::seconds(i64::from(self.at) - i64::from(offset)))
+        local.checked_add_signed(Duration::seconds(i64::from(self.at) - i64::from(offset)))
     }
 }
 
@@ -405,6 +412,21 @@ mod tests {
         // 22:00 UTC on 31 October.
         assert_eq!(at(late, "2026-10-31T21:59:59Z"), "BBB");
         assert_eq!(at(late, "2026-10-31T22:00:00Z"), "AAA");
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_do_not_panic() {
+        for rule in [
+            "EST5EDT,M3.2.0,M11.1.0",
+            "AEST-10AEDT,M10.1.0,M4.1.0/3",
+            "AAA0BBB,J365/167,0/-167",
+        ] {
+            let r = Rule::parse(rule).unwrap();
+            for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                let _ = r.at(&t);
+                let _ = crate::timefmt::Clock::new(crate::timefmt::Zone::Rule(r)).full(&t, None);
+            }
+        }
     }
 
     #[test]
