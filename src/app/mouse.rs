@@ -41,13 +41,11 @@ pub struct ListArea {
 }
 
 impl ListArea {
-    /// The list's row under screen cell (`x`, `y`), if it is on the list.
-    fn row_at(&self, x: u16, y: u16) -> Option<usize> {
+    /// The screen line (from `top`) under cell (`x`, `y`), if on the list.
+    fn line_at(&self, x: u16, y: u16) -> Option<usize> {
         let across = x >= self.left && x - self.left < self.width;
         let down = y >= self.top && y - self.top < self.height;
-        (across && down)
-            .then(|| self.offset.checked_add(usize::from(y - self.top)))
-            .flatten()
+        (across && down).then(|| usize::from(y - self.top))
     }
 }
 
@@ -61,6 +59,9 @@ pub struct Pointer {
     /// The list drawn last (a popup draws its list after its pane's, so
     /// the topmost list is the one kept).
     list: Cell<Option<ListArea>>,
+    /// For a list whose rows are not one a line (the User pane: sections
+    /// with headings, a door's detail), the row each screen line shows.
+    lines: RefCell<Vec<Option<usize>>>,
     /// The time and list row of the last click.
     last_click: Option<(DateTime<Utc>, usize)>,
 }
@@ -70,6 +71,7 @@ impl Pointer {
     pub fn clear(&self) {
         self.tabs.borrow_mut().clear();
         self.list.set(None);
+        self.lines.borrow_mut().clear();
     }
 
     /// A pane's tab at columns `from..to` of `row`.
@@ -80,6 +82,26 @@ impl Pointer {
     /// The list just drawn.
     pub fn list(&self, area: ListArea) {
         self.list.set(Some(area));
+        self.lines.borrow_mut().clear();
+    }
+
+    /// A list just drawn whose screen lines show `lines` (a row, or none:
+    /// a heading, a detail), from `area.top`; `offset` is unused.
+    pub fn list_lines(&self, area: ListArea, lines: Vec<Option<usize>>) {
+        self.list.set(Some(area));
+        *self.lines.borrow_mut() = lines;
+    }
+
+    /// The row of the list drawn last under (`x`, `y`).
+    fn row_at(&self, x: u16, y: u16) -> Option<usize> {
+        let list = self.list.get()?;
+        let line = list.line_at(x, y)?;
+        let lines = self.lines.borrow();
+        if lines.is_empty() {
+            list.offset.checked_add(line)
+        } else {
+            lines.get(line).copied().flatten()
+        }
     }
 
     /// The pane whose tab is at (`x`, `y`).
@@ -178,7 +200,7 @@ impl App {
     /// not reachable while it is open.
     fn wheel_reaches(&self, x: u16, y: u16) -> bool {
         match self.pointer.last_list() {
-            Some(list) if list.row_at(x, y).is_some() => true,
+            Some(list) if list.line_at(x, y).is_some() => true,
             _ => !self.popup_up(),
         }
     }
@@ -187,7 +209,7 @@ impl App {
     /// is the second click on it within `double_click()`.
     fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Option<(Action, usize)> {
         let list = self.pointer.last_list()?;
-        let row = list.row_at(x, y)?;
+        let row = self.pointer.row_at(x, y)?;
         let double = self
             .pointer
             .last_click

@@ -403,6 +403,22 @@ pub(crate) fn pointer_list(app: &App, rows: Rect, offset: usize, selected: usize
     });
 }
 
+/// A list drawn in `area` whose screen lines show `lines` (the row on each,
+/// or none), for a list with headings between its rows (the User pane).
+pub(crate) fn pointer_lines(app: &App, area: Rect, lines: Vec<Option<usize>>, selected: usize) {
+    app.pointer().list_lines(
+        crate::app::mouse::ListArea {
+            left: area.x,
+            width: area.width,
+            top: area.y,
+            height: area.height,
+            offset: 0,
+            selected,
+        },
+        lines,
+    );
+}
+
 /// The rows of a list drawn in `area` below `above` lines, at most `height`.
 pub(crate) fn rows_below(area: Rect, above: usize, height: usize) -> Rect {
     let above = u16::try_from(above).unwrap_or(u16::MAX).min(area.height);

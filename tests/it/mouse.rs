@@ -395,3 +395,48 @@ async fn the_mouse_acts_whatever_the_keymap_binds() {
         "job {id}'s trace: {opened}"
     );
 }
+
+#[tokio::test]
+async fn clicks_in_the_user_pane_select_and_open_its_rows() {
+    let url = demo_db().await;
+    let ms = |n: i64| lockdesk::demo::world::fixed_now() + chrono::Duration::milliseconds(n);
+    let open = ":user 9<Enter>";
+    let user = screen::to_text(&run(&url, keys(open)).await);
+    // Her rows sit among headings: a click on a heading selects nothing,
+    // one on her first recent trace selects it.
+    let (heading, _) = find(&user, " Recent traces");
+    let trace = heading + 1;
+    let corr = user
+        .lines()
+        .nth(usize::from(trace))
+        .unwrap_or_default()
+        .split_whitespace()
+        .find(|w| w.len() == 32 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("a trace under the heading: {user}"))
+        .to_string();
+    let before = selected_rows_at(&run(&url, keys(open)).await, 3);
+    let on_heading = run(&url, then(open, vec![click(3, heading, ms(0))])).await;
+    assert_eq!(selected_rows_at(&on_heading, 3), before);
+    // (The selected door's detail closes then: the trace moves up.)
+    let clicked = run(&url, then(open, vec![click(3, trace, ms(0))])).await;
+    let selected = selected_rows_at(&clicked, 3);
+    let text = screen::to_text(&clicked);
+    assert_eq!(selected.len(), 1, "{text}");
+    let line = text
+        .lines()
+        .nth(usize::from(selected[0]))
+        .unwrap_or_default();
+    assert!(line.contains(&corr), "{line}\n{text}");
+    // A double click on it (where it is now) opens it.
+    let opened = screen::to_text(
+        &run(
+            &url,
+            then(
+                open,
+                vec![click(3, trace, ms(0)), click(3, selected[0], ms(100))],
+            ),
+        )
+        .await,
+    );
+    assert!(opened.contains(&format!("Trace {corr}")), "{opened}");
+}
