@@ -124,12 +124,8 @@ impl App {
     pub(crate) fn mouse(&mut self, ev: MouseEvent, at: DateTime<Utc>) -> Vec<Cmd> {
         // A prompt takes typing only: a click must not submit it. A
         // confirmation takes only what the operator types (a stray double
-        // click must never be its Enter). A diff draws no list: a click
-        // there would land on the pane behind.
-        if self.popups.prompt.is_some()
-            || self.popups.dialog.is_some()
-            || matches!(self.popups.overlays.last(), Some(Overlay::Diff(_)))
-        {
+        // click must never be its Enter).
+        if self.popups.prompt.is_some() || self.popups.dialog.is_some() {
             return Vec::new();
         }
         let (action, times) = match ev.kind {
@@ -208,6 +204,10 @@ impl App {
     /// A click on a list's row: the moves that select it, or Enter when it
     /// is the second click on it within `double_click()`.
     fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Option<(Action, usize)> {
+        // A diff is a view the wheel scrolls, with no rows to select.
+        if matches!(self.popups.overlays.last(), Some(Overlay::Diff(_))) {
+            return None;
+        }
         let list = self.pointer.last_list()?;
         let row = self.pointer.row_at(x, y)?;
         let double = self

@@ -98,6 +98,8 @@ fn compact(v: &serde_json::Value) -> String {
 
 pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
     let th = theme::of(app);
+    // Where the wheel scrolls it (a click selects nothing in it).
+    super::pointer_list(app, area, 0, d.scroll.selected);
     let r = &d.row;
     let mut lines = vec![
         Line::from(vec![

@@ -440,3 +440,36 @@ async fn clicks_in_the_user_pane_select_and_open_its_rows() {
     );
     assert!(opened.contains(&format!("Trace {corr}")), "{opened}");
 }
+
+#[tokio::test]
+async fn the_wheel_scrolls_an_audit_diff_under_it() {
+    let url = demo_db().await;
+    let ms = |n: i64| lockdesk::demo::world::fixed_now() + chrono::Duration::milliseconds(n);
+    let wheel = |x: u16, down: bool, n: i64| {
+        let kind = if down {
+            MouseEventKind::ScrollDown
+        } else {
+            MouseEventKind::ScrollUp
+        };
+        mouse(kind, x, 10, ms(n))
+    };
+    let open = "2<Enter>";
+    let diff = screen::to_text(&run(&url, keys(open)).await);
+    assert!(diff.contains("Before") && diff.contains("After"), "{diff}");
+    // Over it the wheel scrolls it, and back.
+    let down = screen::to_text(&run(&url, then(open, vec![wheel(70, true, 0)])).await);
+    assert_ne!(down, diff);
+    let back = run(
+        &url,
+        then(open, vec![wheel(70, true, 0), wheel(70, false, 10)]),
+    )
+    .await;
+    assert_eq!(screen::to_text(&back), diff);
+    // Beside it the wheel reaches nothing; a click in it selects nothing.
+    let beside = run(
+        &url,
+        then(open, vec![wheel(0, true, 0), click(70, 10, ms(10))]),
+    )
+    .await;
+    assert_eq!(screen::to_text(&beside), diff);
+}
