@@ -46,16 +46,22 @@ pub enum Zone {
 
 impl Zone {
     /// Parses `--tz`: `local` (the system's zone, by name when it has
-    /// one), `UTC`, or an IANA name.
+    /// one), `UTC`, an IANA name, or a POSIX rule as `$TZ` takes it.
     pub fn parse(s: &str) -> Result<Zone, String> {
         match s {
             "local" | "Local" => Ok(Zone::system()),
             "UTC" | "utc" | "Z" => Ok(Zone::Utc),
-            name => name.parse::<Tz>().map(Zone::Named).map_err(|_| {
-                format!(
-                    "unknown time zone `{name}`: use an IANA name such as Europe/Berlin, or UTC"
-                )
-            }),
+            name => name
+                .parse::<Tz>()
+                .map(Zone::Named)
+                .ok()
+                .or_else(|| Rule::parse(name).map(Zone::Rule))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown time zone `{}`: use an IANA name such as Europe/Berlin, UTC, or a POSIX rule such as EST5EDT,M3.2.0,M11.1.0",
+                        Text::new(name).as_str()
+                    )
+                }),
         }
     }
 
@@ -346,6 +352,10 @@ mod tests {
             "2026-02-04 15:58:54.000 CET"
         );
         assert!(Zone::parse("Mars/Olympus").unwrap_err().contains("IANA"));
+        // `--tz` takes a POSIX rule as `$TZ` does.
+        let rule = Zone::parse("EST5EDT,M3.2.0,M11.1.0").unwrap();
+        assert_eq!(rule.name(), "EST5EDT,M3.2.0,M11.1.0");
+        assert!(Zone::parse("EST5EDT,").unwrap_err().contains("POSIX rule"));
     }
 
     #[test]
