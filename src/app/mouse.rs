@@ -1,8 +1,10 @@
 //! The mouse: the wheel scrolls the list under the pointer, a click selects
 //! a row or a pane's tab, a double click (two clicks on one row within
 //! `DOUBLE_CLICK`, timed by the event's time in the message, never the wall
-//! clock) is Enter, in the panes' lists and in every popup list (the user
-//! picker, `:recent`, the help, the JSON viewer) and the error groups. Each
+//! clock) is Enter, in the panes' lists (the User pane's rows among its
+//! headings too), the error groups, the Pulse's top groups and every popup
+//! list (the user picker, `:recent`, the help, the JSON viewer; the wheel
+//! scrolls a diff). Each
 //! becomes the actions a person's keys would send (`Down` so many times,
 //! `Open`, a tab its pane's action), through the same guards as a key, so
 //! popups and every refusal behave exactly as for keys; actions, not keys,
@@ -61,7 +63,7 @@ pub struct Pointer {
     list: Cell<Option<ListArea>>,
     /// For a list whose rows are not one a line (the User pane: sections
     /// with headings, a door's detail), the row each screen line shows.
-    lines: RefCell<Vec<Option<usize>>>,
+    lines: RefCell<Option<Vec<Option<usize>>>>,
     /// The time and list row of the last click.
     last_click: Option<(DateTime<Utc>, usize)>,
 }
@@ -71,7 +73,7 @@ impl Pointer {
     pub fn clear(&self) {
         self.tabs.borrow_mut().clear();
         self.list.set(None);
-        self.lines.borrow_mut().clear();
+        *self.lines.borrow_mut() = None;
     }
 
     /// A pane's tab at columns `from..to` of `row`.
@@ -82,25 +84,23 @@ impl Pointer {
     /// The list just drawn.
     pub fn list(&self, area: ListArea) {
         self.list.set(Some(area));
-        self.lines.borrow_mut().clear();
+        *self.lines.borrow_mut() = None;
     }
 
     /// A list just drawn whose screen lines show `lines` (a row, or none:
     /// a heading, a detail), from `area.top`; `offset` is unused.
     pub fn list_lines(&self, area: ListArea, lines: Vec<Option<usize>>) {
         self.list.set(Some(area));
-        *self.lines.borrow_mut() = lines;
+        *self.lines.borrow_mut() = Some(lines);
     }
 
     /// The row of the list drawn last under (`x`, `y`).
     fn row_at(&self, x: u16, y: u16) -> Option<usize> {
         let list = self.list.get()?;
         let line = list.line_at(x, y)?;
-        let lines = self.lines.borrow();
-        if lines.is_empty() {
-            list.offset.checked_add(line)
-        } else {
-            lines.get(line).copied().flatten()
+        match self.lines.borrow().as_ref() {
+            Some(lines) => lines.get(line).copied().flatten(),
+            None => list.offset.checked_add(line),
         }
     }
 
