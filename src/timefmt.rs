@@ -4,6 +4,9 @@
 use chrono::{DateTime, Duration, Local, Utc};
 use chrono_tz::Tz;
 
+mod posix;
+pub use posix::{Rule, Text};
+
 thread_local! {
     /// How far this thread's view of the machine's clock is moved (tests
     /// only: Postgres's `now()` cannot be moved, so a test of "one clock"
@@ -34,27 +37,42 @@ pub enum Zone {
     Local,
     Utc,
     Named(Tz),
+    /// A TZ that is a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`), named as written.
+    Rule(Rule),
+    /// A TZ that is neither a zone nor a rule: UTC, as libc reads it, and
+    /// the status bar says so.
+    NotUnderstood(Text),
 }
 
 impl Zone {
     /// Parses `--tz`: `local` (the system's zone, by name when it has
-    /// one), `UTC`, or an IANA name.
+    /// one), `UTC`, an IANA name, or a POSIX rule as `$TZ` takes it.
     pub fn parse(s: &str) -> Result<Zone, String> {
         match s {
             "local" | "Local" => Ok(Zone::system()),
             "UTC" | "utc" | "Z" => Ok(Zone::Utc),
-            name => name.parse::<Tz>().map(Zone::Named).map_err(|_| {
-                format!(
-                    "unknown time zone `{name}`: use an IANA name such as Europe/Berlin, or UTC"
-                )
-            }),
+            name => name
+                .parse::<Tz>()
+                .map(Zone::Named)
+                .ok()
+                .or_else(|| Rule::parse(name).map(Zone::Rule))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown time zone `{}`: use an IANA name such as Europe/Berlin, UTC, or a POSIX rule such as EST5EDT,M3.2.0,M11.1.0",
+                        Text::new(name).as_str()
+                    )
+                }),
         }
     }
 
-    /// The machine's zone by its IANA name: `$TZ` when it names one, else
-    /// the target of the `/etc/localtime` link (`…/zoneinfo/America/Winnipeg`),
-    /// else `/etc/timezone` (Debian). UTC by any of its names is `Utc`.
-    /// Only when none names a zone does it stay `Local`, shown as an offset.
+    /// The machine's zone as libc reads it, by its IANA name where it has
+    /// one. A set `$TZ` decides: a zone name, or a zone file's path (a
+    /// leading `:` dropped), is that zone; a POSIX rule (`CST6CDT`,
+    /// `EST5EDT,M3.2.0,M11.1.0`) is read as a rule; anything else is UTC,
+    /// said as not understood. Without it, the target of the `/etc/localtime`
+    /// link (`…/zoneinfo/America/Winnipeg`), else `/etc/timezone` (Debian).
+    /// UTC by any of its names is `Utc`. Only when none names a zone does it
+    /// stay `Local`, shown as an offset.
     pub fn system() -> Zone {
         let from_env = std::env::var("TZ").ok();
         let link = std::fs::read_link("/etc/localtime").ok();
@@ -86,24 +104,40 @@ impl Zone {
             );
             Some(if is_utc { Zone::Utc } else { Zone::Named(tz) })
         };
-        // An empty TZ means UTC to libc; a TZ that is a POSIX rule
-        // (`CST6CDT`) or a file path is not a name: fall through.
-        if let Some(z) = tz_env {
-            if z.is_empty() {
-                return Zone::Utc;
-            }
-            if let Some(zone) = named(z) {
-                return zone;
-            }
-        }
-        let from_link = localtime_link.and_then(|p| {
-            let s = p.to_str()?;
-            let (_, name) = s.split_once("zoneinfo/")?;
+        let in_zoneinfo = |path: &str| -> Option<Zone> {
+            let (_, name) = path.split_once("zoneinfo/")?;
             named(name)
-        });
-        from_link
-            .or_else(|| etc_timezone.and_then(named))
-            .unwrap_or(Zone::Local)
+        };
+        let from_link = || {
+            let from_link = localtime_link.and_then(|p| in_zoneinfo(p.to_str()?));
+            from_link
+                .or_else(|| etc_timezone.and_then(named))
+                .unwrap_or(Zone::Local)
+        };
+        let Some(value) = tz_env else {
+            return from_link();
+        };
+        // An empty TZ (or a bare `:`) means UTC to libc.
+        let tz = value.trim().strip_prefix(':').unwrap_or(value.trim());
+        if tz.is_empty() {
+            return Zone::Utc;
+        }
+        if let Some(zone) = named(tz).or_else(|| in_zoneinfo(tz)) {
+            return zone;
+        }
+        if tz == "/etc/localtime" {
+            return from_link();
+        }
+        // Some other zone file (a path, or a name newer than chrono-tz's):
+        // libc reads the file, and so does chrono's `Local`, shown as
+        // offsets.
+        if tz.contains('/') {
+            return Zone::Local;
+        }
+        match Rule::parse(tz) {
+            Some(rule) => Zone::Rule(rule),
+            None => Zone::NotUnderstood(Text::new(value)),
+        }
     }
 
     pub fn name(self) -> String {
@@ -111,6 +145,8 @@ impl Zone {
             Zone::Local => "local".into(),
             Zone::Utc => "UTC".into(),
             Zone::Named(tz) => tz.name().into(),
+            Zone::Rule(r) => r.name(),
+            Zone::NotUnderstood(tz) => format!("UTC (TZ={} not understood)", tz.as_str()),
         }
     }
 }
@@ -164,9 +200,10 @@ impl Clock {
     pub fn minute(&self, t: &DateTime<Utc>, site_tz: Option<Tz>) -> String {
         let pattern = "%Y-%m-%d %H:%M";
         match self.effective(site_tz) {
-            Zone::Utc => t.format(pattern).to_string(),
+            Zone::Utc | Zone::NotUnderstood(_) => t.format(pattern).to_string(),
             Zone::Named(tz) => t.with_timezone(&tz).format(pattern).to_string(),
             Zone::Local => t.with_timezone(&Local).format(pattern).to_string(),
+            Zone::Rule(r) => t.with_timezone(&r.at(t).0).format(pattern).to_string(),
         }
     }
 
@@ -207,7 +244,11 @@ impl Clock {
 
     fn format(&self, t: &DateTime<Utc>, site_tz: Option<Tz>, pattern: &str) -> String {
         match self.effective(site_tz) {
-            Zone::Utc => format!("{} UTC", t.format(pattern)),
+            Zone::Utc | Zone::NotUnderstood(_) => format!("{} UTC", t.format(pattern)),
+            Zone::Rule(r) => {
+                let (offset, abbr) = r.at(t);
+                format!("{} {abbr}", t.with_timezone(&offset).format(pattern))
+            }
             Zone::Named(tz) => {
                 let l = t.with_timezone(&tz);
                 format!("{} {}", l.format(pattern), l.format("%Z"))
@@ -311,6 +352,10 @@ mod tests {
             "2026-02-04 15:58:54.000 CET"
         );
         assert!(Zone::parse("Mars/Olympus").unwrap_err().contains("IANA"));
+        // `--tz` takes a POSIX rule as `$TZ` does.
+        let rule = Zone::parse("EST5EDT,M3.2.0,M11.1.0").unwrap();
+        assert_eq!(rule.name(), "EST5EDT,M3.2.0,M11.1.0");
+        assert!(Zone::parse("EST5EDT,").unwrap_err().contains("POSIX rule"));
     }
 
     #[test]
@@ -327,12 +372,95 @@ mod tests {
             Zone::from_system(Some(":Europe/Berlin"), Some(winnipeg), None).name(),
             "Europe/Berlin"
         );
+        // A set TZ decides, even when it is a rule: /etc/timezone is not read.
         assert_eq!(
             Zone::from_system(Some("CST6CDT,M3.2.0,M11.1.0"), None, Some("Asia/Tokyo\n")).name(),
-            "Asia/Tokyo"
+            "CST6CDT,M3.2.0,M11.1.0"
         );
         assert_eq!(Zone::from_system(Some(""), Some(winnipeg), None), Zone::Utc);
+        assert_eq!(
+            Zone::from_system(Some(":"), Some(winnipeg), None),
+            Zone::Utc
+        );
         assert_eq!(Zone::from_system(None, None, None), Zone::Local);
+    }
+
+    /// The zone a TZ value gives, with /etc/localtime pointing at Winnipeg.
+    fn tz(value: &str) -> Zone {
+        let winnipeg = std::path::Path::new("/usr/share/zoneinfo/America/Winnipeg");
+        Zone::from_system(Some(value), Some(winnipeg), Some("Asia/Tokyo\n"))
+    }
+
+    #[test]
+    fn a_tz_path_is_the_zone_it_names() {
+        for (value, name) in [
+            (":/usr/share/zoneinfo/America/Chicago", "America/Chicago"),
+            ("/usr/share/zoneinfo/Europe/Paris", "Europe/Paris"),
+            (":America/Chicago", "America/Chicago"),
+            ("America/Chicago", "America/Chicago"),
+        ] {
+            assert_eq!(tz(value).name(), name, "TZ={value}");
+        }
+        // /etc/localtime itself: its link's zone.
+        assert_eq!(tz(":/etc/localtime").name(), "America/Winnipeg");
+        // A zone file lockdesk cannot name: libc (and chrono's Local) read it.
+        assert_eq!(tz("/opt/zones/Mine"), Zone::Local);
+        assert_eq!(tz(":/usr/share/zoneinfo/Etc/UTC"), Zone::Utc);
+    }
+
+    #[test]
+    fn a_tz_rule_is_read_as_libc_reads_it() {
+        let winter = t("2026-01-15T18:00:00Z");
+        let summer = t("2026-07-15T18:00:00Z");
+        // CST6CDT is also a zone file (a link to America/Chicago).
+        let c = Clock::new(tz("CST6CDT"));
+        assert_eq!(c.label(), "CST6CDT");
+        assert_eq!(c.full(&winter, None), "2026-01-15 12:00:00.000 CST");
+        assert_eq!(c.full(&summer, None), "2026-07-15 13:00:00.000 CDT");
+        // A rule with its dates: named as written, its own abbreviations.
+        let c = Clock::new(tz("EST5EDT,M3.2.0,M11.1.0"));
+        assert_eq!(c.label(), "EST5EDT,M3.2.0,M11.1.0");
+        assert_eq!(c.full(&winter, None), "2026-01-15 13:00:00.000 EST");
+        assert_eq!(c.time_of_day(&summer, None), "14:00:00.000 EDT");
+        assert_eq!(c.minute(&summer, None), "2026-07-15 14:00");
+        // A rule of one zone with no daylight time.
+        let c = Clock::new(tz("UTC0"));
+        assert_eq!(c.label(), "UTC0");
+        assert_eq!(c.full(&summer, None), "2026-07-15 18:00:00.000 UTC");
+        let c = Clock::new(tz("<+0330>-3:30"));
+        assert_eq!(c.full(&summer, None), "2026-07-15 21:30:00.000 +0330");
+        // `u` still shows UTC.
+        let mut u = Clock::new(tz("EST5EDT,M3.2.0,M11.1.0"));
+        u.utc = true;
+        assert_eq!(u.full(&winter, None), "2026-01-15 18:00:00.000 UTC");
+    }
+
+    #[test]
+    fn a_tz_not_understood_is_utc_and_said() {
+        for value in [
+            "not a zone",
+            "EST5EDT,M3.2.0",
+            "X5",
+            "EST5EDT,",
+            "EST5EDT,M13.1.0,M11.1.0",
+        ] {
+            let c = Clock::new(tz(value));
+            assert_eq!(
+                c.label(),
+                format!("UTC (TZ={value} not understood)"),
+                "TZ={value}"
+            );
+            assert_eq!(
+                c.full(&t("2026-07-15T18:00:00Z"), None),
+                "2026-07-15 18:00:00.000 UTC"
+            );
+        }
+        // Control and bidi characters never reach the screen; a long value
+        // is cut.
+        let hostile = tz("EST\u{202e}5\x1b[2J");
+        assert_eq!(hostile.name(), "UTC (TZ=EST?5?[2J not understood)");
+        let long = tz(&"x".repeat(300)).name();
+        assert!(long.len() < 80 && long.contains('…'), "{long}");
     }
 
     #[test]

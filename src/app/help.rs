@@ -133,6 +133,11 @@ impl App {
         };
         let chain = [Context::Json, Context::List, Context::Global];
         let action = self.keymap.lookup(&chain, key);
+        self.help_act(action, ev.modifiers)
+    }
+
+    /// What an action (from a key, or the mouse's `Up`/`Down`) does in the help.
+    pub(crate) fn help_act(&mut self, action: Option<Action>, modifiers: KeyModifiers) -> Vec<Cmd> {
         let Some(h) = self.popups.help.as_mut() else {
             return Vec::new();
         };
@@ -157,7 +162,7 @@ impl App {
                 }
             }
             // Ctrl-C still ends lockdesk from anywhere; `q` closes the help.
-            Some(Action::Quit) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::Quit) if modifiers.contains(KeyModifiers::CONTROL) => {
                 return self.act(Action::Quit);
             }
             Some(Action::Quit | Action::Back | Action::Help) => self.popups.help = None,

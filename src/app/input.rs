@@ -105,6 +105,12 @@ impl App {
             self.popups.close_top();
             return Vec::new();
         }
+        self.act_past_popups(action)
+    }
+
+    /// An action from a key or a click: refused while a popup is open that
+    /// it must not reach past.
+    pub(crate) fn act_past_popups(&mut self, action: Action) -> Vec<Cmd> {
         if !self.popups.overlays.is_empty()
             && !crate::app::popups::passes_popup(action, self.popups.overlays.last())
         {

@@ -1,15 +1,23 @@
 //! The mouse: the wheel scrolls the list under the pointer, a click selects
 //! a row or a pane's tab, a double click (two clicks on one row within
 //! `DOUBLE_CLICK`, timed by the event's time in the message, never the wall
-//! clock) is Enter. Each becomes the keys a person would press, so popups,
-//! the keymap's contexts and every guard behave exactly as for keys.
+//! clock) is Enter, in the panes' lists (the User pane's rows among its
+//! headings too), the error groups, the Pulse's top groups and every popup
+//! list (the user picker, `:recent`, the help, the JSON viewer; the wheel
+//! scrolls a diff). Each
+//! becomes the actions a person's keys would send (`Down` so many times,
+//! `Open`, a tab its pane's action), through the same guards as a key, so
+//! popups and every refusal behave exactly as for keys; actions, not keys,
+//! so that a keymap that binds the arrows, Enter or the digits otherwise
+//! leaves the mouse working.
 
 use std::cell::{Cell, RefCell};
 
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
-use crate::app::{App, Cmd};
+use crate::app::{App, Cmd, Overlay, Pane};
+use crate::keys::Action;
 
 /// Rows one wheel notch moves.
 pub const WHEEL_ROWS: usize = 3;
@@ -22,6 +30,10 @@ pub fn double_click() -> Duration {
 /// A list as the last frame drew it: where its rows are on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListArea {
+    /// The screen column of the rows' left edge and their width (a popup's
+    /// list is narrower than the screen: a click beside it is not on it).
+    pub left: u16,
+    pub width: u16,
     /// The screen row of the list's first row, and how many rows show.
     pub top: u16,
     pub height: u16,
@@ -30,14 +42,28 @@ pub struct ListArea {
     pub selected: usize,
 }
 
+impl ListArea {
+    /// The screen line (from `top`) under cell (`x`, `y`), if on the list.
+    fn line_at(&self, x: u16, y: u16) -> Option<usize> {
+        let across = x >= self.left && x - self.left < self.width;
+        let down = y >= self.top && y - self.top < self.height;
+        (across && down).then(|| usize::from(y - self.top))
+    }
+}
+
 /// What the last frame drew where (set by `ui` while drawing, through
 /// cells like the scroll offsets), and the last click.
 #[derive(Debug, Default)]
 pub struct Pointer {
-    /// The pane tabs: first column, past the last, the row, the pane's key (1–5).
-    tabs: RefCell<Vec<(u16, u16, u16, char)>>,
-    /// The list drawn last (a popup's list is drawn after its pane's).
+    /// The pane tabs: first column, past the last, the row, the pane. The
+    /// pane, not its key: a keymap may bind the digits to something else.
+    tabs: RefCell<Vec<(u16, u16, u16, Pane)>>,
+    /// The list drawn last (a popup draws its list after its pane's, so
+    /// the topmost list is the one kept).
     list: Cell<Option<ListArea>>,
+    /// For a list whose rows are not one a line (the User pane: sections
+    /// with headings, a door's detail), the row each screen line shows.
+    lines: RefCell<Option<Vec<Option<usize>>>>,
     /// The time and list row of the last click.
     last_click: Option<(DateTime<Utc>, usize)>,
 }
@@ -47,21 +73,50 @@ impl Pointer {
     pub fn clear(&self) {
         self.tabs.borrow_mut().clear();
         self.list.set(None);
+        *self.lines.borrow_mut() = None;
     }
 
-    /// A pane's tab (its key `1`–`5`) at columns `from..to` of `row`.
-    pub fn tab(&self, from: u16, to: u16, row: u16, key: char) {
-        self.tabs.borrow_mut().push((from, to, row, key));
+    /// A pane's tab at columns `from..to` of `row`.
+    pub fn tab(&self, from: u16, to: u16, row: u16, pane: Pane) {
+        self.tabs.borrow_mut().push((from, to, row, pane));
     }
 
     /// The list just drawn.
     pub fn list(&self, area: ListArea) {
         self.list.set(Some(area));
+        *self.lines.borrow_mut() = None;
     }
-}
 
-fn press(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+    /// A list just drawn whose screen lines show `lines` (a row, or none:
+    /// a heading, a detail), from `area.top`; `offset` is unused.
+    pub fn list_lines(&self, area: ListArea, lines: Vec<Option<usize>>) {
+        self.list.set(Some(area));
+        *self.lines.borrow_mut() = Some(lines);
+    }
+
+    /// The row of the list drawn last under (`x`, `y`).
+    fn row_at(&self, x: u16, y: u16) -> Option<usize> {
+        let list = self.list.get()?;
+        let line = list.line_at(x, y)?;
+        match self.lines.borrow().as_ref() {
+            Some(lines) => lines.get(line).copied().flatten(),
+            None => list.offset.checked_add(line),
+        }
+    }
+
+    /// The pane whose tab is at (`x`, `y`).
+    pub fn tab_at(&self, x: u16, y: u16) -> Option<Pane> {
+        self.tabs
+            .borrow()
+            .iter()
+            .find(|&&(from, to, row, _)| row == y && (from..to).contains(&x))
+            .map(|t| t.3)
+    }
+
+    /// The list drawn last, as the ui recorded it.
+    pub fn last_list(&self) -> Option<ListArea> {
+        self.list.get()
+    }
 }
 
 impl App {
@@ -69,72 +124,109 @@ impl App {
     pub(crate) fn mouse(&mut self, ev: MouseEvent, at: DateTime<Utc>) -> Vec<Cmd> {
         // A prompt takes typing only: a click must not submit it. A
         // confirmation takes only what the operator types (a stray double
-        // click must never be its Enter), and the help, `:recent` and the
-        // picker draw no list the pointer knows: clicks there would land on
-        // the pane behind.
-        if self.popups.prompt.is_some()
-            || self.popups.dialog.is_some()
-            || self.popups.help.is_some()
-            || self.popups.recent.is_some()
-            || matches!(
-                self.popups.overlays.last(),
-                Some(crate::app::Overlay::Picker(_) | crate::app::Overlay::Diff(_))
-            )
-        {
+        // click must never be its Enter).
+        if self.popups.prompt.is_some() || self.popups.dialog.is_some() {
             return Vec::new();
         }
-        let keys: Vec<KeyEvent> = match ev.kind {
-            MouseEventKind::ScrollDown => vec![press(KeyCode::Down); WHEEL_ROWS],
-            MouseEventKind::ScrollUp => vec![press(KeyCode::Up); WHEEL_ROWS],
-            MouseEventKind::Down(MouseButton::Left) => self.click(ev.column, ev.row, at),
-            _ => Vec::new(),
+        let (action, times) = match ev.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                if !self.wheel_reaches(ev.column, ev.row) {
+                    return Vec::new();
+                }
+                let down = ev.kind == MouseEventKind::ScrollDown;
+                (if down { Action::Down } else { Action::Up }, WHEEL_ROWS)
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(pane) = self.pointer.tab_at(ev.column, ev.row) {
+                    self.pointer.last_click = None;
+                    // The help and `:recent` take every key; the tabs are
+                    // not theirs.
+                    if self.popups.help.is_some() || self.popups.recent.is_some() {
+                        return Vec::new();
+                    }
+                    (pane.action(), 1)
+                } else {
+                    match self.click(ev.column, ev.row, at) {
+                        Some(step) => step,
+                        None => return Vec::new(),
+                    }
+                }
+            }
+            // Moves (the terminal reports every one), drags, other buttons.
+            _ => return Vec::new(),
         };
+        // As a key press: it clears a warning, and what it opens is
+        // remembered and its payloads read.
+        self.popups.key_pressed();
         let mut cmds = Vec::new();
-        for k in keys {
-            cmds.extend(self.update(crate::app::Msg::Key(k)));
+        for _ in 0..times {
+            cmds.extend(self.pointer_act(action));
         }
+        cmds.extend(self.popups.recall.unsaved());
+        cmds.extend(self.trace_payloads());
         cmds
     }
 
-    fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Vec<KeyEvent> {
-        let tab = self
-            .pointer
-            .tabs
-            .borrow()
-            .iter()
-            .find(|&&(from, to, row, _)| row == y && (from..to).contains(&x))
-            .map(|t| t.3);
-        if let Some(key) = tab {
-            self.pointer.last_click = None;
-            return vec![press(KeyCode::Char(key))];
+    /// An action of the mouse where the keys would send it: the help and
+    /// `:recent` take their own, a popup only those that may pass it. The
+    /// action, not a key: a keymap may bind the arrows, Enter or the digits
+    /// to something else.
+    fn pointer_act(&mut self, action: Action) -> Vec<Cmd> {
+        if self.popups.help.is_some() {
+            return self.help_act(Some(action), KeyModifiers::NONE);
         }
-        let Some(list) = self.pointer.list.get() else {
-            return Vec::new();
-        };
-        let inside = y >= list.top && y - list.top < list.height;
-        let Some(row) = inside
-            .then(|| list.offset.checked_add(usize::from(y - list.top)))
-            .flatten()
-        else {
-            return Vec::new();
-        };
+        if self.popups.recent.is_some() {
+            return self.recent_act(Some(action), KeyModifiers::NONE);
+        }
+        self.act_past_popups(action)
+    }
+
+    /// Whether a popup (a list or the JSON viewer, the help, `:recent`) is
+    /// over the pane: it takes every key, so only its own list is under the
+    /// pointer.
+    fn popup_up(&self) -> bool {
+        !self.popups.overlays.is_empty()
+            || self.popups.help.is_some()
+            || self.popups.recent.is_some()
+    }
+
+    /// The wheel scrolls the list under the pointer. Over a pane it scrolls
+    /// what its keys scroll (a pane with no list drawn scrolls too, as
+    /// its keys do); over a popup, only the popup's list: the pane behind is
+    /// not reachable while it is open.
+    fn wheel_reaches(&self, x: u16, y: u16) -> bool {
+        match self.pointer.last_list() {
+            Some(list) if list.line_at(x, y).is_some() => true,
+            _ => !self.popup_up(),
+        }
+    }
+
+    /// A click on a list's row: the moves that select it, or Enter when it
+    /// is the second click on it within `double_click()`.
+    fn click(&mut self, x: u16, y: u16, at: DateTime<Utc>) -> Option<(Action, usize)> {
+        // A diff is a view the wheel scrolls, with no rows to select.
+        if matches!(self.popups.overlays.last(), Some(Overlay::Diff(_))) {
+            return None;
+        }
+        let list = self.pointer.last_list()?;
+        let row = self.pointer.row_at(x, y)?;
         let double = self
             .pointer
             .last_click
             .is_some_and(|(t, r)| r == row && at >= t && at - t <= double_click());
-        if double {
+        // Enter in the help opens nothing: a double click there only selects.
+        if double && self.popups.help.is_none() {
             self.pointer.last_click = None;
-            return vec![press(KeyCode::Enter)];
+            return Some((Action::Open, 1));
         }
         self.pointer.last_click = Some((at, row));
-        // The keys that move the selection there (past the list's end they
+        // The moves that take the selection there (past the list's end they
         // stop at its last row, as the keys do).
-        let (code, n) = if row >= list.selected {
-            (KeyCode::Down, row - list.selected)
+        Some(if row >= list.selected {
+            (Action::Down, row - list.selected)
         } else {
-            (KeyCode::Up, list.selected - row)
-        };
-        vec![press(code); n]
+            (Action::Up, list.selected - row)
+        })
     }
 
     /// Where the last frame drew its tabs and list (`ui` fills it in).

@@ -49,6 +49,15 @@ impl App {
             return Vec::new();
         };
         let action = self.keymap.lookup(&[Context::List, Context::Global], key);
+        self.recent_act(action, ev.modifiers)
+    }
+
+    /// What an action (from a key, or the mouse's) does in `:recent`.
+    pub(crate) fn recent_act(
+        &mut self,
+        action: Option<Action>,
+        modifiers: KeyModifiers,
+    ) -> Vec<Cmd> {
         let Some(r) = self.popups.recent.as_mut() else {
             return Vec::new();
         };
@@ -67,7 +76,7 @@ impl App {
                     return self.go(loc, true);
                 }
             }
-            Some(Action::Quit) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::Quit) if modifiers.contains(KeyModifiers::CONTROL) => {
                 return self.act(Action::Quit);
             }
             Some(Action::Quit | Action::Back) => self.popups.recent = None,

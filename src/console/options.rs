@@ -17,7 +17,8 @@ pub struct Global {
     /// Why you are writing (recorded with every change); never prompted for.
     #[arg(long, global = true, value_name = "TEXT")]
     pub reason: Option<String>,
-    /// Show times in this zone (IANA name such as Europe/Berlin, or UTC).
+    /// Show times in this zone (IANA name such as Europe/Berlin, UTC, or a POSIX
+    /// rule such as EST5EDT,M3.2.0,M11.1.0).
     #[arg(long, global = true, value_name = "ZONE")]
     pub tz: Option<String>,
     /// A hot standby to read from (panes, traces, snapshot, --json); writes

@@ -117,8 +117,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let off = a.scroll.offset_for(height);
     super::pointer_list(
         app,
-        body.y.saturating_add(1),
-        height,
+        super::rows_below(body, 1, height),
         off,
         a.scroll.selected,
     );

@@ -205,9 +205,10 @@ fn pointer_tabs(app: &App, spans: &[Span], first_tab: usize, area: Rect) {
     {
         let (from, to) = (x, x.saturating_add(s.width()));
         x = to;
-        let key = char::from_digit(u32::try_from(i + 1).unwrap_or(0), 10).unwrap_or('1');
-        if let (Ok(from), Ok(to)) = (u16::try_from(from), u16::try_from(to)) {
-            app.pointer().tab(from, to.min(area.right()), area.y, key);
+        if let (Ok(from), Ok(to), Some(pane)) =
+            (u16::try_from(from), u16::try_from(to), Pane::ALL.get(i))
+        {
+            app.pointer().tab(from, to.min(area.right()), area.y, *pane);
         }
     }
 }

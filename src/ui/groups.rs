@@ -154,6 +154,13 @@ pub fn rows(f: &mut Frame, app: &App, area: Rect) {
             th.dim,
         )));
     }
+    // The rows follow the heads (and an error's lines, if any).
+    super::pointer_list(
+        app,
+        super::rows_below(area, lines.len(), shown.len()),
+        off,
+        gs.scroll.selected,
+    );
     for ((row, &i), c) in visible.iter().enumerate().skip(off).zip(&shown) {
         let g = &groups[i];
         let storm = gs.storm_of(g).is_some();

@@ -1,12 +1,12 @@
 //! The `?` help (a list that scrolls and searches) and `:recent`'s picker.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::{App, HelpLine, HelpView, RecentView};
-use crate::ui::{fit, popup, shown, theme};
+use crate::ui::{fit, pointer_list, popup, shown, theme};
 
 pub fn draw_help(f: &mut Frame, app: &App, h: &HelpView, area: Rect) {
     let th = theme::of(app);
@@ -15,6 +15,7 @@ pub fn draw_help(f: &mut Frame, app: &App, h: &HelpView, area: Rect) {
     let inner_h = usize::from(r.height.saturating_sub(2));
     let width = usize::from(r.width.saturating_sub(2));
     let off = h.scroll.offset_for(inner_h);
+    pointer_list(app, r.inner(Margin::new(1, 1)), off, h.scroll.selected);
     let mut lines = Vec::new();
     for (i, l) in h.lines.iter().enumerate().skip(off).take(inner_h) {
         let text = fit(&l.text(), width);
@@ -53,6 +54,7 @@ pub fn draw_recent(f: &mut Frame, app: &App, rv: &RecentView, area: Rect) {
     let inner_h = usize::from(r.height.saturating_sub(2));
     let width = usize::from(r.width.saturating_sub(2));
     let off = rv.scroll.offset_for(inner_h);
+    pointer_list(app, r.inner(Margin::new(1, 1)), off, rv.scroll.selected);
     let mut lines = Vec::new();
     for (i, o) in rv.items.iter().enumerate().skip(off).take(inner_h) {
         use chrono::SubsecRound;

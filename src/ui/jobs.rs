@@ -249,8 +249,7 @@ fn rows(f: &mut Frame, app: &App, area: Rect) {
     let off = j.scroll.offset_for(height);
     super::pointer_list(
         app,
-        area.y.saturating_add(1),
-        height,
+        super::rows_below(area, 1, height),
         off,
         j.scroll.selected,
     );

@@ -58,8 +58,7 @@ pub fn draw_json(f: &mut Frame, app: &App, j: &JsonView, area: Rect) {
     let off = j.scroll.offset_for(height);
     super::pointer_list(
         app,
-        area.y.saturating_add(1),
-        height,
+        super::rows_below(area, 1, height),
         off,
         j.scroll.selected,
     );
@@ -99,6 +98,8 @@ fn compact(v: &serde_json::Value) -> String {
 
 pub fn draw_diff(f: &mut Frame, app: &App, d: &DiffView, area: Rect) {
     let th = theme::of(app);
+    // Where the wheel scrolls it (a click selects nothing in it).
+    super::pointer_list(app, area, 0, d.scroll.selected);
     let r = &d.row;
     let mut lines = vec![
         Line::from(vec![

@@ -188,8 +188,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let off = l.scroll.offset_for(height);
     super::pointer_list(
         app,
-        body.y.saturating_add(1),
-        height,
+        super::rows_below(body, 1, height),
         off,
         l.scroll.selected,
     );

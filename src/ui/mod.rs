@@ -314,14 +314,47 @@ fn draw_panes(f: &mut Frame, app: &App) {
     bottom_line(f, app, bottom);
 }
 
-/// A list just drawn: its rows start at `top`, `height` of them from `offset`.
-pub(crate) fn pointer_list(app: &App, top: u16, height: usize, offset: usize, selected: usize) {
+/// A list just drawn: its rows fill `rows` (as many as its height), the
+/// first being row `offset`. A popup records its list even when it shows
+/// none, so that a click never lands on the pane's list behind it.
+pub(crate) fn pointer_list(app: &App, rows: Rect, offset: usize, selected: usize) {
     app.pointer().list(crate::app::mouse::ListArea {
-        top,
-        height: u16::try_from(height).unwrap_or(u16::MAX),
+        left: rows.x,
+        width: rows.width,
+        top: rows.y,
+        height: rows.height,
         offset,
         selected,
     });
+}
+
+/// A list drawn in `area` whose screen lines show `lines` (the row on each,
+/// or none), for a list with headings between its rows (the User pane).
+pub(crate) fn pointer_lines(app: &App, area: Rect, lines: Vec<Option<usize>>, selected: usize) {
+    app.pointer().list_lines(
+        crate::app::mouse::ListArea {
+            left: area.x,
+            width: area.width,
+            top: area.y,
+            height: area.height,
+            offset: 0,
+            selected,
+        },
+        lines,
+    );
+}
+
+/// The rows of a list drawn in `area` below `above` lines, at most `height`.
+pub(crate) fn rows_below(area: Rect, above: usize, height: usize) -> Rect {
+    let above = u16::try_from(above).unwrap_or(u16::MAX).min(area.height);
+    let height = u16::try_from(height)
+        .unwrap_or(u16::MAX)
+        .min(area.height - above);
+    Rect {
+        y: area.y.saturating_add(above),
+        height,
+        ..area
+    }
 }
 
 /// `  as of 14:02:11 CST · C-r reloads`: how old a pane's data is, for the

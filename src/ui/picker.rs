@@ -74,6 +74,13 @@ pub fn draw(f: &mut Frame, app: &App, p: &UserPicker, area: Rect) {
     let top = lines.len();
     let height = (area.height as usize).saturating_sub(2 + top);
     let off = p.scroll.offset_for(height);
+    // Inside the border, below the lines above the rows.
+    super::pointer_list(
+        app,
+        super::rows_below(area.inner(ratatui::layout::Margin::new(1, 1)), top, height),
+        off,
+        p.scroll.selected,
+    );
     for (i, c) in cells.iter().enumerate().skip(off).take(height) {
         let mut l = Line::from(vec![
             Span::styled(format!("{} ", pad(&c[0], cw[0])), th.strong),

@@ -135,13 +135,14 @@ const TITLES: [&str; 7] = [
     "LAST USE",
 ];
 
-/// The table of her doors, and the selected one in full below it.
+/// The table of her doors, and the selected one in full below it; the
+/// line of the selected door, and of the first (one a line from there).
 pub(super) fn pins_lines(
     app: &App,
     u: &UserPins,
     width: usize,
     out: &mut Vec<Line<'static>>,
-) -> usize {
+) -> (usize, usize) {
     let th = theme::of(app);
     let state = app.user();
     let items = state.items();
@@ -180,6 +181,7 @@ pub(super) fn pins_lines(
         th.column_heads,
     )));
     let now = app.now();
+    let first = out.len();
     for (i, (d, c)) in u.doors.iter().zip(&cells).enumerate() {
         // Old knowledge, or a listing that failed: look twice.
         let old = (stale(d, now) && d.listing.as_ref().is_none_or(|l| l.log_id.is_some()))
@@ -219,7 +221,7 @@ pub(super) fn pins_lines(
     if let Some(d) = selected.and_then(|i| u.doors.get(i)) {
         door_detail(app, d, width, out);
     }
-    selected_line
+    (selected_line, first)
 }
 
 /// The selected door in full: every access row, the sync state, the

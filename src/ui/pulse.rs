@@ -294,6 +294,13 @@ fn groups(f: &mut Frame, app: &App, area: Rect, y: u16) -> u16 {
     }
     let p = app.pulse();
     let w = usize::from(area.width);
+    // One line a group, all of them (a handful), from here down.
+    super::pointer_list(
+        app,
+        super::rows_below(area, usize::from(y.saturating_sub(area.y)), top.len()),
+        0,
+        p.scroll.selected,
+    );
     for (i, grp) in top.iter().enumerate() {
         let states: Vec<Option<bool>> = grp.locks.iter().map(|l| p.offline(l)).collect();
         let (off, known, all) = pulse::offline_share(&states);

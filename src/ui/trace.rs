@@ -99,7 +99,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 
     let height = body.height as usize;
     let off = t.scroll.offset_for(height);
-    super::pointer_list(app, body.y, height, off, t.scroll.selected);
+    super::pointer_list(
+        app,
+        super::rows_below(body, 0, height),
+        off,
+        t.scroll.selected,
+    );
     let w = body.width as usize;
     let cols = timeline_widths(
         app,

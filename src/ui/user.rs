@@ -64,6 +64,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // Built in full (a user has tens of rows), then scrolled to the selection.
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_line = 0;
+    // The line each item is on, for a click (`pointer_lines`).
+    let mut shows: Vec<(usize, UserItem)> = Vec::new();
     lines.push(Line::from(vec![
         Span::styled(format!(" User {} ", d.id), th.section),
         Span::styled(d.name.clone().unwrap_or_default(), th.strong),
@@ -119,7 +121,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     th.dim,
                 )));
             }
-            selected_line = pins_lines(app, p, width, &mut lines);
+            let first;
+            (selected_line, first) = pins_lines(app, p, width, &mut lines);
+            shows.extend((0..p.doors.len()).map(|i| (first + i, UserItem::Pin(i))));
         }
         (None, Some(e)) => lines.push(Line::from(Span::styled(
             format!(" Her PIN door by door could not be read: {e}"),
@@ -204,6 +208,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if selected == Some(UserItem::Door(i)) {
                 selected_line = lines.len();
             }
+            shows.push((lines.len(), UserItem::Door(i)));
             lines.push(sel(
                 UserItem::Door(i),
                 Line::from(format!(
@@ -219,6 +224,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         if selected == Some(UserItem::Trace(i)) {
             selected_line = lines.len();
         }
+        shows.push((lines.len(), UserItem::Trace(i)));
         lines.push(sel(
             UserItem::Trace(i),
             Line::from(vec![
@@ -241,6 +247,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             (j.status.as_str(), th.job_status(&j.status))
         };
+        shows.push((lines.len(), UserItem::Job(i)));
         lines.push(sel(
             UserItem::Job(i),
             Line::from(vec![
@@ -264,5 +271,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let off = (selected_line + detail).saturating_sub(height);
     let visible: Vec<Line> = lines.into_iter().skip(off).take(height).collect();
+    let mut on_line = vec![None; visible.len()];
+    for (line, item) in shows {
+        if let Some(slot) = line.checked_sub(off).and_then(|l| on_line.get_mut(l)) {
+            *slot = items.iter().position(|x| *x == item);
+        }
+    }
+    super::pointer_lines(app, area, on_line, u.scroll.selected);
     f.render_widget(Paragraph::new(super::shown(visible)), area);
 }

@@ -357,3 +357,38 @@ async fn user_json_takes_now_so_its_schedule_verdicts_are_reproducible() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_tz_rule_or_a_tz_not_understood_is_said_in_the_header() {
+    let url = demo_db().await;
+    let snapshot = |tz: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lockdesk"))
+            .args(["snapshot", "--size", "200x30", "trace", "e4792295"])
+            .args(["--database-url", &url])
+            .env("LOCKDESK_CONFIG_DIR", "/nonexistent-lockdesk-config")
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A POSIX rule: its offsets and abbreviations, named as written.
+    let s = snapshot("EST5EDT,M3.2.0,M11.1.0");
+    assert!(s.contains("times in EST5EDT,M3.2.0,M11.1.0"), "{s}");
+    assert!(s.contains("2026-02-04 09:58:54.000 EST"), "{s}");
+    // Neither a zone nor a rule: UTC, as libc reads it, and said.
+    let s = snapshot("nowhere!");
+    assert!(
+        s.contains("times in UTC (TZ=nowhere! not understood)"),
+        "{s}"
+    );
+    assert!(s.contains("2026-02-04 14:58:54.000 UTC"), "{s}");
+    // A zone file's path is that zone.
+    let s = snapshot(":/usr/share/zoneinfo/America/Chicago");
+    assert!(s.contains("times in America/Chicago"), "{s}");
+    assert!(s.contains("2026-02-04 08:58:54.000 CST"), "{s}");
+}

@@ -61,6 +61,18 @@ impl Pane {
         }
     }
 
+    /// The action that opens it (what a click on its tab does).
+    pub fn action(self) -> Action {
+        match self {
+            Pane::Jobs => Action::PaneJobs,
+            Pane::Audit => Action::PaneAudit,
+            Pane::Locks => Action::PaneLocks,
+            Pane::User => Action::PaneUser,
+            Pane::Trace => Action::PaneTrace,
+            Pane::Pulse => Action::PanePulse,
+        }
+    }
+
     /// The pane after this one (Tab), or before it (Shift-Tab).
     pub fn next(self, forward: bool) -> Pane {
         let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
