@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+pub use super::compact::{LogColumns, Logs};
 pub use super::facts::LogFacts;
 pub use super::odd::{
     Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
@@ -152,7 +153,7 @@ pub struct Trace {
     pub correlation_id: String,
     pub audit: Vec<AuditRow>,
     pub jobs: Vec<JobRow>,
-    pub logs: Vec<LogRow>,
+    pub logs: Logs,
 }
 
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
@@ -282,7 +283,7 @@ pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::E
         correlation_id: correlation_id.to_string(),
         audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
         jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
-        logs: logs.iter().map(log_row).collect::<Result<_, _>>()?,
+        logs: Logs::Whole(logs.iter().map(log_row).collect::<Result<_, _>>()?),
     })
 }
 
@@ -478,7 +479,7 @@ impl Trace {
         json!({
             "app_audit": self.audit.iter().map(AuditRow::to_json).collect::<Vec<_>>(),
             "reconcile_jobs": self.jobs.iter().map(JobRow::to_json).collect::<Vec<_>>(),
-            "integration_logs": self.logs.iter().map(LogRow::to_json).collect::<Vec<_>>(),
+            "integration_logs": self.logs.iter().map(|l| l.to_json()).collect::<Vec<_>>(),
         })
     }
 
