@@ -17,8 +17,13 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::facts::LogFacts;
+use super::logrow::LogRow;
 use super::odd::{Oddity, RawJson};
-use super::traces::LogRow;
+
+/// How many whole logs a big trace keeps at most; the ones farthest from
+/// the selection are detached again past it, so scrolling a 20,000-log
+/// trace end to end stays in bounded memory.
+pub const PAYLOADS_KEPT: usize = 1_000;
 
 /// A trace's logs read by index without building a `LogRow`: the columns
 /// that are read for every log of a trace, whatever its length.
@@ -140,7 +145,7 @@ struct Rare {
 }
 
 /// A big trace's logs as compact heads, and the whole rows of the ones
-/// whose payloads are loaded (at most `heads::PAYLOADS_KEPT`).
+/// whose payloads are loaded (at most `PAYLOADS_KEPT`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heads {
     heads: Vec<Head>,
@@ -431,7 +436,7 @@ impl Logs {
     /// farthest from `selected` while more than `PAYLOADS_KEPT` are whole.
     pub fn attach(&mut self, whole: Vec<LogRow>, selected: usize) {
         let mut by_id: HashMap<i64, LogRow> = whole.into_iter().map(|l| (l.id, l)).collect();
-        let kept = super::heads::PAYLOADS_KEPT;
+        let kept = PAYLOADS_KEPT;
         match self {
             Logs::Whole(logs) => {
                 for l in logs.iter_mut() {

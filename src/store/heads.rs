@@ -33,10 +33,8 @@ pub const WHOLE_TRACE_LOGS: i64 = 2_000;
 /// How many whole logs a page of payloads holds (centred on the selection).
 pub const PAYLOAD_PAGE: usize = 200;
 
-/// How many whole logs a big trace keeps at most; the ones farthest from
-/// the selection are detached again past it, so scrolling a 20,000-log
-/// trace end to end stays in bounded memory.
-pub const PAYLOADS_KEPT: usize = 1_000;
+/// How many whole logs a big trace keeps at most (`compact`).
+pub use super::compact::PAYLOADS_KEPT;
 
 /// The same trace on one connection, the statements in turn (the console
 /// runs each load on one connection so it can cancel it on the server). A

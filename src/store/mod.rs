@@ -9,6 +9,7 @@ pub mod facts;
 pub mod groups;
 pub mod heads;
 pub mod indexes;
+pub mod logrow;
 pub mod logs;
 pub mod lookup;
 pub mod migrate;

@@ -8,6 +8,7 @@ use sqlx::{PgPool, Row};
 
 pub use super::compact::{LogColumns, Logs};
 pub use super::facts::LogFacts;
+pub use super::logrow::LogRow;
 pub use super::odd::{
     Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
 };
@@ -118,33 +119,6 @@ pub struct JobRow {
     /// A change this job sent has no logged outcome (derived, never in
     /// `status`: see `intents`).
     pub interrupted: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogRow {
-    pub id: i64,
-    pub action: String,
-    pub correlation_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub debug_session_id: Option<String>,
-    pub door_id: Option<i64>,
-    pub door_name: Option<String>,
-    pub error_message: Option<String>,
-    pub external_id: Option<String>,
-    pub lock_key: Option<String>,
-    pub ok: bool,
-    pub provider_type: Option<String>,
-    pub reconcile_job_id: Option<i64>,
-    pub request_json: Option<Value>,
-    pub response_json: Option<Value>,
-    /// What is odd about this row (empty for almost every row).
-    pub odd: Vec<Oddity>,
-    /// Postgres's text of the JSON columns, secrets replaced.
-    pub raw_json: RawJson,
-    /// The payload values the trace's findings read (kept when detached).
-    pub facts: LogFacts,
-    /// The payloads are not loaded (a big trace's head: `heads`).
-    pub detached: bool,
 }
 
 /// Everything one correlation id touched, each part in time order.
