@@ -10,7 +10,7 @@
 //! windowed heads (a skeleton of every log, full heads read in pages) or
 //! compact heads — this is the second: everything that reads every log
 //! (the findings, the provider groups, the waterfall, the offsets, `/`,
-//! the whys) keeps reading the same columns, from ~100 bytes a log (each
+//! the whys) keeps reading the same columns, from 48 bytes a log (each
 //! distinct text stored once per trace; a trace repeats its correlation
 //! id, actions, providers, locks and doors on every row), with no second
 //! read, no keyset paging and no second copy of the findings' logic over a
