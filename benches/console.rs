@@ -139,7 +139,9 @@ fn draw_benchmarks() {
         "keyboardPwdName": "***", "startDate": 1_770_305_016_424_i64, "status": 1})).collect::<Vec<_>>()});
     let size = payload.to_string().len();
     let mut t = big_trace(1);
-    t.logs[0].response_json = Some(payload);
+    let mut rows: Vec<LogRow> = std::mem::take(&mut t.logs).into_iter().collect();
+    rows[0].response_json = Some(payload);
+    t.logs = rows.into();
     let mut a = app();
     let cmds = a.command("trace bbbbbbbb");
     load(

@@ -365,7 +365,7 @@ pub async fn gather(
                     .logs
                     .iter()
                     .filter(|l| l.reconcile_job_id == Some(j.id))
-                    .cloned()
+                    .map(std::borrow::Cow::into_owned)
                     .collect();
                 why::why(j, &logs, &cx).map(|w| (j.id, w))
             })

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::store::facts::LogFacts;
-use crate::store::traces::LogRow;
+use crate::store::traces::{LogColumns, LogRow};
 
 /// What an intent's action ends with.
 pub const SUFFIX: &str = "_INTENT";
@@ -21,6 +21,11 @@ pub fn outcome_of(intent: &str) -> Option<&str> {
 /// a change is about to be sent) and is not a failure.
 pub fn failed(l: &LogRow) -> bool {
     !l.ok && outcome_of(&l.action).is_none()
+}
+
+/// `failed` of log `i`, read in place (a big trace's heads are no rows).
+pub fn failed_at<L: LogColumns + ?Sized>(logs: &L, i: usize) -> bool {
+    !logs.ok(i) && outcome_of(logs.action(i)).is_none()
 }
 
 /// Whether a log row is an intent.

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::store::traces::{JobStatus, LogRow, Trace};
+use std::borrow::Cow;
+
+use crate::store::traces::{JobStatus, LogColumns, LogRow, Trace};
 
 /// Logs of one lock key inside one provider.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,25 +80,27 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         .iter()
         .map(|a| a.created_at)
         .chain(trace.jobs.iter().flat_map(|j| [j.created_at, j.updated_at]))
-        .chain(trace.logs.iter().map(|l| l.created_at))
+        .chain((0..trace.logs.len()).map(|i| trace.logs.created_at(i)))
         .filter(|t| *t != DateTime::<Utc>::MIN_UTC && *t != DateTime::<Utc>::MAX_UTC);
     let first = times.clone().min();
     let last = times.max();
 
     // Provider → lock key → logs, in first-seen order as the seed page has it
     // (ACCESS_BROKER first when it starts the trace).
+    // Read in place: a big trace's logs are compact heads, not rows.
+    let logs = &trace.logs;
+    let n = logs.len();
     let mut groups: Vec<ProviderGroup> = Vec::new();
-    for (i, l) in trace.logs.iter().enumerate() {
-        let provider = l.provider_type.clone().unwrap_or_else(|| "UNKNOWN".into());
-        let key = l
-            .lock_key
-            .clone()
-            .unwrap_or_else(|| format!("{provider}:unknown"));
+    for i in 0..n {
+        let provider = logs.provider_type(i).unwrap_or("UNKNOWN");
+        let key = logs
+            .lock_key(i)
+            .map_or_else(|| Cow::Owned(format!("{provider}:unknown")), Cow::Borrowed);
         let pg = match groups.iter().position(|g| g.provider == provider) {
             Some(p) => &mut groups[p],
             None => {
                 groups.push(ProviderGroup {
-                    provider: provider.clone(),
+                    provider: provider.to_string(),
                     locks: Vec::new(),
                 });
                 groups.last_mut().expect("just pushed")
@@ -106,7 +110,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             Some(p) => &mut pg.locks[p],
             None => {
                 pg.locks.push(LockGroup {
-                    lock_key: key.clone(),
+                    lock_key: key.into_owned(),
                     door_name: None,
                     logs: Vec::new(),
                     failed: 0,
@@ -115,10 +119,10 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             }
         };
         if lg.door_name.is_none() {
-            lg.door_name.clone_from(&l.door_name);
+            lg.door_name = logs.door_name(i).map(str::to_string);
         }
         lg.logs.push(i);
-        if crate::intents::failed(l) {
+        if crate::intents::failed_at(logs, i) {
             lg.failed += 1;
         }
     }
@@ -128,18 +132,17 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
     let odd_rows = trace
         .audit
         .iter()
-        .map(|a| (format!("audit row #{}", a.id), &a.odd))
+        .map(|a| (format!("audit row #{}", a.id), &a.odd[..]))
         .chain(
             trace
                 .jobs
                 .iter()
-                .map(|j| (format!("job #{}", j.id), &j.odd)),
+                .map(|j| (format!("job #{}", j.id), &j.odd[..])),
         )
         .chain(
-            trace
-                .logs
-                .iter()
-                .map(|l| (format!("log #{}", l.id), &l.odd)),
+            (0..n)
+                .filter(|&i| !logs.odd(i).is_empty())
+                .map(|i| (format!("log #{}", logs.id(i)), logs.odd(i))),
         );
     for (row, odd) in odd_rows {
         for o in odd {
@@ -151,7 +154,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         }
     }
     // A change sent by a run that died before logging what happened.
-    for i in crate::intents::unsettled(&trace.logs) {
+    for i in crate::intents::unsettled(&intents_and_outcomes(logs)) {
         anomalies.push(format!(
             "interrupted after a change was sent to the provider: log #{} {} has no outcome; the lock's next drift preview settles it",
             i.id, i.action
@@ -165,24 +168,18 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
                 crate::timefmt::age(*now - j.updated_at)
             ));
         }
-        let logs: Vec<&LogRow> = trace
-            .logs
-            .iter()
-            .filter(|l| l.reconcile_job_id == Some(j.id))
+        let mine: Vec<usize> = (0..n)
+            .filter(|&i| logs.reconcile_job_id(i) == Some(j.id))
             .collect();
         // The same provider call repeated within one job.
-        let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-        for l in logs
+        let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+        for &i in mine
             .iter()
-            .filter(|l| l.provider_type.as_deref() != Some("ACCESS_BROKER"))
+            .filter(|&&i| logs.provider_type(i) != Some("ACCESS_BROKER"))
         {
-            if let Some(target) = l.facts.target.clone() {
+            if let Some(target) = logs.target(i) {
                 *seen
-                    .entry((
-                        l.action.clone(),
-                        l.lock_key.clone().unwrap_or_default(),
-                        target,
-                    ))
+                    .entry((logs.action(i), logs.lock_key(i).unwrap_or_default(), target))
                     .or_default() += 1;
             }
         }
@@ -195,15 +192,18 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             }
         }
         // A done summary that claims more than the calls logged.
-        let adds_logged = logs
+        let adds_logged = mine
             .iter()
-            .filter(|l| matches!(l.action.as_str(), "PASSCODE_ADD" | "LOCK_SHARE") && l.ok)
+            .filter(|&&i| matches!(logs.action(i), "PASSCODE_ADD" | "LOCK_SHARE") && logs.ok(i))
             .count() as i64;
-        let deletes_logged = logs
+        let deletes_logged = mine
             .iter()
-            .filter(|l| matches!(l.action.as_str(), "PASSCODE_DELETE" | "LOCK_REVOKE") && l.ok)
+            .filter(|&&i| matches!(logs.action(i), "PASSCODE_DELETE" | "LOCK_REVOKE") && logs.ok(i))
             .count() as i64;
-        for l in logs.iter().filter(|l| l.action == "RECONCILE_JOB_DONE") {
+        let done = mine
+            .iter()
+            .filter(|&&i| logs.action(i) == "RECONCILE_JOB_DONE");
+        for l in done.filter_map(|&i| logs.get(i)) {
             let summary = l.facts.summary.as_ref();
             let n = |k: &str| {
                 summary
@@ -237,10 +237,8 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         .iter()
         .filter(|a| a.entity_type == "Door" && a.action == "create")
     {
-        let early = trace
-            .logs
-            .iter()
-            .filter(|l| l.door_id == a.entity_id && l.created_at < a.created_at)
+        let early = (0..n)
+            .filter(|&i| logs.door_id(i) == a.entity_id && logs.created_at(i) < a.created_at)
             .count();
         if early > 0 {
             anomalies.push(format!(
@@ -255,7 +253,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
     anomalies.extend(done_after_failure(trace));
     anomalies.extend(pin_after_revocation(trace));
 
-    let failed_logs = trace.logs.iter().any(crate::intents::failed);
+    let failed_logs = (0..n).any(|i| crate::intents::failed_at(logs, i));
     let job_failed = trace.jobs.iter().any(|j| j.status.is_retryable());
     let job_open = trace
         .jobs
@@ -314,11 +312,31 @@ pub fn lock_clock_skew(l: &LogRow) -> Option<Duration> {
     Duration::try_milliseconds(*diffs.get(diffs.len() / 2)?)
 }
 
+/// The intents among a trace's logs and the logs that could be their
+/// outcomes, as rows for `intents::unsettled`: a handful, whatever the
+/// trace's length (a big trace's other heads are never built).
+fn intents_and_outcomes(logs: &crate::store::traces::Logs) -> Vec<LogRow> {
+    let n = logs.len();
+    let outcomes: std::collections::BTreeSet<&str> = (0..n)
+        .filter_map(|i| crate::intents::outcome_of(logs.action(i)))
+        .collect();
+    (0..n)
+        .filter(|&i| {
+            let a = logs.action(i);
+            crate::intents::outcome_of(a).is_some() || outcomes.contains(a)
+        })
+        .filter_map(|i| logs.get(i).map(Cow::into_owned))
+        .collect()
+}
+
 fn lock_clock_findings(trace: &Trace) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for l in &trace.logs {
-        let Some(skew) = lock_clock_skew(l).filter(|d| d.num_seconds().abs() > CLOCK_SKEW_SECS)
+    // Only a log with its payloads can say (a big trace's heads have none).
+    let logs = &trace.logs;
+    let whole = (0..logs.len()).filter(|&i| !logs.detached(i));
+    for l in whole.filter_map(|i| logs.get(i)) {
+        let Some(skew) = lock_clock_skew(&l).filter(|d| d.num_seconds().abs() > CLOCK_SKEW_SECS)
         else {
             continue;
         };
@@ -340,38 +358,51 @@ fn lock_clock_findings(trace: &Trace) -> Vec<String> {
 }
 
 /// Jobs marked done in a run (START…DONE) that had a failed provider call.
+/// The runs as `groups::why::attempts` cuts them, walked in place: a
+/// runaway job's 100,000 logs are not copied to be cut.
 fn done_after_failure(trace: &Trace) -> Vec<String> {
+    let logs = &trace.logs;
     let mut out = Vec::new();
     for j in &trace.jobs {
-        let logs: Vec<LogRow> = trace
-            .logs
-            .iter()
-            .filter(|l| l.reconcile_job_id == Some(j.id))
-            .cloned()
-            .collect();
-        for a in crate::groups::why::attempts(&logs) {
-            let done = a.end.is_some_and(|e| e.action.ends_with("_JOB_DONE"));
-            let failed = a.calls.iter().find(|l| {
-                crate::intents::failed(l) && l.provider_type.as_deref() != Some("ACCESS_BROKER")
-            });
-            if let (true, Some(f)) = (done, failed) {
-                let err = f.error_message.as_deref().map_or_else(String::new, |e| {
-                    format!(
-                        ": {}",
-                        crate::groups::fingerprint::explained(f.provider_type.as_deref(), e)
-                    )
-                });
-                out.push(format!(
-                    "job #{} was marked done after a failed provider step in the same run: log #{} {} on {}{err}",
-                    j.id,
-                    f.id,
-                    f.action,
-                    f.lock_key.as_deref().unwrap_or("?")
-                ));
+        // In a run (after a START, before its end): its first failed
+        // provider call.
+        let mut run: Option<Option<usize>> = None;
+        for i in (0..logs.len()).filter(|&i| logs.reconcile_job_id(i) == Some(j.id)) {
+            let action = logs.action(i);
+            if action.ends_with("_JOB_START") {
+                run = Some(None);
+            } else if let Some(first_failed) = run.as_mut() {
+                if action.ends_with("_JOB_DONE") || action.ends_with("_JOB_FAILED") {
+                    let done = action.ends_with("_JOB_DONE");
+                    if let (true, Some(f)) = (done, *first_failed) {
+                        out.push(done_after(j.id, logs, f));
+                    }
+                    run = None;
+                } else if first_failed.is_none()
+                    && crate::intents::failed_at(logs, i)
+                    && logs.provider_type(i) != Some("ACCESS_BROKER")
+                {
+                    *first_failed = Some(i);
+                }
             }
         }
     }
     out
+}
+
+fn done_after(job: i64, logs: &crate::store::traces::Logs, f: usize) -> String {
+    let err = logs.error_message(f).map_or_else(String::new, |e| {
+        format!(
+            ": {}",
+            crate::groups::fingerprint::explained(logs.provider_type(f), e)
+        )
+    });
+    format!(
+        "job #{job} was marked done after a failed provider step in the same run: log #{} {} on {}{err}",
+        logs.id(f),
+        logs.action(f),
+        logs.lock_key(f).unwrap_or("?")
+    )
 }
 
 /// The user an audit row revokes access of, and when.
@@ -408,6 +439,7 @@ fn revocation(a: &crate::store::traces::AuditRow) -> Option<i64> {
 /// of changes and calls disagreeing: added after the revocation, or before
 /// it with no removal sent after it.
 fn pin_after_revocation(trace: &Trace) -> Vec<String> {
+    let logs = &trace.logs;
     let mut out = Vec::new();
     for a in &trace.audit {
         let Some(user) = revocation(a) else { continue };
@@ -417,34 +449,36 @@ fn pin_after_revocation(trace: &Trace) -> Vec<String> {
             .filter(|j| j.user_id == user)
             .map(|j| j.id)
             .collect();
-        let of_user = |l: &&LogRow| l.reconcile_job_id.is_some_and(|j| jobs.contains(&j)) && l.ok;
-        let adds = trace.logs.iter().filter(of_user).filter(|l| {
+        let of_user =
+            |i: &usize| logs.reconcile_job_id(*i).is_some_and(|j| jobs.contains(&j)) && logs.ok(*i);
+        let adds = (0..logs.len()).filter(of_user).filter(|&i| {
             matches!(
-                l.action.as_str(),
+                logs.action(i),
                 "PASSCODE_ADD" | "LOCK_SHARE" | "DRIFT_ENFORCE_ADD_PIN"
             )
         });
         for add in adds {
-            let lock = add.lock_key.as_deref().unwrap_or("?");
+            let (add_lock, add_at) = (logs.lock_key(add), logs.created_at(add));
+            let lock = add_lock.unwrap_or("?");
             let removed_after = |t: DateTime<Utc>| {
-                trace.logs.iter().filter(of_user).any(|l| {
-                    l.created_at > t
-                        && l.lock_key == add.lock_key
+                (0..logs.len()).filter(of_user).any(|i| {
+                    logs.created_at(i) > t
+                        && logs.lock_key(i) == add_lock
                         && matches!(
-                            l.action.as_str(),
+                            logs.action(i),
                             "PASSCODE_DELETE" | "LOCK_REVOKE" | "DRIFT_ENFORCE_DELETE_PIN"
                         )
                 })
             };
-            if add.created_at > a.created_at && !removed_after(add.created_at) {
+            if add_at > a.created_at && !removed_after(add_at) {
                 out.push(format!(
                     "a PIN was added for user {user} on {lock} (log #{}) after their access was revoked (audit row #{}), and nothing here removes it",
-                    add.id, a.id
+                    logs.id(add), a.id
                 ));
-            } else if add.created_at <= a.created_at && !removed_after(a.created_at) {
+            } else if add_at <= a.created_at && !removed_after(a.created_at) {
                 out.push(format!(
                     "a PIN was added for user {user} on {lock} (log #{}) and their access was revoked later (audit row #{}), with no removal sent after it",
-                    add.id, a.id
+                    logs.id(add), a.id
                 ));
             }
         }

@@ -97,7 +97,8 @@ fn a_lock_clock_far_from_the_brokers_is_flagged() {
                 json!({}),
                 records,
             ),
-        ],
+        ]
+        .into(),
         ..Trace::default()
     };
     assert_eq!(
@@ -141,7 +142,8 @@ fn a_job_done_after_a_failed_provider_step_in_the_same_run_is_flagged() {
                 json!({}),
                 json!({}),
             ),
-        ],
+        ]
+        .into(),
         ..Trace::default()
     };
     assert_eq!(
@@ -200,7 +202,8 @@ fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
                 json!({}),
                 json!({}),
             ),
-        ],
+        ]
+        .into(),
     };
     assert_eq!(
         findings(&trace),
@@ -210,7 +213,10 @@ fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
     );
     // Removed after: nothing to say.
     let mut fixed = trace.clone();
-    fixed.logs.insert(
+    let crate::store::traces::Logs::Whole(rows) = &mut fixed.logs else {
+        unreachable!("a trace built of rows")
+    };
+    rows.insert(
         2,
         log(
             4,
@@ -222,6 +228,6 @@ fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
             json!({}),
         ),
     );
-    fixed.logs[2].created_at = t("14:00:06") + Duration::milliseconds(500);
+    rows[2].created_at = t("14:00:06") + Duration::milliseconds(500);
     assert!(findings(&fixed).is_empty(), "{:?}", findings(&fixed));
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::store::traces::LogRow;
+use crate::store::traces::LogColumns;
 
 /// A gap between two steps longer than this stands out on the timeline.
 pub const LONG_GAP_MS: i64 = 60_000;
@@ -56,19 +56,19 @@ impl Step {
 }
 
 /// Log `i`'s step, the trace starting at `start`.
-pub fn step(logs: &[LogRow], i: usize, start: Option<DateTime<Utc>>) -> Step {
-    let Some(l) = logs.get(i) else {
+pub fn step<L: LogColumns + ?Sized>(logs: &L, i: usize, start: Option<DateTime<Utc>>) -> Step {
+    if i >= logs.count() {
         return Step {
             offset_ms: None,
             gap_ms: None,
         };
-    };
+    }
+    let at = logs.created_at(i);
     Step {
-        offset_ms: start.and_then(|s| between(s, l.created_at)),
+        offset_ms: start.and_then(|s| between(s, at)),
         gap_ms: i
             .checked_sub(1)
-            .and_then(|p| logs.get(p))
-            .and_then(|p| between(p.created_at, l.created_at)),
+            .and_then(|p| between(logs.created_at(p), at)),
     }
 }
 
@@ -161,12 +161,14 @@ pub struct Waterfall {
 
 /// A call's two times: the request (when its log has one we believe) and
 /// the answer.
-fn times(l: &LogRow) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
-    between(l.created_at, l.created_at)?;
-    let answer = l.created_at;
-    let request = l
-        .facts
-        .requested_ms
+fn times<L: LogColumns + ?Sized>(
+    logs: &L,
+    i: usize,
+) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+    let answer = logs.created_at(i);
+    between(answer, answer)?;
+    let request = logs
+        .requested_ms(i)
         .and_then(|ms| DateTime::<Utc>::from_timestamp_millis(ms.get()))
         .filter(|r| {
             between(*r, answer).is_some_and(|ms| (0..=LONGEST_CALL_MS).contains(&ms)) && *r < answer
@@ -174,22 +176,21 @@ fn times(l: &LogRow) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
     Some((request, answer))
 }
 
-fn lane_key(l: &LogRow) -> &str {
-    let broker = l.provider_type.as_deref() == Some(BROKER_LANE)
-        || l.lock_key
-            .as_deref()
-            .is_none_or(|k| k.starts_with("ACCESS_BROKER:"));
+fn lane_key<L: LogColumns + ?Sized>(logs: &L, i: usize) -> &str {
+    let lock = logs.lock_key(i);
+    let broker = logs.provider_type(i) == Some(BROKER_LANE)
+        || lock.is_none_or(|k| k.starts_with("ACCESS_BROKER:"));
     if broker {
         BROKER_LANE
     } else {
-        l.lock_key.as_deref().unwrap_or(BROKER_LANE)
+        lock.unwrap_or(BROKER_LANE)
     }
 }
 
 /// The waterfall of `logs` in `cells` columns and at most `max_lanes` lanes
 /// (the broker's first, then locks in the order they were first called;
 /// past the room, the rest share the last lane).
-pub fn layout(logs: &[LogRow], cells: usize, max_lanes: usize) -> Waterfall {
+pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) -> Waterfall {
     let cells = cells.max(1);
     let max_lanes = max_lanes.max(1);
     let mut start: Option<DateTime<Utc>> = None;
@@ -199,15 +200,15 @@ pub fn layout(logs: &[LogRow], cells: usize, max_lanes: usize) -> Waterfall {
     let mut order: Vec<&str> = Vec::new();
     let mut seen: HashMap<&str, ()> = HashMap::new();
     let mut broker = false;
-    for l in logs {
-        let Some((req, ans)) = times(l) else {
+    for i in 0..logs.count() {
+        let Some((req, ans)) = times(logs, i) else {
             untimed += 1;
             continue;
         };
         let first = req.unwrap_or(ans);
         start = Some(start.map_or(first, |s| s.min(first)));
         end = Some(end.map_or(ans, |e| e.max(ans)));
-        let key = lane_key(l);
+        let key = lane_key(logs, i);
         if key == BROKER_LANE {
             broker = true;
         } else if seen.insert(key, ()).is_none() {
@@ -258,11 +259,11 @@ pub fn layout(logs: &[LogRow], cells: usize, max_lanes: usize) -> Waterfall {
             .min(cells - 1)
     };
     let mut calls = 0u64;
-    for l in logs {
-        let Some((req, ans)) = times(l) else {
+    for i in 0..logs.count() {
+        let Some((req, ans)) = times(logs, i) else {
             continue;
         };
-        let key = lane_key(l);
+        let key = lane_key(logs, i);
         let lane = if key == BROKER_LANE {
             0
         } else {
@@ -271,7 +272,7 @@ pub fn layout(logs: &[LogRow], cells: usize, max_lanes: usize) -> Waterfall {
         let Some(lane) = lanes.get_mut(lane) else {
             continue;
         };
-        let failed = crate::intents::failed(l);
+        let failed = crate::intents::failed_at(logs, i);
         calls += 1;
         lane.calls += 1;
         lane.failed += u64::from(failed);

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::store::facts::LogFacts;
+use crate::store::traces::LogRow;
 use serde_json::{Value, json};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -169,7 +170,7 @@ fn odd_times_are_left_out_and_an_empty_trace_has_no_lanes() {
     let w = layout(&logs, 4, 4);
     assert_eq!((w.calls, w.untimed), (1, 1));
     assert_eq!(row(&w, 0), "┃   ");
-    let w = layout(&[], 0, 0);
+    let w = layout::<[LogRow]>(&[], 0, 0);
     assert!(w.lanes.is_empty());
     assert_eq!(w.start, None);
 }

@@ -271,7 +271,7 @@ impl App {
             ));
         }
         out.push_str("\n| time | lock | action | result |\n|---|---|---|---|\n");
-        for l in &t.logs {
+        for l in t.logs.iter() {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 c.full(&l.created_at, None),

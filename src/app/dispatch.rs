@@ -186,7 +186,11 @@ impl App {
 
     /// The selected log's request or response in a JSON popup.
     fn show_payload(&mut self, action: Action) -> Vec<Cmd> {
-        let log = self.panes.trace.selected_log().cloned();
+        let log = self
+            .panes
+            .trace
+            .selected_log()
+            .map(std::borrow::Cow::into_owned);
         match log {
             Some(l) if l.detached => self.say(
                 Level::Info,

@@ -241,7 +241,7 @@ impl App {
     fn payloads_arrived(&mut self, whole: Vec<crate::store::traces::LogRow>) -> Vec<Cmd> {
         let selected = self.panes.trace.selected_log_index().unwrap_or(0);
         if let Some(t) = &mut self.panes.trace.trace {
-            crate::store::heads::attach(&mut t.logs, whole, selected);
+            t.logs.attach(whole, selected);
         }
         let wanted = self.panes.trace.open_when_loaded.take();
         let here = self.panes.trace.selected_log().filter(|l| !l.detached);

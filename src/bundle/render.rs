@@ -248,7 +248,7 @@ fn part(out: &mut String, p: &Part) {
             ),
         ));
     }
-    for l in &t.logs {
+    for l in t.logs.iter() {
         rows.push((
             l.created_at,
             format!(
@@ -292,7 +292,7 @@ fn part(out: &mut String, p: &Part) {
     if t.logs.is_empty() {
         out.push_str("No logs.\n\n");
     }
-    for l in &t.logs {
+    for l in t.logs.iter() {
         let v = l.to_json();
         out.push_str(&format!(
             "#### Log #{} {} ({})\n\n",

@@ -165,7 +165,7 @@ pub async fn job_json(
         .logs
         .iter()
         .filter(|l| l.reconcile_job_id == Some(id))
-        .cloned()
+        .map(std::borrow::Cow::into_owned)
         .collect();
     let lock = logs
         .iter()

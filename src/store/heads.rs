@@ -2,11 +2,27 @@
 //! 20,000 request and response documents; the console reads each log's
 //! columns and only the few payload values its findings use (`facts::LogFacts`),
 //! and loads whole rows in pages as the operator scrolls or opens one.
+//!
+//! The heads are held compact (`compact::Heads`), not as `LogRow`s: a
+//! runaway job's trace of 100,000 logs was 100,000 rows of 488 bytes plus
+//! eight small texts each (107 MiB at peak), however it was read. Of the
+//! two ways to keep a trace's memory from growing with its length —
+//! windowed heads (a skeleton of every log, full heads read in pages) or
+//! compact heads — this is the second: everything that reads every log
+//! (the findings, the provider groups, the waterfall, the offsets, `/`,
+//! the whys) keeps reading the same columns, from 48 bytes a log (each
+//! distinct text stored once per trace; a trace repeats its correlation
+//! id, actions, providers, locks and doors on every row), with no second
+//! read, no keyset paging and no second copy of the findings' logic over a
+//! skeleton. A row is built from its head only where one is shown, copied
+//! or opened; the payloads stay in pages of `PAYLOAD_PAGE` around the
+//! selection as before.
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 
+use super::compact::{HeadsBuilder, LogColumns, Logs};
 use super::odd::Masking;
 use super::statements;
 use super::traces::{LogRow, Trace, audit_row, job_row, log_row, log_row_as};
@@ -17,10 +33,8 @@ pub const WHOLE_TRACE_LOGS: i64 = 2_000;
 /// How many whole logs a page of payloads holds (centred on the selection).
 pub const PAYLOAD_PAGE: usize = 200;
 
-/// How many whole logs a big trace keeps at most; the ones farthest from
-/// the selection are detached again past it, so scrolling a 20,000-log
-/// trace end to end stays in bounded memory.
-pub const PAYLOADS_KEPT: usize = 1_000;
+/// How many whole logs a big trace keeps at most (`compact`).
+pub use super::compact::PAYLOADS_KEPT;
 
 /// The same trace on one connection, the statements in turn (the console
 /// runs each load on one connection so it can cancel it on the server). A
@@ -48,16 +62,26 @@ pub async fn fetch_on(
     } else {
         &statements::traces::LOGS_OF
     };
-    let decode = if big { log_head } else { log_row };
-    // Decoded as they come: the wire rows of a 100,000-log trace are never
-    // all held beside their decoded heads.
-    let mut logs = Vec::with_capacity(usize::try_from(n.clamp(0, 1_000_000)).unwrap_or(0));
+    let capacity = usize::try_from(n.clamp(0, 1_000_000)).unwrap_or(0);
     let mut rows = sqlx::query(logs_statement.marked())
         .bind(correlation_id)
         .fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await? {
-        logs.push(decode(&r)?);
-    }
+    // Decoded as they come: the wire rows of a 100,000-log trace are never
+    // all held beside their decoded heads, nor a head as a `LogRow` past
+    // its own push.
+    let logs = if big {
+        let mut heads = HeadsBuilder::with_capacity(capacity);
+        while let Some(r) = rows.try_next().await? {
+            heads.push(log_head(&r)?);
+        }
+        Logs::Heads(heads.finish())
+    } else {
+        let mut logs = Vec::with_capacity(capacity);
+        while let Some(r) = rows.try_next().await? {
+            logs.push(log_row(&r)?);
+        }
+        Logs::Whole(logs)
+    };
     drop(rows);
     Ok(Trace {
         correlation_id: correlation_id.to_string(),
@@ -99,25 +123,20 @@ pub struct PayloadPage {
 
 /// Which logs of a big trace to load whole when `selected` (an index into
 /// the trace's logs) is shown: a page around it, minus the ones loaded.
-pub fn page_around(logs: &[LogRow], selected: usize) -> PayloadPage {
+pub fn page_around(logs: &Logs, selected: usize) -> PayloadPage {
     let start = selected.saturating_sub(PAYLOAD_PAGE / 2);
     let end = start.saturating_add(PAYLOAD_PAGE).min(logs.len());
-    let page: Vec<&LogRow> = logs
-        .get(start..end)
-        .unwrap_or_default()
-        .iter()
-        .filter(|l| l.detached)
-        .collect();
+    let page: Vec<usize> = (start..end).filter(|&i| logs.detached(i)).collect();
     let readable = page
         .iter()
-        .all(|l| !l.odd.iter().any(|o| o.column == "created_at"));
-    let times = page.iter().map(|l| l.created_at);
+        .all(|&i| !logs.odd(i).iter().any(|o| o.column == "created_at"));
+    let times = page.iter().map(|&i| logs.created_at(i));
     let within = match (times.clone().min(), times.max()) {
         (Some(a), Some(b)) if readable => Some((a, b)),
         _ => None,
     };
     PayloadPage {
-        ids: page.iter().map(|l| l.id).collect(),
+        ids: page.iter().map(|&i| logs.id(i)).collect(),
         within,
     }
 }
@@ -144,25 +163,4 @@ pub async fn read_page(
         }
     };
     rows.iter().map(log_row).collect()
-}
-
-/// Puts whole rows in place of their heads, then detaches the ones
-/// farthest from `selected` while more than `PAYLOADS_KEPT` are whole.
-pub fn attach(logs: &mut [LogRow], whole: Vec<LogRow>, selected: usize) {
-    let mut by_id: std::collections::HashMap<i64, LogRow> =
-        whole.into_iter().map(|l| (l.id, l)).collect();
-    for l in logs.iter_mut() {
-        if let Some(w) = by_id.remove(&l.id) {
-            *l = w;
-        }
-    }
-    let mut kept: Vec<usize> = (0..logs.len()).filter(|&i| !logs[i].detached).collect();
-    if kept.len() <= PAYLOADS_KEPT {
-        return;
-    }
-    kept.sort_by_key(|&i| std::cmp::Reverse(i.abs_diff(selected)));
-    let over = kept.len() - PAYLOADS_KEPT;
-    for &i in &kept[..over] {
-        logs[i].detach();
-    }
 }

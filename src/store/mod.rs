@@ -2,12 +2,14 @@
 //! contract check, migrations, the reads and writes, and every statement
 //! (`statements`). The private cluster for demo and tests is in `demo`.
 
+pub mod compact;
 pub mod counts;
 pub mod export;
 pub mod facts;
 pub mod groups;
 pub mod heads;
 pub mod indexes;
+pub mod logrow;
 pub mod logs;
 pub mod lookup;
 pub mod migrate;

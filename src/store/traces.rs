@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
+pub use super::compact::{LogColumns, Logs};
 pub use super::facts::LogFacts;
+pub use super::logrow::LogRow;
 pub use super::odd::{
     Masking, Oddity, RawJson, odd_text, pretty_with_raw, raw_columns, row_json_text,
 };
@@ -119,40 +121,13 @@ pub struct JobRow {
     pub interrupted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogRow {
-    pub id: i64,
-    pub action: String,
-    pub correlation_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub debug_session_id: Option<String>,
-    pub door_id: Option<i64>,
-    pub door_name: Option<String>,
-    pub error_message: Option<String>,
-    pub external_id: Option<String>,
-    pub lock_key: Option<String>,
-    pub ok: bool,
-    pub provider_type: Option<String>,
-    pub reconcile_job_id: Option<i64>,
-    pub request_json: Option<Value>,
-    pub response_json: Option<Value>,
-    /// What is odd about this row (empty for almost every row).
-    pub odd: Vec<Oddity>,
-    /// Postgres's text of the JSON columns, secrets replaced.
-    pub raw_json: RawJson,
-    /// The payload values the trace's findings read (kept when detached).
-    pub facts: LogFacts,
-    /// The payloads are not loaded (a big trace's head: `heads`).
-    pub detached: bool,
-}
-
 /// Everything one correlation id touched, each part in time order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
     pub correlation_id: String,
     pub audit: Vec<AuditRow>,
     pub jobs: Vec<JobRow>,
-    pub logs: Vec<LogRow>,
+    pub logs: Logs,
 }
 
 pub fn audit_row(r: &PgRow) -> Result<AuditRow, sqlx::Error> {
@@ -282,7 +257,7 @@ pub async fn fetch(pool: &PgPool, correlation_id: &str) -> Result<Trace, sqlx::E
         correlation_id: correlation_id.to_string(),
         audit: audit.iter().map(audit_row).collect::<Result<_, _>>()?,
         jobs: jobs.iter().map(job_row).collect::<Result<_, _>>()?,
-        logs: logs.iter().map(log_row).collect::<Result<_, _>>()?,
+        logs: Logs::Whole(logs.iter().map(log_row).collect::<Result<_, _>>()?),
     })
 }
 
@@ -478,7 +453,7 @@ impl Trace {
         json!({
             "app_audit": self.audit.iter().map(AuditRow::to_json).collect::<Vec<_>>(),
             "reconcile_jobs": self.jobs.iter().map(JobRow::to_json).collect::<Vec<_>>(),
-            "integration_logs": self.logs.iter().map(LogRow::to_json).collect::<Vec<_>>(),
+            "integration_logs": self.logs.iter().map(|l| l.to_json()).collect::<Vec<_>>(),
         })
     }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{cell, columns, fit, ok_span, theme, when};
 use crate::app::{App, TraceItem};
-use crate::store::traces::LogRow;
+use crate::store::traces::{LogColumns, LogRow};
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
 use chrono_tz::Tz;
@@ -71,10 +71,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     if trace.jobs.len() == 1 { "" } else { "s" },
                     trace.logs.len(),
                     if trace.logs.len() == 1 { "" } else { "s" },
-                    trace
-                        .logs
-                        .iter()
-                        .filter(|l| crate::intents::failed(l))
+                    (0..trace.logs.len())
+                        .filter(|&i| crate::intents::failed_at(&trace.logs, i))
                         .count()
                 ),
                 th.dim,
@@ -174,8 +172,9 @@ fn trace_zone(app: &App, trace: &crate::store::traces::Trace) -> (Option<Tz>, us
     if !app.clock().site {
         return (None, 0);
     }
-    let doors: std::collections::BTreeSet<i64> =
-        trace.logs.iter().filter_map(|l| l.door_id).collect();
+    let doors: std::collections::BTreeSet<i64> = (0..trace.logs.len())
+        .filter_map(|i| trace.logs.door_id(i))
+        .collect();
     app.clock()
         .timeline_zone(doors.into_iter().map(|d| app.site_zone(Some(d))))
 }
@@ -187,12 +186,21 @@ fn timeline_widths(
     zone: Option<Tz>,
 ) -> Timeline {
     let (mut key_w, mut time_w, mut ids_w, mut offset_w, mut gap_w) = (24, 0, 0, 0, 0);
-    let all = app.trace().trace.as_ref().map_or(&[][..], |t| &t.logs[..]);
+    let Some(trace) = app.trace().trace.as_ref() else {
+        return Timeline {
+            key_w,
+            action_w: 12,
+            time_w,
+            offset_w,
+            gap_w,
+            zone,
+        };
+    };
     for i in logs {
-        let Some(l) = all.get(i) else { continue };
+        let Some(l) = trace.logs.get(i) else { continue };
         key_w = key_w.max(columns::widest(l.lock_key.as_deref()));
-        time_w = time_w.max(columns::widest([log_time(app, l, zone).as_str()]));
-        ids_w = ids_w.max(log_ids(l).len());
+        time_w = time_w.max(columns::widest([log_time(app, &l, zone).as_str()]));
+        ids_w = ids_w.max(log_ids(&l).len());
         let (offset, gap) = step_texts(app, i);
         offset_w = offset_w.max(columns::widest([offset.as_str()]));
         gap_w = gap_w.max(columns::widest([gap.as_str()]));
@@ -362,14 +370,16 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             Line::from(spans)
         }
         TraceItem::GroupLog(i) => {
-            let l = &t.logs[*i];
+            let Some(l) = t.logs.get(*i) else {
+                return Line::from("");
+            };
             let mut spans = vec![
                 Span::raw(format!(
                     "       {} · {} · ",
                     when(&l.odd, "created_at", || c.full(&l.created_at, cols.zone)),
                     l.action
                 )),
-                super::log_span(th, l),
+                super::log_span(th, &l),
             ];
             if let Some(e) = &l.error_message {
                 spans.push(Span::styled(
@@ -380,13 +390,15 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             Line::from(spans)
         }
         TraceItem::TimelineLog(i) => {
-            let l = &t.logs[*i];
+            let Some(l) = t.logs.get(*i) else {
+                return Line::from("");
+            };
             let (offset, gap) = step_texts(app, *i);
             let long = crate::waterfall::step(&t.logs, *i, s.first).long_gap();
             let mut spans = vec![
                 Span::raw(format!(
                     "   {}  ",
-                    cell(&log_time(app, l, cols.zone), cols.time_w)
+                    cell(&log_time(app, &l, cols.zone), cols.time_w)
                 )),
                 Span::raw(if cols.offset_w == 0 {
                     String::new()
@@ -408,8 +420,8 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
                 Span::raw(" "),
                 Span::raw(cell(&l.action, cols.action_w)),
                 Span::raw(" "),
-                super::log_span(th, l),
-                Span::styled(log_ids(l), th.dim),
+                super::log_span(th, &l),
+                Span::styled(log_ids(&l), th.dim),
             ];
             if let Some(e) = &l.error_message {
                 spans.push(Span::styled(format!("  {e}"), th.failed));

@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{cell, theme};
 use crate::app::App;
+use crate::store::traces::LogColumns;
 use crate::waterfall::{BROKER_LANE, Glyph, Lane, Waterfall, layout, seconds};
 
 /// The widest a lane's label grows (a Doordeck key is 45 characters; its
@@ -30,10 +31,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let w = area.width as usize;
     // The legend, the time axis, then the lanes.
     let max_lanes = (area.height as usize).saturating_sub(2).max(1);
-    let label_w = trace
-        .logs
-        .iter()
-        .filter_map(|l| l.lock_key.as_deref())
+    let label_w = (0..trace.logs.len())
+        .filter_map(|i| trace.logs.lock_key(i))
         .map(|k| k.chars().count())
         .max()
         .unwrap_or(0)

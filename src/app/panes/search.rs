@@ -127,7 +127,7 @@ impl App {
                         trace.jobs.get(*j).is_some_and(|j| job_matches(j, t))
                     }
                     Some(TraceItem::GroupLog(l) | TraceItem::TimelineLog(l)) => {
-                        trace.logs.get(*l).is_some_and(|l| log_matches(l, t))
+                        trace.logs.get(*l).is_some_and(|l| log_matches(&l, t))
                     }
                     _ => false,
                 }

@@ -2,7 +2,9 @@
 //! sections (anomalies first), and moving between its selectable rows.
 
 use crate::app::Scroll;
-use crate::store::traces::{LogRow, Trace};
+use std::borrow::Cow;
+
+use crate::store::traces::{LogColumns, LogRow, Trace};
 use crate::timeline::Summary;
 
 /// One row of the trace pane.
@@ -70,6 +72,12 @@ impl TraceState {
         let (Some(t), Some(s)) = (&self.trace, &self.summary) else {
             return;
         };
+        // Sized once: a 100,000-log trace's rows are two per log, and a
+        // growing list would hold its old and new halves at once.
+        let lock_groups: usize = s.groups.iter().map(|g| 1 + g.locks.len()).sum();
+        let rows =
+            s.anomalies.len() + t.audit.len() + t.jobs.len() + lock_groups + 2 * t.logs.len();
+        self.items = Vec::with_capacity(rows.saturating_add(16));
         let items = &mut self.items;
         if !s.anomalies.is_empty() {
             items.push(TraceItem::Section("Anomalies"));
@@ -173,13 +181,14 @@ impl TraceState {
             TraceItem::Audit(i) => Some(Selected::Audit(t.audit[*i].clone())),
             TraceItem::Job(i) => t.jobs.get(*i).cloned().map(Selected::Job),
             TraceItem::GroupLog(i) | TraceItem::TimelineLog(i) => {
-                Some(Selected::Log(t.logs[*i].clone()))
+                Some(Selected::Log(t.logs.get(*i)?.into_owned()))
             }
             _ => None,
         }
     }
 
-    pub fn selected_log(&self) -> Option<&LogRow> {
+    /// The selected log (a big trace's built from its head).
+    pub fn selected_log(&self) -> Option<Cow<'_, LogRow>> {
         self.trace.as_ref()?.logs.get(self.selected_log_index()?)
     }
 
@@ -193,9 +202,7 @@ impl TraceState {
 
     /// Whether some logs were loaded without their payloads (a big trace).
     pub fn has_detached(&self) -> bool {
-        self.trace
-            .as_ref()
-            .is_some_and(|t| t.logs.iter().any(|l| l.detached))
+        self.trace.as_ref().is_some_and(|t| t.logs.has_detached())
     }
 }
 
@@ -212,13 +219,14 @@ impl crate::app::App {
         ) else {
             return Vec::new();
         };
-        let Some(log) = t.logs.get(i).filter(|l| l.detached) else {
+        if i >= t.logs.len() || !t.logs.detached(i) {
             return Vec::new();
-        };
+        }
+        let id = t.logs.id(i);
         if let Some((_, crate::app::Query::LogPayloads(p))) =
             self.requests.pending(crate::app::Slot::TracePayloads)
         {
-            if p.ids.contains(&log.id) {
+            if p.ids.contains(&id) {
                 return Vec::new();
             }
         }
@@ -237,12 +245,28 @@ impl crate::app::App {
     pub(crate) fn whys_of(&self, t: &Trace) -> Vec<String> {
         let mut logs: std::collections::HashMap<i64, Vec<LogRow>> =
             std::collections::HashMap::new();
-        // Only the trace's own jobs' logs are copied: a big trace's logs
-        // naming a job outside it are not held twice for nothing.
-        let jobs: std::collections::HashSet<i64> = t.jobs.iter().map(|j| j.id).collect();
-        for l in &t.logs {
-            if let Some(j) = l.reconcile_job_id.filter(|j| jobs.contains(j)) {
-                logs.entry(j).or_default().push(l.clone());
+        // Only the logs of the trace's jobs that `why` can find in trouble
+        // are copied: a job neither running nor failed is in trouble only
+        // for an intent with no outcome, so a done job's logs (a runaway
+        // job's 100,000) are copied only when it has an intent. A big
+        // trace's logs naming a job outside it are never copied.
+        let intent = |i: usize| crate::intents::outcome_of(t.logs.action(i)).is_some();
+        let n = t.logs.len();
+        let jobs: std::collections::HashSet<i64> = t
+            .jobs
+            .iter()
+            .filter(|j| {
+                j.status == crate::store::traces::JobStatus::Running
+                    || j.status.is_retryable()
+                    || (0..n).any(|i| t.logs.reconcile_job_id(i) == Some(j.id) && intent(i))
+            })
+            .map(|j| j.id)
+            .collect();
+        for i in 0..n {
+            if let Some(j) = t.logs.reconcile_job_id(i).filter(|j| jobs.contains(j)) {
+                if let Some(l) = t.logs.get(i) {
+                    logs.entry(j).or_default().push(l.into_owned());
+                }
             }
         }
         let cx = crate::groups::why::Context {

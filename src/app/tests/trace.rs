@@ -44,7 +44,8 @@ fn full_trace() -> Trace {
         logs: vec![
             log(1, "PASSCODE_LIST", true),
             log(2, "PASSCODE_DELETE", true),
-        ],
+        ]
+        .into(),
     }
 }
 

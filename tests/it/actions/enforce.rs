@@ -67,7 +67,8 @@ async fn enforcing_door_2_ultra_strict_reproduces_seed_001() {
     let t = lockdesk::store::traces::fetch(&pool, &correlation_id)
         .await
         .unwrap();
-    let all: Vec<&str> = t.logs.iter().map(|l| l.action.as_str()).collect();
+    let rows: Vec<_> = t.logs.iter().collect();
+    let all: Vec<&str> = rows.iter().map(|l| l.action.as_str()).collect();
     // Each provider change is preceded by its committed intent (so a run
     // killed half-way leaves a trace); the rest is seed 001's sequence.
     let at = all.iter().position(|a| *a == "PASSCODE_DELETE").unwrap();

@@ -264,7 +264,8 @@ async fn doordeck_drift_compares_shares_and_shares_or_revokes() {
     let t = lockdesk::store::traces::fetch(&pool, &correlation_id)
         .await
         .unwrap();
-    let actions: Vec<&str> = t.logs.iter().map(|l| l.action.as_str()).collect();
+    let rows: Vec<_> = t.logs.iter().collect();
+    let actions: Vec<&str> = rows.iter().map(|l| l.action.as_str()).collect();
     assert!(
         actions.contains(&"LOCK_SHARE") && actions.contains(&"LOCK_REVOKE"),
         "{actions:?}"

@@ -143,3 +143,46 @@ async fn a_value_nested_10000_deep_opens_copies_and_exports_whole() {
     let parsed = lockdesk::jsontext::parse(&text).expect("the export is JSON");
     assert!(parsed.collapsed_depth.is_some());
 }
+
+/// A big trace is held as compact heads (`store::compact`): each one, built
+/// back into a row, is the whole row without its payloads — hostile values
+/// (NULLs, control and bidi characters, an `infinity` time, deep JSON) and
+/// the payload facts the findings read included.
+#[tokio::test]
+async fn a_big_traces_compact_heads_are_its_rows_without_payloads() {
+    const CORR: &str = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+    let url = demo_db().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, ok, provider_type, door_id, door_name,
+                                       error_message, external_id, reconcile_job_id, request_json, response_json)
+         SELECT CASE g % 7 WHEN 0 THEN 'PASSCODE_DELETE_INTENT' WHEN 1 THEN 'RECONCILE_JOB_DONE' ELSE 'PASSCODE_DELETE' END,
+                '{CORR}',
+                CASE WHEN g = 5 THEN 'infinity'::timestamptz ELSE now() - g * interval '1 ms' END,
+                CASE WHEN g % 5 = 0 THEN NULL ELSE 'TTLOCK:' || (28991110 + g % 3) END,
+                g % 11 <> 0, CASE WHEN g % 13 = 0 THEN NULL ELSE 'TTLOCK' END, g % 4,
+                CASE WHEN g % 6 = 0 THEN E'door \\u202e\\u0007' || g ELSE 'Main entrance' END,
+                CASE WHEN g % 11 = 0 THEN 'errcode -3002 #' || g END, '28991110', CASE WHEN g % 2 = 0 THEN 72 END,
+                jsonb_build_object('name', 'AB U9 C' || g % 3, 'provider_code_id', g % 2,
+                                   'payload', jsonb_build_object('keyboardPwdId', g % 9, 'date', 1770217136181 + g)),
+                CASE WHEN g = 9 THEN (SELECT ('[' || repeat('[', 300) || repeat(']', 300) || ']')::jsonb)
+                     ELSE jsonb_build_object('summary', jsonb_build_object('removes', g % 2)) END
+           FROM generate_series(1, 2500) g"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let whole = lockdesk::store::traces::fetch(&pool, CORR).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let big = lockdesk::store::heads::fetch_on(&mut conn, CORR)
+        .await
+        .unwrap();
+    assert!(matches!(big.logs, lockdesk::store::traces::Logs::Heads(_)));
+    assert_eq!(big.logs.len(), 2500);
+    assert_eq!(whole.logs.len(), 2500);
+    for (w, h) in whole.logs.iter().zip(big.logs.iter()) {
+        let mut w = w.into_owned();
+        w.detach();
+        assert_eq!(*h, w);
+    }
+}

@@ -451,7 +451,7 @@ async fn a_call_stored_as_an_integration_log_has_the_seeds_shape() {
     let t = lockdesk::store::traces::fetch(&pool, "feedfacefeedfacefeedfacefeedface")
         .await
         .unwrap();
-    let got = t.logs[0].to_json();
+    let got = t.logs.get(0).unwrap().to_json();
     let seed = seeds::rows()
         .integration_logs
         .into_iter()

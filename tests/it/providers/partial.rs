@@ -105,7 +105,8 @@ async fn deletes_nothing(w: &World, door: i64, why: &str) -> Plan {
     let t = lockdesk::store::traces::fetch(&w.pool, &correlation_id)
         .await
         .unwrap();
-    let actions: Vec<&str> = t.logs.iter().map(|l| l.action.as_str()).collect();
+    let rows: Vec<_> = t.logs.iter().collect();
+    let actions: Vec<&str> = rows.iter().map(|l| l.action.as_str()).collect();
     for never in [
         "PASSCODE_DELETE",
         "LOCK_REVOKE",
