@@ -33,11 +33,15 @@ pub fn seconds(ms: i64) -> String {
 /// Milliseconds from `from` to `to`, when both are times Postgres could
 /// write as times (an odd `infinity` row has no offset).
 pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
-    let odd = |t: DateTime<Utc>| t == DateTime::<Utc>::MIN_UTC || t == DateTime::<Utc>::MAX_UTC;
     if odd(from) || odd(to) {
         return None;
     }
     Some(to.signed_duration_since(from).num_milliseconds())
+}
+
+/// A time Postgres wrote as `-infinity`/`infinity` (or past chrono's range).
+fn odd(t: DateTime<Utc>) -> bool {
+    t == DateTime::<Utc>::MIN_UTC || t == DateTime::<Utc>::MAX_UTC
 }
 
 /// One timeline step's offset from the trace's start and the gap since the
@@ -162,7 +166,9 @@ pub struct Waterfall {
 /// A call's two times: the request (when its log has one we believe) and
 /// the answer.
 fn times(l: &LogRow) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
-    between(l.created_at, l.created_at)?;
+    if odd(l.created_at) {
+        return None;
+    }
     let answer = l.created_at;
     let request = l
         .facts
