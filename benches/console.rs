@@ -176,18 +176,33 @@ fn draw_benchmarks() {
     waterfall_benchmarks(&mut terminal);
 }
 
-/// `w` on a big trace: the key press handled and the waterfall painted
-/// (laid out anew from every log, as each frame does), 40 locks' lanes.
+/// `w` on a big trace: the key press handled and the waterfall painted,
+/// 40 locks' lanes. The first `w` on a trace lays the waterfall out from
+/// every log (timed on a freshly loaded trace each time); after it the
+/// layout is kept per trace and size, so `w` again and `j` (the selected
+/// step moving, the frame that matters while reading a waterfall) draw
+/// lanes × cells.
 fn waterfall_benchmarks(terminal: &mut Terminal<TestBackend>) {
     for logs in [20_000, 100_000] {
+        let trace = big_trace(logs);
         let mut a = app();
-        let cmds = a.command("trace bbbbbbbb");
-        load(
-            &mut a,
-            cmds,
-            Slot::Trace,
-            Data::Trace(TraceResult::Found(big_trace(logs))),
-        );
+        let mut first = Vec::new();
+        for _ in 0..10 {
+            a.forget_trace();
+            let cmds = a.command("trace bbbbbbbb");
+            load(
+                &mut a,
+                cmds,
+                Slot::Trace,
+                Data::Trace(TraceResult::Found(trace.clone())),
+            );
+            let t = Instant::now();
+            a.act(Action::Waterfall);
+            terminal.draw(|f| lockdesk::ui::draw(f, &a)).unwrap();
+            first.push(t.elapsed());
+            a.act(Action::Waterfall);
+        }
+        stats(&format!("w: first waterfall of {logs} logs"), first);
         let mut samples = Vec::new();
         for _ in 0..100 {
             let t = Instant::now();
@@ -197,6 +212,15 @@ fn waterfall_benchmarks(terminal: &mut Terminal<TestBackend>) {
             a.act(Action::Waterfall);
         }
         stats(&format!("w: waterfall of {logs} logs (160x50)"), samples);
+        a.act(Action::Waterfall);
+        let mut steps = Vec::new();
+        for _ in 0..100 {
+            let t = Instant::now();
+            a.act(Action::Down);
+            terminal.draw(|f| lockdesk::ui::draw(f, &a)).unwrap();
+            steps.push(t.elapsed());
+        }
+        stats(&format!("j: a step in the waterfall of {logs} logs"), steps);
     }
 }
 

@@ -33,11 +33,15 @@ pub fn seconds(ms: i64) -> String {
 /// Milliseconds from `from` to `to`, when both are times Postgres could
 /// write as times (an odd `infinity` row has no offset).
 pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
-    let odd = |t: DateTime<Utc>| t == DateTime::<Utc>::MIN_UTC || t == DateTime::<Utc>::MAX_UTC;
     if odd(from) || odd(to) {
         return None;
     }
     Some(to.signed_duration_since(from).num_milliseconds())
+}
+
+/// A time Postgres wrote as `-infinity`/`infinity` (or past chrono's range).
+fn odd(t: DateTime<Utc>) -> bool {
+    t == DateTime::<Utc>::MIN_UTC || t == DateTime::<Utc>::MAX_UTC
 }
 
 /// One timeline step's offset from the trace's start and the gap since the
@@ -166,7 +170,9 @@ fn times<L: LogColumns + ?Sized>(
     i: usize,
 ) -> Option<(Option<DateTime<Utc>>, DateTime<Utc>)> {
     let answer = logs.created_at(i);
-    between(answer, answer)?;
+    if odd(answer) {
+        return None;
+    }
     let request = logs
         .requested_ms(i)
         .and_then(|ms| DateTime::<Utc>::from_timestamp_millis(ms.get()))
@@ -187,18 +193,47 @@ fn lane_key<L: LogColumns + ?Sized>(logs: &L, i: usize) -> &str {
     }
 }
 
+/// One timed call as the layout's first pass reads it, so that the second
+/// pass reads this small record instead of the log's strings again.
+struct Call {
+    first: DateTime<Utc>,
+    answer: DateTime<Utc>,
+    /// The broker's lane (`BROKER`), or the lock's place in call order.
+    lock: u32,
+    ticks: bool,
+    failed: bool,
+}
+
+const BROKER: u32 = u32::MAX;
+
+/// The cell of time `t` among `cells` cells spanning `span_ms` from `start`.
+fn column(start: Option<DateTime<Utc>>, span_ms: i64, cells: usize, t: DateTime<Utc>) -> usize {
+    let cells = cells.max(1);
+    let ms = start.and_then(|s| between(s, t)).unwrap_or(0).max(0);
+    let c = i128::try_from(cells)
+        .ok()
+        .and_then(|n| i128::from(ms).checked_mul(n))
+        .map(|x| x / (i128::from(span_ms) + 1));
+    c.and_then(|c| usize::try_from(c).ok())
+        .unwrap_or(cells - 1)
+        .min(cells - 1)
+}
+
 /// The waterfall of `logs` in `cells` columns and at most `max_lanes` lanes
 /// (the broker's first, then locks in the order they were first called;
-/// past the room, the rest share the last lane).
+/// past the room, the rest share the last lane). Each log is read once.
 pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) -> Waterfall {
     let cells = cells.max(1);
     let max_lanes = max_lanes.max(1);
     let mut start: Option<DateTime<Utc>> = None;
     let mut end: Option<DateTime<Utc>> = None;
     let mut untimed = 0u64;
-    // First pass: the window, and each lane's first call (broker first).
+    // The one pass over the logs: the window, each lock's place in call
+    // order (a lookup per log in a map of the locks, not of the logs), and
+    // each call's times and outcome.
     let mut order: Vec<&str> = Vec::new();
-    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut timed: Vec<Call> = Vec::with_capacity(logs.count());
     let mut broker = false;
     for i in 0..logs.count() {
         let Some((req, ans)) = times(logs, i) else {
@@ -209,11 +244,23 @@ pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) 
         start = Some(start.map_or(first, |s| s.min(first)));
         end = Some(end.map_or(ans, |e| e.max(ans)));
         let key = lane_key(logs, i);
-        if key == BROKER_LANE {
+        let lock = if key == BROKER_LANE {
             broker = true;
-        } else if seen.insert(key, ()).is_none() {
-            order.push(key);
-        }
+            BROKER
+        } else {
+            *seen.entry(key).or_insert_with(|| {
+                order.push(key);
+                // More locks than a u32 counts would not fit in memory.
+                u32::try_from(order.len() - 1).unwrap_or(BROKER - 1)
+            })
+        };
+        timed.push(Call {
+            first,
+            answer: ans,
+            lock,
+            ticks: req.is_none(),
+            failed: crate::intents::failed_at(logs, i),
+        });
     }
     let mut keys: Vec<String> = Vec::new();
     if broker {
@@ -230,11 +277,13 @@ pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) 
     if folded > 0 {
         keys.push(format!("… {folded} more locks"));
     }
-    let index: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (*k, (i.min(shown) + usize::from(broker))))
-        .collect();
+    let lane_of = |lock: u32| -> usize {
+        if lock == BROKER {
+            0
+        } else {
+            usize::try_from(lock).unwrap_or(usize::MAX).min(shown) + usize::from(broker)
+        }
+    };
     let mut lanes: Vec<Lane> = keys
         .into_iter()
         .map(|key| Lane {
@@ -248,46 +297,27 @@ pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) 
         (Some(s), Some(e)) => between(s, e).unwrap_or(0).max(0),
         _ => 0,
     };
-    let col = |t: DateTime<Utc>| -> usize {
-        let ms = start.and_then(|s| between(s, t)).unwrap_or(0).max(0);
-        let c = i128::try_from(cells)
-            .ok()
-            .and_then(|n| i128::from(ms).checked_mul(n))
-            .map(|x| x / (i128::from(span_ms) + 1));
-        c.and_then(|c| usize::try_from(c).ok())
-            .unwrap_or(cells - 1)
-            .min(cells - 1)
-    };
     let mut calls = 0u64;
-    for i in 0..logs.count() {
-        let Some((req, ans)) = times(logs, i) else {
+    for c in &timed {
+        let Some(lane) = lanes.get_mut(lane_of(c.lock)) else {
             continue;
         };
-        let key = lane_key(logs, i);
-        let lane = if key == BROKER_LANE {
-            0
-        } else {
-            index.get(key).copied().unwrap_or(0)
-        };
-        let Some(lane) = lanes.get_mut(lane) else {
-            continue;
-        };
-        let failed = crate::intents::failed_at(logs, i);
         calls += 1;
         lane.calls += 1;
-        lane.failed += u64::from(failed);
-        let (c0, c1) = (col(req.unwrap_or(ans)), col(ans));
+        lane.failed += u64::from(c.failed);
+        let c0 = column(start, span_ms, cells, c.first);
+        let c1 = column(start, span_ms, cells, c.answer);
         let first = &mut lane.cells[c0];
         first.calls = first.calls.saturating_add(1);
-        first.failed = first.failed.saturating_add(u32::from(failed));
-        if req.is_none() {
+        first.failed = first.failed.saturating_add(u32::from(c.failed));
+        if c.ticks {
             first.ticks = first.ticks.saturating_add(1);
         }
         // The bar's body, after the cell its request is drawn in.
         if c1 > c0 {
-            for c in &mut lane.cells[c0 + 1..=c1] {
-                c.covered = true;
-                c.covered_failed |= failed;
+            for cell in &mut lane.cells[c0 + 1..=c1] {
+                cell.covered = true;
+                cell.covered_failed |= c.failed;
             }
         }
     }
@@ -298,6 +328,103 @@ pub fn layout<L: LogColumns + ?Sized>(logs: &L, cells: usize, max_lanes: usize) 
         folded,
         calls,
         untimed,
+    }
+}
+
+/// Where one log's call is drawn: its lane, and the cells from its request
+/// to its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub lane: usize,
+    pub from: usize,
+    pub to: usize,
+}
+
+impl Waterfall {
+    /// Where log `i` (one of the logs laid out) is drawn; none for a log left
+    /// out for an odd time. Reads the lanes, never the other logs.
+    pub fn place<L: LogColumns + ?Sized>(&self, logs: &L, i: usize) -> Option<Place> {
+        if i >= logs.count() {
+            return None;
+        }
+        let (req, ans) = times(logs, i)?;
+        let cells = self.lanes.first()?.cells.len();
+        let key = lane_key(logs, i);
+        let lane = if key == BROKER_LANE {
+            0
+        } else {
+            // The broker's lane is only ever the first; a lock not among
+            // the lanes was folded into the last one.
+            let named = self
+                .lanes
+                .iter()
+                .position(|lane| lane.key == key && lane.key != BROKER_LANE);
+            match named {
+                Some(i) => i,
+                None if self.folded > 0 => self.lanes.len() - 1,
+                None => return None,
+            }
+        };
+        Some(Place {
+            lane,
+            from: column(self.start, self.span_ms, cells, req.unwrap_or(ans)),
+            to: column(self.start, self.span_ms, cells, ans),
+        })
+    }
+}
+
+/// The longest lock key among `logs`, in characters (the lanes' labels are
+/// as wide, up to a bound).
+pub fn widest_lock<L: LogColumns + ?Sized>(logs: &L) -> usize {
+    (0..logs.count())
+        .filter_map(|i| logs.lock_key(i))
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// One trace's waterfall kept between frames, so that a frame of a
+/// 100,000-log trace draws lanes × cells instead of reading every log.
+/// It lives in the pane's state but is filled in by the drawing, through
+/// `RefCell`, as the scroll offsets are through `Cell`: only the drawing
+/// knows the pane's size (the app never learns the layout of the screen),
+/// and a size it has not seen is laid out once. The pane's state drops it
+/// whenever its trace changes (`TraceState::rebuild`); nothing it reads
+/// changes otherwise (payload pages attaching keep each log's times, lock,
+/// action, outcome and `facts.requested_ms`).
+#[derive(Debug, Default)]
+pub struct Memo {
+    laid: std::cell::RefCell<Option<Laid>>,
+}
+
+/// A layout and the size it was laid out for: (cells, lanes).
+#[derive(Debug)]
+struct Laid {
+    size: (usize, usize),
+    waterfall: std::sync::Arc<Waterfall>,
+}
+
+impl Memo {
+    /// `layout(logs, cells, max_lanes)`, laid out again only for another
+    /// size.
+    pub fn layout<L: LogColumns + ?Sized>(
+        &self,
+        logs: &L,
+        cells: usize,
+        max_lanes: usize,
+    ) -> std::sync::Arc<Waterfall> {
+        let size = (cells, max_lanes);
+        if let Some(laid) = &*self.laid.borrow() {
+            if laid.size == size {
+                return laid.waterfall.clone();
+            }
+        }
+        let waterfall = std::sync::Arc::new(layout(logs, cells, max_lanes));
+        *self.laid.borrow_mut() = Some(Laid {
+            size,
+            waterfall: waterfall.clone(),
+        });
+        waterfall
     }
 }
 

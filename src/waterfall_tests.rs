@@ -174,3 +174,57 @@ fn odd_times_are_left_out_and_an_empty_trace_has_no_lanes() {
     assert!(w.lanes.is_empty());
     assert_eq!(w.start, None);
 }
+
+#[test]
+fn a_log_is_placed_on_its_lane_and_cells_and_a_folded_lock_on_the_last() {
+    let logs = [
+        log(1, "10:00:00", "ACCESS_BROKER:unknown", None, true),
+        log(2, "10:00:09", "TTLOCK:1", Some("10:00:04"), true),
+        log(3, "10:00:09", "TTLOCK:2", None, false),
+        log(4, "10:00:09", "TTLOCK:3", None, true),
+    ];
+    let w = layout(&logs, 10, 3);
+    assert_eq!(
+        w.place(&logs, 0),
+        Some(Place {
+            lane: 0,
+            from: 0,
+            to: 0
+        })
+    );
+    assert_eq!(
+        w.place(&logs, 1),
+        Some(Place {
+            lane: 1,
+            from: 4,
+            to: 9
+        })
+    );
+    // TTLOCK:2 and :3 share the last lane, "… 2 more locks".
+    assert_eq!(w.place(&logs, 2).map(|p| p.lane), Some(2));
+    assert_eq!(w.place(&logs, 3).map(|p| p.lane), Some(2));
+    // A log with an odd time is in no lane.
+    let mut odd = logs[1].clone();
+    odd.created_at = DateTime::<Utc>::MAX_UTC;
+    assert_eq!(w.place(std::slice::from_ref(&odd), 0), None);
+    assert_eq!(layout::<[LogRow]>(&[], 4, 4).place(&logs, 0), None);
+}
+
+#[test]
+fn the_memo_lays_a_trace_out_once_per_size() {
+    let logs = [
+        log(1, "10:00:00", "ACCESS_BROKER:unknown", None, true),
+        log(2, "10:00:09", "TTLOCK:28991110", Some("10:00:04"), true),
+    ];
+    let memo = Memo::default();
+    let a = memo.layout(&logs, 10, 5);
+    assert_eq!(*a, layout(&logs, 10, 5));
+    // The same size: the same layout, not laid out again (the logs passed
+    // are not even read).
+    assert!(std::sync::Arc::ptr_eq(&a, &memo.layout(&[], 10, 5)));
+    // Another width or height: laid out anew.
+    let b = memo.layout(&logs, 20, 5);
+    assert_eq!(b.lanes[1].cells.len(), 20);
+    assert!(!std::sync::Arc::ptr_eq(&b, &memo.layout(&logs, 20, 1)));
+    assert_eq!(widest_lock(&logs), "ACCESS_BROKER:unknown".len());
+}

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{cell, columns, fit, ok_span, theme, when};
-use crate::app::{App, TraceItem};
-use crate::store::traces::{LogColumns, LogRow};
+use crate::app::{App, Selected, TraceItem};
+use crate::store::traces::{LogColumns, LogRow, Trace};
 use crate::timefmt::{age, span};
 use crate::timeline::Outcome;
 use chrono_tz::Tz;
@@ -71,9 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     if trace.jobs.len() == 1 { "" } else { "s" },
                     trace.logs.len(),
                     if trace.logs.len() == 1 { "" } else { "s" },
-                    (0..trace.logs.len())
-                        .filter(|&i| crate::intents::failed_at(&trace.logs, i))
-                        .count()
+                    t.failed_logs
                 ),
                 th.dim,
             )]
@@ -91,7 +89,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ];
     f.render_widget(Paragraph::new(super::shown(head_lines)), head);
     if t.waterfall {
-        super::waterfall::draw(f, app, body);
+        let selected = selected_line(app, trace, zone);
+        super::waterfall::draw(f, app, body, selected);
         return;
     }
 
@@ -429,4 +428,56 @@ fn item_line(app: &App, item: &TraceItem, w: usize, cols: Timeline) -> Line<'sta
             Line::from(spans)
         }
     }
+}
+
+/// ` ▸ step 3 of 5  08:58:58.000 CST  +4.000 s  TTLOCK:28991110
+/// PASSCODE_DELETE  ok  log #3`: in the waterfall, what Enter and `y` act
+/// on, named, since the rows themselves are not shown (`w` goes back to
+/// them).
+fn selected_line(app: &App, trace: &Trace, zone: Option<Tz>) -> Line<'static> {
+    let th = theme::of(app);
+    let t = app.trace();
+    let Some(i) = t.selected_log_index() else {
+        // `]` or a search may select an audit row or a job: say which.
+        let what = match t.selected() {
+            Some(Selected::Audit(a)) => format!(
+                "audit row: {} #{} {}",
+                a.entity_type,
+                a.entity_id.map_or("?".into(), |e| e.to_string()),
+                a.action
+            ),
+            Some(Selected::Job(j)) => format!("job #{} {}", j.id, j.status),
+            _ => "no step selected: j/k select one".into(),
+        };
+        return Line::from(vec![
+            Span::styled(" ▸ ", th.strong),
+            Span::styled(format!("selected {what}"), th.selection),
+        ]);
+    };
+    let Some(l) = trace.logs.get(i) else {
+        return Line::from("");
+    };
+    let (offset, _) = step_texts(app, i);
+    Line::from(vec![
+        Span::styled(" ▸ ", th.strong),
+        Span::styled(
+            format!(
+                "step {} of {} ",
+                crate::app::panes::search::thousands(i.saturating_add(1)),
+                crate::app::panes::search::thousands(trace.logs.len())
+            ),
+            th.selection,
+        ),
+        Span::raw(format!(" {}  {offset}  ", log_time(app, &l, zone))),
+        Span::styled(
+            l.lock_key
+                .as_deref()
+                .unwrap_or(crate::waterfall::BROKER_LANE)
+                .to_string(),
+            th.strong,
+        ),
+        Span::raw(format!("  {}  ", l.action)),
+        super::log_span(th, &l),
+        Span::styled(log_ids(&l), th.dim),
+    ])
 }

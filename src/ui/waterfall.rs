@@ -1,8 +1,9 @@
 //! The trace as a waterfall (`w`): a lane per lock and one for the broker's
 //! steps, each provider call a bar from its request to its answer, so a slow
 //! or missing step is seen. The layout is `crate::waterfall`'s; this only
-//! draws it, laid out anew each frame from the rows the trace holds (its
-//! aggregates are lanes × cells, never the trace's length).
+//! draws it, laid out once per trace and size (`waterfall::Memo`: its
+//! aggregates are lanes × cells, never the trace's length), with the
+//! selected step marked on its lane and named above the lanes.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,8 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{cell, theme};
 use crate::app::App;
-use crate::store::traces::LogColumns;
-use crate::waterfall::{BROKER_LANE, Glyph, Lane, Waterfall, layout, seconds};
+use crate::waterfall::{BROKER_LANE, Glyph, Lane, Place, Waterfall, seconds};
 
 /// The widest a lane's label grows (a Doordeck key is 45 characters; its
 /// tail is what tells two apart, so a longer one keeps its tail).
@@ -23,28 +23,44 @@ const LABEL_MAX: usize = 46;
 const LEGEND: &str =
     "┣━ request → answer  ┃ one time only  ✗ failed  ╍ failed, waiting  ▒ 2–9 calls  ▓ 10+";
 
-pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+/// `selected` names the selected step (`trace::selected_line`, which knows
+/// the timeline's times); it goes above the lanes.
+pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: Line<'static>) {
     let th = theme::of(app);
-    let Some(trace) = &app.trace().trace else {
+    let t = app.trace();
+    if t.trace.is_none() {
         return;
-    };
+    }
     let w = area.width as usize;
-    // The legend, the time axis, then the lanes.
-    let max_lanes = (area.height as usize).saturating_sub(2).max(1);
-    let label_w = (0..trace.logs.len())
-        .filter_map(|i| trace.logs.lock_key(i))
-        .map(|k| k.chars().count())
-        .max()
-        .unwrap_or(0)
+    // The legend, the selected step, the time axis, then the lanes.
+    let max_lanes = (area.height as usize).saturating_sub(3).max(1);
+    let label_w = t
+        .widest_lock
         .clamp(BROKER_LANE.len() + 6, LABEL_MAX)
         .min(w / 3);
     let tail_w = 16;
     let cells = w.saturating_sub(label_w + 4 + tail_w).max(1);
-    let wf = layout(&trace.logs, cells, max_lanes);
+    // Laid out once per trace and size: a frame draws lanes × cells.
+    let Some(wf) = t.waterfall_layout(cells, max_lanes) else {
+        return;
+    };
+    let log = t.selected_log_index();
+    let place = match (log, &t.trace) {
+        (Some(i), Some(trace)) => wf.place(&trace.logs, i),
+        _ => None,
+    };
     let mut lines = vec![legend(th, &wf, cells)];
+    lines.push(selected);
+    if log.is_some() && place.is_none() {
+        lines.push(Line::from(Span::styled(
+            "   the selected step has an odd time: it is in no lane",
+            th.warning,
+        )));
+    }
     lines.push(axis(th, &wf, label_w, cells));
-    for lane in &wf.lanes {
-        lines.push(lane_line(th, lane, label_w));
+    for (i, lane) in wf.lanes.iter().enumerate() {
+        let mark = place.filter(|p| p.lane == i);
+        lines.push(lane_line(th, lane, label_w, mark));
     }
     if wf.lanes.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -104,8 +120,9 @@ fn style_of(th: &theme::Theme, g: Glyph) -> Style {
 }
 
 /// A lane's label (a long key keeps its tail), its cells in runs of one
-/// style, and its counts.
-fn lane_line(th: &theme::Theme, lane: &Lane, label_w: usize) -> Line<'static> {
+/// style, and its counts; on the selected step's lane, a `▸` before the
+/// label and the step's cells in the selection's style.
+fn lane_line(th: &theme::Theme, lane: &Lane, label_w: usize, mark: Option<Place>) -> Line<'static> {
     let n = lane.key.chars().count();
     let label = if n > label_w {
         let tail: String = lane.key.chars().skip(n + 1 - label_w).collect();
@@ -119,15 +136,22 @@ fn lane_line(th: &theme::Theme, lane: &Lane, label_w: usize) -> Line<'static> {
         th.strong
     };
     let mut spans = vec![
-        Span::raw(" "),
+        if mark.is_some() {
+            Span::styled("▸", th.strong)
+        } else {
+            Span::raw(" ")
+        },
         Span::styled(cell(&label, label_w), label_style),
         Span::styled(" │", th.dim),
     ];
     let mut run = String::new();
     let mut run_style = None;
-    for c in &lane.cells {
+    for (i, c) in lane.cells.iter().enumerate() {
         let g = c.glyph();
-        let s = style_of(th, g);
+        let mut s = style_of(th, g);
+        if mark.is_some_and(|m| (m.from..=m.to).contains(&i)) {
+            s = s.patch(th.selection);
+        }
         if run_style != Some(s) && !run.is_empty() {
             spans.push(Span::styled(
                 std::mem::take(&mut run),

@@ -53,6 +53,14 @@ pub struct TraceState {
     pub find: String,
     /// The trace drawn as a waterfall in place of its sections.
     pub waterfall: bool,
+    /// The waterfall laid out, kept between frames until the trace changes.
+    pub(crate) laid: crate::waterfall::Memo,
+    /// How many of the trace's logs failed (the header's count), counted
+    /// once when the trace arrives rather than over every log each frame.
+    pub failed_logs: usize,
+    /// The longest lock key among its logs, in characters (the waterfall's
+    /// lane labels are as wide), read once when the trace arrives.
+    pub widest_lock: usize,
 }
 
 impl TraceState {
@@ -68,7 +76,11 @@ impl TraceState {
     }
 
     pub(crate) fn rebuild(&mut self) {
+        // A new trace: the waterfall laid out for the one before is gone.
+        self.laid = crate::waterfall::Memo::default();
         self.items.clear();
+        self.failed_logs = 0;
+        self.widest_lock = 0;
         let (Some(t), Some(s)) = (&self.trace, &self.summary) else {
             return;
         };
@@ -78,6 +90,10 @@ impl TraceState {
         let rows =
             s.anomalies.len() + t.audit.len() + t.jobs.len() + lock_groups + 2 * t.logs.len();
         self.items = Vec::with_capacity(rows.saturating_add(16));
+        self.failed_logs = (0..t.logs.count())
+            .filter(|&i| crate::intents::failed_at(&t.logs, i))
+            .count();
+        self.widest_lock = crate::waterfall::widest_lock(&t.logs);
         let items = &mut self.items;
         if !s.anomalies.is_empty() {
             items.push(TraceItem::Section("Anomalies"));
@@ -125,10 +141,47 @@ impl TraceState {
     }
 
     /// `w`: the waterfall ⇄ the sections. Nothing is read: the waterfall
-    /// is laid out from the rows the trace already holds.
+    /// is laid out from the rows the trace already holds. The selection
+    /// moves onto a step of the timeline (the same log when one is
+    /// selected), which the waterfall marks and names: Enter and `y` act on
+    /// what is seen.
     pub(crate) fn toggle_waterfall(&mut self) -> Vec<crate::app::Cmd> {
         self.waterfall = !self.waterfall;
+        if self.waterfall {
+            let first = self
+                .items
+                .iter()
+                .position(|it| matches!(it, TraceItem::TimelineLog(_)));
+            let same = self.selected_log_index().and_then(|i| {
+                let at = first?.checked_add(i)?;
+                (self.items.get(at) == Some(&TraceItem::TimelineLog(i))).then_some(at)
+            });
+            if let Some(at) = same.or(first) {
+                self.scroll.selected = at;
+            }
+        }
         Vec::new()
+    }
+
+    /// The rows j/k stop on: in the waterfall, its steps (the timeline's
+    /// logs) only.
+    fn stops_on(&self, item: &TraceItem) -> bool {
+        if self.waterfall {
+            matches!(item, TraceItem::TimelineLog(_))
+        } else {
+            item.selectable()
+        }
+    }
+
+    /// The waterfall in `cells` columns and at most `max_lanes` lanes, laid
+    /// out once per trace and size (`waterfall::Memo`).
+    pub fn waterfall_layout(
+        &self,
+        cells: usize,
+        max_lanes: usize,
+    ) -> Option<std::sync::Arc<crate::waterfall::Waterfall>> {
+        let t = self.trace.as_ref()?;
+        Some(self.laid.layout(&t.logs, cells, max_lanes))
     }
 
     pub(crate) fn step(&mut self, forward: bool, count: usize) {
@@ -136,9 +189,9 @@ impl TraceState {
         let mut moved = 0;
         while moved < count {
             let next = if forward {
-                (i + 1..self.items.len()).find(|&j| self.items[j].selectable())
+                (i + 1..self.items.len()).find(|&j| self.stops_on(&self.items[j]))
             } else {
-                (0..i).rev().find(|&j| self.items[j].selectable())
+                (0..i).rev().find(|&j| self.stops_on(&self.items[j]))
             };
             match next {
                 Some(n) => {

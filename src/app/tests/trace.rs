@@ -300,3 +300,56 @@ fn a_big_trace_reads_payloads_in_pages_around_the_selection() {
         assert!(!l.detached, "the selected log is whole");
     }
 }
+
+#[test]
+fn in_the_waterfall_the_selection_is_a_step_and_y_copies_that_step() {
+    let mut a = opened(ID, full_trace());
+    let at = |a: &App| a.panes.trace.items[a.panes.trace.scroll.selected].clone();
+    // The selection starts on the job, which the waterfall does not show:
+    // `w` moves it onto the first step.
+    assert!(matches!(at(&a), TraceItem::Job(0)), "{:?}", at(&a));
+    a.act(Action::Waterfall);
+    assert_eq!(at(&a), TraceItem::TimelineLog(0));
+    // j/k walk the steps and stop at the ends, never on the job above.
+    a.act(Action::Down);
+    a.act(Action::Down);
+    assert_eq!(at(&a), TraceItem::TimelineLog(1));
+    a.act(Action::Up);
+    a.act(Action::Up);
+    a.act(Action::Top);
+    assert_eq!(at(&a), TraceItem::TimelineLog(0));
+    a.act(Action::Down);
+    match a.act(Action::Copy).as_slice() {
+        [Cmd::Copy { what, .. }] => assert!(what.starts_with("log #2"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    // A log selected in section 3 stays the same log in the waterfall.
+    a.act(Action::Waterfall);
+    let group_log = a
+        .panes
+        .trace
+        .items
+        .iter()
+        .position(|i| *i == TraceItem::GroupLog(1))
+        .unwrap();
+    a.panes.trace.scroll.selected = group_log;
+    a.act(Action::Waterfall);
+    assert_eq!(at(&a), TraceItem::TimelineLog(1));
+}
+
+#[test]
+fn the_waterfall_is_laid_out_again_only_for_another_trace() {
+    let mut a = opened(ID, full_trace());
+    let laid = a.panes.trace.waterfall_layout(10, 5).unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &laid,
+        &a.panes.trace.waterfall_layout(10, 5).unwrap()
+    ));
+    let mut t = full_trace();
+    let mut rows: Vec<LogRow> = t.logs.iter().map(|l| l.into_owned()).collect();
+    rows.push(log(3, "PASSCODE_ADD", true));
+    t.logs = rows.into();
+    a.panes.trace.trace = Some(t);
+    a.panes.trace.rebuild();
+    assert_eq!(a.panes.trace.waterfall_layout(10, 5).unwrap().calls, 3);
+}

@@ -57,9 +57,10 @@ fn retried_trace(url: &str) -> Screen {
 async fn w_draws_the_seed_trace_as_a_waterfall() {
     let url = demo_db().await;
     let s = seed_trace(&url).keys("w").run().await;
+    // (The selected step's lane is marked `▸`.)
     let lane = |key: &str| {
         s.lines()
-            .find(|l| l.trim_start().starts_with(key))
+            .find(|l| l.trim_start_matches([' ', '▸']).starts_with(key))
             .unwrap_or_else(|| panic!("no {key} lane in\n{s}"))
             .to_string()
     };
@@ -90,6 +91,43 @@ async fn w_draws_the_seed_trace_as_a_waterfall() {
         back.contains("4 — Timeline") && !back.contains("Waterfall"),
         "{back}"
     );
+}
+
+/// In the waterfall the selection is a step it marks (`▸` on its lane, the
+/// step's cells in the selection's style) and names on the line above the
+/// lanes; j/k move it, and Enter and `y` act on it, so no key acts on a row
+/// that is not shown.
+#[tokio::test]
+async fn in_the_waterfall_y_copies_the_step_it_marks_and_names() {
+    let url = demo_db().await;
+    // `w` selects the first step, `jj` the third: TTLock's first delete.
+    let (s, copies) = seed_trace(&url).keys("wjjy").run_with_copies().await;
+    let named = s
+        .lines()
+        .find(|l| l.contains("▸ step"))
+        .unwrap_or_else(|| panic!("no selected step named in\n{s}"));
+    assert!(named.contains("step 3 of 5"), "{named}");
+    assert!(named.contains("TTLOCK:28991110"), "{named}");
+    let marked: Vec<&str> = s.lines().filter(|l| l.starts_with('▸')).collect();
+    assert_eq!(marked.len(), 1, "{s}");
+    assert!(marked[0].contains("TTLOCK:28991110"), "{s}");
+    // `y` copied that very log, named by its id on the line.
+    let log = named
+        .split("log #")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no log id in {named}"));
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(
+        copies[0].contains(&format!("\"id\": {log}")),
+        "{}",
+        copies[0]
+    );
+    assert!(copies[0].contains("PASSCODE_DELETE"), "{}", copies[0]);
+    insta::assert_snapshot!(s);
+    // k goes back a step.
+    let back = seed_trace(&url).keys("wjjk").run().await;
+    assert!(back.contains("▸ step 2 of 5"), "{back}");
 }
 
 #[tokio::test]
