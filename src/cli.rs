@@ -17,10 +17,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::console;
 pub use crate::console::options::{Global, SnapshotArgs, Target};
-use crate::demo;
-use crate::store;
+use crate::{console, demo, store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,12 +120,14 @@ pub enum Command {
     Db(DbCommand),
     /// Run the TTLock and Doordeck simulators on loopback, seeded from the database.
     Sim(SimArgs),
-    /// Print a shell completion script (bash, zsh or fish) for lockdesk's
-    /// commands, flags and the config's profile names.
+    /// Print a shell completion script (bash, zsh or fish) for lockdesk's commands, flags and profile names.
     Completions {
         /// The shell: bash, zsh or fish.
         #[arg(value_enum)]
         shell: shell::Shell,
+        /// Also offer the traces and jobs opened lately (ids from this machine's history: keep that script private).
+        #[arg(long)]
+        recent: bool,
     },
     /// Print lockdesk's manual page (roff): `lockdesk man | man -l -`.
     Man,
@@ -228,7 +228,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let g = &cli.global;
     let result = match cli.command {
         Some(Command::Demo(args)) => run_demo(g, args).await,
-        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Completions { shell, recent }) => shell::completions(shell, recent),
         Some(Command::Man) => shell::man(),
         Some(Command::Db(cmd)) => admin::run_db(g, cmd).await,
         Some(Command::Info {

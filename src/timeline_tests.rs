@@ -169,6 +169,7 @@ fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
         source: None,
         odd: Vec::new(),
         raw_json: Vec::new(),
+        changed: Vec::new(),
     };
     let trace = Trace {
         correlation_id: "c".into(),

@@ -195,14 +195,21 @@ pub fn write_man(out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn completions(shell: Shell) -> anyhow::Result<()> {
+pub fn completions(shell: Shell, recent: bool) -> anyhow::Result<()> {
     // The profile names, if the config can be read; a script without them
     // still completes everything else.
     let profiles: Vec<String> = crate::config::Config::load()
         .map(|c| c.profiles.keys().cloned().collect())
         .unwrap_or_default();
     let mut out = Vec::new();
-    write_completions(shell, &profiles, &Recent::read(), &mut out);
+    // Ids opened lately only when asked: a script is often kept where
+    // others read it (a dotfiles repository, /etc/bash_completion.d).
+    let recent = if recent {
+        Recent::read()
+    } else {
+        Recent::default()
+    };
+    write_completions(shell, &profiles, &recent, &mut out);
     crate::output::write_stdout(&String::from_utf8_lossy(&out));
     Ok(())
 }

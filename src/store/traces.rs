@@ -31,6 +31,10 @@ pub struct AuditRow {
     pub odd: Vec<Oddity>,
     /// Postgres's text of the JSON columns, secrets replaced.
     pub raw_json: RawJson,
+    /// An update's top-level fields whose values differ, sorted: compared
+    /// before masking, so a PIN changed from one `***11` to another is
+    /// named (the names only; no value leaves the decoder).
+    pub changed: Vec<String>,
 }
 
 /// A job's stored status. The contract's statuses are named; anything else a
@@ -138,20 +142,70 @@ pub fn audit_row_as(r: &PgRow, masking: Masking) -> Result<AuditRow, sqlx::Error
     let mut odd = Vec::new();
     let mut raw_json = Vec::new();
     let created = stamp(r, 1, 10, "created_at", true, &mut odd)?;
+    let before_json = json_col(r, 5, "before_json", &mut odd, &mut raw_json, masking)?;
+    let after_json = json_col(r, 6, "after_json", &mut odd, &mut raw_json, masking)?;
+    let changed = changed_before_masking(r, before_json.as_ref(), after_json.as_ref())?;
     Ok(AuditRow {
         id: r.try_get(0)?,
         created_at: or_edge(created, &odd, "created_at"),
         entity_type: text_or_odd(r, 2, "entity_type", &mut odd)?,
         entity_id: r.try_get(3)?,
         action: text_or_odd(r, 4, "action", &mut odd)?,
-        before_json: json_col(r, 5, "before_json", &mut odd, &mut raw_json, masking)?,
-        after_json: json_col(r, 6, "after_json", &mut odd, &mut raw_json, masking)?,
+        before_json,
+        after_json,
         correlation_id: r.try_get(7)?,
         actor: free_col(r, 8, masking)?,
         source: free_col(r, 9, masking)?,
         odd,
         raw_json,
+        changed,
     })
+}
+
+/// The largest side compared unmasked for `changed`: a bigger document is
+/// compared as shown (masked values equal on both sides count as equal).
+const CHANGED_UNMASKED_MAX: usize = 1 << 20;
+
+/// `changed_keys` of the row's two JSON columns as stored, when both are
+/// objects (`before`, `after`: the values as decoded, masked).
+fn changed_before_masking(
+    r: &PgRow,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<Vec<String>, sqlx::Error> {
+    if !matches!(
+        (before, after),
+        (Some(Value::Object(_)), Some(Value::Object(_)))
+    ) {
+        return Ok(Vec::new());
+    }
+    let raw = |i: usize| -> Result<Option<Value>, sqlx::Error> {
+        let text: Option<String> = r.try_get(i)?;
+        Ok(text
+            .filter(|t| t.len() <= CHANGED_UNMASKED_MAX)
+            .and_then(|t| crate::jsontext::parse(&t).ok())
+            .map(|p| p.value))
+    };
+    Ok(match (raw(5)?, raw(6)?) {
+        (Some(b), Some(a)) => changed_keys(Some(&b), Some(&a)),
+        _ => changed_keys(before, after),
+    })
+}
+
+/// The top-level fields whose values differ between two objects, sorted
+/// (none unless both are objects).
+pub fn changed_keys(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let (Some(Value::Object(b)), Some(Value::Object(a))) = (before, after) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = b
+        .iter()
+        .filter(|(k, v)| a.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .chain(a.keys().filter(|k| !b.contains_key(*k)).cloned())
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 pub fn job_row(r: &PgRow) -> Result<JobRow, sqlx::Error> {

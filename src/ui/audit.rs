@@ -53,24 +53,6 @@ const fn text(least: usize, drop: u8) -> Ranked {
     }
 }
 
-/// What an update changed: its top-level fields whose values differ (a
-/// create or a delete says so in ACTION). Compared in place, nothing
-/// copied: this runs for each row on screen at every frame.
-fn changed(r: &AuditRow) -> String {
-    use serde_json::Value;
-    let (Some(Value::Object(b)), Some(Value::Object(a))) = (&r.before_json, &r.after_json) else {
-        return String::new();
-    };
-    let mut keys: Vec<&str> = b
-        .iter()
-        .filter(|(k, v)| a.get(*k) != Some(v))
-        .map(|(k, _)| k.as_str())
-        .chain(a.keys().filter(|k| !b.contains_key(*k)).map(String::as_str))
-        .collect();
-    keys.sort_unstable();
-    keys.join(", ")
-}
-
 /// One row's values as the table writes them, in the order of `COLS`.
 fn row_cells(app: &App, r: &AuditRow) -> [String; 7] {
     [
@@ -83,7 +65,7 @@ fn row_cells(app: &App, r: &AuditRow) -> [String; 7] {
             r.entity_id.map_or("?".into(), |e| e.to_string())
         ),
         r.action.clone(),
-        changed(r),
+        r.changed.join(", "),
         r.actor.clone().unwrap_or_default(),
         r.source.clone().unwrap_or_default(),
         r.correlation_id.clone().unwrap_or_default(),
@@ -211,20 +193,29 @@ mod tests {
             source: None,
             odd: Vec::new(),
             raw_json: Vec::new(),
+            changed: Vec::new(),
         }
     }
 
     #[test]
     fn changed_names_the_fields_an_update_changed_and_nothing_else() {
-        let r = row(
-            Some(json!({"status": "active", "pin": "***", "gone": 1, "deep": {"a": 1}})),
-            Some(json!({"status": "revoked", "pin": "***", "new": null, "deep": {"a": 2}})),
+        use crate::store::traces::changed_keys;
+        let (b, a) = (
+            json!({"status": "active", "pin": "***", "gone": 1, "deep": {"a": 1}}),
+            json!({"status": "revoked", "pin": "***", "new": null, "deep": {"a": 2}}),
         );
-        assert_eq!(super::changed(&r), "deep, gone, new, status");
+        assert_eq!(
+            changed_keys(Some(&b), Some(&a)).join(", "),
+            "deep, gone, new, status"
+        );
         // The same on both sides, a create, odd JSON: nothing to name.
         let same = json!({"status": "active"});
-        assert_eq!(super::changed(&row(Some(same.clone()), Some(same))), "");
-        assert_eq!(super::changed(&row(None, Some(json!({"a": 1})))), "");
-        assert_eq!(super::changed(&row(Some(json!([1])), Some(json!("x")))), "");
+        assert!(changed_keys(Some(&same), Some(&same)).is_empty());
+        assert!(changed_keys(None, Some(&json!({"a": 1}))).is_empty());
+        assert!(changed_keys(Some(&json!([1])), Some(&json!("x"))).is_empty());
+        // The column draws what the decoder found (before masking).
+        let mut r = row(Some(b), Some(a));
+        r.changed = vec!["pin".into()];
+        assert_eq!(super::row_cells(&crate::app::fixture::app(), &r)[3], "pin");
     }
 }

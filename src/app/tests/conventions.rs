@@ -63,6 +63,7 @@ fn audit_row(id: i64) -> AuditRow {
         source: Some("lockdesk".into()),
         odd: Vec::new(),
         raw_json: Vec::new(),
+        changed: Vec::new(),
     }
 }
 

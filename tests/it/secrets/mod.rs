@@ -15,6 +15,7 @@ use crate::support::demo_db;
 use crate::support::sim_for;
 use crate::support::{Screen, global};
 
+mod audit_changed;
 mod curl;
 mod files;
 mod reveal;
