@@ -373,6 +373,7 @@ impl App {
             }
             Msg::Key(k) => {
                 self.popups.key_pressed();
+                self.pointer.stale();
                 let mut cmds = self.key(k);
                 cmds.extend(self.popups.recall.unsaved());
                 cmds.extend(self.trace_payloads());

@@ -43,6 +43,12 @@ pub struct ListArea {
 }
 
 impl ListArea {
+    /// The same list's place on screen (its selection moved by a click).
+    fn same_place(&self, other: &ListArea) -> bool {
+        (self.left, self.top, self.width, self.height)
+            == (other.left, other.top, other.width, other.height)
+    }
+
     /// The screen line (from `top`) under cell (`x`, `y`), if on the list.
     fn line_at(&self, x: u16, y: u16) -> Option<usize> {
         let across = x >= self.left && x - self.left < self.width;
@@ -64,16 +70,27 @@ pub struct Pointer {
     /// For a list whose rows are not one a line (the User pane: sections
     /// with headings, a door's detail), the row each screen line shows.
     lines: RefCell<Option<Vec<Option<usize>>>>,
-    /// The time and list row of the last click.
-    last_click: Option<(DateTime<Utc>, usize)>,
+    /// The time, list and row of the last click.
+    last_click: Option<(DateTime<Utc>, ListArea, usize)>,
+    /// Whether what is recorded is what the screen shows: a key or a mouse
+    /// action handled since the last frame may have moved rows or opened a
+    /// popup, and the loop handles a batch of events before it draws. A
+    /// click then is dropped rather than resolved against an old frame.
+    drawn: Cell<bool>,
 }
 
 impl Pointer {
     /// A new frame: forget where the last one drew things.
     pub fn clear(&self) {
+        self.drawn.set(true);
         self.tabs.borrow_mut().clear();
         self.list.set(None);
         *self.lines.borrow_mut() = None;
+    }
+
+    /// The screen may have changed since the last frame (a key was handled).
+    pub fn stale(&self) {
+        self.drawn.set(false);
     }
 
     /// A pane's tab at columns `from..to` of `row`.
@@ -128,6 +145,11 @@ impl App {
         if self.popups.prompt.is_some() || self.popups.dialog.is_some() {
             return Vec::new();
         }
+        // What was drawn is not what is shown any more: the person clicked
+        // on the old frame; the next one is drawn before another event.
+        if !self.pointer.drawn.get() {
+            return Vec::new();
+        }
         let (action, times) = match ev.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 if !self.wheel_reaches(ev.column, ev.row) {
@@ -158,6 +180,7 @@ impl App {
         // As a key press: it clears a warning, and what it opens is
         // remembered and its payloads read.
         self.popups.key_pressed();
+        self.pointer.stale();
         let mut cmds = Vec::new();
         for _ in 0..times {
             cmds.extend(self.pointer_act(action));
@@ -210,16 +233,15 @@ impl App {
         }
         let list = self.pointer.last_list()?;
         let row = self.pointer.row_at(x, y)?;
-        let double = self
-            .pointer
-            .last_click
-            .is_some_and(|(t, r)| r == row && at >= t && at - t <= double_click());
+        let double = self.pointer.last_click.is_some_and(|(t, l, r)| {
+            r == row && l.same_place(&list) && at >= t && at - t <= double_click()
+        });
         // Enter in the help opens nothing: a double click there only selects.
         if double && self.popups.help.is_none() {
             self.pointer.last_click = None;
             return Some((Action::Open, 1));
         }
-        self.pointer.last_click = Some((at, row));
+        self.pointer.last_click = Some((at, list, row));
         // The moves that take the selection there (past the list's end they
         // stop at its last row, as the keys do).
         Some(if row >= list.selected {
@@ -232,5 +254,51 @@ impl App {
     /// Where the last frame drew its tabs and list (`ui` fills it in).
     pub fn pointer(&self) -> &Pointer {
         &self.pointer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::app;
+    use crossterm::event::KeyCode;
+
+    fn click(x: u16, y: u16) -> MouseEvent {
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    #[test]
+    fn a_click_after_a_key_not_yet_drawn_is_dropped() {
+        let mut a = app();
+        let list = ListArea {
+            left: 0,
+            width: 80,
+            top: 5,
+            height: 10,
+            offset: 0,
+            selected: 0,
+        };
+        // A frame drew a pane's tabs and its list.
+        a.pointer().clear();
+        a.pointer().tab(10, 20, 0, Pane::Audit);
+        a.pointer().list(list);
+        // A key arrives in the same batch as the click: the click was
+        // aimed at the frame before the key; it does nothing.
+        a.update(crate::app::Msg::Key(crossterm::event::KeyEvent::from(
+            KeyCode::Char('j'),
+        )));
+        let now = a.now();
+        a.update(crate::app::Msg::Mouse(click(12, 0), now));
+        assert_ne!(a.pane(), Pane::Audit);
+        // Drawn again, the same click acts.
+        a.pointer().clear();
+        a.pointer().tab(10, 20, 0, Pane::Audit);
+        a.update(crate::app::Msg::Mouse(click(12, 0), now));
+        assert_eq!(a.pane(), Pane::Audit);
     }
 }
