@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_subset_reads_the_logs_at_its_indices_in_their_order() {
-        let logs = vec![log(1, "A"), log(2, "B"), log(3, "C")];
+        let logs = [log(1, "A"), log(2, "B"), log(3, "C")];
         let s = Subset::new(&logs[..], &[2, 0]);
         assert_eq!(s.count(), 2);
         assert_eq!((s.id(0), s.action(0)), (3, "C"));
