@@ -41,8 +41,15 @@ pub fn same_change(a: &Value, b: &Value) -> bool {
 
 /// The intents among `logs` (one trace) that have no outcome.
 pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
-    logs.iter()
-        .filter(|i| {
+    let all: Vec<&LogRow> = logs.iter().collect();
+    unsettled_of(&all).into_iter().map(|p| all[p]).collect()
+}
+
+/// The positions in `logs` of the intents with no outcome among them.
+fn unsettled_of(logs: &[&LogRow]) -> Vec<usize> {
+    (0..logs.len())
+        .filter(|&p| {
+            let i = logs[p];
             let Some(outcome) = outcome_of(&i.action) else {
                 return false;
             };
@@ -54,6 +61,27 @@ pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
             })
         })
         .collect()
+}
+
+/// `unsettled` of logs read in place: the indices of the intents with no
+/// outcome. Only the intents and the logs that could be their outcomes are
+/// read whole (a handful): a runaway job's other heads are never built.
+pub fn unsettled_at<L: LogColumns + ?Sized>(logs: &L) -> Vec<usize> {
+    let n = logs.count();
+    let outcomes: std::collections::BTreeSet<&str> =
+        (0..n).filter_map(|i| outcome_of(logs.action(i))).collect();
+    if outcomes.is_empty() {
+        return Vec::new();
+    }
+    let rows: Vec<(usize, std::borrow::Cow<'_, LogRow>)> = (0..n)
+        .filter(|&i| {
+            let a = logs.action(i);
+            outcome_of(a).is_some() || outcomes.contains(a)
+        })
+        .map(|i| (i, logs.row(i)))
+        .collect();
+    let only: Vec<&LogRow> = rows.iter().map(|(_, r)| &**r).collect();
+    unsettled_of(&only).into_iter().map(|p| rows[p].0).collect()
 }
 
 #[cfg(test)]

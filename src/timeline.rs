@@ -203,6 +203,15 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         let done = mine
             .iter()
             .filter(|&&i| logs.action(i) == "RECONCILE_JOB_DONE");
+        // A runaway job's 20,000 done steps would each report: the first
+        // `REPORTS_LISTED` are listed, the rest counted in one line.
+        let mut reports = 0usize;
+        let mut report = |anomalies: &mut Vec<String>, line: String| {
+            reports += 1;
+            if reports <= REPORTS_LISTED {
+                anomalies.push(line);
+            }
+        };
         for l in done.filter_map(|&i| logs.get(i)) {
             let summary = l.facts.summary.as_ref();
             let n = |k: &str| {
@@ -212,22 +221,34 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
             };
             if let Some(adds) = n("adds_updates") {
                 if adds > adds_logged {
-                    anomalies.push(format!(
-                        "job #{} reports adds_updates: {adds} but {adds_logged} add call{} logged",
-                        j.id,
-                        if adds_logged == 1 { " is" } else { "s are" }
-                    ));
+                    report(
+                        &mut anomalies,
+                        format!(
+                            "job #{} reports adds_updates: {adds} but {adds_logged} add call{} logged",
+                            j.id,
+                            if adds_logged == 1 { " is" } else { "s are" }
+                        ),
+                    );
                 }
             }
             if let Some(removes) = n("removes") {
                 if removes != deletes_logged {
-                    anomalies.push(format!(
-                        "job #{} reports removes: {removes} but {deletes_logged} successful delete call{} logged",
-                        j.id,
-                        if deletes_logged == 1 { " is" } else { "s are" }
-                    ));
+                    report(
+                        &mut anomalies,
+                        format!(
+                            "job #{} reports removes: {removes} but {deletes_logged} successful delete call{} logged",
+                            j.id,
+                            if deletes_logged == 1 { " is" } else { "s are" }
+                        ),
+                    );
                 }
             }
+        }
+        if let Some(more) = reports.checked_sub(REPORTS_LISTED).filter(|&m| m > 0) {
+            anomalies.push(format!(
+                "job #{} has {more} more done steps' reports like these, not listed (the first {REPORTS_LISTED} are)",
+                j.id
+            ));
         }
     }
     // A provider log stamped before the door it names was created.
@@ -281,6 +302,11 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
 /// A lock's clock further than this from the broker's is flagged (the lock
 /// pane warns at the same).
 pub const CLOCK_SKEW_SECS: i64 = 60;
+
+/// How many of a job's done steps' reports that differ from its logged
+/// calls are listed; past it they are counted in one line (a runaway job's
+/// 20,000 done steps made 40,000 lines, ~6 MiB held).
+pub const REPORTS_LISTED: usize = 20;
 
 /// How far a lock's clock is from the broker's, by one log: a TTLock
 /// `queryDate` answer against the log's time, or the median of the lock

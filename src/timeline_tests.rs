@@ -232,3 +232,41 @@ fn a_pin_added_for_a_user_whose_access_was_revoked_is_flagged() {
     rows[2].created_at = t("14:00:06") + Duration::milliseconds(500);
     assert!(findings(&fixed).is_empty(), "{:?}", findings(&fixed));
 }
+
+#[test]
+fn a_runaway_jobs_done_reports_are_listed_to_a_bound_then_counted() {
+    // 30 done steps each reporting 2 removes, none logged: 30 findings of
+    // one kind, of which the first REPORTS_LISTED are listed.
+    let logs: Vec<LogRow> = (1..=30)
+        .map(|id| {
+            log(
+                id,
+                "14:00:02",
+                "RECONCILE_JOB_DONE",
+                B,
+                None,
+                json!({}),
+                json!({"summary": {"removes": 2}}),
+            )
+        })
+        .collect();
+    let trace = Trace {
+        correlation_id: "c".into(),
+        jobs: vec![job("done")],
+        logs: logs.into(),
+        ..Trace::default()
+    };
+    let f = findings(&trace);
+    assert_eq!(f.len(), REPORTS_LISTED + 1, "{f:#?}");
+    assert_eq!(
+        f[0],
+        "job #7 reports removes: 2 but 0 successful delete calls are logged"
+    );
+    assert_eq!(
+        f[REPORTS_LISTED],
+        format!(
+            "job #7 has {} more done steps' reports like these, not listed (the first {REPORTS_LISTED} are)",
+            30 - REPORTS_LISTED
+        )
+    );
+}

@@ -2,10 +2,12 @@
 //! it is, built from its rows only; and its attempts (one per START…DONE or
 //! FAILED run, with the calls in it). Pure.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::fingerprint::{Code, FailedStep, Fingerprint};
-use crate::store::traces::{JobRow, LogRow};
+use crate::store::traces::{JobRow, LogColumns, LogRow};
 
 /// One run of a job: its START, the steps and calls after it, its end.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,23 +39,85 @@ impl<'a> Attempt<'a> {
 /// A job's logs (time order) cut into attempts; steps before the first
 /// START (the enqueue) belong to none.
 pub fn attempts(logs: &[LogRow]) -> Vec<Attempt<'_>> {
-    let mut out: Vec<Attempt<'_>> = Vec::new();
-    for l in logs {
-        if l.action.ends_with("_JOB_START") {
-            out.push(Attempt {
-                start: Some(l),
-                calls: Vec::new(),
+    runs(logs)
+        .into_iter()
+        .map(|r| Attempt {
+            start: Some(&logs[r.start]),
+            calls: logs[r.calls].iter().collect(),
+            end: r.end.map(|e| &logs[e]),
+        })
+        .collect()
+}
+
+/// An attempt as indices into the job's logs: a runaway job's 20,000 runs
+/// are cut without building its logs as rows.
+#[derive(Debug, Clone, PartialEq)]
+struct Run {
+    start: usize,
+    /// The logs after the START, up to its end or the next START.
+    calls: Range<usize>,
+    end: Option<usize>,
+}
+
+impl Run {
+    /// `Attempt::failure`, read in place.
+    fn failure<L: LogColumns + ?Sized>(&self, logs: &L) -> Option<usize> {
+        let failed = |i: &usize| crate::intents::failed_at(logs, *i);
+        self.calls
+            .clone()
+            .filter(failed)
+            .rfind(|&i| logs.provider_type(i) != Some("ACCESS_BROKER"))
+            .or_else(|| self.calls.clone().rfind(failed))
+            .or(self.end.filter(failed))
+    }
+}
+
+/// `attempts`, read in place.
+fn runs<L: LogColumns + ?Sized>(logs: &L) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for i in 0..logs.count() {
+        let action = logs.action(i);
+        if action.ends_with("_JOB_START") {
+            out.push(Run {
+                start: i,
+                calls: i + 1..i + 1,
                 end: None,
             });
-        } else if let Some(a) = out.last_mut().filter(|a| a.end.is_none()) {
-            if l.action.ends_with("_JOB_DONE") || l.action.ends_with("_JOB_FAILED") {
-                a.end = Some(l);
+        } else if let Some(r) = out.last_mut().filter(|r| r.end.is_none()) {
+            if action.ends_with("_JOB_DONE") || action.ends_with("_JOB_FAILED") {
+                r.end = Some(i);
             } else {
-                a.calls.push(l);
+                r.calls.end = i + 1;
             }
         }
     }
     out
+}
+
+/// The fingerprints of a job's failed attempts as the sentence reads them,
+/// kept as they come (one per attempt, a runaway job's 20,000 not held):
+/// how many, the last, and the first four changes between them.
+#[derive(Default)]
+struct Failures {
+    count: usize,
+    last: Option<Fingerprint>,
+    /// Each fingerprint that differs from the one before it (the first
+    /// four), and how many there were.
+    changes: Vec<Fingerprint>,
+    changed: usize,
+}
+
+impl Failures {
+    fn push(&mut self, f: Fingerprint) {
+        self.count += 1;
+        if self.last.as_ref() != Some(&f) {
+            self.changed += 1;
+            if self.changes.len() < 4 {
+                self.changes.push(f.clone());
+            }
+        }
+        self.last = Some(f);
+    }
 }
 
 /// The fingerprint facts of one log row (its payloads read for the code).
@@ -186,26 +250,27 @@ fn outlook(job: &JobRow, now: DateTime<Utc>) -> String {
 
 const DRIFT: &str = "drift_enforce_lock_truth";
 
-/// The sentence, or `None` for a job that is not in trouble.
-pub fn why(job: &JobRow, logs: &[LogRow], cx: &Context) -> Option<String> {
+/// The sentence, or `None` for a job that is not in trouble. `logs` are
+/// the job's (rows, or a big trace's heads read in place: `Subset`).
+pub fn why<L: LogColumns + ?Sized>(job: &JobRow, logs: &L, cx: &Context) -> Option<String> {
     let now = cx.now;
-    let runs = attempts(logs);
-    let lock = logs
-        .iter()
+    let count = logs.count();
+    let runs = runs(logs);
+    let lock = (0..count)
         .rev()
-        .filter_map(|l| l.lock_key.as_deref())
+        .filter_map(|i| logs.lock_key(i))
         .find(|k| !k.ends_with(":unknown"));
     let on_lock = lock.map_or_else(String::new, |k| format!(" on {k}"));
-    if let Some(i) = crate::intents::unsettled(logs).first() {
+    if let Some(&i) = crate::intents::unsettled_at(logs).first() {
         return Some(format!(
             "Interrupted after a change was sent to the provider: {} (log #{}){on_lock} has no outcome logged; the lock's next drift preview settles it.",
-            i.action, i.id
+            logs.action(i),
+            logs.id(i)
         ));
     }
     if job.status == "running" {
-        let last = logs
-            .iter()
-            .map(|l| l.created_at)
+        let last = (0..count)
+            .map(|i| logs.created_at(i))
             .max()
             .unwrap_or(job.updated_at);
         let quiet = now.signed_duration_since(last.max(job.updated_at));
@@ -231,7 +296,7 @@ pub fn why(job: &JobRow, logs: &[LogRow], cx: &Context) -> Option<String> {
         } else {
             job.job_type.clone()
         };
-        let since = if logs.is_empty() {
+        let since = if count == 0 {
             "no log at all".to_string()
         } else {
             format!("no log for {}", words(quiet))
@@ -255,33 +320,28 @@ pub fn why(job: &JobRow, logs: &[LogRow], cx: &Context) -> Option<String> {
         "Failed"
     };
     let outlook = outlook(job, now);
-    let fps: Vec<Fingerprint> = runs
-        .iter()
-        .filter_map(Attempt::failure)
-        .map(|l| Fingerprint::of_step(&step_of(l)))
-        .collect();
+    // Only a failed step is built as a row (its payloads give the code).
+    let mut fps = Failures::default();
+    for i in runs.iter().filter_map(|r| r.failure(logs)) {
+        fps.push(Fingerprint::of_step(&step_of(&logs.row(i))));
+    }
     let last_fp = fps
-        .last()
-        .cloned()
+        .last
+        .clone()
         .unwrap_or_else(|| Fingerprint::of_job(&job.job_type, job.last_error.as_deref()));
     // The provider took the change; the broker failed to record it.
     if let Some(last) = runs.last() {
-        let provider_calls: Vec<&&LogRow> = last
+        let provider_calls: Vec<usize> = last
             .calls
-            .iter()
-            .filter(|l| {
-                l.provider_type
-                    .as_deref()
-                    .is_some_and(|p| p != "ACCESS_BROKER")
-            })
+            .clone()
+            .filter(|&i| logs.provider_type(i).is_some_and(|p| p != "ACCESS_BROKER"))
             .collect();
-        let broker_failed = last
-            .failure()
-            .is_some_and(|f| f.provider_type.as_deref() == Some("ACCESS_BROKER"));
-        if !provider_calls.is_empty() && provider_calls.iter().all(|l| l.ok) && broker_failed {
-            let err = last
-                .failure()
-                .and_then(|f| f.error_message.as_deref())
+        let failure = last.failure(logs);
+        let broker_failed = failure.is_some_and(|f| logs.provider_type(f) == Some("ACCESS_BROKER"));
+        if !provider_calls.is_empty() && provider_calls.iter().all(|&i| logs.ok(i)) && broker_failed
+        {
+            let err = failure
+                .and_then(|f| logs.error_message(f))
                 .map_or_else(String::new, |e| {
                     format!(" ('{}')", super::fingerprint::normalise(e, &[]))
                 });
@@ -296,28 +356,23 @@ pub fn why(job: &JobRow, logs: &[LogRow], cx: &Context) -> Option<String> {
         .unwrap_or(0)
         .max(runs.len());
     let over = match (
-        runs.first().and_then(|r| r.start),
-        runs.last().and_then(|r| r.end.or(r.calls.last().copied())),
+        runs.first().map(|r| r.start),
+        runs.last()
+            .and_then(|r| r.end.or(r.calls.clone().next_back())),
     ) {
-        (Some(a), Some(b)) if b.created_at > a.created_at => {
-            format!(" over {}", words(b.created_at - a.created_at))
+        (Some(a), Some(b)) if logs.created_at(b) > logs.created_at(a) => {
+            format!(" over {}", words(logs.created_at(b) - logs.created_at(a)))
         }
         _ => String::new(),
     };
-    if fps.len() >= 2 && fps.iter().all(|f| *f == last_fp) {
+    if fps.count >= 2 && fps.changed == 1 {
         return Some(format!(
             "{head} after {n} attempts{over}: {} each time; {outlook}.",
             error_phrase(&last_fp)
         ));
     }
-    if fps.len() >= 2 {
-        let mut distinct: Vec<&Fingerprint> = Vec::new();
-        for f in &fps {
-            if distinct.last() != Some(&f) {
-                distinct.push(f);
-            }
-        }
-        let list: Vec<String> = distinct.iter().take(4).map(|f| error_phrase(f)).collect();
+    if fps.count >= 2 {
+        let list: Vec<String> = fps.changes.iter().map(error_phrase).collect();
         return Some(format!(
             "{head} after {n} attempts{over}, failing differently: {}; {outlook}.",
             list.join(", then ")

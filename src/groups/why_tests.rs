@@ -141,8 +141,8 @@ type Case = (
     Option<&'static str>,
 );
 
-#[test]
-fn why_cases() {
+/// The cases with their golden sentences.
+fn cases() -> Vec<Case> {
     let c = cx();
     let mut cases: Vec<Case> = Vec::new();
     // Attempts exhausted with the same error.
@@ -269,9 +269,66 @@ fn why_cases() {
         Some("Dead although its last attempt succeeded at the provider: 1 call went through, then recording the result failed ('could not write lock_pin_states: deadlock detected (pid <n>)'); the change is on the lock, so check it before a retry sends it again; nothing will retry it.")));
     // A job that is done is not in trouble.
     cases.push(("done", job("done", 1, None), Vec::new(), c, None));
-    for (name, j, logs, cx, want) in &cases {
+    cases
+}
+
+#[test]
+fn why_cases() {
+    for (name, j, logs, cx, want) in &cases() {
         assert_eq!(why(j, logs, cx).as_deref(), *want, "{name}");
     }
+}
+
+/// A trace's logs: the case's job's, each after another job's step, as a
+/// big trace holds them (compact heads, their payloads attached).
+fn in_a_big_trace(logs: &[LogRow]) -> (crate::store::traces::Logs, Vec<usize>) {
+    let mut b = crate::store::compact::HeadsBuilder::with_capacity(2 * logs.len());
+    let mut whole = Vec::new();
+    for l in logs {
+        let mut other = log(
+            1000 + l.id,
+            "12:00:00",
+            "PASSCODE_ADD",
+            "TTLOCK",
+            Some("x"),
+            json!({"errcode": 1}),
+        );
+        other.reconcile_job_id = Some(8);
+        for r in [other, l.clone()] {
+            let mut h = r.clone();
+            h.detach();
+            b.push(h);
+            whole.push(r);
+        }
+    }
+    let mut trace = crate::store::traces::Logs::Heads(b.finish());
+    trace.attach(whole, 0);
+    let mine = (0..logs.len()).map(|i| 2 * i + 1).collect();
+    (trace, mine)
+}
+
+#[test]
+fn why_reads_a_jobs_logs_among_a_big_traces_heads_in_place() {
+    use crate::store::subset::Subset;
+    for (name, j, logs, cx, want) in &cases() {
+        let (trace, mine) = in_a_big_trace(logs);
+        assert!(matches!(trace, crate::store::traces::Logs::Heads(_)));
+        let s = why(j, &Subset::new(&trace, &mine), cx);
+        assert_eq!(s.as_deref(), *want, "{name}");
+    }
+}
+
+#[test]
+fn a_runaway_jobs_repeated_failures_are_counted_not_held() {
+    // 500 attempts failing alike, then two others: the sentence names the
+    // first four changes between them, as from a list of every one.
+    let mut logs: Vec<LogRow> = (0..500).flat_map(|k| doordeck_503(1 + 3 * k, 0)).collect();
+    logs.extend(ttlock(2000, 10, -3002, "gateway offline", "PASSCODE_ADD"));
+    logs.extend(doordeck_503(3000, 20));
+    let s = why(&job("dead", 3, None), &logs, &cx()).expect("a sentence");
+    assert!(s.starts_with("Dead after 502 attempts"), "{s}");
+    assert!(s.contains("failing differently: Doordeck 503"), "{s}");
+    assert_eq!(s.matches(", then ").count(), 2, "{s}");
 }
 
 #[test]

@@ -46,6 +46,9 @@ pub trait LogColumns {
     fn odd(&self, i: usize) -> &[Oddity];
     /// The payloads are not loaded.
     fn detached(&self, i: usize) -> bool;
+    /// Log `i` whole: borrowed when held as a row, built from its head
+    /// when not — for the few logs whose other columns are read.
+    fn row(&self, i: usize) -> Cow<'_, LogRow>;
 }
 
 /// Rows held whole (a slice, a `Vec`, an array of them).
@@ -94,6 +97,9 @@ impl<T: AsRef<[LogRow]> + ?Sized> LogColumns for T {
     }
     fn detached(&self, i: usize) -> bool {
         self.as_ref()[i].detached
+    }
+    fn row(&self, i: usize) -> Cow<'_, LogRow> {
+        Cow::Borrowed(&self.as_ref()[i])
     }
 }
 
@@ -401,14 +407,7 @@ impl Logs {
 
     /// Log `i` as a row: borrowed when whole, built from its head when not.
     pub fn get(&self, i: usize) -> Option<Cow<'_, LogRow>> {
-        match self {
-            Logs::Whole(rows) => rows.get(i).map(Cow::Borrowed),
-            Logs::Heads(h) if i < h.heads.len() => Some(match h.whole.get(&i) {
-                Some(w) => Cow::Borrowed(w),
-                None => Cow::Owned(h.row(i)),
-            }),
-            Logs::Heads(_) => None,
-        }
+        (i < self.len()).then(|| LogColumns::row(self, i))
     }
 
     pub fn first(&self) -> Option<Cow<'_, LogRow>> {
@@ -569,6 +568,15 @@ impl LogColumns for Logs {
         match self {
             Logs::Whole(r) => r[i].detached,
             Logs::Heads(h) => !h.whole.contains_key(&i),
+        }
+    }
+    fn row(&self, i: usize) -> Cow<'_, LogRow> {
+        match self {
+            Logs::Whole(r) => Cow::Borrowed(&r[i]),
+            Logs::Heads(h) => match h.whole.get(&i) {
+                Some(w) => Cow::Borrowed(w),
+                None => Cow::Owned(h.row(i)),
+            },
         }
     }
 }

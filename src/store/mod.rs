@@ -23,6 +23,7 @@ pub mod reveal;
 pub mod schema;
 pub mod search;
 pub mod statements;
+pub mod subset;
 pub mod traces;
 
 use std::fmt;

@@ -296,13 +296,13 @@ impl crate::app::App {
     /// sentence of `groups::why`, from the job's own logs in the trace
     /// (no typical duration nor lock holder is read for it), redacted.
     pub(crate) fn whys_of(&self, t: &Trace) -> Vec<String> {
-        let mut logs: std::collections::HashMap<i64, Vec<LogRow>> =
-            std::collections::HashMap::new();
+        // Each troubled job's logs as indices into the trace's, read in
+        // place (`Subset`): a runaway job's 100,000 are not built as rows.
+        let mut logs: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
         // Only the logs of the trace's jobs that `why` can find in trouble
-        // are copied: a job neither running nor failed is in trouble only
-        // for an intent with no outcome, so a done job's logs (a runaway
-        // job's 100,000) are copied only when it has an intent. A big
-        // trace's logs naming a job outside it are never copied.
+        // are picked: a job neither running nor failed is in trouble only
+        // for an intent with no outcome. A big trace's logs naming a job
+        // outside it are never picked.
         let intent = |i: usize| crate::intents::outcome_of(t.logs.action(i)).is_some();
         let n = t.logs.len();
         let jobs: std::collections::HashSet<i64> = t
@@ -317,9 +317,7 @@ impl crate::app::App {
             .collect();
         for i in 0..n {
             if let Some(j) = t.logs.reconcile_job_id(i).filter(|j| jobs.contains(j)) {
-                if let Some(l) = t.logs.get(i) {
-                    logs.entry(j).or_default().push(l.into_owned());
-                }
+                logs.entry(j).or_default().push(i);
             }
         }
         let cx = crate::groups::why::Context {
@@ -332,7 +330,8 @@ impl crate::app::App {
             .iter()
             .filter_map(|j| {
                 let mine = logs.get(&j.id).map_or(&[][..], Vec::as_slice);
-                let s = crate::groups::why::why(j, mine, &cx)?;
+                let mine = crate::store::subset::Subset::new(&t.logs, mine);
+                let s = crate::groups::why::why(j, &mine, &cx)?;
                 Some(crate::secrets::free_text(&format!("job #{}: {s}", j.id)).into_owned())
             })
             .collect()
