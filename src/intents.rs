@@ -4,6 +4,8 @@
 //! provider by a process that died before it could say what happened:
 //! "interrupted", derived when shown, settled by the lock's next drift preview.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use crate::store::facts::LogFacts;
@@ -39,21 +41,33 @@ pub fn same_change(a: &Value, b: &Value) -> bool {
     LogFacts::of(Some(a), None).change == LogFacts::of(Some(b), None).change
 }
 
-/// The intents among `logs` (one trace) that have no outcome.
-pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
-    logs.iter()
-        .filter(|i| {
-            let Some(outcome) = outcome_of(&i.action) else {
-                return false;
-            };
-            // By the facts, not the payloads: a big trace's logs are heads.
-            !logs.iter().any(|o| {
-                o.action == outcome
-                    && o.correlation_id == i.correlation_id
-                    && o.facts.change == i.facts.change
+/// The intents among `logs` (one trace) that have no outcome, by index,
+/// read in place (a big trace's heads are no rows). An outcome pairs with an
+/// intent by its action, correlation id and change (the facts, not the
+/// payloads): the outcomes are indexed once by those, so a runaway drift
+/// job's 50,000 intents are not each compared with its 50,000 outcomes.
+pub fn unsettled_at<L: LogColumns + ?Sized>(logs: &L) -> Vec<usize> {
+    let n = logs.count();
+    let awaited: HashSet<&str> = (0..n).filter_map(|i| outcome_of(logs.action(i))).collect();
+    if awaited.is_empty() {
+        return Vec::new();
+    }
+    let outcomes: HashSet<(&str, Option<&str>, &[Option<Value>; 2])> = (0..n)
+        .filter(|&o| awaited.contains(logs.action(o)))
+        .map(|o| (logs.action(o), logs.correlation_id(o), logs.change(o)))
+        .collect();
+    (0..n)
+        .filter(|&i| {
+            outcome_of(logs.action(i)).is_some_and(|outcome| {
+                !outcomes.contains(&(outcome, logs.correlation_id(i), logs.change(i)))
             })
         })
         .collect()
+}
+
+/// `unsettled_at` as rows.
+pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
+    unsettled_at(logs).into_iter().map(|i| &logs[i]).collect()
 }
 
 #[cfg(test)]

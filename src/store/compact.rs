@@ -33,6 +33,9 @@ pub trait LogColumns {
     fn created_at(&self, i: usize) -> DateTime<Utc>;
     fn ok(&self, i: usize) -> bool;
     fn action(&self, i: usize) -> &str;
+    fn correlation_id(&self, i: usize) -> Option<&str>;
+    /// `facts.change`: what pairs an intent with its outcome.
+    fn change(&self, i: usize) -> &[Option<Value>; 2];
     fn provider_type(&self, i: usize) -> Option<&str>;
     fn lock_key(&self, i: usize) -> Option<&str>;
     fn door_id(&self, i: usize) -> Option<i64>;
@@ -64,6 +67,12 @@ impl<T: AsRef<[LogRow]> + ?Sized> LogColumns for T {
     }
     fn action(&self, i: usize) -> &str {
         &self.as_ref()[i].action
+    }
+    fn correlation_id(&self, i: usize) -> Option<&str> {
+        self.as_ref()[i].correlation_id.as_deref()
+    }
+    fn change(&self, i: usize) -> &[Option<Value>; 2] {
+        &self.as_ref()[i].facts.change
     }
     fn provider_type(&self, i: usize) -> Option<&str> {
         self.as_ref()[i].provider_type.as_deref()
@@ -381,12 +390,6 @@ impl IntoIterator for Logs {
     }
 }
 
-impl From<Heads> for Logs {
-    fn from(heads: Heads) -> Logs {
-        Logs::Heads(heads)
-    }
-}
-
 impl Logs {
     pub fn len(&self) -> usize {
         match self {
@@ -505,6 +508,23 @@ impl LogColumns for Logs {
         match self {
             Logs::Whole(r) => &r[i].action,
             Logs::Heads(h) => h.text(i, TEXT_ACTION).unwrap_or_default(),
+        }
+    }
+    fn correlation_id(&self, i: usize) -> Option<&str> {
+        match self {
+            Logs::Whole(r) => r[i].correlation_id.as_deref(),
+            Logs::Heads(h) => h.text(i, TEXT_CORRELATION),
+        }
+    }
+    fn change(&self, i: usize) -> &[Option<Value>; 2] {
+        static NO_CHANGE: [Option<Value>; 2] = [None, None];
+        match self {
+            Logs::Whole(r) => &r[i].facts.change,
+            // As `get` builds it: a whole row's, else its head's.
+            Logs::Heads(h) => match h.whole.get(&i) {
+                Some(w) => &w.facts.change,
+                None => h.rare(i).map_or(&NO_CHANGE, |r| &r.change),
+            },
         }
     }
     fn provider_type(&self, i: usize) -> Option<&str> {
