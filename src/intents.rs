@@ -41,6 +41,10 @@ pub fn same_change(a: &Value, b: &Value) -> bool {
     LogFacts::of(Some(a), None).change == LogFacts::of(Some(b), None).change
 }
 
+/// What pairs an outcome with its intent: the outcome's action, the
+/// correlation id, the change (`same_change`).
+type Pairing<'a> = (&'a str, Option<&'a str>, &'a [Option<Value>; 2]);
+
 /// The intents among `logs` (one trace) that have no outcome, by index,
 /// read in place (a big trace's heads are no rows). An outcome pairs with an
 /// intent by its action, correlation id and change (the facts, not the
@@ -52,7 +56,7 @@ pub fn unsettled_at<L: LogColumns + ?Sized>(logs: &L) -> Vec<usize> {
     if awaited.is_empty() {
         return Vec::new();
     }
-    let outcomes: HashSet<(&str, Option<&str>, &[Option<Value>; 2])> = (0..n)
+    let outcomes: HashSet<Pairing> = (0..n)
         .filter(|&o| awaited.contains(logs.action(o)))
         .map(|o| (logs.action(o), logs.correlation_id(o), logs.change(o)))
         .collect();
