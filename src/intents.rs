@@ -4,6 +4,8 @@
 //! provider by a process that died before it could say what happened:
 //! "interrupted", derived when shown, settled by the lock's next drift preview.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use crate::store::facts::LogFacts;
@@ -39,49 +41,37 @@ pub fn same_change(a: &Value, b: &Value) -> bool {
     LogFacts::of(Some(a), None).change == LogFacts::of(Some(b), None).change
 }
 
-/// The intents among `logs` (one trace) that have no outcome.
-pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
-    let all: Vec<&LogRow> = logs.iter().collect();
-    unsettled_of(&all).into_iter().map(|p| all[p]).collect()
-}
+/// What pairs an outcome with its intent: the outcome's action, the
+/// correlation id, the change (`same_change`).
+type Pairing<'a> = (&'a str, Option<&'a str>, &'a [Option<Value>; 2]);
 
-/// The positions in `logs` of the intents with no outcome among them.
-fn unsettled_of(logs: &[&LogRow]) -> Vec<usize> {
-    (0..logs.len())
-        .filter(|&p| {
-            let i = logs[p];
-            let Some(outcome) = outcome_of(&i.action) else {
-                return false;
-            };
-            // By the facts, not the payloads: a big trace's logs are heads.
-            !logs.iter().any(|o| {
-                o.action == outcome
-                    && o.correlation_id == i.correlation_id
-                    && o.facts.change == i.facts.change
+/// The intents among `logs` (one trace) that have no outcome, by index,
+/// read in place (a big trace's heads are no rows). An outcome pairs with an
+/// intent by its action, correlation id and change (the facts, not the
+/// payloads): the outcomes are indexed once by those, so a runaway drift
+/// job's 50,000 intents are not each compared with its 50,000 outcomes.
+pub fn unsettled_at<L: LogColumns + ?Sized>(logs: &L) -> Vec<usize> {
+    let n = logs.count();
+    let awaited: HashSet<&str> = (0..n).filter_map(|i| outcome_of(logs.action(i))).collect();
+    if awaited.is_empty() {
+        return Vec::new();
+    }
+    let outcomes: HashSet<Pairing> = (0..n)
+        .filter(|&o| awaited.contains(logs.action(o)))
+        .map(|o| (logs.action(o), logs.correlation_id(o), logs.change(o)))
+        .collect();
+    (0..n)
+        .filter(|&i| {
+            outcome_of(logs.action(i)).is_some_and(|outcome| {
+                !outcomes.contains(&(outcome, logs.correlation_id(i), logs.change(i)))
             })
         })
         .collect()
 }
 
-/// `unsettled` of logs read in place: the indices of the intents with no
-/// outcome. Only the intents and the logs that could be their outcomes are
-/// read whole (a handful): a runaway job's other heads are never built.
-pub fn unsettled_at<L: LogColumns + ?Sized>(logs: &L) -> Vec<usize> {
-    let n = logs.count();
-    let outcomes: std::collections::BTreeSet<&str> =
-        (0..n).filter_map(|i| outcome_of(logs.action(i))).collect();
-    if outcomes.is_empty() {
-        return Vec::new();
-    }
-    let rows: Vec<(usize, std::borrow::Cow<'_, LogRow>)> = (0..n)
-        .filter(|&i| {
-            let a = logs.action(i);
-            outcome_of(a).is_some() || outcomes.contains(a)
-        })
-        .map(|i| (i, logs.row(i)))
-        .collect();
-    let only: Vec<&LogRow> = rows.iter().map(|(_, r)| &**r).collect();
-    unsettled_of(&only).into_iter().map(|p| rows[p].0).collect()
+/// `unsettled_at` as rows.
+pub fn unsettled(logs: &[LogRow]) -> Vec<&LogRow> {
+    unsettled_at(logs).into_iter().map(|i| &logs[i]).collect()
 }
 
 #[cfg(test)]

@@ -154,10 +154,23 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         }
     }
     // A change sent by a run that died before logging what happened.
-    for i in crate::intents::unsettled(&intents_and_outcomes(logs)) {
+    // Read in place, and said for the first few: a runaway drift job may
+    // leave thousands.
+    let unsettled = crate::intents::unsettled_at(logs);
+    for &i in unsettled.iter().take(UNSETTLED_SHOWN) {
         anomalies.push(format!(
             "interrupted after a change was sent to the provider: log #{} {} has no outcome; the lock's next drift preview settles it",
-            i.id, i.action
+            logs.id(i),
+            logs.action(i)
+        ));
+    }
+    if let Some(more) = unsettled
+        .len()
+        .checked_sub(UNSETTLED_SHOWN)
+        .filter(|&m| m > 0)
+    {
+        anomalies.push(format!(
+            "and {more} more changes interrupted after they were sent to the provider, with no outcome"
         ));
     }
     for j in &trace.jobs {
@@ -299,6 +312,9 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
     }
 }
 
+/// How many interrupted changes a trace's findings name one by one.
+pub const UNSETTLED_SHOWN: usize = 20;
+
 /// A lock's clock further than this from the broker's is flagged (the lock
 /// pane warns at the same).
 pub const CLOCK_SKEW_SECS: i64 = 60;
@@ -336,23 +352,6 @@ pub fn lock_clock_skew(l: &LogRow) -> Option<Duration> {
         .collect();
     diffs.sort_unstable();
     Duration::try_milliseconds(*diffs.get(diffs.len() / 2)?)
-}
-
-/// The intents among a trace's logs and the logs that could be their
-/// outcomes, as rows for `intents::unsettled`: a handful, whatever the
-/// trace's length (a big trace's other heads are never built).
-fn intents_and_outcomes(logs: &crate::store::traces::Logs) -> Vec<LogRow> {
-    let n = logs.len();
-    let outcomes: std::collections::BTreeSet<&str> = (0..n)
-        .filter_map(|i| crate::intents::outcome_of(logs.action(i)))
-        .collect();
-    (0..n)
-        .filter(|&i| {
-            let a = logs.action(i);
-            crate::intents::outcome_of(a).is_some() || outcomes.contains(a)
-        })
-        .filter_map(|i| logs.get(i).map(Cow::into_owned))
-        .collect()
 }
 
 fn lock_clock_findings(trace: &Trace) -> Vec<String> {

@@ -270,3 +270,74 @@ fn a_runaway_jobs_done_reports_are_listed_to_a_bound_then_counted() {
         )
     );
 }
+
+/// A runaway drift job: an intent and its outcome per PIN, 50,000 of each.
+fn drift_pairs(n: i64) -> Vec<LogRow> {
+    let mut rows = Vec::new();
+    for k in 0..n {
+        let req = json!({"name": format!("AB U{k} C6"), "provider_code_id": k.to_string()});
+        let mut intent = log(
+            2 * k + 1,
+            "14:00:00",
+            "DRIFT_ENFORCE_DELETE_PIN_INTENT",
+            LOCK,
+            None,
+            req.clone(),
+            Value::Null,
+        );
+        intent.ok = false;
+        rows.push(intent);
+        rows.push(log(
+            2 * k + 2,
+            "14:00:01",
+            "DRIFT_ENFORCE_DELETE_PIN",
+            LOCK,
+            None,
+            req,
+            json!({}),
+        ));
+    }
+    rows
+}
+
+#[test]
+fn a_runaway_drift_jobs_intents_are_paired_with_their_outcomes_in_place() {
+    let trace = |logs: Vec<LogRow>| Trace {
+        correlation_id: "c".into(),
+        audit: Vec::new(),
+        jobs: Vec::new(),
+        logs: logs.into(),
+    };
+    let settled = drift_pairs(50_000);
+    assert!(findings(&trace(settled.clone())).is_empty());
+    // One outcome missing: that intent, and only it, is interrupted.
+    let mut one = settled.clone();
+    one.remove(2 * 31_337 + 1);
+    assert_eq!(
+        findings(&trace(one)),
+        [
+            "interrupted after a change was sent to the provider: log #62675 DRIFT_ENFORCE_DELETE_PIN_INTENT has no outcome; the lock's next drift preview settles it"
+        ]
+    );
+    // An outcome of another change does not settle it.
+    let mut other = settled.clone();
+    other[2 * 7 + 1].facts.change[1] = Some(json!("elsewhere"));
+    assert_eq!(findings(&trace(other)).len(), 1);
+    // Many missing: the first few named, the rest counted.
+    let many: Vec<LogRow> = settled
+        .into_iter()
+        .filter(|l| l.id > 2 * 25 || l.id % 2 == 1)
+        .collect();
+    let f = findings(&trace(many));
+    assert_eq!(f.len(), crate::timeline::UNSETTLED_SHOWN + 1, "{f:?}");
+    assert!(
+        f[0].contains("log #1 DRIFT_ENFORCE_DELETE_PIN_INTENT"),
+        "{f:?}"
+    );
+    assert_eq!(
+        f.last().map(String::as_str),
+        Some(
+            "and 5 more changes interrupted after they were sent to the provider, with no outcome"
+        )
+    );
+}

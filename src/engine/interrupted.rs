@@ -3,6 +3,8 @@
 //! next drift preview finds them and, in write mode, writes the missing
 //! outcome from the re-list it already makes. Nothing is sent again.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
@@ -146,15 +148,19 @@ pub(crate) async fn find(
         .await?;
     let intents: Vec<LogRow> = rows.iter().map(log_row).collect::<Result<_, _>>()?;
     let mut out = Vec::new();
+    // The unsettled intents' ids per trace, each trace read once: a runaway
+    // job's intents share one.
+    let mut unsettled: HashMap<String, HashSet<i64>> = HashMap::new();
     for i in intents {
         let Some(corr) = i.correlation_id.clone() else {
             continue;
         };
-        let logs = heads_of(conn, &corr).await?;
-        if !crate::intents::unsettled(&logs)
-            .iter()
-            .any(|u| u.id == i.id)
-        {
+        if !unsettled.contains_key(&corr) {
+            let logs = heads_of(conn, &corr).await?;
+            let ids = crate::intents::unsettled_at(&logs).into_iter();
+            unsettled.insert(corr.clone(), ids.map(|u| logs[u].id).collect());
+        }
+        if !unsettled.get(&corr).is_some_and(|ids| ids.contains(&i.id)) {
             continue;
         }
         let in_flight = in_flight(conn, &advisory, i.reconcile_job_id, start).await?;

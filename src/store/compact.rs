@@ -20,88 +20,12 @@ use super::facts::LogFacts;
 use super::logrow::LogRow;
 use super::odd::{Oddity, RawJson};
 
+pub use super::columns::LogColumns;
+
 /// How many whole logs a big trace keeps at most; the ones farthest from
 /// the selection are detached again past it, so scrolling a 20,000-log
 /// trace end to end stays in bounded memory.
 pub const PAYLOADS_KEPT: usize = 1_000;
-
-/// A trace's logs read by index without building a `LogRow`: the columns
-/// that are read for every log of a trace, whatever its length.
-pub trait LogColumns {
-    fn count(&self) -> usize;
-    fn id(&self, i: usize) -> i64;
-    fn created_at(&self, i: usize) -> DateTime<Utc>;
-    fn ok(&self, i: usize) -> bool;
-    fn action(&self, i: usize) -> &str;
-    fn provider_type(&self, i: usize) -> Option<&str>;
-    fn lock_key(&self, i: usize) -> Option<&str>;
-    fn door_id(&self, i: usize) -> Option<i64>;
-    fn door_name(&self, i: usize) -> Option<&str>;
-    fn error_message(&self, i: usize) -> Option<&str>;
-    fn reconcile_job_id(&self, i: usize) -> Option<i64>;
-    /// `facts.target`.
-    fn target(&self, i: usize) -> Option<&str>;
-    /// `facts.requested_ms`.
-    fn requested_ms(&self, i: usize) -> Option<NonZeroI64>;
-    fn odd(&self, i: usize) -> &[Oddity];
-    /// The payloads are not loaded.
-    fn detached(&self, i: usize) -> bool;
-    /// Log `i` whole: borrowed when held as a row, built from its head
-    /// when not — for the few logs whose other columns are read.
-    fn row(&self, i: usize) -> Cow<'_, LogRow>;
-}
-
-/// Rows held whole (a slice, a `Vec`, an array of them).
-impl<T: AsRef<[LogRow]> + ?Sized> LogColumns for T {
-    fn count(&self) -> usize {
-        self.as_ref().len()
-    }
-    fn id(&self, i: usize) -> i64 {
-        self.as_ref()[i].id
-    }
-    fn created_at(&self, i: usize) -> DateTime<Utc> {
-        self.as_ref()[i].created_at
-    }
-    fn ok(&self, i: usize) -> bool {
-        self.as_ref()[i].ok
-    }
-    fn action(&self, i: usize) -> &str {
-        &self.as_ref()[i].action
-    }
-    fn provider_type(&self, i: usize) -> Option<&str> {
-        self.as_ref()[i].provider_type.as_deref()
-    }
-    fn lock_key(&self, i: usize) -> Option<&str> {
-        self.as_ref()[i].lock_key.as_deref()
-    }
-    fn door_id(&self, i: usize) -> Option<i64> {
-        self.as_ref()[i].door_id
-    }
-    fn door_name(&self, i: usize) -> Option<&str> {
-        self.as_ref()[i].door_name.as_deref()
-    }
-    fn error_message(&self, i: usize) -> Option<&str> {
-        self.as_ref()[i].error_message.as_deref()
-    }
-    fn reconcile_job_id(&self, i: usize) -> Option<i64> {
-        self.as_ref()[i].reconcile_job_id
-    }
-    fn target(&self, i: usize) -> Option<&str> {
-        self.as_ref()[i].facts.target.as_deref()
-    }
-    fn requested_ms(&self, i: usize) -> Option<NonZeroI64> {
-        self.as_ref()[i].facts.requested_ms
-    }
-    fn odd(&self, i: usize) -> &[Oddity] {
-        &self.as_ref()[i].odd
-    }
-    fn detached(&self, i: usize) -> bool {
-        self.as_ref()[i].detached
-    }
-    fn row(&self, i: usize) -> Cow<'_, LogRow> {
-        Cow::Borrowed(&self.as_ref()[i])
-    }
-}
 
 /// One log of a big trace without its payloads: 48 bytes (a `LogRow` is
 /// 488 and its texts on the heap besides).
@@ -387,12 +311,6 @@ impl IntoIterator for Logs {
     }
 }
 
-impl From<Heads> for Logs {
-    fn from(heads: Heads) -> Logs {
-        Logs::Heads(heads)
-    }
-}
-
 impl Logs {
     pub fn len(&self) -> usize {
         match self {
@@ -504,6 +422,23 @@ impl LogColumns for Logs {
         match self {
             Logs::Whole(r) => &r[i].action,
             Logs::Heads(h) => h.text(i, TEXT_ACTION).unwrap_or_default(),
+        }
+    }
+    fn correlation_id(&self, i: usize) -> Option<&str> {
+        match self {
+            Logs::Whole(r) => r[i].correlation_id.as_deref(),
+            Logs::Heads(h) => h.text(i, TEXT_CORRELATION),
+        }
+    }
+    fn change(&self, i: usize) -> &[Option<Value>; 2] {
+        static NO_CHANGE: [Option<Value>; 2] = [None, None];
+        match self {
+            Logs::Whole(r) => &r[i].facts.change,
+            // As `get` builds it: a whole row's, else its head's.
+            Logs::Heads(h) => match h.whole.get(&i) {
+                Some(w) => &w.facts.change,
+                None => h.rare(i).map_or(&NO_CHANGE, |r| &r.change),
+            },
         }
     }
     fn provider_type(&self, i: usize) -> Option<&str> {

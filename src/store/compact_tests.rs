@@ -102,6 +102,8 @@ fn a_compact_head_is_the_detached_row_it_was_read_as() {
         assert_eq!(logs.reconcile_job_id(i), h.reconcile_job_id);
         assert_eq!(logs.target(i), h.facts.target.as_deref());
         assert_eq!(logs.requested_ms(i), h.facts.requested_ms);
+        assert_eq!(logs.correlation_id(i), h.correlation_id.as_deref());
+        assert_eq!(logs.change(i), &h.facts.change);
         assert_eq!(logs.odd(i), &h.odd[..]);
         assert!(logs.detached(i));
     }
@@ -142,4 +144,29 @@ fn attaching_payloads_keeps_at_most_the_kept_rows_nearest_the_selection() {
     assert!(logs.detached(0) && !logs.detached(2_999));
     assert_eq!(logs.get(0).as_deref(), Some(&heads_of(&rows[0..1])[0]));
     assert!(logs.has_detached());
+}
+
+#[test]
+fn unsettled_intents_are_found_on_heads_in_place() {
+    let mut rows = Vec::new();
+    for k in 0..3_000 {
+        let req = json!({"name": "AB U9 C6", "provider_code_id": k.to_string()});
+        let mut intent = row(2 * k + 1, "DRIFT_ENFORCE_DELETE_PIN_INTENT", false);
+        intent.request_json = Some(req.clone());
+        rows.push(intent);
+        // The outcome of PIN 1,234 never logged.
+        if k != 1_234 {
+            let mut outcome = row(2 * k + 2, "DRIFT_ENFORCE_DELETE_PIN", true);
+            outcome.request_json = Some(req);
+            rows.push(outcome);
+        }
+    }
+    let heads = heads_of(&rows);
+    let logs = compact(&heads);
+    let found = crate::intents::unsettled_at(&logs);
+    assert_eq!(
+        found.iter().map(|&i| logs.id(i)).collect::<Vec<_>>(),
+        [2 * 1_234 + 1]
+    );
+    assert_eq!(found, crate::intents::unsettled_at(&heads));
 }

@@ -2,6 +2,7 @@
 //! contract check, migrations, the reads and writes, and every statement
 //! (`statements`). The private cluster for demo and tests is in `demo`.
 
+pub mod columns;
 pub mod compact;
 pub mod counts;
 pub mod export;

@@ -74,6 +74,12 @@ impl<L: LogColumns + ?Sized> LogColumns for Subset<'_, L> {
     fn row(&self, i: usize) -> Cow<'_, LogRow> {
         self.logs.row(self.at[i])
     }
+    fn correlation_id(&self, i: usize) -> Option<&str> {
+        self.logs.correlation_id(self.at[i])
+    }
+    fn change(&self, i: usize) -> &[Option<serde_json::Value>; 2] {
+        self.logs.change(self.at[i])
+    }
 }
 
 #[cfg(test)]
