@@ -119,7 +119,18 @@ impl App {
                         self.panes.lock.acting = Some(acting);
                     }
                 }
-                crate::app::ActingOf::Job(j) => self.panes.jobs.acting = Some((j, acting)),
+                crate::app::ActingOf::Job { id, probe } => {
+                    let mut acting = acting;
+                    // Read without a probe: the job's device lines held stay.
+                    if !probe {
+                        if let Some((held, a)) = self.panes.jobs.acting.take() {
+                            if held == id {
+                                acting.devices = a.devices;
+                            }
+                        }
+                    }
+                    self.panes.jobs.acting = Some((id, acting));
+                }
             },
             Data::JobLogs(j, logs) => self.panes.jobs.why_logs = Some((j, logs)),
             Data::DbFound(found) => return self.db_found(&query, found),

@@ -131,7 +131,10 @@ pub enum Query {
 pub enum ActingOf {
     /// A lock key (`TTLOCK:28991110`).
     Lock(String),
-    Job(i64),
+    /// A job, and whether its devices are probed (`probe`: the job detail
+    /// opening, Ctrl-R on it; not a reload after a change, which reads only
+    /// who else is acting and keeps the device lines held).
+    Job { id: i64, probe: bool },
 }
 
 /// Who else is acting (`Actor::line`: who and since when), and each
@@ -163,7 +166,7 @@ impl Query {
             Query::LogPayloads(p) => format!("the payloads of {} logs", p.ids.len()),
             Query::Doors => "the doors".into(),
             Query::Acting(ActingOf::Lock(k)) => format!("who else is acting on {k}"),
-            Query::Acting(ActingOf::Job(j)) => format!("who else is acting on job #{j}"),
+            Query::Acting(ActingOf::Job { id, .. }) => format!("who else is acting on job #{id}"),
             Query::JobLogs(j) => format!("the logs of job #{j}"),
             Query::Pulse { .. } => "the last hour of calls (the Pulse)".into(),
             Query::DbSearch(s) => format!("the database search for \"{}\"", s.text),

@@ -42,7 +42,10 @@ impl App {
             Loc::Job(id) => {
                 self.pane = Pane::Jobs;
                 let mut cmds = self.reload(Slot::Jobs, Query::Job(id));
-                cmds.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                cmds.extend(self.reload(
+                    Slot::Acting,
+                    Query::Acting(ActingOf::Job { id, probe: true }),
+                ));
                 cmds.extend(self.reload(Slot::JobLogs, Query::JobLogs(id)));
                 cmds
             }

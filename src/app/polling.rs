@@ -48,7 +48,13 @@ impl App {
         if (probe || storms_due || ticks % COUNTS_EVERY == 0)
             && self.requests.pending(Slot::JobCounts).is_none()
         {
-            cmds.push(self.load(Slot::JobCounts, self.counts_query()));
+            let query = self.counts_query();
+            // Sent with the storm read: it is no longer due, whatever the
+            // answer (a failing read keeps the 10 s cadence, not each tick).
+            if matches!(query, Query::JobCounts { storms: true, .. }) {
+                self.panes.jobs.storms_stale = false;
+            }
+            cmds.push(self.load(Slot::JobCounts, query));
         }
         cmds.extend(self.poll_pulse(ticks));
         cmds

@@ -106,9 +106,14 @@ pub async fn acting(
             let device = probe_lock(primary, providers, &key, pinned).await?;
             (others, device.into_iter().collect())
         }
-        ActingOf::Job(j) => {
-            let others = acting::on_job(primary, *j).await.map_err(refused)?;
-            let devices = probe_job(primary, providers, *j, pinned).await?;
+        ActingOf::Job { id, probe } => {
+            let others = acting::on_job(primary, *id).await.map_err(refused)?;
+            // Probed only when asked (the detail opening, Ctrl-R on it).
+            let devices = if *probe {
+                probe_job(primary, providers, *id, pinned).await?
+            } else {
+                Vec::new()
+            };
             (others, devices)
         }
     };

@@ -1,14 +1,20 @@
 //! The hour the Pulse holds between its reads, kept up to date by reading
 //! only its newest minutes (pure). The counts are bucketed by absolute
 //! minute on the database's clock, so a closed minute's count stays valid
-//! as time moves: each timer read asks for the rows since the start of the
-//! newest minute held minus one (a row committed late lands within that:
-//! its time is when its transaction wrote it, a moment before it commits)
-//! and replaces those minutes' counts; the minutes older than the hour
-//! drop out. The whole hour is read again when nothing is held, when the
-//! pinned clock changed, when the database's clock went backwards, and
-//! when the minutes held do not cover the hour any more (a gap longer than
-//! the hour) — and on opening the Pulse and on Ctrl-R (the app's choice).
+//! as time moves — unless a row becomes visible after its minute was read:
+//! `created_at DEFAULT now()` is its transaction's start, so a long
+//! transaction's rows appear in a minute already closed, and a hot standby
+//! (`read_url`) shows rows as late as it lags. So each timer read asks for
+//! the rows of a tail — the last `TAIL` minutes, plus the standby's lag in
+//! whole minutes when the app knows it, and never less than from the minute
+//! before the newest held — and replaces those minutes' counts; the minutes
+//! older than the hour drop out. Bounded lateness is caught by the tail;
+//! any lateness by the periodic whole read: the whole hour is read again
+//! when the last whole read is `WHOLE_EVERY` minutes old, when nothing is
+//! held, when the pinned clock changed, when the database's clock went
+//! backwards, and when the minutes held do not cover the hour any more (a
+//! gap longer than the hour) — and on opening the Pulse and on Ctrl-R (the
+//! app's choice).
 
 use chrono::{DateTime, Utc};
 
@@ -39,6 +45,14 @@ pub fn minute_start(m: Minute) -> Option<DateTime<Utc>> {
 /// 59 before the current one).
 const SPAN: Minute = MINUTES as Minute - 1;
 
+/// How many of the newest minutes each timer read re-reads (rows made
+/// visible up to this late are counted at the next read).
+pub const TAIL: Minute = 5;
+
+/// The whole hour is read again once the last whole read is this many
+/// minutes old (rows made visible later than the tail are counted then).
+pub const WHOLE_EVERY: Minute = 5;
+
 /// The hour held: whole for the 60 minutes ending in `minute_of(now)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hour {
@@ -48,6 +62,8 @@ pub struct Hour {
     pub pinned: Option<DateTime<Utc>>,
     /// The grouped rows of the hour, oldest minute first.
     pub rows: Vec<MinuteRow>,
+    /// The minute of the newest whole read the rows go back to.
+    pub whole_at: Minute,
 }
 
 impl Hour {
@@ -69,11 +85,13 @@ pub struct HourRead {
 
 /// What the next timer read asks for: `Some(m)`, the minutes from `m` on;
 /// `None`, the whole hour. `db_now` is the app's estimate of the
-/// database's clock (this machine's plus the skew measured).
+/// database's clock (this machine's plus the skew measured); `lag_ms` the
+/// standby's replay lag when the reads go to one and it is known.
 pub fn plan(
     held: Option<&Hour>,
     pinned: Option<DateTime<Utc>>,
     db_now: DateTime<Utc>,
+    lag_ms: Option<u64>,
 ) -> Option<Minute> {
     let h = held?;
     if h.pinned != pinned {
@@ -84,7 +102,16 @@ pub fn plan(
         // The clock went backwards: what is held is from its future.
         return None;
     }
-    let since = held_m.checked_sub(1)?;
+    if now_m.checked_sub(h.whole_at)? >= WHOLE_EVERY {
+        // Rows made visible later than any tail are counted now.
+        return None;
+    }
+    // The standby's lag in whole minutes, rounded up (a lag past any
+    // sensible bound reads the whole hour through the gap check below).
+    let lag = lag_ms.map_or(0, |ms| ms.div_ceil(60_000));
+    let lag = Minute::try_from(lag).unwrap_or(Minute::MAX);
+    let tail = now_m.checked_sub(TAIL)?.checked_sub(lag)?;
+    let since = held_m.checked_sub(1)?.min(tail);
     // A gap as long as the hour: the minutes since are the whole hour.
     (since > now_m.checked_sub(SPAN)?).then_some(since)
 }
@@ -109,6 +136,7 @@ pub fn merge(held: Option<Hour>, read: HourRead) -> Result<Hour, Stale> {
     let now_m = minute_of(read.now);
     let first = now_m.saturating_sub(SPAN);
     let in_hour = |r: &MinuteRow| (first..=now_m).contains(&r.minute);
+    let mut whole_at = now_m;
     let mut rows: Vec<MinuteRow> = match read.since {
         None => read.rows.into_iter().filter(in_hour).collect(),
         Some(since) => {
@@ -118,12 +146,14 @@ pub fn merge(held: Option<Hour>, read: HourRead) -> Result<Hour, Stale> {
             if read.now < h.now {
                 return Err(Stale::ClockBackwards);
             }
-            // The held minutes before `since` are closed (the plan re-reads
-            // from the one before the newest held); a later `since` would
+            // The held minutes before `since` are kept (the plan re-reads
+            // its tail, and at least from the one before the newest held,
+            // as the read's `since` says); a later `since` would
             // leave minutes read by nobody.
             if since > h.minute() {
                 return Err(Stale::Gap);
             }
+            whole_at = h.whole_at;
             h.rows
                 .into_iter()
                 .filter(|r| r.minute < since)
@@ -137,6 +167,7 @@ pub fn merge(held: Option<Hour>, read: HourRead) -> Result<Hour, Stale> {
         now: read.now,
         pinned: read.pinned,
         rows,
+        whole_at,
     })
 }
 
@@ -199,26 +230,91 @@ mod tests {
     }
 
     #[test]
-    fn the_timer_reads_from_the_minute_before_the_newest_held() {
+    fn the_timer_reads_a_tail_and_the_whole_hour_every_few_minutes() {
         let h = whole(at(15, 30, 5), vec![]);
         let m = h.minute();
-        assert_eq!(plan(Some(&h), None, at(15, 30, 15)), Some(m - 1));
-        assert_eq!(plan(Some(&h), None, at(15, 45, 0)), Some(m - 1));
-        assert_eq!(plan(None, None, at(15, 30, 15)), None, "nothing held");
+        // Ten seconds later: the last TAIL minutes (more than the minute
+        // before the newest held).
+        assert_eq!(plan(Some(&h), None, at(15, 30, 15), None), Some(m - TAIL));
+        // A standby 61 s behind: two whole minutes more.
         assert_eq!(
-            plan(Some(&h), Some(at(15, 30, 5)), at(15, 30, 5)),
+            plan(Some(&h), None, at(15, 30, 15), Some(61_000)),
+            Some(m - TAIL - 2)
+        );
+        assert_eq!(
+            plan(Some(&h), None, at(15, 30, 15), Some(0)),
+            Some(m - TAIL)
+        );
+        // A lag past the hour, or past anything: the whole hour.
+        assert_eq!(plan(Some(&h), None, at(15, 30, 15), Some(3_600_000)), None);
+        assert_eq!(plan(Some(&h), None, at(15, 30, 15), Some(u64::MAX)), None);
+        // Four minutes on, still a tail; five, the whole hour again.
+        assert_eq!(plan(Some(&h), None, at(15, 34, 5), None), Some(m - 1));
+        assert_eq!(plan(Some(&h), None, at(15, 35, 5), None), None);
+        assert_eq!(plan(None, None, at(15, 30, 15), None), None, "nothing held");
+        assert_eq!(
+            plan(Some(&h), Some(at(15, 30, 5)), at(15, 30, 5), None),
             None,
             "another clock: pinned now"
         );
-        assert_eq!(plan(Some(&h), None, at(15, 28, 0)), None, "backwards");
-        // Read 58 minutes later, the re-read would be the whole hour.
-        assert_eq!(plan(Some(&h), None, at(16, 27, 5)), Some(m - 1));
-        assert_eq!(
-            plan(Some(&h), None, at(16, 28, 5)),
-            None,
-            "a gap of the hour"
-        );
-        assert_eq!(plan(Some(&h), None, at(18, 0, 0)), None);
+        assert_eq!(plan(Some(&h), None, at(15, 28, 0), None), None, "backwards");
+        // A tail read keeps the whole read's minute: the clock to the next.
+        let h2 = merge(Some(h.clone()), since(at(15, 33, 5), m - 5, vec![])).unwrap();
+        assert_eq!(h2.whole_at, m);
+        assert_eq!(plan(Some(&h2), None, at(15, 34, 15), None), Some(m - 1));
+        assert_eq!(plan(Some(&h2), None, at(15, 35, 15), None), None);
+        let h3 = merge(
+            Some(h2),
+            HourRead {
+                since: None,
+                ..since(at(15, 35, 15), 0, vec![])
+            },
+        )
+        .unwrap();
+        assert_eq!(h3.whole_at, m + 5);
+    }
+
+    #[test]
+    fn a_row_visible_late_in_a_closed_minute_is_counted_by_the_next_reads() {
+        // What the database holds, a row per (minute, count): a whole read
+        // at 15:30:05, then a transaction begun at 15:27:30 commits a row.
+        let t0 = at(15, 30, 5);
+        let m = minute_of(t0);
+        let before = vec![row(m - 10, 2), row(m - 3, 1), row(m, 1)];
+        let late = vec![row(m - 10, 2), row(m - 3, 2), row(m, 1)];
+        let h = whole(t0, before);
+        let read_at = |now: DateTime<Utc>, from: Option<Minute>| HourRead {
+            now,
+            pinned: None,
+            since: from,
+            rows: late
+                .iter()
+                .filter(|r| from.is_none_or(|f| r.minute >= f))
+                .cloned()
+                .collect(),
+        };
+        // The next tail read (10 s on) covers minute m-3, closed and held.
+        let t1 = at(15, 30, 15);
+        let from = plan(Some(&h), None, t1, None);
+        assert!(from.is_some_and(|f| f <= m - 3), "{from:?}");
+        let merged = merge(Some(h.clone()), read_at(t1, from)).unwrap();
+        assert_eq!(merged.rows, whole(t1, late.clone()).rows);
+        // A row later than the tail (ten minutes back): the whole read due
+        // five minutes after the last one counts it.
+        let late = vec![row(m - 10, 3), row(m - 3, 1), row(m, 1)];
+        let t2 = at(15, 35, 10);
+        assert_eq!(plan(Some(&h), None, t2, None), None);
+        let merged = merge(
+            Some(h),
+            HourRead {
+                now: t2,
+                pinned: None,
+                since: None,
+                rows: late.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(merged.rows, whole(t2, late).rows);
     }
 
     #[test]

@@ -148,10 +148,14 @@ async fn the_newest_minutes_merged_equal_the_whole_hour() {
         HourRead { pinned: None, ..r }
     }
     let t1 = fixed_now();
-    for back in [7 * 60, 125, 61, 20] {
+    for back in [7 * 60, 290, 125, 61, 20] {
         let t0 = t1 - chrono::Duration::seconds(back);
         let held = hour::merge(None, read(&mut conn, t0, None).await).unwrap();
-        let since = hour::plan(Some(&held), None, t1).expect("the minutes since");
+        let Some(since) = hour::plan(Some(&held), None, t1, None) else {
+            // Five minutes after a whole read, the next is whole again.
+            assert!(back >= 5 * 60, "{back} s before: a tail read");
+            continue;
+        };
         let newest = read(&mut conn, t1, Some(since)).await;
         assert!(newest.rows.iter().all(|r| r.minute >= since));
         assert!(
@@ -172,4 +176,51 @@ async fn the_newest_minutes_merged_equal_the_whole_hour() {
         let rates = |h: &hour::Hour| lockdesk::pulse::bucket(&h.rows, h.minute());
         assert_eq!(rates(&merged), rates(&whole), "{back} s before");
     }
+}
+
+/// A row that becomes visible after the first read, timed minutes before
+/// it (a long transaction's `now()`, or a standby's lag), is counted by the
+/// next timer read: merged equals whole. (Re-reading only from the minute
+/// before the newest held missed it.)
+#[tokio::test]
+async fn a_row_visible_late_is_counted_by_the_next_read() {
+    use lockdesk::pulse::hour::{self, HourRead};
+    let url = demo_db().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    async fn read(
+        conn: &mut sqlx::PgConnection,
+        at: chrono::DateTime<chrono::Utc>,
+        since: Option<i64>,
+    ) -> HourRead {
+        let r = lockdesk::store::pulse::minutes(conn, Some(at), since)
+            .await
+            .unwrap();
+        HourRead { pinned: None, ..r }
+    }
+    let t1 = fixed_now();
+    let t0 = t1 - chrono::Duration::seconds(20);
+    let held = hour::merge(None, read(&mut conn, t0, None).await).unwrap();
+    // Committed after the first read, timed three minutes before it.
+    sqlx::query(
+        "INSERT INTO integration_logs (action, correlation_id, created_at, lock_key, external_id, ok, provider_type, request_json)
+         VALUES ('TTLOCK_ADD_PIN', 'a0000000000000000000000000000009', $1, 'TTLOCK:28991110', '28991110', false, 'TTLOCK', '{}')",
+    )
+    .bind(t0 - chrono::Duration::minutes(3))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let since = hour::plan(Some(&held), None, t1, None).expect("a tail read");
+    let merged = hour::merge(Some(held.clone()), read(&mut conn, t1, Some(since)).await).unwrap();
+    let whole = hour::merge(None, read(&mut conn, t1, None).await).unwrap();
+    assert_ne!(
+        held.rows, whole.rows,
+        "the late row counts in the whole read"
+    );
+    let groups = |h: &hour::Hour| {
+        let mut g: Vec<String> = h.rows.iter().map(|r| format!("{r:?}")).collect();
+        g.sort();
+        g
+    };
+    assert_eq!(groups(&merged), groups(&whole));
 }

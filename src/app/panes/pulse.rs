@@ -101,7 +101,12 @@ impl App {
         let since = if whole {
             None
         } else {
-            hour::plan(self.panes.pulse.hour.as_ref(), pinned, self.clock.now())
+            hour::plan(
+                self.panes.pulse.hour.as_ref(),
+                pinned,
+                self.clock.now(),
+                self.panes.jobs.counts.standby_lag_ms,
+            )
         };
         let query = Query::Pulse {
             detail,
@@ -147,28 +152,29 @@ impl App {
 
     /// A read arrived: its minutes merged into the hour held (a read that
     /// cannot be — the database's clock went backwards — reads the whole
-    /// hour at once, the pane's part kept as it came).
+    /// hour at once, the pane's part kept as it came, and the pane still
+    /// loading: that re-read is in flight).
     pub(crate) fn pulse_arrived(&mut self, read: PulseRead) -> Vec<Cmd> {
         let p = &mut self.panes.pulse;
-        let mut cmds = Vec::new();
-        match hour::merge(p.hour.take(), read.hour) {
-            Ok(h) => {
-                p.rates = Some((Some(h.now), bucket(&h.rows, h.minute())));
-                p.hour = Some(h);
-            }
-            Err(why) => {
-                tracing::info!("the Pulse's hour is read whole again: {why:?}");
-                cmds = self.load_pulse(read.detail.is_some(), true);
-            }
-        }
-        let p = &mut self.panes.pulse;
+        let detail = read.detail.is_some();
         if let Some(d) = read.detail {
             p.detail = Some(d);
             p.loading = false;
             p.error = None;
             p.loaded_at = Some(self.clock.now());
         }
-        cmds
+        match hour::merge(p.hour.take(), read.hour) {
+            Ok(h) => {
+                p.rates = Some((Some(h.now), bucket(&h.rows, h.minute())));
+                p.hour = Some(h);
+                Vec::new()
+            }
+            Err(why) => {
+                tracing::info!("the Pulse's hour is read whole again: {why:?}");
+                // (`load_pulse` with the detail marks the pane loading.)
+                self.load_pulse(detail, true)
+            }
+        }
     }
 
     /// A failed read of the hour for the queue's header is said in that

@@ -55,10 +55,13 @@ impl App {
                 let mut c = self.load_jobs(page, JobsLoad::Refresh);
                 c.extend(self.reload(Slot::JobCounts, self.counts_query()));
                 // Who else is acting on the selected job: with Ctrl-R, never
-                // on the queue's 2-second refresh.
+                // on the queue's 2-second refresh. Its devices are probed
+                // (up to 8 provider calls) only on Ctrl-R (`trail`), never
+                // after a change: the device lines held stay.
                 if let Some(j) = self.panes.jobs.selected_job() {
                     let id = j.id;
-                    c.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job(id))));
+                    let probe = trail;
+                    c.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job { id, probe })));
                     c.extend(self.reload(Slot::JobLogs, Query::JobLogs(id)));
                 }
                 c

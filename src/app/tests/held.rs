@@ -105,9 +105,67 @@ fn who_else_is_acting_lands_on_the_job_it_was_read_for() {
         &mut a,
         Slot::Acting,
         id,
-        Ok(Data::Acting(ActingOf::Job(72), acting.clone())),
+        Ok(Data::Acting(
+            ActingOf::Job {
+                id: 72,
+                probe: true,
+            },
+            acting.clone(),
+        )),
     );
     assert_eq!(a.panes.jobs.acting, Some((72, acting)));
+}
+
+#[test]
+fn a_reload_after_a_change_reads_who_is_acting_without_probing_devices() {
+    use crate::app::{Acting, ActingOf, Data, Query, Slot};
+    let acting_of = |cmds: &[Cmd]| -> Vec<ActingOf> {
+        super::loads(cmds)
+            .into_iter()
+            .filter_map(|(_, q)| match q {
+                Query::Acting(of) => Some(of),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut a = with_jobs(vec![job(72, "failed")]);
+    // Ctrl-R on it: probed.
+    let cmds = press(&mut a, "<C-r>");
+    assert_eq!(
+        acting_of(&cmds),
+        vec![ActingOf::Job {
+            id: 72,
+            probe: true
+        }]
+    );
+    let id = super::load_id(&cmds, Slot::Acting);
+    let devices = vec!["TTLOCK:28991110: gateway G2 offline (probe 12:01 UTC)".to_string()];
+    let probed = Acting {
+        others: vec![],
+        devices: devices.clone(),
+    };
+    let of = ActingOf::Job {
+        id: 72,
+        probe: true,
+    };
+    super::answer(&mut a, Slot::Acting, id, Ok(Data::Acting(of, probed)));
+    // After a change (a retry's answer): who is acting only, no probe.
+    let cmds = a.reload_after_change();
+    let of = ActingOf::Job {
+        id: 72,
+        probe: false,
+    };
+    assert_eq!(acting_of(&cmds), vec![of.clone()]);
+    let id = super::load_id(&cmds, Slot::Acting);
+    let read = Acting {
+        others: vec!["the broker's worker is running job #72 since 12:02 UTC".into()],
+        devices: vec![],
+    };
+    super::answer(&mut a, Slot::Acting, id, Ok(Data::Acting(of, read)));
+    let (held, now) = a.panes.jobs.acting.clone().expect("held");
+    assert_eq!(held, 72);
+    assert_eq!(now.devices, devices, "the device lines held stay");
+    assert_eq!(now.others.len(), 1, "who is acting read anew");
 }
 
 #[test]

@@ -468,3 +468,43 @@ fn the_storm_read_runs_only_while_the_jobs_header_shows_it() {
         "{q:?}"
     );
 }
+
+#[test]
+fn a_failing_counts_read_keeps_the_storm_read_at_its_cadence() {
+    let mut a = with_jobs(vec![]);
+    // Read elsewhere without the storm flag: due again on coming back.
+    press(&mut a, "2");
+    let sent: Vec<Cmd> = (0..10).flat_map(|_| tick(&mut a)).collect();
+    let id = load_id(&sent, Slot::JobCounts);
+    answer(
+        &mut a,
+        Slot::JobCounts,
+        id,
+        Ok(Data::JobCounts(Default::default())),
+    );
+    assert!(a.panes.jobs.storms_stale);
+    press(&mut a, "1");
+    // Each counts read fails (not a lost connection): at most one is sent
+    // per COUNTS_EVERY ticks, not one a second.
+    let mut reads = 0;
+    let n = 3 * crate::app::COUNTS_EVERY;
+    for _ in 0..n {
+        let cmds = tick(&mut a);
+        if let Some(id) = cmds.iter().find_map(|c| match c {
+            Cmd::Load { slot, id, .. } if *slot == Slot::JobCounts => Some(*id),
+            _ => None,
+        }) {
+            reads += 1;
+            let failed = LoadError {
+                message: "permission denied for table reconcile_jobs".into(),
+                connection_lost: false,
+            };
+            answer(&mut a, Slot::JobCounts, id, Err(failed));
+        }
+    }
+    assert!(reads >= 1, "the storm read once on coming back");
+    assert!(
+        reads <= 1 + n / crate::app::COUNTS_EVERY,
+        "{reads} reads in {n} ticks"
+    );
+}

@@ -89,7 +89,13 @@ fn a_job_opens_the_queue_on_a_window_starting_at_it() {
         loads(&cmds),
         vec![
             (Slot::Jobs, Query::Job(72)),
-            (Slot::Acting, Query::Acting(crate::app::ActingOf::Job(72))),
+            (
+                Slot::Acting,
+                Query::Acting(crate::app::ActingOf::Job {
+                    id: 72,
+                    probe: true
+                })
+            ),
             (Slot::JobLogs, Query::JobLogs(72)),
         ]
     );

@@ -138,8 +138,8 @@ fn the_timer_reads_only_the_newest_minutes_of_the_hour_held() {
     let cmds = until_timer(&mut a);
     assert_eq!(
         pulse_since(&cmds),
-        vec![Some(m - 1)],
-        "the minute before the newest held on"
+        vec![Some(m - crate::pulse::hour::TAIL)],
+        "the newest minutes (a tail, for rows visible late)"
     );
     // 20 s later on the database's clock: the current minute is m + 1.
     let later = now + chrono::Duration::seconds(20);
@@ -148,7 +148,11 @@ fn the_timer_reads_only_the_newest_minutes_of_the_hour_held() {
         &mut a,
         Slot::Pulse,
         id,
-        Ok(hour_read(later, Some(m - 1), &[(m, 3)])),
+        Ok(hour_read(
+            later,
+            Some(m - crate::pulse::hour::TAIL),
+            &[(m, 3)],
+        )),
     );
     let f = a.pulse().failed_calls().expect("the hour");
     assert_eq!(
@@ -178,6 +182,13 @@ fn a_database_clock_gone_backwards_reads_the_whole_hour_at_once() {
         Ok(hour_read(before, Some(m - 1), &[])),
     );
     assert_eq!(pulse_since(&again), vec![None], "{again:?}");
-    // The hour shown meanwhile is the last good one.
+    // The hour shown meanwhile is the last good one, and the pane says its
+    // whole read is in flight (the failed merge's detail does not end it).
     assert_eq!(a.pulse().failed_calls().map(|f| f[59]), Some(1));
+    assert!(a.pulse().loading, "the re-read is in flight");
+    assert!(a.requests.pending(Slot::Pulse).is_some());
+    // Its answer ends it.
+    let id = super::load_id(&again, Slot::Pulse);
+    answer(&mut a, Slot::Pulse, id, Ok(hour_read(now, None, &[(m, 2)])));
+    assert!(!a.pulse().loading);
 }

@@ -51,9 +51,9 @@ pub const PER_MINUTE: Statement = Statement {
     params: &[NullTime],
 };
 
-/// The minutes since `$2` (the start of the minute before the newest held),
-/// never earlier than the hour: the timer's read, a minute or two of rows
-/// where the whole hour is ~60 times that.
+/// The minutes since `$2` (the start of the timer's tail: the last 5
+/// minutes, plus a standby's lag, `pulse::hour::plan`), never earlier than
+/// the hour: a few minutes of rows where the whole hour is ~60 times that.
 pub const PER_MINUTE_SINCE: Statement = Statement {
     name: "pulse::per_minute_since",
     sql: per_minute!(
