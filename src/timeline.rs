@@ -259,7 +259,7 @@ pub fn summarize(trace: &Trace, now: &DateTime<Utc>, stuck_after: Duration) -> S
         }
         if let Some(more) = reports.checked_sub(REPORTS_LISTED).filter(|&m| m > 0) {
             anomalies.push(format!(
-                "job #{} has {more} more done steps' reports like these, not listed (the first {REPORTS_LISTED} are)",
+                "job #{} has {more} more reports like these from its done steps, not listed (the first {REPORTS_LISTED} are)",
                 j.id
             ));
         }

@@ -265,7 +265,7 @@ fn a_runaway_jobs_done_reports_are_listed_to_a_bound_then_counted() {
     assert_eq!(
         f[REPORTS_LISTED],
         format!(
-            "job #7 has {} more done steps' reports like these, not listed (the first {REPORTS_LISTED} are)",
+            "job #7 has {} more reports like these from its done steps, not listed (the first {REPORTS_LISTED} are)",
             30 - REPORTS_LISTED
         )
     );

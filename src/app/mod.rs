@@ -373,13 +373,17 @@ impl App {
             }
             Msg::Key(k) => {
                 self.popups.key_pressed();
-                self.pointer.stale();
+                self.pointer.key_pressed();
                 let mut cmds = self.key(k);
                 cmds.extend(self.popups.recall.unsaved());
                 cmds.extend(self.trace_payloads());
                 cmds
             }
-            Msg::Loaded { slot, id, result } => self.loaded(slot, id, *result),
+            Msg::Loaded { slot, id, result } => {
+                // Rows may move under the pointer: a click waits for a frame.
+                self.pointer.stale();
+                self.loaded(slot, id, *result)
+            }
             Msg::Acted { id, result } => self.acted(id, *result),
             Msg::Revealed(result) => self.revealed(*result),
             Msg::Stop(why) => {
@@ -404,7 +408,10 @@ impl App {
             }
             Msg::Mouse(ev, at) => self.mouse(ev, at),
             // Draw code reads the size from the frame; nothing to keep.
-            Msg::Resize(..) => Vec::new(),
+            Msg::Resize(..) => {
+                self.pointer.stale();
+                Vec::new()
+            }
         }
     }
 

@@ -88,9 +88,17 @@ impl Pointer {
         *self.lines.borrow_mut() = None;
     }
 
-    /// The screen may have changed since the last frame (a key was handled).
+    /// The screen may have changed since the last frame (a key, an answer,
+    /// a resize or a mouse action was handled).
     pub fn stale(&self) {
         self.drawn.set(false);
+    }
+
+    /// A key was pressed: a click before it and one after are no double
+    /// click.
+    pub fn key_pressed(&mut self) {
+        self.stale();
+        self.last_click = None;
     }
 
     /// A pane's tab at columns `from..to` of `row`.
@@ -233,8 +241,15 @@ impl App {
         }
         let list = self.pointer.last_list()?;
         let row = self.pointer.row_at(x, y)?;
+        // The row clicked first is the one selected now: Enter opens the
+        // selection, so it must be the row under the pointer (a key between
+        // the clicks may have moved it).
         let double = self.pointer.last_click.is_some_and(|(t, l, r)| {
-            r == row && l.same_place(&list) && at >= t && at - t <= double_click()
+            r == row
+                && row == list.selected
+                && l.same_place(&list)
+                && at >= t
+                && at - t <= double_click()
         });
         // Enter in the help opens nothing: a double click there only selects.
         if double && self.popups.help.is_none() {
@@ -300,5 +315,37 @@ mod tests {
         a.pointer().tab(10, 20, 0, Pane::Audit);
         a.update(crate::app::Msg::Mouse(click(12, 0), now));
         assert_eq!(a.pane(), Pane::Audit);
+    }
+
+    #[test]
+    fn a_key_between_two_clicks_makes_them_no_double_click() {
+        let mut a = app();
+        let list = |selected| ListArea {
+            left: 0,
+            width: 80,
+            top: 5,
+            height: 10,
+            offset: 0,
+            selected,
+        };
+        let now = a.now();
+        // The first click on row 3 selects it (a frame drawn before each).
+        a.pointer().clear();
+        a.pointer().list(list(0));
+        let first = a.click(4, 8, now);
+        assert_eq!(first, Some((Action::Down, 3)));
+        // `j` moves the selection to row 4; the second click on row 3
+        // within the double-click time only selects row 3 again: Enter
+        // would open row 4, which the person did not click.
+        a.pointer.key_pressed();
+        a.pointer().clear();
+        a.pointer().list(list(4));
+        let second = a.click(4, 8, now + Duration::milliseconds(200));
+        assert_eq!(second, Some((Action::Up, 1)));
+        // Two clicks on the selected row with nothing between: Enter.
+        a.pointer().clear();
+        a.pointer().list(list(3));
+        let third = a.click(4, 8, now + Duration::milliseconds(300));
+        assert_eq!(third, Some((Action::Open, 1)));
     }
 }

@@ -123,9 +123,17 @@ pub async fn run(
             }
             let mut cmds = Vec::new();
             let mut stop = None;
-            for m in msgs {
+            for (n, m) in msgs.into_iter().enumerate() {
                 match m {
                     Msg::Stop(why) => stop = Some(why),
+                    // A click or a wheel notch lands on what the screen
+                    // shows: what this batch changed before it (an answer,
+                    // a key, another click) is drawn first, so the pointer's
+                    // rows are those of the state it acts on.
+                    m @ Msg::Mouse(..) if n > 0 => {
+                        terminal.draw(|f| crate::ui::draw(f, &app))?;
+                        cmds.extend(app.update(m));
+                    }
                     m => cmds.extend(app.update(m)),
                 }
             }

@@ -53,6 +53,10 @@ pub const TAIL: Minute = 5;
 /// minutes old (rows made visible later than the tail are counted then).
 pub const WHOLE_EVERY: Minute = 5;
 
+/// The most of a standby's lag the timer's tail reaches back for, in
+/// minutes.
+pub const LAG_MAX: u64 = 10;
+
 /// The hour held: whole for the 60 minutes ending in `minute_of(now)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hour {
@@ -106,9 +110,11 @@ pub fn plan(
         // Rows made visible later than any tail are counted now.
         return None;
     }
-    // The standby's lag in whole minutes, rounded up (a lag past any
-    // sensible bound reads the whole hour through the gap check below).
-    let lag = lag_ms.map_or(0, |ms| ms.div_ceil(60_000));
+    // The standby's lag in whole minutes, rounded up, at most `LAG_MAX`:
+    // a standby that replays nothing for a while reads as lagging by its
+    // idle time (hours), and the whole read every `WHOLE_EVERY` minutes
+    // counts anything later than the tail anyway.
+    let lag = lag_ms.map_or(0, |ms| ms.div_ceil(60_000)).min(LAG_MAX);
     let lag = Minute::try_from(lag).unwrap_or(Minute::MAX);
     let tail = now_m.checked_sub(TAIL)?.checked_sub(lag)?;
     let since = held_m.checked_sub(1)?.min(tail);
@@ -245,9 +251,14 @@ mod tests {
             plan(Some(&h), None, at(15, 30, 15), Some(0)),
             Some(m - TAIL)
         );
-        // A lag past the hour, or past anything: the whole hour.
-        assert_eq!(plan(Some(&h), None, at(15, 30, 15), Some(3_600_000)), None);
-        assert_eq!(plan(Some(&h), None, at(15, 30, 15), Some(u64::MAX)), None);
+        // A lag of hours (a standby idle as long): its tail stops at
+        // LAG_MAX; the whole read every WHOLE_EVERY minutes does the rest.
+        let capped = Some(m - TAIL - LAG_MAX as Minute);
+        assert_eq!(
+            plan(Some(&h), None, at(15, 30, 15), Some(3_600_000)),
+            capped
+        );
+        assert_eq!(plan(Some(&h), None, at(15, 30, 15), Some(u64::MAX)), capped);
         // Four minutes on, still a tail; five, the whole hour again.
         assert_eq!(plan(Some(&h), None, at(15, 34, 5), None), Some(m - 1));
         assert_eq!(plan(Some(&h), None, at(15, 35, 5), None), None);

@@ -167,29 +167,44 @@ pub fn audit_row_as(r: &PgRow, masking: Masking) -> Result<AuditRow, sqlx::Error
 const CHANGED_UNMASKED_MAX: usize = 1 << 20;
 
 /// `changed_keys` of the row's two JSON columns as stored, when both are
-/// objects (`before`, `after`: the values as decoded, masked).
+/// objects (`before`, `after`: the values as decoded, masked). The masked
+/// values decide unless a field equal on both sides holds a mask (a PIN
+/// changed from one `***11` to another): only then are the stored texts
+/// (each at most `CHANGED_UNMASKED_MAX`) read again, unmasked.
 fn changed_before_masking(
     r: &PgRow,
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    if !matches!(
-        (before, after),
-        (Some(Value::Object(_)), Some(Value::Object(_)))
-    ) {
+    let (Some(Value::Object(b)), Some(Value::Object(a))) = (before, after) else {
         return Ok(Vec::new());
+    };
+    let hides = b.iter().any(|(k, v)| a.get(k) == Some(v) && has_mask(v));
+    if !hides {
+        return Ok(changed_keys(before, after));
     }
     let raw = |i: usize| -> Result<Option<Value>, sqlx::Error> {
-        let text: Option<String> = r.try_get(i)?;
+        let text: Option<&str> = r.try_get(i)?;
         Ok(text
             .filter(|t| t.len() <= CHANGED_UNMASKED_MAX)
-            .and_then(|t| crate::jsontext::parse(&t).ok())
+            .and_then(|t| crate::jsontext::parse(t).ok())
             .map(|p| p.value))
     };
     Ok(match (raw(5)?, raw(6)?) {
         (Some(b), Some(a)) => changed_keys(Some(&b), Some(&a)),
         _ => changed_keys(before, after),
     })
+}
+
+/// Whether a masked value is somewhere in `v` (at most as deep as a
+/// decoded value is: `jsontext` collapses what is deeper).
+fn has_mask(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.starts_with(crate::secrets::MASK),
+        Value::Array(xs) => xs.iter().any(has_mask),
+        Value::Object(m) => m.values().any(has_mask),
+        _ => false,
+    }
 }
 
 /// The top-level fields whose values differ between two objects, sorted

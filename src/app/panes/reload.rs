@@ -60,7 +60,14 @@ impl App {
                 // after a change: the device lines held stay.
                 if let Some(j) = self.panes.jobs.selected_job() {
                     let id = j.id;
-                    let probe = trail;
+                    // A probe of this job still out is sent again, not
+                    // cancelled into a read without it (its device lines
+                    // would never come).
+                    let probing = matches!(
+                        self.requests.pending(Slot::Acting),
+                        Some((_, Query::Acting(ActingOf::Job { id: p, probe: true }))) if *p == id
+                    );
+                    let probe = trail || probing;
                     c.extend(self.reload(Slot::Acting, Query::Acting(ActingOf::Job { id, probe })));
                     c.extend(self.reload(Slot::JobLogs, Query::JobLogs(id)));
                 }

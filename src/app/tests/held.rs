@@ -166,6 +166,24 @@ fn a_reload_after_a_change_reads_who_is_acting_without_probing_devices() {
     assert_eq!(held, 72);
     assert_eq!(now.devices, devices, "the device lines held stay");
     assert_eq!(now.others.len(), 1, "who is acting read anew");
+    // A change's answer while a probe of the job is still out: the reload
+    // asks for the probe again instead of cancelling it into a read without.
+    let cmds = press(&mut a, "<C-r>");
+    assert_eq!(
+        acting_of(&cmds),
+        vec![ActingOf::Job {
+            id: 72,
+            probe: true
+        }]
+    );
+    let cmds = a.reload_after_change();
+    assert_eq!(
+        acting_of(&cmds),
+        vec![ActingOf::Job {
+            id: 72,
+            probe: true
+        }]
+    );
 }
 
 #[test]
