@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::columns::{self, Col, Ranked};
+use super::columns::{self, Ranked};
 use super::{cell, fit, theme, when};
 use crate::app::App;
 use crate::store::traces::AuditRow;
@@ -18,13 +18,13 @@ use crate::store::traces::AuditRow;
 /// or an id is never cut); the width left goes to the text columns (what
 /// changed, who, from where), each up to its widest value on screen.
 const COLS: [Ranked; 7] = [
-    whole(4, 0),
-    whole(6, 0),
-    text(6, 0),
-    text(7, 2),
-    text(10, 1),
-    text(10, 4),
-    whole(11, 3),
+    Ranked::whole(4, 0),
+    Ranked::whole(6, 0),
+    Ranked::text(6, 0),
+    Ranked::text(7, 2),
+    Ranked::text(10, 1),
+    Ranked::text(10, 4),
+    Ranked::whole(11, 3),
 ];
 const TITLES: [&str; 7] = [
     "TIME",
@@ -35,23 +35,6 @@ const TITLES: [&str; 7] = [
     "SOURCE",
     "CORRELATION",
 ];
-
-const fn whole(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Whole(least),
-        drop,
-    }
-}
-
-const fn text(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Text {
-            width: least,
-            least,
-        },
-        drop,
-    }
-}
 
 /// One row's values as the table writes them, in the order of `COLS`.
 fn row_cells(app: &App, r: &AuditRow) -> [String; 7] {

@@ -60,6 +60,28 @@ pub struct Ranked {
     pub drop: u8,
 }
 
+impl Ranked {
+    /// An id, number or time column at least `least` wide, dropped at rank
+    /// `drop` (0: never).
+    pub const fn whole(least: usize, drop: u8) -> Ranked {
+        Ranked {
+            col: Col::Whole(least),
+            drop,
+        }
+    }
+
+    /// A text column at least `least` wide, dropped at rank `drop`.
+    pub const fn text(least: usize, drop: u8) -> Ranked {
+        Ranked {
+            col: Col::Text {
+                width: least,
+                least,
+            },
+            drop,
+        }
+    }
+}
+
 /// The width of each of `cols` (`None`: dropped) for values whose widest on
 /// screen are `widest` (for a text column: how wide it would like to be),
 /// within `room` columns counting one space after each shown column. A

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::columns::{self, Col, Ranked};
+use super::columns::{self, Ranked};
 use super::{cell, fit, theme, when};
 use crate::app::App;
 use crate::store::queries::Count;
@@ -167,16 +167,16 @@ const INTERRUPTED_NOTE: &str = "interrupted after a change was sent to the provi
 /// id or a time is never cut); the width left goes to the text columns,
 /// each up to its widest value on screen.
 const COLS: [Ranked; 10] = [
-    whole(2, 0),
-    text(10, 5),
-    whole(4, 4),
-    whole(4, 3),
-    text(12, 2),
-    whole(6, 0),
-    whole(3, 7),
-    whole(3, 0),
-    whole(8, 6),
-    text(30, 1),
+    Ranked::whole(2, 0),
+    Ranked::text(10, 5),
+    Ranked::whole(4, 4),
+    Ranked::whole(4, 3),
+    Ranked::text(12, 2),
+    Ranked::whole(6, 0),
+    Ranked::whole(3, 7),
+    Ranked::whole(3, 0),
+    Ranked::whole(8, 6),
+    Ranked::text(30, 1),
 ];
 
 const TITLES: [&str; 10] = [
@@ -191,23 +191,6 @@ const TITLES: [&str; 10] = [
     "NEXT RUN",
     "LAST ERROR",
 ];
-
-const fn whole(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Whole(least),
-        drop,
-    }
-}
-
-const fn text(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Text {
-            width: least,
-            least,
-        },
-        drop,
-    }
-}
 
 /// One job's values as the table writes them, in the order of `COLS`.
 fn job_cells(app: &App, job: &JobRow) -> [String; 10] {

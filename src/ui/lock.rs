@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::columns::{self, Col, Ranked};
+use super::columns::{self, Ranked};
 use super::{cell, fit, ok_span, theme, when};
 use crate::app::{App, LockRow};
 use crate::timefmt::age;
@@ -20,15 +20,15 @@ use crate::timefmt::age;
 /// to the correlations' width); the width left goes to the text columns
 /// (what, error), each up to its widest value on screen.
 const COLS: [Ranked; 7] = [
-    whole(4, 0),
+    Ranked::whole(4, 0),
     // As wide as every source's name ("doordeck"), so that it does not
     // change width from one lock to the next.
-    text(8, 2),
-    text(12, 0),
-    whole(6, 0),
-    whole(3, 0),
-    whole(17, 3),
-    text(20, 1),
+    Ranked::text(8, 2),
+    Ranked::text(12, 0),
+    Ranked::whole(6, 0),
+    Ranked::whole(3, 0),
+    Ranked::whole(17, 3),
+    Ranked::text(20, 1),
 ];
 const TITLES: [&str; 7] = [
     "TIME",
@@ -39,23 +39,6 @@ const TITLES: [&str; 7] = [
     "CORRELATION / WHO",
     "ERROR",
 ];
-
-const fn whole(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Whole(least),
-        drop,
-    }
-}
-
-const fn text(least: usize, drop: u8) -> Ranked {
-    Ranked {
-        col: Col::Text {
-            width: least,
-            least,
-        },
-        drop,
-    }
-}
 
 /// One row as the table writes it: its values in the order of `COLS`, the
 /// style of each, and whether it failed.
